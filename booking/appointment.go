@@ -1,0 +1,448 @@
+package booking
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Request asks for an appointment.
+type Request struct {
+	Concerns []ConcernCount
+	Start    time.Time
+	// Name is required; Email is optional (for the confirmation).
+	Name  string
+	Email string
+	// PersonKey identifies the person across bookings for the limit on
+	// active bookings (a Telegram user id, a normalised e-mail address).
+	// Empty for staff booking on behalf of a caller: no limit applies.
+	PersonKey string
+	// Channel, ChatID and Lang say how to reach the citizen.
+	Channel, ChatID, Lang string
+	// Actor is the staff member booking on the citizen's behalf, if any.
+	Actor string
+}
+
+// Book books an appointment in one write transaction that re-checks the
+// capacity, and returns it with its PIN. The PIN is shown once and only
+// its hash is stored.
+func (s *Store) Book(ctx context.Context, req Request) (Booking, string, error) {
+	concerns, minutes, mask, err := s.cfg.plan(req.Concerns)
+	if err != nil {
+		return Booking{}, "", err
+	}
+	name, email, err := cleanContact(req.Name, req.Email)
+	if err != nil {
+		return Booking{}, "", err
+	}
+	pin, err := newPIN()
+	if err != nil {
+		return Booking{}, "", err
+	}
+	hash, err := s.hasher.hash(ctx, pin)
+	if err != nil {
+		return Booking{}, "", err
+	}
+	var booked Booking
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		now := s.clock.Now()
+		if err := s.checkPersonLimit(tx, req.PersonKey, now); err != nil {
+			return err
+		}
+		if err := s.checkBookable(tx, req.Start, minutes, mask, now, 0); err != nil {
+			return err
+		}
+		num, err := allocateAppointmentNumber(tx, dayKey(s.cfg.Day(now)))
+		if err != nil {
+			return err
+		}
+		id, err := tx.Bucket(bucketBookings).NextSequence()
+		if err != nil {
+			return err
+		}
+		b := &Booking{ID: id, Kind: KindAppointment, Number: num, Start: req.Start.In(s.cfg.compiled.loc),
+			Minutes: minutes, Concerns: concerns, Status: StatusBooked, Name: name, Email: email,
+			PersonKey: req.PersonKey, Channel: req.Channel, ChatID: req.ChatID, Lang: req.Lang,
+			CreatedAt: now, PIN: &hash}
+		if err := s.save(tx, b, nil); err != nil {
+			return err
+		}
+		ev := eventFor(EventBooked, b, now)
+		ev.Actor = req.Actor
+		if err := appendEvent(tx, ev); err != nil {
+			return err
+		}
+		booked = *b
+		return nil
+	})
+	if err != nil {
+		return Booking{}, "", fmt.Errorf("book: %w", err)
+	}
+	return booked, pin, nil
+}
+
+// save writes b and its index entries. old is b as it was stored before
+// (nil for a new booking); a move re-indexes it.
+func (s *Store) save(tx *bolt.Tx, b *Booking, old *Booking) error {
+	if old != nil && (old.Number != b.Number || !s.cfg.Day(old.Start).Equal(s.cfg.Day(b.Start))) {
+		if err := s.unindexDay(tx, old); err != nil {
+			return err
+		}
+	}
+	if err := putBooking(tx, b); err != nil {
+		return err
+	}
+	var release time.Time
+	if b.Status == StatusCancelled {
+		release = b.CancelledAt.Add(s.cfg.Booking.ReleaseDelay)
+	}
+	return s.index(tx, b, release)
+}
+
+// checkPersonLimit refuses a person who already holds the maximum number of
+// active future appointments.
+func (s *Store) checkPersonLimit(tx *bolt.Tx, person string, now time.Time) error {
+	if person == "" {
+		return nil
+	}
+	prefix := append([]byte(person), 0)
+	active := 0
+	c := tx.Bucket(bucketByPerson).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && hasPrefix(k, prefix) && len(k) == len(prefix)+8; k, _ = c.Next() {
+		b, err := getBooking(tx, decodeU64(k[len(prefix):]))
+		if err != nil {
+			if errors.Is(err, ErrNotFound) {
+				continue // deleted by retention
+			}
+			return err
+		}
+		if b.Kind == KindAppointment && b.Status == StatusBooked && b.End().After(now) {
+			active++
+		}
+	}
+	if active >= s.cfg.Booking.MaxActivePerPerson {
+		return fmt.Errorf("%d active booking(s), at most %d: %w", active, s.cfg.Booking.MaxActivePerPerson, ErrLimitReached)
+	}
+	return nil
+}
+
+// Cancel cancels the appointment with number and PIN. The slot becomes
+// bookable again after the release delay.
+func (s *Store) Cancel(ctx context.Context, number, pin string) (Booking, error) {
+	return s.withPIN(ctx, number, pin, func(tx *bolt.Tx, b *Booking, now time.Time) error {
+		return s.cancel(tx, b, now, "")
+	})
+}
+
+// CancelByStaff cancels booking id without a PIN; actor names the clerk.
+func (s *Store) CancelByStaff(ctx context.Context, id uint64, actor string) (Booking, error) {
+	var out Booking
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b, err := getBooking(tx, id)
+		if err != nil {
+			return err
+		}
+		if b.Status != StatusBooked {
+			return fmt.Errorf("%s is %s: %w", b.Number, b.Status, ErrNotActive)
+		}
+		if err := s.cancel(tx, b, s.clock.Now(), actor); err != nil {
+			return err
+		}
+		out = *b
+		return nil
+	})
+	if err != nil {
+		return Booking{}, fmt.Errorf("cancel: %w", err)
+	}
+	return out, nil
+}
+
+func (s *Store) cancel(tx *bolt.Tx, b *Booking, now time.Time, actor string) error {
+	old := *b
+	b.Status, b.CancelledAt = StatusCancelled, now
+	if err := s.save(tx, b, &old); err != nil {
+		return err
+	}
+	ev := eventFor(EventCancelled, b, now)
+	ev.Actor = actor
+	return appendEvent(tx, ev)
+}
+
+// Reschedule moves the appointment with number and PIN to start. The number,
+// PIN, name and e-mail stay; the old time is released after the release
+// delay, as for a cancellation.
+func (s *Store) Reschedule(ctx context.Context, number, pin string, start time.Time) (Booking, error) {
+	return s.withPIN(ctx, number, pin, func(tx *bolt.Tx, b *Booking, now time.Time) error {
+		_, minutes, mask, err := s.cfg.plan(b.Concerns)
+		if err != nil {
+			return err
+		}
+		if err := s.checkBookable(tx, start, minutes, mask, now, b.ID); err != nil {
+			return err
+		}
+		old := *b
+		// The old time stays blocked for the release delay, so a move cannot
+		// hand a slot to a buyer waiting for it.
+		day := s.cfg.Day(old.Start)
+		from := minuteOfDay(old.Start.In(s.cfg.compiled.loc))
+		ghost := dayEntry{kind: KindAppointment, from: from, to: from + old.Minutes,
+			counters: mask, release: now.Add(s.cfg.Booking.ReleaseDelay)}
+		key := fmt.Sprintf("%s/~%s/%d", dayKey(day), old.Number, now.UnixNano())
+		if err := tx.Bucket(bucketByDay).Put([]byte(key), ghost.encode()); err != nil {
+			return err
+		}
+		b.Start, b.Minutes = start.In(s.cfg.compiled.loc), minutes
+		if err := s.save(tx, b, &old); err != nil {
+			return err
+		}
+		return appendEvent(tx, eventFor(EventRescheduled, b, now))
+	})
+}
+
+// Lookup returns the appointment with number and PIN.
+func (s *Store) Lookup(ctx context.Context, number, pin string) (Booking, error) {
+	return s.withPIN(ctx, number, pin, func(*bolt.Tx, *Booking, time.Time) error { return nil })
+}
+
+// PINError tells a wrong PIN apart from a lock-out, with how many tries are
+// left. It matches ErrWrongPIN or ErrPINLocked with errors.Is.
+type PINError struct {
+	// Remaining is how many tries are left before the lock-out.
+	Remaining int
+	// LockedUntil is set when the booking is locked.
+	LockedUntil time.Time
+	// Wrong is true when this attempt's PIN was wrong (false: it was not
+	// checked because the booking was locked already).
+	Wrong bool
+}
+
+func (e *PINError) Error() string {
+	if !e.LockedUntil.IsZero() {
+		return fmt.Sprintf("too many wrong PINs; locked until %s", e.LockedUntil.Format("15:04"))
+	}
+	return fmt.Sprintf("wrong PIN, %d tries left", e.Remaining)
+}
+
+// Unwrap lets errors.Is see ErrWrongPIN and ErrPINLocked.
+func (e *PINError) Unwrap() []error {
+	var errs []error
+	if e.Wrong {
+		errs = append(errs, ErrWrongPIN)
+	}
+	if !e.LockedUntil.IsZero() {
+		errs = append(errs, ErrPINLocked)
+	}
+	return errs
+}
+
+// withPIN finds the upcoming appointment with number, checks the PIN and, if
+// it is right, runs fn on it in a write transaction and saves it. The
+// attempt is counted before the (slow) hash is checked, outside any
+// transaction, so parallel guesses cannot get past the limit.
+func (s *Store) withPIN(ctx context.Context, number, pin string, fn func(*bolt.Tx, *Booking, time.Time) error) (Booking, error) {
+	number = NormalizeNumber(number)
+	var id uint64
+	var stored PINHash
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		now := s.clock.Now()
+		b, err := s.findUpcoming(tx, number, now)
+		if err != nil {
+			return err
+		}
+		if now.Before(b.PINLockedUntil) {
+			return &PINError{LockedUntil: b.PINLockedUntil}
+		}
+		b.PINFailures++
+		if b.PINFailures >= s.cfg.Booking.PINMaxAttempts {
+			b.PINFailures, b.PINLockedUntil = 0, now.Add(s.cfg.Booking.PINLockout)
+		}
+		id, stored = b.ID, *b.PIN
+		return putBooking(tx, b)
+	})
+	if err != nil {
+		return Booking{}, err
+	}
+	ok, err := s.hasher.check(ctx, stored, pin)
+	if err != nil {
+		return Booking{}, err
+	}
+	var out Booking
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		now := s.clock.Now()
+		b, err := getBooking(tx, id)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			if b.PINLockedUntil.After(now) {
+				return &PINError{Wrong: true, LockedUntil: b.PINLockedUntil}
+			}
+			return &PINError{Wrong: true, Remaining: s.cfg.Booking.PINMaxAttempts - b.PINFailures}
+		}
+		if b.Status != StatusBooked {
+			return fmt.Errorf("%s is %s: %w", b.Number, b.Status, ErrNotActive)
+		}
+		b.PINFailures, b.PINLockedUntil = 0, time.Time{}
+		if err := fn(tx, b, now); err != nil {
+			return err
+		}
+		if err := putBooking(tx, b); err != nil {
+			return err
+		}
+		out = *b
+		return nil
+	})
+	if err != nil {
+		return Booking{}, err
+	}
+	return out, nil
+}
+
+// findUpcoming finds the appointment of today or later with number that is
+// still waiting.
+func (s *Store) findUpcoming(tx *bolt.Tx, number string, now time.Time) (*Booking, error) {
+	prefix := []byte(number + "/")
+	c := tx.Bucket(bucketByNumber).Cursor()
+	for k, v := c.Seek([]byte(number + "/" + dayKey(s.cfg.Day(now)))); k != nil && hasPrefix(k, prefix); k, v = c.Next() {
+		b, err := getBooking(tx, decodeU64(v))
+		if err != nil {
+			return nil, err
+		}
+		if b.Kind == KindAppointment && b.Status == StatusBooked && b.End().After(now) && b.PIN != nil {
+			return b, nil
+		}
+	}
+	return nil, fmt.Errorf("%s: %w", number, ErrNotFound)
+}
+
+// NormalizeNumber turns what people type ("t42", "T 042", "t-42") into the
+// number's canonical form ("T-042").
+func NormalizeNumber(s string) string {
+	s = strings.ToUpper(strings.TrimSpace(s))
+	if s == "" {
+		return s
+	}
+	prefix, digits := s[:1], strings.TrimLeft(strings.TrimSpace(s[1:]), "-– ")
+	if prefix != "T" && prefix != "W" {
+		return s
+	}
+	for _, r := range digits {
+		if !unicode.IsDigit(r) {
+			return s
+		}
+	}
+	digits = strings.TrimLeft(digits, "0")
+	for len(digits) < 3 {
+		digits = "0" + digits
+	}
+	return prefix + "-" + digits
+}
+
+// Get returns booking id.
+func (s *Store) Get(ctx context.Context, id uint64) (Booking, error) {
+	var out Booking
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b, err := getBooking(tx, id)
+		if err == nil {
+			out = *b
+		}
+		return err
+	})
+	return out, err
+}
+
+// DayBookings returns every appointment and walk-in ticket of day's date,
+// in any status, ordered by number.
+func (s *Store) DayBookings(ctx context.Context, day time.Time) ([]Booking, error) {
+	var out []Booking
+	err := s.db.View(func(tx *bolt.Tx) error {
+		prefix := []byte(dayKey(s.cfg.Day(day)) + "/")
+		c := tx.Bucket(bucketByDay).Cursor()
+		for k, v := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, v = c.Next() {
+			e, err := decodeDayEntry(v)
+			if err != nil {
+				return err
+			}
+			if e.id == 0 {
+				continue // the released time of a moved booking
+			}
+			b, err := getBooking(tx, e.id)
+			if err != nil {
+				return err
+			}
+			out = append(out, *b)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("day bookings: %w", err)
+	}
+	return out, nil
+}
+
+// SetPriority marks booking id as urgent (or not); staff only.
+func (s *Store) SetPriority(ctx context.Context, id uint64, urgent bool, actor string) (Booking, error) {
+	var out Booking
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b, err := getBooking(tx, id)
+		if err != nil {
+			return err
+		}
+		if !b.Active() {
+			return fmt.Errorf("%s is %s: %w", b.Number, b.Status, ErrNotActive)
+		}
+		b.Priority = urgent
+		if err := putBooking(tx, b); err != nil {
+			return err
+		}
+		ev := eventFor(EventPriority, b, s.clock.Now())
+		ev.Actor = actor
+		out = *b
+		return appendEvent(tx, ev)
+	})
+	if err != nil {
+		return Booking{}, fmt.Errorf("set priority: %w", err)
+	}
+	return out, nil
+}
+
+// cleanContact checks and tidies a name and an optional e-mail address.
+func cleanContact(name, email string) (string, string, error) {
+	name = strings.Join(strings.Fields(name), " ")
+	if n := utf8.RuneCountInString(name); n < 2 || n > 100 {
+		return "", "", fmt.Errorf("name must have 2 to 100 characters: %w", ErrInvalidInput)
+	}
+	hasLetter := false
+	for _, r := range name {
+		if unicode.IsControl(r) {
+			return "", "", fmt.Errorf("name has control characters: %w", ErrInvalidInput)
+		}
+		hasLetter = hasLetter || unicode.IsLetter(r)
+	}
+	if !hasLetter {
+		return "", "", fmt.Errorf("name has no letters: %w", ErrInvalidInput)
+	}
+	email = strings.TrimSpace(email)
+	if email != "" {
+		addr, err := mail.ParseAddress(email)
+		if err != nil || addr.Address != email || len(email) > 254 || strings.ContainsAny(email, "\r\n") {
+			return "", "", fmt.Errorf("%q is not an e-mail address: %w", email, ErrInvalidInput)
+		}
+	}
+	return name, email, nil
+}
+
+func decodeU64(b []byte) uint64 {
+	if len(b) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(b)
+}

@@ -1,0 +1,150 @@
+package booking
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// DaySlots are the free start times on one day.
+type DaySlots struct {
+	Day   time.Time
+	Times []time.Time
+}
+
+// FreeSlots returns, day by day, the times at which the concerns can be
+// booked between from and to (dates, both included), clipped to the lead
+// time and the horizon. Days without a free time are left out. It reads only
+// the days asked for, never the whole history.
+func (s *Store) FreeSlots(ctx context.Context, concerns []ConcernCount, from, to time.Time) ([]DaySlots, error) {
+	_, minutes, mask, err := s.cfg.plan(concerns)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	first, last := s.window(now)
+	if d := s.cfg.Day(from); d.After(first) {
+		first = d
+	}
+	if d := s.cfg.Day(to); d.Before(last) {
+		last = d
+	}
+	var out []DaySlots
+	err = s.db.View(func(tx *bolt.Tx) error {
+		for day := first; !day.After(last); day = nextDay(day) {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			times, err := s.daySlots(tx, day, minutes, mask, now, 0)
+			if err != nil {
+				return err
+			}
+			if len(times) > 0 {
+				out = append(out, DaySlots{Day: day, Times: times})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("free slots: %w", err)
+	}
+	return out, nil
+}
+
+// window is the first and last day on which appointments can be booked now.
+func (s *Store) window(now time.Time) (first, last time.Time) {
+	today := s.cfg.Day(now)
+	return s.cfg.Day(now.Add(s.cfg.Booking.LeadTime)), today.AddDate(0, 0, s.cfg.Booking.HorizonDays)
+}
+
+func nextDay(day time.Time) time.Time { return day.AddDate(0, 0, 1) }
+
+// daySlots lists the free start times on day for an appointment of minutes
+// that the counters in mask can serve, ignoring the booking excludeID (the
+// one being moved).
+func (s *Store) daySlots(tx *bolt.Tx, day time.Time, minutes int, mask uint64, now time.Time, excludeID uint64) ([]time.Time, error) {
+	openings := s.cfg.compiled.hours[day.Weekday()]
+	if !s.cfg.IsOpenDay(day) {
+		return nil, nil
+	}
+	taken, err := s.occupancy(tx, day, now, excludeID)
+	if err != nil {
+		return nil, err
+	}
+	earliest := now.Add(s.cfg.Booking.LeadTime)
+	step := int(s.cfg.Booking.SlotStep / time.Minute)
+	var times []time.Time
+	for _, r := range openings {
+		for m := r.from; m+minutes <= r.to; m += step {
+			t := atMinute(day, m)
+			if t.Before(earliest) {
+				continue
+			}
+			if fits(interval{m, m + minutes, mask}, taken, s.cfg.compiled.apptCap) {
+				times = append(times, t)
+			}
+		}
+	}
+	return times, nil
+}
+
+// occupancy is the appointments that hold time on day: all but walk-ins and
+// cancelled ones whose release delay has run out.
+func (s *Store) occupancy(tx *bolt.Tx, day time.Time, now time.Time, excludeID uint64) ([]interval, error) {
+	var taken []interval
+	prefix := []byte(dayKey(day) + "/")
+	c := tx.Bucket(bucketByDay).Cursor()
+	for k, v := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, v = c.Next() {
+		e, err := decodeDayEntry(v)
+		if err != nil {
+			return nil, fmt.Errorf("day index %s: %w", k, err)
+		}
+		if e.kind != KindAppointment || e.id == excludeID || (!e.release.IsZero() && !now.Before(e.release)) {
+			continue
+		}
+		taken = append(taken, interval{e.from, e.to, e.counters})
+	}
+	return taken, nil
+}
+
+// checkBookable returns nil if an appointment of minutes for the counters in
+// mask can start at start now: ErrNotBookable if the office does not offer
+// that time, ErrSlotTaken if it is full.
+func (s *Store) checkBookable(tx *bolt.Tx, start time.Time, minutes int, mask uint64, now time.Time, excludeID uint64) error {
+	start = start.In(s.cfg.compiled.loc)
+	day := s.cfg.Day(start)
+	first, last := s.window(now)
+	switch {
+	case day.Before(first) || start.Before(now.Add(s.cfg.Booking.LeadTime)):
+		return fmt.Errorf("%s is too soon (book at least %s ahead): %w", start.Format("02.01.2006 15:04"), s.cfg.Booking.LeadTime, ErrNotBookable)
+	case day.After(last):
+		return fmt.Errorf("%s is beyond the %d-day horizon: %w", start.Format("02.01.2006"), s.cfg.Booking.HorizonDays, ErrNotBookable)
+	case !s.cfg.IsOpenDay(day):
+		return fmt.Errorf("%s: %w", start.Format("02.01.2006"), ErrClosed)
+	}
+	m := minuteOfDay(start)
+	step := int(s.cfg.Booking.SlotStep / time.Minute)
+	onGrid := false
+	for _, r := range s.cfg.compiled.hours[day.Weekday()] {
+		if m >= r.from && m+minutes <= r.to && (m-r.from)%step == 0 && start.Equal(atMinute(day, m)) {
+			onGrid = true
+		}
+	}
+	if !onGrid {
+		return fmt.Errorf("%s is not an offered start time for %d minutes: %w", start.Format("02.01.2006 15:04"), minutes, ErrNotBookable)
+	}
+	taken, err := s.occupancy(tx, day, now, excludeID)
+	if err != nil {
+		return err
+	}
+	if !fits(interval{m, m + minutes, mask}, taken, s.cfg.compiled.apptCap) {
+		return fmt.Errorf("%s: %w", start.Format("02.01.2006 15:04"), ErrSlotTaken)
+	}
+	return nil
+}
+
+func hasPrefix(k, prefix []byte) bool {
+	return len(k) >= len(prefix) && string(k[:len(prefix)]) == string(prefix)
+}

@@ -1,0 +1,41 @@
+package booking
+
+import "errors"
+
+// Sentinel errors that callers branch on. Every error returned by this
+// package wraps one of them (or a storage error), so use errors.Is.
+var (
+	// ErrSlotTaken means the requested start time has no free capacity (any
+	// more): somebody else was faster, or it is kept for walk-ins.
+	ErrSlotTaken = errors.New("booking: slot taken")
+	// ErrNotBookable means the start time is not one the office offers for
+	// these concerns: outside the opening hours, on a closed day, off the slot
+	// grid, before the lead time or beyond the horizon.
+	ErrNotBookable = errors.New("booking: time not bookable")
+	// ErrClosed means the office is closed on that day.
+	ErrClosed = errors.New("booking: office closed")
+	// ErrUnknownConcern means a concern id is not in the office configuration.
+	ErrUnknownConcern = errors.New("booking: unknown concern")
+	// ErrTooMany means more of one concern was asked for than one booking may hold.
+	ErrTooMany = errors.New("booking: too many of one concern")
+	// ErrNoCounter means no single counter serves every chosen concern.
+	ErrNoCounter = errors.New("booking: no counter serves all these concerns")
+	// ErrInvalidInput means a name, e-mail address or other field is malformed.
+	ErrInvalidInput = errors.New("booking: invalid input")
+	// ErrNotFound means no active booking has that number.
+	ErrNotFound = errors.New("booking: not found")
+	// ErrWrongPIN means the number exists but the PIN does not match.
+	ErrWrongPIN = errors.New("booking: wrong PIN")
+	// ErrPINLocked means too many wrong PINs were tried for the booking; it is
+	// locked for PIN use until the lock-out ends (staff can still act).
+	ErrPINLocked = errors.New("booking: locked after too many wrong PINs")
+	// ErrLimitReached means the person already holds the maximum number of
+	// active future bookings.
+	ErrLimitReached = errors.New("booking: active booking limit reached")
+	// ErrNotActive means the booking is cancelled, past or already served and
+	// cannot be changed any more.
+	ErrNotActive = errors.New("booking: booking no longer active")
+	// ErrContingentExhausted means today's walk-in numbers for the concern
+	// group are all given out.
+	ErrContingentExhausted = errors.New("booking: walk-in contingent exhausted")
+)

@@ -1,0 +1,113 @@
+package booking
+
+import (
+	"strings"
+	"time"
+
+	"github.com/rickar/cal/v2"
+	"github.com/rickar/cal/v2/de"
+)
+
+// stateHolidays returns the public holidays of a German state, by its
+// two-letter code, from the rickar/cal calendar.
+func stateHolidays(state string) ([]*cal.Holiday, bool) {
+	switch strings.ToUpper(strings.TrimSpace(state)) {
+	case "BW":
+		return de.HolidaysBW, true
+	case "BY":
+		return de.HolidaysBY, true
+	case "BE":
+		return de.HolidaysBE, true
+	case "BB":
+		return de.HolidaysBB, true
+	case "HB":
+		return de.HolidaysHB, true
+	case "HH":
+		return de.HolidaysHH, true
+	case "HE":
+		return de.HolidaysHE, true
+	case "MV":
+		return de.HolidaysMV, true
+	case "NI":
+		return de.HolidaysNI, true
+	case "NW":
+		return de.HolidaysNW, true
+	case "RP":
+		return de.HolidaysRP, true
+	case "SL":
+		return de.HolidaysSL, true
+	case "SN":
+		return de.HolidaysSN, true
+	case "ST":
+		return de.HolidaysST, true
+	case "SH":
+		return de.HolidaysSH, true
+	case "TH":
+		return de.HolidaysTH, true
+	}
+	return nil, false
+}
+
+// Day returns midnight of t's date in the office's time zone.
+func (c *Config) Day(t time.Time) time.Time {
+	y, m, d := t.In(c.compiled.loc).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, c.compiled.loc)
+}
+
+// ClosedReason tells why the office is closed all day on day, or "" when it
+// opens: the holiday's name, "closed" for an extra closed date, or
+// "no opening hours" for a weekday without hours.
+func (c *Config) ClosedReason(day time.Time) string {
+	day = c.Day(day)
+	if c.compiled.holidays != nil {
+		if actual, _, h := c.compiled.holidays.IsHoliday(day); actual {
+			return h.Name
+		}
+	}
+	if c.compiled.extraClosed[day.Format(time.DateOnly)] {
+		return "closed"
+	}
+	if len(c.compiled.hours[day.Weekday()]) == 0 {
+		return "no opening hours"
+	}
+	return ""
+}
+
+// IsOpenDay reports whether the office opens on day's date.
+func (c *Config) IsOpenDay(day time.Time) bool { return c.ClosedReason(day) == "" }
+
+// Opening is one opening range of a concrete day.
+type Opening struct{ From, To time.Time }
+
+// Openings returns the opening ranges of day's date, none on a closed day.
+func (c *Config) Openings(day time.Time) []Opening {
+	day = c.Day(day)
+	if !c.IsOpenDay(day) {
+		return nil
+	}
+	ranges := c.compiled.hours[day.Weekday()]
+	out := make([]Opening, len(ranges))
+	for i, r := range ranges {
+		out[i] = Opening{From: atMinute(day, r.from), To: atMinute(day, r.to)}
+	}
+	return out
+}
+
+// WeeklyOpenings returns the opening ranges of a weekday as "08:00-12:00".
+func (c *Config) WeeklyOpenings(wd time.Weekday) []string {
+	var out []string
+	for _, r := range c.compiled.hours[wd] {
+		out = append(out, clock(r.from)+"-"+clock(r.to))
+	}
+	return out
+}
+
+func clock(min int) string {
+	return string([]byte{byte('0' + min/600), byte('0' + min/60%10), ':', byte('0' + min%60/10), byte('0' + min%10)})
+}
+
+// atMinute is the wall-clock time min minutes after midnight on day; it
+// stays right across a daylight-saving change.
+func atMinute(day time.Time, min int) time.Time {
+	return time.Date(day.Year(), day.Month(), day.Day(), min/60, min%60, 0, 0, day.Location())
+}

@@ -1,0 +1,68 @@
+package booking
+
+import "time"
+
+// Kind tells an appointment from a walk-in ticket.
+type Kind string
+
+// The kinds of booking.
+const (
+	KindAppointment Kind = "appointment"
+	KindWalkIn      Kind = "walk_in"
+)
+
+// Status is where a booking stands in its life.
+type Status string
+
+// The statuses of a booking. Booked is waiting (for its time, or in the
+// walk-in queue); the call system moves it on from there.
+const (
+	StatusBooked    Status = "booked"
+	StatusCalled    Status = "called"
+	StatusServing   Status = "serving"
+	StatusDone      Status = "done"
+	StatusNoShow    Status = "no_show"
+	StatusExpired   Status = "expired"
+	StatusCancelled Status = "cancelled"
+)
+
+// ConcernCount is a concern and how many cases of it (e.g. 3 ID cards for a family).
+type ConcernCount struct {
+	ID    string `json:"id"`
+	Count int    `json:"n"`
+}
+
+// Booking is an appointment or a walk-in ticket.
+type Booking struct {
+	ID     uint64 `json:"id"`
+	Kind   Kind   `json:"kind"`
+	Number string `json:"number"`
+	// Start is the appointment's time; for a walk-in, when the ticket was issued.
+	Start    time.Time      `json:"start"`
+	Minutes  int            `json:"minutes"`
+	Concerns []ConcernCount `json:"concerns"`
+	Status   Status         `json:"status"`
+	Priority bool           `json:"priority,omitempty"`
+
+	// Personal data, deleted after the retention period.
+	Name      string `json:"name,omitempty"`
+	Email     string `json:"email,omitempty"`
+	PersonKey string `json:"person,omitempty"`
+	// Channel and ChatID say where the citizen booked, to tell them of calls.
+	Channel string `json:"channel,omitempty"`
+	ChatID  string `json:"chat,omitempty"`
+	Lang    string `json:"lang,omitempty"`
+
+	CreatedAt   time.Time `json:"created"`
+	CancelledAt time.Time `json:"cancelled,omitzero"`
+
+	PIN            *PINHash  `json:"pin,omitempty"`
+	PINFailures    int       `json:"pin_failures,omitempty"`
+	PINLockedUntil time.Time `json:"pin_locked_until,omitzero"`
+}
+
+// End is when the appointment is expected to be over.
+func (b Booking) End() time.Time { return b.Start.Add(time.Duration(b.Minutes) * time.Minute) }
+
+// Active reports whether the booking is still waiting to be served or called.
+func (b Booking) Active() bool { return b.Status == StatusBooked || b.Status == StatusCalled }

@@ -1,0 +1,213 @@
+package booking
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Clock tells the time. Tests inject a fake one.
+type Clock interface{ Now() time.Time }
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
+
+// Options tune Open.
+type Options struct {
+	// Clock defaults to the system clock.
+	Clock Clock
+	// LockTimeout is how long Open waits for the file lock held by another
+	// process before it fails; default 1s.
+	LockTimeout time.Duration
+	// Logger defaults to slog.Default().
+	Logger *slog.Logger
+}
+
+// Store is an office's bookings in a bbolt file. It is safe for concurrent use.
+type Store struct {
+	db     *bolt.DB
+	cfg    *Config
+	clock  Clock
+	log    *slog.Logger
+	hasher *pinHasher
+}
+
+// Buckets of the bbolt file.
+var (
+	bucketBookings = []byte("bookings")  // id (8 bytes) -> Booking JSON
+	bucketByDay    = []byte("by_day")    // "2026-11-25/T-042" -> dayEntry
+	bucketByNumber = []byte("by_number") // "T-042/2026-11-25" -> id
+	bucketByPerson = []byte("by_person") // person key + 0 + id -> nil
+	bucketSeq      = []byte("sequences") // "2026-11-25/W" -> last walk-in number
+	bucketEvents   = []byte("events")    // seq (8 bytes) -> Event JSON
+	bucketMeta     = []byte("meta")      // "schema" -> version
+	allBuckets     = [][]byte{bucketBookings, bucketByDay, bucketByNumber, bucketByPerson, bucketSeq, bucketEvents, bucketMeta}
+	schemaVersion  = []byte("1")
+)
+
+// Open opens (or creates) the store at path for the office cfg.
+func Open(path string, cfg *Config, opts Options) (*Store, error) {
+	if cfg == nil {
+		return nil, errors.New("open store: no config")
+	}
+	if opts.Clock == nil {
+		opts.Clock = systemClock{}
+	}
+	if opts.LockTimeout == 0 {
+		opts.LockTimeout = time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout})
+	if err != nil {
+		if errors.Is(err, bolt.ErrTimeout) {
+			return nil, fmt.Errorf("open store %s: the file is in use by another process: %w", path, err)
+		}
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, name := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		meta := tx.Bucket(bucketMeta)
+		switch v := meta.Get([]byte("schema")); {
+		case v == nil:
+			return meta.Put([]byte("schema"), schemaVersion)
+		case !bytes.Equal(v, schemaVersion):
+			return fmt.Errorf("store schema %s, this program knows %s", v, schemaVersion)
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	return &Store{db: db, cfg: cfg, clock: opts.Clock, log: opts.Logger, hasher: newPINHasher()}, nil
+}
+
+// Close closes the file.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Config is the office configuration the store runs on.
+func (s *Store) Config() *Config { return s.cfg }
+
+// Now is the store's clock's time.
+func (s *Store) Now() time.Time { return s.clock.Now() }
+
+// DB is the underlying bbolt database, for packages that keep their own
+// buckets in the same file (e.g. dialogue state). They must not touch the
+// buckets this package owns.
+func (s *Store) DB() *bolt.DB { return s.db }
+
+func u64key(n uint64) []byte {
+	k := make([]byte, 8)
+	binary.BigEndian.PutUint64(k, n)
+	return k
+}
+
+func dayKey(t time.Time) string { return t.Format(time.DateOnly) }
+
+func getBooking(tx *bolt.Tx, id uint64) (*Booking, error) {
+	v := tx.Bucket(bucketBookings).Get(u64key(id))
+	if v == nil {
+		return nil, fmt.Errorf("booking %d: %w", id, ErrNotFound)
+	}
+	var b Booking
+	if err := json.Unmarshal(v, &b); err != nil {
+		return nil, fmt.Errorf("decode booking %d: %w", id, err)
+	}
+	return &b, nil
+}
+
+func putBooking(tx *bolt.Tx, b *Booking) error {
+	data, err := json.Marshal(b)
+	if err != nil {
+		return fmt.Errorf("encode booking %d: %w", b.ID, err)
+	}
+	return tx.Bucket(bucketBookings).Put(u64key(b.ID), data)
+}
+
+// dayEntry is the value of the by_day index: what availability needs of a
+// booking without decoding it.
+type dayEntry struct {
+	kind     Kind
+	id       uint64
+	from, to int       // minutes after midnight
+	counters uint64    // counters that can serve it
+	release  time.Time // zero: holds its time; else holds it only until then
+}
+
+func (e dayEntry) encode() []byte {
+	v := make([]byte, 29)
+	v[0] = 'A'
+	if e.kind == KindWalkIn {
+		v[0] = 'W'
+	}
+	binary.BigEndian.PutUint64(v[1:], e.id)
+	binary.BigEndian.PutUint16(v[9:], uint16(e.from))
+	binary.BigEndian.PutUint16(v[11:], uint16(e.to))
+	binary.BigEndian.PutUint64(v[13:], e.counters)
+	if !e.release.IsZero() {
+		binary.BigEndian.PutUint64(v[21:], uint64(e.release.Unix()))
+	}
+	return v
+}
+
+func decodeDayEntry(v []byte) (dayEntry, error) {
+	if len(v) != 29 {
+		return dayEntry{}, fmt.Errorf("day index entry of %d bytes", len(v))
+	}
+	e := dayEntry{kind: KindAppointment, id: binary.BigEndian.Uint64(v[1:]),
+		from: int(binary.BigEndian.Uint16(v[9:])), to: int(binary.BigEndian.Uint16(v[11:])),
+		counters: binary.BigEndian.Uint64(v[13:])}
+	if v[0] == 'W' {
+		e.kind = KindWalkIn
+	}
+	if r := binary.BigEndian.Uint64(v[21:]); r != 0 {
+		e.release = time.Unix(int64(r), 0)
+	}
+	return e, nil
+}
+
+// index writes b's entries in the day, number and person indexes.
+func (s *Store) index(tx *bolt.Tx, b *Booking, release time.Time) error {
+	day := s.cfg.Day(b.Start)
+	from := minuteOfDay(b.Start.In(s.cfg.compiled.loc))
+	e := dayEntry{kind: b.Kind, id: b.ID, from: from, to: from + b.Minutes,
+		counters: s.cfg.servingMask(b.Concerns), release: release}
+	if err := tx.Bucket(bucketByDay).Put([]byte(dayKey(day)+"/"+b.Number), e.encode()); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketByNumber).Put([]byte(b.Number+"/"+dayKey(day)), u64key(b.ID)); err != nil {
+		return err
+	}
+	if b.PersonKey != "" {
+		return tx.Bucket(bucketByPerson).Put(personIndexKey(b.PersonKey, b.ID), nil)
+	}
+	return nil
+}
+
+// unindexDay removes b's day and number entries (before it moves).
+func (s *Store) unindexDay(tx *bolt.Tx, b *Booking) error {
+	day := dayKey(s.cfg.Day(b.Start))
+	if err := tx.Bucket(bucketByDay).Delete([]byte(day + "/" + b.Number)); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketByNumber).Delete([]byte(b.Number + "/" + day))
+}
+
+func personIndexKey(person string, id uint64) []byte {
+	return append(append([]byte(person), 0), u64key(id)...)
+}
+
+func minuteOfDay(t time.Time) int { return t.Hour()*60 + t.Minute() }

@@ -1,0 +1,125 @@
+// Command buergerbuero runs a citizens' office's appointment and queue
+// service: booking by chat, the call system and the foyer display.
+//
+//	buergerbuero [serve] [--config FILE] [--data FILE] [--listen ADDR]
+//	buergerbuero check-config FILE
+//
+// Without --config it runs the embedded demo office.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	_ "time/tzdata" // the office's time zone works on machines without zoneinfo
+
+	"buergerbuero/booking"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run dispatches the subcommand and returns the exit code.
+func run(args []string, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "serve":
+		err = serve(args, stderr)
+	case "check-config":
+		err = checkConfig(args, stdout)
+	case "help", "-h", "--help":
+		usage(stdout)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "unknown command %q\n\n", cmd)
+		usage(stderr)
+		return 2
+	}
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(stderr, "buergerbuero:", err)
+		}
+		return 1
+	}
+	return 0
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `usage:
+  buergerbuero [serve] [--config FILE] [--data FILE]   run the service (default: the demo office)
+  buergerbuero check-config FILE                       check a config file and list every problem
+`)
+}
+
+// loadConfig reads the config file, or the embedded demo office without one.
+func loadConfig(path string) (*booking.Config, error) {
+	if path == "" {
+		return booking.DemoConfig()
+	}
+	return booking.LoadConfig(path)
+}
+
+func checkConfig(args []string, stdout io.Writer) error {
+	if len(args) != 1 {
+		return errors.New("usage: buergerbuero check-config FILE")
+	}
+	cfg, err := booking.LoadConfig(args[0])
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: OK: %s, %d counters, %d concerns\n", args[0], cfg.Office.Name, len(cfg.Counters), len(cfg.Concerns))
+	return nil
+}
+
+func serve(args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", "", "office config (YAML); empty runs the embedded demo office")
+	dataPath := fs.String("data", "./data/buergerbuero.db", "the bbolt store file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	cfg, err := loadConfig(*configPath)
+	if err != nil {
+		return err
+	}
+	if *configPath == "" {
+		log.Info("no --config given: running the embedded demo office", "office", cfg.Office.Name)
+	}
+	if err := os.MkdirAll(dirOf(*dataPath), 0o700); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	store, err := booking.Open(*dataPath, cfg, booking.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log.Info("buergerbuero started", "store", *dataPath, "counters", len(cfg.Counters), "concerns", len(cfg.Concerns))
+	<-ctx.Done()
+	log.Info("stopping")
+	return nil
+}
+
+func dirOf(path string) string {
+	for i := len(path) - 1; i >= 0; i-- {
+		if path[i] == '/' || path[i] == os.PathSeparator {
+			return path[:i+1]
+		}
+	}
+	return "."
+}
