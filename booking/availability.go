@@ -101,7 +101,7 @@ func (s *Store) occupancy(tx *bolt.Tx, day time.Time, now time.Time, excludeID u
 		if err != nil {
 			return nil, fmt.Errorf("day index %s: %w", k, err)
 		}
-		if e.kind != KindAppointment || e.id == excludeID || (!e.release.IsZero() && !now.Before(e.release)) {
+		if e.kind != KindAppointment || (excludeID != 0 && e.id == excludeID) || (!e.release.IsZero() && !now.Before(e.release)) {
 			continue
 		}
 		taken = append(taken, interval{e.from, e.to, e.counters})
