@@ -292,7 +292,7 @@ func (s *Store) withPIN(ctx context.Context, number, pin string, fn func(*bolt.T
 		}
 		b.PINFailures, b.PINLockedUntil = 0, time.Time{}
 		if err := fn(tx, b, now); err != nil {
-			return err
+			return actionError{err}
 		}
 		if err := putBooking(tx, b); err != nil {
 			return err
@@ -300,10 +300,35 @@ func (s *Store) withPIN(ctx context.Context, number, pin string, fn func(*bolt.T
 		out = *b
 		return nil
 	})
+	var failed actionError
+	if errors.As(err, &failed) {
+		// The PIN was right but the action failed (e.g. the new time was
+		// taken) and rolled back: still clear the count of wrong tries.
+		if rerr := s.resetPINFailures(id); rerr != nil {
+			return Booking{}, errors.Join(failed.err, rerr)
+		}
+		return Booking{}, failed.err
+	}
 	if err != nil {
 		return Booking{}, err
 	}
 	return out, nil
+}
+
+// actionError marks the error of the action behind a right PIN.
+type actionError struct{ err error }
+
+func (e actionError) Error() string { return e.err.Error() }
+
+func (s *Store) resetPINFailures(id uint64) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b, err := getBooking(tx, id)
+		if err != nil {
+			return err
+		}
+		b.PINFailures, b.PINLockedUntil = 0, time.Time{}
+		return putBooking(tx, b)
+	})
 }
 
 // findUpcoming finds the appointment of today or later with number that is

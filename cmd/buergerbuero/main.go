@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	_ "time/tzdata" // the office's time zone works on machines without zoneinfo
 
@@ -23,11 +24,15 @@ import (
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
-// run dispatches the subcommand and returns the exit code.
-func run(args []string, stdout, stderr io.Writer) int {
+// run dispatches the subcommand and returns the exit code. ctx ends the
+// service (SIGINT/SIGTERM in main).
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cmd := "serve"
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
@@ -35,7 +40,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var err error
 	switch cmd {
 	case "serve":
-		err = serve(args, stderr)
+		err = serve(ctx, args, stderr)
 	case "check-config":
 		err = checkConfig(args, stdout)
 	case "help", "-h", "--help":
@@ -82,7 +87,7 @@ func checkConfig(args []string, stdout io.Writer) error {
 	return nil
 }
 
-func serve(args []string, stderr io.Writer) error {
+func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", "", "office config (YAML); empty runs the embedded demo office")
@@ -98,7 +103,7 @@ func serve(args []string, stderr io.Writer) error {
 	if *configPath == "" {
 		log.Info("no --config given: running the embedded demo office", "office", cfg.Office.Name)
 	}
-	if err := os.MkdirAll(dirOf(*dataPath), 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(*dataPath), 0o700); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
 	store, err := booking.Open(*dataPath, cfg, booking.Options{Logger: log})
@@ -107,19 +112,8 @@ func serve(args []string, stderr io.Writer) error {
 	}
 	defer store.Close()
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	log.Info("buergerbuero started", "store", *dataPath, "counters", len(cfg.Counters), "concerns", len(cfg.Concerns))
 	<-ctx.Done()
 	log.Info("stopping")
 	return nil
-}
-
-func dirOf(path string) string {
-	for i := len(path) - 1; i >= 0; i-- {
-		if path[i] == '/' || path[i] == os.PathSeparator {
-			return path[:i+1]
-		}
-	}
-	return "."
 }

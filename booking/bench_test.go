@@ -1,0 +1,150 @@
+package booking
+
+import (
+	"fmt"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"buergerbuero/internal/fakeclock"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// benchOffice is big enough that benchmarks never run out of slots.
+const benchOffice = `
+office: {name: Benchamt, timezone: Europe/Berlin, state: NW}
+counters: [{id: "1"}, {id: "2"}, {id: "3"}, {id: "4"}, {id: "5"}, {id: "6"}, {id: "7"}, {id: "8"}]
+concerns:
+  - {id: ausweis, name: {de: Ausweis}, minutes: 15}
+  - {id: kfz, name: {de: Kfz}, minutes: 20, counters: ["8"]}
+opening_hours:
+  monday: ["07:00-12:00", "13:00-19:00"]
+  tuesday: ["07:00-12:00", "13:00-19:00"]
+  wednesday: ["07:00-12:00", "13:00-19:00"]
+  thursday: ["07:00-12:00", "13:00-19:00"]
+  friday: ["07:00-12:00", "13:00-19:00"]
+  saturday: ["07:00-12:00", "13:00-19:00"]
+closed: {public_holidays: false}
+booking: {horizon_days: 366, lead_time: 0s, slot_step: 5m, walk_in_share: 0}
+`
+
+// BenchmarkBookParallel books appointments from parallel goroutines, each
+// a full Book: PIN hash, one write transaction with the capacity re-check,
+// the indexes and the event, fsync'd.
+func BenchmarkBookParallel(b *testing.B) {
+	s, _, _ := newStore(b, benchOffice, at(2026, 11, 23, 6, 0))
+	var starts []time.Time
+	for d := range 300 {
+		day := at(2026, 11, 23, 0, 0).AddDate(0, 0, d)
+		for _, o := range s.cfg.Openings(day) {
+			for t := o.From; t.Add(15*time.Minute).Compare(o.To) <= 0; t = t.Add(5 * time.Minute) {
+				starts = append(starts, t)
+			}
+		}
+	}
+	var n atomic.Int64
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := n.Add(1)
+			_, _, err := s.Book(ctx, Request{Concerns: one("ausweis"), Start: starts[int(i)%len(starts)], Name: "Bench Mark", PersonKey: fmt.Sprint(i)})
+			if err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkPINHash is the share of Book spent hashing the PIN.
+func BenchmarkPINHash(b *testing.B) {
+	h := newPINHasher()
+	for b.Loop() {
+		if _, err := h.hash(ctx, "123456"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRawBoltWrite is one fsync'd bbolt write transaction putting a
+// booking-sized value: the floor under Book.
+func BenchmarkRawBoltWrite(b *testing.B) {
+	db, err := bolt.Open(filepath.Join(b.TempDir(), "raw.db"), 0o600, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	value := make([]byte, 400)
+	var n uint64
+	for b.Loop() {
+		n++
+		err := db.Update(func(tx *bolt.Tx) error {
+			bk, err := tx.CreateBucketIfNotExists([]byte("raw"))
+			if err != nil {
+				return err
+			}
+			return bk.Put(u64key(n), value)
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkFreeSlots21Days asks for every free time over the 21-day
+// horizon in a store holding a year of history and a half-full horizon.
+func BenchmarkFreeSlots21Days(b *testing.B) {
+	for _, history := range []int{0, 365} {
+		b.Run(fmt.Sprintf("history=%dd", history), func(b *testing.B) {
+			now := at(2026, 11, 23, 6, 0)
+			s := seededStore(b, now, history, 21)
+			days, err := s.FreeSlots(ctx, one("ausweis"), now, now.AddDate(0, 0, 21))
+			if err != nil || len(days) < 15 {
+				b.Fatalf("%d days, %v", len(days), err)
+			}
+			b.ResetTimer()
+			for b.Loop() {
+				if _, err := s.FreeSlots(ctx, one("ausweis"), now, now.AddDate(0, 0, 21)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// seededStore writes bookings directly (no PIN hashing) for the days before
+// and after now: every counter half busy.
+func seededStore(b *testing.B, now time.Time, pastDays, futureDays int) *Store {
+	clock := fakeclock.New(now)
+	s, err := Open(filepath.Join(b.TempDir(), "seed.db"), mustConfig(b, benchOffice), Options{Clock: clock})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		n := 0
+		for d := -pastDays; d < futureDays; d++ {
+			day := s.cfg.Day(now).AddDate(0, 0, d)
+			for _, o := range s.cfg.Openings(day) {
+				for t := o.From; t.Add(15*time.Minute).Compare(o.To) <= 0; t = t.Add(30 * time.Minute) {
+					for range 4 {
+						n++
+						id, _ := tx.Bucket(bucketBookings).NextSequence()
+						bk := &Booking{ID: id, Kind: KindAppointment, Number: fmt.Sprintf("T-%04d", n%10000), Start: t, Minutes: 15,
+							Concerns: one("ausweis"), Status: StatusBooked, Name: "Seed", CreatedAt: t}
+						if err := s.save(tx, bk, nil); err != nil {
+							return err
+						}
+					}
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s
+}

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestServeStartsWithNoConfigAndNoFlags is what a newcomer does first: run
+// it in a fresh directory. It must come up on the demo office, create its
+// store, and stop cleanly when told to.
+func TestServeStartsWithNoConfigAndNoFlags(t *testing.T) {
+	t.Chdir(t.TempDir())
+	ctx, cancel := context.WithCancel(context.Background())
+	var stderr syncBuffer
+	done := make(chan int)
+	go func() { done <- run(ctx, nil, &stderr, &stderr) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(stderr.String(), "buergerbuero started") {
+		if time.Now().After(deadline) {
+			t.Fatalf("not started:\n%s", stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, err := os.Stat(filepath.Join("data", "buergerbuero.db")); err != nil {
+		t.Fatalf("store not created: %v", err)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit code %d:\n%s", code, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "demo office") {
+		t.Errorf("no word that the demo office runs:\n%s", stderr.String())
+	}
+}
+
+func TestCheckConfig(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("office:\n  name: x\n  nmae: y\n"), 0o600)
+	tests := []struct {
+		args     []string
+		code     int
+		contains string
+	}{
+		{[]string{"check-config", "../../config.example.yaml"}, 0, "OK"},
+		{[]string{"check-config", bad}, 1, `line 3, column 3: office.nmae: unknown field "nmae"`},
+		{[]string{"check-config"}, 1, "usage"},
+		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
+	}
+	for _, tc := range tests {
+		var out bytes.Buffer
+		if code := run(context.Background(), tc.args, &out, &out); code != tc.code || !strings.Contains(out.String(), tc.contains) {
+			t.Errorf("%v: exit %d, output\n%s\nwant exit %d and %q", tc.args, code, out.String(), tc.code, tc.contains)
+		}
+	}
+}
