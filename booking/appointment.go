@@ -181,30 +181,37 @@ func (s *Store) cancel(tx *bolt.Tx, b *Booking, now time.Time, actor string) err
 // delay, as for a cancellation.
 func (s *Store) Reschedule(ctx context.Context, number, pin string, start time.Time) (Booking, error) {
 	return s.withPIN(ctx, number, pin, func(tx *bolt.Tx, b *Booking, now time.Time) error {
-		_, minutes, mask, err := s.cfg.plan(b.Concerns)
-		if err != nil {
-			return err
-		}
-		if err := s.checkBookable(tx, start, minutes, mask, now, b.ID); err != nil {
-			return err
-		}
-		old := *b
-		// The old time stays blocked for the release delay, so a move cannot
-		// hand a slot to a buyer waiting for it.
-		day := s.cfg.Day(old.Start)
-		from := minuteOfDay(old.Start.In(s.cfg.compiled.loc))
-		ghost := dayEntry{kind: KindAppointment, from: from, to: from + old.Minutes,
-			counters: mask, release: now.Add(s.cfg.Booking.ReleaseDelay)}
-		key := fmt.Sprintf("%s/~%s/%d", dayKey(day), old.Number, now.UnixNano())
-		if err := tx.Bucket(bucketByDay).Put([]byte(key), ghost.encode()); err != nil {
-			return err
-		}
-		b.Start, b.Minutes = start.In(s.cfg.compiled.loc), minutes
-		if err := s.save(tx, b, &old); err != nil {
-			return err
-		}
-		return appendEvent(tx, eventFor(EventRescheduled, b, now))
+		return s.moveTo(tx, b, start, now, "")
 	})
+}
+
+// moveTo moves b to start inside tx, after checking the new time.
+func (s *Store) moveTo(tx *bolt.Tx, b *Booking, start, now time.Time, actor string) error {
+	_, minutes, mask, err := s.cfg.plan(b.Concerns)
+	if err != nil {
+		return err
+	}
+	if err := s.checkBookable(tx, start, minutes, mask, now, b.ID); err != nil {
+		return err
+	}
+	old := *b
+	// The old time stays blocked for the release delay, so a move cannot
+	// hand a slot to a buyer waiting for it.
+	day := s.cfg.Day(old.Start)
+	from := minuteOfDay(old.Start.In(s.cfg.compiled.loc))
+	ghost := dayEntry{kind: KindAppointment, from: from, to: from + old.Minutes,
+		counters: mask, release: now.Add(s.cfg.Booking.ReleaseDelay)}
+	key := fmt.Sprintf("%s/~%s/%d", dayKey(day), old.Number, now.UnixNano())
+	if err := tx.Bucket(bucketByDay).Put([]byte(key), ghost.encode()); err != nil {
+		return err
+	}
+	b.Start, b.Minutes = start.In(s.cfg.compiled.loc), minutes
+	if err := s.save(tx, b, &old); err != nil {
+		return err
+	}
+	ev := eventFor(EventRescheduled, b, now)
+	ev.Actor = actor
+	return appendEvent(tx, ev)
 }
 
 // Lookup returns the appointment with number and PIN.

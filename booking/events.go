@@ -19,6 +19,7 @@ const (
 	EventCancelled   EventType = "cancelled"
 	EventRescheduled EventType = "rescheduled"
 	EventWalkIn      EventType = "walk_in"
+	EventCheckedIn   EventType = "checked_in"
 	EventCalled      EventType = "called"
 	EventRecalled    EventType = "recalled"
 	EventStarted     EventType = "started"

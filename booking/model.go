@@ -55,6 +55,8 @@ type Booking struct {
 
 	CreatedAt   time.Time `json:"created"`
 	CancelledAt time.Time `json:"cancelled,omitzero"`
+	// CheckedInAt is when the citizen said "I am here" (or the info desk did).
+	CheckedInAt time.Time `json:"checked_in,omitzero"`
 
 	PIN            *PINHash  `json:"pin,omitempty"`
 	PINFailures    int       `json:"pin_failures,omitempty"`
