@@ -1,0 +1,526 @@
+package conversation
+
+import (
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"buergerbuero/booking"
+)
+
+// Intent is what a typed message asks for, if it says.
+type Intent string
+
+// The intents the parser recognises.
+const (
+	IntentNone       Intent = ""
+	IntentBook       Intent = "book"
+	IntentCancel     Intent = "cancel"
+	IntentReschedule Intent = "reschedule"
+	IntentDocs       Intent = "docs"
+	IntentHours      Intent = "hours"
+	IntentHelp       Intent = "help"
+	IntentStatus     Intent = "status"
+	IntentCheckIn    Intent = "checkin"
+	IntentEarlier    Intent = "earlier"
+	IntentMenu       Intent = "menu"
+	IntentStop       Intent = "stop"
+	IntentBack       Intent = "back"
+	IntentLanguage   Intent = "language"
+	IntentMore       Intent = "more"
+	IntentYes        Intent = "yes"
+	IntentNo         Intent = "no"
+)
+
+// Understanding is everything the parser found in one message.
+type Understanding struct {
+	Intent   Intent
+	Concerns []booking.ConcernCount
+	// Day is set when a date was named (midnight in the office's zone).
+	Day    time.Time
+	HasDay bool
+	// Minute is a time of day in minutes after midnight, when one was named.
+	Minute  int
+	HasTime bool
+	// PartFrom and PartTo narrow the time of day ("vormittags"), in minutes.
+	PartFrom, PartTo int
+	HasPart          bool
+	Number           string // a waiting number, "T-042"
+	PIN              string // six digits
+	Email            string
+	Name             string // "mein Name ist ...", "..., Max Mustermann"
+	Lang             string // "de" or "en" when the message asks to switch
+}
+
+// Parser understands typed answers for one office: its concerns by name,
+// keyword and short form, dates and times in German and English.
+type Parser struct {
+	loc     *time.Location
+	phrases []phrase // longest first
+}
+
+type phrase struct {
+	concern string
+	tokens  []string
+}
+
+// NewParser builds a parser for the office's concerns.
+func NewParser(cfg *booking.Config) *Parser {
+	p := &Parser{loc: cfg.Location()}
+	for _, c := range cfg.Concerns {
+		texts := append([]string{c.ID, strings.ReplaceAll(c.ID, "-", " "), c.Name.DE, c.Name.EN}, c.Keywords...)
+		seen := map[string]bool{}
+		for _, t := range texts {
+			toks := tokens(normalize(t))
+			key := strings.Join(toks, " ")
+			if len(toks) == 0 || seen[key] {
+				continue
+			}
+			seen[key] = true
+			p.phrases = append(p.phrases, phrase{concern: c.ID, tokens: toks})
+		}
+	}
+	sort.SliceStable(p.phrases, func(i, j int) bool { return len(p.phrases[i].tokens) > len(p.phrases[j].tokens) })
+	return p
+}
+
+// normalize lower-cases and spells umlauts out, so "Führungszeugnis",
+// "Fuehrungszeugnis" and "FÜHRUNGSZEUGNIS" compare equal.
+func normalize(s string) string {
+	s = strings.ToLower(s)
+	return strings.NewReplacer("ä", "ae", "ö", "oe", "ü", "ue", "ß", "ss", "é", "e", "’", "'").Replace(s)
+}
+
+// tokens splits normalised text into words and numbers.
+func tokens(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+}
+
+// Understand reads one message. now is the clock's time, for relative dates.
+func (p *Parser) Understand(text string, now time.Time) Understanding {
+	if len(text) > 2000 {
+		text = text[:2000]
+	}
+	var u Understanding
+	norm := normalize(text)
+	toks := tokens(norm)
+	u.Intent = intentOf(norm, toks)
+	u.Lang = languageOf(toks)
+	u.Concerns = p.concerns(toks)
+	u.Day, u.HasDay = p.date(norm, toks, now.In(p.loc))
+	u.Minute, u.HasTime = clockTime(dateISO.ReplaceAllString(dateDMY.ReplaceAllString(norm, " "), " "))
+	u.PartFrom, u.PartTo, u.HasPart = dayPart(toks)
+	u.Number = numberRe.FindString(norm)
+	if u.Number != "" {
+		u.Number = booking.NormalizeNumber(u.Number)
+	}
+	if m := pinRe.FindStringSubmatch(norm); m != nil {
+		u.PIN = m[1] + m[2]
+	}
+	u.Email = emailRe.FindString(text)
+	u.Name = nameIn(text)
+	return u
+}
+
+var (
+	numberRe = regexp.MustCompile(`\b[tw]\s?-?\s?\d{1,4}\b`)
+	pinRe    = regexp.MustCompile(`(?:^|[^\d])(\d{3})[ ]?(\d{3})(?:$|[^\d])`)
+	emailRe  = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}`)
+	nameRe   = regexp.MustCompile(`(?i)(?:mein name ist|ich hei(?:ß|ss)e|my name is|i am called|name\s*:)\s*([\p{L}][\p{L}'\-. ]{1,80})`)
+)
+
+// intentWords maps words and phrases (normalised) to intents. Phrases are
+// matched on word boundaries; the first match in this order wins.
+var intentWords = []struct {
+	intent Intent
+	words  []string
+}{
+	{IntentCheckIn, []string{"ich bin da", "bin da", "bin jetzt da", "angekommen", "i am here", "i m here", "im here", "arrived", "check in", "checkin", "einchecken"}},
+	{IntentEarlier, []string{"frueher", "frueheren", "earlier", "eher"}},
+	{IntentStatus, []string{"wo bin ich", "status", "wartezeit", "warteschlange", "wann bin ich dran", "where am i", "queue", "position"}},
+	{IntentReschedule, []string{"verschieben", "umbuchen", "verlegen", "aendern", "reschedule", "move", "change"}},
+	{IntentCancel, []string{"absagen", "stornieren", "storno", "cancel my", "cancel the", "cancel appointment", "loeschen"}},
+	{IntentDocs, []string{"unterlagen", "mitbringen", "was brauche", "dokumente", "gebuehr", "kosten", "kostet", "documents", "what do i need", "bring", "fee", "cost"}},
+	{IntentHours, []string{"oeffnungszeiten", "geoeffnet", "wann offen", "wann habt ihr", "opening hours", "opening times", "when are you open", "hours"}},
+	{IntentHelp, []string{"hilfe", "help", "was kannst du", "what can you do"}},
+	{IntentBook, []string{"termin", "buchen", "vereinbaren", "reservieren", "appointment", "book", "booking"}},
+	{IntentMenu, []string{"menue", "menu", "hauptmenue", "start", "neustart", "von vorne", "start over", "restart", "neu anfangen"}},
+	{IntentStop, []string{"abbrechen", "stopp", "stop", "quit", "exit", "beenden", "cancel"}},
+	{IntentBack, []string{"zurueck", "back"}},
+	{IntentLanguage, []string{"english", "englisch", "deutsch", "german", "sprache", "language"}},
+	{IntentMore, []string{"spaeter", "weiter", "mehr", "andere tage", "later", "more", "next"}},
+	{IntentYes, []string{"ja", "jawohl", "jo", "ok", "okay", "yes", "yep", "sure", "passt", "genau", "richtig", "bestaetigen", "confirm", "gerne"}},
+	{IntentNo, []string{"nein", "no", "nope", "noe", "nicht", "fertig", "done", "keine", "nichts", "none", "skip", "ueberspringen"}},
+}
+
+func intentOf(norm string, toks []string) Intent {
+	joined := " " + strings.Join(toks, " ") + " "
+	for _, iw := range intentWords {
+		for _, w := range iw.words {
+			if strings.Contains(joined, " "+w+" ") {
+				return iw.intent
+			}
+		}
+	}
+	if strings.TrimSpace(norm) == "?" {
+		return IntentHelp
+	}
+	return IntentNone
+}
+
+func languageOf(toks []string) string {
+	for _, t := range toks {
+		switch t {
+		case "english", "englisch", "en":
+			return "en"
+		case "deutsch", "german", "de":
+			return "de"
+		}
+	}
+	return ""
+}
+
+// concerns finds the concerns named in the tokens, longest phrases first,
+// each token used once, with a count from a number just before ("2 Pässe",
+// "zwei Ausweise").
+func (p *Parser) concerns(toks []string) []booking.ConcernCount {
+	used := make([]bool, len(toks))
+	counts := map[string]int{}
+	var order []string
+	for _, ph := range p.phrases {
+		for i := 0; i+len(ph.tokens) <= len(toks); i++ {
+			if !matchAt(toks, used, i, ph.tokens) {
+				continue
+			}
+			for j := range ph.tokens {
+				used[i+j] = true
+			}
+			n := 1
+			if i > 0 {
+				if v, ok := numberWord(toks[i-1]); ok && v >= 1 && v <= 10 {
+					n = v
+				}
+			}
+			if _, seen := counts[ph.concern]; !seen {
+				order = append(order, ph.concern)
+			}
+			counts[ph.concern] = max(counts[ph.concern], n) // two words for one concern are one case
+		}
+	}
+	out := make([]booking.ConcernCount, 0, len(order))
+	for _, id := range order {
+		out = append(out, booking.ConcernCount{ID: id, Count: counts[id]})
+	}
+	return out
+}
+
+func matchAt(toks []string, used []bool, i int, want []string) bool {
+	for j, w := range want {
+		if used[i+j] || !similar(toks[i+j], w) {
+			return false
+		}
+	}
+	return true
+}
+
+// similar allows typing slips in longer words: one edit from 5 letters,
+// two from 9.
+func similar(got, want string) bool {
+	if got == want {
+		return true
+	}
+	allowed := 0
+	switch {
+	case len(want) >= 9:
+		allowed = 2
+	case len(want) >= 5:
+		allowed = 1
+	}
+	if allowed == 0 || abs(len(got)-len(want)) > allowed {
+		return false
+	}
+	return editDistance(got, want, allowed) <= allowed
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+// editDistance is the Levenshtein distance of a and b, giving up above max.
+func editDistance(a, b string, max int) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		best := cur[0]
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			best = min(best, cur[j])
+		}
+		if best > max {
+			return max + 1
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
+
+// numberWord reads "2" or "zwei"/"two".
+func numberWord(s string) (int, bool) {
+	if n, err := strconv.Atoi(s); err == nil {
+		return n, true
+	}
+	words := map[string]int{"ein": 1, "eine": 1, "einen": 1, "one": 1, "a": 1, "an": 1, "zwei": 2, "two": 2, "drei": 3, "three": 3,
+		"vier": 4, "four": 4, "fuenf": 5, "five": 5, "sechs": 6, "six": 6}
+	n, ok := words[s]
+	return n, ok
+}
+
+var (
+	dateDMY   = regexp.MustCompile(`\b(\d{1,2})\.\s?(\d{1,2})\.(\d{4}|\d{2})?`)
+	dateISO   = regexp.MustCompile(`\b(\d{4})-(\d{2})-(\d{2})\b`)
+	dateMonth = regexp.MustCompile(`\b(\d{1,2})\.?\s?(januar|jaenner|februar|maerz|april|mai|juni|juli|august|september|oktober|november|dezember|january|february|march|may|june|july|october|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|okt|oct|nov|dez|dec)\b`)
+	dateMonEn = regexp.MustCompile(`\b(january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\s(\d{1,2})(?:st|nd|rd|th)?\b`)
+)
+
+var monthNames = map[string]time.Month{
+	"januar": 1, "jaenner": 1, "january": 1, "jan": 1, "februar": 2, "february": 2, "feb": 2, "maerz": 3, "march": 3, "mar": 3,
+	"april": 4, "apr": 4, "mai": 5, "may": 5, "juni": 6, "june": 6, "jun": 6, "juli": 7, "july": 7, "jul": 7, "august": 8, "aug": 8,
+	"september": 9, "sep": 9, "sept": 9, "oktober": 10, "october": 10, "okt": 10, "oct": 10, "november": 11, "nov": 11,
+	"dezember": 12, "december": 12, "dez": 12, "dec": 12,
+}
+
+var weekdayNames = map[string]time.Weekday{
+	"montag": time.Monday, "dienstag": time.Tuesday, "mittwoch": time.Wednesday, "donnerstag": time.Thursday,
+	"freitag": time.Friday, "samstag": time.Saturday, "sonnabend": time.Saturday, "sonntag": time.Sunday,
+	"monday": time.Monday, "tuesday": time.Tuesday, "wednesday": time.Wednesday, "thursday": time.Thursday,
+	"friday": time.Friday, "saturday": time.Saturday, "sunday": time.Sunday,
+	"mon": time.Monday, "tue": time.Tuesday, "tues": time.Tuesday, "wed": time.Wednesday, "thu": time.Thursday,
+	"thur": time.Thursday, "thurs": time.Thursday, "fri": time.Friday, "sat": time.Saturday, "sun": time.Sunday,
+}
+
+// Short German weekdays clash with words ("so", "do", "mi"): they count only
+// alone or next to a date or time ("Di 14:30", "Do., 26.11.").
+var shortWeekdays = map[string]time.Weekday{"mo": time.Monday, "di": time.Tuesday, "mi": time.Wednesday,
+	"do": time.Thursday, "fr": time.Friday, "sa": time.Saturday, "so": time.Sunday}
+
+// date finds a date: relative words, weekdays, 25.11., 25.11.2026,
+// 2026-11-25, "25. November", "November 25".
+func (p *Parser) date(norm string, toks []string, now time.Time) (time.Time, bool) {
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, p.loc)
+	if m := dateISO.FindStringSubmatch(norm); m != nil {
+		y, _ := strconv.Atoi(m[1])
+		mo, _ := strconv.Atoi(m[2])
+		d, _ := strconv.Atoi(m[3])
+		return validDate(y, mo, d, p.loc)
+	}
+	if m := dateDMY.FindStringSubmatch(norm); m != nil {
+		d, _ := strconv.Atoi(m[1])
+		mo, _ := strconv.Atoi(m[2])
+		if m[3] != "" {
+			y, _ := strconv.Atoi(m[3])
+			if y < 100 {
+				y += 2000
+			}
+			return validDate(y, mo, d, p.loc)
+		}
+		return nextDate(today, mo, d)
+	}
+	if m := dateMonth.FindStringSubmatch(norm); m != nil {
+		d, _ := strconv.Atoi(m[1])
+		return nextDate(today, int(monthNames[m[2]]), d)
+	}
+	if m := dateMonEn.FindStringSubmatch(norm); m != nil {
+		d, _ := strconv.Atoi(m[2])
+		return nextDate(today, int(monthNames[m[1]]), d)
+	}
+	joined := " " + strings.Join(toks, " ") + " "
+	switch {
+	case strings.Contains(joined, " uebermorgen ") || strings.Contains(joined, " day after tomorrow "):
+		return today.AddDate(0, 0, 2), true
+	case strings.Contains(joined, " morgen ") || strings.Contains(joined, " tomorrow "):
+		return today.AddDate(0, 0, 1), true
+	case strings.Contains(joined, " heute ") || strings.Contains(joined, " today "):
+		return today, true
+	}
+	for i, t := range toks {
+		wd, ok := weekdayNames[t]
+		if !ok {
+			if wd, ok = shortWeekdays[t]; ok && len(toks) > 1 && !nextToDigits(toks, i) {
+				ok = false
+			}
+		}
+		if !ok {
+			continue
+		}
+		next := i > 0 && (toks[i-1] == "next" || toks[i-1] == "naechsten" || toks[i-1] == "naechster" || toks[i-1] == "kommenden")
+		ahead := (int(wd) - int(today.Weekday()) + 7) % 7
+		if ahead == 0 && next {
+			ahead = 7
+		}
+		return today.AddDate(0, 0, ahead), true
+	}
+	return time.Time{}, false
+}
+
+func nextToDigits(toks []string, i int) bool {
+	isNum := func(j int) bool {
+		if j < 0 || j >= len(toks) {
+			return false
+		}
+		_, err := strconv.Atoi(toks[j])
+		return err == nil
+	}
+	return isNum(i-1) || isNum(i+1)
+}
+
+func validDate(y, mo, d int, loc *time.Location) (time.Time, bool) {
+	if mo < 1 || mo > 12 || d < 1 || d > 31 || y < 2000 || y > 2200 {
+		return time.Time{}, false
+	}
+	t := time.Date(y, time.Month(mo), d, 0, 0, 0, 0, loc)
+	if t.Day() != d { // 31.02.
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+// nextDate is the next day/month on or after today (a date a week or less
+// in the past is taken as meant, to be told it is past).
+func nextDate(today time.Time, mo, d int) (time.Time, bool) {
+	t, ok := validDate(today.Year(), mo, d, today.Location())
+	if !ok {
+		if t, ok = validDate(today.Year()+1, mo, d, today.Location()); !ok { // 29.02.
+			return time.Time{}, false
+		}
+	}
+	if t.Before(today.AddDate(0, 0, -7)) {
+		return validDate(today.Year()+1, mo, d, today.Location())
+	}
+	return t, true
+}
+
+var (
+	timeColon = regexp.MustCompile(`\b([01]?\d|2[0-3])[:.]([0-5]\d)(?:\s?uhr)?(?:\s?(am|pm|a\.m\.|p\.m\.))?(?:$|[^\d.]|\.\s|\.$)`)
+	timeUhr   = regexp.MustCompile(`\b([01]?\d|2[0-3])\s?(?:uhr|h)(?:\s?([0-5]\d))?\b`)
+	timeAmPm  = regexp.MustCompile(`\b(1[0-2]|0?[1-9])(?::([0-5]\d))?\s?(am|pm|a\.m\.|p\.m\.)`)
+)
+
+// clockTime finds a time of day: 14:30, 14.30, 14 Uhr, 14h30, 2pm, 2:30 pm.
+func clockTime(norm string) (int, bool) {
+	if m := timeAmPm.FindStringSubmatch(norm); m != nil {
+		h, _ := strconv.Atoi(m[1])
+		mi, _ := strconv.Atoi(m[2])
+		if strings.HasPrefix(m[3], "p") && h != 12 {
+			h += 12
+		}
+		if strings.HasPrefix(m[3], "a") && h == 12 {
+			h = 0
+		}
+		return h*60 + mi, true
+	}
+	for _, loc := range timeColon.FindAllStringSubmatchIndex(norm, -1) {
+		// "25.11." is a date, not 25:11; a date's day part is followed by a dot.
+		if norm[loc[3]] == '.' && loc[5] < len(norm) && norm[loc[5]] == '.' {
+			continue
+		}
+		h, _ := strconv.Atoi(norm[loc[2]:loc[3]])
+		mi, _ := strconv.Atoi(norm[loc[4]:loc[5]])
+		return h*60 + mi, true
+	}
+	if m := timeUhr.FindStringSubmatch(norm); m != nil {
+		h, _ := strconv.Atoi(m[1])
+		mi, _ := strconv.Atoi(m[2])
+		return h*60 + mi, true
+	}
+	return 0, false
+}
+
+// dayPart reads "vormittags", "nachmittags", "abends" and their English words.
+func dayPart(toks []string) (int, int, bool) {
+	for _, t := range toks {
+		switch t {
+		case "vormittag", "vormittags", "morgens", "frueh", "morning", "mornings", "forenoon":
+			return 0, 12 * 60, true
+		case "mittag", "mittags", "noon", "midday":
+			return 11 * 60, 14 * 60, true
+		case "nachmittag", "nachmittags", "afternoon", "afternoons":
+			return 12 * 60, 24 * 60, true
+		case "abend", "abends", "evening", "evenings", "spaet", "late":
+			return 16 * 60, 24 * 60, true
+		}
+	}
+	return 0, 0, false
+}
+
+// OptionNumber reads a chosen option's number ("2", "2.", "Nr. 2", "#2",
+// "Option 2") when the message is nothing else; n is how many were offered.
+func OptionNumber(text string, n int) (int, bool) {
+	t := strings.TrimSpace(strings.ToLower(text))
+	for _, p := range []string{"nr.", "nr", "nummer", "number", "option", "#", "no."} {
+		t = strings.TrimSpace(strings.TrimPrefix(t, p))
+	}
+	t = strings.TrimRight(t, ".)")
+	v, err := strconv.Atoi(t)
+	if err != nil || v < 1 || v > n {
+		return 0, false
+	}
+	return v - 1, true
+}
+
+// nameIn finds a name given with "mein Name ist ...", "my name is ..." or
+// as the last comma-separated part of a message that is two or three
+// capitalised words ("Termin für Ausweis am Dienstag, Max Mustermann").
+func nameIn(text string) string {
+	if m := nameRe.FindStringSubmatch(text); m != nil {
+		return cleanName(m[1])
+	}
+	lines := strings.Split(strings.TrimSpace(text), "\n")
+	parts := strings.Split(lines[0], ",")
+	if len(parts) < 2 {
+		return ""
+	}
+	last := strings.TrimSpace(strings.TrimRight(parts[len(parts)-1], ".!"))
+	words := strings.Fields(last)
+	if len(words) < 2 || len(words) > 4 {
+		return ""
+	}
+	for _, w := range words {
+		r := []rune(w)
+		if !unicode.IsUpper(r[0]) {
+			return ""
+		}
+		for _, c := range r {
+			if !unicode.IsLetter(c) && c != '-' && c != '\'' && c != '.' {
+				return ""
+			}
+		}
+	}
+	return last
+}
+
+func cleanName(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexAny(s, ".\n"); i > 0 && i < len(s)-1 {
+		s = s[:i]
+	}
+	words := strings.Fields(s)
+	if len(words) > 4 {
+		words = words[:4]
+	}
+	return strings.Join(words, " ")
+}

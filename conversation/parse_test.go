@@ -1,0 +1,176 @@
+package conversation
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"buergerbuero/booking"
+)
+
+var berlin, _ = time.LoadLocation("Europe/Berlin")
+
+func demoParser(t testing.TB) *Parser {
+	cfg, err := booking.DemoConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return NewParser(cfg)
+}
+
+// parseNow is Tuesday 24.11.2026, 10:00.
+var parseNow = time.Date(2026, 11, 24, 10, 0, 0, 0, berlin)
+
+func TestParseConcerns(t *testing.T) {
+	p := demoParser(t)
+	tests := []struct{ in, want string }{
+		{"Perso", "[{personalausweis 1}]"},
+		{"Ausweis", "[{personalausweis 1}]"},
+		{"Personalausweis beantragen", "[{personalausweis 1}]"},
+		{"personalausweiss", "[{personalausweis 1}]"}, // a slip
+		{"Pass", "[{reisepass 1}]"},
+		{"Reisepass verlängern", "[{reisepass 1}]"},
+		{"Auto abmelden", "[{fahrzeug-abmelden 1}]"},
+		{"Anmeldung", "[{wohnsitz 1}]"},
+		{"Ummeldung nach Umzug", "[{wohnsitz 1}]"},
+		{"Führungszeugnis", "[{fuehrungszeugnis 1}]"},
+		{"Fuehrungszeugnis", "[{fuehrungszeugnis 1}]"},
+		{"Fuhrungszeugnis", "[{fuehrungszeugnis 1}]"},
+		{"vorläufiger Personalausweis", "[{vorlaeufiger-ausweis 1}]"},
+		{"2 Personalausweise und einen Reisepass", "[{personalausweis 2} {reisepass 1}]"},
+		{"drei Ausweise", "[{personalausweis 3}]"},
+		{"passport and ID card", "[{personalausweis 1} {reisepass 1}]"},
+		{"deregister my car", "[{fahrzeug-abmelden 1}]"},
+		{"Hallo", "[]"},
+		{"Termin am Dienstag", "[]"},
+	}
+	for _, tc := range tests {
+		got := fmt.Sprint(p.Understand(tc.in, parseNow).Concerns)
+		if got != tc.want {
+			t.Errorf("%q: concerns %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestParseDatesAndTimes(t *testing.T) {
+	p := demoParser(t)
+	tests := []struct {
+		in       string
+		wantDay  string // "" = none
+		wantTime string // "" = none
+	}{
+		{"morgen", "2026-11-25", ""},
+		{"übermorgen", "2026-11-26", ""},
+		{"uebermorgen 9 Uhr", "2026-11-26", "09:00"},
+		{"heute", "2026-11-24", ""},
+		{"tomorrow", "2026-11-25", ""},
+		{"Dienstag", "2026-11-24", ""},
+		{"nächsten Dienstag", "2026-12-01", ""},
+		{"next Monday", "2026-11-30", ""},
+		{"Di 14:30", "2026-11-24", "14:30"},
+		{"Do., 26.11.", "2026-11-26", ""},
+		{"Donnerstag", "2026-11-26", ""},
+		{"25.11.", "2026-11-25", ""},
+		{"25.11.2026", "2026-11-25", ""},
+		{"5.1.27", "2027-01-05", ""},
+		{"2026-12-03", "2026-12-03", ""},
+		{"3. Dezember um 10:30", "2026-12-03", "10:30"},
+		{"December 3rd at 2pm", "2026-12-03", "14:00"},
+		{"14:30", "", "14:30"},
+		{"14.30", "", "14:30"},
+		{"14 Uhr", "", "14:00"},
+		{"14h30", "", "14:30"},
+		{"2pm", "", "14:00"},
+		{"2:30 pm", "", "14:30"},
+		{"12am", "", "00:00"},
+		{"31.02.", "", ""},
+		{"Hallo, wie geht es?", "", ""},
+		{"so", "2026-11-29", ""},
+		{"so geht das nicht", "", ""},
+		{"25:99", "", ""},
+	}
+	for _, tc := range tests {
+		u := p.Understand(tc.in, parseNow)
+		gotDay, gotTime := "", ""
+		if u.HasDay {
+			gotDay = u.Day.Format(time.DateOnly)
+		}
+		if u.HasTime {
+			gotTime = fmt.Sprintf("%02d:%02d", u.Minute/60, u.Minute%60)
+		}
+		if gotDay != tc.wantDay || gotTime != tc.wantTime {
+			t.Errorf("%q: day %q time %q, want %q %q", tc.in, gotDay, gotTime, tc.wantDay, tc.wantTime)
+		}
+	}
+}
+
+func TestParseIntentsNumbersAndNames(t *testing.T) {
+	p := demoParser(t)
+	tests := []struct {
+		in                string
+		intent            Intent
+		number, pin, name string
+		partFrom, partTo  int
+	}{
+		{in: "Ich möchte einen Termin", intent: IntentBook},
+		{in: "Termin absagen T-042 123456", intent: IntentCancel, number: "T-042", pin: "123456"},
+		{in: "t42 123 456", number: "T-042", pin: "123456"},
+		{in: "Was muss ich mitbringen?", intent: IntentDocs},
+		{in: "Öffnungszeiten", intent: IntentHours},
+		{in: "Ich bin da", intent: IntentCheckIn},
+		{in: "wo bin ich in der Warteschlange", intent: IntentStatus},
+		{in: "zurück", intent: IntentBack},
+		{in: "Termin verschieben", intent: IntentReschedule},
+		{in: "Termin für Personalausweis am Dienstag vormittags, Max Mustermann", intent: IntentBook, name: "Max Mustermann", partFrom: 0, partTo: 720},
+		{in: "Mein Name ist Erika Mustermann", name: "Erika Mustermann"},
+		{in: "nachmittags", partFrom: 720, partTo: 1440},
+		{in: "ja", intent: IntentYes},
+		{in: "nein danke", intent: IntentNo},
+		{in: "?", intent: IntentHelp},
+	}
+	for _, tc := range tests {
+		u := p.Understand(tc.in, parseNow)
+		if u.Intent != tc.intent || u.Number != tc.number || u.PIN != tc.pin || u.Name != tc.name || u.PartFrom != tc.partFrom || u.PartTo != tc.partTo {
+			t.Errorf("%q: got intent %q number %q pin %q name %q part %d-%d", tc.in, u.Intent, u.Number, u.PIN, u.Name, u.PartFrom, u.PartTo)
+		}
+	}
+}
+
+func TestOptionNumber(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		n    int
+		want int
+		ok   bool
+	}{{"2", 3, 1, true}, {"2.", 3, 1, true}, {"Nr. 3", 3, 2, true}, {"#1", 3, 0, true}, {"4", 3, 0, false}, {"0", 3, 0, false}, {"zwei", 3, 0, false}} {
+		got, ok := OptionNumber(tc.in, tc.n)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("OptionNumber(%q, %d) = %d %v", tc.in, tc.n, got, ok)
+		}
+	}
+}
+
+// FuzzUnderstand: any text, however garbled, is read without a panic, and
+// what it finds is sane.
+func FuzzUnderstand(f *testing.F) {
+	for _, s := range []string{"Perso morgen 14 Uhr", "25.11.2026", "T-042 123456", "2:30 pm", "31.02.", "Di 14:30", "übermorgen vormittags",
+		"mein name ist ", ",", "Termin, A B", "\xff\xfe", "12.12.12.12.", "99:99", "next monday 12am", "3x Pass"} {
+		f.Add(s)
+	}
+	p := demoParser(f)
+	f.Fuzz(func(t *testing.T, s string) {
+		u := p.Understand(s, parseNow)
+		if u.HasTime && (u.Minute < 0 || u.Minute >= 24*60) {
+			t.Fatalf("%q: time %d", s, u.Minute)
+		}
+		for _, c := range u.Concerns {
+			if c.Count < 1 || c.Count > 100 {
+				t.Fatalf("%q: count %d", s, c.Count)
+			}
+		}
+		if u.HasDay && (u.Day.Year() < 2000 || u.Day.Year() > 2200) {
+			t.Fatalf("%q: day %s", s, u.Day)
+		}
+		OptionNumber(s, 5)
+	})
+}
