@@ -3,16 +3,17 @@ module buergerbuero
 go 1.26.7
 
 require (
+	github.com/emersion/go-ical v0.0.0-20250329121855-f41e73efc392
 	github.com/goccy/go-yaml v1.19.2
+	github.com/looplab/fsm v1.0.3
+	github.com/nicksnyder/go-i18n/v2 v2.7.0
 	github.com/rickar/cal/v2 v2.1.13
 	go.etcd.io/bbolt v1.5.0
 	golang.org/x/crypto v0.59.0
+	golang.org/x/text v0.44.0
 )
 
 require (
-	github.com/emersion/go-ical v0.0.0-20250329121855-f41e73efc392 // indirect
-	github.com/looplab/fsm v1.0.3 // indirect
-	github.com/nicksnyder/go-i18n/v2 v2.7.0 // indirect
 	github.com/teambition/rrule-go v1.8.2 // indirect
 	golang.org/x/sys v0.50.0 // indirect
 )

@@ -142,8 +142,10 @@ func (s *Store) Cancel(ctx context.Context, number, pin string) (Booking, error)
 	})
 }
 
-// CancelByStaff cancels booking id without a PIN; actor names the clerk.
-func (s *Store) CancelByStaff(ctx context.Context, id uint64, actor string) (Booking, error) {
+// CancelByID cancels booking id without a PIN, for callers that checked
+// the right to it themselves: staff (actor names the clerk), or a dialogue
+// that checked the PIN earlier (actor empty).
+func (s *Store) CancelByID(ctx context.Context, id uint64, actor string) (Booking, error) {
 	var out Booking
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		b, err := getBooking(tx, id)
@@ -183,6 +185,30 @@ func (s *Store) Reschedule(ctx context.Context, number, pin string, start time.T
 	return s.withPIN(ctx, number, pin, func(tx *bolt.Tx, b *Booking, now time.Time) error {
 		return s.moveTo(tx, b, start, now, "")
 	})
+}
+
+// MoveByID moves booking id to start without a PIN, for callers that
+// checked the right to it themselves (see CancelByID).
+func (s *Store) MoveByID(ctx context.Context, id uint64, start time.Time, actor string) (Booking, error) {
+	var out Booking
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b, err := getBooking(tx, id)
+		if err != nil {
+			return err
+		}
+		if b.Status != StatusBooked {
+			return fmt.Errorf("%s is %s: %w", b.Number, b.Status, ErrNotActive)
+		}
+		if err := s.moveTo(tx, b, start, s.clock.Now(), actor); err != nil {
+			return err
+		}
+		out = *b
+		return nil
+	})
+	if err != nil {
+		return Booking{}, fmt.Errorf("move: %w", err)
+	}
+	return out, nil
 }
 
 // moveTo moves b to start inside tx, after checking the new time.
@@ -448,28 +474,47 @@ func (s *Store) SetPriority(ctx context.Context, id uint64, urgent bool, actor s
 
 // cleanContact checks and tidies a name and an optional e-mail address.
 func cleanContact(name, email string) (string, string, error) {
+	name, err := CleanName(name)
+	if err != nil {
+		return "", "", err
+	}
+	email = strings.TrimSpace(email)
+	if email != "" {
+		if err := CheckEmail(email); err != nil {
+			return "", "", err
+		}
+	}
+	return name, email, nil
+}
+
+// CleanName checks a citizen's name and puts it on one line with single
+// spaces. It wraps ErrInvalidInput when the name cannot be used.
+func CleanName(name string) (string, error) {
 	name = strings.Join(strings.Fields(name), " ")
 	if n := utf8.RuneCountInString(name); n < 2 || n > 100 {
-		return "", "", fmt.Errorf("name must have 2 to 100 characters: %w", ErrInvalidInput)
+		return "", fmt.Errorf("name must have 2 to 100 characters: %w", ErrInvalidInput)
 	}
 	hasLetter := false
 	for _, r := range name {
 		if unicode.IsControl(r) {
-			return "", "", fmt.Errorf("name has control characters: %w", ErrInvalidInput)
+			return "", fmt.Errorf("name has control characters: %w", ErrInvalidInput)
 		}
 		hasLetter = hasLetter || unicode.IsLetter(r)
 	}
 	if !hasLetter {
-		return "", "", fmt.Errorf("name has no letters: %w", ErrInvalidInput)
+		return "", fmt.Errorf("name has no letters: %w", ErrInvalidInput)
 	}
-	email = strings.TrimSpace(email)
-	if email != "" {
-		addr, err := mail.ParseAddress(email)
-		if err != nil || addr.Address != email || len(email) > 254 || strings.ContainsAny(email, "\r\n") {
-			return "", "", fmt.Errorf("%q is not an e-mail address: %w", email, ErrInvalidInput)
-		}
+	return name, nil
+}
+
+// CheckEmail checks that addr is a bare e-mail address (no display name,
+// no line breaks). It wraps ErrInvalidInput otherwise.
+func CheckEmail(addr string) error {
+	parsed, err := mail.ParseAddress(addr)
+	if err != nil || parsed.Address != addr || len(addr) > 254 || strings.ContainsAny(addr, "\r\n") {
+		return fmt.Errorf("%q is not an e-mail address: %w", addr, ErrInvalidInput)
 	}
-	return name, email, nil
+	return nil
 }
 
 func decodeU64(b []byte) uint64 {

@@ -1,0 +1,597 @@
+package conversation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"buergerbuero/booking"
+)
+
+// onIdle starts a flow from the menu, or from what a free text asks for.
+func (t *turn) onIdle(ctx context.Context, in input) bool {
+	u := in.u
+	intent := u.Intent
+	switch in.option {
+	case "menu:book":
+		intent = IntentBook
+	case "menu:cancel":
+		intent = IntentCancel
+	case "menu:reschedule":
+		intent = IntentReschedule
+	case "menu:docs":
+		intent = IntentDocs
+	case "menu:hours":
+		intent = IntentHours
+	case "menu:status":
+		intent = IntentStatus
+	case "":
+	default:
+		if strings.HasPrefix(in.option, "c:") { // a concern button from an old message
+			intent = IntentBook
+		}
+	}
+	if intent == IntentNone && len(u.Concerns) > 0 {
+		intent = IntentBook // "Personalausweis" alone means: book it
+	}
+	switch intent {
+	case IntentBook, IntentEarlier:
+		t.d.Flow = "book"
+		t.fire(ctx, "book")
+		return true
+	case IntentCancel:
+		t.d.Flow = "cancel"
+		t.fire(ctx, "cancel")
+		return true
+	case IntentReschedule:
+		t.d.Flow = "reschedule"
+		t.fire(ctx, "reschedule")
+		return true
+	case IntentDocs:
+		t.d.Flow = "docs"
+		t.fire(ctx, "docs")
+		return true
+	case IntentHours:
+		t.sayHours()
+		return true
+	case IntentStatus:
+		t.sayStatus(ctx, in.msg)
+		return true
+	case IntentCheckIn:
+		t.checkIn(ctx, in.msg)
+		return true
+	}
+	if in.msg.Text != "" || in.option != "" {
+		t.say(Reply{Text: t.text("NotUnderstood")})
+	}
+	return false
+}
+
+func (t *turn) promptConcern(question string) {
+	opts := make([]Option, 0, len(t.e.cfg.Concerns)+1)
+	for _, c := range t.e.cfg.Concerns {
+		opts = append(opts, Option{"c:" + c.ID, c.Name.In(t.d.Lang)})
+	}
+	t.say(Reply{Text: t.text(question), Options: append(opts, t.back())})
+}
+
+// concernsOf reads the chosen concerns from an option or typed text.
+func (t *turn) concernsOf(in input) []booking.ConcernCount {
+	if id, ok := strings.CutPrefix(in.option, "c:"); ok {
+		if _, known := t.e.cfg.Concern(id); known {
+			return []booking.ConcernCount{{ID: id, Count: 1}}
+		}
+		return nil
+	}
+	return in.u.Concerns
+}
+
+func (t *turn) onConcern(ctx context.Context, in input) bool {
+	chosen := t.concernsOf(in)
+	if len(chosen) == 0 {
+		if !in.chained {
+			t.say(Reply{Text: t.text("NotUnderstood")})
+		}
+		return false
+	}
+	merged := append(append([]booking.ConcernCount(nil), t.d.Concerns...), chosen...)
+	minutes, err := t.e.cfg.Minutes(merged)
+	switch {
+	case errors.Is(err, booking.ErrTooMany):
+		t.say(Reply{Text: t.e.tooManyText(t.d.Lang, merged)})
+		return false
+	case errors.Is(err, booking.ErrNoCounter):
+		t.say(Reply{Text: t.text("NoCounter")})
+		return false
+	case err != nil:
+		t.say(Reply{Text: t.text("NotUnderstood")})
+		return false
+	}
+	t.d.Concerns = mergeConcerns(merged)
+	t.say(Reply{Text: t.text("ChosenConcerns", "List", t.e.concernList(t.d.Lang, t.d.Concerns), "Minutes", minutes)})
+	t.fire(ctx, "concern_chosen")
+	return true
+}
+
+func mergeConcerns(cs []booking.ConcernCount) []booking.ConcernCount {
+	var out []booking.ConcernCount
+	idx := map[string]int{}
+	for _, c := range cs {
+		if i, ok := idx[c.ID]; ok {
+			out[i].Count += c.Count
+			continue
+		}
+		idx[c.ID] = len(out)
+		out = append(out, c)
+	}
+	return out
+}
+
+func (t *turn) onMore(ctx context.Context, in input) bool {
+	u := in.u
+	switch {
+	case in.option == "more:yes" || (!in.chained && u.Intent == IntentYes):
+		t.fire(ctx, "more_concerns")
+		return false // ask which concern
+	case in.option == "more:no" || (!in.chained && u.Intent == IntentNo) || u.HasDay || u.HasTime || u.HasPart:
+		t.applyPart(u)
+		t.d.DayFrom = ""
+		t.say(Reply{Text: t.text("BringDocs", "Docs", t.e.documents(t.d.Lang, t.d.Concerns))})
+		t.fire(ctx, "concerns_done")
+		return true
+	case !in.chained && len(u.Concerns) > 0: // another concern typed right away
+		t.fire(ctx, "more_concerns")
+		return true
+	}
+	if !in.chained {
+		t.say(Reply{Text: t.text("NotUnderstood")})
+	}
+	return false
+}
+
+func (t *turn) applyPart(u Understanding) {
+	if u.HasPart {
+		t.d.PartFrom, t.d.PartTo = u.PartFrom, u.PartTo
+	}
+}
+
+// freeDays lists the days with free times for the dialogue's concerns
+// from day from on, filtered by the part of day asked for.
+func (t *turn) freeDays(ctx context.Context, from time.Time) ([]booking.DaySlots, error) {
+	days, err := t.e.store.FreeSlots(ctx, t.d.Concerns, from, from.AddDate(1, 0, 0))
+	if err != nil {
+		return nil, err
+	}
+	out := days[:0]
+	for _, d := range days {
+		d.Times = t.filterPart(d.Times)
+		if len(d.Times) > 0 {
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
+func (t *turn) filterPart(times []time.Time) []time.Time {
+	if t.d.PartTo == 0 {
+		return times
+	}
+	var out []time.Time
+	for _, tm := range times {
+		m := tm.In(t.e.cfg.Location())
+		if mm := m.Hour()*60 + m.Minute(); mm >= t.d.PartFrom && mm < t.d.PartTo {
+			out = append(out, tm)
+		}
+	}
+	return out
+}
+
+func (t *turn) promptDay(ctx context.Context) {
+	from := t.now
+	if d, err := time.ParseInLocation(time.DateOnly, t.d.DayFrom, t.e.cfg.Location()); err == nil {
+		from = d
+	}
+	days, err := t.freeDays(ctx, from)
+	if err != nil {
+		t.sayError(err)
+		return
+	}
+	if len(days) == 0 {
+		if t.d.DayFrom != "" {
+			t.d.DayFrom = ""
+			t.say(Reply{Text: t.text("NoMoreDays")})
+			t.promptDay(ctx)
+			return
+		}
+		if t.d.PartTo != 0 { // nothing in that part of the day: try all day
+			t.d.PartFrom, t.d.PartTo = 0, 0
+			t.promptDay(ctx)
+			return
+		}
+		t.say(Reply{Text: t.text("NoDays", "Horizon", t.e.cfg.Booking.HorizonDays, "Phone", t.e.cfg.Office.Phone),
+			Options: []Option{{"watch:new", t.text("OptEarlierNoTime")}, t.back(), {"restart", t.text("OptRestart")}}})
+		return
+	}
+	var opts []Option
+	for i, d := range days {
+		if i == t.e.opts.DaysPerPage {
+			opts = append(opts, Option{"days:" + d.Day.Format(time.DateOnly), t.text("OptLaterDays")})
+			break
+		}
+		opts = append(opts, Option{"day:" + d.Day.Format(time.DateOnly), t.text("DayLabel", "Day", t.e.dayName(t.d.Lang, d.Day), "N", len(d.Times))})
+	}
+	question := t.text("AskDay")
+	if t.d.PartTo != 0 {
+		question = t.text("AskDayPart", "Part", strings.TrimSpace(t.partName()))
+	}
+	t.say(Reply{Text: question, Options: append(opts, t.back())})
+}
+
+func (t *turn) partName() string {
+	switch {
+	case t.d.PartTo == 0:
+		return t.text("PartOther")
+	case t.d.PartTo <= 12*60:
+		return t.text("PartMorning")
+	default:
+		return t.text("PartAfternoon")
+	}
+}
+
+func (t *turn) onDay(ctx context.Context, in input) bool {
+	u := in.u
+	if day, ok := strings.CutPrefix(in.option, "days:"); ok {
+		t.d.DayFrom = day
+		return false
+	}
+	if day, ok := strings.CutPrefix(in.option, "day:"); ok {
+		return t.chooseDay(ctx, day, in)
+	}
+	t.applyPart(u)
+	if u.HasDay {
+		return t.chooseDay(ctx, u.Day.Format(time.DateOnly), in)
+	}
+	if in.option == "" && u.Intent == IntentMore {
+		t.d.DayFrom = t.nextPageDay(ctx)
+		return false
+	}
+	if u.HasPart || in.chained {
+		return false // show the days again, filtered
+	}
+	t.say(Reply{Text: t.text("NotUnderstood")})
+	return false
+}
+
+// nextPageDay is the first day after the shown page.
+func (t *turn) nextPageDay(ctx context.Context) string {
+	for i := len(t.d.Options) - 1; i >= 0; i-- {
+		if day, ok := strings.CutPrefix(t.d.Options[i].ID, "days:"); ok {
+			return day
+		}
+	}
+	return t.d.DayFrom
+}
+
+// chooseDay takes day if it has free times, else says why not.
+func (t *turn) chooseDay(ctx context.Context, day string, in input) bool {
+	d, err := time.ParseInLocation(time.DateOnly, day, t.e.cfg.Location())
+	if err != nil {
+		t.say(Reply{Text: t.text("NotUnderstood")})
+		return false
+	}
+	label := t.e.dayName(t.d.Lang, d)
+	days, err := t.freeDays(ctx, d)
+	if err != nil {
+		t.sayError(err)
+		return false
+	}
+	if len(days) > 0 && days[0].Day.Equal(d) {
+		t.d.Day, t.d.TimeFrom = day, 0
+		t.fire(ctx, "day_chosen")
+		return true
+	}
+	first, last := t.e.window(t.now)
+	switch {
+	case d.Before(first) || d.After(last):
+		t.say(Reply{Text: t.text("DayOutside", "Day", label, "First", t.e.dayName(t.d.Lang, first), "Last", t.e.dayName(t.d.Lang, last))})
+	case t.e.cfg.ClosedReason(d) != "":
+		t.say(Reply{Text: t.text("DayClosed", "Day", label, "Reason", t.e.closedReason(t.d.Lang, d))})
+	default:
+		t.say(Reply{Text: t.text("DayFull", "Day", label)})
+	}
+	t.d.DayFrom = day // show the free days from there on
+	return false
+}
+
+func (e *Engine) window(now time.Time) (time.Time, time.Time) {
+	first := e.cfg.Day(now.Add(e.cfg.Booking.LeadTime))
+	return first, e.cfg.Day(now).AddDate(0, 0, e.cfg.Booking.HorizonDays)
+}
+
+func (e *Engine) closedReason(lang string, d time.Time) string {
+	r := e.cfg.ClosedReason(d)
+	if r == "no opening hours" || r == "closed" {
+		return e.texts.T(lang, "HoursClosedDay")
+	}
+	return r
+}
+
+// dayTimes are the free times of the chosen day, filtered by part of day.
+func (t *turn) dayTimes(ctx context.Context) ([]time.Time, error) {
+	d, err := time.ParseInLocation(time.DateOnly, t.d.Day, t.e.cfg.Location())
+	if err != nil {
+		return nil, err
+	}
+	days, err := t.e.store.FreeSlots(ctx, t.d.Concerns, d, d)
+	if err != nil || len(days) == 0 {
+		return nil, err
+	}
+	return t.filterPart(days[0].Times), nil
+}
+
+func (t *turn) promptTime(ctx context.Context) {
+	times, err := t.dayTimes(ctx)
+	if err != nil {
+		t.sayError(err)
+		return
+	}
+	d, _ := time.ParseInLocation(time.DateOnly, t.d.Day, t.e.cfg.Location())
+	if len(times) == 0 {
+		t.say(Reply{Text: t.text("NoTimes", "Day", t.e.dayName(t.d.Lang, d), "Part", t.partName())})
+		t.d.PartFrom, t.d.PartTo = 0, 0
+		t.fire(ctx, "back")
+		t.promptDay(ctx)
+		return
+	}
+	var opts []Option
+	for i, tm := range times {
+		if i < t.d.TimeFrom {
+			continue
+		}
+		if len(opts) == t.e.opts.TimesPerPage {
+			opts = append(opts, Option{"times:" + strconv.Itoa(i), t.text("OptLaterTimes")})
+			break
+		}
+		opts = append(opts, Option{"time:" + tm.Format(time.RFC3339), tm.In(t.e.cfg.Location()).Format("15:04")})
+	}
+	opts = append(opts, Option{"back", t.text("OptOtherDay")})
+	t.say(Reply{Text: t.text("AskTime", "Day", t.e.dayName(t.d.Lang, d)), Options: opts})
+}
+
+func (t *turn) onTime(ctx context.Context, in input) bool {
+	u := in.u
+	if from, ok := strings.CutPrefix(in.option, "times:"); ok {
+		t.d.TimeFrom, _ = strconv.Atoi(from)
+		return false
+	}
+	if v, ok := strings.CutPrefix(in.option, "time:"); ok {
+		start, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			t.say(Reply{Text: t.text("NotUnderstood")})
+			return false
+		}
+		return t.chooseTime(ctx, start)
+	}
+	if in.option == "" && u.Intent == IntentMore && !u.HasTime && !u.HasDay {
+		for _, o := range t.d.Options {
+			if from, ok := strings.CutPrefix(o.ID, "times:"); ok {
+				t.d.TimeFrom, _ = strconv.Atoi(from)
+			}
+		}
+		return false
+	}
+	if u.HasDay && u.Day.Format(time.DateOnly) != t.d.Day && !in.chained {
+		t.fire(ctx, "back")
+		return t.chooseDay(ctx, u.Day.Format(time.DateOnly), in)
+	}
+	if u.HasTime {
+		d, _ := time.ParseInLocation(time.DateOnly, t.d.Day, t.e.cfg.Location())
+		return t.chooseTime(ctx, time.Date(d.Year(), d.Month(), d.Day(), u.Minute/60, u.Minute%60, 0, 0, d.Location()))
+	}
+	if u.HasPart {
+		t.applyPart(u)
+		t.d.TimeFrom = 0
+		return false
+	}
+	if !in.chained {
+		t.say(Reply{Text: t.text("NotUnderstood")})
+	}
+	return false
+}
+
+// chooseTime takes start if it is free, else offers the nearest free times.
+func (t *turn) chooseTime(ctx context.Context, start time.Time) bool {
+	times, err := t.dayTimes(ctx)
+	if err != nil {
+		t.sayError(err)
+		return false
+	}
+	for _, tm := range times {
+		if tm.Equal(start) {
+			t.d.Start = start
+			if t.d.Flow == "reschedule" {
+				t.fire(ctx, "time_chosen_move")
+			} else {
+				t.fire(ctx, "time_chosen")
+			}
+			return true
+		}
+	}
+	t.sayNearest(start, times, "TimeNotFree")
+	return false
+}
+
+// sayNearest offers the free times nearest to start.
+func (t *turn) sayNearest(start time.Time, times []time.Time, textID string) {
+	near := nearest(start, times, 4)
+	opts := make([]Option, 0, len(near)+1)
+	for _, tm := range near {
+		opts = append(opts, Option{"time:" + tm.Format(time.RFC3339), tm.In(t.e.cfg.Location()).Format("15:04")})
+	}
+	opts = append(opts, Option{"back", t.text("OptOtherDay")})
+	t.say(Reply{Text: t.text(textID, "Time", start.In(t.e.cfg.Location()).Format("15:04"), "Day", t.e.dayName(t.d.Lang, start), "When", t.e.when(t.d.Lang, start)), Options: opts})
+	t.quiet = true
+}
+
+// nearest picks the n times closest to start, in time order.
+func nearest(start time.Time, times []time.Time, n int) []time.Time {
+	if len(times) <= n {
+		return times
+	}
+	best := 0
+	for i, tm := range times {
+		if tm.Sub(start).Abs() < times[best].Sub(start).Abs() {
+			best = i
+		}
+	}
+	lo := max(0, min(best-n/2, len(times)-n))
+	return times[lo : lo+n]
+}
+
+func (t *turn) onName(ctx context.Context, in input) bool {
+	name := strings.TrimSpace(in.msg.Text)
+	if in.chained {
+		name = t.d.Name // given earlier in the dialogue ("..., Max Mustermann")
+		if name == "" {
+			return false
+		}
+	}
+	clean, err := booking.CleanName(name)
+	if err != nil {
+		t.say(Reply{Text: t.text("BadName")})
+		return false
+	}
+	t.d.Name = clean
+	if in.msg.Email != "" { // the e-mail channel knows the address
+		t.d.Email = in.msg.Email
+		t.fire(ctx, "email_known")
+		return true
+	}
+	t.fire(ctx, "name_given")
+	return true
+}
+
+func (t *turn) onEmail(ctx context.Context, in input) bool {
+	if in.chained && t.d.EmailDone { // answered before, e.g. ahead of a slot taken at confirm
+		t.fire(ctx, "email_given")
+		return true
+	}
+	if in.option == "email:none" || (!in.chained && in.u.Intent == IntentNo) {
+		t.d.Email, t.d.EmailDone = "", true
+		t.fire(ctx, "email_given")
+		return true
+	}
+	addr := in.u.Email
+	if addr == "" {
+		if !in.chained {
+			t.say(Reply{Text: t.text("BadEmail", "Text", clip(in.msg.Text, 60))})
+		}
+		return false
+	}
+	if err := booking.CheckEmail(addr); err != nil {
+		t.say(Reply{Text: t.text("BadEmail", "Text", clip(addr, 60))})
+		return false
+	}
+	t.d.Email, t.d.EmailDone = addr, true
+	t.fire(ctx, "email_given")
+	return true
+}
+
+func clip(s string, n int) string {
+	r := []rune(strings.TrimSpace(s))
+	if len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return string(r)
+}
+
+func (t *turn) promptConfirm(ctx context.Context) {
+	minutes, _ := t.e.cfg.Minutes(t.d.Concerns)
+	if t.d.Flow == "reschedule" {
+		b, err := t.e.store.Get(ctx, t.d.BookingID)
+		if err != nil {
+			t.sayError(err)
+			return
+		}
+		t.say(Reply{Text: t.text("SummaryMove", "Number", b.Number, "Old", t.e.when(t.d.Lang, b.Start), "When", t.e.when(t.d.Lang, t.d.Start)),
+			Options: []Option{{"confirm:yes", t.text("OptYes")}, {"confirm:no", t.text("OptNo")}, t.back()}})
+		return
+	}
+	t.say(Reply{Text: t.text("Summary", "Concerns", t.e.concernList(t.d.Lang, t.d.Concerns), "When", t.e.when(t.d.Lang, t.d.Start),
+		"Minutes", minutes, "Name", t.d.Name, "Email", t.d.Email),
+		Options: []Option{{"confirm:yes", t.text("OptConfirm")}, {"confirm:no", t.text("OptDontBook")}, t.back()}})
+}
+
+func (t *turn) onConfirm(ctx context.Context, in input) bool {
+	yes := in.option == "confirm:yes" || (in.option == "" && in.u.Intent == IntentYes)
+	no := in.option == "confirm:no" || (in.option == "" && in.u.Intent == IntentNo)
+	switch {
+	case in.chained:
+		return false
+	case no && t.d.Flow == "reschedule":
+		t.reset(ctx)
+		t.say(Reply{Text: t.text("KeptBooking")})
+		return true
+	case no:
+		t.reset(ctx)
+		t.say(Reply{Text: t.text("NotBooked")})
+		return true
+	case !yes:
+		t.say(Reply{Text: t.text("NotUnderstood")})
+		return false
+	}
+	if t.d.Flow == "reschedule" {
+		return t.confirmMove(ctx)
+	}
+	msg := in.msg
+	b, pin, err := t.e.store.Book(ctx, booking.Request{Concerns: t.d.Concerns, Start: t.d.Start, Name: t.d.Name, Email: t.d.Email,
+		PersonKey: msg.PersonKey, Channel: msg.Channel, ChatID: msg.ChatID, Lang: t.d.Lang})
+	if err != nil {
+		return t.bookFailed(ctx, err, msg)
+	}
+	t.say(Reply{Text: t.text("Booked", "Number", b.Number, "PIN", pin, "When", t.e.when(t.d.Lang, b.Start), "Address", t.e.cfg.Office.Address,
+		"Docs", t.e.documents(t.d.Lang, b.Concerns), "Recall", int(t.e.cfg.Calls.RecallDelay/time.Minute), "Chat", msg.Channel != "email"),
+		Options:     []Option{{fmt.Sprintf("watch:%d", b.ID), t.text("OptEarlier")}},
+		Attachments: []Attachment{t.e.calendarFile(b, "REQUEST", t.d.Lang)}})
+	t.reset(ctx)
+	return true
+}
+
+// bookFailed explains why a confirmed booking did not go through.
+func (t *turn) bookFailed(ctx context.Context, err error, msg Message) bool {
+	switch {
+	case errors.Is(err, booking.ErrSlotTaken), errors.Is(err, booking.ErrNotBookable), errors.Is(err, booking.ErrClosed):
+		t.say(Reply{Text: t.text("SlotGone", "When", t.e.when(t.d.Lang, t.d.Start))})
+		t.fire(ctx, "slot_gone")
+		times, _ := t.dayTimes(ctx)
+		if len(times) > 0 {
+			t.sayNearest(t.d.Start, times, "AskTimeNearest")
+		}
+		return true
+	case errors.Is(err, booking.ErrLimitReached):
+		mine, _ := t.e.store.PersonBookings(ctx, msg.PersonKey)
+		for _, b := range mine {
+			if b.Status == booking.StatusBooked && b.Kind == booking.KindAppointment && b.End().After(t.now) {
+				t.say(Reply{Text: t.text("LimitReached", "Number", b.Number, "When", t.e.when(t.d.Lang, b.Start), "Max", t.e.cfg.Booking.MaxActivePerPerson)})
+				break
+			}
+		}
+		t.reset(ctx)
+		return true
+	case errors.Is(err, booking.ErrInvalidInput):
+		t.say(Reply{Text: t.text("BadName")})
+		t.fire(ctx, "back")
+		t.fire(ctx, "back")
+		return true
+	}
+	t.sayError(err)
+	return false
+}
+
+func (t *turn) sayError(err error) {
+	t.e.log.Error("dialogue step failed", "err", err, "state", t.d.State)
+	t.say(Reply{Text: t.text("Error", "Phone", t.e.cfg.Office.Phone)})
+}

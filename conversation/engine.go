@@ -1,0 +1,536 @@
+package conversation
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/looplab/fsm"
+	bolt "go.etcd.io/bbolt"
+
+	"buergerbuero/booking"
+)
+
+// Message is one thing a citizen sent, as a channel adapter hands it over.
+type Message struct {
+	// Channel names the adapter ("telegram", "email", "mattermost", "web").
+	Channel string
+	// ChatID identifies the conversation within the channel.
+	ChatID string
+	// PersonKey identifies the person for the limit on active bookings (a
+	// Telegram user id, a normalised e-mail address).
+	PersonKey string
+	// Lang is the channel's hint of the user's language ("de", "en-GB").
+	Lang string
+	// Text is what was typed; Option is the id of a chosen option (button).
+	Text   string
+	Option string
+	// Email is the sender's address where the channel knows it.
+	Email string
+}
+
+// Option is a choice offered with a reply: channels render it as a button
+// or a numbered line. Typing its number chooses it too.
+type Option struct {
+	ID    string `json:"id"`
+	Label string `json:"label"`
+}
+
+// Attachment is a file sent with a reply, such as an .ics calendar entry.
+type Attachment struct {
+	Name        string
+	ContentType string
+	Data        []byte
+}
+
+// Reply is one message to the citizen.
+type Reply struct {
+	Text        string
+	Options     []Option
+	Attachments []Attachment
+}
+
+// Sender delivers replies the engine sends on its own (reminders, offers of
+// earlier times, calls) to a chat of one channel.
+type Sender interface {
+	Send(ctx context.Context, chatID string, replies []Reply) error
+}
+
+// QueueInfo tells where a booking stands in today's queue. The call system
+// provides it; without one, status answers give the appointment time only.
+type QueueInfo interface {
+	Position(ctx context.Context, b booking.Booking) (Position, error)
+}
+
+// Position is a booking's place in today's queue.
+type Position struct {
+	Ahead   int
+	Wait    time.Duration
+	Called  bool
+	Counter string
+}
+
+// Options tune the engine.
+type Options struct {
+	// DialogueTTL is how long an untouched dialogue is kept; default 2h.
+	DialogueTTL time.Duration
+	// DaysPerPage and TimesPerPage size the lists of days and times.
+	DaysPerPage, TimesPerPage int
+	// Queue answers "where am I?"; optional.
+	Queue  QueueInfo
+	Logger *slog.Logger
+}
+
+// Engine runs the booking dialogue of every chat of every channel.
+type Engine struct {
+	store   *booking.Store
+	cfg     *booking.Config
+	parser  *Parser
+	texts   *catalogue
+	opts    Options
+	log     *slog.Logger
+	locks   [64]sync.Mutex // per chat: a chat always maps to the same lock
+	mu      sync.RWMutex
+	senders map[string]Sender
+}
+
+var bucketDialogues = []byte("dialogues")
+
+// New makes an engine on the store. It keeps its dialogues, watches and
+// reminders in the store's file, in buckets of its own.
+func New(store *booking.Store, opts Options) (*Engine, error) {
+	texts, err := newCatalogue()
+	if err != nil {
+		return nil, err
+	}
+	if opts.DialogueTTL == 0 {
+		opts.DialogueTTL = 2 * time.Hour
+	}
+	if opts.DaysPerPage == 0 {
+		opts.DaysPerPage = 5
+	}
+	if opts.TimesPerPage == 0 {
+		opts.TimesPerPage = 12
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	err = store.DB().Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketDialogues, bucketWatches, bucketReminders} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("conversation buckets: %w", err)
+	}
+	return &Engine{store: store, cfg: store.Config(), parser: NewParser(store.Config()), texts: texts,
+		opts: opts, log: opts.Logger, senders: map[string]Sender{}}, nil
+}
+
+// Register sets the sender of a channel, for messages the engine starts.
+func (e *Engine) Register(channel string, s Sender) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.senders[channel] = s
+}
+
+func (e *Engine) sender(channel string) Sender {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.senders[channel]
+}
+
+func (e *Engine) lock(channel, chatID string) func() {
+	h := fnv.New32a()
+	h.Write([]byte(channel + "\x00" + chatID))
+	l := &e.locks[h.Sum32()%uint32(len(e.locks))]
+	l.Lock()
+	return l.Unlock
+}
+
+// dialogue is the persisted state of one chat.
+type dialogue struct {
+	State    string                 `json:"state"`
+	Lang     string                 `json:"lang"`
+	Flow     string                 `json:"flow,omitempty"` // book, reschedule, cancel, docs
+	Concerns []booking.ConcernCount `json:"concerns,omitempty"`
+	Day      string                 `json:"day,omitempty"`      // chosen day, YYYY-MM-DD
+	DayFrom  string                 `json:"day_from,omitempty"` // first day of the shown page
+	TimeFrom int                    `json:"time_from,omitempty"`
+	PartFrom int                    `json:"part_from,omitempty"`
+	PartTo   int                    `json:"part_to,omitempty"`
+	Start    time.Time              `json:"start,omitzero"`
+	Name     string                 `json:"name,omitempty"`
+	Email    string                 `json:"email,omitempty"`
+	// EmailDone is set once the e-mail question is answered (even "none").
+	EmailDone bool   `json:"email_done,omitempty"`
+	Number    string `json:"number,omitempty"`
+	// BookingID is the booking this chat may act on: proven by the PIN in
+	// this dialogue.
+	BookingID uint64    `json:"booking,omitempty"`
+	Options   []Option  `json:"options,omitempty"` // last offered, for typed numbers
+	Updated   time.Time `json:"updated"`
+}
+
+func dialogueKey(channel, chatID string) []byte { return []byte(channel + "\x00" + chatID) }
+
+func (e *Engine) load(channel, chatID string) (*dialogue, error) {
+	var d *dialogue
+	err := e.store.DB().View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketDialogues).Get(dialogueKey(channel, chatID))
+		if v == nil {
+			return nil
+		}
+		d = &dialogue{}
+		return json.Unmarshal(v, d)
+	})
+	return d, err
+}
+
+func (e *Engine) save(channel, chatID string, d *dialogue) error {
+	data, err := json.Marshal(d)
+	if err != nil {
+		return err
+	}
+	return e.store.DB().Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketDialogues).Put(dialogueKey(channel, chatID), data)
+	})
+}
+
+// The dialogue's states.
+const (
+	stIdle          = "idle"
+	stConcern       = "concern"
+	stMore          = "more"
+	stDay           = "day"
+	stTime          = "time"
+	stName          = "name"
+	stEmail         = "email"
+	stConfirm       = "confirm"
+	stNumber        = "number"
+	stPIN           = "pin"
+	stCancelConfirm = "cancel_confirm"
+	stDocs          = "docs"
+)
+
+var allStates = []string{stIdle, stConcern, stMore, stDay, stTime, stName, stEmail, stConfirm, stNumber, stPIN, stCancelConfirm, stDocs}
+
+// transitions is the dialogue graph: every move between states is one of
+// these events. looplab/fsm refuses any other, so a handler bug cannot
+// put a chat into a state it has no way out of.
+func transitions() fsm.Events {
+	return fsm.Events{
+		{Name: "book", Src: []string{stIdle}, Dst: stConcern},
+		{Name: "concern_chosen", Src: []string{stConcern}, Dst: stMore},
+		{Name: "more_concerns", Src: []string{stMore}, Dst: stConcern},
+		{Name: "concerns_done", Src: []string{stMore}, Dst: stDay},
+		{Name: "day_chosen", Src: []string{stDay}, Dst: stTime},
+		{Name: "time_chosen", Src: []string{stTime}, Dst: stName},
+		{Name: "time_chosen_move", Src: []string{stTime}, Dst: stConfirm},
+		{Name: "name_given", Src: []string{stName}, Dst: stEmail},
+		{Name: "email_given", Src: []string{stEmail}, Dst: stConfirm},
+		{Name: "email_known", Src: []string{stName}, Dst: stConfirm},
+		{Name: "slot_gone", Src: []string{stConfirm}, Dst: stTime},
+		{Name: "cancel", Src: []string{stIdle}, Dst: stNumber},
+		{Name: "reschedule", Src: []string{stIdle}, Dst: stNumber},
+		{Name: "number_given", Src: []string{stNumber}, Dst: stPIN},
+		{Name: "number_unknown", Src: []string{stPIN}, Dst: stNumber},
+		{Name: "pin_ok_cancel", Src: []string{stNumber, stPIN}, Dst: stCancelConfirm},
+		{Name: "pin_ok_move", Src: []string{stNumber, stPIN}, Dst: stDay},
+		{Name: "docs", Src: []string{stIdle}, Dst: stDocs},
+		{Name: "back", Src: []string{stConcern, stNumber, stPIN, stCancelConfirm, stDocs}, Dst: stIdle},
+		{Name: "back", Src: []string{stMore}, Dst: stConcern},
+		{Name: "back", Src: []string{stDay}, Dst: stMore},
+		{Name: "back", Src: []string{stTime}, Dst: stDay},
+		{Name: "back", Src: []string{stName}, Dst: stTime},
+		{Name: "back", Src: []string{stEmail}, Dst: stName},
+		{Name: "back", Src: []string{stConfirm}, Dst: stEmail},
+		{Name: "back_move", Src: []string{stConfirm}, Dst: stTime},
+		{Name: "done", Src: allStates, Dst: stIdle},
+	}
+}
+
+// input is one message as the state handlers see it.
+type input struct {
+	msg     Message
+	option  string // chosen option id, also from a typed number
+	u       Understanding
+	chained bool // passed on from an earlier state of the same message: do not re-ask
+}
+
+// turn is one message's run through the dialogue.
+type turn struct {
+	e       *Engine
+	d       *dialogue
+	m       *fsm.FSM
+	now     time.Time
+	replies []Reply
+	quiet   bool // the last step said all there is; no prompt after it
+}
+
+func (t *turn) say(r Reply)                      { t.replies = append(t.replies, r) }
+func (t *turn) text(id string, kv ...any) string { return t.e.texts.T(t.d.Lang, id, kv...) }
+
+// fire moves the dialogue by event ev.
+func (t *turn) fire(ctx context.Context, ev string) {
+	if err := t.m.Event(ctx, ev); err != nil {
+		var noTransition fsm.NoTransitionError
+		if !errors.As(err, &noTransition) {
+			t.e.log.Error("dialogue transition refused", "event", ev, "state", t.m.Current(), "err", err)
+		}
+	}
+	t.d.State = t.m.Current()
+}
+
+// Handle runs one message through its chat's dialogue and returns the
+// replies. Messages of one chat are handled one at a time; the dialogue is
+// stored before Handle returns, so a restart resumes it.
+func (e *Engine) Handle(ctx context.Context, msg Message) ([]Reply, error) {
+	defer e.lock(msg.Channel, msg.ChatID)()
+	d, err := e.load(msg.Channel, msg.ChatID)
+	if err != nil {
+		return nil, fmt.Errorf("load dialogue: %w", err)
+	}
+	now := e.store.Now()
+	t := &turn{e: e, now: now}
+	switch {
+	case d == nil:
+		d = &dialogue{State: stIdle, Lang: langOf(msg.Lang)}
+	case now.Sub(d.Updated) > e.opts.DialogueTTL && d.State != stIdle:
+		d = &dialogue{State: stIdle, Lang: d.Lang}
+		t.d = d
+		t.say(Reply{Text: t.text("Expired")})
+	}
+	t.d = d
+	t.m = fsm.NewFSM(d.State, transitions(), nil)
+
+	if len(msg.Text) > 4000 {
+		msg.Text = msg.Text[:4000]
+		t.say(Reply{Text: t.text("TooLong")})
+	}
+	in := input{msg: msg, option: msg.Option}
+	if in.option == "" {
+		if i, ok := OptionNumber(msg.Text, len(d.Options)); ok {
+			in.option = d.Options[i].ID
+		}
+	}
+	if in.option == "" {
+		in.u = e.parser.Understand(msg.Text, now)
+	}
+	e.run(ctx, t, in)
+
+	if !t.quiet {
+		t.prompt(ctx)
+	}
+	d.Options = nil
+	for _, r := range t.replies {
+		if len(r.Options) > 0 {
+			d.Options = r.Options
+		}
+	}
+	d.Updated = now
+	if err := e.save(msg.Channel, msg.ChatID, d); err != nil {
+		return nil, fmt.Errorf("save dialogue: %w", err)
+	}
+	return t.replies, nil
+}
+
+// run handles global commands, then passes the input from state to state
+// for as long as a state can use it, so a message that says enough skips
+// the questions it answers.
+func (e *Engine) run(ctx context.Context, t *turn, in input) {
+	if e.global(ctx, t, in) {
+		return
+	}
+	if name, err := booking.CleanName(in.u.Name); err == nil && t.d.State != stName {
+		t.d.Name = name // "..., Max Mustermann": keep it for the name step
+	}
+	for range 12 {
+		before := t.d.State
+		handled := t.handle(ctx, in)
+		if !handled || t.d.State == before || t.d.State == stIdle {
+			return
+		}
+		in.chained = true
+	}
+}
+
+// handle runs the current state's handler; it reports whether the input
+// was used.
+func (t *turn) handle(ctx context.Context, in input) bool {
+	switch t.d.State {
+	case stIdle:
+		return t.onIdle(ctx, in)
+	case stConcern:
+		return t.onConcern(ctx, in)
+	case stMore:
+		return t.onMore(ctx, in)
+	case stDay:
+		return t.onDay(ctx, in)
+	case stTime:
+		return t.onTime(ctx, in)
+	case stName:
+		return t.onName(ctx, in)
+	case stEmail:
+		return t.onEmail(ctx, in)
+	case stConfirm:
+		return t.onConfirm(ctx, in)
+	case stNumber, stPIN:
+		return t.onNumberOrPIN(ctx, in)
+	case stCancelConfirm:
+		return t.onCancelConfirm(ctx, in)
+	case stDocs:
+		return t.onDocs(ctx, in)
+	}
+	t.fire(ctx, "done")
+	return false
+}
+
+// prompt asks the current state's question.
+func (t *turn) prompt(ctx context.Context) {
+	switch t.d.State {
+	case stIdle:
+		t.promptMenu()
+	case stConcern:
+		t.promptConcern("AskConcern")
+	case stDocs:
+		t.promptConcern("AskConcernDocs")
+	case stMore:
+		t.say(Reply{Text: t.text("AskMore"), Options: []Option{{"more:yes", t.text("OptAddConcern")}, {"more:no", t.text("OptConcernsDone")}, t.back()}})
+	case stDay:
+		t.promptDay(ctx)
+	case stTime:
+		t.promptTime(ctx)
+	case stName:
+		t.say(Reply{Text: t.text("AskName"), Options: []Option{t.back()}})
+	case stEmail:
+		t.say(Reply{Text: t.text("AskEmail"), Options: []Option{{"email:none", t.text("OptNoEmail")}, t.back()}})
+	case stConfirm:
+		t.promptConfirm(ctx)
+	case stNumber:
+		t.say(Reply{Text: t.text("AskNumber"), Options: []Option{t.back()}})
+	case stPIN:
+		t.say(Reply{Text: t.text("AskPIN", "Number", t.d.Number), Options: []Option{t.back()}})
+	case stCancelConfirm:
+		t.promptCancelConfirm(ctx)
+	}
+}
+
+func (t *turn) back() Option { return Option{"back", t.text("OptBack")} }
+
+func (t *turn) promptMenu() {
+	text := t.text("Menu", "Office", t.e.cfg.Office.Name)
+	if len(t.replies) > 0 {
+		text = t.text("MenuAgain")
+	}
+	t.say(Reply{Text: text, Options: t.menuOptions()})
+}
+
+func (t *turn) menuOptions() []Option {
+	return []Option{
+		{"menu:book", t.text("OptBook")}, {"menu:cancel", t.text("OptCancel")}, {"menu:reschedule", t.text("OptReschedule")},
+		{"menu:docs", t.text("OptDocs")}, {"menu:hours", t.text("OptHours")}, {"menu:status", t.text("OptStatus")},
+		{"lang:" + otherLang(t.d.Lang), t.text("OptLanguage")},
+	}
+}
+
+func otherLang(lang string) string {
+	if lang == "en" {
+		return "de"
+	}
+	return "en"
+}
+
+// global handles what works in every state: start over, stop, back, help,
+// language, and the options of messages the engine sent on its own.
+func (e *Engine) global(ctx context.Context, t *turn, in input) bool {
+	opt, u := in.option, in.u
+	// In the name state a typed text is the name, unless it is only a command.
+	if t.d.State == stName && opt == "" && !isOnlyCommand(in.msg.Text) {
+		return false
+	}
+	switch {
+	case opt == "restart" || (opt == "" && u.Intent == IntentMenu):
+		t.reset(ctx)
+		return true
+	case opt == "" && u.Intent == IntentStop:
+		t.reset(ctx)
+		t.say(Reply{Text: t.text("Stopped")})
+		return true
+	case opt == "back" || (opt == "" && u.Intent == IntentBack):
+		t.goBack(ctx)
+		return true
+	case opt == "" && u.Intent == IntentHelp:
+		t.say(Reply{Text: t.text("Help")})
+		return true
+	case strings.HasPrefix(opt, "lang:") || (opt == "" && u.Intent == IntentLanguage):
+		lang := strings.TrimPrefix(opt, "lang:")
+		if opt == "" {
+			lang = u.Lang
+			if lang == "" {
+				lang = otherLang(t.d.Lang)
+			}
+		}
+		t.d.Lang = langOf(lang)
+		t.say(Reply{Text: t.text("LanguageSwitched")})
+		return true
+	case strings.HasPrefix(opt, "menu:") && t.d.State != stIdle:
+		t.reset(ctx)
+		t.quiet = false
+		return false // the idle handler takes the menu option
+	case strings.HasPrefix(opt, "cancelid:"), strings.HasPrefix(opt, "offer:"), strings.HasPrefix(opt, "watch:"), strings.HasPrefix(opt, "unwatch:"):
+		t.onPushedOption(ctx, opt, in.msg)
+		return true
+	}
+	return false
+}
+
+// isOnlyCommand reports whether text is nothing but a command word.
+func isOnlyCommand(text string) bool {
+	toks := tokens(normalize(text))
+	joined := strings.Join(toks, " ")
+	for _, iw := range intentWords {
+		if iw.intent != IntentMenu && iw.intent != IntentStop && iw.intent != IntentBack && iw.intent != IntentHelp && iw.intent != IntentLanguage {
+			continue
+		}
+		for _, w := range iw.words {
+			if joined == w {
+				return true
+			}
+		}
+	}
+	return strings.TrimSpace(text) == "?"
+}
+
+// reset goes back to the menu and forgets the collected data.
+func (t *turn) reset(ctx context.Context) {
+	*t.d = dialogue{State: t.d.State, Lang: t.d.Lang}
+	t.fire(ctx, "done")
+}
+
+func (t *turn) goBack(ctx context.Context) {
+	switch {
+	case t.d.State == stIdle:
+	case t.d.Flow == "reschedule" && t.d.State == stDay:
+		t.reset(ctx)
+	case t.d.Flow == "reschedule" && t.d.State == stConfirm:
+		t.fire(ctx, "back_move")
+	default:
+		t.fire(ctx, "back")
+	}
+	if t.d.State == stDay {
+		t.d.DayFrom = ""
+	}
+	if t.d.State == stTime {
+		t.d.TimeFrom = 0
+	}
+}

@@ -1,0 +1,545 @@
+package conversation
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"buergerbuero/booking"
+	"buergerbuero/internal/fakeclock"
+)
+
+var ctx = context.Background()
+
+// tuesday is Tuesday 24.11.2026, 09:00, in the demo office (open 08:00-12:30).
+var tuesday = time.Date(2026, 11, 24, 9, 0, 0, 0, berlin)
+
+type env struct {
+	t      *testing.T
+	store  *booking.Store
+	engine *Engine
+	clock  *fakeclock.Clock
+	path   string
+	cfg    *booking.Config
+	sent   *recorder
+}
+
+// recorder is a Sender that keeps what the engine pushed.
+type recorder struct {
+	mu   sync.Mutex
+	sent map[string][]Reply
+}
+
+func (r *recorder) Send(_ context.Context, chatID string, replies []Reply) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.sent[chatID] = append(r.sent[chatID], replies...)
+	return nil
+}
+
+func (r *recorder) take(chatID string) []Reply {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := r.sent[chatID]
+	delete(r.sent, chatID)
+	return out
+}
+
+func newEnv(t *testing.T, cfgYAML string, now time.Time) *env {
+	t.Helper()
+	var cfg *booking.Config
+	var err error
+	if cfgYAML == "" {
+		cfg, err = booking.DemoConfig()
+	} else {
+		cfg, err = booking.ParseConfig("test.yaml", []byte(cfgYAML))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := &env{t: t, clock: fakeclock.New(now), path: filepath.Join(t.TempDir(), "bb.db"), cfg: cfg, sent: &recorder{sent: map[string][]Reply{}}}
+	ev.open()
+	return ev
+}
+
+func (ev *env) open() {
+	s, err := booking.Open(ev.path, ev.cfg, booking.Options{Clock: ev.clock})
+	if err != nil {
+		ev.t.Fatal(err)
+	}
+	e, err := New(s, Options{})
+	if err != nil {
+		ev.t.Fatal(err)
+	}
+	e.Register("test", ev.sent)
+	ev.store, ev.engine = s, e
+	ev.t.Cleanup(func() { s.Close() })
+}
+
+// restart closes the store and opens it again with a new engine.
+func (ev *env) restart() {
+	ev.store.Close()
+	ev.open()
+}
+
+// chat is one citizen talking to the engine.
+type chat struct {
+	ev         *env
+	id, person string
+	lang       string
+	last       []Reply
+	mail       string
+}
+
+func (ev *env) chat(id, lang string) *chat {
+	return &chat{ev: ev, id: id, person: "person-" + id, lang: lang}
+}
+
+func (c *chat) send(m Message) []Reply {
+	c.ev.t.Helper()
+	m.Channel, m.ChatID, m.PersonKey, m.Lang, m.Email = "test", c.id, c.person, c.lang, c.mail
+	replies, err := c.ev.engine.Handle(ctx, m)
+	if err != nil {
+		c.ev.t.Fatalf("handle %+v: %v", m, err)
+	}
+	c.last = replies
+	return replies
+}
+
+// say types text.
+func (c *chat) say(text string) string { return joined(c.send(Message{Text: text})) }
+
+// press chooses the last offered option whose label contains label.
+func (c *chat) press(label string) string {
+	c.ev.t.Helper()
+	for i := len(c.last) - 1; i >= 0; i-- {
+		for _, o := range c.last[i].Options {
+			if strings.Contains(o.Label, label) || o.ID == label {
+				return joined(c.send(Message{Option: o.ID}))
+			}
+		}
+	}
+	c.ev.t.Fatalf("no option %q in\n%s", label, dump(c.last))
+	return ""
+}
+
+// first presses the first option of the last reply with options.
+func (c *chat) first() string {
+	c.ev.t.Helper()
+	for i := len(c.last) - 1; i >= 0; i-- {
+		if len(c.last[i].Options) > 0 {
+			return joined(c.send(Message{Option: c.last[i].Options[0].ID}))
+		}
+	}
+	c.ev.t.Fatalf("no options in\n%s", dump(c.last))
+	return ""
+}
+
+func joined(rs []Reply) string {
+	var b strings.Builder
+	for _, r := range rs {
+		b.WriteString(r.Text)
+		b.WriteString("\n")
+		for _, o := range r.Options {
+			b.WriteString("[" + o.Label + "] ")
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+func dump(rs []Reply) string { return joined(rs) }
+
+// expect checks that out has every fragment.
+func expect(t *testing.T, step, out string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(out, w) {
+			t.Fatalf("%s: missing %q in\n%s", step, w, out)
+		}
+	}
+}
+
+var (
+	numberRx = regexp.MustCompile(`(?:Wartenummer|Waiting number): (T-\d+)`)
+	pinRx    = regexp.MustCompile(`PIN: (\d{6})`)
+)
+
+func numberAndPIN(t *testing.T, out string) (string, string) {
+	t.Helper()
+	n, p := numberRx.FindStringSubmatch(out), pinRx.FindStringSubmatch(out)
+	if n == nil || p == nil {
+		t.Fatalf("no number and PIN in\n%s", out)
+	}
+	return n[1], p[1]
+}
+
+func TestBookByButtonsGerman(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	c := ev.chat("1", "de")
+	expect(t, "hello", c.say("Hallo"), "Terminassistent", "[Termin buchen]")
+	expect(t, "book", c.press("Termin buchen"), "Wofür möchten Sie einen Termin", "[Personalausweis beantragen]")
+	expect(t, "concern", c.press("Personalausweis beantragen"), "Voraussichtliche Bearbeitungszeit: 15 Minuten", "weiteres Anliegen")
+	expect(t, "add", c.press("Weiteres Anliegen"), "Wofür")
+	expect(t, "second concern", c.press("Reisepass"), "Personalausweis beantragen, Reisepass beantragen oder verlängern", "35 Minuten")
+	out := c.press("Weiter zur Terminwahl")
+	expect(t, "days", out, "Bitte bringen Sie mit", "biometrisches Passfoto", "An welchem Tag", "[Di 24.11. (", "[Spätere Tage »]")
+	expect(t, "later days", c.press("Spätere Tage"), "[Mo 07.12.") // 5 days on: Di, Mi, Do, Fr, Mo → next page
+	expect(t, "back to days", c.say("zurück"), "Haben Sie noch ein weiteres Anliegen")
+	c.press("Weiter zur Terminwahl")
+	expect(t, "day", c.press("Mi 25.11."), "Um welche Uhrzeit am Mi 25.11.?", "[08:00]")
+	expect(t, "later times", c.press("Spätere Zeiten"), "[10:00]", "[10:30]")
+	expect(t, "time", c.press("10:30"), "Vor- und Nachname")
+	expect(t, "name", c.say("Erika Mustermann"), "E-Mail")
+	expect(t, "email", c.say("erika@example.org"), "Bitte prüfen", "Mi 25.11.2026, 10:30", "Erika Mustermann", "erika@example.org", "[Ja, verbindlich buchen]")
+	out = c.press("Ja, verbindlich buchen")
+	expect(t, "booked", out, "Ihr Termin ist gebucht", "Wartenummer: T-", "PIN: ", "Mi 25.11.2026, 10:30", "Am Markt 1", "nach 5 Minuten", "absagen", "[Bescheid geben")
+	num, pin := numberAndPIN(t, out)
+	var ics string
+	for _, r := range c.last {
+		for _, a := range r.Attachments {
+			ics = string(a.Data)
+		}
+	}
+	expect(t, "ics", ics, "METHOD:REQUEST", "BEGIN:VEVENT", "DTSTART:20261125T093000Z", "DTEND:20261125T100500Z", num)
+	b, err := ev.store.Lookup(ctx, num, pin)
+	if err != nil || b.Name != "Erika Mustermann" || b.Email != "erika@example.org" || b.Channel != "test" || b.Minutes != 35 {
+		t.Fatalf("stored booking %+v, %v", b, err)
+	}
+}
+
+func TestBookByTypedTextSkipsAnsweredQuestions(t *testing.T) {
+	tests := []struct {
+		name, lang string
+		script     []struct{ say, want string }
+		when       string
+	}{
+		{"german", "de", []struct{ say, want string }{
+			{"Termin für Perso morgen 10 Uhr", "Vor- und Nachname"},
+			{"Max Mustermann", "E-Mail"},
+			{"nein", "Bitte prüfen"},
+			{"ja", "Ihr Termin ist gebucht"},
+		}, "Mi 25.11.2026, 10:00"},
+		{"german with a part of the day and a name", "de", []struct{ say, want string }{
+			{"Termin für Personalausweis am Donnerstag vormittags, Max Mustermann", "Um welche Uhrzeit am Do 26.11.?"},
+			{"9:30", "E-Mail"},
+			{"max@example.org", "Bitte prüfen"},
+			{"ja", "Ihr Termin ist gebucht"},
+		}, "Do 26.11.2026, 09:30"},
+		{"english", "en", []struct{ say, want string }{
+			{"I need an appointment to renew my passport", "Expected processing time: 20 minutes"},
+			{"next Monday 2pm", "first and last name"},
+			{"John Smith", "e-mail"},
+			{"john@example.com", "Please check"},
+			{"yes", "Your appointment is booked"},
+		}, "Mon 30.11.2026, 14:00"},
+		{"english with a day list", "en", []struct{ say, want string }{
+			{"book", "What do you need an appointment for"},
+			{"deregister car", "Do you have another concern"},
+			{"no", "Please bring"},
+			{"2", "What time on Wed 25.11.?"},
+			{"11:00", "first and last name"},
+			{"Jane Doe", "e-mail"},
+			{"skip", "Please check"},
+			{"yes", "Waiting number"},
+		}, "Wed 25.11.2026, 11:00"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ev := newEnv(t, "", tuesday)
+			c := ev.chat("1", tc.lang)
+			var out string
+			for i, s := range tc.script {
+				out = c.say(s.say)
+				expect(t, fmt.Sprintf("step %d %q", i, s.say), out, s.want)
+			}
+			expect(t, "when", out, tc.when)
+		})
+	}
+}
+
+func TestReAsksAndExplains(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	c := ev.chat("1", "de")
+	expect(t, "nonsense at start", c.say("Blumenkohl"), "nicht verstanden", "[Termin buchen]")
+	c.say("Termin")
+	expect(t, "unknown concern", c.say("Zaubertrank"), "nicht verstanden", "Wofür möchten Sie")
+	c.say("Führerschein umtauschen und Perso")
+	c.say("nein")
+	expect(t, "garbled day", c.say("am Blumentag"), "nicht verstanden", "An welchem Tag")
+	expect(t, "closed day", c.say("Samstag"), "Am Sa 28.11. ist das Bürgerbüro geschlossen")
+	expect(t, "holiday", c.say("25.12."), "Den Fr 25.12. kann ich nicht buchen", "Di 24.11. bis Di 15.12.")
+	expect(t, "past date", c.say("20.11."), "kann ich nicht buchen")
+	expect(t, "day", c.say("Mittwoch"), "Um welche Uhrzeit am Mi 25.11.?")
+	expect(t, "a time after closing", c.say("13:00"), "13:00 Uhr ist am Mi 25.11. nicht frei", "[12:00]", "[12:10]")
+	expect(t, "nearest", c.press("12:10"), "Vor- und Nachname")
+	expect(t, "bad name", c.say("1234"), "Vor- und Nachnamen")
+	expect(t, "help keeps the step", c.say("hilfe"), "Ich kann für Sie Termine buchen", "Vor- und Nachname")
+	expect(t, "a name that looks like a word", c.say("Jo Start"), "E-Mail")
+	expect(t, "bad email", c.say("erika at example"), "sieht nicht wie eine E-Mail-Adresse aus")
+	expect(t, "back", c.say("zurück"), "Vor- und Nachname")
+	expect(t, "stop", c.say("abbrechen"), "abgebrochen", "nichts geändert")
+	if bs, _ := ev.store.PersonBookings(ctx, c.person); len(bs) != 0 {
+		t.Fatalf("booked although stopped: %+v", bs)
+	}
+}
+
+func TestEnglishSwitchAndBack(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	c := ev.chat("1", "de")
+	c.say("Termin")
+	expect(t, "switch", c.say("English"), "I will write in English now", "What do you need an appointment for")
+	expect(t, "concern", c.say("ID card"), "Expected processing time: 15 minutes")
+	expect(t, "switch back", c.say("Deutsch"), "Ich schreibe jetzt auf Deutsch", "weiteres Anliegen")
+}
+
+func TestSlotTakenAtConfirm(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	c := ev.chat("1", "de")
+	c.say("Kfz abmelden morgen 10 Uhr")
+	c.say("Max Mustermann")
+	expect(t, "summary", c.say("nein"), "Bitte prüfen", "10:00")
+	// Meanwhile somebody else takes the only Kfz counter at 10:00.
+	start := time.Date(2026, 11, 25, 10, 0, 0, 0, berlin)
+	if _, _, err := ev.store.Book(ctx, booking.Request{Concerns: []booking.ConcernCount{{ID: "fahrzeug-abmelden", Count: 1}}, Start: start, Name: "Fast Finger", PersonKey: "other"}); err != nil {
+		t.Fatal(err)
+	}
+	out := c.say("ja")
+	// One Kfz counter, 15 minutes: 09:50 and 10:10 overlap the taken 10:00.
+	expect(t, "taken", out, "gerade von jemand anderem gebucht", "[09:30]", "[10:20]")
+	if strings.Contains(out, "[09:50]") || strings.Contains(out, "[10:10]") {
+		t.Fatalf("overlapping times offered:\n%s", out)
+	}
+	expect(t, "nearest", c.press("10:20"), "Bitte prüfen", "10:20")
+	expect(t, "booked", c.say("ja"), "Ihr Termin ist gebucht")
+	day, _ := ev.store.DayBookings(ctx, start)
+	if len(day) != 2 {
+		t.Fatalf("%d bookings, want 2", len(day))
+	}
+}
+
+func TestRestartMidDialogue(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	c := ev.chat("1", "en")
+	c.say("passport")
+	c.say("no")
+	expect(t, "day", c.press("Wed 25.11."), "What time")
+	ev.restart()
+	c.ev = ev
+	expect(t, "after the restart", c.say("11:00"), "first and last name")
+	expect(t, "name", c.say("Ann Lee"), "e-mail")
+}
+
+func TestCancelAndWrongPIN(t *testing.T) {
+	for _, lang := range []string{"de", "en"} {
+		t.Run(lang, func(t *testing.T) {
+			ev := newEnv(t, "", tuesday)
+			c := ev.chat("1", lang)
+			c.say("Perso morgen 9 Uhr")
+			c.say("Max Mustermann")
+			c.say("nein")
+			num, pin := numberAndPIN(t, c.say("ja"))
+			other := ev.chat("2", lang) // anyone with number and PIN may cancel
+			words := map[string][]string{"de": {"absagen", "PIN", "nicht richtig", "noch 4", "wirklich absagen", "ist abgesagt"},
+				"en": {"cancel my appointment", "PIN", "not right", "4 more", "Really cancel", "is cancelled"}}[lang]
+			expect(t, "ask", other.say(words[0]), words[1])
+			expect(t, "wrong", other.say(num+" 000000"), words[2], words[3])
+			expect(t, "right", other.say(pin), words[4], num)
+			out := other.press("confirm:yes")
+			expect(t, "cancelled", out, words[5])
+			var ics string
+			for _, r := range other.last {
+				for _, a := range r.Attachments {
+					ics = string(a.Data)
+				}
+			}
+			expect(t, "cancel ics", ics, "METHOD:CANCEL", "STATUS:CANCELLED")
+			if _, err := ev.store.Lookup(ctx, num, pin); err == nil {
+				t.Fatal("booking still there after the cancel")
+			}
+		})
+	}
+}
+
+func TestReschedule(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	c := ev.chat("1", "de")
+	c.say("Perso morgen 9 Uhr")
+	c.say("Max Mustermann")
+	c.say("nein")
+	num, pin := numberAndPIN(t, c.say("ja"))
+	expect(t, "ask", c.say("Termin verschieben"), "Wartenummer und Ihre PIN")
+	expect(t, "number only", c.say(strings.ToLower(strings.ReplaceAll(num, "-", ""))), "6-stellige PIN zu "+num)
+	expect(t, "pin", c.say(pin), "An welchem Tag")
+	expect(t, "day and time", c.say("Do 26.11. 11:30"), "verschieben?", "Mi 25.11.2026, 09:00", "Do 26.11.2026, 11:30")
+	expect(t, "moved", c.say("ja"), "verschoben auf Do 26.11.2026, 11:30", "PIN bleibt gleich")
+	b, err := ev.store.Lookup(ctx, num, pin)
+	if err != nil || b.Start.Format("02.01. 15:04") != "26.11. 11:30" {
+		t.Fatalf("after the move: %+v %v", b, err)
+	}
+}
+
+func TestDocsHoursAndHelp(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	c := ev.chat("1", "de")
+	expect(t, "docs typed", c.say("Was brauche ich für den Reisepass?"), "Reisepass beantragen oder verlängern", "Geburtsurkunde", "70,00 €")
+	expect(t, "docs menu", c.press("Was muss ich mitbringen"), "Für welches Anliegen")
+	expect(t, "docs chosen", c.press("Fahrzeug abmelden"), "Kennzeichenschilder", "12,30 €")
+	expect(t, "hours", c.say("Öffnungszeiten"), "Mo: 08:00-12:30, 14:00-16:00", "Fr: 08:00-12:00", "02175 992200")
+	ev.clock.Set(time.Date(2026, 12, 10, 9, 0, 0, 0, berlin))
+	expect(t, "closed days ahead", c.say("Öffnungszeiten"), "Do 24.12. (geschlossen)", "Fr 25.12. (")
+	e := ev.chat("2", "en")
+	expect(t, "docs en", e.say("What do I need to bring for an ID card?"), "Apply for an ID card", "biometric passport photo", "€37.00")
+	expect(t, "help en", e.say("help"), "I can book, cancel and reschedule")
+}
+
+func TestStatusAndCheckIn(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	c := ev.chat("1", "de")
+	expect(t, "nothing today", c.say("wo bin ich"), "keinen Termin")
+	c.say("Perso heute 10:30")
+	c.say("Max Mustermann")
+	c.say("nein")
+	num, _ := numberAndPIN(t, c.say("ja"))
+	expect(t, "status", c.say("Status"), num, "heute um 10:30")
+	ev.clock.Set(time.Date(2026, 11, 24, 10, 20, 0, 0, berlin))
+	expect(t, "check-in", c.say("Ich bin da"), "angemeldet", num)
+	bs, _ := ev.store.PersonBookings(ctx, c.person)
+	if bs[0].CheckedInAt.IsZero() {
+		t.Fatal("check-in not stored")
+	}
+	expect(t, "another chat cannot", ev.chat("2", "de").say("ich bin da"), "Infotheke")
+}
+
+func TestDialogueExpires(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	c := ev.chat("1", "de")
+	c.say("Perso")
+	ev.clock.Advance(3 * time.Hour)
+	expect(t, "expired", c.say("ja"), "abgelaufen")
+}
+
+// earlyOffice has two 30-minute slots on Tuesday and Thursday mornings.
+const earlyOffice = `
+office: {name: Kleines Amt, timezone: Europe/Berlin, state: NW, phone: "0123"}
+counters: [{id: "1"}]
+concerns: [{id: pass, name: {de: Reisepass, en: Passport}, keywords: [pass], minutes: 30}]
+opening_hours: {tuesday: ["08:00-09:00"], thursday: ["08:00-09:00"]}
+booking: {slot_step: 30m, walk_in_share: 0, lead_time: 1h}
+`
+
+func TestEarlierTimeOfferedFirstComeFirstServed(t *testing.T) {
+	ev := newEnv(t, earlyOffice, time.Date(2026, 11, 23, 12, 0, 0, 0, berlin)) // Monday
+	// Two others hold Tuesday's two times.
+	var held []string
+	for i, c := range []*chat{ev.chat("a", "de"), ev.chat("b", "de")} {
+		c.say("Pass Dienstag " + []string{"8:00", "8:30"}[i])
+		c.say("Anna Alt")
+		c.say("nein")
+		num, pin := numberAndPIN(t, c.say("ja"))
+		held = append(held, num+" "+pin)
+	}
+	me, rival := ev.chat("me", "de"), ev.chat("rival", "de")
+	me.say("Pass Donnerstag 8:30")
+	me.say("Max Mustermann")
+	me.say("nein")
+	expect(t, "booked", me.say("ja"), "Do 26.11.2026, 08:30")
+	expect(t, "watch", me.press("Bescheid geben"), "gebe Ihnen Bescheid")
+	rival.say("Pass Donnerstag 8:00")
+	rival.say("Rita Rival")
+	rival.say("nein")
+	rival.say("ja")
+	rival.press("Bescheid geben")
+
+	// Anna cancels Tuesday 08:00; after the release delay it is offered to both.
+	num, pin, _ := strings.Cut(held[0], " ")
+	if _, err := ev.store.Cancel(ctx, num, pin); err != nil {
+		t.Fatal(err)
+	}
+	ev.engine.Tick(ctx)
+	if got := ev.sent.take("me"); len(got) != 0 {
+		t.Fatalf("offered during the release delay: %s", dump(got))
+	}
+	ev.clock.Advance(15 * time.Minute)
+	ev.engine.Tick(ctx)
+	offerMe, offerRival := ev.sent.take("me"), ev.sent.take("rival")
+	expect(t, "offer", dump(offerMe), "Di 24.11.2026, 08:00 ist frei geworden", "statt Do 26.11.2026, 08:30", "[Ja, diesen Termin nehmen]")
+	expect(t, "offer to rival", dump(offerRival), "Di 24.11.2026, 08:00")
+	ev.engine.Tick(ctx)
+	if again := ev.sent.take("me"); len(again) != 0 {
+		t.Fatalf("offered twice: %s", dump(again))
+	}
+	// The rival is faster; then I accept and am told it is gone.
+	rival.last, me.last = offerRival, offerMe
+	expect(t, "rival takes it", rival.press("Ja, diesen Termin nehmen"), "verschoben auf Di 24.11.2026, 08:00")
+	expect(t, "too late", me.press("Ja, diesen Termin nehmen"), "schon jemand anderes genommen")
+	// The rival's Thursday 08:00 is released after the delay and offered to me.
+	ev.clock.Advance(15 * time.Minute)
+	ev.engine.Tick(ctx)
+	offer := ev.sent.take("me")
+	expect(t, "next offer", dump(offer), "Do 26.11.2026, 08:00")
+	me.last = offer
+	expect(t, "take it", me.press("Ja, diesen Termin nehmen"), "verschoben auf Do 26.11.2026, 08:00")
+}
+
+func TestRemindersWithOneTapCancel(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	c := ev.chat("1", "de")
+	c.say("Perso Donnerstag 10 Uhr")
+	c.say("Max Mustermann")
+	c.say("nein")
+	num, _ := numberAndPIN(t, c.say("ja"))
+	ev.engine.Tick(ctx)
+	if got := ev.sent.take("1"); len(got) != 0 {
+		t.Fatalf("reminder two days early: %s", dump(got))
+	}
+	ev.clock.Set(time.Date(2026, 11, 25, 10, 0, 0, 0, berlin))
+	ev.engine.Tick(ctx)
+	ev.engine.Tick(ctx)
+	got := ev.sent.take("1")
+	if len(got) != 1 {
+		t.Fatalf("%d reminders the day before, want 1: %s", len(got), dump(got))
+	}
+	expect(t, "day reminder", dump(got), "Erinnerung", num, "morgen", "Personalausweis oder Reisepass", "[Diesen Termin absagen]")
+	ev.restart() // reminders sent are remembered across restarts
+	ev.engine.Register("test", ev.sent)
+	c.ev = ev
+	ev.engine.Tick(ctx)
+	if again := ev.sent.take("1"); len(again) != 0 {
+		t.Fatalf("reminded again after a restart: %s", dump(again))
+	}
+	expect(t, "typed number answers the reminder", c.say("1"), "ist abgesagt")
+	ev.clock.Set(time.Date(2026, 11, 26, 9, 5, 0, 0, berlin))
+	ev.engine.Tick(ctx)
+	if got := ev.sent.take("1"); len(got) != 0 {
+		t.Fatalf("hour reminder for a cancelled booking: %s", dump(got))
+	}
+}
+
+func TestCatalogueHasEveryTextInBothLanguages(t *testing.T) {
+	ids := map[string]map[string]bool{}
+	for _, lang := range []string{"de", "en"} {
+		data, _ := localeFiles.ReadFile("locales/" + lang + ".yaml")
+		ids[lang] = map[string]bool{}
+		for _, line := range strings.Split(string(data), "\n") {
+			if k, _, ok := strings.Cut(line, ":"); ok && !strings.HasPrefix(k, "#") && !strings.HasPrefix(k, " ") && k != "" {
+				ids[lang][k] = true
+			}
+		}
+	}
+	for id := range ids["de"] {
+		if !ids["en"][id] {
+			t.Errorf("%s has no English text", id)
+		}
+	}
+	for id := range ids["en"] {
+		if !ids["de"][id] {
+			t.Errorf("%s has no German text", id)
+		}
+	}
+}

@@ -1,0 +1,65 @@
+package conversation
+
+import (
+	"embed"
+	"fmt"
+	"strings"
+
+	"github.com/goccy/go-yaml"
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+)
+
+//go:embed locales/*.yaml
+var localeFiles embed.FS
+
+// catalogue holds the dialogue's texts in every language.
+type catalogue struct {
+	bundle     *i18n.Bundle
+	localizers map[string]*i18n.Localizer
+}
+
+func newCatalogue() (*catalogue, error) {
+	b := i18n.NewBundle(language.German)
+	b.RegisterUnmarshalFunc("yaml", yaml.Unmarshal)
+	c := &catalogue{bundle: b, localizers: map[string]*i18n.Localizer{}}
+	for _, lang := range []string{"de", "en"} {
+		data, err := localeFiles.ReadFile("locales/" + lang + ".yaml")
+		if err != nil {
+			return nil, fmt.Errorf("read %s texts: %w", lang, err)
+		}
+		if _, err := b.ParseMessageFileBytes(data, lang+".yaml"); err != nil {
+			return nil, fmt.Errorf("parse %s texts: %w", lang, err)
+		}
+		c.localizers[lang] = i18n.NewLocalizer(b, lang, "de")
+	}
+	return c, nil
+}
+
+// T is the text id in lang with the template data (pairs of name, value).
+func (c *catalogue) T(lang, id string, kv ...any) string {
+	loc, ok := c.localizers[lang]
+	if !ok {
+		loc = c.localizers["de"]
+	}
+	data := map[string]any{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		data[fmt.Sprint(kv[i])] = kv[i+1]
+	}
+	s, err := loc.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
+	if err != nil {
+		return "[" + id + "]" // a missing text shows, and a test catches it
+	}
+	return s
+}
+
+// langOf picks the dialogue language from a channel's hint ("de-DE", "en").
+func langOf(hint string) string {
+	h := strings.ToLower(hint)
+	switch {
+	case h == "" || strings.HasPrefix(h, "de"):
+		return "de"
+	default:
+		return "en"
+	}
+}

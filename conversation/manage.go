@@ -1,0 +1,119 @@
+package conversation
+
+import (
+	"context"
+	"errors"
+
+	"buergerbuero/booking"
+)
+
+// onNumberOrPIN reads a waiting number and PIN (together or one after the
+// other) for cancelling or rescheduling, and checks them.
+func (t *turn) onNumberOrPIN(ctx context.Context, in input) bool {
+	u := in.u
+	if u.Number != "" {
+		t.d.Number = u.Number
+	}
+	if t.d.Number == "" {
+		if !in.chained {
+			t.say(Reply{Text: t.text("NotUnderstood")})
+		}
+		return false
+	}
+	if u.PIN == "" {
+		if t.d.State == stNumber {
+			t.fire(ctx, "number_given")
+			return true
+		}
+		if !in.chained {
+			t.say(Reply{Text: t.text("NotUnderstood")})
+		}
+		return false
+	}
+	b, err := t.e.store.Lookup(ctx, t.d.Number, u.PIN)
+	var pe *booking.PINError
+	switch {
+	case errors.Is(err, booking.ErrNotFound), errors.Is(err, booking.ErrNotActive):
+		t.say(Reply{Text: t.text("NotFound", "Number", t.d.Number)})
+		t.d.Number = ""
+		if t.d.State == stPIN {
+			t.fire(ctx, "number_unknown")
+		}
+		return false
+	case errors.As(err, &pe) && !pe.LockedUntil.IsZero():
+		t.say(Reply{Text: t.text("Locked", "Until", pe.LockedUntil.In(t.e.cfg.Location()).Format("15:04"), "Phone", t.e.cfg.Office.Phone)})
+		t.reset(ctx)
+		return true
+	case errors.As(err, &pe):
+		t.say(Reply{Text: t.text("WrongPIN", "Left", pe.Remaining)})
+		if t.d.State == stNumber {
+			t.fire(ctx, "number_given")
+		}
+		t.quiet = true
+		return false
+	case err != nil:
+		t.sayError(err)
+		return false
+	}
+	t.d.BookingID, t.d.Concerns = b.ID, b.Concerns
+	if t.d.Flow == "reschedule" {
+		t.fire(ctx, "pin_ok_move")
+	} else {
+		t.fire(ctx, "pin_ok_cancel")
+	}
+	return true
+}
+
+func (t *turn) promptCancelConfirm(ctx context.Context) {
+	b, err := t.e.store.Get(ctx, t.d.BookingID)
+	if err != nil {
+		t.sayError(err)
+		return
+	}
+	t.say(Reply{Text: t.text("AskCancelConfirm", "Number", b.Number, "When", t.e.when(t.d.Lang, b.Start), "Concerns", t.e.concernList(t.d.Lang, b.Concerns)),
+		Options: []Option{{"confirm:yes", t.text("OptDoCancel")}, {"confirm:no", t.text("OptKeep")}}})
+}
+
+func (t *turn) onCancelConfirm(ctx context.Context, in input) bool {
+	switch {
+	case in.chained:
+		return false
+	case in.option == "confirm:no" || (in.option == "" && in.u.Intent == IntentNo):
+		t.reset(ctx)
+		t.say(Reply{Text: t.text("KeptBooking")})
+		return true
+	case in.option != "confirm:yes" && !(in.option == "" && in.u.Intent == IntentYes):
+		t.say(Reply{Text: t.text("NotUnderstood")})
+		return false
+	}
+	b, err := t.e.store.CancelByID(ctx, t.d.BookingID, "")
+	if err != nil {
+		if errors.Is(err, booking.ErrNotActive) || errors.Is(err, booking.ErrNotFound) {
+			t.say(Reply{Text: t.text("NotFound", "Number", t.d.Number)})
+			t.reset(ctx)
+			return true
+		}
+		t.sayError(err)
+		return false
+	}
+	t.sayCancelled(b)
+	t.reset(ctx)
+	return true
+}
+
+func (t *turn) sayCancelled(b booking.Booking) {
+	t.say(Reply{Text: t.text("Cancelled", "Number", b.Number, "When", t.e.when(t.d.Lang, b.Start)),
+		Attachments: []Attachment{t.e.calendarFile(b, "CANCEL", t.d.Lang)}})
+}
+
+// confirmMove moves the booking whose PIN this dialogue checked.
+func (t *turn) confirmMove(ctx context.Context) bool {
+	b, err := t.e.store.MoveByID(ctx, t.d.BookingID, t.d.Start, "")
+	if err != nil {
+		return t.bookFailed(ctx, err, Message{})
+	}
+	t.say(Reply{Text: t.text("Moved", "Number", b.Number, "When", t.e.when(t.d.Lang, b.Start)),
+		Attachments: []Attachment{t.e.calendarFile(b, "REQUEST", t.d.Lang)}})
+	t.reset(ctx)
+	return true
+}

@@ -1,0 +1,374 @@
+package conversation
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"buergerbuero/booking"
+)
+
+// Messages the engine starts on its own: offers of earlier times that
+// became free, reminders, calls. What to send and when is derived from
+// stored state and the clock each Tick, so it survives restarts.
+
+var (
+	bucketWatches   = []byte("watches")   // id -> watch JSON
+	bucketReminders = []byte("reminders") // "<booking id>/day|hour" -> sent time
+)
+
+// watch is a citizen's wish to hear of an earlier free time.
+type watch struct {
+	ID        uint64                 `json:"id"`
+	Channel   string                 `json:"channel"`
+	ChatID    string                 `json:"chat"`
+	Lang      string                 `json:"lang"`
+	BookingID uint64                 `json:"booking,omitempty"` // 0: no booking yet
+	Concerns  []booking.ConcernCount `json:"concerns"`
+	Before    time.Time              `json:"before"`           // offer only times before this
+	Offered   time.Time              `json:"offered,omitzero"` // the last time offered
+	Created   time.Time              `json:"created"`
+}
+
+func watchKey(id uint64) []byte {
+	k := make([]byte, 8)
+	binary.BigEndian.PutUint64(k, id)
+	return k
+}
+
+func (e *Engine) putWatch(w *watch) error {
+	return e.store.DB().Update(func(tx *bolt.Tx) error {
+		bk := tx.Bucket(bucketWatches)
+		if w.ID == 0 {
+			id, err := bk.NextSequence()
+			if err != nil {
+				return err
+			}
+			w.ID = id
+		}
+		data, err := json.Marshal(w)
+		if err != nil {
+			return err
+		}
+		return bk.Put(watchKey(w.ID), data)
+	})
+}
+
+func (e *Engine) getWatch(id uint64) (*watch, error) {
+	var w *watch
+	err := e.store.DB().View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketWatches).Get(watchKey(id))
+		if v == nil {
+			return booking.ErrNotFound
+		}
+		w = &watch{}
+		return json.Unmarshal(v, w)
+	})
+	return w, err
+}
+
+func (e *Engine) deleteWatch(id uint64) error {
+	return e.store.DB().Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketWatches).Delete(watchKey(id)) })
+}
+
+func (e *Engine) watches() ([]watch, error) {
+	var out []watch
+	err := e.store.DB().View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketWatches).ForEach(func(_, v []byte) error {
+			var w watch
+			if err := json.Unmarshal(v, &w); err != nil {
+				return err
+			}
+			out = append(out, w)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// onPushedOption handles the buttons of messages the engine sent on its
+// own, and the "tell me" buttons; they work in any state.
+func (t *turn) onPushedOption(ctx context.Context, opt string, msg Message) {
+	owner := booking.Owner{Channel: msg.Channel, ChatID: msg.ChatID}
+	kind, arg, _ := strings.Cut(opt, ":")
+	switch kind {
+	case "cancelid":
+		id, _ := strconv.ParseUint(arg, 10, 64)
+		b, err := t.e.store.CancelByOwner(ctx, id, owner)
+		if err != nil {
+			t.say(Reply{Text: t.text("NotFound", "Number", "")})
+			return
+		}
+		t.sayCancelled(b)
+	case "watch":
+		w := &watch{Channel: msg.Channel, ChatID: msg.ChatID, Lang: t.d.Lang, Created: t.now}
+		if arg == "new" {
+			if len(t.d.Concerns) == 0 {
+				t.say(Reply{Text: t.text("NotUnderstood")})
+				return
+			}
+			_, last := t.e.window(t.now)
+			w.Concerns, w.Before = t.d.Concerns, last.AddDate(0, 0, 1)
+		} else {
+			id, _ := strconv.ParseUint(arg, 10, 64)
+			b, err := t.e.store.Get(ctx, id)
+			if err != nil || b.Channel != msg.Channel || b.ChatID != msg.ChatID || b.Status != booking.StatusBooked {
+				t.say(Reply{Text: t.text("NotFound", "Number", "")})
+				return
+			}
+			w.BookingID, w.Concerns, w.Before = b.ID, b.Concerns, b.Start
+		}
+		if err := t.e.putWatch(w); err != nil {
+			t.sayError(err)
+			return
+		}
+		t.reset(ctx)
+		if w.BookingID == 0 {
+			t.say(Reply{Text: t.text("WatchStartedNew")})
+		} else {
+			t.say(Reply{Text: t.text("WatchStarted")})
+		}
+		t.quiet = true
+	case "unwatch":
+		id, _ := strconv.ParseUint(arg, 10, 64)
+		if w, err := t.e.getWatch(id); err == nil && w.Channel == msg.Channel && w.ChatID == msg.ChatID {
+			t.e.deleteWatch(id)
+		}
+		t.say(Reply{Text: t.text("WatchStopped")})
+		t.quiet = true
+	case "offer":
+		t.acceptOffer(ctx, arg, msg)
+	}
+}
+
+// acceptOffer takes an offered earlier time: the first to accept gets it.
+// With a booking, the move is one transaction that also frees the old time;
+// without one, the dialogue goes on to the name with the time chosen.
+func (t *turn) acceptOffer(ctx context.Context, arg string, msg Message) {
+	idText, unix, _ := strings.Cut(arg, ":")
+	id, _ := strconv.ParseUint(idText, 10, 64)
+	sec, _ := strconv.ParseInt(unix, 10, 64)
+	start := time.Unix(sec, 0)
+	w, err := t.e.getWatch(id)
+	if err != nil || w.Channel != msg.Channel || w.ChatID != msg.ChatID {
+		t.say(Reply{Text: t.text("OfferGone", "When", t.e.when(t.d.Lang, start))})
+		return
+	}
+	if w.BookingID == 0 {
+		t.reset(ctx)
+		t.d.Flow, t.d.Concerns, t.d.Day, t.d.Start = "book", w.Concerns, t.e.cfg.Day(start).Format(time.DateOnly), start
+		for _, ev := range []string{"book", "concern_chosen", "concerns_done", "day_chosen", "time_chosen"} {
+			t.fire(ctx, ev)
+		}
+		t.e.deleteWatch(w.ID)
+		return
+	}
+	b, err := t.e.store.MoveByOwner(ctx, w.BookingID, booking.Owner{Channel: msg.Channel, ChatID: msg.ChatID}, start)
+	switch {
+	case errors.Is(err, booking.ErrSlotTaken), errors.Is(err, booking.ErrNotBookable):
+		t.say(Reply{Text: t.text("OfferGone", "When", t.e.when(t.d.Lang, start))})
+		t.quiet = true
+		return
+	case err != nil:
+		t.say(Reply{Text: t.text("NotFound", "Number", "")})
+		t.e.deleteWatch(w.ID)
+		return
+	}
+	t.e.deleteWatch(w.ID)
+	t.reset(ctx)
+	t.say(Reply{Text: t.text("Moved", "Number", b.Number, "When", t.e.when(t.d.Lang, b.Start)),
+		Attachments: []Attachment{t.e.calendarFile(b, "REQUEST", t.d.Lang)}})
+}
+
+// Push sends replies the engine starts on its own to a chat, and remembers
+// their options so a typed number answers them.
+func (e *Engine) Push(ctx context.Context, channel, chatID string, replies []Reply) error {
+	s := e.sender(channel)
+	if s == nil {
+		return fmt.Errorf("no sender for channel %q", channel)
+	}
+	var opts []Option
+	for _, r := range replies {
+		if len(r.Options) > 0 {
+			opts = r.Options
+		}
+	}
+	if opts != nil {
+		unlock := e.lock(channel, chatID)
+		d, err := e.load(channel, chatID)
+		if err == nil {
+			if d == nil {
+				d = &dialogue{State: stIdle, Lang: "de", Updated: e.store.Now()}
+			}
+			d.Options = opts
+			err = e.save(channel, chatID, d)
+		}
+		unlock()
+		if err != nil {
+			return fmt.Errorf("remember pushed options: %w", err)
+		}
+	}
+	return s.Send(ctx, chatID, replies)
+}
+
+// NotifyCalled tells the citizen in the chat they booked from that their
+// number is called ("T-042: please go to Platz 3"). The call system calls
+// it; bookings without a chat are skipped.
+func (e *Engine) NotifyCalled(ctx context.Context, b booking.Booking, counter string) error {
+	if b.Channel == "" || b.ChatID == "" || e.sender(b.Channel) == nil {
+		return nil
+	}
+	return e.Push(ctx, b.Channel, b.ChatID, []Reply{{Text: e.texts.T(langOf(b.Lang), "Called", "Number", b.Number, "Counter", counter)}})
+}
+
+// Run calls Tick every interval until ctx ends.
+func (e *Engine) Run(ctx context.Context, interval time.Duration) {
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		if err := e.Tick(ctx); err != nil && ctx.Err() == nil {
+			e.log.Error("conversation tick", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// Tick does what is due at the clock's now: offers earlier times to those
+// watching, sends reminders, forgets stale dialogues.
+func (e *Engine) Tick(ctx context.Context) error {
+	return errors.Join(e.offerEarlier(ctx), e.remind(ctx), e.pruneDialogues())
+}
+
+func (e *Engine) offerEarlier(ctx context.Context) error {
+	ws, err := e.watches()
+	if err != nil {
+		return err
+	}
+	now := e.store.Now()
+	for _, w := range ws {
+		if w.BookingID != 0 {
+			b, err := e.store.Get(ctx, w.BookingID)
+			if err != nil || b.Status != booking.StatusBooked || !b.Start.After(now) {
+				e.deleteWatch(w.ID)
+				continue
+			}
+			w.Before = b.Start
+		}
+		if !w.Before.After(now) {
+			e.deleteWatch(w.ID)
+			continue
+		}
+		days, err := e.store.FreeSlots(ctx, w.Concerns, now, w.Before)
+		if err != nil || len(days) == 0 {
+			continue
+		}
+		first := days[0].Times[0]
+		if !first.Before(w.Before) || first.Equal(w.Offered) || e.sender(w.Channel) == nil {
+			continue
+		}
+		lang := langOf(w.Lang)
+		old := ""
+		if w.BookingID != 0 {
+			old = e.when(lang, w.Before)
+		}
+		reply := Reply{Text: e.texts.T(lang, "Offer", "When", e.when(lang, first), "Old", old), Options: []Option{
+			{fmt.Sprintf("offer:%d:%d", w.ID, first.Unix()), e.texts.T(lang, "OptTakeOffer")},
+			{"unwatch:" + strconv.FormatUint(w.ID, 10), e.texts.T(lang, "OptStopWatching")},
+		}}
+		if err := e.Push(ctx, w.Channel, w.ChatID, []Reply{reply}); err != nil {
+			e.log.Warn("offer earlier time", "channel", w.Channel, "err", err)
+			continue
+		}
+		w.Offered = first
+		if err := e.putWatch(&w); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// remind sends the day-before and the hour-before reminder of each
+// appointment booked by chat, each once.
+func (e *Engine) remind(ctx context.Context) error {
+	now := e.store.Now()
+	bs, err := e.store.Between(ctx, now, now.AddDate(0, 0, 1))
+	if err != nil {
+		return err
+	}
+	for _, b := range bs {
+		if b.Kind != booking.KindAppointment || b.Status != booking.StatusBooked || b.Channel == "" || e.sender(b.Channel) == nil {
+			continue
+		}
+		lang := langOf(b.Lang)
+		cancel := Option{"cancelid:" + strconv.FormatUint(b.ID, 10), e.texts.T(lang, "OptCancelThis")}
+		for _, r := range []struct {
+			kind   string
+			before time.Duration
+			text   string
+		}{
+			{"day", 24 * time.Hour, e.texts.T(lang, "ReminderDay", "Number", b.Number, "When", e.when(lang, b.Start), "Docs", e.documents(lang, b.Concerns))},
+			{"hour", time.Hour, e.texts.T(lang, "ReminderHour", "Number", b.Number, "Time", b.Start.In(e.cfg.Location()).Format("15:04"), "Address", e.cfg.Office.Address)},
+		} {
+			due := b.Start.Add(-r.before)
+			// Due, not past, and the booking was made before it fell due.
+			if now.Before(due) || !now.Before(b.Start) || !b.CreatedAt.Before(due) {
+				continue
+			}
+			if r.kind == "day" && !now.Before(b.Start.Add(-time.Hour)) {
+				continue // the hour reminder says it all
+			}
+			key := []byte(fmt.Sprintf("%d/%s", b.ID, r.kind))
+			if e.reminded(key) {
+				continue
+			}
+			if err := e.Push(ctx, b.Channel, b.ChatID, []Reply{{Text: r.text, Options: []Option{cancel}}}); err != nil {
+				e.log.Warn("reminder", "channel", b.Channel, "err", err)
+				continue
+			}
+			if err := e.store.DB().Update(func(tx *bolt.Tx) error {
+				return tx.Bucket(bucketReminders).Put(key, []byte(now.Format(time.RFC3339)))
+			}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (e *Engine) reminded(key []byte) bool {
+	sent := false
+	e.store.DB().View(func(tx *bolt.Tx) error {
+		sent = tx.Bucket(bucketReminders).Get(key) != nil
+		return nil
+	})
+	return sent
+}
+
+// pruneDialogues deletes dialogues untouched for a week: they hold names
+// and e-mail addresses that are not needed any more.
+func (e *Engine) pruneDialogues() error {
+	cutoff := e.store.Now().Add(-7 * 24 * time.Hour)
+	return e.store.DB().Update(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketDialogues).Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			var d dialogue
+			if json.Unmarshal(v, &d) != nil || d.Updated.Before(cutoff) {
+				if err := c.Delete(); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
