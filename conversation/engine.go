@@ -326,7 +326,9 @@ func (e *Engine) Handle(ctx context.Context, msg Message) ([]Reply, error) {
 	if in.option == "" {
 		in.u = e.parser.Understand(msg.Text, now)
 	}
-	e.run(ctx, t, in)
+	if strings.TrimSpace(msg.Text) != "" || msg.Option != "" {
+		e.run(ctx, t, in)
+	} // an empty message (a page opened again) just repeats the question
 
 	if !t.quiet {
 		t.prompt(ctx)

@@ -14,13 +14,18 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 	_ "time/tzdata" // the office's time zone works on machines without zoneinfo
 
 	"buergerbuero/booking"
+	"buergerbuero/bots/webchat"
+	"buergerbuero/conversation"
 )
 
 func main() {
@@ -62,7 +67,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 func usage(w io.Writer) {
 	fmt.Fprint(w, `usage:
-  buergerbuero [serve] [--config FILE] [--data FILE]   run the service (default: the demo office)
+  buergerbuero [serve] [--config FILE] [--data FILE] [--listen ADDR]
+                                                       run the service (default: the demo office on localhost:8080)
   buergerbuero check-config FILE                       check a config file and list every problem
 `)
 }
@@ -92,6 +98,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", "", "office config (YAML); empty runs the embedded demo office")
 	dataPath := fs.String("data", "./data/buergerbuero.db", "the bbolt store file")
+	listen := fs.String("listen", "localhost:8080", "address of the HTTP server (web chat, display)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -111,9 +118,34 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer store.Close()
+	engine, err := conversation.New(store, conversation.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	chat := webchat.New(engine, log)
+	engine.Register(webchat.Channel, chat)
 
-	log.Info("buergerbuero started", "store", *dataPath, "counters", len(cfg.Counters), "concerns", len(cfg.Concerns))
-	<-ctx.Done()
+	mux := http.NewServeMux()
+	mux.Handle("/chat/", http.StripPrefix("/chat", chat))
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/chat/", http.StatusFound) })
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	go engine.Run(ctx, 30*time.Second)
+
+	log.Info("buergerbuero started", "store", *dataPath, "counters", len(cfg.Counters), "concerns", len(cfg.Concerns),
+		"listen", ln.Addr().String(), "chat", "http://"+ln.Addr().String()+"/chat/")
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		return fmt.Errorf("http server: %w", err)
+	}
 	log.Info("stopping")
-	return nil
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdown)
 }

@@ -3,8 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -18,7 +21,7 @@ func TestServeStartsWithNoConfigAndNoFlags(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var stderr syncBuffer
 	done := make(chan int)
-	go func() { done <- run(ctx, nil, &stderr, &stderr) }()
+	go func() { done <- run(ctx, []string{"--listen", "127.0.0.1:0"}, &stderr, &stderr) }()
 	deadline := time.Now().Add(10 * time.Second)
 	for !strings.Contains(stderr.String(), "buergerbuero started") {
 		if time.Now().After(deadline) {
@@ -28,6 +31,20 @@ func TestServeStartsWithNoConfigAndNoFlags(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join("data", "buergerbuero.db")); err != nil {
 		t.Fatalf("store not created: %v", err)
+	}
+	// The web chat answers on the address it logged.
+	addr := regexp.MustCompile(`chat=(http://\S+/chat/)`).FindStringSubmatch(stderr.String())
+	if addr == nil {
+		t.Fatalf("no chat address logged:\n%s", stderr.String())
+	}
+	res, err := http.Post(addr[1]+"api/message", "application/json", strings.NewReader(`{"text":"Öffnungszeiten"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(body), "08:00-12:30") {
+		t.Fatalf("web chat answer: %s", body)
 	}
 	cancel()
 	if code := <-done; code != 0 {

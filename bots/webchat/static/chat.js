@@ -1,0 +1,78 @@
+// The web chat page: sends what is typed or pressed, shows the replies and
+// their options as buttons, and polls for messages the office sends on its
+// own (reminders, offers, calls).
+(function () {
+  "use strict";
+  var log = document.getElementById("log");
+  var form = document.getElementById("form");
+  var input = document.getElementById("text");
+
+  function bubble(text, who) {
+    var div = document.createElement("div");
+    div.className = "msg " + who;
+    div.textContent = text;
+    log.appendChild(div);
+    return div;
+  }
+
+  function show(replies) {
+    replies.forEach(function (r) {
+      var div = bubble(r.text, "bot");
+      (r.attachments || []).forEach(function (a) {
+        var link = document.createElement("a");
+        link.className = "file";
+        link.textContent = "📅 " + a.name;
+        link.download = a.name;
+        link.href = "data:" + a.content_type.split(";")[0] + ";base64," + a.data;
+        div.appendChild(document.createElement("br"));
+        div.appendChild(link);
+      });
+      if (r.options && r.options.length) {
+        var box = document.createElement("div");
+        box.className = "options";
+        r.options.forEach(function (o) {
+          var b = document.createElement("button");
+          b.type = "button";
+          b.textContent = o.label;
+          b.addEventListener("click", function () {
+            box.classList.add("used");
+            bubble(o.label, "me");
+            send({ option: o.id });
+          });
+          box.appendChild(b);
+        });
+        log.appendChild(box);
+      }
+    });
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function send(body) {
+    return fetch("api/message", {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body), credentials: "same-origin"
+    }).then(function (res) { return res.json(); })
+      .then(function (data) { show(data.replies || []); })
+      .catch(function () { bubble("Keine Verbindung zum Server. / No connection to the server.", "bot offline"); });
+  }
+
+  form.addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var text = input.value.trim();
+    if (!text) { return; }
+    input.value = "";
+    document.querySelectorAll(".options").forEach(function (o) { o.classList.add("used"); });
+    bubble(text, "me");
+    send({ text: text });
+  });
+
+  function poll() {
+    fetch("api/poll", { credentials: "same-origin" })
+      .then(function (res) { return res.json(); })
+      .then(function (data) { if (data.replies && data.replies.length) { show(data.replies); } })
+      .catch(function () {})
+      .then(function () { setTimeout(poll, 5000); });
+  }
+
+  send({ text: "" }).then(poll);
+}());

@@ -1,0 +1,207 @@
+// Package webchat is a small web chat page for the booking dialogue: the
+// channel a newcomer tries the whole flow on with no token, and a kiosk
+// channel for offices without a messenger. It knows only its wire format:
+// JSON over HTTP, a cookie that names the chat, and polling for messages
+// the engine sends on its own.
+package webchat
+
+import (
+	"context"
+	"crypto/rand"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"buergerbuero/conversation"
+)
+
+// Channel is the channel name the web chat's messages carry.
+const Channel = "web"
+
+// Dialogue is what the web chat needs of the conversation engine.
+type Dialogue interface {
+	Handle(ctx context.Context, msg conversation.Message) ([]conversation.Reply, error)
+}
+
+//go:embed static
+var static embed.FS
+
+const (
+	cookieName   = "bb_chat"
+	maxBody      = 8 << 10
+	maxQueued    = 50
+	forgetQueues = 24 * time.Hour
+)
+
+// Chat serves the web chat. It is an http.Handler and, for the engine, the
+// Sender of its channel.
+type Chat struct {
+	dialogue Dialogue
+	log      *slog.Logger
+	mux      *http.ServeMux
+
+	mu     sync.Mutex
+	queues map[string]*queue // chat id -> pushed replies not yet fetched
+}
+
+type queue struct {
+	replies []reply
+	touched time.Time
+}
+
+// New makes the web chat over the dialogue. Register it with the engine as
+// the Sender of Channel so reminders and calls reach the page.
+func New(d Dialogue, log *slog.Logger) *Chat {
+	if log == nil {
+		log = slog.Default()
+	}
+	c := &Chat{dialogue: d, log: log, mux: http.NewServeMux(), queues: map[string]*queue{}}
+	files, _ := fs.Sub(static, "static")
+	c.mux.Handle("GET /", http.FileServerFS(files))
+	c.mux.HandleFunc("POST /api/message", c.message)
+	c.mux.HandleFunc("GET /api/poll", c.poll)
+	return c
+}
+
+func (c *Chat) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'")
+	c.mux.ServeHTTP(w, r)
+}
+
+// reply is a conversation.Reply on the wire.
+type reply struct {
+	Text        string                `json:"text"`
+	Options     []conversation.Option `json:"options,omitempty"`
+	Attachments []attachment          `json:"attachments,omitempty"`
+}
+
+type attachment struct {
+	Name        string `json:"name"`
+	ContentType string `json:"content_type"`
+	Data        []byte `json:"data"` // base64 in JSON
+}
+
+func toWire(rs []conversation.Reply) []reply {
+	out := make([]reply, 0, len(rs))
+	for _, r := range rs {
+		w := reply{Text: r.Text, Options: r.Options}
+		for _, a := range r.Attachments {
+			w.Attachments = append(w.Attachments, attachment{a.Name, a.ContentType, a.Data})
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+type request struct {
+	Text   string `json:"text"`
+	Option string `json:"option"`
+}
+
+// chatID returns the chat's id from its cookie, setting a new one if needed.
+func chatID(w http.ResponseWriter, r *http.Request) string {
+	if ck, err := r.Cookie(cookieName); err == nil && len(ck.Value) == 32 {
+		if _, err := hex.DecodeString(ck.Value); err == nil {
+			return ck.Value
+		}
+	}
+	b := make([]byte, 16)
+	rand.Read(b)
+	id := hex.EncodeToString(b)
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: id, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode, MaxAge: 30 * 24 * 3600})
+	return id
+}
+
+func langHint(r *http.Request) string {
+	al := r.Header.Get("Accept-Language")
+	lang, _, _ := strings.Cut(al, ",")
+	lang, _, _ = strings.Cut(lang, ";")
+	return strings.TrimSpace(lang)
+}
+
+func (c *Chat) message(w http.ResponseWriter, r *http.Request) {
+	id := chatID(w, r)
+	lang := langHint(r)
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		writeError(w, http.StatusRequestEntityTooLarge, lang, "Ihre Nachricht ist zu lang (höchstens 8 KB).", "Your message is too long (at most 8 KB).")
+		return
+	}
+	var req request
+	if err != nil || json.Unmarshal(body, &req) != nil {
+		writeError(w, http.StatusBadRequest, lang, "Die Nachricht war nicht lesbar.", "The message could not be read.")
+		return
+	}
+	replies, err := c.dialogue.Handle(r.Context(), conversation.Message{Channel: Channel, ChatID: id, PersonKey: Channel + ":" + id,
+		Lang: lang, Text: req.Text, Option: req.Option})
+	if err != nil {
+		c.log.Error("web chat", "err", err)
+		writeError(w, http.StatusInternalServerError, lang, "Entschuldigung, da ist etwas schiefgegangen. Bitte versuchen Sie es noch einmal.", "Sorry, something went wrong. Please try again.")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"replies": toWire(replies)})
+}
+
+func (c *Chat) poll(w http.ResponseWriter, r *http.Request) {
+	id := chatID(w, r)
+	c.mu.Lock()
+	var out []reply
+	if q, ok := c.queues[id]; ok {
+		out = q.replies
+		delete(c.queues, id)
+	}
+	c.mu.Unlock()
+	if out == nil {
+		out = []reply{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"replies": out})
+}
+
+// Send queues replies the engine starts (reminders, offers, calls) until the
+// page fetches them.
+func (c *Chat) Send(_ context.Context, chatID string, replies []conversation.Reply) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := time.Now()
+	for id, q := range c.queues {
+		if now.Sub(q.touched) > forgetQueues {
+			delete(c.queues, id)
+		}
+	}
+	q := c.queues[chatID]
+	if q == nil {
+		q = &queue{}
+		c.queues[chatID] = q
+	}
+	q.replies = append(q.replies, toWire(replies)...)
+	if len(q.replies) > maxQueued {
+		q.replies = q.replies[len(q.replies)-maxQueued:]
+	}
+	q.touched = now
+	return nil
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, lang, de, en string) {
+	msg := de
+	if lang != "" && !strings.HasPrefix(strings.ToLower(lang), "de") {
+		msg = en
+	}
+	writeJSON(w, status, map[string]any{"error": msg, "replies": []reply{{Text: msg}}})
+}

@@ -1,0 +1,168 @@
+package webchat
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"buergerbuero/booking"
+	"buergerbuero/conversation"
+	"buergerbuero/internal/fakeclock"
+)
+
+type client struct {
+	t    *testing.T
+	http *http.Client
+	base string
+	lang string
+}
+
+type wire struct {
+	Error   string  `json:"error"`
+	Replies []reply `json:"replies"`
+}
+
+func (c *client) post(body string) (int, wire) {
+	c.t.Helper()
+	req, _ := http.NewRequest("POST", c.base+"/api/message", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept-Language", c.lang)
+	res, err := c.http.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var w wire
+	if err := json.NewDecoder(res.Body).Decode(&w); err != nil {
+		c.t.Fatalf("decode: %v", err)
+	}
+	return res.StatusCode, w
+}
+
+func (c *client) say(text string) string {
+	c.t.Helper()
+	b, _ := json.Marshal(request{Text: text})
+	_, w := c.post(string(b))
+	return texts(w.Replies)
+}
+
+func texts(rs []reply) string {
+	var b strings.Builder
+	for _, r := range rs {
+		b.WriteString(r.Text + "\n")
+		for _, o := range r.Options {
+			b.WriteString("[" + o.ID + "|" + o.Label + "] ")
+		}
+		for _, a := range r.Attachments {
+			b.WriteString("<" + a.Name + ":" + string(a.Data) + ">")
+		}
+	}
+	return b.String()
+}
+
+func setup(t *testing.T) (*httptest.Server, *conversation.Engine, *fakeclock.Clock, *booking.Store) {
+	cfg, err := booking.DemoConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	clock := fakeclock.New(time.Date(2026, 11, 24, 9, 0, 0, 0, berlin))
+	s, err := booking.Open(filepath.Join(t.TempDir(), "bb.db"), cfg, booking.Options{Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	e, err := conversation.New(s, conversation.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chat := New(e, nil)
+	e.Register(Channel, chat)
+	srv := httptest.NewServer(chat)
+	t.Cleanup(srv.Close)
+	return srv, e, clock, s
+}
+
+func newClient(t *testing.T, base, lang string) *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{t: t, http: &http.Client{Jar: jar}, base: base, lang: lang}
+}
+
+func TestWebChatBooksAndGetsReminders(t *testing.T) {
+	srv, e, clock, store := setup(t)
+	c := newClient(t, srv.URL, "de-DE,de;q=0.9")
+	if out := c.say(""); !strings.Contains(out, "Terminassistent") {
+		t.Fatalf("greeting: %s", out)
+	}
+	c.say("Perso morgen 10 Uhr")
+	c.say("Max Mustermann")
+	c.say("nein")
+	out := c.say("ja")
+	m := regexp.MustCompile(`Wartenummer: (T-\d+)\nPIN: (\d{6})`).FindStringSubmatch(out)
+	if m == nil || !strings.Contains(out, "BEGIN:VCALENDAR") {
+		t.Fatalf("booking: %s", out)
+	}
+	b, err := store.Lookup(context.Background(), m[1], m[2])
+	if err != nil || b.Channel != Channel || !strings.HasPrefix(b.PersonKey, "web:") {
+		t.Fatalf("stored: %+v %v", b, err)
+	}
+	// The next day's reminder reaches the page by polling.
+	clock.Advance(2 * time.Hour)
+	if err := e.Tick(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.http.Get(srv.URL + "/api/poll")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var w wire
+	json.NewDecoder(res.Body).Decode(&w)
+	res.Body.Close()
+	if got := texts(w.Replies); !strings.Contains(got, "Erinnerung") || !strings.Contains(got, m[1]) {
+		t.Fatalf("poll: %s", got)
+	}
+	// Another browser is another chat.
+	other := newClient(t, srv.URL, "en-GB")
+	if out := other.say("status"); !strings.Contains(out, "cannot find an appointment") {
+		t.Fatalf("another chat sees: %s", out)
+	}
+}
+
+func TestWebChatRefusesBadInputPolitely(t *testing.T) {
+	srv, _, _, _ := setup(t)
+	tests := []struct {
+		lang, body string
+		status     int
+		want       string
+	}{
+		{"de", strings.Repeat("x", 9000), http.StatusRequestEntityTooLarge, "zu lang"},
+		{"en", strings.Repeat("x", 9000), http.StatusRequestEntityTooLarge, "too long"},
+		{"de", "{not json", http.StatusBadRequest, "nicht lesbar"},
+		{"en", `{"text": 5}`, http.StatusBadRequest, "could not be read"},
+	}
+	for _, tc := range tests {
+		c := newClient(t, srv.URL, tc.lang)
+		status, w := c.post(tc.body)
+		if status != tc.status || !strings.Contains(w.Error, tc.want) {
+			t.Errorf("%s %.20q: %d %q, want %d %q", tc.lang, tc.body, status, w.Error, tc.status, tc.want)
+		}
+	}
+	res, err := http.Get(srv.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var page bytes.Buffer
+	page.ReadFrom(res.Body)
+	res.Body.Close()
+	if !strings.Contains(page.String(), "chat.js") || !strings.Contains(res.Header.Get("Content-Security-Policy"), "default-src 'self'") {
+		t.Fatalf("page: %d %s", res.StatusCode, page.String())
+	}
+}
