@@ -543,3 +543,30 @@ func TestCatalogueHasEveryTextInBothLanguages(t *testing.T) {
 		}
 	}
 }
+
+// TestEnglishFlows runs the flows not covered in English above.
+func TestEnglishFlows(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	c := ev.chat("1", "en-GB")
+	hours := c.say("opening hours")
+	expect(t, "hours", hours, "Opening hours of", "Mon: 08:00-12:30, 14:00-16:00", "Fri: 08:00-12:00")
+	if strings.Contains(hours, "Sat") {
+		t.Errorf("a weekend without hours is listed:\n%s", hours)
+	}
+	c.say("ID card today 10:30")
+	c.say("Ann Lee")
+	c.say("no")
+	out := c.say("yes")
+	num, pin := numberAndPIN(t, out)
+	expect(t, "confirmation", out, "Your appointment is booked", "Please bring", "called once more after 5 minutes", "[Tell me if something earlier becomes free]")
+	expect(t, "status", c.say("where am I?"), num, "today at 10:30")
+	expect(t, "reschedule", c.say("reschedule "+num+" "+pin), "Which day")
+	expect(t, "day", c.say("Thursday"), "What time on Thu 26.11.?")
+	expect(t, "time", c.say("9:00"), "Move your appointment", "to Thu 26.11.2026, 09:00")
+	expect(t, "moved", c.say("yes"), "is moved to Thu 26.11.2026, 09:00")
+	ev.clock.Set(time.Date(2026, 11, 25, 10, 0, 0, 0, berlin))
+	ev.engine.Tick(ctx)
+	expect(t, "reminder", dump(ev.sent.take("1")), "Reminder: your appointment "+num+" is tomorrow", "[Cancel this appointment]")
+	ev.clock.Set(time.Date(2026, 11, 26, 8, 30, 0, 0, berlin))
+	expect(t, "check-in", c.say("I'm here"), "you are checked in")
+}
