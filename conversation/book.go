@@ -227,6 +227,7 @@ func (t *turn) promptDay(ctx context.Context) {
 	if t.d.PartTo != 0 {
 		question = t.text("AskDayPart", "Part", strings.TrimSpace(t.partName()))
 	}
+	opts = append(opts, Option{"watch:new", t.text("OptEarlier")})
 	t.say(Reply{Text: question, Options: append(opts, t.back())})
 }
 

@@ -435,6 +435,12 @@ booking: {slot_step: 30m, walk_in_share: 0, lead_time: 1h}
 
 func TestEarlierTimeOfferedFirstComeFirstServed(t *testing.T) {
 	ev := newEnv(t, earlyOffice, time.Date(2026, 11, 23, 12, 0, 0, 0, berlin)) // Monday
+	// Somebody for whom no time suits watches before anything is booked:
+	// Tuesday 08:00 is free now, so only something earlier would be news.
+	early := ev.chat("early", "de")
+	early.say("Pass")
+	early.say("nein")
+	expect(t, "watch without a booking", early.press("watch:new"), "gebe Ihnen Bescheid")
 	// Two others hold Tuesday's two times.
 	var held []string
 	for i, c := range []*chat{ev.chat("a", "de"), ev.chat("b", "de")} {
@@ -468,6 +474,9 @@ func TestEarlierTimeOfferedFirstComeFirstServed(t *testing.T) {
 	ev.clock.Advance(15 * time.Minute)
 	ev.engine.Tick(ctx)
 	offerMe, offerRival := ev.sent.take("me"), ev.sent.take("rival")
+	if got := ev.sent.take("early"); len(got) != 0 {
+		t.Fatalf("offered a time that is not earlier than the one free when watching began: %s", dump(got))
+	}
 	expect(t, "offer", dump(offerMe), "Di 24.11.2026, 08:00 ist frei geworden", "statt Do 26.11.2026, 08:30", "[Ja, diesen Termin nehmen]")
 	expect(t, "offer to rival", dump(offerRival), "Di 24.11.2026, 08:00")
 	ev.engine.Tick(ctx)

@@ -114,8 +114,12 @@ func (t *turn) onPushedOption(ctx context.Context, opt string, msg Message) {
 				t.say(Reply{Text: t.text("NotUnderstood")})
 				return
 			}
+			// Watch for anything earlier than what is free now (or anything at all).
 			_, last := t.e.window(t.now)
 			w.Concerns, w.Before = t.d.Concerns, last.AddDate(0, 0, 1)
+			if days, err := t.e.store.FreeSlots(ctx, t.d.Concerns, t.now, last); err == nil && len(days) > 0 {
+				w.Before = days[0].Times[0]
+			}
 		} else {
 			id, _ := strconv.ParseUint(arg, 10, 64)
 			b, err := t.e.store.Get(ctx, id)
