@@ -146,25 +146,39 @@ func (s *Store) Cancel(ctx context.Context, number, pin string) (Booking, error)
 // the right to it themselves: staff (actor names the clerk), or a dialogue
 // that checked the PIN earlier (actor empty).
 func (s *Store) CancelByID(ctx context.Context, id uint64, actor string) (Booking, error) {
+	b, err := s.update(id, nil, func(tx *bolt.Tx, b *Booking, now time.Time) error {
+		return s.cancel(tx, b, now, actor)
+	})
+	if err != nil {
+		return Booking{}, fmt.Errorf("cancel: %w", err)
+	}
+	return b, nil
+}
+
+// update runs fn on booking id, which must still be waiting, in one write
+// transaction and saves it. allow, if set, may refuse the caller.
+func (s *Store) update(id uint64, allow func(*Booking) error, fn func(*bolt.Tx, *Booking, time.Time) error) (Booking, error) {
 	var out Booking
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		b, err := getBooking(tx, id)
 		if err != nil {
 			return err
 		}
+		if allow != nil {
+			if err := allow(b); err != nil {
+				return err
+			}
+		}
 		if b.Status != StatusBooked {
 			return fmt.Errorf("%s is %s: %w", b.Number, b.Status, ErrNotActive)
 		}
-		if err := s.cancel(tx, b, s.clock.Now(), actor); err != nil {
+		if err := fn(tx, b, s.clock.Now()); err != nil {
 			return err
 		}
 		out = *b
-		return nil
+		return putBooking(tx, b)
 	})
-	if err != nil {
-		return Booking{}, fmt.Errorf("cancel: %w", err)
-	}
-	return out, nil
+	return out, err
 }
 
 func (s *Store) cancel(tx *bolt.Tx, b *Booking, now time.Time, actor string) error {
@@ -190,25 +204,13 @@ func (s *Store) Reschedule(ctx context.Context, number, pin string, start time.T
 // MoveByID moves booking id to start without a PIN, for callers that
 // checked the right to it themselves (see CancelByID).
 func (s *Store) MoveByID(ctx context.Context, id uint64, start time.Time, actor string) (Booking, error) {
-	var out Booking
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		b, err := getBooking(tx, id)
-		if err != nil {
-			return err
-		}
-		if b.Status != StatusBooked {
-			return fmt.Errorf("%s is %s: %w", b.Number, b.Status, ErrNotActive)
-		}
-		if err := s.moveTo(tx, b, start, s.clock.Now(), actor); err != nil {
-			return err
-		}
-		out = *b
-		return nil
+	b, err := s.update(id, nil, func(tx *bolt.Tx, b *Booking, now time.Time) error {
+		return s.moveTo(tx, b, start, now, actor)
 	})
 	if err != nil {
 		return Booking{}, fmt.Errorf("move: %w", err)
 	}
-	return out, nil
+	return b, nil
 }
 
 // moveTo moves b to start inside tx, after checking the new time.

@@ -25,28 +25,12 @@ func (o Owner) owns(b *Booking) bool {
 // ownedUpdate runs fn on booking id in a write transaction if owner made it
 // and it is still waiting.
 func (s *Store) ownedUpdate(ctx context.Context, id uint64, owner Owner, fn func(*bolt.Tx, *Booking, time.Time) error) (Booking, error) {
-	var out Booking
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		b, err := getBooking(tx, id)
-		if err != nil {
-			return err
-		}
+	return s.update(id, func(b *Booking) error {
 		if !owner.owns(b) {
 			return fmt.Errorf("booking %d of another chat: %w", id, ErrNotFound)
 		}
-		if b.Status != StatusBooked {
-			return fmt.Errorf("%s is %s: %w", b.Number, b.Status, ErrNotActive)
-		}
-		if err := fn(tx, b, s.clock.Now()); err != nil {
-			return err
-		}
-		if err := putBooking(tx, b); err != nil {
-			return err
-		}
-		out = *b
 		return nil
-	})
-	return out, err
+	}, fn)
 }
 
 // CancelByOwner cancels booking id for the chat that made it.
@@ -69,22 +53,9 @@ func (s *Store) MoveByOwner(ctx context.Context, id uint64, owner Owner, start t
 // chat, or at the info desk when owner is the zero Owner and actor is set).
 func (s *Store) CheckIn(ctx context.Context, id uint64, owner Owner, actor string) (Booking, error) {
 	if actor != "" {
-		var out Booking
-		err := s.db.Update(func(tx *bolt.Tx) error {
-			b, err := getBooking(tx, id)
-			if err != nil {
-				return err
-			}
-			if b.Status != StatusBooked {
-				return fmt.Errorf("%s is %s: %w", b.Number, b.Status, ErrNotActive)
-			}
-			if err := s.checkIn(tx, b, s.clock.Now(), actor); err != nil {
-				return err
-			}
-			out = *b
-			return putBooking(tx, b)
+		return s.update(id, nil, func(tx *bolt.Tx, b *Booking, now time.Time) error {
+			return s.checkIn(tx, b, now, actor)
 		})
-		return out, err
 	}
 	return s.ownedUpdate(ctx, id, owner, func(tx *bolt.Tx, b *Booking, now time.Time) error {
 		return s.checkIn(tx, b, now, "")

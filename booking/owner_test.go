@@ -34,6 +34,13 @@ func TestOwnerOperations(t *testing.T) {
 	if err != nil || !in.CheckedInAt.Equal(clock.Now()) {
 		t.Fatalf("check-in on the day: %v %+v", err, in)
 	}
+	if _, err := s.CheckIn(ctx, b.ID, Owner{}, ""); !errors.Is(err, ErrNotFound) {
+		t.Errorf("check-in by nobody: %v, want ErrNotFound", err)
+	}
+	other, _, _ := s.Book(ctx, Request{Concerns: one("ausweis"), Start: at(2026, 11, 24, 9, 0), Name: "Otto", PersonKey: "o"})
+	if desk, err := s.CheckIn(ctx, other.ID, Owner{}, "infotheke"); err != nil || desk.CheckedInAt.IsZero() {
+		t.Errorf("check-in at the info desk: %v %+v", err, desk)
+	}
 	mine, err := s.PersonBookings(ctx, "tg:42")
 	if err != nil || len(mine) != 1 || mine[0].ID != b.ID {
 		t.Fatalf("person's bookings: %v %+v", err, mine)
@@ -46,7 +53,7 @@ func TestOwnerOperations(t *testing.T) {
 		t.Errorf("second cancel: %v, want ErrNotActive", err)
 	}
 	all, _ := s.Between(ctx, at(2026, 11, 23, 0, 0), at(2026, 11, 24, 0, 0).Add(time.Hour))
-	if len(all) != 1 {
-		t.Errorf("Between found %d bookings, want 1", len(all))
+	if len(all) != 2 {
+		t.Errorf("Between found %d bookings, want 2", len(all))
 	}
 }
