@@ -177,8 +177,8 @@ type compiledRules struct {
 	apptCap     int      // counters open for appointments at once
 }
 
-// defaults returns a Config holding every default, for YAML to override.
-func defaults() Config {
+// Defaults returns a Config holding every default, for YAML to override.
+func Defaults() Config {
 	return Config{
 		Office:  OfficeInfo{Timezone: "Europe/Berlin"},
 		Closed:  ClosedDays{PublicHolidays: true},
@@ -199,23 +199,36 @@ func LoadConfig(path string) (*Config, error) {
 // ParseConfig parses and validates a YAML config. name is used in messages.
 // A config with problems returns a *ConfigError listing all of them.
 func ParseConfig(name string, data []byte) (*Config, error) {
-	cfg := defaults()
-	positions, problems := checkFields(data, &cfg)
+	cfg := Defaults()
+	if err := DecodeYAML(name, data, &cfg, cfg.Validate); err != nil {
+		return nil, err
+	}
+	return &cfg, nil
+}
+
+// DecodeYAML decodes data into target (a pointer to a struct holding its
+// defaults) strictly: every unknown field and wrong type is listed with its
+// line and column. After a clean decode, validate (if set) checks the values
+// and reports problems by field path. The result is nil or a *ConfigError
+// with every problem. A program whose file holds more than the office
+// (channel settings) embeds Config inline and validates both.
+func DecodeYAML(name string, data []byte, target any, validate func(*Checker)) error {
+	positions, problems := checkFields(data, target)
 	if len(problems) == 0 {
-		if err := yaml.UnmarshalWithOptions(data, &cfg, yaml.DisallowUnknownField()); err != nil {
+		if err := yaml.UnmarshalWithOptions(data, target, yaml.DisallowUnknownField()); err != nil {
 			problems = append(problems, problemFromYAML(err, positions))
 		}
 	}
-	if len(problems) == 0 {
-		v := validator{positions: positions}
-		cfg.validate(&v)
+	if len(problems) == 0 && validate != nil {
+		v := Checker{positions: positions}
+		validate(&v)
 		problems = v.problems
 	}
 	if len(problems) > 0 {
 		sort.SliceStable(problems, func(i, j int) bool { return problems[i].Line < problems[j].Line })
-		return nil, &ConfigError{File: name, Problems: problems}
+		return &ConfigError{File: name, Problems: problems}
 	}
-	return &cfg, nil
+	return nil
 }
 
 var (
@@ -223,38 +236,38 @@ var (
 	rangePattern = regexp.MustCompile(`^([01]?\d|2[0-3]):([0-5]\d)\s*-\s*([01]?\d|2[0-4]):([0-5]\d)$`)
 )
 
-// validate checks every field and compiles the derived rules; problems are
+// Validate checks every field and compiles the derived rules; problems are
 // collected in v rather than returned at the first.
-func (c *Config) validate(v *validator) {
+func (c *Config) Validate(v *Checker) {
 	if strings.TrimSpace(c.Office.Name) == "" {
-		v.add("office.name", "is required: the office's name is shown to citizens")
+		v.Add("office.name", "is required: the office's name is shown to citizens")
 	}
 	if c.Office.Email != "" {
 		if _, err := mail.ParseAddress(c.Office.Email); err != nil {
-			v.add("office.email", "is not an e-mail address")
+			v.Add("office.email", "is not an e-mail address")
 		}
 	}
 	loc, err := time.LoadLocation(c.Office.Timezone)
 	if err != nil {
-		v.add("office.timezone", fmt.Sprintf("unknown time zone %q (use e.g. Europe/Berlin)", c.Office.Timezone))
+		v.Add("office.timezone", fmt.Sprintf("unknown time zone %q (use e.g. Europe/Berlin)", c.Office.Timezone))
 		loc = time.UTC
 	}
 	c.compiled.loc = loc
 
 	c.compiled.counterIdx = map[string]int{}
 	if len(c.Counters) == 0 {
-		v.add("counters", "at least one counter is required")
+		v.Add("counters", "at least one counter is required")
 	}
 	if len(c.Counters) > 64 {
-		v.add("counters", "at most 64 counters are supported")
+		v.Add("counters", "at most 64 counters are supported")
 	}
 	for i, ct := range c.Counters {
 		p := fmt.Sprintf("counters[%d]", i)
 		switch _, dup := c.compiled.counterIdx[ct.ID]; {
 		case strings.TrimSpace(ct.ID) == "":
-			v.add(p+".id", "is required")
+			v.Add(p+".id", "is required")
 		case dup:
-			v.add(p+".id", fmt.Sprintf("%q is used twice", ct.ID))
+			v.Add(p+".id", fmt.Sprintf("%q is used twice", ct.ID))
 		default:
 			c.compiled.counterIdx[ct.ID] = i
 		}
@@ -266,30 +279,30 @@ func (c *Config) validate(v *validator) {
 	c.compiled.concernIdx = map[string]int{}
 	c.compiled.servedBy = make([]uint64, len(c.Concerns))
 	if len(c.Concerns) == 0 {
-		v.add("concerns", "at least one concern is required")
+		v.Add("concerns", "at least one concern is required")
 	}
 	for i := range c.Concerns {
 		cn := &c.Concerns[i]
 		p := fmt.Sprintf("concerns[%d]", i)
 		switch _, dup := c.compiled.concernIdx[cn.ID]; {
 		case !idPattern.MatchString(cn.ID):
-			v.add(p+".id", fmt.Sprintf("%q must be lower-case letters, digits, - or _", cn.ID))
+			v.Add(p+".id", fmt.Sprintf("%q must be lower-case letters, digits, - or _", cn.ID))
 		case dup:
-			v.add(p+".id", fmt.Sprintf("%q is used twice", cn.ID))
+			v.Add(p+".id", fmt.Sprintf("%q is used twice", cn.ID))
 		default:
 			c.compiled.concernIdx[cn.ID] = i
 		}
 		if strings.TrimSpace(cn.Name.DE) == "" {
-			v.add(p+".name.de", "a German name is required")
+			v.Add(p+".name.de", "a German name is required")
 		}
 		if cn.Minutes < 1 || cn.Minutes > 480 {
-			v.add(p+".minutes", fmt.Sprintf("must be between 1 and 480, not %d", cn.Minutes))
+			v.Add(p+".minutes", fmt.Sprintf("must be between 1 and 480, not %d", cn.Minutes))
 		}
 		if cn.MaxCount == 0 {
 			cn.MaxCount = 1
 		}
 		if cn.MaxCount < 0 || cn.MaxCount > 10 {
-			v.add(p+".max_count", fmt.Sprintf("must be between 1 and 10, not %d", cn.MaxCount))
+			v.Add(p+".max_count", fmt.Sprintf("must be between 1 and 10, not %d", cn.MaxCount))
 		}
 		if len(cn.Counters) == 0 {
 			c.compiled.servedBy[i] = allCounters(len(c.Counters))
@@ -297,7 +310,7 @@ func (c *Config) validate(v *validator) {
 		for j, id := range cn.Counters {
 			k, ok := c.compiled.counterIdx[id]
 			if !ok {
-				v.add(fmt.Sprintf("%s.counters[%d]", p, j), fmt.Sprintf("no counter has the id %q", id))
+				v.Add(fmt.Sprintf("%s.counters[%d]", p, j), fmt.Sprintf("no counter has the id %q", id))
 				continue
 			}
 			c.compiled.servedBy[i] |= 1 << k
@@ -320,11 +333,11 @@ func (c *Config) validate(v *validator) {
 			p := fmt.Sprintf("opening_hours.%s[%d]", d.name, j)
 			r, err := parseRange(s)
 			if err != nil {
-				v.add(p, err.Error())
+				v.Add(p, err.Error())
 				continue
 			}
 			if prev := c.compiled.hours[d.day]; len(prev) > 0 && r.from < prev[len(prev)-1].to {
-				v.add(p, "overlaps or comes before the range before it; list ranges in order")
+				v.Add(p, "overlaps or comes before the range before it; list ranges in order")
 				continue
 			}
 			c.compiled.hours[d.day] = append(c.compiled.hours[d.day], r)
@@ -332,13 +345,13 @@ func (c *Config) validate(v *validator) {
 		}
 	}
 	if !open {
-		v.add("opening_hours", "the office must be open on at least one weekday")
+		v.Add("opening_hours", "the office must be open on at least one weekday")
 	}
 
 	if c.Closed.PublicHolidays {
 		hols, ok := stateHolidays(c.Office.State)
 		if !ok {
-			v.add("office.state", fmt.Sprintf("%q is not a German state code (BW, BY, BE, BB, HB, HH, HE, MV, NI, NW, RP, SL, SN, ST, SH, TH); it picks the public holidays", c.Office.State))
+			v.Add("office.state", fmt.Sprintf("%q is not a German state code (BW, BY, BE, BB, HB, HH, HE, MV, NI, NW, RP, SL, SN, ST, SH, TH); it picks the public holidays", c.Office.State))
 		}
 		c.compiled.holidays = &cal.Calendar{}
 		c.compiled.holidays.AddHoliday(hols...)
@@ -347,7 +360,7 @@ func (c *Config) validate(v *validator) {
 	for i, d := range c.Closed.Dates {
 		t, err := time.Parse(time.DateOnly, d)
 		if err != nil {
-			v.add(fmt.Sprintf("closed.dates[%d]", i), fmt.Sprintf("%q is not a date like 2026-12-24", d))
+			v.Add(fmt.Sprintf("closed.dates[%d]", i), fmt.Sprintf("%q is not a date like 2026-12-24", d))
 			continue
 		}
 		c.compiled.extraClosed[t.Format(time.DateOnly)] = true
@@ -355,51 +368,51 @@ func (c *Config) validate(v *validator) {
 
 	b := &c.Booking
 	if b.HorizonDays < 1 || b.HorizonDays > 366 {
-		v.add("booking.horizon_days", fmt.Sprintf("must be between 1 and 366, not %d", b.HorizonDays))
+		v.Add("booking.horizon_days", fmt.Sprintf("must be between 1 and 366, not %d", b.HorizonDays))
 	}
 	if b.LeadTime < 0 {
-		v.add("booking.lead_time", "must not be negative")
+		v.Add("booking.lead_time", "must not be negative")
 	}
 	if b.SlotStep < time.Minute || b.SlotStep > 4*time.Hour || b.SlotStep%time.Minute != 0 {
-		v.add("booking.slot_step", fmt.Sprintf("must be whole minutes between 1m and 4h, not %s", b.SlotStep))
+		v.Add("booking.slot_step", fmt.Sprintf("must be whole minutes between 1m and 4h, not %s", b.SlotStep))
 	}
 	if b.WalkInShare < 0 || b.WalkInShare > 1 {
-		v.add("booking.walk_in_share", fmt.Sprintf("must be between 0 and 1, not %g", b.WalkInShare))
+		v.Add("booking.walk_in_share", fmt.Sprintf("must be between 0 and 1, not %g", b.WalkInShare))
 	}
 	if b.MaxActivePerPerson < 1 {
-		v.add("booking.max_active_per_person", "must be at least 1")
+		v.Add("booking.max_active_per_person", "must be at least 1")
 	}
 	if b.ReleaseDelay < 0 {
-		v.add("booking.release_delay", "must not be negative")
+		v.Add("booking.release_delay", "must not be negative")
 	}
 	if b.PINMaxAttempts < 1 {
-		v.add("booking.pin_max_attempts", "must be at least 1")
+		v.Add("booking.pin_max_attempts", "must be at least 1")
 	}
 	if b.PINLockout < time.Minute {
-		v.add("booking.pin_lockout", "must be at least 1m")
+		v.Add("booking.pin_lockout", "must be at least 1m")
 	}
 	reserved := int(float64(len(c.Counters))*b.WalkInShare + 0.5)
 	c.compiled.apptCap = len(c.Counters) - reserved
 	if c.Calls.RecallDelay < time.Minute || c.Calls.RecallDelay > time.Hour {
-		v.add("calls.recall_delay", fmt.Sprintf("must be between 1m and 1h, not %s", c.Calls.RecallDelay))
+		v.Add("calls.recall_delay", fmt.Sprintf("must be between 1m and 1h, not %s", c.Calls.RecallDelay))
 	}
 	if c.Calls.EarlyGrace < 0 || c.Calls.EarlyGrace > time.Hour {
-		v.add("calls.early_grace", "must be between 0 and 1h")
+		v.Add("calls.early_grace", "must be between 0 and 1h")
 	}
 	for i, ct := range c.WalkIns.Contingents {
 		p := fmt.Sprintf("walk_ins.contingents[%d]", i)
 		if ct.Name == "" {
-			v.add(p+".name", "is required")
+			v.Add(p+".name", "is required")
 		}
 		if ct.PerDay < 1 {
-			v.add(p+".per_day", "must be at least 1")
+			v.Add(p+".per_day", "must be at least 1")
 		}
 		if len(ct.Concerns) == 0 {
-			v.add(p+".concerns", "name at least one concern")
+			v.Add(p+".concerns", "name at least one concern")
 		}
 		for j, id := range ct.Concerns {
 			if _, ok := c.compiled.concernIdx[id]; !ok {
-				v.add(fmt.Sprintf("%s.concerns[%d]", p, j), fmt.Sprintf("no concern has the id %q", id))
+				v.Add(fmt.Sprintf("%s.concerns[%d]", p, j), fmt.Sprintf("no concern has the id %q", id))
 			}
 		}
 	}

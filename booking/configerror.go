@@ -44,15 +44,16 @@ func (e *ConfigError) Error() string {
 	return b.String()
 }
 
-// validator collects problems, finding each field's position in the file.
-type validator struct {
+// Checker collects the problems of a config, finding each field's position
+// in the file.
+type Checker struct {
 	positions map[string]*token.Position
 	problems  []Problem
 }
 
-// add records a problem with the field at path (e.g. "concerns[1].minutes").
+// Add records a problem with the field at path (e.g. "concerns[1].minutes").
 // A field that is not in the file is reported at its nearest parent.
-func (v *validator) add(path, why string) {
+func (v *Checker) Add(path, why string) {
 	p := Problem{Field: path, Why: why}
 	for q := path; ; {
 		if pos, ok := v.positions[q]; ok {
@@ -158,20 +159,36 @@ func (w *fieldWalker) walkKey(path string, mv *ast.MappingValueNode, typ reflect
 	}
 }
 
+// fieldByTag finds the field a YAML key names, looking into inline structs.
 func fieldByTag(typ reflect.Type, key string) (reflect.Type, bool) {
 	for i := range typ.NumField() {
 		f := typ.Field(i)
-		if name, _, _ := strings.Cut(f.Tag.Get("yaml"), ","); name == key && name != "-" {
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if inline(f, name, opts) {
+			if t, ok := fieldByTag(f.Type, key); ok {
+				return t, true
+			}
+			continue
+		}
+		if name == key && name != "-" {
 			return f.Type, true
 		}
 	}
 	return nil, false
 }
 
+func inline(f reflect.StructField, name, opts string) bool {
+	return f.Type.Kind() == reflect.Struct && name == "" && (opts == "inline" || f.Anonymous)
+}
+
 func tagsOf(typ reflect.Type) []string {
 	var tags []string
 	for i := range typ.NumField() {
-		if name, _, _ := strings.Cut(typ.Field(i).Tag.Get("yaml"), ","); name != "" && name != "-" {
+		f := typ.Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if inline(f, name, opts) {
+			tags = append(tags, tagsOf(f.Type)...)
+		} else if name != "" && name != "-" {
 			tags = append(tags, name)
 		}
 	}

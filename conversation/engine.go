@@ -33,6 +33,9 @@ type Message struct {
 	Option string
 	// Email is the sender's address where the channel knows it.
 	Email string
+	// Unsupported is set when the citizen sent something the channel cannot
+	// pass on as text (a photo, a voice message, a sticker).
+	Unsupported bool
 }
 
 // Option is a choice offered with a reply: channels render it as a button
@@ -326,7 +329,10 @@ func (e *Engine) Handle(ctx context.Context, msg Message) ([]Reply, error) {
 	if in.option == "" {
 		in.u = e.parser.Understand(msg.Text, now)
 	}
-	if strings.TrimSpace(msg.Text) != "" || msg.Option != "" {
+	switch {
+	case msg.Unsupported && msg.Text == "":
+		t.say(Reply{Text: t.text("OnlyText")})
+	case strings.TrimSpace(msg.Text) != "" || msg.Option != "":
 		e.run(ctx, t, in)
 	} // an empty message (a page opened again) just repeats the question
 

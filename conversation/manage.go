@@ -45,7 +45,7 @@ func (t *turn) onNumberOrPIN(ctx context.Context, in input) bool {
 		t.reset(ctx)
 		return true
 	case errors.As(err, &pe):
-		t.say(Reply{Text: t.text("WrongPIN", "Left", pe.Remaining)})
+		t.say(Reply{Text: t.text("WrongPIN", "Left", pe.Remaining), Options: []Option{t.back()}})
 		if t.d.State == stNumber {
 			t.fire(ctx, "number_given")
 		}

@@ -1,0 +1,337 @@
+package telegram
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-telegram/bot/models"
+
+	"buergerbuero/booking"
+	"buergerbuero/bots/telegram/telegramtest"
+	"buergerbuero/conversation"
+	"buergerbuero/internal/fakeclock"
+)
+
+const token = "123456:TEST-token"
+
+type rig struct {
+	t      *testing.T
+	api    *telegramtest.Server
+	bot    *Bot
+	engine *conversation.Engine
+	store  *booking.Store
+}
+
+// newRig runs the real bot against the fake Bot API with the demo office on
+// Tuesday 24.11.2026, 09:00.
+func newRig(t *testing.T, cfg Config) *rig {
+	t.Helper()
+	office, err := booking.DemoConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	clock := fakeclock.New(time.Date(2026, 11, 24, 9, 0, 0, 0, berlin))
+	store, err := booking.Open(filepath.Join(t.TempDir(), "bb.db"), office, booking.Options{Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine, err := conversation.New(store, conversation.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := telegramtest.NewServer(token)
+	cfg.Token, cfg.APIURL = token, api.URL
+	if cfg.PollTimeout == 0 {
+		cfg.PollTimeout = 2 * time.Second
+	}
+	if cfg.MessagesPerSecond == 0 {
+		cfg.MessagesPerSecond, cfg.ChatMessagesPerSecond, cfg.ChatBurst = 1000, 1000, 100
+	}
+	b, err := New(cfg, engine, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine.Register(Channel, b)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { b.Run(ctx); close(done) }()
+	t.Cleanup(func() {
+		cancel()
+		api.Close()
+		<-done
+		store.Close()
+	})
+	return &rig{t: t, api: api, bot: b, engine: engine, store: store}
+}
+
+// user is a simulated Telegram user in a private chat with the bot.
+type user struct {
+	r    *rig
+	id   int64
+	lang string
+	seen int
+	last []telegramtest.Sent
+}
+
+func (r *rig) user(id int64, lang string) *user { return &user{r: r, id: id, lang: lang} }
+
+// exchange does act and returns what the bot sent in answer: it waits for a
+// message with buttons, then until nothing more comes for a moment.
+func (u *user) exchange(act func()) string {
+	u.r.t.Helper()
+	act()
+	msgs, err := u.r.api.WaitFor(u.id, u.seen, 10*time.Second, func(s telegramtest.Sent) bool {
+		return s.Method == "sendMessage" && len(s.Keyboard) > 0
+	})
+	if err != nil {
+		u.r.t.Fatalf("%v; got %s", err, render(msgs))
+	}
+	for {
+		time.Sleep(60 * time.Millisecond)
+		if n := len(u.r.api.Sent(u.id)); n == u.seen+len(msgs) {
+			break
+		}
+		msgs = u.r.api.Sent(u.id)[u.seen:]
+	}
+	u.seen += len(msgs)
+	u.last = msgs
+	return render(msgs)
+}
+
+func (u *user) say(text string) string {
+	return u.exchange(func() { u.r.api.Text(u.id, u.lang, text) })
+}
+
+// press presses the button whose label contains label on the newest
+// message that has it.
+func (u *user) press(label string) string {
+	u.r.t.Helper()
+	all := u.r.api.Sent(u.id)
+	for i := len(all) - 1; i >= 0; i-- {
+		for _, b := range all[i].Buttons() {
+			if strings.Contains(b.Text, label) {
+				return u.exchange(func() { u.r.api.Press(u.id, u.lang, all[i], b.CallbackData) })
+			}
+		}
+	}
+	u.r.t.Fatalf("no button %q in %s", label, render(all))
+	return ""
+}
+
+func render(msgs []telegramtest.Sent) string {
+	var b strings.Builder
+	for _, m := range msgs {
+		b.WriteString(m.Method + ": " + m.Text)
+		for _, btn := range m.Buttons() {
+			b.WriteString(" [" + btn.Text + "]")
+		}
+		if m.FileName != "" {
+			b.WriteString(" <" + m.FileName + ":" + string(m.FileData) + ">")
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+func expect(t *testing.T, step, out string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(out, w) {
+			t.Fatalf("%s: missing %q in\n%s", step, w, out)
+		}
+	}
+}
+
+var bookedRx = regexp.MustCompile(`(?:Wartenummer|Waiting number): (T-\d+)\n(?:PIN): (\d{6})`)
+
+func TestBookByButtons(t *testing.T) {
+	r := newRig(t, Config{})
+	u := r.user(1001, "de")
+	expect(t, "start", u.say("/start"), "Terminassistent", "[Termin buchen]")
+	out := u.press("Termin buchen")
+	expect(t, "the pressed message loses its buttons", out, "editMessageText: Guten Tag!", "✓ Termin buchen", "Wofür möchten Sie einen Termin")
+	for _, m := range u.last {
+		if m.Method == "editMessageText" && len(m.Keyboard) != 0 {
+			t.Fatalf("edited message still has buttons: %s", render(u.last))
+		}
+	}
+	expect(t, "concern", u.press("Personalausweis beantragen"), "15 Minuten")
+	expect(t, "days", u.press("Weiter zur Terminwahl"), "An welchem Tag", "[Mi 25.11.")
+	expect(t, "times", u.press("Mi 25.11."), "Um welche Uhrzeit", "[08:00]")
+	expect(t, "time", u.press("09:30"), "Vor- und Nachname")
+	expect(t, "name", u.say("Erika Mustermann"), "E-Mail")
+	expect(t, "no e-mail", u.press("Ohne E-Mail"), "Bitte prüfen")
+	out = u.press("Ja, verbindlich buchen")
+	expect(t, "booked", out, "Ihr Termin ist gebucht", "sendDocument: ", ".ics:BEGIN:VCALENDAR", "METHOD:REQUEST")
+	m := bookedRx.FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no number and PIN in %s", out)
+	}
+	b, err := r.store.Lookup(context.Background(), m[1], m[2])
+	if err != nil || b.PersonKey != "tg:1001" || b.ChatID != "1001" || b.Channel != Channel {
+		t.Fatalf("stored booking %+v, %v", b, err)
+	}
+	// The call system's call reaches the same chat.
+	before := len(r.api.Sent(1001))
+	if err := r.engine.NotifyCalled(context.Background(), b, "Platz 3"); err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := r.api.WaitFor(1001, before, 5*time.Second, func(s telegramtest.Sent) bool { return strings.Contains(s.Text, "Platz 3") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect(t, "called", render(msgs), m[1]+": Bitte gehen Sie jetzt zu Platz 3")
+}
+
+func TestBookByTypedTextInEnglishAndCancel(t *testing.T) {
+	r := newRig(t, Config{})
+	u := r.user(2002, "en")
+	expect(t, "typed", u.say("I need an appointment for my ID card tomorrow at 10am"), "first and last name")
+	expect(t, "name", u.say("Jane Doe"), "e-mail")
+	expect(t, "no e-mail", u.say("no"), "Please check", "Wed 25.11.2026, 10:00")
+	out := u.say("yes")
+	m := bookedRx.FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("not booked: %s", out)
+	}
+	// Anyone with number and PIN may cancel, here from another chat.
+	o := r.user(3003, "de")
+	expect(t, "cancel command", o.say("/absagen"), "Wartenummer und Ihre PIN")
+	expect(t, "wrong PIN", o.say(m[1]+" 000000"), "nicht richtig", "noch 4")
+	expect(t, "right PIN", o.say(m[2]), "wirklich absagen")
+	out = o.press("Ja, Termin absagen")
+	expect(t, "cancelled", out, "ist abgesagt", "METHOD:CANCEL")
+}
+
+func TestCommandsPhotosAndOrder(t *testing.T) {
+	r := newRig(t, Config{})
+	u := r.user(4004, "de")
+	expect(t, "photo", u.exchange(func() { r.api.Photo(4004, "de") }), "nur Text lesen")
+	expect(t, "unknown command", u.say("/zaubern"), "nicht verstanden")
+	expect(t, "docs command", u.say("/unterlagen"), "Für welches Anliegen")
+	// Three messages at once are handled in their order.
+	out := u.exchange(func() {
+		r.api.Text(4004, "de", "/termin")
+		r.api.Text(4004, "de", "Reisepass")
+		r.api.Text(4004, "de", "nein")
+	})
+	expect(t, "in order", out, "An welchem Tag")
+	cmds := r.api.Commands()
+	langs := map[string]int{}
+	for _, c := range cmds {
+		langs[c.LanguageCode] = len(c.Commands)
+	}
+	if langs["de"] != 7 || langs[""] != 7 {
+		t.Fatalf("setMyCommands: %+v", cmds)
+	}
+}
+
+func TestRetriesAfter429(t *testing.T) {
+	r := newRig(t, Config{})
+	u := r.user(5005, "de")
+	r.api.FailNext("sendMessage", 1, 1)
+	start := time.Now()
+	expect(t, "after the wait", u.say("/start"), "Terminassistent")
+	if waited := time.Since(start); waited < time.Second {
+		t.Fatalf("answered after %s, before the retry_after of 1s", waited)
+	}
+	if n := r.api.Calls("sendMessage"); n != 2 {
+		t.Fatalf("%d sendMessage calls, want 2 (refused, then retried)", n)
+	}
+}
+
+func TestSurvivesAnOutage(t *testing.T) {
+	r := newRig(t, Config{})
+	u := r.user(6006, "de")
+	expect(t, "before", u.say("/start"), "Terminassistent")
+	r.api.SetDown(true)
+	r.api.Text(6006, "de", "Öffnungszeiten")
+	time.Sleep(1500 * time.Millisecond)
+	r.api.SetDown(false)
+	out := u.exchange(func() {})
+	expect(t, "after the outage", out, "Mo: 08:00-12:30")
+}
+
+func TestPerChatRateLimit(t *testing.T) {
+	r := newRig(t, Config{MessagesPerSecond: 1000, ChatMessagesPerSecond: 10, ChatBurst: 1})
+	u := r.user(7007, "de")
+	u.say("Perso morgen 10 Uhr")
+	u.say("Max Mustermann")
+	u.say("nein")
+	u.say("ja") // a message, a document, another message
+	sent := r.api.Sent(7007)
+	for i := 1; i < len(sent); i++ {
+		if gap := sent[i].At.Sub(sent[i-1].At); gap < 80*time.Millisecond {
+			t.Fatalf("messages %d and %d to one chat %s apart; the limit is 10 per second", i-1, i, gap)
+		}
+	}
+}
+
+func TestKeyboardLayoutAndLongData(t *testing.T) {
+	kb := keyboard([]conversation.Option{{ID: "time:1", Label: "08:00"}, {ID: "time:2", Label: "08:10"}, {ID: "time:3", Label: "08:20"},
+		{ID: "time:4", Label: "08:30"}, {ID: "time:5", Label: "08:40"}, {ID: strings.Repeat("x", 80), Label: "Zurück"}})
+	if len(kb.InlineKeyboard) != 2 || len(kb.InlineKeyboard[0]) != 4 {
+		t.Fatalf("times not four to a row: %+v", kb.InlineKeyboard)
+	}
+	if got := kb.InlineKeyboard[1][1].CallbackData; got != "n:6" {
+		t.Fatalf("over-long option id sent as %q, want its number", got)
+	}
+	long := strings.Repeat("Zeile\n", 1000)
+	parts := split(long, 4096)
+	if len(parts) != 2 || len([]rune(parts[0])) > 4096 || !strings.HasSuffix(parts[0], "Zeile") {
+		t.Fatalf("split into %d parts", len(parts))
+	}
+}
+
+func TestWebhookChecksTheSecret(t *testing.T) {
+	r := newRig(t, Config{WebhookURL: "https://bb.example/telegram/webhook", WebhookSecret: "s3cret"})
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if url, secret := r.api.Webhook(); url == "https://bb.example/telegram/webhook" && secret == "s3cret" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("webhook not set")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	hook := httptest.NewServer(r.bot.WebhookHandler())
+	defer hook.Close()
+	update, _ := json.Marshal(models.Update{ID: 1, Message: &models.Message{ID: 1, Date: 1, Text: "/start",
+		From: &models.User{ID: 8008, LanguageCode: "de"}, Chat: models.Chat{ID: 8008, Type: models.ChatTypePrivate}}})
+	for _, secret := range []string{"", "wrong"} {
+		req, _ := http.NewRequest("POST", hook.URL, bytes.NewReader(update))
+		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secret)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("secret %q: status %d, want 401", secret, res.StatusCode)
+		}
+	}
+	u := r.user(8008, "de")
+	out := u.exchange(func() {
+		req, _ := http.NewRequest("POST", hook.URL, bytes.NewReader(update))
+		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", "s3cret")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+	})
+	expect(t, "webhook update", out, "Terminassistent")
+	if len(r.api.Sent(8008)) != 1 {
+		t.Fatalf("the refused updates were handled: %s", render(r.api.Sent(8008)))
+	}
+}
