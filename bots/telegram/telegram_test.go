@@ -23,7 +23,7 @@ import (
 const token = "123456:TEST-token"
 
 type rig struct {
-	t      *testing.T
+	t      testing.TB
 	api    *telegramtest.Server
 	bot    *Bot
 	engine *conversation.Engine
@@ -32,9 +32,15 @@ type rig struct {
 
 // newRig runs the real bot against the fake Bot API with the demo office on
 // Tuesday 24.11.2026, 09:00.
-func newRig(t *testing.T, cfg Config) *rig {
+func newRig(t testing.TB, cfg Config) *rig { return newRigFor(t, cfg, "") }
+
+// newRigFor is newRig for the office in officeYAML ("" = the demo office).
+func newRigFor(t testing.TB, cfg Config, officeYAML string) *rig {
 	t.Helper()
 	office, err := booking.DemoConfig()
+	if officeYAML != "" {
+		office, err = booking.ParseConfig("office.yaml", []byte(officeYAML))
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

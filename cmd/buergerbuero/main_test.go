@@ -11,6 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"buergerbuero/booking"
+	"buergerbuero/bots/telegram/telegramtest"
 )
 
 // TestServeStartsWithNoConfigAndNoFlags is what a newcomer does first: run
@@ -74,5 +77,48 @@ func TestCheckConfig(t *testing.T) {
 		if code := run(context.Background(), tc.args, &out, &out); code != tc.code || !strings.Contains(out.String(), tc.contains) {
 			t.Errorf("%v: exit %d, output\n%s\nwant exit %d and %q", tc.args, code, out.String(), tc.code, tc.contains)
 		}
+	}
+}
+
+// TestServeWithTelegram runs the service with a config that points the
+// Telegram channel at a local Bot API server: the real wiring, nothing
+// patched.
+func TestServeWithTelegram(t *testing.T) {
+	api := telegramtest.NewServer("42:abc")
+	defer api.Close()
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "office.yaml")
+	cfg := append(booking.DemoConfigYAML(), []byte("\ntelegram:\n  token: \"42:abc\"\n  api_url: "+api.URL+"\n  poll_timeout: 2s\n")...)
+	if err := os.WriteFile(cfgPath, cfg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var stderr syncBuffer
+	done := make(chan int)
+	go func() {
+		done <- run(ctx, []string{"--config", cfgPath, "--data", filepath.Join(dir, "bb.db"), "--listen", "127.0.0.1:0"}, &stderr, &stderr)
+	}()
+	api.Text(77, "de", "/start")
+	if _, err := api.WaitFor(77, 0, 10*time.Second, func(s telegramtest.Sent) bool { return strings.Contains(s.Text, "Terminassistent") }); err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d:\n%s", code, stderr.String())
+	}
+}
+
+func TestConfigWithChannels(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "office.yaml")
+	os.WriteFile(path, append(booking.DemoConfigYAML(), []byte("\ntelegram:\n  tokn: x\n  webhook_url: https://x.example/hook\n")...), 0o600)
+	var out bytes.Buffer
+	if code := run(context.Background(), []string{"check-config", path}, &out, &out); code != 1 || !strings.Contains(out.String(), `telegram.tokn: unknown field "tokn"`) {
+		t.Fatalf("exit %d:\n%s", code, out.String())
+	}
+	os.WriteFile(path, append(booking.DemoConfigYAML(), []byte("\ntelegram:\n  webhook_url: https://x.example/hook\n")...), 0o600)
+	out.Reset()
+	if code := run(context.Background(), []string{"check-config", path}, &out, &out); code != 1 || !strings.Contains(out.String(), "telegram.webhook_secret: is required") {
+		t.Fatalf("exit %d:\n%s", code, out.String())
 	}
 }

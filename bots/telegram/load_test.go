@@ -1,0 +1,139 @@
+package telegram
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"buergerbuero/booking"
+	"buergerbuero/bots/telegram/telegramtest"
+)
+
+// loadOffice has 4 counters, 10-minute cases, open 07:00-19:00 on weekdays.
+const loadOffice = `
+office: {name: Lastamt, timezone: Europe/Berlin, state: NW}
+counters: [{id: "1"}, {id: "2"}, {id: "3"}, {id: "4"}]
+concerns: [{id: ausweis, name: {de: Ausweis}, keywords: [perso], minutes: 10}]
+opening_hours:
+  monday: ["07:00-19:00"]
+  tuesday: ["07:00-19:00"]
+  wednesday: ["07:00-19:00"]
+  thursday: ["07:00-19:00"]
+  friday: ["07:00-19:00"]
+closed: {public_holidays: false}
+booking: {horizon_days: 366, slot_step: 10m, walk_in_share: 0, lead_time: 0s}
+`
+
+// simulate has users book through the Bot API server at once, each asking
+// for slots[i] (a text like "am 25.11.2026 um 10:30"), and returns how many
+// were told they are booked and the number/PIN pairs they were told.
+func simulate(b testing.TB, r *rig, slots []string) (map[string]string, time.Duration) {
+	var mu sync.Mutex
+	told := map[string]string{}
+	rx := regexp.MustCompile(`Wartenummer: (T-\d+)\nPIN: (\d{6})`)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i, slot := range slots {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			id := int64(100000 + i)
+			seen := 0
+			for _, text := range []string{"Perso " + slot, "Erika Muster", "nein", "ja"} {
+				r.api.Text(id, "de", text)
+				msgs, err := r.api.WaitFor(id, seen, 60*time.Second, func(s telegramtest.Sent) bool { return len(s.Keyboard) > 0 })
+				if err != nil {
+					b.Errorf("user %d: %v", i, err)
+					return
+				}
+				seen += len(msgs)
+				for _, m := range msgs {
+					if g := rx.FindStringSubmatch(m.Text); g != nil {
+						mu.Lock()
+						told[g[1]] = g[2]
+						mu.Unlock()
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return told, time.Since(start)
+}
+
+// checkBooked verifies every booking a user was told of exists with its
+// PIN, and that no time holds more than the 4 counters.
+func checkBooked(b testing.TB, r *rig, told map[string]string) {
+	perTime := map[time.Time]int{}
+	for num, pin := range told {
+		bk, err := r.store.Lookup(context.Background(), num, pin)
+		if err != nil {
+			b.Fatalf("%s told booked, but: %v", num, err)
+		}
+		perTime[bk.Start]++
+	}
+	for t, n := range perTime {
+		if n > 4 {
+			b.Fatalf("%s booked %d times, capacity 4", t, n)
+		}
+	}
+}
+
+// slotsFor returns n slot texts, each time repeated per times (4 = capacity).
+func slotsFor(cfg *booking.Config, n, per int) []string {
+	var out []string
+	day := time.Date(2026, 11, 25, 0, 0, 0, 0, cfg.Location())
+	for len(out) < n {
+		for _, o := range cfg.Openings(day) {
+			for t := o.From; t.Add(10*time.Minute).Compare(o.To) <= 0 && len(out) < n; t = t.Add(10 * time.Minute) {
+				for range per {
+					out = append(out, t.Format("am 02.01.2006 um 15:04"))
+				}
+			}
+		}
+		day = day.AddDate(0, 0, 1)
+	}
+	return out[:n]
+}
+
+// BenchmarkTelegramLoad: b.N users book at once through the local Bot API
+// server, eight asking for each time of four counters, so half must be told
+// the time is gone. It reports dialogues per second and the share of the
+// capacity correctly booked (1 = every place filled, none twice).
+func BenchmarkTelegramLoad(b *testing.B) {
+	r := newRigFor(b, Config{}, loadOffice)
+	n := max(b.N, 8)
+	slots := slotsFor(r.store.Config(), n, 8)
+	b.ResetTimer()
+	told, took := simulate(b, r, slots)
+	b.StopTimer()
+	checkBooked(b, r, told)
+	capacity := 0
+	distinct := map[string]bool{}
+	for _, s := range slots {
+		distinct[s] = true
+	}
+	for s := range distinct {
+		capacity += min(4, strings.Count(strings.Join(slots, "|"), s))
+	}
+	b.ReportMetric(float64(n)/took.Seconds(), "dialogues/s")
+	b.ReportMetric(float64(len(told))/float64(capacity), "booked/capacity")
+}
+
+// TestLoadFillsEveryPlaceOnce is the load run as a test: 64 users for 8
+// times of 4 places: exactly 32 booked, each told of it with a PIN that works.
+func TestLoadFillsEveryPlaceOnce(t *testing.T) {
+	r := newRigFor(t, Config{}, loadOffice)
+	told, _ := simulate(t, r, slotsFor(r.store.Config(), 64, 8))
+	checkBooked(t, r, told)
+	if len(told) != 32 {
+		t.Fatalf("%d users told booked, want 32", len(told))
+	}
+	day, _ := r.store.DayBookings(context.Background(), time.Date(2026, 11, 25, 0, 0, 0, 0, r.store.Config().Location()))
+	if len(day) != 32 {
+		t.Fatalf("%d bookings stored, want 32", len(day))
+	}
+}

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"buergerbuero/booking"
+	"buergerbuero/bots/telegram"
+)
+
+// fileConfig is the whole config file: the office (inline, as documented in
+// config.example.yaml) and the settings of the channels.
+type fileConfig struct {
+	booking.Config `yaml:",inline"`
+	Telegram       telegram.Config `yaml:"telegram"`
+}
+
+// validate checks the office and the channels.
+func (f *fileConfig) validate(c *booking.Checker) {
+	f.Config.Validate(c)
+	if f.Telegram.WebhookURL != "" && f.Telegram.WebhookSecret == "" {
+		c.Add("telegram.webhook_secret", "is required with webhook_url, so nobody else can post updates")
+	}
+	if f.Telegram.MessagesPerSecond < 0 || f.Telegram.ChatMessagesPerSecond < 0 {
+		c.Add("telegram", "rates must not be negative")
+	}
+}
+
+// loadConfig reads the config file, or the embedded demo office without
+// one. Secrets may come from the environment instead of the file.
+func loadConfig(path string) (*fileConfig, error) {
+	name, data := "demo.yaml", booking.DemoConfigYAML()
+	if path != "" {
+		var err error
+		if data, err = os.ReadFile(path); err != nil {
+			return nil, fmt.Errorf("read config: %w", err)
+		}
+		name = path
+	}
+	cfg := &fileConfig{Config: booking.Defaults()}
+	if err := booking.DecodeYAML(name, data, cfg, cfg.validate); err != nil {
+		return nil, err
+	}
+	if tok := os.Getenv("BUERGERBUERO_TELEGRAM_TOKEN"); tok != "" {
+		cfg.Telegram.Token = tok
+	}
+	return cfg, nil
+}
+
+func checkConfig(args []string, stdout io.Writer) error {
+	if len(args) != 1 {
+		return errors.New("usage: buergerbuero check-config FILE")
+	}
+	cfg, err := loadConfig(args[0])
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: OK: %s, %d counters, %d concerns\n", args[0], cfg.Office.Name, len(cfg.Counters), len(cfg.Concerns))
+	return nil
+}

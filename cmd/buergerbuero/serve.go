@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"buergerbuero/booking"
+	"buergerbuero/bots/telegram"
+	"buergerbuero/bots/webchat"
+	"buergerbuero/conversation"
+)
+
+// serve runs the service until ctx ends: the store, the dialogue engine,
+// the channels that are configured, and the HTTP server.
+func serve(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", "", "config file (YAML); empty runs the embedded demo office")
+	dataPath := fs.String("data", "./data/buergerbuero.db", "the bbolt store file")
+	listen := fs.String("listen", "localhost:8080", "address of the HTTP server (web chat, display, webhooks)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	cfg, err := loadConfig(*configPath)
+	if err != nil {
+		return err
+	}
+	if *configPath == "" {
+		log.Info("no --config given: running the embedded demo office", "office", cfg.Office.Name)
+	}
+	if err := os.MkdirAll(filepath.Dir(*dataPath), 0o700); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	store, err := booking.Open(*dataPath, &cfg.Config, booking.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	engine, err := conversation.New(store, conversation.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var workers sync.WaitGroup
+	mux := http.NewServeMux()
+
+	chat := webchat.New(engine, log)
+	engine.Register(webchat.Channel, chat)
+	mux.Handle("/chat/", http.StripPrefix("/chat", chat))
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/chat/", http.StatusFound) })
+
+	if cfg.Telegram.Token == "" {
+		log.Info("telegram channel off: no token (set telegram.token or BUERGERBUERO_TELEGRAM_TOKEN)")
+	} else {
+		tg, err := telegram.New(cfg.Telegram, engine, log)
+		if err != nil {
+			return err
+		}
+		engine.Register(telegram.Channel, tg)
+		if cfg.Telegram.WebhookURL != "" {
+			mux.Handle("POST /telegram/webhook", tg.WebhookHandler())
+		}
+		workers.Go(func() {
+			if err := tg.Run(ctx); err != nil {
+				log.Error("telegram channel stopped", "err", err)
+			}
+		})
+	}
+
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	workers.Go(func() { engine.Run(ctx, 30*time.Second) })
+
+	log.Info("buergerbuero started", "store", *dataPath, "counters", len(cfg.Counters), "concerns", len(cfg.Concerns),
+		"listen", ln.Addr().String(), "chat", "http://"+ln.Addr().String()+"/chat/")
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		return fmt.Errorf("http server: %w", err)
+	}
+	log.Info("stopping")
+	shutdown, stop := context.WithTimeout(context.Background(), 5*time.Second)
+	defer stop()
+	err = srv.Shutdown(shutdown)
+	cancel()
+	workers.Wait()
+	return err
+}
