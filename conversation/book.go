@@ -553,10 +553,14 @@ func (t *turn) onConfirm(ctx context.Context, in input) bool {
 	if err != nil {
 		return t.bookFailed(ctx, err, msg)
 	}
-	t.say(Reply{Text: t.text("Booked", "Number", b.Number, "PIN", pin, "When", t.e.when(t.d.Lang, b.Start), "Address", t.e.cfg.Office.Address,
-		"Docs", t.e.documents(t.d.Lang, b.Concerns), "Recall", int(t.e.cfg.Calls.RecallDelay/time.Minute), "Chat", msg.Channel != "email"),
-		Options:     []Option{{fmt.Sprintf("watch:%d", b.ID), t.text("OptEarlier")}},
-		Attachments: []Attachment{t.e.calendarFile(b, "REQUEST", t.d.Lang)}})
+	booked := func(chat bool) string {
+		return t.text("Booked", "Number", b.Number, "PIN", pin, "When", t.e.when(t.d.Lang, b.Start), "Address", t.e.cfg.Office.Address,
+			"Docs", t.e.documents(t.d.Lang, b.Concerns), "Recall", int(t.e.cfg.Calls.RecallDelay/time.Minute), "Chat", chat)
+	}
+	ics := t.e.calendarFile(b, "REQUEST", t.d.Lang)
+	t.say(Reply{Text: booked(msg.Channel != MailChannel), Options: []Option{{fmt.Sprintf("watch:%d", b.ID), t.text("OptEarlier")}},
+		Attachments: []Attachment{ics}})
+	t.e.mailCopy(b, Reply{Text: booked(false), Attachments: []Attachment{ics}})
 	t.reset(ctx)
 	return true
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -36,7 +37,15 @@ type Message struct {
 	// Unsupported is set when the citizen sent something the channel cannot
 	// pass on as text (a photo, a voice message, a sticker).
 	Unsupported bool
+	// ID identifies the message (an e-mail's Message-ID) where a channel may
+	// deliver it twice: a message already handled in its chat gets no replies.
+	ID string
 }
+
+// MailChannel is the channel name of the e-mail channel. The engine sends
+// copies of confirmations and reminders there for bookings made on other
+// channels that gave an e-mail address.
+const MailChannel = "email"
 
 // Option is a choice offered with a reply: channels render it as a button
 // or a numbered line. Typing its number chooses it too.
@@ -86,8 +95,12 @@ type Options struct {
 	// DaysPerPage and TimesPerPage size the lists of days and times.
 	DaysPerPage, TimesPerPage int
 	// Queue answers "where am I?"; optional.
-	Queue  QueueInfo
-	Logger *slog.Logger
+	Queue QueueInfo
+	// MailReminderBefore is how long before an appointment a reminder mail
+	// goes to the e-mail address of a booking made on another channel;
+	// default 24h.
+	MailReminderBefore time.Duration
+	Logger             *slog.Logger
 }
 
 // Engine runs the booking dialogue of every chat of every channel.
@@ -123,6 +136,9 @@ func New(store *booking.Store, opts Options) (*Engine, error) {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if opts.MailReminderBefore == 0 {
+		opts.MailReminderBefore = 24 * time.Hour
 	}
 	err = store.DB().Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bucketDialogues, bucketWatches, bucketReminders} {
@@ -182,6 +198,8 @@ type dialogue struct {
 	BookingID uint64    `json:"booking,omitempty"`
 	Options   []Option  `json:"options,omitempty"` // last offered, for typed numbers
 	Updated   time.Time `json:"updated"`
+	// Handled are the IDs of the latest messages handled, to drop repeats.
+	Handled []string `json:"handled,omitempty"`
 }
 
 func dialogueKey(channel, chatID string) []byte { return []byte(channel + "\x00" + chatID) }
@@ -309,11 +327,20 @@ func (e *Engine) Handle(ctx context.Context, msg Message) ([]Reply, error) {
 	case d == nil:
 		d = &dialogue{State: stIdle, Lang: langOf(msg.Lang)}
 	case now.Sub(d.Updated) > e.opts.DialogueTTL && d.State != stIdle:
-		d = &dialogue{State: stIdle, Lang: d.Lang}
+		d = &dialogue{State: stIdle, Lang: d.Lang, Handled: d.Handled}
 		t.d = d
 		t.say(Reply{Text: t.text("Expired")})
 	}
 	t.d = d
+	if msg.ID != "" {
+		if slices.Contains(d.Handled, msg.ID) {
+			return nil, nil // handled before a crash or a repeat delivery
+		}
+		d.Handled = append(d.Handled, msg.ID)
+		if len(d.Handled) > 32 {
+			d.Handled = d.Handled[len(d.Handled)-32:]
+		}
+	}
 	t.m = fsm.NewFSM(d.State, transitions(), nil)
 
 	if len(msg.Text) > 4000 {
@@ -521,7 +548,7 @@ func isOnlyCommand(text string) bool {
 
 // reset goes back to the menu and forgets the collected data.
 func (t *turn) reset(ctx context.Context) {
-	*t.d = dialogue{State: t.d.State, Lang: t.d.Lang}
+	*t.d = dialogue{State: t.d.State, Lang: t.d.Lang, Handled: t.d.Handled}
 	t.fire(ctx, "done")
 }
 

@@ -579,3 +579,49 @@ func TestEnglishFlows(t *testing.T) {
 	ev.clock.Set(time.Date(2026, 11, 26, 8, 30, 0, 0, berlin))
 	expect(t, "check-in", c.say("I'm here"), "you are checked in")
 }
+
+// TestMailCopiesForOtherChannels: a booking made in a chat that gave an
+// e-mail address gets its confirmation, reminder and cancellation by mail too.
+func TestMailCopiesForOtherChannels(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	mails := &recorder{sent: map[string][]Reply{}}
+	ev.engine.Register(MailChannel, mails)
+	waitMail := func(want string) string {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for time.Now().Before(deadline) {
+			mails.mu.Lock()
+			got := dump(mails.sent["erika@example.org"])
+			var ics string
+			for _, r := range mails.sent["erika@example.org"] {
+				for _, a := range r.Attachments {
+					ics += string(a.Data)
+				}
+			}
+			mails.mu.Unlock()
+			if strings.Contains(got+ics, want) {
+				return got + ics
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		t.Fatalf("no mail with %q", want)
+		return ""
+	}
+	c := ev.chat("1", "de")
+	c.say("Perso Donnerstag 10 Uhr")
+	c.say("Erika Mustermann")
+	c.say("erika@example.org")
+	num, pin := numberAndPIN(t, c.say("ja"))
+	out := waitMail("Wartenummer: " + num)
+	expect(t, "confirmation mail", out, "PIN: "+pin, "METHOD:REQUEST")
+	if strings.Contains(out, "hier im Chat") {
+		t.Errorf("the mail speaks of the chat:\n%s", out)
+	}
+	ev.clock.Set(time.Date(2026, 11, 25, 10, 0, 0, 0, berlin))
+	ev.engine.Tick(ctx)
+	waitMail("Erinnerung: Ihr Termin " + num + " ist morgen")
+	c.say("absagen")
+	c.say(num + " " + pin)
+	c.say("ja")
+	waitMail("METHOD:CANCEL")
+}

@@ -102,8 +102,18 @@ func (t *turn) onCancelConfirm(ctx context.Context, in input) bool {
 }
 
 func (t *turn) sayCancelled(b booking.Booking) {
-	t.say(Reply{Text: t.text("Cancelled", "Number", b.Number, "When", t.e.when(t.d.Lang, b.Start)),
-		Attachments: []Attachment{t.e.calendarFile(b, "CANCEL", t.d.Lang)}})
+	r := Reply{Text: t.text("Cancelled", "Number", b.Number, "When", t.e.when(t.d.Lang, b.Start)),
+		Attachments: []Attachment{t.e.calendarFile(b, "CANCEL", t.d.Lang)}}
+	t.say(r)
+	t.e.mailCopy(b, r)
+}
+
+// sayMoved tells of a moved booking, with the updated calendar entry.
+func (t *turn) sayMoved(b booking.Booking) {
+	r := Reply{Text: t.text("Moved", "Number", b.Number, "When", t.e.when(t.d.Lang, b.Start)),
+		Attachments: []Attachment{t.e.calendarFile(b, "REQUEST", t.d.Lang)}}
+	t.say(r)
+	t.e.mailCopy(b, r)
 }
 
 // confirmMove moves the booking whose PIN this dialogue checked.
@@ -112,8 +122,7 @@ func (t *turn) confirmMove(ctx context.Context) bool {
 	if err != nil {
 		return t.bookFailed(ctx, err, Message{})
 	}
-	t.say(Reply{Text: t.text("Moved", "Number", b.Number, "When", t.e.when(t.d.Lang, b.Start)),
-		Attachments: []Attachment{t.e.calendarFile(b, "REQUEST", t.d.Lang)}})
+	t.sayMoved(b)
 	t.reset(ctx)
 	return true
 }

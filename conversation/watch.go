@@ -187,8 +187,23 @@ func (t *turn) acceptOffer(ctx context.Context, arg string, msg Message) {
 	}
 	t.e.deleteWatch(w.ID)
 	t.reset(ctx)
-	t.say(Reply{Text: t.text("Moved", "Number", b.Number, "When", t.e.when(t.d.Lang, b.Start)),
-		Attachments: []Attachment{t.e.calendarFile(b, "REQUEST", t.d.Lang)}})
+	t.sayMoved(b)
+}
+
+// mailCopy sends a copy of a confirmation, change or cancellation to the
+// e-mail address of a booking made on another channel, in the background.
+func (e *Engine) mailCopy(b booking.Booking, r Reply) {
+	if b.Email == "" || b.Channel == MailChannel || e.sender(MailChannel) == nil {
+		return
+	}
+	r.Options = nil
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		if err := e.Push(ctx, MailChannel, b.Email, []Reply{r}); err != nil {
+			e.log.Warn("mail copy", "booking", b.ID, "err", err)
+		}
+	}()
 }
 
 // Push sends replies the engine starts on its own to a chat, and remembers
@@ -311,33 +326,40 @@ func (e *Engine) remind(ctx context.Context) error {
 		return err
 	}
 	for _, b := range bs {
-		if b.Kind != booking.KindAppointment || b.Status != booking.StatusBooked || b.Channel == "" || e.sender(b.Channel) == nil {
+		if b.Kind != booking.KindAppointment || b.Status != booking.StatusBooked {
 			continue
 		}
 		lang := langOf(b.Lang)
 		cancel := Option{"cancelid:" + strconv.FormatUint(b.ID, 10), e.texts.T(lang, "OptCancelThis")}
+		day := e.texts.T(lang, "ReminderDay", "Number", b.Number, "When", e.when(lang, b.Start), "Docs", e.documents(lang, b.Concerns))
 		for _, r := range []struct {
-			kind   string
-			before time.Duration
-			text   string
+			kind, channel, chat string
+			before              time.Duration
+			reply               Reply
 		}{
-			{"day", 24 * time.Hour, e.texts.T(lang, "ReminderDay", "Number", b.Number, "When", e.when(lang, b.Start), "Docs", e.documents(lang, b.Concerns))},
-			{"hour", time.Hour, e.texts.T(lang, "ReminderHour", "Number", b.Number, "Time", b.Start.In(e.cfg.Location()).Format("15:04"), "Address", e.cfg.Office.Address)},
+			{"day", b.Channel, b.ChatID, 24 * time.Hour, Reply{Text: day, Options: []Option{cancel}}},
+			{"hour", b.Channel, b.ChatID, time.Hour, Reply{Text: e.texts.T(lang, "ReminderHour", "Number", b.Number,
+				"Time", b.Start.In(e.cfg.Location()).Format("15:04"), "Address", e.cfg.Office.Address), Options: []Option{cancel}}},
+			// A booking made on another channel with an e-mail address gets a mail too.
+			{"mail", MailChannel, b.Email, e.opts.MailReminderBefore, Reply{Text: day}},
 		} {
+			if r.chat == "" || (r.kind == "mail" && b.Channel == MailChannel) || e.sender(r.channel) == nil {
+				continue
+			}
 			due := b.Start.Add(-r.before)
 			// Due, not past, and the booking was made before it fell due.
 			if now.Before(due) || !now.Before(b.Start) || !b.CreatedAt.Before(due) {
 				continue
 			}
-			if r.kind == "day" && !now.Before(b.Start.Add(-time.Hour)) {
+			if r.kind != "hour" && !now.Before(b.Start.Add(-time.Hour)) {
 				continue // the hour reminder says it all
 			}
 			key := []byte(fmt.Sprintf("%d/%s", b.ID, r.kind))
 			if e.reminded(key) {
 				continue
 			}
-			if err := e.Push(ctx, b.Channel, b.ChatID, []Reply{{Text: r.text, Options: []Option{cancel}}}); err != nil {
-				e.log.Warn("reminder", "channel", b.Channel, "err", err)
+			if err := e.Push(ctx, r.channel, r.chat, []Reply{r.reply}); err != nil {
+				e.log.Warn("reminder", "channel", r.channel, "err", err)
 				continue
 			}
 			if err := e.store.DB().Update(func(tx *bolt.Tx) error {
