@@ -20,6 +20,7 @@ require (
 	github.com/emersion/go-smtp v0.25.1 // indirect
 	github.com/go-telegram/bot v1.19.0 // indirect
 	github.com/teambition/rrule-go v1.8.2 // indirect
+	golang.org/x/net v0.62.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
 	golang.org/x/time v0.16.0 // indirect
 )

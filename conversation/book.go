@@ -133,10 +133,10 @@ func mergeConcerns(cs []booking.ConcernCount) []booking.ConcernCount {
 func (t *turn) onMore(ctx context.Context, in input) bool {
 	u := in.u
 	switch {
-	case in.option == "more:yes" || (!in.chained && u.Intent == IntentYes):
+	case in.option == "more:yes" || (!in.chained && u.Yes):
 		t.fire(ctx, "more_concerns")
 		return false // ask which concern
-	case in.option == "more:no" || (!in.chained && u.Intent == IntentNo) || u.HasDay || u.HasTime || u.HasPart:
+	case in.option == "more:no" || (!in.chained && u.No) || u.HasDay || u.HasTime || u.HasPart:
 		t.applyPart(u)
 		t.d.DayFrom = ""
 		t.say(Reply{Text: t.text("BringDocs", "Docs", t.e.documents(t.d.Lang, t.d.Concerns))})
@@ -480,7 +480,7 @@ func (t *turn) onEmail(ctx context.Context, in input) bool {
 		t.fire(ctx, "email_given")
 		return true
 	}
-	if in.option == "email:none" || (!in.chained && in.u.Intent == IntentNo) {
+	if in.option == "email:none" || (!in.chained && in.u.No) {
 		t.d.Email, t.d.EmailDone = "", true
 		t.fire(ctx, "email_given")
 		return true
@@ -527,8 +527,8 @@ func (t *turn) promptConfirm(ctx context.Context) {
 }
 
 func (t *turn) onConfirm(ctx context.Context, in input) bool {
-	yes := in.option == "confirm:yes" || (in.option == "" && in.u.Intent == IntentYes)
-	no := in.option == "confirm:no" || (in.option == "" && in.u.Intent == IntentNo)
+	yes := in.option == "confirm:yes" || (in.option == "" && in.u.Yes)
+	no := in.option == "confirm:no" || (in.option == "" && in.u.No)
 	switch {
 	case in.chained:
 		return false

@@ -78,11 +78,11 @@ func (t *turn) onCancelConfirm(ctx context.Context, in input) bool {
 	switch {
 	case in.chained:
 		return false
-	case in.option == "confirm:no" || (in.option == "" && in.u.Intent == IntentNo):
+	case in.option == "confirm:no" || (in.option == "" && in.u.No):
 		t.reset(ctx)
 		t.say(Reply{Text: t.text("KeptBooking")})
 		return true
-	case in.option != "confirm:yes" && !(in.option == "" && in.u.Intent == IntentYes):
+	case in.option != "confirm:yes" && !(in.option == "" && in.u.Yes):
 		t.say(Reply{Text: t.text("NotUnderstood")})
 		return false
 	}

@@ -53,6 +53,9 @@ type Understanding struct {
 	Email            string
 	Name             string // "mein Name ist ...", "..., Max Mustermann"
 	Lang             string // "de" or "en" when the message asks to switch
+	// Yes and No: the message agrees or declines ("Ja, bitte buchen",
+	// "nein danke"); both false when it does neither or both.
+	Yes, No bool
 }
 
 // Parser understands typed answers for one office: its concerns by name,
@@ -108,6 +111,8 @@ func (p *Parser) Understand(text string, now time.Time) Understanding {
 	norm := normalize(text)
 	toks := tokens(norm)
 	u.Intent = intentOf(norm, toks)
+	yes, no := hasWord(toks, IntentYes), hasWord(toks, IntentNo)
+	u.Yes, u.No = yes && !no, no && !yes
 	u.Lang = languageOf(toks)
 	u.Concerns = p.concerns(toks)
 	u.Day, u.HasDay = p.date(norm, toks, now.In(p.loc))
@@ -170,6 +175,22 @@ func intentOf(norm string, toks []string) Intent {
 		return IntentHelp
 	}
 	return IntentNone
+}
+
+// hasWord reports whether the tokens contain a word or phrase of intent.
+func hasWord(toks []string, intent Intent) bool {
+	joined := " " + strings.Join(toks, " ") + " "
+	for _, iw := range intentWords {
+		if iw.intent != intent {
+			continue
+		}
+		for _, w := range iw.words {
+			if strings.Contains(joined, " "+w+" ") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func languageOf(toks []string) string {
@@ -483,35 +504,53 @@ func OptionNumber(text string, n int) (int, bool) {
 	return v - 1, true
 }
 
-// nameIn finds a name given with "mein Name ist ...", "my name is ..." or
-// as the last comma-separated part of a message that is two or three
-// capitalised words ("Termin für Ausweis am Dienstag, Max Mustermann").
+// nameIn finds a name given with "mein Name ist ...", "my name is ...",
+// as the last comma-separated part of a line that is two to four
+// capitalised words ("Termin für Ausweis am Dienstag, Max Mustermann"), or
+// as the line under a closing ("Viele Grüße\nMax Mustermann").
 func nameIn(text string) string {
 	if m := nameRe.FindStringSubmatch(text); m != nil {
 		return cleanName(m[1])
 	}
 	lines := strings.Split(strings.TrimSpace(text), "\n")
-	parts := strings.Split(lines[0], ",")
-	if len(parts) < 2 {
-		return ""
+	for i, line := range lines {
+		line = strings.TrimSpace(line)
+		if closingRe.MatchString(line) && i+1 < len(lines) {
+			if name := strings.TrimSpace(lines[i+1]); looksLikeName(name) {
+				return name
+			}
+		}
+		parts := strings.Split(line, ",")
+		if len(parts) < 2 {
+			continue
+		}
+		if last := strings.TrimSpace(strings.TrimRight(parts[len(parts)-1], ".!")); looksLikeName(last) {
+			return last
+		}
 	}
-	last := strings.TrimSpace(strings.TrimRight(parts[len(parts)-1], ".!"))
-	words := strings.Fields(last)
+	return ""
+}
+
+var closingRe = regexp.MustCompile(`(?i)^(viele|liebe|beste|freundliche|herzliche)?\s*(grüße|gruesse|grüsse|gruß|gruss)[,!.]?$|^(mit freundlichen grüßen|mit freundlichen gruessen|mfg|best regards|kind regards|regards|best|cheers|thanks|thank you|danke)[,!.]?$`)
+
+// looksLikeName: two to four capitalised words of letters.
+func looksLikeName(s string) bool {
+	words := strings.Fields(s)
 	if len(words) < 2 || len(words) > 4 {
-		return ""
+		return false
 	}
 	for _, w := range words {
 		r := []rune(w)
 		if !unicode.IsUpper(r[0]) {
-			return ""
+			return false
 		}
 		for _, c := range r {
 			if !unicode.IsLetter(c) && c != '-' && c != '\'' && c != '.' {
-				return ""
+				return false
 			}
 		}
 	}
-	return last
+	return true
 }
 
 func cleanName(s string) string {

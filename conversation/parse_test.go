@@ -111,6 +111,7 @@ func TestParseIntentsNumbersAndNames(t *testing.T) {
 		intent            Intent
 		number, pin, name string
 		partFrom, partTo  int
+		yes, no           bool
 	}{
 		{in: "Ich möchte einen Termin", intent: IntentBook},
 		{in: "Termin absagen T-042 123456", intent: IntentCancel, number: "T-042", pin: "123456"},
@@ -124,14 +125,16 @@ func TestParseIntentsNumbersAndNames(t *testing.T) {
 		{in: "Termin für Personalausweis am Dienstag vormittags, Max Mustermann", intent: IntentBook, name: "Max Mustermann", partFrom: 0, partTo: 720},
 		{in: "Mein Name ist Erika Mustermann", name: "Erika Mustermann"},
 		{in: "nachmittags", partFrom: 720, partTo: 1440},
-		{in: "ja", intent: IntentYes},
-		{in: "nein danke", intent: IntentNo},
+		{in: "ja", intent: IntentYes, yes: true},
+		{in: "nein danke", intent: IntentNo, no: true},
+		{in: "Ja, bitte buchen.", intent: IntentBook, yes: true},
+		{in: "ja nein", intent: IntentYes},
 		{in: "?", intent: IntentHelp},
 	}
 	for _, tc := range tests {
 		u := p.Understand(tc.in, parseNow)
-		if u.Intent != tc.intent || u.Number != tc.number || u.PIN != tc.pin || u.Name != tc.name || u.PartFrom != tc.partFrom || u.PartTo != tc.partTo {
-			t.Errorf("%q: got intent %q number %q pin %q name %q part %d-%d", tc.in, u.Intent, u.Number, u.PIN, u.Name, u.PartFrom, u.PartTo)
+		if u.Intent != tc.intent || u.Number != tc.number || u.PIN != tc.pin || u.Name != tc.name || u.PartFrom != tc.partFrom || u.PartTo != tc.partTo || u.Yes != tc.yes || u.No != tc.no {
+			t.Errorf("%q: got intent %q number %q pin %q name %q part %d-%d yes %v no %v", tc.in, u.Intent, u.Number, u.PIN, u.Name, u.PartFrom, u.PartTo, u.Yes, u.No)
 		}
 	}
 }

@@ -1,0 +1,551 @@
+// Package email lets citizens book and cancel by writing to the office's
+// address and answering its replies. It watches the mailbox over IMAP
+// (github.com/emersion/go-imap/v2: IDLE where the server has it, polling
+// otherwise, reconnecting with back-off), hands each new mail to the
+// dialogue, and answers over SMTP (github.com/emersion/go-smtp), threaded
+// and with the dialogue's options as a numbered list. It knows only the
+// mail wire format; the dialogue is the conversation engine's.
+package email
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"mime"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/emersion/go-message/charset"
+	bolt "go.etcd.io/bbolt"
+
+	"buergerbuero/conversation"
+)
+
+// Channel is the channel name of e-mail messages.
+const Channel = conversation.MailChannel
+
+// Config configures the e-mail channel. Without an IMAP host it is off.
+type Config struct {
+	// Address is the office's mailbox address; replies come from it.
+	Address string `yaml:"address"`
+	// Name is shown as the sender's name.
+	Name string       `yaml:"name"`
+	IMAP ServerConfig `yaml:"imap"`
+	SMTP ServerConfig `yaml:"smtp"`
+	// Mailbox is the IMAP folder to watch; default INBOX.
+	Mailbox string `yaml:"mailbox"`
+	// PollInterval is how often to look for mail when the server has no
+	// IDLE; default 1m.
+	PollInterval time.Duration `yaml:"poll_interval"`
+	// MaxBytes is the largest mail read; larger ones get one short answer.
+	// Default 1 MiB.
+	MaxBytes int64 `yaml:"max_bytes"`
+	// RepliesPerHour limits the answers to one address; default 20.
+	RepliesPerHour int `yaml:"replies_per_hour"`
+	// ReminderBefore is when a reminder mail goes out before an appointment
+	// booked on another channel with an e-mail address; default 24h.
+	ReminderBefore time.Duration `yaml:"reminder_before"`
+}
+
+// ServerConfig is an IMAP or SMTP server.
+type ServerConfig struct {
+	Host string `yaml:"host"`
+	Port int    `yaml:"port"`
+	// Security is "tls" (implicit, ports 993/465), "starttls" (587/143) or
+	// "none" (only for a server on the same machine).
+	Security string `yaml:"security"`
+	Username string `yaml:"username"`
+	Password string `yaml:"password"`
+	// CAFile is a PEM file of the certificate authority to trust for this
+	// server (an office's internal CA); default: the system's.
+	CAFile string `yaml:"ca_file"`
+}
+
+// tlsConfig is the TLS configuration to reach the server.
+func (s ServerConfig) tlsConfig() (*tls.Config, error) {
+	cfg := &tls.Config{ServerName: s.Host, MinVersion: tls.VersionTLS12}
+	if s.CAFile != "" {
+		pem, err := os.ReadFile(s.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("ca_file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("ca_file %s: no certificate in it", s.CAFile)
+		}
+		cfg.RootCAs = pool
+	}
+	return cfg, nil
+}
+
+// Defaults fills in what is not set.
+func (c *Config) Defaults() {
+	if c.Mailbox == "" {
+		c.Mailbox = "INBOX"
+	}
+	if c.PollInterval == 0 {
+		c.PollInterval = time.Minute
+	}
+	if c.MaxBytes == 0 {
+		c.MaxBytes = 1 << 20
+	}
+	if c.RepliesPerHour == 0 {
+		c.RepliesPerHour = 20
+	}
+	if c.ReminderBefore == 0 {
+		c.ReminderBefore = 24 * time.Hour
+	}
+	if c.IMAP.Security == "" {
+		c.IMAP.Security = "tls"
+	}
+	if c.SMTP.Security == "" {
+		c.SMTP.Security = "starttls"
+	}
+	if c.IMAP.Port == 0 {
+		c.IMAP.Port = map[string]int{"tls": 993, "starttls": 143, "none": 143}[c.IMAP.Security]
+	}
+	if c.SMTP.Port == 0 {
+		c.SMTP.Port = map[string]int{"tls": 465, "starttls": 587, "none": 25}[c.SMTP.Security]
+	}
+}
+
+// Problems lists what is wrong with the config, as (field, why) pairs.
+func (c *Config) Problems() [][2]string {
+	var out [][2]string
+	if c.IMAP.Host == "" {
+		return nil // channel off
+	}
+	if !strings.Contains(c.Address, "@") {
+		out = append(out, [2]string{"email.address", "the office's e-mail address is required"})
+	}
+	if c.SMTP.Host == "" {
+		out = append(out, [2]string{"email.smtp.host", "is required to answer mails"})
+	}
+	for _, s := range []struct {
+		field, sec string
+	}{{"email.imap.security", c.IMAP.Security}, {"email.smtp.security", c.SMTP.Security}} {
+		if s.sec != "" && s.sec != "tls" && s.sec != "starttls" && s.sec != "none" {
+			out = append(out, [2]string{s.field, fmt.Sprintf("%q: use tls, starttls or none", s.sec)})
+		}
+	}
+	return out
+}
+
+// Dialogue is what the channel needs of the conversation engine.
+type Dialogue interface {
+	Handle(ctx context.Context, msg conversation.Message) ([]conversation.Reply, error)
+}
+
+// Mail is the e-mail channel. It is also the engine's Sender for e-mail:
+// the chat id of an e-mail dialogue is the citizen's address.
+type Mail struct {
+	cfg      Config
+	dialogue Dialogue
+	db       *bolt.DB
+	log      *slog.Logger
+	now      func() time.Time
+	mu       sync.Mutex        // one mail at a time
+	unsent   map[string][]byte // answers SMTP did not take yet, by Message-ID
+}
+
+var (
+	bucketProcessed = []byte("email_processed") // Message-ID -> time handled
+	bucketRate      = []byte("email_rate")      // address -> JSON unix times of recent replies
+	bucketThreads   = []byte("email_threads")   // address -> JSON thread of the last mail
+)
+
+// New makes the channel; it keeps its records in db (the store's file).
+// now is the clock for records (time.Now if nil).
+func New(cfg Config, d Dialogue, db *bolt.DB, log *slog.Logger, now func() time.Time) (*Mail, error) {
+	cfg.Defaults()
+	if log == nil {
+		log = slog.Default()
+	}
+	if now == nil {
+		now = time.Now
+	}
+	err := db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketProcessed, bucketRate, bucketThreads} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("email buckets: %w", err)
+	}
+	return &Mail{cfg: cfg, dialogue: d, db: db, log: log.With("channel", Channel), now: now, unsent: map[string][]byte{}}, nil
+}
+
+// Run watches the mailbox until ctx ends, reconnecting with back-off.
+func (m *Mail) Run(ctx context.Context) error {
+	wait := time.Second
+	for {
+		started := time.Now()
+		err := m.session(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if time.Since(started) > time.Minute {
+			wait = time.Second
+		}
+		m.log.Warn("mailbox connection lost, reconnecting", "in", wait, "err", err)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 5*time.Minute)
+	}
+}
+
+// session is one IMAP connection: it handles new mail, then waits for more
+// with IDLE or by polling.
+func (m *Mail) session(ctx context.Context) error {
+	newMail := make(chan struct{}, 1)
+	tlsConfig, err := m.cfg.IMAP.tlsConfig()
+	if err != nil {
+		return err
+	}
+	opts := &imapclient.Options{
+		WordDecoder: &mime.WordDecoder{CharsetReader: charset.Reader},
+		Dialer:      &net.Dialer{Timeout: 30 * time.Second},
+		TLSConfig:   tlsConfig,
+		UnilateralDataHandler: &imapclient.UnilateralDataHandler{Mailbox: func(d *imapclient.UnilateralDataMailbox) {
+			if d.NumMessages != nil {
+				select {
+				case newMail <- struct{}{}:
+				default:
+				}
+			}
+		}},
+	}
+	addr := net.JoinHostPort(m.cfg.IMAP.Host, strconv.Itoa(m.cfg.IMAP.Port))
+	var c *imapclient.Client
+	switch m.cfg.IMAP.Security {
+	case "tls":
+		c, err = imapclient.DialTLS(addr, opts)
+	case "starttls":
+		c, err = imapclient.DialStartTLS(addr, opts)
+	default:
+		c, err = imapclient.DialInsecure(addr, opts)
+	}
+	if err != nil {
+		return fmt.Errorf("connect %s: %w", addr, err)
+	}
+	defer c.Close()
+	stop := context.AfterFunc(ctx, func() { c.Close() })
+	defer stop()
+	if err := c.Login(m.cfg.IMAP.Username, m.cfg.IMAP.Password).Wait(); err != nil {
+		return fmt.Errorf("login: %w", err)
+	}
+	if _, err := c.Select(m.cfg.Mailbox, nil).Wait(); err != nil {
+		return fmt.Errorf("select %s: %w", m.cfg.Mailbox, err)
+	}
+	caps, err := c.Capability().Wait()
+	if err != nil {
+		return fmt.Errorf("capability: %w", err)
+	}
+	idle := caps.Has(imap.CapIdle) || caps.Has(imap.CapIMAP4rev2)
+	m.log.Info("watching mailbox", "server", addr, "mailbox", m.cfg.Mailbox, "idle", idle)
+	for {
+		if err := m.processNew(ctx, c); err != nil {
+			return err
+		}
+		if !idle {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(m.cfg.PollInterval):
+			}
+			continue
+		}
+		cmd, err := c.Idle()
+		if err != nil {
+			return fmt.Errorf("idle: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+		case <-newMail:
+		case <-time.After(m.cfg.PollInterval * 20): // refresh IDLE well before servers drop it (~29 min)
+		case <-c.Closed():
+		}
+		if err := cmd.Close(); err != nil {
+			return fmt.Errorf("end idle: %w", err)
+		}
+		if err := cmd.Wait(); err != nil {
+			return fmt.Errorf("idle: %w", err)
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+	}
+}
+
+// processNew handles every unseen mail in the mailbox, oldest first.
+func (m *Mail) processNew(ctx context.Context, c *imapclient.Client) error {
+	data, err := c.UIDSearch(&imap.SearchCriteria{NotFlag: []imap.Flag{imap.FlagSeen, imap.FlagDeleted}}, nil).Wait()
+	if err != nil {
+		return fmt.Errorf("search: %w", err)
+	}
+	for _, uid := range data.AllUIDs() {
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err := m.processUID(ctx, c, uid); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// processUID handles one mail exactly once: it is recorded as handled in
+// the store before it is flagged \Seen, and a mail recorded before is only
+// flagged (the dialogue drops a repeat, too).
+func (m *Mail) processUID(ctx context.Context, c *imapclient.Client, uid imap.UID) error {
+	set := imap.UIDSetNum(uid)
+	header := &imap.FetchItemBodySection{Specifier: imap.PartSpecifierHeader, Peek: true}
+	msgs, err := c.Fetch(set, &imap.FetchOptions{UID: true, RFC822Size: true, BodySection: []*imap.FetchItemBodySection{header}}).Collect()
+	if err != nil {
+		return fmt.Errorf("fetch %d: %w", uid, err)
+	}
+	if len(msgs) == 0 {
+		return nil
+	}
+	size := msgs[0].RFC822Size
+	var raw []byte
+	if size <= m.cfg.MaxBytes {
+		whole := &imap.FetchItemBodySection{Peek: true}
+		full, err := c.Fetch(set, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{whole}}).Collect()
+		if err != nil {
+			return fmt.Errorf("fetch %d: %w", uid, err)
+		}
+		if len(full) > 0 {
+			raw = full[0].FindBodySection(whole)
+		}
+	} else {
+		raw = msgs[0].FindBodySection(header)
+	}
+	if err := m.handleRaw(ctx, raw, size > m.cfg.MaxBytes); err != nil {
+		var later errRetry
+		if errors.As(err, &later) {
+			return err // not flagged: handled again after the reconnect
+		}
+		m.log.Error("mail not handled", "uid", uid, "err", err)
+	}
+	store := &imap.StoreFlags{Op: imap.StoreFlagsAdd, Flags: []imap.Flag{imap.FlagSeen}, Silent: true}
+	if err := c.Store(set, store, nil).Close(); err != nil {
+		return fmt.Errorf("flag %d seen: %w", uid, err)
+	}
+	return nil
+}
+
+// handleRaw handles one mail's bytes (only its header when tooBig).
+func (m *Mail) handleRaw(ctx context.Context, raw []byte, tooBig bool) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var in inbound
+	var err error
+	if tooBig {
+		in, err = parseHeaderOnly(raw)
+	} else {
+		in, err = parseMail(raw)
+	}
+	if err != nil {
+		return err
+	}
+	if m.processed(in.MessageID) {
+		return nil
+	}
+	// An answer that could not be sent is kept in memory and sent when the
+	// mail comes round again: the dialogue will not answer it twice.
+	msg, ok := m.unsent[in.MessageID]
+	if !ok {
+		reply, why := m.answer(ctx, in, tooBig)
+		if why != "" {
+			m.log.Info("mail not answered", "from", in.From, "why", why)
+		}
+		if reply != nil {
+			if msg, err = m.compose(*reply, m.now()); err != nil {
+				return err
+			}
+		}
+	}
+	if msg != nil {
+		if err := m.deliver(ctx, in.From, msg); err != nil {
+			m.unsent[in.MessageID] = msg
+			return errRetry{err}
+		}
+		delete(m.unsent, in.MessageID)
+		m.noteReply(in.From, in)
+	}
+	return m.record(in.MessageID)
+}
+
+// errRetry marks a failure worth trying the mail again for (SMTP down).
+type errRetry struct{ err error }
+
+func (e errRetry) Error() string { return "will try again: " + e.err.Error() }
+func (e errRetry) Unwrap() error { return e.err }
+
+// answer decides what to answer a mail with, if anything.
+func (m *Mail) answer(ctx context.Context, in inbound, tooBig bool) (*outgoing, string) {
+	switch {
+	case in.Automatic != "":
+		return nil, in.Automatic
+	case strings.EqualFold(in.From, m.cfg.Address):
+		return nil, "from our own address"
+	case !m.allowReply(in.From):
+		return nil, "reply limit for the address reached"
+	}
+	re := outgoing{To: in.From, Subject: replySubject(in.Subject, m.cfg.Name), InReplyTo: in.MessageID, References: in.References, Lang: in.Lang}
+	if tooBig {
+		h := hintsFor(in.Lang)
+		re.Replies = []conversation.Reply{{Text: fmt.Sprintf(h.tooBig, m.cfg.MaxBytes/1024)}}
+		return &re, ""
+	}
+	replies, err := m.dialogue.Handle(ctx, conversation.Message{Channel: Channel, ChatID: in.From, PersonKey: personKey(in.From),
+		Lang: in.Lang, Text: in.Text, Email: in.From, ID: in.MessageID, Unsupported: strings.TrimSpace(in.Text) == ""})
+	if err != nil {
+		m.log.Error("dialogue", "from", in.From, "err", err)
+		return nil, "dialogue error"
+	}
+	if len(replies) == 0 {
+		return nil, "handled before"
+	}
+	re.Replies = replies
+	return &re, ""
+}
+
+func replySubject(subject, office string) string {
+	subject = strings.TrimSpace(subject)
+	if subject == "" {
+		return office
+	}
+	for {
+		low := strings.ToLower(subject)
+		if strings.HasPrefix(low, "re:") || strings.HasPrefix(low, "aw:") || strings.HasPrefix(low, "wg:") || strings.HasPrefix(low, "fwd:") {
+			subject = strings.TrimSpace(subject[strings.Index(subject, ":")+1:])
+			continue
+		}
+		break
+	}
+	return "Re: " + subject
+}
+
+// Send delivers replies the engine starts (reminders, offers, copies of
+// confirmations) to the address chatID, in the thread of the last mail.
+func (m *Mail) Send(ctx context.Context, chatID string, replies []conversation.Reply) error {
+	if !strings.Contains(chatID, "@") {
+		return fmt.Errorf("not an e-mail address: %q", chatID)
+	}
+	lang := "de"
+	th := m.thread(chatID)
+	subject := hintsFor(lang).subject
+	if len(replies) > 0 {
+		first, _, _ := strings.Cut(replies[0].Text, "\n")
+		subject = oneLine(first, 80)
+	}
+	o := outgoing{To: chatID, Subject: subject, InReplyTo: th.MessageID, References: th.References, Lang: th.Lang, Replies: replies}
+	if o.Lang == "" {
+		o.Lang = lang
+	}
+	msg, err := m.compose(o, m.now())
+	if err != nil {
+		return err
+	}
+	return m.deliver(ctx, chatID, msg)
+}
+
+// thread is the last mail of an address, to answer in its thread.
+type thread struct {
+	MessageID  string   `json:"id"`
+	References []string `json:"refs,omitempty"`
+	Lang       string   `json:"lang"`
+}
+
+func (m *Mail) thread(addr string) thread {
+	var th thread
+	m.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bucketThreads).Get([]byte(strings.ToLower(addr))); v != nil {
+			json.Unmarshal(v, &th)
+		}
+		return nil
+	})
+	return th
+}
+
+// noteReply remembers the thread and counts the reply for the limit.
+func (m *Mail) noteReply(addr string, in inbound) {
+	now := m.now().Unix()
+	err := m.db.Update(func(tx *bolt.Tx) error {
+		th, _ := json.Marshal(thread{MessageID: in.MessageID, References: in.References, Lang: in.Lang})
+		if err := tx.Bucket(bucketThreads).Put([]byte(addr), th); err != nil {
+			return err
+		}
+		times := recent(tx.Bucket(bucketRate).Get([]byte(addr)), now)
+		data, _ := json.Marshal(append(times, now))
+		return tx.Bucket(bucketRate).Put([]byte(addr), data)
+	})
+	if err != nil {
+		m.log.Error("note reply", "err", err)
+	}
+}
+
+// recent keeps the reply times of the last hour.
+func recent(v []byte, now int64) []int64 {
+	var times []int64
+	json.Unmarshal(v, &times)
+	out := times[:0]
+	for _, t := range times {
+		if now-t < 3600 {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func (m *Mail) allowReply(addr string) bool {
+	n := 0
+	m.db.View(func(tx *bolt.Tx) error {
+		n = len(recent(tx.Bucket(bucketRate).Get([]byte(addr)), m.now().Unix()))
+		return nil
+	})
+	return n < m.cfg.RepliesPerHour
+}
+
+func (m *Mail) processed(id string) bool {
+	seen := false
+	m.db.View(func(tx *bolt.Tx) error {
+		seen = tx.Bucket(bucketProcessed).Get([]byte(id)) != nil
+		return nil
+	})
+	return seen
+}
+
+func (m *Mail) record(id string) error {
+	return m.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketProcessed).Put([]byte(id), []byte(m.now().Format(time.RFC3339)))
+	})
+}
+
+// parseHeaderOnly reads the header of a mail too big to fetch whole.
+func parseHeaderOnly(raw []byte) (inbound, error) {
+	in, err := parseMail(append(raw, "\r\n"...))
+	if errors.Is(err, errNoSender) {
+		return in, err
+	}
+	in.Text = ""
+	return in, nil
+}

@@ -1,0 +1,195 @@
+package email
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-message/mail"
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+
+	"buergerbuero/conversation"
+)
+
+// hints are the few words the channel adds around the dialogue's replies.
+type hints struct{ answer, tooBig, subject string }
+
+func hintsFor(lang string) hints {
+	if lang == "en" {
+		return hints{
+			answer:  "Please answer with the number or in your own words.",
+			tooBig:  "Your e-mail is too large for us to read (more than %d KB). Please write to us again without attachments.",
+			subject: "Your appointment",
+		}
+	}
+	return hints{
+		answer:  "Bitte antworten Sie mit der Nummer oder in eigenen Worten.",
+		tooBig:  "Ihre E-Mail ist zu groß, um sie zu lesen (über %d KB). Bitte schreiben Sie uns noch einmal ohne Anhänge.",
+		subject: "Ihr Termin",
+	}
+}
+
+// outgoing is a mail to send.
+type outgoing struct {
+	To         string
+	Subject    string
+	InReplyTo  string
+	References []string
+	Lang       string
+	Replies    []conversation.Reply
+}
+
+// render turns the dialogue's replies into a mail body: texts one after
+// the other, options as a numbered list to answer with.
+func render(replies []conversation.Reply, lang string) string {
+	var b strings.Builder
+	for _, r := range replies {
+		if r.Text != "" {
+			b.WriteString(r.Text)
+			b.WriteString("\n\n")
+		}
+		if len(r.Options) > 0 {
+			for i, o := range r.Options {
+				fmt.Fprintf(&b, "  %d) %s\n", i+1, o.Label)
+			}
+			b.WriteString("\n" + hintsFor(lang).answer + "\n\n")
+		}
+	}
+	return strings.TrimRight(b.String(), "\n") + "\n"
+}
+
+// compose builds the mail. Every header value is set through go-message,
+// which encodes it; values that came from a mail are made one line first,
+// so nothing a citizen wrote can add a header.
+func (m *Mail) compose(o outgoing, now time.Time) ([]byte, error) {
+	var h mail.Header
+	h.SetDate(now)
+	h.SetAddressList("From", []*mail.Address{{Name: m.cfg.Name, Address: m.cfg.Address}})
+	h.SetAddressList("To", []*mail.Address{{Address: o.To}})
+	h.SetSubject(oneLine(o.Subject, 200))
+	if err := h.GenerateMessageIDWithHostname(domainOf(m.cfg.Address)); err != nil {
+		return nil, err
+	}
+	if o.InReplyTo != "" {
+		h.SetMsgIDList("In-Reply-To", []string{o.InReplyTo})
+		refs := append(append([]string(nil), o.References...), o.InReplyTo)
+		if len(refs) > 20 {
+			refs = refs[len(refs)-20:]
+		}
+		h.SetMsgIDList("References", refs)
+	}
+	h.Set("Auto-Submitted", "auto-replied")
+	h.Set("Content-Language", o.Lang)
+
+	var buf bytes.Buffer
+	w, err := mail.CreateWriter(&buf, h)
+	if err != nil {
+		return nil, err
+	}
+	var th mail.InlineHeader
+	th.Set("Content-Type", "text/plain; charset=utf-8")
+	tw, err := w.CreateSingleInline(th)
+	if err != nil {
+		return nil, err
+	}
+	io.WriteString(tw, render(o.Replies, o.Lang))
+	tw.Close()
+	for _, r := range o.Replies {
+		for _, a := range r.Attachments {
+			var ah mail.AttachmentHeader
+			ah.Set("Content-Type", a.ContentType)
+			ah.SetFilename(a.Name)
+			aw, err := w.CreateAttachment(ah)
+			if err != nil {
+				return nil, err
+			}
+			aw.Write(a.Data)
+			aw.Close()
+		}
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func domainOf(addr string) string {
+	if _, d, ok := strings.Cut(addr, "@"); ok && d != "" {
+		return d
+	}
+	return "localhost"
+}
+
+// deliver sends one mail over SMTP, trying again after a failure.
+func (m *Mail) deliver(ctx context.Context, to string, msg []byte) error {
+	var err error
+	wait := time.Second
+	for attempt := range 3 {
+		if err = m.smtpSend(to, msg); err == nil {
+			return nil
+		}
+		if attempt < 2 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(wait):
+			}
+			wait *= 2
+		}
+	}
+	return fmt.Errorf("smtp to %s: %w", to, err)
+}
+
+func (m *Mail) smtpSend(to string, msg []byte) error {
+	s := m.cfg.SMTP
+	addr := net.JoinHostPort(s.Host, strconv.Itoa(s.Port))
+	dialer := &net.Dialer{Timeout: 30 * time.Second}
+	tlsConfig, err := s.tlsConfig()
+	if err != nil {
+		return err
+	}
+	var c *smtp.Client
+	switch s.Security {
+	case "tls":
+		conn, err := tls.DialWithDialer(dialer, "tcp", addr, tlsConfig)
+		if err != nil {
+			return err
+		}
+		c = smtp.NewClient(conn)
+	case "starttls":
+		conn, err := dialer.Dial("tcp", addr)
+		if err != nil {
+			return err
+		}
+		if c, err = smtp.NewClientStartTLS(conn, tlsConfig); err != nil {
+			conn.Close()
+			return err
+		}
+	default:
+		conn, err := dialer.Dial("tcp", addr)
+		if err != nil {
+			return err
+		}
+		c = smtp.NewClient(conn)
+	}
+	defer c.Close()
+	if err := c.Hello(domainOf(m.cfg.Address)); err != nil {
+		return err
+	}
+	if s.Username != "" {
+		if err := c.Auth(sasl.NewPlainClient("", s.Username, s.Password)); err != nil {
+			return err
+		}
+	}
+	if err := c.SendMail(m.cfg.Address, []string{to}, bytes.NewReader(msg)); err != nil {
+		return err
+	}
+	return c.Quit()
+}
