@@ -45,7 +45,7 @@ type Config struct {
 	// Mailbox is the IMAP folder to watch; default INBOX.
 	Mailbox string `yaml:"mailbox"`
 	// PollInterval is how often to look for mail when the server has no
-	// IDLE; default 1m.
+	// IDLE, and how often IDLE is renewed to look anyway; default 1m.
 	PollInterval time.Duration `yaml:"poll_interval"`
 	// MaxBytes is the largest mail read; larger ones get one short answer.
 	// Default 1 MiB.
@@ -278,7 +278,7 @@ func (m *Mail) session(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 		case <-newMail:
-		case <-time.After(m.cfg.PollInterval * 20): // refresh IDLE well before servers drop it (~29 min)
+		case <-time.After(m.cfg.PollInterval): // look anyway now and then: a missed notice must not leave a mail lying
 		case <-c.Closed():
 		}
 		if err := cmd.Close(); err != nil {

@@ -277,3 +277,17 @@ func TestStripQuoted(t *testing.T) {
 		}
 	}
 }
+
+// TestIdleWakesUpForNewMail: with polling only once a minute, a new mail is
+// still answered at once, because the channel waits in IMAP IDLE.
+func TestIdleWakesUpForNewMail(t *testing.T) {
+	r := newMailRig(t, Config{PollInterval: time.Minute}, nil)
+	time.Sleep(500 * time.Millisecond) // let the channel settle into IDLE
+	start := time.Now()
+	raw, _ := r.citizenMail("quick@example.org", "Frage", "", "Öffnungszeiten?")
+	r.deliver(raw)
+	r.smtp.wait(t, 0)
+	if took := time.Since(start); took > 10*time.Second {
+		t.Fatalf("answered after %s: IDLE did not wake up", took)
+	}
+}

@@ -220,6 +220,9 @@ func newMailRig(t testing.TB, cfg Config, rec *smtpRecorder) *mailRig {
 		sh, sp := splitAddr(t, rec.addr)
 		cfg.SMTP = ServerConfig{Host: sh, Port: sp, Security: "none"}
 	}
+	if cfg.PollInterval == 0 {
+		cfg.PollInterval = 500 * time.Millisecond
+	}
 	r := &mailRig{t: t, imapAddr: ln.Addr().String(), user: user, smtp: rec, cfg: cfg}
 	office, _ := booking.DemoConfig()
 	berlin, _ := time.LoadLocation("Europe/Berlin")
