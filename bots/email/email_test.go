@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"buergerbuero/bots/email/mailtest"
 	"buergerbuero/conversation"
 )
 
@@ -26,7 +27,7 @@ func TestBookAndCancelByReplies(t *testing.T) {
 	raw, id1 := r.citizenMail("Max Mustermann <Max@Example.org>", "Termin", "",
 		"Guten Tag,\n\nTermin für Personalausweis am Mittwoch vormittags, Max Mustermann\n\nViele Grüße\n-- \nMax Mustermann\nMusterweg 1")
 	r.deliver(raw)
-	m := r.smtp.wait(t, 0)
+	m := r.wait(0)
 	expect(t, "first answer", m.Body, "Um welche Uhrzeit am Mi 25.11.?", "  1) 08:00", "Bitte antworten Sie mit der Nummer")
 	if m.To != "max@example.org" || m.Subject != "Re: Termin" || m.InReplyTo != id1 || !strings.Contains(m.References, id1) || m.AutoSubmitted != "auto-replied" {
 		t.Fatalf("threading/headers: to %q subject %q in-reply-to %q references %q auto %q", m.To, m.Subject, m.InReplyTo, m.References, m.AutoSubmitted)
@@ -35,14 +36,14 @@ func TestBookAndCancelByReplies(t *testing.T) {
 	raw, _ = r.citizenMail("max@example.org", "Re: Termin", "<"+m.MessageID+">",
 		"3\n\nAm 24.11.2026 um 09:00 schrieb Bürgerbüro Musterstadt <buergerbuero@musterstadt.example>:\n> Um welche Uhrzeit am Mi 25.11.?\n>   1) 08:00\n>   5) 08:40")
 	r.deliver(raw)
-	m = r.smtp.wait(t, 1)
+	m = r.wait(1)
 	expect(t, "summary: name from the first mail, address known", m.Body, "Bitte prüfen", "Mi 25.11.2026, 08:20", "Max Mustermann", "max@example.org")
 	if m.Subject != "Re: Termin" {
 		t.Fatalf("subject %q, want no stacked Re:", m.Subject)
 	}
 	raw, _ = r.citizenMail("max@example.org", "AW: Re: Termin", "<"+m.MessageID+">", "Ja, bitte buchen.\n\nGesendet von meinem iPhone")
 	r.deliver(raw)
-	m = r.smtp.wait(t, 2)
+	m = r.wait(2)
 	expect(t, "confirmation", m.Body, "Ihr Termin ist gebucht", "PIN: ", "Am Markt 1", "Bitte mitbringen")
 	if strings.Contains(m.Body, "hier im Chat") {
 		t.Errorf("the mail speaks of a chat:\n%s", m.Body)
@@ -65,11 +66,11 @@ func TestBookAndCancelByReplies(t *testing.T) {
 
 	raw, _ = r.citizenMail("max@example.org", "Absage", "", "Ich möchte absagen: "+got[1]+" "+got[2])
 	r.deliver(raw)
-	m = r.smtp.wait(t, 3)
+	m = r.wait(3)
 	expect(t, "ask", m.Body, "wirklich absagen", "1) Ja, Termin absagen")
 	raw, _ = r.citizenMail("max@example.org", "Re: Absage", "<"+m.MessageID+">", "1")
 	r.deliver(raw)
-	m = r.smtp.wait(t, 4)
+	m = r.wait(4)
 	expect(t, "cancelled", m.Body, "ist abgesagt")
 	for name, data := range m.Attachments {
 		if strings.HasSuffix(name, ".ics") {
@@ -90,18 +91,18 @@ func TestEnglishHTMLAndLatin1Mails(t *testing.T) {
 		"<html><head><style>p{color:red}</style></head><body><p>Hello,</p><p>I would like an appointment for a <b>passport</b> please.</p></body></html>",
 		"MIME-Version: 1.0", "Content-Type: text/html; charset=utf-8")
 	r.deliver(raw)
-	m := r.smtp.wait(t, 0)
+	m := r.wait(0)
 	expect(t, "html, english", m.Body, "Your concerns: Apply for or renew a passport", "Please answer with the number")
 	// Latin-1, quoted-printable, as older German mail programs send.
 	raw, _ = r.citizenMail("otto@example.de", "Anfrage", "", "Was brauche ich f=FCr ein F=FChrungszeugnis?",
 		"MIME-Version: 1.0", "Content-Type: text/plain; charset=iso-8859-1", "Content-Transfer-Encoding: quoted-printable")
 	r.deliver(raw)
-	m = r.smtp.wait(t, 1)
+	m = r.wait(1)
 	expect(t, "latin-1", m.Body, "Führungszeugnis beantragen", "13,00 €")
 	raw, _ = r.citizenMail("otto@example.de", "=?windows-1252?Q?Gr=FC=DFe?=", "", "Wie sind die \x96 \xd6ffnungszeiten?",
 		"MIME-Version: 1.0", "Content-Type: text/plain; charset=windows-1252", "Content-Transfer-Encoding: 8bit")
 	r.deliver(raw)
-	m = r.smtp.wait(t, 2)
+	m = r.wait(2)
 	expect(t, "windows-1252", m.Body, "Mo: 08:00-12:30")
 	if m.Subject != "Re: Grüße" {
 		t.Fatalf("subject %q", m.Subject)
@@ -123,12 +124,12 @@ func TestNoAnswerToAutomaticMail(t *testing.T) {
 	r.deliver(raw)
 	raw, _ = r.citizenMail("real@example.org", "Frage", "", "Öffnungszeiten?")
 	r.deliver(raw)
-	m := r.smtp.wait(t, 0)
+	m := r.wait(0)
 	if m.To != "real@example.org" {
 		t.Fatalf("answered %s first", m.To)
 	}
 	time.Sleep(300 * time.Millisecond)
-	if n := r.smtp.count(); n != 1 {
+	if n := r.smtp.Count(); n != 1 {
 		t.Fatalf("%d mails sent, want only the one to a person", n)
 	}
 	deadline := time.Now().Add(5 * time.Second)
@@ -151,13 +152,13 @@ func TestOversizedMailGetsOneShortAnswer(t *testing.T) {
 	r := newMailRig(t, Config{MaxBytes: 4096}, nil)
 	raw, _ := r.citizenMail("big@example.org", "Scan", "", "Termin für Perso\n"+strings.Repeat("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n", 200))
 	r.deliver(raw)
-	m := r.smtp.wait(t, 0)
+	m := r.wait(0)
 	expect(t, "too big", m.Body, "zu groß", "4 KB", "ohne Anhänge")
 	if strings.Contains(m.Body, "Anliegen") {
 		t.Fatalf("an oversized mail reached the dialogue:\n%s", m.Body)
 	}
 	time.Sleep(300 * time.Millisecond)
-	if n := r.smtp.count(); n != 1 {
+	if n := r.smtp.Count(); n != 1 {
 		t.Fatalf("%d answers, want one", n)
 	}
 }
@@ -166,7 +167,7 @@ func TestEachMailIsHandledOnceAcrossRestarts(t *testing.T) {
 	r := newMailRig(t, Config{}, nil)
 	raw, _ := r.citizenMail("eve@example.org", "Termin", "", "Termin für Reisepass")
 	r.deliver(raw)
-	r.smtp.wait(t, 0)
+	r.wait(0)
 	r.stop()
 	r.clearSeen() // as if the process died before flagging the mail
 	r.start()
@@ -178,13 +179,13 @@ func TestEachMailIsHandledOnceAcrossRestarts(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	time.Sleep(200 * time.Millisecond)
-	if n := r.smtp.count(); n != 1 {
+	if n := r.smtp.Count(); n != 1 {
 		t.Fatalf("%d answers after the restart, want still 1", n)
 	}
 	// And the dialogue did not take the mail twice: it still waits for "more?".
 	raw, _ = r.citizenMail("eve@example.org", "Re: Termin", "", "nein")
 	r.deliver(raw)
-	expect(t, "dialogue", r.smtp.wait(t, 1).Body, "An welchem Tag")
+	expect(t, "dialogue", r.wait(1).Body, "An welchem Tag")
 }
 
 func TestNothingAMailSaysGetsIntoTheHeaders(t *testing.T) {
@@ -192,7 +193,7 @@ func TestNothingAMailSaysGetsIntoTheHeaders(t *testing.T) {
 	// An encoded subject that decodes to a line break and a Bcc header.
 	raw, _ := r.citizenMail("mallory@example.org", "=?utf-8?q?Termin=0D=0ABcc:_victim@example.org?=", "", "Öffnungszeiten")
 	r.deliver(raw)
-	m := r.smtp.wait(t, 0)
+	m := r.wait(0)
 	if m.Header.Get("Bcc") != "" || strings.Contains(strings.SplitN(m.Raw, "\r\n\r\n", 2)[0], "\r\nBcc:") {
 		t.Fatalf("a Bcc header got in:\n%s", m.Raw)
 	}
@@ -209,11 +210,11 @@ func TestReplyLimitPerAddress(t *testing.T) {
 	}
 	raw, _ := r.citizenMail("calm@example.org", "x", "", "Öffnungszeiten")
 	r.deliver(raw)
-	r.smtp.wait(t, 2)
+	r.wait(2)
 	time.Sleep(300 * time.Millisecond)
 	to := map[string]int{}
-	for i := range r.smtp.count() {
-		to[r.smtp.wait(t, i).To]++
+	for i := range r.smtp.Count() {
+		to[r.wait(i).To]++
 	}
 	if to["flood@example.org"] != 2 || to["calm@example.org"] != 1 {
 		t.Fatalf("answers per address: %v", to)
@@ -221,27 +222,35 @@ func TestReplyLimitPerAddress(t *testing.T) {
 }
 
 func TestSMTPRefusalIsRetried(t *testing.T) {
-	rec := newSMTPRecorder(t, nil, "")
-	rec.refuse = 4 // three tries fail, then the mail comes round again
+	rec, err := mailtest.NewSMTP(nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	rec.Refuse(4) // three tries fail, then the mail comes round again
 	r := newMailRig(t, Config{}, rec)
 	raw, _ := r.citizenMail("patient@example.org", "Termin", "", "Öffnungszeiten")
 	r.deliver(raw)
-	m := r.smtp.wait(t, 0)
+	m := r.wait(0)
 	expect(t, "after the retry", m.Body, "Mo: 08:00-12:30")
 	time.Sleep(200 * time.Millisecond)
-	if n := r.smtp.count(); n != 1 {
+	if n := r.smtp.Count(); n != 1 {
 		t.Fatalf("%d mails, want 1", n)
 	}
 }
 
 func TestSTARTTLSAndAuth(t *testing.T) {
 	tlsConfig, caFile := selfSigned(t)
-	rec := newSMTPRecorder(t, tlsConfig, "smtp-secret")
-	host, port := splitAddr(t, rec.addr)
+	rec, err := mailtest.NewSMTP(tlsConfig, "smtp-secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	host, port := splitAddr(t, rec.Addr)
 	r := newMailRig(t, Config{SMTP: ServerConfig{Host: host, Port: port, Security: "starttls", Username: "buergerbuero", Password: "smtp-secret", CAFile: caFile}}, rec)
 	raw, _ := r.citizenMail("secure@example.org", "Termin", "", "Öffnungszeiten")
 	r.deliver(raw)
-	expect(t, "over STARTTLS with AUTH", r.smtp.wait(t, 0).Body, "Mo: 08:00-12:30")
+	expect(t, "over STARTTLS with AUTH", r.wait(0).Body, "Mo: 08:00-12:30")
 }
 
 func TestPushedMailsAreNumberedAndAnswerable(t *testing.T) {
@@ -251,13 +260,13 @@ func TestPushedMailsAreNumberedAndAnswerable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := r.smtp.wait(t, 0)
+	m := r.wait(0)
 	if m.Subject != "Erinnerung: Ihr Termin T-123 ist morgen." || !strings.Contains(m.Body, "1) Öffnungszeiten") {
 		t.Fatalf("pushed mail: %q\n%s", m.Subject, m.Body)
 	}
 	raw, _ := r.citizenMail("erika@example.org", "Re: "+m.Subject, "<"+m.MessageID+">", "1")
 	r.deliver(raw)
-	expect(t, "typed number answers the pushed mail", r.smtp.wait(t, 1).Body, "Mo: 08:00-12:30")
+	expect(t, "typed number answers the pushed mail", r.wait(1).Body, "Mo: 08:00-12:30")
 }
 
 func TestStripQuoted(t *testing.T) {
@@ -286,7 +295,7 @@ func TestIdleWakesUpForNewMail(t *testing.T) {
 	start := time.Now()
 	raw, _ := r.citizenMail("quick@example.org", "Frage", "", "Öffnungszeiten?")
 	r.deliver(raw)
-	r.smtp.wait(t, 0)
+	r.wait(0)
 	if took := time.Since(start); took > 10*time.Second {
 		t.Fatalf("answered after %s: IDLE did not wake up", took)
 	}

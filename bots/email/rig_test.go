@@ -1,7 +1,6 @@
 package email
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -10,225 +9,71 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"errors"
-	"fmt"
-	"io"
 	"math/big"
 	"net"
 	"os"
 	"path/filepath"
-	"strings"
-	"sync"
+	"strconv"
 	"testing"
 	"time"
 
-	"github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapclient"
-	"github.com/emersion/go-imap/v2/imapserver"
-	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
-	"github.com/emersion/go-message/mail"
-	"github.com/emersion/go-sasl"
-	"github.com/emersion/go-smtp"
-
 	"buergerbuero/booking"
+	"buergerbuero/bots/email/mailtest"
 	"buergerbuero/conversation"
 	"buergerbuero/internal/fakeclock"
 )
 
-// smtpRecorder is an in-process SMTP server that keeps what it is sent.
-type smtpRecorder struct {
-	srv      *smtp.Server
-	addr     string
-	mu       sync.Mutex
-	mails    []recorded
-	refuse   int    // refuse this many DATA commands
-	password string // require AUTH PLAIN with this password, if set
-}
-
-type recorded struct {
-	From string
-	To   []string
-	Raw  []byte
-}
-
-func newSMTPRecorder(t testing.TB, tlsConfig *tls.Config, password string) *smtpRecorder {
-	r := &smtpRecorder{password: password}
-	r.srv = smtp.NewServer(r)
-	r.srv.Domain = "localhost"
-	r.srv.AllowInsecureAuth = tlsConfig == nil
-	r.srv.TLSConfig = tlsConfig
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.addr = ln.Addr().String()
-	go r.srv.Serve(ln)
-	t.Cleanup(func() { r.srv.Close() })
-	return r
-}
-
-func (r *smtpRecorder) NewSession(*smtp.Conn) (smtp.Session, error) { return &smtpSession{r: r}, nil }
-
-type smtpSession struct {
-	r      *smtpRecorder
-	authed bool
-	from   string
-	to     []string
-}
-
-func (s *smtpSession) AuthMechanisms() []string { return []string{sasl.Plain} }
-func (s *smtpSession) Auth(string) (sasl.Server, error) {
-	return sasl.NewPlainServer(func(identity, username, password string) error {
-		if username != "buergerbuero" || password != s.r.password {
-			return errors.New("bad credentials")
-		}
-		s.authed = true
-		return nil
-	}), nil
-}
-func (s *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
-	if s.r.password != "" && !s.authed {
-		return &smtp.SMTPError{Code: 530, Message: "authentication required"}
-	}
-	s.from = from
-	return nil
-}
-func (s *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error { s.to = append(s.to, to); return nil }
-func (s *smtpSession) Data(r io.Reader) error {
-	raw, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	s.r.mu.Lock()
-	defer s.r.mu.Unlock()
-	if s.r.refuse > 0 {
-		s.r.refuse--
-		return &smtp.SMTPError{Code: 451, Message: "try again later"}
-	}
-	s.r.mails = append(s.r.mails, recorded{From: s.from, To: s.to, Raw: raw})
-	return nil
-}
-func (s *smtpSession) Reset()        { s.from, s.to = "", nil }
-func (s *smtpSession) Logout() error { return nil }
-
-func (r *smtpRecorder) count() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.mails)
-}
-
-// wait returns the n-th mail (0-based) once it has arrived.
-func (r *smtpRecorder) wait(t testing.TB, n int) sentMail {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		r.mu.Lock()
-		if len(r.mails) > n {
-			m := r.mails[n]
-			r.mu.Unlock()
-			return parseSent(t, m)
-		}
-		r.mu.Unlock()
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatalf("mail %d never sent (%d sent)", n+1, r.count())
-	return sentMail{}
-}
-
-// sentMail is a mail the channel sent, read back.
-type sentMail struct {
-	To, Subject, MessageID, InReplyTo, References, AutoSubmitted string
-	Header                                                       mail.Header
-	Body                                                         string
-	Attachments                                                  map[string]string // file name -> content
-	Raw                                                          string
-}
-
-func parseSent(t testing.TB, m recorded) sentMail {
-	t.Helper()
-	r, err := mail.CreateReader(bytes.NewReader(m.Raw))
-	if err != nil {
-		t.Fatalf("read sent mail: %v\n%s", err, m.Raw)
-	}
-	s := sentMail{To: strings.Join(m.To, ","), Header: r.Header, Attachments: map[string]string{}, Raw: string(m.Raw)}
-	s.Subject, _ = r.Header.Subject()
-	s.MessageID, _ = r.Header.MessageID()
-	s.InReplyTo = r.Header.Get("In-Reply-To")
-	s.References = r.Header.Get("References")
-	s.AutoSubmitted = r.Header.Get("Auto-Submitted")
-	for {
-		p, err := r.NextPart()
-		if err != nil {
-			break
-		}
-		body, _ := io.ReadAll(p.Body)
-		switch h := p.Header.(type) {
-		case *mail.InlineHeader:
-			s.Body += string(body)
-		case *mail.AttachmentHeader:
-			name, _ := h.Filename()
-			s.Attachments[name] = string(body)
-		}
-	}
-	return s
-}
-
-// mailRig is the channel between an in-process IMAP server (go-imap's
-// memory backend) and an in-process SMTP server, with the demo office.
+// mailRig is the channel between an IMAP server and an in-process SMTP
+// server, with the demo office on Tuesday 24.11.2026, 09:00.
 type mailRig struct {
-	t        testing.TB
-	imapAddr string
-	user     *imapmemserver.User
-	smtp     *smtpRecorder
-	store    *booking.Store
-	engine   *conversation.Engine
-	mail     *Mail
-	cfg      Config
-	clock    *fakeclock.Clock
-	cancel   context.CancelFunc
-	done     chan struct{}
-	seq      int
+	t                            testing.TB
+	imapAddr, imapUser, imapPass string
+	appendMail                   func(raw []byte) error
+	smtp                         *mailtest.SMTP
+	store                        *booking.Store
+	engine                       *conversation.Engine
+	mail                         *Mail
+	cfg                          Config
+	clock                        *fakeclock.Clock
+	cancel                       context.CancelFunc
+	done                         chan struct{}
 }
 
-func newMailRig(t testing.TB, cfg Config, rec *smtpRecorder) *mailRig {
-	mem := imapmemserver.New()
-	user := imapmemserver.NewUser("buergerbuero", "imap-secret")
-	if err := user.Create("INBOX", nil); err != nil {
-		t.Fatal(err)
-	}
-	mem.AddUser(user)
-	srv := imapserver.New(&imapserver.Options{
-		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return mem.NewSession(), nil, nil
-		},
-		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
-		InsecureAuth: true,
-	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+// newMailRig runs the channel against go-imap's in-memory IMAP server.
+func newMailRig(t testing.TB, cfg Config, rec *mailtest.SMTP) *mailRig {
+	srv, err := mailtest.NewIMAP("buergerbuero", "imap-secret")
 	if err != nil {
 		t.Fatal(err)
 	}
-	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
+	return newMailRigOn(t, cfg, rec, srv.Addr, srv.User, srv.Password, srv.Deliver)
+}
+
+// newMailRigOn runs the channel against the IMAP server at imapAddr.
+func newMailRigOn(t testing.TB, cfg Config, rec *mailtest.SMTP, imapAddr, imapUser, imapPass string, appendMail func([]byte) error) *mailRig {
 	if rec == nil {
-		rec = newSMTPRecorder(t, nil, "")
+		var err error
+		if rec, err = mailtest.NewSMTP(nil, ""); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { rec.Close() })
 	}
-	host, port := splitAddr(t, ln.Addr().String())
+	host, port := splitAddr(t, imapAddr)
 	cfg.Address, cfg.Name = "buergerbuero@musterstadt.example", "Bürgerbüro Musterstadt"
-	cfg.IMAP = ServerConfig{Host: host, Port: port, Security: "none", Username: "buergerbuero", Password: "imap-secret"}
+	cfg.IMAP = ServerConfig{Host: host, Port: port, Security: "none", Username: imapUser, Password: imapPass}
 	if cfg.SMTP.Host == "" {
-		sh, sp := splitAddr(t, rec.addr)
+		sh, sp := splitAddr(t, rec.Addr)
 		cfg.SMTP = ServerConfig{Host: sh, Port: sp, Security: "none"}
 	}
 	if cfg.PollInterval == 0 {
 		cfg.PollInterval = 500 * time.Millisecond
 	}
-	r := &mailRig{t: t, imapAddr: ln.Addr().String(), user: user, smtp: rec, cfg: cfg}
+	r := &mailRig{t: t, imapAddr: imapAddr, imapUser: imapUser, imapPass: imapPass, appendMail: appendMail, smtp: rec, cfg: cfg}
 	office, _ := booking.DemoConfig()
 	berlin, _ := time.LoadLocation("Europe/Berlin")
 	r.clock = fakeclock.New(time.Date(2026, 11, 24, 9, 0, 0, 0, berlin))
-	path := filepath.Join(t.TempDir(), "bb.db")
-	if r.store, err = booking.Open(path, office, booking.Options{Clock: r.clock}); err != nil {
+	var err error
+	if r.store, err = booking.Open(filepath.Join(t.TempDir(), "bb.db"), office, booking.Options{Clock: r.clock}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.store.Close() })
@@ -265,87 +110,41 @@ func splitAddr(t testing.TB, addr string) (string, int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var p int
-	fmt.Sscan(port, &p)
+	p, _ := strconv.Atoi(port)
 	return host, p
 }
 
-type literal struct{ *bytes.Reader }
+func (r *mailRig) citizenMail(from, subject, inReplyTo, body string, extra ...string) ([]byte, string) {
+	return mailtest.CitizenMail(from, subject, inReplyTo, body, extra...)
+}
 
-func (l literal) Size() int64 { return int64(l.Len()) }
-
-// deliver puts a mail into the office's INBOX, as the mail server would.
-func (r *mailRig) deliver(raw string) {
+func (r *mailRig) deliver(raw []byte) {
 	r.t.Helper()
-	raw = strings.ReplaceAll(strings.ReplaceAll(raw, "\r\n", "\n"), "\n", "\r\n")
-	if _, err := r.user.Append("INBOX", literal{bytes.NewReader([]byte(raw))}, &imap.AppendOptions{Time: time.Now()}); err != nil {
+	if err := r.appendMail(raw); err != nil {
 		r.t.Fatal(err)
 	}
 }
 
-// citizenMail builds a plain mail from a citizen.
-func (r *mailRig) citizenMail(from, subject, inReplyTo, body string, extra ...string) (string, string) {
-	r.seq++
-	id := fmt.Sprintf("<m%d.%d@citizen.example>", r.seq, time.Now().UnixNano())
-	var b strings.Builder
-	fmt.Fprintf(&b, "From: %s\nTo: buergerbuero@musterstadt.example\nSubject: %s\nDate: Tue, 24 Nov 2026 09:00:00 +0100\nMessage-ID: %s\n", from, subject, id)
-	if inReplyTo != "" {
-		fmt.Fprintf(&b, "In-Reply-To: %s\nReferences: %s\n", inReplyTo, inReplyTo)
+func (r *mailRig) wait(n int) mailtest.Mail {
+	r.t.Helper()
+	m, err := r.smtp.Wait(n, 15*time.Second)
+	if err != nil {
+		r.t.Fatal(err)
 	}
-	for _, h := range extra {
-		b.WriteString(h + "\n")
-	}
-	if !strings.Contains(strings.Join(extra, "\n"), "Content-Type") {
-		b.WriteString("MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n")
-	}
-	b.WriteString("\n" + body + "\n")
-	return b.String(), id
+	return m
 }
 
-// seen reports the \Seen flags of the INBOX's mails, read with a real client.
 func (r *mailRig) seenFlags() []bool {
 	r.t.Helper()
-	c, err := imapclient.DialInsecure(r.imapAddr, nil)
+	flags, err := mailtest.Flags(r.imapAddr, r.imapUser, r.imapPass)
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	defer c.Close()
-	if err := c.Login("buergerbuero", "imap-secret").Wait(); err != nil {
-		r.t.Fatal(err)
-	}
-	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
-		r.t.Fatal(err)
-	}
-	all := imap.SeqSet{}
-	all.AddRange(1, 0)
-	msgs, err := c.Fetch(all, &imap.FetchOptions{Flags: true}).Collect()
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	var out []bool
-	for _, m := range msgs {
-		seen := false
-		for _, f := range m.Flags {
-			seen = seen || f == imap.FlagSeen
-		}
-		out = append(out, seen)
-	}
-	return out
+	return flags
 }
 
-// clearSeen removes \Seen from every mail, as if the process had died
-// after handling a mail but before flagging it.
 func (r *mailRig) clearSeen() {
-	c, err := imapclient.DialInsecure(r.imapAddr, nil)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	defer c.Close()
-	c.Login("buergerbuero", "imap-secret").Wait()
-	c.Select("INBOX", nil).Wait()
-	all := imap.SeqSet{}
-	all.AddRange(1, 0)
-	if err := c.Store(all, &imap.StoreFlags{Op: imap.StoreFlagsDel, Flags: []imap.Flag{imap.FlagSeen}}, nil).Close(); err != nil {
+	if err := mailtest.ClearSeen(r.imapAddr, r.imapUser, r.imapPass); err != nil {
 		r.t.Fatal(err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"buergerbuero/booking"
+	"buergerbuero/bots/email"
 	"buergerbuero/bots/telegram"
 )
 
@@ -15,6 +16,7 @@ import (
 type fileConfig struct {
 	booking.Config `yaml:",inline"`
 	Telegram       telegram.Config `yaml:"telegram"`
+	Email          email.Config    `yaml:"email"`
 }
 
 // validate checks the office and the channels.
@@ -25,6 +27,9 @@ func (f *fileConfig) validate(c *booking.Checker) {
 	}
 	if f.Telegram.MessagesPerSecond < 0 || f.Telegram.ChatMessagesPerSecond < 0 {
 		c.Add("telegram", "rates must not be negative")
+	}
+	for _, p := range f.Email.Problems() {
+		c.Add(p[0], p[1])
 	}
 }
 
@@ -43,8 +48,14 @@ func loadConfig(path string) (*fileConfig, error) {
 	if err := booking.DecodeYAML(name, data, cfg, cfg.validate); err != nil {
 		return nil, err
 	}
-	if tok := os.Getenv("BUERGERBUERO_TELEGRAM_TOKEN"); tok != "" {
-		cfg.Telegram.Token = tok
+	for env, field := range map[string]*string{
+		"BUERGERBUERO_TELEGRAM_TOKEN": &cfg.Telegram.Token,
+		"BUERGERBUERO_IMAP_PASSWORD":  &cfg.Email.IMAP.Password,
+		"BUERGERBUERO_SMTP_PASSWORD":  &cfg.Email.SMTP.Password,
+	} {
+		if v := os.Getenv(env); v != "" {
+			*field = v
+		}
 	}
 	return cfg, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"buergerbuero/booking"
+	"buergerbuero/bots/email/mailtest"
 	"buergerbuero/bots/telegram/telegramtest"
 )
 
@@ -120,5 +122,48 @@ func TestConfigWithChannels(t *testing.T) {
 	out.Reset()
 	if code := run(context.Background(), []string{"check-config", path}, &out, &out); code != 1 || !strings.Contains(out.String(), "telegram.webhook_secret: is required") {
 		t.Fatalf("exit %d:\n%s", code, out.String())
+	}
+}
+
+// TestServeWithEmail runs the service with the e-mail channel pointed at
+// local IMAP and SMTP servers.
+func TestServeWithEmail(t *testing.T) {
+	imapSrv, err := mailtest.NewIMAP("bb", "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer imapSrv.Close()
+	smtpSrv, err := mailtest.NewSMTP(nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer smtpSrv.Close()
+	ih, ip, _ := net.SplitHostPort(imapSrv.Addr)
+	sh, sp, _ := net.SplitHostPort(smtpSrv.Addr)
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "office.yaml")
+	section := "\nemail:\n  address: buergerbuero@musterstadt.example\n  name: Bürgerbüro\n  poll_interval: 500ms\n" +
+		"  imap: {host: " + ih + ", port: " + ip + ", security: none, username: bb}\n" +
+		"  smtp: {host: " + sh + ", port: " + sp + ", security: none}\n"
+	os.WriteFile(cfgPath, append(booking.DemoConfigYAML(), section...), 0o600)
+	t.Setenv("BUERGERBUERO_IMAP_PASSWORD", "pw") // the password from the environment
+	ctx, cancel := context.WithCancel(context.Background())
+	var stderr syncBuffer
+	done := make(chan int)
+	go func() {
+		done <- run(ctx, []string{"--config", cfgPath, "--data", filepath.Join(dir, "bb.db"), "--listen", "127.0.0.1:0"}, &stderr, &stderr)
+	}()
+	raw, _ := mailtest.CitizenMail("anna@example.org", "Frage", "", "Wann haben Sie geöffnet?")
+	imapSrv.Deliver(raw)
+	m, err := smtpSrv.Wait(0, 15*time.Second)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(m.Body, "Mo: 08:00-12:30") || m.To != "anna@example.org" {
+		t.Fatalf("answer to %s:\n%s", m.To, m.Body)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d:\n%s", code, stderr.String())
 	}
 }

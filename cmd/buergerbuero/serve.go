@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"buergerbuero/booking"
+	"buergerbuero/bots/email"
 	"buergerbuero/bots/telegram"
 	"buergerbuero/bots/webchat"
 	"buergerbuero/conversation"
@@ -46,7 +47,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer store.Close()
-	engine, err := conversation.New(store, conversation.Options{Logger: log})
+	cfg.Email.Defaults()
+	engine, err := conversation.New(store, conversation.Options{Logger: log, MailReminderBefore: cfg.Email.ReminderBefore})
 	if err != nil {
 		return err
 	}
@@ -75,6 +77,21 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		workers.Go(func() {
 			if err := tg.Run(ctx); err != nil {
 				log.Error("telegram channel stopped", "err", err)
+			}
+		})
+	}
+
+	if cfg.Email.IMAP.Host == "" {
+		log.Info("e-mail channel off: no email.imap.host")
+	} else {
+		mail, err := email.New(cfg.Email, engine, store.DB(), log, store.Now)
+		if err != nil {
+			return err
+		}
+		engine.Register(email.Channel, mail)
+		workers.Go(func() {
+			if err := mail.Run(ctx); err != nil {
+				log.Error("e-mail channel stopped", "err", err)
 			}
 		})
 	}
