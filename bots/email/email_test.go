@@ -3,9 +3,12 @@ package email
 import (
 	"context"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/emersion/go-ical"
 
 	"buergerbuero/bots/email/mailtest"
 	"buergerbuero/conversation"
@@ -299,4 +302,120 @@ func TestIdleWakesUpForNewMail(t *testing.T) {
 	if took := time.Since(start); took > 10*time.Second {
 		t.Fatalf("answered after %s: IDLE did not wake up", took)
 	}
+}
+
+// TestTwentyMegabyteMail: the default limit keeps a 20 MB mail unread (only
+// its header is fetched) and its sender gets one short answer.
+func TestTwentyMegabyteMail(t *testing.T) {
+	r := newMailRig(t, Config{}, nil)
+	big := strings.Repeat(strings.Repeat("QUFBQUFBQUFB", 6)+"\n", 20<<20/73)
+	raw, _ := r.citizenMail("scanner@example.org", "Unterlagen", "", "--b\nContent-Type: text/plain\n\nTermin\n--b\nContent-Type: application/pdf\nContent-Transfer-Encoding: base64\nContent-Disposition: attachment; filename=scan.pdf\n\n"+big+"--b--",
+		"MIME-Version: 1.0", "Content-Type: multipart/mixed; boundary=b")
+	if len(raw) < 20<<20 {
+		t.Fatalf("mail of %d bytes", len(raw))
+	}
+	r.deliver(raw)
+	m := r.wait(0)
+	expect(t, "too big", m.Body, "zu groß", "1024 KB")
+	if m.InReplyTo == "" || m.To != "scanner@example.org" {
+		t.Fatalf("answer not threaded to the sender: %q %q", m.InReplyTo, m.To)
+	}
+}
+
+// TestCalendarFilesParseBack reads the .ics of a booking and of its
+// cancellation with an iCalendar parser: one event, same UID, later
+// SEQUENCE, the right methods and times.
+func TestCalendarFilesParseBack(t *testing.T) {
+	r := newMailRig(t, Config{}, nil)
+	raw, _ := r.citizenMail("ics@example.org", "Termin", "", "Termin für Reisepass am Donnerstag um 11:00, Ida Ical")
+	r.deliver(raw)
+	m := r.wait(0)
+	raw, _ = r.citizenMail("ics@example.org", "Re: Termin", "<"+m.MessageID+">", "ja")
+	r.deliver(raw)
+	booked := r.wait(1)
+	got := bookedRx.FindStringSubmatch(booked.Body)
+	if got == nil {
+		t.Fatalf("not booked:\n%s", booked.Body)
+	}
+	r.clock.Advance(time.Hour)
+	raw, _ = r.citizenMail("ics@example.org", "Absage", "", "absagen "+got[1]+" "+got[2])
+	r.deliver(raw)
+	m = r.wait(2)
+	raw, _ = r.citizenMail("ics@example.org", "Re: Absage", "<"+m.MessageID+">", "ja")
+	r.deliver(raw)
+	cancelled := r.wait(3)
+	read := func(m mailtest.Mail) *ical.Calendar {
+		t.Helper()
+		for name, data := range m.Attachments {
+			if strings.HasSuffix(name, ".ics") {
+				cal, err := ical.NewDecoder(strings.NewReader(data)).Decode()
+				if err != nil {
+					t.Fatalf("%s: %v\n%s", name, err, data)
+				}
+				return cal
+			}
+		}
+		t.Fatal("no .ics attached")
+		return nil
+	}
+	req, can := read(booked), read(cancelled)
+	method := func(c *ical.Calendar) string { v, _ := c.Props.Text(ical.PropMethod); return v }
+	if method(req) != "REQUEST" || method(can) != "CANCEL" {
+		t.Fatalf("methods %q %q", method(req), method(can))
+	}
+	evReq, evCan := req.Events(), can.Events()
+	if len(evReq) != 1 || len(evCan) != 1 {
+		t.Fatalf("%d and %d events", len(evReq), len(evCan))
+	}
+	uid := func(e ical.Event) string { v, _ := e.Props.Text(ical.PropUID); return v }
+	seq := func(e ical.Event) int { v, _ := e.Props.Text(ical.PropSequence); n, _ := strconv.Atoi(v); return n }
+	if uid(evReq[0]) != uid(evCan[0]) || seq(evCan[0]) <= seq(evReq[0]) {
+		t.Fatalf("UID %q/%q SEQUENCE %d/%d: the cancel does not update the same entry", uid(evReq[0]), uid(evCan[0]), seq(evReq[0]), seq(evCan[0]))
+	}
+	start, err := evReq[0].DateTimeStart(time.UTC)
+	end, _ := evReq[0].DateTimeEnd(time.UTC)
+	if err != nil || !start.Equal(time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)) || end.Sub(start) != 20*time.Minute {
+		t.Fatalf("event %s to %s (%v)", start, end, err)
+	}
+	if st, _ := evCan[0].Status(); st != ical.EventCancelled {
+		t.Fatalf("cancel status %q", st)
+	}
+}
+
+func TestPersonKeyAndSubject(t *testing.T) {
+	for in, want := range map[string]string{"Max+termin1@Example.org": "mail:max@example.org", "max@example.org": "mail:max@example.org"} {
+		if got := personKey(in); got != want {
+			t.Errorf("personKey(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for in, want := range map[string]string{"Re: AW: Termin": "Re: Termin", "": "Amt", "WG: Fwd: x": "Re: x"} {
+		if got := replySubject(in, "Amt"); got != want {
+			t.Errorf("replySubject(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// FuzzParseMail: whatever bytes arrive, reading a mail and cutting out the
+// answer never panics, and the answer has no quoted lines.
+func FuzzParseMail(f *testing.F) {
+	for _, body := range []string{"ja\n\nAm 1.1.2026 schrieb X:\n> y", "<p>Hallo</p><blockquote>zitat</blockquote>", "=FC=DF", "-- \nsig"} {
+		raw, _ := mailtest.CitizenMail("a@b.example", "=?iso-8859-1?q?Gr=FC=DFe?=", "<x@y>", body)
+		f.Add(raw)
+	}
+	f.Add([]byte("From: a@b\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Type: text/html; charset=windows-1252\r\n\r\n<b>\x96</b>\r\n--x--"))
+	f.Add([]byte("\x00\xff"))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		in, err := parseMail(raw)
+		if err != nil {
+			return
+		}
+		for _, line := range strings.Split(in.Text, "\n") {
+			if strings.HasPrefix(strings.TrimSpace(line), ">") {
+				t.Fatalf("quoted line left: %q", in.Text)
+			}
+		}
+		if strings.ContainsAny(in.Subject, "\r\n") {
+			t.Fatalf("subject with a line break: %q", in.Subject)
+		}
+	})
 }
