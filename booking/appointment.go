@@ -424,23 +424,9 @@ func (s *Store) Get(ctx context.Context, id uint64) (Booking, error) {
 func (s *Store) DayBookings(ctx context.Context, day time.Time) ([]Booking, error) {
 	var out []Booking
 	err := s.db.View(func(tx *bolt.Tx) error {
-		prefix := []byte(dayKey(s.cfg.Day(day)) + "/")
-		c := tx.Bucket(bucketByDay).Cursor()
-		for k, v := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, v = c.Next() {
-			e, err := decodeDayEntry(v)
-			if err != nil {
-				return err
-			}
-			if e.id == 0 {
-				continue // the released time of a moved booking
-			}
-			b, err := getBooking(tx, e.id)
-			if err != nil {
-				return err
-			}
-			out = append(out, *b)
-		}
-		return nil
+		var err error
+		out, err = s.dayBookings(tx, s.cfg.Day(day))
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("day bookings: %w", err)

@@ -27,6 +27,9 @@ const (
 	EventServed      EventType = "served"
 	EventExpired     EventType = "expired"
 	EventPriority    EventType = "priority"
+	EventParked      EventType = "parked"
+	EventUnparked    EventType = "unparked"
+	EventTransferred EventType = "transferred"
 )
 
 // Event is one entry of the append-only event log. It carries no personal

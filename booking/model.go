@@ -23,6 +23,7 @@ const (
 	StatusDone      Status = "done"
 	StatusNoShow    Status = "no_show"
 	StatusExpired   Status = "expired"
+	StatusParked    Status = "parked"
 	StatusCancelled Status = "cancelled"
 )
 
@@ -57,6 +58,15 @@ type Booking struct {
 	CancelledAt time.Time `json:"cancelled,omitzero"`
 	// CheckedInAt is when the citizen said "I am here" (or the info desk did).
 	CheckedInAt time.Time `json:"checked_in,omitzero"`
+
+	// The call system's state.
+	Calls      int       `json:"calls,omitempty"`       // how often called
+	CalledAt   time.Time `json:"called_at,omitzero"`    // the latest call
+	Counter    string    `json:"counter,omitempty"`     // the counter of the latest call
+	MissedAt   time.Time `json:"missed_at,omitzero"`    // a call not answered, waiting for the re-call
+	StartedAt  time.Time `json:"started_at,omitzero"`   // arrived at the counter
+	DoneAt     time.Time `json:"done_at,omitzero"`      // served, no-show or expired
+	TransferTo string    `json:"transfer_to,omitempty"` // only this counter may call it next
 
 	PIN            *PINHash  `json:"pin,omitempty"`
 	PINFailures    int       `json:"pin_failures,omitempty"`
