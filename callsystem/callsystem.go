@@ -132,18 +132,28 @@ func (s *System) Act(ctx context.Context, id uint64, action booking.CallAction, 
 type rank struct {
 	class int // 0 urgent, 1 re-call due, 2 appointment due, 3 walk-in
 	at    time.Time
+	id    uint64 // the earlier booking when the times are equal
 }
 
 func (r rank) before(o rank) bool {
 	if r.class != o.class {
 		return r.class < o.class
 	}
-	return r.at.Before(o.at)
+	if !r.at.Equal(o.at) {
+		return r.at.Before(o.at)
+	}
+	return r.id < o.id
 }
 
 // rank places b in the queue at now, or reports that it is not to be
 // called now (not waiting, appointment not due, re-call not due).
 func (s *System) rank(b booking.Booking, now time.Time) (rank, bool) {
+	r, ok := s.rankAt(b, now)
+	r.id = b.ID
+	return r, ok
+}
+
+func (s *System) rankAt(b booking.Booking, now time.Time) (rank, bool) {
 	if b.Status != booking.StatusBooked {
 		return rank{}, false
 	}
@@ -152,19 +162,19 @@ func (s *System) rank(b booking.Booking, now time.Time) (rank, bool) {
 		arrived = b.CheckedInAt
 	}
 	if b.Priority {
-		return rank{0, arrived}, true
+		return rank{class: 0, at: arrived}, true
 	}
 	if b.Kind == booking.KindWalkIn {
-		return rank{3, b.CreatedAt}, true
+		return rank{class: 3, at: b.CreatedAt}, true
 	}
 	if !b.MissedAt.IsZero() {
 		due := b.CalledAt.Add(s.cfg.Calls.RecallDelay)
-		return rank{1, due}, !now.Before(due)
+		return rank{class: 1, at: due}, !now.Before(due)
 	}
 	if s.cfg.Calls.RequireCheckIn && b.CheckedInAt.IsZero() {
 		return rank{}, false
 	}
-	return rank{2, b.Start}, !now.Before(b.Start.Add(-s.cfg.Calls.EarlyGrace))
+	return rank{class: 2, at: b.Start}, !now.Before(b.Start.Add(-s.cfg.Calls.EarlyGrace))
 }
 
 // servesCounter: a transferred number goes to its target counter only;

@@ -17,6 +17,8 @@ import (
 	"buergerbuero/bots/email"
 	"buergerbuero/bots/telegram"
 	"buergerbuero/bots/webchat"
+	"buergerbuero/callsystem"
+	"buergerbuero/callsystem/display"
 	"buergerbuero/conversation"
 )
 
@@ -47,11 +49,22 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer store.Close()
-	cfg.Email.Defaults()
-	engine, err := conversation.New(store, conversation.Options{Logger: log, MailReminderBefore: cfg.Email.ReminderBefore})
+	calls, err := callsystem.New(ctx, store, log)
 	if err != nil {
 		return err
 	}
+	cfg.Email.Defaults()
+	engine, err := conversation.New(store, conversation.Options{Logger: log, MailReminderBefore: cfg.Email.ReminderBefore, Queue: queueInfo{calls}})
+	if err != nil {
+		return err
+	}
+	calls.AddNotifier(chatNotifier{engine, log})
+	recent, err := calls.Recent(ctx, 10)
+	if err != nil {
+		return err
+	}
+	foyer := display.New(cfg.Office.Name, recent, store.Now, log)
+	calls.AddNotifier(foyer)
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -61,6 +74,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	chat := webchat.New(engine, log)
 	engine.Register(webchat.Channel, chat)
 	mux.Handle("/chat/", http.StripPrefix("/chat", chat))
+	mux.Handle("/display/", http.StripPrefix("/display", foyer))
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/chat/", http.StatusFound) })
 
 	if cfg.Telegram.Token == "" {
@@ -106,7 +120,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	workers.Go(func() { engine.Run(ctx, 30*time.Second) })
 
 	log.Info("buergerbuero started", "store", *dataPath, "counters", len(cfg.Counters), "concerns", len(cfg.Concerns),
-		"listen", ln.Addr().String(), "chat", "http://"+ln.Addr().String()+"/chat/")
+		"listen", ln.Addr().String(), "chat", "http://"+ln.Addr().String()+"/chat/", "display", "http://"+ln.Addr().String()+"/display/")
 	select {
 	case <-ctx.Done():
 	case err := <-serveErr:
@@ -119,4 +133,29 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	cancel()
 	workers.Wait()
 	return err
+}
+
+// queueInfo answers the dialogue's "where am I?" from the call system.
+type queueInfo struct{ calls *callsystem.System }
+
+func (q queueInfo) Position(ctx context.Context, b booking.Booking) (conversation.Position, error) {
+	p, err := q.calls.Position(ctx, b)
+	return conversation.Position{Ahead: p.Ahead, Wait: p.Wait, Called: p.Called, Counter: p.Counter}, err
+}
+
+// chatNotifier tells citizens in their chat that their number is called,
+// without holding up the clerk who called.
+type chatNotifier struct {
+	engine *conversation.Engine
+	log    *slog.Logger
+}
+
+func (n chatNotifier) Called(_ context.Context, c callsystem.Call) {
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := n.engine.NotifyCalled(ctx, c.Booking, c.Counter.Name); err != nil {
+			n.log.Warn("call not sent to the chat", "number", c.Booking.Number, "err", err)
+		}
+	}()
 }

@@ -1,0 +1,184 @@
+// Package display is the foyer display of the call system: a web page for a
+// TV in the waiting room that shows who is called to which counter, live by
+// Server-Sent Events, with a chime and optional speech. Its files are
+// embedded; it needs no build step and no CDN.
+package display
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"buergerbuero/callsystem"
+)
+
+//go:embed static
+var static embed.FS
+
+// keep is how many calls the page gets: the newest in large type, the rest
+// as the last calls.
+const keep = 10
+
+// Display keeps the latest calls and streams them to every open page. It is
+// a callsystem.Notifier and an http.Handler.
+type Display struct {
+	office string
+	log    *slog.Logger
+	mux    *http.ServeMux
+	ping   time.Duration
+	now    func() time.Time
+
+	mu      sync.Mutex
+	calls   []Call // newest first
+	clients map[chan []byte]struct{}
+}
+
+// Call is one call as the page shows it.
+type Call struct {
+	ID      uint64 `json:"id"`
+	Number  string `json:"number"`
+	Counter string `json:"counter"`
+	At      int64  `json:"at"` // Unix milliseconds
+	Recall  bool   `json:"recall"`
+}
+
+type state struct {
+	Office     string `json:"office"`
+	Calls      []Call `json:"calls"`
+	ServerTime int64  `json:"server_time"` // Unix milliseconds
+	UTCOffset  int    `json:"utc_offset"`  // seconds east of UTC of the office's clock
+}
+
+// New makes the display for the office, starting with today's recent calls
+// (so a restarted service shows what was shown before). now is the call
+// system's clock (the page ages calls by it); time.Now if nil.
+func New(office string, recent []callsystem.Call, now func() time.Time, log *slog.Logger) *Display {
+	if log == nil {
+		log = slog.Default()
+	}
+	if now == nil {
+		now = time.Now
+	}
+	d := &Display{office: office, log: log, mux: http.NewServeMux(), ping: 15 * time.Second, now: now, clients: map[chan []byte]struct{}{}}
+	for _, c := range recent {
+		d.calls = append(d.calls, toCall(c))
+	}
+	files, _ := fs.Sub(static, "static")
+	d.mux.Handle("GET /", http.FileServerFS(files))
+	d.mux.HandleFunc("GET /events", d.events)
+	return d
+}
+
+func toCall(c callsystem.Call) Call {
+	return Call{ID: c.Booking.ID, Number: c.Booking.Number, Counter: c.Counter.Name, At: c.At.UnixMilli(), Recall: c.Recall}
+}
+
+// Called adds a call and sends the new state to every page.
+func (d *Display) Called(_ context.Context, c callsystem.Call) {
+	d.mu.Lock()
+	d.calls = append([]Call{toCall(c)}, d.calls...)
+	if len(d.calls) > keep {
+		d.calls = d.calls[:keep]
+	}
+	msg := d.stateLocked()
+	for ch := range d.clients {
+		offer(ch, msg)
+	}
+	d.mu.Unlock()
+}
+
+// offer puts msg in the client's one-slot mailbox, replacing an unsent
+// older state: a slow page skips to the newest, it never blocks a call.
+func offer(ch chan []byte, msg []byte) {
+	for {
+		select {
+		case ch <- msg:
+			return
+		default:
+			select {
+			case <-ch:
+			default:
+			}
+		}
+	}
+}
+
+func (d *Display) stateLocked() []byte {
+	now := d.now()
+	_, offset := now.Zone()
+	data, _ := json.Marshal(state{Office: d.office, Calls: append([]Call{}, d.calls...), ServerTime: now.UnixMilli(), UTCOffset: offset})
+	return data
+}
+
+// Clients is how many pages are connected.
+func (d *Display) Clients() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.clients)
+}
+
+func (d *Display) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Security-Policy", "default-src 'self'; media-src 'self' data:; object-src 'none'")
+	d.mux.ServeHTTP(w, r)
+}
+
+// events streams the state: at once on connect (so a page that was offline
+// catches up), then on every call, with a ping event to show it is alive.
+func (d *Display) events(w http.ResponseWriter, r *http.Request) {
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
+		return
+	}
+	http.NewResponseController(w).SetWriteDeadline(time.Time{}) // a display stays connected all day
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("X-Accel-Buffering", "no")
+	ch := make(chan []byte, 1)
+	d.mu.Lock()
+	d.clients[ch] = struct{}{}
+	first := d.stateLocked()
+	d.mu.Unlock()
+	defer func() {
+		d.mu.Lock()
+		delete(d.clients, ch)
+		d.mu.Unlock()
+	}()
+	write := func(event string, data []byte) bool {
+		if _, err := w.Write([]byte("event: " + event + "\ndata: ")); err != nil {
+			return false
+		}
+		w.Write(data)
+		if _, err := w.Write([]byte("\n\n")); err != nil {
+			return false
+		}
+		flusher.Flush()
+		return true
+	}
+	w.Write([]byte("retry: 2000\n\n"))
+	if !write("state", first) {
+		return
+	}
+	ping := time.NewTicker(d.ping)
+	defer ping.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case msg := <-ch:
+			if !write("state", msg) {
+				return
+			}
+		case <-ping.C:
+			if !write("ping", []byte("{}")) {
+				return
+			}
+		}
+	}
+}

@@ -1,0 +1,107 @@
+// The foyer display: shows the calls it receives by Server-Sent Events,
+// chimes (and, with ?speech=1, speaks) on each new call, shows "offline"
+// when the server is gone and catches up when it returns.
+(function () {
+  "use strict";
+  var params = new URLSearchParams(location.search);
+  var speech = params.get("speech") === "1";
+  var nowList = document.getElementById("now");
+  var lastList = document.getElementById("last");
+  var empty = document.getElementById("empty");
+  var offline = document.getElementById("offline");
+  var clock = document.getElementById("clock");
+  var office = document.getElementById("office");
+  var newest = null;  // id@at of the newest call shown
+  var offset = 0;      // server time - local time
+  var zone = null;     // the office's offset from UTC, in seconds
+  var es = null, watchdog = null, last = null;
+  var CURRENT = 4, FRESH_MS = 10 * 60 * 1000;
+
+  function row(c, cls) {
+    var li = document.createElement("li");
+    li.className = cls || "";
+    li.dataset.number = c.number;
+    var n = document.createElement("span"); n.className = "number"; n.textContent = c.number;
+    var a = document.createElement("span"); a.className = "arrow"; a.textContent = "→";
+    var p = document.createElement("span"); p.className = "counter"; p.textContent = c.counter;
+    li.appendChild(n); li.appendChild(a); li.appendChild(p);
+    return li;
+  }
+
+  function render(st) {
+    last = st;
+    office.textContent = st.office;
+    offset = st.server_time - Date.now();
+    zone = st.utc_offset;
+    tick();
+    var calls = st.calls || [];
+    var key = calls.length ? calls[0].id + "@" + calls[0].at : null;
+    var isNew = newest !== null && key !== null && key !== newest;
+    nowList.textContent = ""; lastList.textContent = "";
+    var t = Date.now() + offset, shown = 0;
+    calls.forEach(function (c, i) {
+      if (shown < CURRENT && t - c.at < FRESH_MS) {
+        nowList.appendChild(row(c, i === 0 && isNew ? "fresh" : ""));
+        shown++;
+      } else {
+        lastList.appendChild(row(c));
+      }
+    });
+    empty.hidden = shown > 0;
+    if (isNew) { announce(calls[0]); }
+    newest = key;
+  }
+
+  function announce(c) {
+    try {
+      var ctx = new (window.AudioContext || window.webkitAudioContext)();
+      [[880, 0], [660, 0.35]].forEach(function (tone) {
+        var o = ctx.createOscillator(), g = ctx.createGain();
+        o.frequency.value = tone[0];
+        g.gain.setValueAtTime(0.0001, ctx.currentTime + tone[1]);
+        g.gain.exponentialRampToValueAtTime(0.4, ctx.currentTime + tone[1] + 0.02);
+        g.gain.exponentialRampToValueAtTime(0.0001, ctx.currentTime + tone[1] + 0.6);
+        o.connect(g); g.connect(ctx.destination);
+        o.start(ctx.currentTime + tone[1]); o.stop(ctx.currentTime + tone[1] + 0.65);
+      });
+    } catch (e) { /* no sound on this screen */ }
+    if (speech && window.speechSynthesis) {
+      var spoken = c.number.replace("-", " ").replace(/ 0+(\d)/, " $1");
+      var u = new SpeechSynthesisUtterance("Nummer " + spoken + ", bitte zu " + c.counter);
+      u.lang = "de-DE";
+      window.speechSynthesis.speak(u);
+    }
+  }
+
+  function alive() {
+    clearTimeout(watchdog);
+    watchdog = setTimeout(reconnect, 40000); // pings come every 15 s
+  }
+
+  function connect() {
+    es = new EventSource("events");
+    es.addEventListener("state", function (ev) { offline.hidden = true; alive(); render(JSON.parse(ev.data)); });
+    es.addEventListener("ping", function () { offline.hidden = true; alive(); });
+    es.onopen = function () { offline.hidden = true; alive(); };
+    es.onerror = function () { offline.hidden = false; };
+    alive();
+  }
+
+  function reconnect() {
+    offline.hidden = false;
+    if (es) { es.close(); }
+    connect();
+  }
+
+  // The clock shows the office's time, whatever zone the screen is set to.
+  function tick() {
+    if (zone === null) { return; }
+    var d = new Date(Date.now() + offset + zone * 1000);
+    clock.textContent = String(d.getUTCHours()).padStart(2, "0") + ":" + String(d.getUTCMinutes()).padStart(2, "0");
+  }
+  setInterval(tick, 1000);
+  // Calls move from the big list to the last calls as they age.
+  setInterval(function () { if (last) { var n = newest; render(last); newest = n; } }, 30000);
+  tick();
+  connect();
+}());
