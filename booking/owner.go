@@ -110,3 +110,32 @@ func (s *Store) Between(ctx context.Context, from, to time.Time) ([]Booking, err
 	}
 	return out, nil
 }
+
+// Find returns the booking of today or later with number (as staff type it:
+// "t42", "W-017"), preferring one still in play. Staff use it; citizens need
+// the PIN (Lookup).
+func (s *Store) Find(ctx context.Context, number string) (Booking, error) {
+	number = NormalizeNumber(number)
+	var found *Booking
+	err := s.db.View(func(tx *bolt.Tx) error {
+		prefix := []byte(number + "/")
+		c := tx.Bucket(bucketByNumber).Cursor()
+		for k, v := c.Seek([]byte(number + "/" + dayKey(s.cfg.Day(s.clock.Now())))); k != nil && hasPrefix(k, prefix); k, v = c.Next() {
+			b, err := getBooking(tx, decodeU64(v))
+			if err != nil {
+				return err
+			}
+			if found == nil || (!found.Active() && b.Active()) {
+				found = b
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Booking{}, err
+	}
+	if found == nil {
+		return Booking{}, fmt.Errorf("%s: %w", number, ErrNotFound)
+	}
+	return *found, nil
+}

@@ -211,8 +211,11 @@ func (t *turn) promptDay(ctx context.Context) {
 			t.promptDay(ctx)
 			return
 		}
-		t.say(Reply{Text: t.text("NoDays", "Horizon", t.e.cfg.Booking.HorizonDays, "Phone", t.e.cfg.Office.Phone),
-			Options: []Option{{"watch:new", t.text("OptEarlierNoTime")}, t.back(), {"restart", t.text("OptRestart")}}})
+		opts := []Option{t.back(), {"restart", t.text("OptRestart")}}
+		if !t.staff {
+			opts = append([]Option{{"watch:new", t.text("OptEarlierNoTime")}}, opts...)
+		}
+		t.say(Reply{Text: t.text("NoDays", "Horizon", t.e.cfg.Booking.HorizonDays, "Phone", t.e.cfg.Office.Phone), Options: opts})
 		return
 	}
 	var opts []Option
@@ -227,7 +230,9 @@ func (t *turn) promptDay(ctx context.Context) {
 	if t.d.PartTo != 0 {
 		question = t.text("AskDayPart", "Part", strings.TrimSpace(t.partName()))
 	}
-	opts = append(opts, Option{"watch:new", t.text("OptEarlier")})
+	if !t.staff {
+		opts = append(opts, Option{"watch:new", t.text("OptEarlier")})
+	}
 	t.say(Reply{Text: question, Options: append(opts, t.back())})
 }
 
@@ -548,8 +553,12 @@ func (t *turn) onConfirm(ctx context.Context, in input) bool {
 		return t.confirmMove(ctx)
 	}
 	msg := in.msg
-	b, pin, err := t.e.store.Book(ctx, booking.Request{Concerns: t.d.Concerns, Start: t.d.Start, Name: t.d.Name, Email: t.d.Email,
-		PersonKey: msg.PersonKey, Channel: msg.Channel, ChatID: msg.ChatID, Lang: t.d.Lang})
+	req := booking.Request{Concerns: t.d.Concerns, Start: t.d.Start, Name: t.d.Name, Email: t.d.Email,
+		PersonKey: msg.PersonKey, Channel: msg.Channel, ChatID: msg.ChatID, Lang: t.d.Lang}
+	if msg.Staff != "" {
+		req.PersonKey, req.Channel, req.ChatID, req.Actor = "", "", "", msg.Staff
+	}
+	b, pin, err := t.e.store.Book(ctx, req)
 	if err != nil {
 		return t.bookFailed(ctx, err, msg)
 	}
@@ -558,8 +567,11 @@ func (t *turn) onConfirm(ctx context.Context, in input) bool {
 			"Docs", t.e.documents(t.d.Lang, b.Concerns), "Recall", int(t.e.cfg.Calls.RecallDelay/time.Minute), "Chat", chat)
 	}
 	ics := t.e.calendarFile(b, "REQUEST", t.d.Lang)
-	t.say(Reply{Text: booked(msg.Channel != MailChannel), Options: []Option{{fmt.Sprintf("watch:%d", b.ID), t.text("OptEarlier")}},
-		Attachments: []Attachment{ics}})
+	r := Reply{Text: booked(msg.Channel != MailChannel && msg.Staff == ""), Attachments: []Attachment{ics}}
+	if msg.Staff == "" {
+		r.Options = []Option{{fmt.Sprintf("watch:%d", b.ID), t.text("OptEarlier")}}
+	}
+	t.say(r)
 	t.e.mailCopy(b, Reply{Text: booked(false), Attachments: []Attachment{ics}})
 	t.reset(ctx)
 	return true

@@ -40,6 +40,11 @@ type Message struct {
 	// ID identifies the message (an e-mail's Message-ID) where a channel may
 	// deliver it twice: a message already handled in its chat gets no replies.
 	ID string
+	// Staff names the clerk who books for a citizen (on the phone, at the
+	// desk). Such a booking is not tied to the clerk's chat or person: no
+	// limit per person, no calls or reminders to the clerk; the citizen gets
+	// mail if an address is given.
+	Staff string
 }
 
 // MailChannel is the channel name of the e-mail channel. The engine sends
@@ -296,6 +301,7 @@ type turn struct {
 	now     time.Time
 	replies []Reply
 	quiet   bool // the last step said all there is; no prompt after it
+	staff   bool // a clerk books for a caller: no offers meant for the citizen's own chat
 }
 
 func (t *turn) say(r Reply)                      { t.replies = append(t.replies, r) }
@@ -322,7 +328,7 @@ func (e *Engine) Handle(ctx context.Context, msg Message) ([]Reply, error) {
 		return nil, fmt.Errorf("load dialogue: %w", err)
 	}
 	now := e.store.Now()
-	t := &turn{e: e, now: now}
+	t := &turn{e: e, now: now, staff: msg.Staff != ""}
 	switch {
 	case d == nil:
 		d = &dialogue{State: stIdle, Lang: langOf(msg.Lang)}

@@ -8,6 +8,7 @@ import (
 
 	"buergerbuero/booking"
 	"buergerbuero/bots/email"
+	"buergerbuero/bots/mattermost"
 	"buergerbuero/bots/telegram"
 )
 
@@ -15,8 +16,9 @@ import (
 // config.example.yaml) and the settings of the channels.
 type fileConfig struct {
 	booking.Config `yaml:",inline"`
-	Telegram       telegram.Config `yaml:"telegram"`
-	Email          email.Config    `yaml:"email"`
+	Telegram       telegram.Config   `yaml:"telegram"`
+	Email          email.Config      `yaml:"email"`
+	Mattermost     mattermost.Config `yaml:"mattermost"`
 }
 
 // validate checks the office and the channels.
@@ -28,7 +30,7 @@ func (f *fileConfig) validate(c *booking.Checker) {
 	if f.Telegram.MessagesPerSecond < 0 || f.Telegram.ChatMessagesPerSecond < 0 {
 		c.Add("telegram", "rates must not be negative")
 	}
-	for _, p := range f.Email.Problems() {
+	for _, p := range append(f.Email.Problems(), f.Mattermost.Problems()...) {
 		c.Add(p[0], p[1])
 	}
 }
@@ -45,19 +47,31 @@ func loadConfig(path string) (*fileConfig, error) {
 		name = path
 	}
 	cfg := &fileConfig{Config: booking.Defaults()}
-	if err := booking.DecodeYAML(name, data, cfg, cfg.validate); err != nil {
+	// Secrets from the environment win over the file, and are checked with it.
+	validate := func(c *booking.Checker) {
+		cfg.fromEnvironment()
+		cfg.validate(c)
+	}
+	if err := booking.DecodeYAML(name, data, cfg, validate); err != nil {
 		return nil, err
 	}
+	return cfg, nil
+}
+
+// fromEnvironment takes secrets from environment variables, where set.
+func (cfg *fileConfig) fromEnvironment() {
 	for env, field := range map[string]*string{
-		"BUERGERBUERO_TELEGRAM_TOKEN": &cfg.Telegram.Token,
-		"BUERGERBUERO_IMAP_PASSWORD":  &cfg.Email.IMAP.Password,
-		"BUERGERBUERO_SMTP_PASSWORD":  &cfg.Email.SMTP.Password,
+		"BUERGERBUERO_TELEGRAM_TOKEN":           &cfg.Telegram.Token,
+		"BUERGERBUERO_IMAP_PASSWORD":            &cfg.Email.IMAP.Password,
+		"BUERGERBUERO_SMTP_PASSWORD":            &cfg.Email.SMTP.Password,
+		"BUERGERBUERO_MATTERMOST_TOKEN":         &cfg.Mattermost.Token,
+		"BUERGERBUERO_MATTERMOST_COMMAND_TOKEN": &cfg.Mattermost.CommandToken,
+		"BUERGERBUERO_MATTERMOST_ACTION_SECRET": &cfg.Mattermost.ActionSecret,
 	} {
 		if v := os.Getenv(env); v != "" {
 			*field = v
 		}
 	}
-	return cfg, nil
 }
 
 func checkConfig(args []string, stdout io.Writer) error {

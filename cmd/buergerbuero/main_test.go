@@ -15,6 +15,7 @@ import (
 
 	"buergerbuero/booking"
 	"buergerbuero/bots/email/mailtest"
+	"buergerbuero/bots/mattermost/mattermosttest"
 	"buergerbuero/bots/telegram/telegramtest"
 )
 
@@ -161,6 +162,49 @@ func TestServeWithEmail(t *testing.T) {
 	}
 	if !strings.Contains(m.Body, "Mo: 08:00-12:30") || m.To != "anna@example.org" {
 		t.Fatalf("answer to %s:\n%s", m.To, m.Body)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d:\n%s", code, stderr.String())
+	}
+}
+
+// TestServeWithMattermost runs the service with the staff bot pointed at a
+// local Mattermost API and sends it a slash command over HTTP.
+func TestServeWithMattermost(t *testing.T) {
+	mm := mattermosttest.New("bot-token", "leitstelle")
+	defer mm.Close()
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "office.yaml")
+	section := "\nmattermost:\n  url: " + mm.URL + "\n  public_url: http://127.0.0.1\n  team: buergerbuero\n  staff_channel: leitstelle\n  staff_users: [anna]\n"
+	os.WriteFile(cfgPath, append(booking.DemoConfigYAML(), section...), 0o600)
+	t.Setenv("BUERGERBUERO_MATTERMOST_TOKEN", "bot-token")
+	t.Setenv("BUERGERBUERO_MATTERMOST_COMMAND_TOKEN", "cmd-token")
+	t.Setenv("BUERGERBUERO_MATTERMOST_ACTION_SECRET", "a-long-enough-action-secret")
+	ctx, cancel := context.WithCancel(context.Background())
+	var stderr syncBuffer
+	done := make(chan int)
+	go func() {
+		done <- run(ctx, []string{"--config", cfgPath, "--data", filepath.Join(dir, "bb.db"), "--listen", "127.0.0.1:0"}, &stderr, &stderr)
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	var addr []string
+	for addr == nil {
+		addr = regexp.MustCompile(`listen=(\S+)`).FindStringSubmatch(stderr.String())
+		if time.Now().After(deadline) {
+			t.Fatalf("not started:\n%s", stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	res, err := http.PostForm("http://"+addr[1]+"/mattermost/command", map[string][]string{"token": {"cmd-token"}, "user_id": {"u1"},
+		"user_name": {"anna"}, "channel_id": {mm.ChannelID("leitstelle")}, "text": {"walkin meldebescheinigung"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(body), "Wartenummer **W-001**") {
+		t.Fatalf("slash command answer: %d %s\n%s", res.StatusCode, body, stderr.String())
 	}
 	cancel()
 	if code := <-done; code != 0 {

@@ -15,6 +15,7 @@ import (
 
 	"buergerbuero/booking"
 	"buergerbuero/bots/email"
+	"buergerbuero/bots/mattermost"
 	"buergerbuero/bots/telegram"
 	"buergerbuero/bots/webchat"
 	"buergerbuero/callsystem"
@@ -106,6 +107,23 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		workers.Go(func() {
 			if err := mail.Run(ctx); err != nil {
 				log.Error("e-mail channel stopped", "err", err)
+			}
+		})
+	}
+
+	if cfg.Mattermost.URL == "" {
+		log.Info("mattermost staff bot off: no mattermost.url")
+	} else {
+		mm, err := mattermost.New(cfg.Mattermost, store, calls, engine, log)
+		if err != nil {
+			return err
+		}
+		engine.Register(mattermost.Channel, mm)
+		mux.Handle("POST /mattermost/command", mm.CommandHandler())
+		mux.Handle("POST /mattermost/action", mm.ActionHandler())
+		workers.Go(func() {
+			if err := mm.Run(ctx); err != nil {
+				log.Error("mattermost bot stopped", "err", err)
 			}
 		})
 	}

@@ -1,0 +1,51 @@
+package mattermost
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/mattermost/mattermost/server/public/model"
+
+	"buergerbuero/booking"
+	"buergerbuero/conversation"
+)
+
+// action runs a verified button press by a staff member.
+func (b *Bot) action(ctx context.Context, req model.PostActionIntegrationRequest, action, target string) *model.PostActionIntegrationResponse {
+	b.remember(req.UserId, "seen", b.store.Now().Format("2006-01-02T15:04:05Z07:00"))
+	if action == "opt" { // a choice in a booking dialogue in the bot's DM
+		dm, option, _ := strings.Cut(target, "\x00")
+		if err := b.converse(ctx, dm, req.UserName, conversation.Message{Option: option}); err != nil {
+			return &model.PostActionIntegrationResponse{EphemeralText: "Das hat nicht geklappt: " + err.Error()}
+		}
+		return &model.PostActionIntegrationResponse{}
+	}
+	id, err := strconv.ParseUint(target, 10, 64)
+	verb := actionFor(action)
+	if err != nil || verb == "" {
+		return &model.PostActionIntegrationResponse{EphemeralText: "Diese Schaltfläche kenne ich nicht."}
+	}
+	bk, err := b.calls.Act(ctx, id, verb, "", req.UserName)
+	if err != nil {
+		text := "Das hat nicht geklappt: " + err.Error()
+		if errors.Is(err, booking.ErrNotActive) {
+			text = "Diese Nummer ist schon weiter: " + strings.TrimPrefix(err.Error(), "booking: ")
+		}
+		return &model.PostActionIntegrationResponse{EphemeralText: text}
+	}
+	b.refreshBoard(ctx)
+	what := map[string]string{"arrived": "angekommen", "recall": "erneut aufgerufen", "noshow": "nicht erschienen", "done": "fertig",
+		"park": "geparkt", "unpark": "wieder eingereiht"}[action]
+	if action == "noshow" && bk.Status == booking.StatusBooked {
+		what = fmt.Sprintf("nicht erschienen – automatischer erneuter Aufruf in %d Minuten", int(b.store.Config().Calls.RecallDelay.Minutes()))
+	}
+	if bk.Status == booking.StatusExpired {
+		what = "zweimal nicht erschienen – Termin verfallen"
+	}
+	post := &model.Post{Id: req.PostId, ChannelId: req.ChannelId}
+	b.callPost(post, bk, fmt.Sprintf("✓ %s – @%s, %s", what, req.UserName, b.store.Now().In(b.store.Config().Location()).Format("15:04")))
+	return &model.PostActionIntegrationResponse{Update: post}
+}

@@ -1,0 +1,502 @@
+package mattermost
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/mattermost/mattermost/server/public/model"
+	bolt "go.etcd.io/bbolt"
+
+	"buergerbuero/booking"
+	"buergerbuero/callsystem"
+	"buergerbuero/conversation"
+)
+
+// command is one /bb request.
+type command struct {
+	userID, userName, teamID, channelID, text string
+}
+
+const help = "**/bb – Bürgerbüro**\n" +
+	"`/bb next [Platz]` – nächste Person an Ihren Platz aufrufen (der Platz wird gemerkt)\n" +
+	"`/bb recall` · `/bb arrived` · `/bb noshow` · `/bb done` – für die an Ihrem Platz aufgerufene Nummer\n" +
+	"`/bb transfer <Platz>` – an einen anderen Platz weitergeben\n" +
+	"`/bb queue` – Warteschlange · `/bb today` – Zahlen des Tages\n" +
+	"`/bb walkin <Anliegen>` – Wartenummer ausgeben (Infotheke)\n" +
+	"`/bb book` – Termin für eine anrufende Person buchen (im Direktchat mit dem Bot)\n" +
+	"`/bb cancel <Nummer>` – Termin ohne PIN absagen (wird protokolliert)\n" +
+	"`/bb urgent <Nummer>` – Nummer als dringend vorziehen · `/bb checkin <Nummer>` – Termin ist da\n" +
+	"`/bb docs <Anliegen>` – Unterlagen und Gebühr\n" +
+	"`/bb alarm` – stiller Notruf an alle Kolleginnen und Kollegen im Dienst"
+
+// command runs a staff member's /bb command and returns the answer.
+func (b *Bot) command(ctx context.Context, c command) string {
+	verb, args, _ := strings.Cut(c.text, " ")
+	args = strings.TrimSpace(args)
+	b.remember(c.userID, "seen", b.store.Now().Format(time.RFC3339))
+	b.remember(c.userID, "name", c.userName)
+	var out string
+	switch strings.ToLower(verb) {
+	case "", "help", "hilfe":
+		return help
+	case "next", "weiter":
+		out = b.next(ctx, c, args)
+	case "recall", "arrived", "da", "noshow", "done", "fertig", "park":
+		out = b.actOnCounter(ctx, c, strings.ToLower(verb), "")
+	case "transfer":
+		out = b.actOnCounter(ctx, c, "transfer", args)
+	case "queue", "warteschlange":
+		return b.queueText(ctx)
+	case "today", "heute":
+		return b.todayText(ctx)
+	case "walkin", "nummer":
+		out = b.walkIn(ctx, c, args)
+	case "book", "termin":
+		return b.book(ctx, c)
+	case "cancel", "absagen":
+		out = b.cancel(ctx, c, args)
+	case "urgent", "dringend":
+		out = b.urgent(ctx, c, args)
+	case "checkin":
+		out = b.checkIn(ctx, c, args)
+	case "docs", "unterlagen":
+		return b.docs(args)
+	case "alarm", "notruf":
+		return b.alarm(ctx, c)
+	default:
+		return fmt.Sprintf("Den Befehl „%s“ kenne ich nicht.\n\n%s", clip(verb, 30), help)
+	}
+	b.refreshBoard(ctx)
+	return out
+}
+
+func clip(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
+}
+
+// remember keeps a small fact about a user (their counter, when seen).
+func (b *Bot) remember(userID, key, value string) {
+	b.store.DB().Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketMattermost).Put([]byte(key+"/"+userID), []byte(value))
+	})
+}
+
+func (b *Bot) recall(key string) string {
+	var v string
+	b.store.DB().View(func(tx *bolt.Tx) error {
+		v = string(tx.Bucket(bucketMattermost).Get([]byte(key)))
+		return nil
+	})
+	return v
+}
+
+// counterOf returns the user's counter: the one given (remembered from now
+// on) or the one remembered.
+func (b *Bot) counterOf(c command, given string) (string, error) {
+	cfg := b.store.Config()
+	if given != "" {
+		for _, ct := range cfg.Counters {
+			if strings.EqualFold(ct.ID, given) || strings.EqualFold(ct.Name, given) {
+				b.remember(c.userID, "counter", ct.ID)
+				return ct.ID, nil
+			}
+		}
+		return "", fmt.Errorf("Einen Platz „%s“ gibt es nicht. Plätze: %s", clip(given, 20), counterList(cfg))
+	}
+	if id := b.recall("counter/" + c.userID); id != "" {
+		return id, nil
+	}
+	return "", fmt.Errorf("An welchem Platz sitzen Sie? Einmal `/bb next <Platz>` – Plätze: %s", counterList(cfg))
+}
+
+func counterList(cfg *booking.Config) string {
+	var ids []string
+	for _, c := range cfg.Counters {
+		ids = append(ids, c.ID)
+	}
+	return strings.Join(ids, ", ")
+}
+
+func (b *Bot) next(ctx context.Context, c command, args string) string {
+	counter, err := b.counterOf(c, args)
+	if err != nil {
+		return err.Error()
+	}
+	bk, err := b.calls.Next(ctx, counter, c.userName)
+	if errors.Is(err, callsystem.ErrNobodyWaiting) {
+		return "Niemand wartet gerade auf Ihren Platz. ☕"
+	}
+	if err != nil {
+		b.log.Error("next", "err", err)
+		return "Das hat nicht geklappt: " + err.Error()
+	}
+	post := &model.Post{ChannelId: c.channelID}
+	b.callPost(post, bk, fmt.Sprintf("aufgerufen von @%s um %s", c.userName, bk.CalledAt.In(b.store.Config().Location()).Format("15:04")))
+	if _, _, err := b.client.CreatePost(ctx, post); err != nil {
+		b.log.Warn("call post", "err", err)
+	}
+	return fmt.Sprintf("**%s** ist an %s aufgerufen.", bk.Number, b.counterName(counter))
+}
+
+func (b *Bot) counterName(id string) string {
+	if c, ok := b.store.Config().CounterByID(id); ok {
+		return c.Name
+	}
+	return id
+}
+
+// callPost renders a called number with the buttons that fit its state.
+func (b *Bot) callPost(post *model.Post, bk booking.Booking, status string) {
+	cfg := b.store.Config()
+	var concerns []string
+	for _, cc := range bk.Concerns {
+		name := cc.ID
+		if c, ok := cfg.Concern(cc.ID); ok {
+			name = c.Name.DE
+		}
+		if cc.Count > 1 {
+			name = fmt.Sprintf("%d × %s", cc.Count, name)
+		}
+		concerns = append(concerns, name)
+	}
+	kind := "Wartenummer"
+	if bk.Kind == booking.KindAppointment {
+		kind = "Termin " + bk.Start.In(cfg.Location()).Format("15:04")
+	}
+	text := fmt.Sprintf("📣 **%s** → %s\n%s · %s", bk.Number, b.counterName(bk.Counter), kind, strings.Join(concerns, ", "))
+	if bk.Name != "" {
+		text += " · " + bk.Name
+	}
+	target := fmt.Sprint(bk.ID)
+	var actions []*model.PostAction
+	switch bk.Status {
+	case booking.StatusCalled:
+		actions = []*model.PostAction{b.button("Angekommen", "arrived", target, "primary"), b.button("Erneut aufrufen", "recall", target, ""),
+			b.button("Nicht erschienen", "noshow", target, "danger"), b.button("Fertig", "done", target, "good")}
+	case booking.StatusServing:
+		actions = []*model.PostAction{b.button("Fertig", "done", target, "good"), b.button("Parken", "park", target, "")}
+	case booking.StatusParked:
+		actions = []*model.PostAction{b.button("Wieder einreihen", "unpark", target, "primary")}
+	}
+	post.Message = ""
+	model.ParseSlackAttachment(post, []*model.SlackAttachment{{Text: text, Footer: status, Actions: actions}})
+}
+
+// counterBooking is the number the counter has called or serves.
+func (b *Bot) counterBooking(ctx context.Context, counter string) (booking.Booking, bool) {
+	q, err := b.calls.Queue(ctx)
+	if err != nil {
+		return booking.Booking{}, false
+	}
+	bk, ok := q.Serving[counter]
+	return bk, ok
+}
+
+// actionFor maps a command word or button to the call system's action.
+func actionFor(verb string) booking.CallAction {
+	switch verb {
+	case "recall":
+		return booking.ActionRecall
+	case "arrived", "da":
+		return booking.ActionStart
+	case "noshow":
+		return booking.ActionNoShow
+	case "done", "fertig":
+		return booking.ActionDone
+	case "park":
+		return booking.ActionPark
+	case "unpark":
+		return booking.ActionUnpark
+	case "transfer":
+		return booking.ActionTransfer
+	}
+	return ""
+}
+
+// actOnCounter applies a verb to the number at the user's counter.
+func (b *Bot) actOnCounter(ctx context.Context, c command, verb, target string) string {
+	counter, err := b.counterOf(c, "")
+	if err != nil {
+		return err.Error()
+	}
+	bk, ok := b.counterBooking(ctx, counter)
+	if !ok {
+		return fmt.Sprintf("An %s ist gerade niemand aufgerufen. `/bb next` ruft die nächste Person.", b.counterName(counter))
+	}
+	if verb == "transfer" {
+		if target == "" {
+			return "An welchen Platz? `/bb transfer <Platz>` – Plätze: " + counterList(b.store.Config())
+		}
+		to, err := b.counterOf(command{}, target)
+		if err != nil {
+			return err.Error()
+		}
+		target = to
+	}
+	done, err := b.calls.Act(ctx, bk.ID, actionFor(verb), target, c.userName)
+	if err != nil {
+		return b.actError(bk, err)
+	}
+	return b.actDone(done, verb)
+}
+
+func (b *Bot) actError(bk booking.Booking, err error) string {
+	if errors.Is(err, booking.ErrNotActive) {
+		return fmt.Sprintf("%s ist schon erledigt (%s).", bk.Number, statusText(bk.Status))
+	}
+	return "Das hat nicht geklappt: " + err.Error()
+}
+
+func (b *Bot) actDone(bk booking.Booking, verb string) string {
+	switch {
+	case verb == "recall":
+		return fmt.Sprintf("%s ist erneut aufgerufen.", bk.Number)
+	case verb == "noshow" && bk.Status == booking.StatusBooked:
+		return fmt.Sprintf("%s nicht erschienen: wird nach %d Minuten automatisch erneut aufgerufen.", bk.Number, int(b.store.Config().Calls.RecallDelay/time.Minute))
+	case verb == "transfer":
+		return fmt.Sprintf("%s geht an %s (vorgezogen).", bk.Number, b.counterName(bk.TransferTo))
+	}
+	return fmt.Sprintf("%s: %s.", bk.Number, statusText(bk.Status))
+}
+
+func statusText(s booking.Status) string {
+	return map[booking.Status]string{booking.StatusBooked: "wartet", booking.StatusCalled: "aufgerufen", booking.StatusServing: "in Bearbeitung",
+		booking.StatusDone: "fertig", booking.StatusNoShow: "nicht erschienen", booking.StatusExpired: "verfallen",
+		booking.StatusParked: "geparkt", booking.StatusCancelled: "abgesagt"}[s]
+}
+
+// concernOf reads a concern from what staff typed ("perso", "kfz").
+func (b *Bot) concernOf(text string) ([]booking.ConcernCount, string) {
+	cs := b.parser.Understand(text, b.store.Now()).Concerns
+	if len(cs) == 0 {
+		var ids []string
+		for _, c := range b.store.Config().Concerns {
+			ids = append(ids, c.ID)
+		}
+		return nil, fmt.Sprintf("Welches Anliegen? z. B. %s", strings.Join(ids, ", "))
+	}
+	return cs, ""
+}
+
+func (b *Bot) walkIn(ctx context.Context, c command, args string) string {
+	cs, problem := b.concernOf(args)
+	if problem != "" {
+		return problem
+	}
+	bk, err := b.store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: cs, Actor: c.userName})
+	switch {
+	case errors.Is(err, booking.ErrContingentExhausted):
+		return "Für dieses Anliegen sind heute alle Wartenummern vergeben. Bitte bieten Sie einen Termin an (`/bb book`)."
+	case errors.Is(err, booking.ErrClosed):
+		return "Heute ist das Bürgerbüro geschlossen."
+	case err != nil:
+		return "Das hat nicht geklappt: " + err.Error()
+	}
+	return fmt.Sprintf("🎫 Wartenummer **%s** (%s) – bitte im Wartebereich Platz nehmen.", bk.Number, args)
+}
+
+func (b *Bot) cancel(ctx context.Context, c command, args string) string {
+	if args == "" {
+		return "Welche Nummer? `/bb cancel T-042`"
+	}
+	bk, err := b.store.Find(ctx, args)
+	if err != nil {
+		return fmt.Sprintf("Keine Buchung mit der Nummer %s ab heute.", clip(booking.NormalizeNumber(args), 12))
+	}
+	done, err := b.store.CancelByID(ctx, bk.ID, c.userName)
+	if err != nil {
+		return b.actError(bk, err)
+	}
+	b.log.Info("cancelled by staff", "number", done.Number, "by", c.userName)
+	return fmt.Sprintf("%s (%s) ist abgesagt; protokolliert mit Ihrem Namen.", done.Number, done.Start.In(b.store.Config().Location()).Format("02.01. 15:04"))
+}
+
+func (b *Bot) urgent(ctx context.Context, c command, args string) string {
+	bk, err := b.store.Find(ctx, args)
+	if err != nil {
+		return fmt.Sprintf("Keine Nummer %s für heute.", clip(booking.NormalizeNumber(args), 12))
+	}
+	if _, err := b.store.SetPriority(ctx, bk.ID, true, c.userName); err != nil {
+		return b.actError(bk, err)
+	}
+	return fmt.Sprintf("%s ist als dringend vorgezogen.", bk.Number)
+}
+
+func (b *Bot) checkIn(ctx context.Context, c command, args string) string {
+	bk, err := b.store.Find(ctx, args)
+	if err != nil {
+		return fmt.Sprintf("Keine Nummer %s für heute.", clip(booking.NormalizeNumber(args), 12))
+	}
+	if _, err := b.store.CheckIn(ctx, bk.ID, booking.Owner{}, c.userName); err != nil {
+		return b.actError(bk, err)
+	}
+	return fmt.Sprintf("%s ist angemeldet.", bk.Number)
+}
+
+func (b *Bot) docs(args string) string {
+	cs, problem := b.concernOf(args)
+	if problem != "" {
+		return problem
+	}
+	var out []string
+	for _, cc := range cs {
+		c, _ := b.store.Config().Concern(cc.ID)
+		out = append(out, fmt.Sprintf("**%s** (%d Min.)\n- %s\nGebühr: %s", c.Name.DE, c.Minutes, strings.Join(c.Documents.DE, "\n- "), c.Fee.DE))
+	}
+	return strings.Join(out, "\n\n")
+}
+
+// book starts the booking dialogue for a caller in a direct message.
+func (b *Bot) book(ctx context.Context, c command) string {
+	dm, _, err := b.client.CreateDirectChannel(ctx, b.botID(), c.userID)
+	if err != nil {
+		return "Den Direktchat konnte ich nicht öffnen: " + err.Error()
+	}
+	if err := b.converse(ctx, dm.Id, c.userName, conversation.Message{Option: "menu:book"}); err != nil {
+		return "Das hat nicht geklappt: " + err.Error()
+	}
+	return "Ich habe Ihnen einen Direktchat geöffnet: dort buchen wir den Termin für die anrufende Person."
+}
+
+// converse runs a staff member's message through the dialogue in the DM.
+func (b *Bot) converse(ctx context.Context, dm, userName string, msg conversation.Message) error {
+	msg.Channel, msg.ChatID, msg.Staff, msg.Lang = Channel, dm, userName, "de"
+	replies, err := b.dialogue.Handle(ctx, msg)
+	if err != nil {
+		return err
+	}
+	return b.Send(ctx, dm, replies)
+}
+
+// alarm posts a silent emergency call to the staff channel and to every
+// colleague on duty at once.
+func (b *Bot) alarm(ctx context.Context, c command) string {
+	counter := b.recall("counter/" + c.userID)
+	where := "unbekanntem Platz"
+	if counter != "" {
+		where = b.counterName(counter)
+	}
+	text := fmt.Sprintf("🚨 **NOTRUF** von @%s an **%s** (%s). Bitte sofort hingehen.", c.userName, where,
+		b.store.Now().In(b.store.Config().Location()).Format("15:04"))
+	b.mu.Lock()
+	staffChannel := b.staffChannel
+	b.mu.Unlock()
+	sent := 0
+	if staffChannel != "" {
+		if _, _, err := b.client.CreatePost(ctx, &model.Post{ChannelId: staffChannel, Message: "@channel " + text}); err == nil {
+			sent++
+		}
+	}
+	for _, id := range b.onDuty(c.userID) {
+		dm, _, err := b.client.CreateDirectChannel(ctx, b.botID(), id)
+		if err != nil {
+			continue
+		}
+		if _, _, err := b.client.CreatePost(ctx, &model.Post{ChannelId: dm.Id, Message: text}); err == nil {
+			sent++
+		}
+	}
+	b.log.Warn("emergency alarm", "by", c.userName, "counter", counter, "sent", sent)
+	if sent == 0 {
+		return "⚠️ Der Notruf konnte nicht zugestellt werden. Bitte rufen Sie Hilfe per Telefon!"
+	}
+	return fmt.Sprintf("Notruf ist raus (%d Nachrichten). Hilfe kommt.", sent)
+}
+
+// onDuty lists the staff seen today, other than the caller.
+func (b *Bot) onDuty(except string) []string {
+	today := b.store.Config().Day(b.store.Now())
+	var ids []string
+	b.store.DB().View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketMattermost).Cursor()
+		prefix := []byte("seen/")
+		for k, v := c.Seek(prefix); k != nil && strings.HasPrefix(string(k), "seen/"); k, v = c.Next() {
+			id := strings.TrimPrefix(string(k), "seen/")
+			seen, err := time.Parse(time.RFC3339, string(v))
+			if err == nil && id != except && !b.store.Config().Day(seen).Before(today) {
+				ids = append(ids, id)
+			}
+		}
+		return nil
+	})
+	sort.Strings(ids)
+	return ids
+}
+
+func (b *Bot) queueText(ctx context.Context) string {
+	q, err := b.calls.Queue(ctx)
+	if err != nil {
+		return "Die Warteschlange ist gerade nicht lesbar: " + err.Error()
+	}
+	return boardText(b.store.Config(), q, b.store.Now())
+}
+
+// todayText is the day's figures so far.
+func (b *Bot) todayText(ctx context.Context) string {
+	now := b.store.Now()
+	day, err := b.store.DayBookings(ctx, now)
+	if err != nil {
+		return "Die Zahlen sind gerade nicht lesbar: " + err.Error()
+	}
+	var appts, walkins, served, noshow, cancelled, waiting int
+	var waits []time.Duration
+	for _, bk := range day {
+		if bk.Kind == booking.KindAppointment {
+			appts++
+		} else {
+			walkins++
+		}
+		switch bk.Status {
+		case booking.StatusDone:
+			served++
+		case booking.StatusNoShow, booking.StatusExpired:
+			noshow++
+		case booking.StatusCancelled:
+			cancelled++
+		case booking.StatusBooked:
+			waiting++
+		}
+		if !bk.CalledAt.IsZero() {
+			from := bk.CreatedAt
+			if bk.Kind == booking.KindAppointment {
+				from = bk.Start
+				if bk.CheckedInAt.After(from) {
+					from = bk.CheckedInAt
+				}
+			}
+			if w := bk.CalledAt.Sub(from); w > 0 {
+				waits = append(waits, w)
+			} else {
+				waits = append(waits, 0)
+			}
+		}
+	}
+	avg := "–"
+	if len(waits) > 0 {
+		var sum time.Duration
+		for _, w := range waits {
+			sum += w
+		}
+		avg = fmt.Sprintf("%d Min.", int((sum/time.Duration(len(waits))).Round(time.Minute)/time.Minute))
+	}
+	return fmt.Sprintf("**Heute, %s**\nTermine: %d · Wartenummern: %d\nBedient: %d · nicht erschienen/verfallen: %d · abgesagt: %d · wartend: %d\nMittlere Wartezeit bis zum Aufruf: %s",
+		now.In(b.store.Config().Location()).Format("02.01.2006 15:04"), appts-cancelled, walkins, served, noshow, cancelled, waiting, avg)
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(v)
+}
+
+func decodeJSON(r *http.Request, v any) error {
+	return json.NewDecoder(r.Body).Decode(v)
+}

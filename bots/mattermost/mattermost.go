@@ -1,0 +1,330 @@
+// Package mattermost is the clerks' side: a Mattermost bot through which
+// staff run the queue and the info desk. A slash command (/bb) and
+// interactive buttons reach our HTTP handlers, verified by the command's
+// token and by an HMAC over each button's context; posts go out through
+// model.Client4, and the bot listens on Mattermost's websocket for what
+// clerks type in its direct messages (the booking dialogue for callers).
+// Only this package imports the Mattermost library.
+package mattermost
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mattermost/mattermost/server/public/model"
+	bolt "go.etcd.io/bbolt"
+
+	"buergerbuero/booking"
+	"buergerbuero/callsystem"
+	"buergerbuero/conversation"
+)
+
+// Channel is the channel name of dialogues run in the bot's direct messages.
+const Channel = "mattermost"
+
+// Config configures the staff bot. Without a URL it is off.
+type Config struct {
+	// URL is the Mattermost server, e.g. https://chat.musterstadt.de.
+	URL string `yaml:"url"`
+	// Token is the bot account's access token.
+	Token string `yaml:"token"`
+	// CommandToken is the token Mattermost shows for the /bb slash command;
+	// every command request must carry it.
+	CommandToken string `yaml:"command_token"`
+	// ActionSecret signs the context of the bot's buttons (HMAC-SHA256), so
+	// nobody can forge a button press. Any long random string.
+	ActionSecret string `yaml:"action_secret"`
+	// PublicURL is this service's address as Mattermost reaches it; the
+	// buttons post to PublicURL/mattermost/action.
+	PublicURL string `yaml:"public_url"`
+	// Team is the team's name; StaffChannel gets alarms, QueueChannel the
+	// live queue board (channel names in Team).
+	Team         string `yaml:"team"`
+	StaffChannel string `yaml:"staff_channel"`
+	QueueChannel string `yaml:"queue_channel"`
+	// StaffUsers are the usernames allowed to act; StaffTeam, if set, lets
+	// every member of that team act.
+	StaffUsers []string `yaml:"staff_users"`
+	StaffTeam  bool     `yaml:"staff_team"`
+}
+
+// Problems lists what is wrong with the config, as (field, why) pairs.
+func (c *Config) Problems() [][2]string {
+	if c.URL == "" {
+		return nil
+	}
+	var out [][2]string
+	for _, f := range []struct{ name, v string }{{"mattermost.token", c.Token}, {"mattermost.command_token", c.CommandToken},
+		{"mattermost.public_url", c.PublicURL}, {"mattermost.team", c.Team}} {
+		if f.v == "" {
+			out = append(out, [2]string{f.name, "is required"})
+		}
+	}
+	if len(c.ActionSecret) < 16 {
+		out = append(out, [2]string{"mattermost.action_secret", "needs at least 16 characters"})
+	}
+	if len(c.StaffUsers) == 0 && !c.StaffTeam {
+		out = append(out, [2]string{"mattermost.staff_users", "name the staff (or set staff_team: true)"})
+	}
+	return out
+}
+
+// Calls is what the bot needs of the call system.
+type Calls interface {
+	Next(ctx context.Context, counter, actor string) (booking.Booking, error)
+	Act(ctx context.Context, id uint64, action booking.CallAction, target, actor string) (booking.Booking, error)
+	Queue(ctx context.Context) (callsystem.Queue, error)
+}
+
+// Store is what the bot needs of the booking store.
+type Store interface {
+	Config() *booking.Config
+	Now() time.Time
+	DB() *bolt.DB
+	Find(ctx context.Context, number string) (booking.Booking, error)
+	IssueWalkIn(ctx context.Context, req booking.WalkInRequest) (booking.Booking, error)
+	CancelByID(ctx context.Context, id uint64, actor string) (booking.Booking, error)
+	SetPriority(ctx context.Context, id uint64, urgent bool, actor string) (booking.Booking, error)
+	CheckIn(ctx context.Context, id uint64, owner booking.Owner, actor string) (booking.Booking, error)
+	DayBookings(ctx context.Context, day time.Time) ([]booking.Booking, error)
+}
+
+// Dialogue is what the bot needs of the conversation engine.
+type Dialogue interface {
+	Handle(ctx context.Context, msg conversation.Message) ([]conversation.Reply, error)
+}
+
+// Bot is the staff bot. It is also the engine's Sender for its channel.
+type Bot struct {
+	cfg      Config
+	client   *model.Client4
+	store    Store
+	calls    Calls
+	dialogue Dialogue
+	parser   *conversation.Parser
+	log      *slog.Logger
+
+	mu           sync.Mutex
+	me           *model.User
+	teamID       string
+	staffChannel string
+	queueChannel string
+}
+
+var bucketMattermost = []byte("mattermost") // counter/<user id>, seen/<user id>, name/<user id>, board/<day>
+
+// New makes the bot; Run connects it.
+func New(cfg Config, store Store, calls Calls, d Dialogue, log *slog.Logger) (*Bot, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	err := store.DB().Update(func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(bucketMattermost)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("mattermost bucket: %w", err)
+	}
+	client := model.NewAPIv4Client(strings.TrimRight(cfg.URL, "/"))
+	client.SetToken(cfg.Token)
+	return &Bot{cfg: cfg, client: client, store: store, calls: calls, dialogue: d, parser: conversation.NewParser(store.Config()),
+		log: log.With("channel", Channel)}, nil
+}
+
+// Run connects to Mattermost (waiting while it cannot be reached), keeps
+// the queue board up to date and listens for direct messages to the bot,
+// until ctx ends.
+func (b *Bot) Run(ctx context.Context) error {
+	wait := time.Second
+	for {
+		err := b.connect(ctx)
+		if err == nil {
+			break
+		}
+		b.log.Warn("mattermost not reachable, trying again", "in", wait, "err", err)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, time.Minute)
+	}
+	b.refreshBoard(ctx)
+	go func() {
+		tick := time.NewTicker(time.Minute)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				b.refreshBoard(ctx)
+			}
+		}
+	}()
+	b.listen(ctx)
+	return nil
+}
+
+// connect learns the bot's own user and the team's channels.
+func (b *Bot) connect(ctx context.Context) error {
+	me, _, err := b.client.GetMe(ctx, "")
+	if err != nil {
+		return fmt.Errorf("users/me: %w", err)
+	}
+	team, _, err := b.client.GetTeamByName(ctx, b.cfg.Team, "")
+	if err != nil {
+		return fmt.Errorf("team %s: %w", b.cfg.Team, err)
+	}
+	var staff, queue string
+	for _, ch := range []struct {
+		name string
+		id   *string
+	}{{b.cfg.StaffChannel, &staff}, {b.cfg.QueueChannel, &queue}} {
+		if ch.name == "" {
+			continue
+		}
+		c, _, err := b.client.GetChannelByNameForTeamName(ctx, ch.name, b.cfg.Team, "")
+		if err != nil {
+			return fmt.Errorf("channel %s: %w", ch.name, err)
+		}
+		*ch.id = c.Id
+	}
+	b.mu.Lock()
+	b.me, b.teamID, b.staffChannel, b.queueChannel = me, team.Id, staff, queue
+	b.mu.Unlock()
+	b.log.Info("mattermost connected", "bot", me.Username, "team", b.cfg.Team)
+	return nil
+}
+
+func (b *Bot) botID() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.me == nil {
+		return ""
+	}
+	return b.me.Id
+}
+
+// isStaff reports whether the user may act.
+func (b *Bot) isStaff(userName, teamID string) bool {
+	for _, u := range b.cfg.StaffUsers {
+		if strings.EqualFold(u, userName) {
+			return true
+		}
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.cfg.StaffTeam && teamID != "" && teamID == b.teamID
+}
+
+// sign is the HMAC of a button's action and target.
+func (b *Bot) sign(parts ...string) string {
+	mac := hmac.New(sha256.New, []byte(b.cfg.ActionSecret))
+	mac.Write([]byte(strings.Join(parts, "\x00")))
+	return hex.EncodeToString(mac.Sum(nil))
+}
+
+func (b *Bot) verify(sig string, parts ...string) bool {
+	want := b.sign(parts...)
+	return subtle.ConstantTimeCompare([]byte(sig), []byte(want)) == 1
+}
+
+// CommandHandler serves the /bb slash command.
+func (b *Bot) CommandHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+		if err := r.ParseForm(); err != nil {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		if subtle.ConstantTimeCompare([]byte(r.PostForm.Get("token")), []byte(b.cfg.CommandToken)) != 1 || b.cfg.CommandToken == "" {
+			b.log.Warn("slash command with a wrong token refused", "user", r.PostForm.Get("user_name"))
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		req := command{userID: r.PostForm.Get("user_id"), userName: r.PostForm.Get("user_name"), teamID: r.PostForm.Get("team_id"),
+			channelID: r.PostForm.Get("channel_id"), text: strings.TrimSpace(r.PostForm.Get("text"))}
+		var text string
+		if !b.isStaff(req.userName, req.teamID) {
+			b.log.Warn("slash command by non-staff refused", "user", req.userName)
+			text = "⛔ Diese Befehle sind den Mitarbeitenden des Bürgerbüros vorbehalten. Bitte wenden Sie sich an die Leitung, wenn Sie Zugang brauchen."
+		} else {
+			text = b.command(r.Context(), req)
+		}
+		writeJSON(w, &model.CommandResponse{ResponseType: model.CommandResponseTypeEphemeral, Text: text})
+	})
+}
+
+// ActionHandler serves the bot's buttons.
+func (b *Bot) ActionHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+		var req model.PostActionIntegrationRequest
+		if err := decodeJSON(r, &req); err != nil {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		ctxString := func(k string) string { v, _ := req.Context[k].(string); return v }
+		action, target, sig := ctxString("action"), ctxString("target"), ctxString("sig")
+		if action == "" || !b.verify(sig, action, target) {
+			b.log.Warn("forged or damaged button refused", "user", req.UserName, "action", action)
+			w.WriteHeader(http.StatusForbidden)
+			writeJSON(w, &model.PostActionIntegrationResponse{EphemeralText: "⛔ Diese Schaltfläche ist ungültig."})
+			return
+		}
+		if !b.isStaff(req.UserName, req.TeamId) {
+			b.log.Warn("button by non-staff refused", "user", req.UserName)
+			writeJSON(w, &model.PostActionIntegrationResponse{EphemeralText: "⛔ Diese Schaltflächen sind den Mitarbeitenden des Bürgerbüros vorbehalten."})
+			return
+		}
+		writeJSON(w, b.action(r.Context(), req, action, target))
+	})
+}
+
+// Send posts replies into a direct-message dialogue (the engine's Sender).
+// Text-only replies are joined to the next one, options become buttons.
+func (b *Bot) Send(ctx context.Context, chatID string, replies []conversation.Reply) error {
+	var errs []error
+	text := ""
+	for i, r := range replies {
+		if text != "" {
+			text += "\n\n"
+		}
+		text += r.Text
+		if len(r.Options) == 0 && i < len(replies)-1 {
+			continue
+		}
+		post := &model.Post{ChannelId: chatID, Message: text}
+		if len(r.Options) > 0 {
+			actions := make([]*model.PostAction, 0, len(r.Options))
+			for _, o := range r.Options {
+				actions = append(actions, b.button(o.Label, "opt", chatID+"\x00"+o.ID, ""))
+			}
+			model.ParseSlackAttachment(post, []*model.SlackAttachment{{Actions: actions}})
+		}
+		if _, _, err := b.client.CreatePost(ctx, post); err != nil {
+			errs = append(errs, err)
+		}
+		text = ""
+	}
+	return errors.Join(errs...)
+}
+
+// button makes an interactive button whose context is signed.
+func (b *Bot) button(name, action, target, style string) *model.PostAction {
+	return &model.PostAction{Type: model.PostActionTypeButton, Name: name, Style: style, Integration: &model.PostActionIntegration{
+		URL:     strings.TrimRight(b.cfg.PublicURL, "/") + "/mattermost/action",
+		Context: map[string]any{"action": action, "target": target, "sig": b.sign(action, target)},
+	}}
+}
