@@ -52,7 +52,7 @@ func (s *Store) Book(ctx context.Context, req Request) (Booking, string, error) 
 		return Booking{}, "", err
 	}
 	var booked Booking
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.Update(func(tx *bolt.Tx) error {
 		now := s.clock.Now()
 		if err := s.checkPersonLimit(tx, req.PersonKey, now); err != nil {
 			return err
@@ -159,7 +159,7 @@ func (s *Store) CancelByID(ctx context.Context, id uint64, actor string) (Bookin
 // transaction and saves it. allow, if set, may refuse the caller.
 func (s *Store) update(id uint64, allow func(*Booking) error, fn func(*bolt.Tx, *Booking, time.Time) error) (Booking, error) {
 	var out Booking
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.Update(func(tx *bolt.Tx) error {
 		b, err := getBooking(tx, id)
 		if err != nil {
 			return err
@@ -286,7 +286,7 @@ func (s *Store) withPIN(ctx context.Context, number, pin string, fn func(*bolt.T
 	number = NormalizeNumber(number)
 	var id uint64
 	var stored PINHash
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.Update(func(tx *bolt.Tx) error {
 		now := s.clock.Now()
 		b, err := s.findUpcoming(tx, number, now)
 		if err != nil {
@@ -310,7 +310,7 @@ func (s *Store) withPIN(ctx context.Context, number, pin string, fn func(*bolt.T
 		return Booking{}, err
 	}
 	var out Booking
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.Update(func(tx *bolt.Tx) error {
 		now := s.clock.Now()
 		b, err := getBooking(tx, id)
 		if err != nil {
@@ -356,7 +356,7 @@ type actionError struct{ err error }
 func (e actionError) Error() string { return e.err.Error() }
 
 func (s *Store) resetPINFailures(id uint64) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.Update(func(tx *bolt.Tx) error {
 		b, err := getBooking(tx, id)
 		if err != nil {
 			return err
@@ -409,7 +409,7 @@ func NormalizeNumber(s string) string {
 // Get returns booking id.
 func (s *Store) Get(ctx context.Context, id uint64) (Booking, error) {
 	var out Booking
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.View(func(tx *bolt.Tx) error {
 		b, err := getBooking(tx, id)
 		if err == nil {
 			out = *b
@@ -423,7 +423,7 @@ func (s *Store) Get(ctx context.Context, id uint64) (Booking, error) {
 // in any status, ordered by number.
 func (s *Store) DayBookings(ctx context.Context, day time.Time) ([]Booking, error) {
 	var out []Booking
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.View(func(tx *bolt.Tx) error {
 		var err error
 		out, err = s.dayBookings(tx, s.cfg.Day(day))
 		return err
@@ -437,7 +437,7 @@ func (s *Store) DayBookings(ctx context.Context, day time.Time) ([]Booking, erro
 // SetPriority marks booking id as urgent (or not); staff only.
 func (s *Store) SetPriority(ctx context.Context, id uint64, urgent bool, actor string) (Booking, error) {
 	var out Booking
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.Update(func(tx *bolt.Tx) error {
 		b, err := getBooking(tx, id)
 		if err != nil {
 			return err

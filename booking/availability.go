@@ -32,7 +32,7 @@ func (s *Store) FreeSlots(ctx context.Context, concerns []ConcernCount, from, to
 		last = d
 	}
 	var out []DaySlots
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.View(func(tx *bolt.Tx) error {
 		for day := first; !day.After(last); day = nextDay(day) {
 			if err := ctx.Err(); err != nil {
 				return err

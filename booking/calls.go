@@ -24,7 +24,7 @@ func (s *Store) CallNext(ctx context.Context, counter, actor string, pick Pick) 
 		return Booking{}, fmt.Errorf("counter %q: %w", counter, ErrInvalidInput)
 	}
 	var out Booking
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.Update(func(tx *bolt.Tx) error {
 		now := s.clock.Now()
 		day, err := s.dayBookings(tx, s.cfg.Day(now))
 		if err != nil {
@@ -81,7 +81,7 @@ const (
 // missed again, it expires; a walk-in is a no-show at once.
 func (s *Store) Act(ctx context.Context, id uint64, action CallAction, target, actor string) (Booking, error) {
 	var out Booking
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.Update(func(tx *bolt.Tx) error {
 		b, err := getBooking(tx, id)
 		if err != nil {
 			return err

@@ -74,7 +74,7 @@ func appendEvent(tx *bolt.Tx, e Event) error {
 // Events calls fn for each event with a sequence number above after, in
 // order, until fn returns false.
 func (s *Store) Events(ctx context.Context, after uint64, fn func(Event) bool) error {
-	return s.db.View(func(tx *bolt.Tx) error {
+	return s.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketEvents).Cursor()
 		for k, v := c.Seek(u64key(after + 1)); k != nil; k, v = c.Next() {
 			if err := ctx.Err(); err != nil {

@@ -81,7 +81,7 @@ func (s *Store) PersonBookings(ctx context.Context, person string) ([]Booking, e
 	if person == "" {
 		return nil, nil
 	}
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.View(func(tx *bolt.Tx) error {
 		prefix := append([]byte(person), 0)
 		c := tx.Bucket(bucketByPerson).Cursor()
 		for k, _ := c.Seek(prefix); k != nil && hasPrefix(k, prefix) && len(k) == len(prefix)+8; k, _ = c.Next() {
@@ -117,7 +117,7 @@ func (s *Store) Between(ctx context.Context, from, to time.Time) ([]Booking, err
 func (s *Store) Find(ctx context.Context, number string) (Booking, error) {
 	number = NormalizeNumber(number)
 	var found *Booking
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.View(func(tx *bolt.Tx) error {
 		prefix := []byte(number + "/")
 		c := tx.Bucket(bucketByNumber).Cursor()
 		for k, v := c.Seek([]byte(number + "/" + dayKey(s.cfg.Day(s.clock.Now())))); k != nil && hasPrefix(k, prefix); k, v = c.Next() {

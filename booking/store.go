@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -32,7 +33,12 @@ type Options struct {
 
 // Store is an office's bookings in a bbolt file. It is safe for concurrent use.
 type Store struct {
+	// mu guards db: every transaction holds it for reading; Compact holds it
+	// for writing while it swaps the file.
+	mu     sync.RWMutex
 	db     *bolt.DB
+	path   string
+	opts   *bolt.Options
 	cfg    *Config
 	clock  Clock
 	log    *slog.Logger
@@ -66,7 +72,8 @@ func Open(path string, cfg *Config, opts Options) (*Store, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout})
+	boltOpts := &bolt.Options{Timeout: opts.LockTimeout}
+	db, err := bolt.Open(path, 0o600, boltOpts)
 	if err != nil {
 		if errors.Is(err, bolt.ErrTimeout) {
 			return nil, fmt.Errorf("open store %s: the file is in use by another process: %w", path, err)
@@ -92,11 +99,31 @@ func Open(path string, cfg *Config, opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	return &Store{db: db, cfg: cfg, clock: opts.Clock, log: opts.Logger, hasher: newPINHasher()}, nil
+	return &Store{db: db, path: path, opts: boltOpts, cfg: cfg, clock: opts.Clock, log: opts.Logger, hasher: newPINHasher()}, nil
 }
 
 // Close closes the file.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.db.Close()
+}
+
+// View runs fn in a read transaction on the store's file. Packages that
+// keep buckets of their own in the file (dialogues, mail records) use it;
+// they must not touch the buckets this package owns.
+func (s *Store) View(fn func(*bolt.Tx) error) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.db.View(fn)
+}
+
+// Update runs fn in a write transaction on the store's file (see View).
+func (s *Store) Update(fn func(*bolt.Tx) error) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.db.Update(fn)
+}
 
 // Config is the office configuration the store runs on.
 func (s *Store) Config() *Config { return s.cfg }
@@ -104,10 +131,6 @@ func (s *Store) Config() *Config { return s.cfg }
 // Now is the store's clock's time.
 func (s *Store) Now() time.Time { return s.clock.Now() }
 
-// DB is the underlying bbolt database, for packages that keep their own
-// buckets in the same file (e.g. dialogue state). They must not touch the
-// buckets this package owns.
-func (s *Store) DB() *bolt.DB { return s.db }
 
 func u64key(n uint64) []byte {
 	k := make([]byte, 8)

@@ -28,7 +28,7 @@ func (s *Store) IssueWalkIn(ctx context.Context, req WalkInRequest) (Booking, er
 		return Booking{}, err
 	}
 	var out Booking
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.Update(func(tx *bolt.Tx) error {
 		now := s.clock.Now()
 		today := s.cfg.Day(now)
 		if reason := s.cfg.ClosedReason(today); reason != "" {

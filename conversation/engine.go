@@ -145,7 +145,7 @@ func New(store *booking.Store, opts Options) (*Engine, error) {
 	if opts.MailReminderBefore == 0 {
 		opts.MailReminderBefore = 24 * time.Hour
 	}
-	err = store.DB().Update(func(tx *bolt.Tx) error {
+	err = store.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bucketDialogues, bucketWatches, bucketReminders} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
@@ -211,7 +211,7 @@ func dialogueKey(channel, chatID string) []byte { return []byte(channel + "\x00"
 
 func (e *Engine) load(channel, chatID string) (*dialogue, error) {
 	var d *dialogue
-	err := e.store.DB().View(func(tx *bolt.Tx) error {
+	err := e.store.View(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketDialogues).Get(dialogueKey(channel, chatID))
 		if v == nil {
 			return nil
@@ -227,7 +227,7 @@ func (e *Engine) save(channel, chatID string, d *dialogue) error {
 	if err != nil {
 		return err
 	}
-	return e.store.DB().Update(func(tx *bolt.Tx) error {
+	return e.store.Update(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketDialogues).Put(dialogueKey(channel, chatID), data)
 	})
 }

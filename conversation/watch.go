@@ -44,7 +44,7 @@ func watchKey(id uint64) []byte {
 }
 
 func (e *Engine) putWatch(w *watch) error {
-	return e.store.DB().Update(func(tx *bolt.Tx) error {
+	return e.store.Update(func(tx *bolt.Tx) error {
 		bk := tx.Bucket(bucketWatches)
 		if w.ID == 0 {
 			id, err := bk.NextSequence()
@@ -63,7 +63,7 @@ func (e *Engine) putWatch(w *watch) error {
 
 func (e *Engine) getWatch(id uint64) (*watch, error) {
 	var w *watch
-	err := e.store.DB().View(func(tx *bolt.Tx) error {
+	err := e.store.View(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketWatches).Get(watchKey(id))
 		if v == nil {
 			return booking.ErrNotFound
@@ -75,12 +75,12 @@ func (e *Engine) getWatch(id uint64) (*watch, error) {
 }
 
 func (e *Engine) deleteWatch(id uint64) error {
-	return e.store.DB().Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketWatches).Delete(watchKey(id)) })
+	return e.store.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketWatches).Delete(watchKey(id)) })
 }
 
 func (e *Engine) watches() ([]watch, error) {
 	var out []watch
-	err := e.store.DB().View(func(tx *bolt.Tx) error {
+	err := e.store.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketWatches).ForEach(func(_, v []byte) error {
 			var w watch
 			if err := json.Unmarshal(v, &w); err != nil {
@@ -362,7 +362,7 @@ func (e *Engine) remind(ctx context.Context) error {
 				e.log.Warn("reminder", "channel", r.channel, "err", err)
 				continue
 			}
-			if err := e.store.DB().Update(func(tx *bolt.Tx) error {
+			if err := e.store.Update(func(tx *bolt.Tx) error {
 				return tx.Bucket(bucketReminders).Put(key, []byte(now.Format(time.RFC3339)))
 			}); err != nil {
 				return err
@@ -374,7 +374,7 @@ func (e *Engine) remind(ctx context.Context) error {
 
 func (e *Engine) reminded(key []byte) bool {
 	sent := false
-	e.store.DB().View(func(tx *bolt.Tx) error {
+	e.store.View(func(tx *bolt.Tx) error {
 		sent = tx.Bucket(bucketReminders).Get(key) != nil
 		return nil
 	})
@@ -385,7 +385,7 @@ func (e *Engine) reminded(key []byte) bool {
 // and e-mail addresses that are not needed any more.
 func (e *Engine) pruneDialogues() error {
 	cutoff := e.store.Now().Add(-7 * 24 * time.Hour)
-	return e.store.DB().Update(func(tx *bolt.Tx) error {
+	return e.store.Update(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketDialogues).Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			var d dialogue

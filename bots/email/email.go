@@ -146,12 +146,18 @@ type Dialogue interface {
 	Handle(ctx context.Context, msg conversation.Message) ([]conversation.Reply, error)
 }
 
+// Files is where the channel keeps its records: the store's file.
+type Files interface {
+	View(fn func(*bolt.Tx) error) error
+	Update(fn func(*bolt.Tx) error) error
+}
+
 // Mail is the e-mail channel. It is also the engine's Sender for e-mail:
 // the chat id of an e-mail dialogue is the citizen's address.
 type Mail struct {
 	cfg      Config
 	dialogue Dialogue
-	db       *bolt.DB
+	db       Files
 	log      *slog.Logger
 	now      func() time.Time
 	mu       sync.Mutex        // one mail at a time
@@ -166,7 +172,7 @@ var (
 
 // New makes the channel; it keeps its records in db (the store's file).
 // now is the clock for records (time.Now if nil).
-func New(cfg Config, d Dialogue, db *bolt.DB, log *slog.Logger, now func() time.Time) (*Mail, error) {
+func New(cfg Config, d Dialogue, db Files, log *slog.Logger, now func() time.Time) (*Mail, error) {
 	cfg.Defaults()
 	if log == nil {
 		log = slog.Default()
@@ -470,9 +476,10 @@ func (m *Mail) Send(ctx context.Context, chatID string, replies []conversation.R
 
 // thread is the last mail of an address, to answer in its thread.
 type thread struct {
-	MessageID  string   `json:"id"`
-	References []string `json:"refs,omitempty"`
-	Lang       string   `json:"lang"`
+	MessageID  string    `json:"id"`
+	References []string  `json:"refs,omitempty"`
+	Lang       string    `json:"lang"`
+	At         time.Time `json:"at"`
 }
 
 func (m *Mail) thread(addr string) thread {
@@ -490,7 +497,7 @@ func (m *Mail) thread(addr string) thread {
 func (m *Mail) noteReply(addr string, in inbound) {
 	now := m.now().Unix()
 	err := m.db.Update(func(tx *bolt.Tx) error {
-		th, _ := json.Marshal(thread{MessageID: in.MessageID, References: in.References, Lang: in.Lang})
+		th, _ := json.Marshal(thread{MessageID: in.MessageID, References: in.References, Lang: in.Lang, At: m.now()})
 		if err := tx.Bucket(bucketThreads).Put([]byte(addr), th); err != nil {
 			return err
 		}
@@ -548,4 +555,44 @@ func parseHeaderOnly(raw []byte) (inbound, error) {
 	}
 	in.Text = ""
 	return in, nil
+}
+
+// Forget deletes the channel's records about addresses and mails older
+// than cutoff: threads and reply counts (which hold addresses) and the
+// Message-IDs of handled mails (which may hold them).
+func (m *Mail) Forget(cutoff time.Time) (int, error) {
+	n := 0
+	err := m.db.Update(func(tx *bolt.Tx) error {
+		threads := tx.Bucket(bucketThreads)
+		c := threads.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			var th thread
+			if json.Unmarshal(v, &th) != nil || th.At.Before(cutoff) {
+				if err := c.Delete(); err != nil {
+					return err
+				}
+				n++
+			}
+		}
+		rate := tx.Bucket(bucketRate).Cursor()
+		for k, v := rate.First(); k != nil; k, v = rate.Next() {
+			if len(recent(v, cutoff.Unix())) == 0 {
+				if err := rate.Delete(); err != nil {
+					return err
+				}
+				n++
+			}
+		}
+		processed := tx.Bucket(bucketProcessed).Cursor()
+		for k, v := processed.First(); k != nil; k, v = processed.Next() {
+			if at, err := time.Parse(time.RFC3339, string(v)); err != nil || at.Before(cutoff) {
+				if err := processed.Delete(); err != nil {
+					return err
+				}
+				n++
+			}
+		}
+		return nil
+	})
+	return n, err
 }

@@ -419,3 +419,33 @@ func FuzzParseMail(f *testing.F) {
 		}
 	})
 }
+
+func TestForgetOldRecords(t *testing.T) {
+	r := newMailRig(t, Config{}, nil)
+	raw, _ := r.citizenMail("old@example.org", "Frage", "", "Öffnungszeiten?")
+	r.deliver(raw)
+	r.wait(0)
+	deadline := time.Now().Add(5 * time.Second)
+	for !r.mail.processed(mustID(t, raw)) {
+		if time.Now().After(deadline) {
+			t.Fatal("not recorded")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n, err := r.mail.Forget(r.clock.Now().Add(-time.Hour)); err != nil || n != 0 {
+		t.Fatalf("forgot %d recent records (%v)", n, err)
+	}
+	r.clock.Advance(31 * 24 * time.Hour)
+	n, err := r.mail.Forget(r.clock.Now().AddDate(0, 0, -30))
+	if err != nil || n != 3 || r.mail.thread("old@example.org").MessageID != "" || r.mail.processed(mustID(t, raw)) {
+		t.Fatalf("forgot %d (%v), thread %+v", n, err, r.mail.thread("old@example.org"))
+	}
+}
+
+func mustID(t *testing.T, raw []byte) string {
+	in, err := parseMail(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in.MessageID
+}

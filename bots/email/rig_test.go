@@ -87,7 +87,7 @@ func (r *mailRig) start() {
 	if r.engine, err = conversation.New(r.store, conversation.Options{}); err != nil {
 		r.t.Fatal(err)
 	}
-	if r.mail, err = New(r.cfg, r.engine, r.store.DB(), nil, r.clock.Now); err != nil {
+	if r.mail, err = New(r.cfg, r.engine, r.store, nil, r.clock.Now); err != nil {
 		r.t.Fatal(err)
 	}
 	r.engine.Register(Channel, r.mail)

@@ -85,14 +85,14 @@ func clip(s string, n int) string {
 
 // remember keeps a small fact about a user (their counter, when seen).
 func (b *Bot) remember(userID, key, value string) {
-	b.store.DB().Update(func(tx *bolt.Tx) error {
+	b.store.Update(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketMattermost).Put([]byte(key+"/"+userID), []byte(value))
 	})
 }
 
 func (b *Bot) recall(key string) string {
 	var v string
-	b.store.DB().View(func(tx *bolt.Tx) error {
+	b.store.View(func(tx *bolt.Tx) error {
 		v = string(tx.Bucket(bucketMattermost).Get([]byte(key)))
 		return nil
 	})
@@ -416,7 +416,7 @@ func (b *Bot) alarm(ctx context.Context, c command) string {
 func (b *Bot) onDuty(except string) []string {
 	today := b.store.Config().Day(b.store.Now())
 	var ids []string
-	b.store.DB().View(func(tx *bolt.Tx) error {
+	b.store.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketMattermost).Cursor()
 		prefix := []byte("seen/")
 		for k, v := c.Seek(prefix); k != nil && strings.HasPrefix(string(k), "seen/"); k, v = c.Next() {

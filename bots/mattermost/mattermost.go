@@ -90,7 +90,8 @@ type Calls interface {
 type Store interface {
 	Config() *booking.Config
 	Now() time.Time
-	DB() *bolt.DB
+	View(fn func(*bolt.Tx) error) error
+	Update(fn func(*bolt.Tx) error) error
 	Find(ctx context.Context, number string) (booking.Booking, error)
 	IssueWalkIn(ctx context.Context, req booking.WalkInRequest) (booking.Booking, error)
 	CancelByID(ctx context.Context, id uint64, actor string) (booking.Booking, error)
@@ -128,7 +129,7 @@ func New(cfg Config, store Store, calls Calls, d Dialogue, log *slog.Logger) (*B
 	if log == nil {
 		log = slog.Default()
 	}
-	err := store.DB().Update(func(tx *bolt.Tx) error {
+	err := store.Update(func(tx *bolt.Tx) error {
 		_, err := tx.CreateBucketIfNotExists(bucketMattermost)
 		return err
 	})

@@ -99,7 +99,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if cfg.Email.IMAP.Host == "" {
 		log.Info("e-mail channel off: no email.imap.host")
 	} else {
-		mail, err := email.New(cfg.Email, engine, store.DB(), log, store.Now)
+		mail, err := email.New(cfg.Email, engine, store, log, store.Now)
 		if err != nil {
 			return err
 		}

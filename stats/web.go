@@ -1,0 +1,102 @@
+package stats
+
+import (
+	_ "embed"
+	"fmt"
+	"html/template"
+	"net/http"
+	"strings"
+	"time"
+
+	"buergerbuero/booking"
+)
+
+//go:embed page.html
+var pageHTML string
+
+// Handler serves the statistics page (charts and tables) at / and the CSV
+// tables at /<table>.csv, each for ?from=YYYY-MM-DD&to=YYYY-MM-DD&period=.
+// Put it behind the admin's authentication.
+func Handler(log Events, cfg *booking.Config, now func() time.Time) http.Handler {
+	page := template.Must(template.New("page").Parse(pageHTML))
+	mux := http.NewServeMux()
+	query := func(r *http.Request) (time.Time, time.Time, Period, error) {
+		today := cfg.Day(now())
+		from, to := today.AddDate(0, 0, -30), today
+		var err error
+		if v := r.URL.Query().Get("from"); v != "" {
+			if from, err = time.ParseInLocation(time.DateOnly, v, cfg.Location()); err != nil {
+				return from, to, "", fmt.Errorf("from %q is not a date like 2026-11-01", v)
+			}
+		}
+		if v := r.URL.Query().Get("to"); v != "" {
+			if to, err = time.ParseInLocation(time.DateOnly, v, cfg.Location()); err != nil {
+				return from, to, "", fmt.Errorf("to %q is not a date like 2026-11-30", v)
+			}
+		}
+		if to.Before(from) || to.Sub(from) > 3*366*24*time.Hour {
+			return from, to, "", fmt.Errorf("the span from %s to %s is not possible (at most three years)", from.Format(time.DateOnly), to.Format(time.DateOnly))
+		}
+		p, err := ParsePeriod(r.URL.Query().Get("period"))
+		return from, to, p, err
+	}
+	mux.HandleFunc("GET /{table}", func(w http.ResponseWriter, r *http.Request) {
+		table, ok := strings.CutSuffix(r.PathValue("table"), ".csv")
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		from, to, p, err := query(r)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		rep, err := Compute(r.Context(), log, cfg, from, to, p)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s_%s_%s.csv"`, table, from.Format("20060102"), to.Format("20060102")))
+		if err := WriteCSV(w, rep, table); err != nil {
+			http.Error(w, err.Error(), http.StatusNotFound)
+		}
+	})
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		from, to, p, err := query(r)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		rep, err := Compute(r.Context(), log, cfg, from, to, p)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		type concernRow struct {
+			Name                     string
+			Cases, Served            int
+			Mean, Median, Configured string
+		}
+		var concerns []concernRow
+		for _, row := range rep.Concerns {
+			f := row.Figures
+			concerns = append(concerns, concernRow{row.Name, f.Appointments + f.WalkIns, f.Served, minutes(f.Service.Mean) + " min",
+				minutes(f.Service.Median) + " min", fmt.Sprintf("%d min", row.ConfiguredMinutes)})
+		}
+		var charts []template.HTML
+		for _, c := range Charts(rep) {
+			charts = append(charts, template.HTML(c)) // built by svg.go with every text escaped
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:")
+		page.Execute(w, map[string]any{
+			"Office": cfg.Office.Name, "From": from.Format(time.DateOnly), "To": to.Format(time.DateOnly), "Period": p,
+			"PeriodChoices": []Period{Day, Week, Month}, "Total": rep.Total, "NoShows": rep.Total.NoShows + rep.Total.Expired,
+			"WaitMedian": minutes(rep.Total.Wait.Median), "WaitP90": minutes(rep.Total.Wait.P90),
+			"Utilisation": fmt.Sprintf("%.0f", rep.Total.Utilisation()*100), "Charts": charts, "Concerns": concerns,
+			"Tables": Tables, "CSVBase": "",
+		})
+	})
+	return mux
+}
