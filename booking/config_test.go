@@ -153,13 +153,3 @@ func TestTextFallsBackToGerman(t *testing.T) {
 		t.Error("English text does not fall back to German")
 	}
 }
-
-func TestExampleConfigIsValid(t *testing.T) {
-	cfg, err := LoadConfig("../config.example.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(cfg.Counters) != 3 || cfg.Booking.WalkInShare != 0.25 || !cfg.IsOpenDay(at(2026, 11, 23, 0, 0)) || cfg.IsOpenDay(at(2026, 12, 24, 0, 0)) {
-		t.Errorf("example config read wrongly: %+v", cfg.Booking)
-	}
-}

@@ -4,16 +4,22 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
+	"io"
 	"math/rand/v2"
+	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
 	"buergerbuero/booking"
 	"buergerbuero/callsystem"
+	"buergerbuero/internal/browsertest"
 	"buergerbuero/internal/fakeclock"
+
+	"github.com/chromedp/chromedp"
 )
 
 var ctx = context.Background()
@@ -385,5 +391,66 @@ func TestRetentionLeavesNoPersonalDataAndTheFigures(t *testing.T) {
 	s.store.Forget(ctx, s.clock.Now().AddDate(0, 0, -30))
 	if r, _ := s.store.Get(ctx, recent.ID); r.Name != "Frida Frisch" {
 		t.Fatalf("a recent booking lost its name: %+v", r)
+	}
+}
+
+// TestStatsPageInChromium renders the admin page of a simulated month in
+// headless Chromium: three charts with their bars and line drawn, the
+// tables filled; the screenshot is kept.
+func TestStatsPageInChromium(t *testing.T) {
+	page := browsertest.Page(t, 1100, 1400, 60*time.Second)
+	s := newSim(t)
+	s.month()
+	srv := httptest.NewServer(Handler(s.store, s.cfg, s.clock.Now))
+	defer srv.Close()
+	if err := chromedp.Do(page, chromedp.Navigate(srv.URL+"/?from=2026-11-01&to=2026-11-30&period=day"), chromedp.WaitReady("svg")); err != nil {
+		t.Fatal(err)
+	}
+	drawn, err := chromedp.Run(page, chromedp.Evaluate[[]int](`Array.from(document.querySelectorAll("svg")).map(s =>
+		s.querySelectorAll("rect[height]:not([height='0.0'])").length + s.querySelectorAll("circle").length)`))
+	if err != nil || len(drawn) != 3 || drawn[0] < 4 || drawn[1] < 2 || drawn[2] < 21 {
+		t.Fatalf("charts drawn: %v %v", drawn, err)
+	}
+	text, _ := chromedp.Run(page, chromedp.Text("body"))
+	for _, want := range []string{"Wartezeit nach Uhrzeit", "Fälle nach Anliegen", "Nicht erschienen im Zeitverlauf", "Ausweis", "Kfz", "periods.csv"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	png, err := chromedp.Run(page, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	browsertest.Keep(t, "stats-page.png", png)
+}
+
+// TestCSVColumns: every table's header is as documented.
+func TestCSVColumns(t *testing.T) {
+	s := newSim(t)
+	s.day(time.Date(2026, 11, 2, 0, 0, 0, 0, s.cfg.Location()))
+	rep, _ := Compute(ctx, s.store, s.cfg, time.Date(2026, 11, 2, 0, 0, 0, 0, s.cfg.Location()), time.Date(2026, 11, 2, 0, 0, 0, 0, s.cfg.Location()), Day)
+	want := map[string]string{
+		"periods":  "period,appointments,walk_ins,served,no_shows,expired,cancelled,no_show_rate,wait_n,wait_median_min,wait_p90_min,wait_max_min,service_n,service_median_min,booked_min,available_min,utilisation",
+		"concerns": "concern,name,appointments,walk_ins,served,no_shows,expired,cancelled,wait_n,wait_median_min,wait_p90_min,wait_max_min,service_n,service_mean_min,service_median_min,configured_min",
+		"counters": "counter,name,served,wait_n,wait_median_min,wait_p90_min,service_n,service_median_min",
+		"hours":    "hour,appointments,walk_ins,wait_n,wait_median_min,wait_p90_min,wait_max_min",
+	}
+	for _, table := range Tables {
+		var buf bytes.Buffer
+		if err := WriteCSV(&buf, rep, table); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+		if lines[0] != want[table] || len(lines) < 2 {
+			t.Errorf("%s: header %q (%d lines)", table, lines[0], len(lines))
+		}
+		for _, l := range lines[1:] {
+			if strings.Count(l, ",") != strings.Count(lines[0], ",") && !strings.Contains(l, `"`) {
+				t.Errorf("%s: row %q has another number of columns", table, l)
+			}
+		}
+	}
+	if err := WriteCSV(io.Discard, rep, "people"); err == nil {
+		t.Error("an unknown table was written")
 	}
 }

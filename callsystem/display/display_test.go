@@ -6,8 +6,6 @@ import (
 	"errors"
 	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -19,6 +17,7 @@ import (
 
 	"buergerbuero/booking"
 	"buergerbuero/callsystem"
+	"buergerbuero/internal/browsertest"
 	"buergerbuero/internal/fakeclock"
 )
 
@@ -75,51 +74,13 @@ func serve(t testing.TB, d *Display, addr string) (string, func()) {
 	}
 }
 
-func chromium(t *testing.T) string {
-	for _, p := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if path, err := exec.LookPath(p); err == nil {
-			return path
-		}
-	}
-	if os.Getenv("BUERGERBUERO_REQUIRE_CHROMIUM") != "" {
-		t.Fatal("the display test needs chromium (apt-get install chromium)")
-	}
-	t.Skip("chromium not installed: apt-get install chromium (.ci/run does)")
-	return ""
-}
-
-// artefact is where screenshots are kept: $BUERGERBUERO_ARTIFACTS or a
-// folder in the temp dir.
-func artefact(t *testing.T, name string, png []byte) {
-	dir := os.Getenv("BUERGERBUERO_ARTIFACTS")
-	if dir == "" {
-		dir = filepath.Join(os.TempDir(), "buergerbuero-artifacts")
-	}
-	os.MkdirAll(dir, 0o755)
-	path := filepath.Join(dir, name)
-	if err := os.WriteFile(path, png, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot: %s", path)
-}
-
 // TestDisplayInChromium opens the display in headless Chromium, makes calls
 // through the call system and reads them from the page's DOM; then stops
 // the server, sees "offline", starts it again and sees the page catch up.
 func TestDisplayInChromium(t *testing.T) {
-	exe := chromium(t)
+	page := browsertest.Page(t, 1920, 1080, 60*time.Second)
 	sys, d, _ := newSystem(t, 6)
 	addr, stop := serve(t, d, "")
-	alloc, cancel := chromedp.NewExecAllocator(ctx, chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.WindowSize(1920, 1080), chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("no-first-run", true), chromedp.Flag("disable-quic", true),
-		chromedp.Flag("autoplay-policy", "no-user-gesture-required"))
-	defer cancel()
-	browser, cancel := chromedp.NewContext(alloc)
-	defer cancel()
-	page, cancel := context.WithTimeout(browser, 60*time.Second)
-	defer cancel()
 	if err := chromedp.Do(page, chromedp.Navigate("http://"+addr+"/"), chromedp.WaitVisible("#empty")); err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +114,7 @@ func TestDisplayInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	artefact(t, "display-1920x1080.png", png)
+	browsertest.Keep(t, "display-1920x1080.png", png)
 
 	// The server goes away: the page says so.
 	stop()
@@ -164,7 +125,7 @@ func TestDisplayInChromium(t *testing.T) {
 		t.Fatal(err, dbg)
 	}
 	png, _ = chromedp.Run(page, chromedp.FullScreenshot(100))
-	artefact(t, "display-offline.png", png)
+	browsertest.Keep(t, "display-offline.png", png)
 	// A call while the page is cut off is shown once the server is back.
 	missed, err := sys.Next(ctx, "2", "clerk")
 	if err != nil {
@@ -181,7 +142,7 @@ func TestDisplayInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	png, _ = chromedp.Run(page, chromedp.FullScreenshot(100))
-	artefact(t, "display-1080x1920.png", png)
+	browsertest.Keep(t, "display-1080x1920.png", png)
 	visible, err := chromedp.Run(page, chromedp.Evaluate[bool](`(function(){var li=document.querySelector("#now li"),r=li.getBoundingClientRect(),fs=parseFloat(getComputedStyle(li).fontSize);return r.width>0&&r.right<=window.innerWidth&&fs>=60&&r.height<fs*1.6})()`))
 	if err != nil || !visible {
 		t.Fatal("the newest call does not fit a portrait screen on one line in large type")

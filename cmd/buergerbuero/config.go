@@ -19,6 +19,22 @@ type fileConfig struct {
 	Telegram       telegram.Config   `yaml:"telegram"`
 	Email          email.Config      `yaml:"email"`
 	Mattermost     mattermost.Config `yaml:"mattermost"`
+	Admin          AdminConfig       `yaml:"admin"`
+	Privacy        PrivacyConfig     `yaml:"privacy"`
+}
+
+// AdminConfig protects the admin pages (statistics, backup).
+type AdminConfig struct {
+	// Password for HTTP Basic auth (user "admin") or as a Bearer token;
+	// without one the admin pages are off. Or BUERGERBUERO_ADMIN_PASSWORD.
+	Password string `yaml:"password"`
+}
+
+// PrivacyConfig sets how long personal data is kept.
+type PrivacyConfig struct {
+	// RetentionDays after an appointment's or ticket's day, names, e-mail
+	// addresses, chat ids and mail records are deleted; default 30.
+	RetentionDays int `yaml:"retention_days"`
 }
 
 // validate checks the office and the channels.
@@ -33,6 +49,12 @@ func (f *fileConfig) validate(c *booking.Checker) {
 	for _, p := range append(f.Email.Problems(), f.Mattermost.Problems()...) {
 		c.Add(p[0], p[1])
 	}
+	if f.Privacy.RetentionDays < 1 || f.Privacy.RetentionDays > 3650 {
+		c.Add("privacy.retention_days", "must be between 1 and 3650")
+	}
+	if f.Admin.Password != "" && len(f.Admin.Password) < 12 {
+		c.Add("admin.password", "needs at least 12 characters")
+	}
 }
 
 // loadConfig reads the config file, or the embedded demo office without
@@ -46,7 +68,7 @@ func loadConfig(path string) (*fileConfig, error) {
 		}
 		name = path
 	}
-	cfg := &fileConfig{Config: booking.Defaults()}
+	cfg := &fileConfig{Config: booking.Defaults(), Privacy: PrivacyConfig{RetentionDays: 30}}
 	// Secrets from the environment win over the file, and are checked with it.
 	validate := func(c *booking.Checker) {
 		cfg.fromEnvironment()
@@ -67,6 +89,7 @@ func (cfg *fileConfig) fromEnvironment() {
 		"BUERGERBUERO_MATTERMOST_TOKEN":         &cfg.Mattermost.Token,
 		"BUERGERBUERO_MATTERMOST_COMMAND_TOKEN": &cfg.Mattermost.CommandToken,
 		"BUERGERBUERO_MATTERMOST_ACTION_SECRET": &cfg.Mattermost.ActionSecret,
+		"BUERGERBUERO_ADMIN_PASSWORD":           &cfg.Admin.Password,
 	} {
 		if v := os.Getenv(env); v != "" {
 			*field = v

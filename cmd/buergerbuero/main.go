@@ -3,6 +3,8 @@
 //
 //	buergerbuero [serve] [--config FILE] [--data FILE] [--listen ADDR]
 //	buergerbuero check-config FILE
+//	buergerbuero backup [--data FILE] [--url URL] OUT
+//	buergerbuero stats export --from D --to D [--period P] [--table T]
 //
 // Without --config it runs the embedded demo office.
 package main
@@ -39,6 +41,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = serve(ctx, args, stderr)
 	case "check-config":
 		err = checkConfig(args, stdout)
+	case "backup":
+		err = backup(args, stderr)
+	case "stats":
+		err = statsCommand(args, stdout, stderr)
 	case "help", "-h", "--help":
 		usage(stdout)
 		return 0
@@ -61,5 +67,8 @@ func usage(w io.Writer) {
   buergerbuero [serve] [--config FILE] [--data FILE] [--listen ADDR]
                                                        run the service (default: the demo office on localhost:8080)
   buergerbuero check-config FILE                       check a config file and list every problem
+  buergerbuero backup [--data FILE] [--url URL] OUT    a consistent copy of the store (also while it runs)
+  buergerbuero stats export --from D --to D [--period day|week|month] [--table periods|concerns|counters|hours]
+                                                       statistics as CSV (from a stopped store or a backup)
 `)
 }

@@ -211,3 +211,80 @@ func TestServeWithMattermost(t *testing.T) {
 		t.Fatalf("exit %d:\n%s", code, stderr.String())
 	}
 }
+
+// TestOperations: health, readiness, metrics, the admin pages behind the
+// password, a hot backup from the running service, and the CSV export.
+func TestOperations(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "bb.db")
+	t.Setenv("BUERGERBUERO_ADMIN_PASSWORD", "correct horse battery")
+	ctx, cancel := context.WithCancel(context.Background())
+	var stderr syncBuffer
+	done := make(chan int)
+	go func() { done <- run(ctx, []string{"--data", data, "--listen", "127.0.0.1:0"}, &stderr, &stderr) }()
+	deadline := time.Now().Add(10 * time.Second)
+	var m []string
+	for m == nil {
+		m = regexp.MustCompile(`listen=(\S+)`).FindStringSubmatch(stderr.String())
+		if time.Now().After(deadline) {
+			t.Fatalf("not started:\n%s", stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	base := "http://" + m[1]
+	get := func(path, user, pass string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", base+path, nil)
+		if user != "" {
+			req.SetBasicAuth(user, pass)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(body)
+	}
+	for _, c := range []struct {
+		path, user, pass string
+		status           int
+		contains         string
+	}{
+		{"/healthz", "", "", 200, "ok"},
+		{"/readyz", "", "", 200, "ready"},
+		{"/metrics", "", "", 200, "buergerbuero_queue_length"},
+		{"/admin/stats/", "", "", 401, "log in"},
+		{"/admin/stats/", "admin", "wrong", 401, "log in"},
+		{"/admin/stats/", "mallory", "correct horse battery", 401, "log in"},
+		{"/admin/backup", "", "", 401, "log in"},
+		{"/admin/stats/", "admin", "correct horse battery", 200, "<svg"},
+		{"/admin/stats/periods.csv?from=2026-11-01&to=2026-11-30", "admin", "correct horse battery", 200, "period,appointments,walk_ins"},
+		{"/admin/stats/?from=gestern", "admin", "correct horse battery", 400, "not a date"},
+	} {
+		status, body := get(c.path, c.user, c.pass)
+		if status != c.status || !strings.Contains(body, c.contains) {
+			t.Errorf("GET %s as %q: %d %.80q, want %d with %q", c.path, c.user, status, body, c.status, c.contains)
+		}
+	}
+	// A hot backup while the service holds the file.
+	out := filepath.Join(dir, "backup.db")
+	var buf bytes.Buffer
+	if code := run(context.Background(), []string{"backup", "--data", data, "--url", base, out}, &buf, &buf); code != 0 {
+		t.Fatalf("backup: %s", buf.String())
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d:\n%s", code, stderr.String())
+	}
+	// The backup is a store: the export reads it.
+	buf.Reset()
+	if code := run(context.Background(), []string{"stats", "export", "--from", "2026-11-01", "--to", "2026-11-30", "--table", "hours", "--data", out}, &buf, &buf); code != 0 ||
+		!strings.HasPrefix(buf.String(), "hour,appointments,walk_ins,wait_n") {
+		t.Fatalf("export from the backup: %d %s", code, buf.String())
+	}
+	buf.Reset()
+	if code := run(context.Background(), []string{"stats", "export", "--from", "2026-11-30", "--to", "2026-11-01", "--data", out}, &buf, &buf); code != 1 || !strings.Contains(buf.String(), "must be dates") {
+		t.Fatalf("a bad span: %d %s", code, buf.String())
+	}
+}

@@ -21,6 +21,7 @@ import (
 	"buergerbuero/callsystem"
 	"buergerbuero/callsystem/display"
 	"buergerbuero/conversation"
+	"buergerbuero/metrics"
 )
 
 // serve runs the service until ctx ends: the store, the dialogue engine,
@@ -30,11 +31,23 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", "", "config file (YAML); empty runs the embedded demo office")
 	dataPath := fs.String("data", "./data/buergerbuero.db", "the bbolt store file")
-	listen := fs.String("listen", "localhost:8080", "address of the HTTP server (web chat, display, webhooks)")
+	listen := fs.String("listen", "localhost:8080", "address of the HTTP server (web chat, display, webhooks, admin)")
+	logFormat := fs.String("log-format", "text", "text or json")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(stderr, nil))
+	var handler slog.Handler = slog.NewTextHandler(stderr, nil)
+	if *logFormat == "json" {
+		handler = slog.NewJSONHandler(stderr, nil)
+	}
+	var queueLength func() float64 // set once the call system exists
+	meter := metrics.New(func() float64 {
+		if queueLength == nil {
+			return 0
+		}
+		return queueLength()
+	})
+	log := slog.New(meter.CountErrors(handler))
 	cfg, err := loadConfig(*configPath)
 	if err != nil {
 		return err
@@ -52,6 +65,16 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	defer store.Close()
 	calls, err := callsystem.New(ctx, store, log)
 	if err != nil {
+		return err
+	}
+	queueLength = func() float64 {
+		q, err := calls.Queue(context.Background())
+		if err != nil {
+			return 0
+		}
+		return float64(len(q.Waiting))
+	}
+	if err := meter.Skip(ctx, store); err != nil {
 		return err
 	}
 	cfg.Email.Defaults()
@@ -96,10 +119,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		})
 	}
 
+	var mail *email.Mail
 	if cfg.Email.IMAP.Host == "" {
 		log.Info("e-mail channel off: no email.imap.host")
 	} else {
-		mail, err := email.New(cfg.Email, engine, store, log, store.Now)
+		mail, err = email.New(cfg.Email, engine, store, log, store.Now)
 		if err != nil {
 			return err
 		}
@@ -127,6 +151,13 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 			}
 		})
 	}
+
+	mountOps(mux, store, cfg, meter.Handler())
+	if cfg.Admin.Password == "" {
+		log.Info("admin pages off: no admin.password (or BUERGERBUERO_ADMIN_PASSWORD)")
+	}
+	workers.Go(func() { meter.Follow(ctx, store, 5*time.Second) })
+	workers.Go(func() { retain(ctx, store, mail, cfg.Privacy.RetentionDays, log) })
 
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {

@@ -1,0 +1,197 @@
+package main
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"buergerbuero/booking"
+	"buergerbuero/bots/email"
+	"buergerbuero/stats"
+)
+
+// requireAdmin lets only the admin through: HTTP Basic auth as "admin" or
+// a Bearer token, either with the configured password. Without a password
+// the admin pages are off.
+func requireAdmin(password string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if password == "" {
+			http.Error(w, "The admin pages are off: set admin.password (or BUERGERBUERO_ADMIN_PASSWORD).", http.StatusForbidden)
+			return
+		}
+		given := ""
+		if user, pass, ok := r.BasicAuth(); ok && user == "admin" {
+			given = pass
+		} else if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+			given = tok
+		}
+		if subtle.ConstantTimeCompare([]byte(given), []byte(password)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Basic realm="buergerbuero admin", charset="UTF-8"`)
+			http.Error(w, "Please log in as admin.", http.StatusUnauthorized)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// mountOps adds health, readiness, metrics and the admin pages.
+func mountOps(mux *http.ServeMux, store *booking.Store, cfg *fileConfig, metricsHandler http.Handler) {
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if err := store.View(func(*bolt.Tx) error { return nil }); err != nil {
+			http.Error(w, "store not ready: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, "ready\n")
+	})
+	mux.Handle("GET /metrics", metricsHandler)
+	mux.Handle("/admin/stats/", requireAdmin(cfg.Admin.Password, http.StripPrefix("/admin/stats", stats.Handler(store, &cfg.Config, store.Now))))
+	mux.Handle("GET /admin/backup", requireAdmin(cfg.Admin.Password, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="buergerbuero-%s.db"`, time.Now().Format("20060102-1504")))
+		if _, err := store.Backup(w); err != nil {
+			slog.Error("backup", "err", err)
+		}
+	})))
+}
+
+// retain runs the data-protection job now and then every day: personal
+// data past the retention period is deleted from the store and the mail
+// records, then the file is compacted so none is left in free pages.
+func retain(ctx context.Context, store *booking.Store, mail *email.Mail, days int, log *slog.Logger) {
+	run := func() {
+		cutoff := store.Now().AddDate(0, 0, -days)
+		n, err := store.Forget(ctx, cutoff)
+		if err != nil {
+			log.Error("retention", "err", err)
+			return
+		}
+		m := 0
+		if mail != nil {
+			if m, err = mail.Forget(cutoff); err != nil {
+				log.Error("retention: mail records", "err", err)
+			}
+		}
+		if n+m > 0 {
+			if err := store.Compact(); err != nil {
+				log.Error("retention: compact", "err", err)
+				return
+			}
+		}
+		log.Info("retention job done", "bookings_anonymised", n, "mail_records_deleted", m, "before", cutoff.Format(time.DateOnly))
+	}
+	run()
+	tick := time.NewTicker(24 * time.Hour)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			run()
+		}
+	}
+}
+
+// backup writes a consistent copy of the store to FILE: from the file when
+// no service holds it, else from the running service's /admin/backup.
+func backup(args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dataPath := fs.String("data", "./data/buergerbuero.db", "the bbolt store file")
+	url := fs.String("url", "http://localhost:8080", "the running service, used when it holds the file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("usage: buergerbuero backup [--data FILE] [--url URL] BACKUP-FILE")
+	}
+	out, err := os.OpenFile(fs.Arg(0), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("backup file: %w", err)
+	}
+	defer out.Close()
+	db, err := bolt.Open(*dataPath, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err == nil {
+		defer db.Close()
+		err = db.View(func(tx *bolt.Tx) error { _, err := tx.WriteTo(out); return err })
+		if err == nil {
+			err = out.Sync()
+		}
+		return err
+	}
+	if !errors.Is(err, bolt.ErrTimeout) {
+		os.Remove(fs.Arg(0))
+		return fmt.Errorf("open store: %w", err)
+	}
+	// The service is running: ask it.
+	req, _ := http.NewRequest("GET", strings.TrimRight(*url, "/")+"/admin/backup", nil)
+	req.Header.Set("Authorization", "Bearer "+os.Getenv("BUERGERBUERO_ADMIN_PASSWORD"))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		os.Remove(fs.Arg(0))
+		return fmt.Errorf("the service holds the store and cannot be reached at %s: %w", *url, err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		os.Remove(fs.Arg(0))
+		msg, _ := io.ReadAll(io.LimitReader(res.Body, 512))
+		return fmt.Errorf("the service refused the backup (%s): %s (set BUERGERBUERO_ADMIN_PASSWORD)", res.Status, strings.TrimSpace(string(msg)))
+	}
+	if _, err := io.Copy(out, res.Body); err != nil {
+		return err
+	}
+	return out.Sync()
+}
+
+// statsCommand handles "stats export".
+func statsCommand(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "export" {
+		return errors.New("usage: buergerbuero stats export --from YYYY-MM-DD --to YYYY-MM-DD [--period day|week|month] [--table periods|concerns|counters|hours] [--data FILE] [--config FILE]")
+	}
+	fs := flag.NewFlagSet("stats export", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	from := fs.String("from", "", "first day, YYYY-MM-DD")
+	to := fs.String("to", "", "last day, YYYY-MM-DD")
+	period := fs.String("period", "day", "day, week or month")
+	table := fs.String("table", "periods", strings.Join(stats.Tables, ", "))
+	dataPath := fs.String("data", "./data/buergerbuero.db", "the bbolt store file (or a backup of it)")
+	configPath := fs.String("config", "", "config file; empty: the demo office")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*configPath)
+	if err != nil {
+		return err
+	}
+	f, err1 := time.ParseInLocation(time.DateOnly, *from, cfg.Location())
+	t, err2 := time.ParseInLocation(time.DateOnly, *to, cfg.Location())
+	if err1 != nil || err2 != nil || t.Before(f) {
+		return fmt.Errorf("--from %q and --to %q must be dates like 2026-11-01, from before to", *from, *to)
+	}
+	p, err := stats.ParsePeriod(*period)
+	if err != nil {
+		return err
+	}
+	store, err := booking.Open(*dataPath, &cfg.Config, booking.Options{LockTimeout: time.Second})
+	if err != nil {
+		return fmt.Errorf("%w\n(while the service runs, download the CSV from /admin/stats/ or export from a backup: buergerbuero backup FILE)", err)
+	}
+	defer store.Close()
+	rep, err := stats.Compute(context.Background(), store, &cfg.Config, f, t, p)
+	if err != nil {
+		return err
+	}
+	return stats.WriteCSV(stdout, rep, *table)
+}

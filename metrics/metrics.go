@@ -1,0 +1,146 @@
+// Package metrics exposes the service's Prometheus metrics: bookings,
+// cancellations, walk-ins, calls, outcomes, the waiting time until a call,
+// the queue length and the channels' errors. It follows the booking event
+// log, so every channel and the call system are counted without knowing of
+// it.
+package metrics
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"buergerbuero/booking"
+)
+
+// Events is the event log to follow.
+type Events interface {
+	Events(ctx context.Context, after uint64, fn func(booking.Event) bool) error
+}
+
+// Metrics is the registry and its metrics.
+type Metrics struct {
+	reg           *prometheus.Registry
+	events        *prometheus.CounterVec
+	bookings      *prometheus.CounterVec
+	calls         *prometheus.CounterVec
+	wait          *prometheus.HistogramVec
+	channelErrors *prometheus.CounterVec
+
+	mu   sync.Mutex
+	last uint64 // the last event counted
+}
+
+// New makes the metrics; queueLength is read at each scrape.
+func New(queueLength func() float64) *Metrics {
+	m := &Metrics{reg: prometheus.NewRegistry(),
+		events: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "buergerbuero_events_total",
+			Help: "Booking events since the start, by type (booked, cancelled, walk_in, called, served, no_show, expired, ...)."}, []string{"type"}),
+		bookings: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "buergerbuero_bookings_total",
+			Help: "Appointments booked since the start, by channel (empty for staff bookings)."}, []string{"channel"}),
+		calls: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "buergerbuero_calls_total",
+			Help: "Calls (first calls and re-calls) since the start, by counter."}, []string{"counter"}),
+		wait: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "buergerbuero_wait_seconds",
+			Help:    "Waiting time from the ticket or the appointment time to the first call.",
+			Buckets: []float64{60, 300, 600, 900, 1200, 1800, 2700, 3600, 5400, 7200}}, []string{"kind"}),
+		channelErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "buergerbuero_channel_errors_total",
+			Help: "Warnings and errors logged by a channel (telegram, email, mattermost, ...)."}, []string{"channel"}),
+	}
+	m.reg.MustRegister(m.events, m.bookings, m.calls, m.wait, m.channelErrors,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "buergerbuero_queue_length", Help: "Citizens who could be called now."}, queueLength),
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Handler serves the metrics in Prometheus' text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+// Skip starts counting after the events already in the log.
+func (m *Metrics) Skip(ctx context.Context, log Events) error {
+	return log.Events(ctx, 0, func(e booking.Event) bool {
+		m.last = e.Seq
+		return true
+	})
+}
+
+// Catch counts the events added to the log since the last call.
+func (m *Metrics) Catch(ctx context.Context, log Events) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return log.Events(ctx, m.last, func(e booking.Event) bool {
+		m.last = e.Seq
+		m.events.WithLabelValues(string(e.Type)).Inc()
+		switch e.Type {
+		case booking.EventBooked:
+			m.bookings.WithLabelValues(e.Channel).Inc()
+		case booking.EventCalled, booking.EventRecalled:
+			m.calls.WithLabelValues(e.Counter).Inc()
+			if e.Type == booking.EventCalled {
+				m.wait.WithLabelValues(string(e.Kind)).Observe(max(0, e.At.Sub(e.Start).Seconds()))
+			}
+		}
+		return true
+	})
+}
+
+// Follow catches up with the log every interval until ctx ends.
+func (m *Metrics) Follow(ctx context.Context, log Events, interval time.Duration) {
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			m.Catch(ctx, log)
+		}
+	}
+}
+
+// CountErrors wraps a log handler: each warning or error that names a
+// channel counts as that channel's error.
+func (m *Metrics) CountErrors(h slog.Handler) slog.Handler { return errorCounter{h, m, ""} }
+
+type errorCounter struct {
+	slog.Handler
+	m       *Metrics
+	channel string // from With("channel", ...)
+}
+
+func (c errorCounter) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level >= slog.LevelWarn {
+		channel := c.channel
+		r.Attrs(func(a slog.Attr) bool {
+			if a.Key == "channel" {
+				channel = a.Value.String()
+			}
+			return true
+		})
+		if channel != "" {
+			c.m.channelErrors.WithLabelValues(channel).Inc()
+		}
+	}
+	return c.Handler.Handle(ctx, r)
+}
+
+func (c errorCounter) WithAttrs(attrs []slog.Attr) slog.Handler {
+	channel := c.channel
+	for _, a := range attrs {
+		if a.Key == "channel" {
+			channel = a.Value.String()
+		}
+	}
+	return errorCounter{c.Handler.WithAttrs(attrs), c.m, channel}
+}
+
+func (c errorCounter) WithGroup(name string) slog.Handler {
+	return errorCounter{c.Handler.WithGroup(name), c.m, c.channel}
+}

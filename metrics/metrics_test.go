@@ -1,0 +1,113 @@
+package metrics
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"buergerbuero/booking"
+	"buergerbuero/callsystem"
+	"buergerbuero/internal/fakeclock"
+)
+
+// TestScrapedMetrics scrapes /metrics over HTTP and reads it with
+// Prometheus' own text parser.
+func TestScrapedMetrics(t *testing.T) {
+	ctx := context.Background()
+	cfg, _ := booking.DemoConfig()
+	clock := fakeclock.New(time.Date(2026, 11, 24, 8, 0, 0, 0, cfg.Location()))
+	store, err := booking.Open(filepath.Join(t.TempDir(), "bb.db"), cfg, booking.Options{Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	calls, _ := callsystem.New(ctx, store, nil)
+	// History before the start is not counted.
+	store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []booking.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
+	m := New(func() float64 { q, _ := calls.Queue(ctx); return float64(len(q.Waiting)) })
+	if err := m.Skip(ctx, store); err != nil {
+		t.Fatal(err)
+	}
+	store.Book(ctx, booking.Request{Concerns: []booking.ConcernCount{{ID: "reisepass", Count: 1}}, Start: time.Date(2026, 11, 25, 9, 0, 0, 0, cfg.Location()),
+		Name: "Max Muster", PersonKey: "p", Channel: "telegram"})
+	store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []booking.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
+	store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []booking.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
+	clock.Advance(12 * time.Minute)
+	calls.Next(ctx, "2", "clerk") // the first walk-in, waited 12 minutes
+	if err := m.Catch(ctx, store); err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	log := slog.New(m.CountErrors(slog.NewTextHandler(&logs, nil)))
+	log.With("channel", "telegram").Warn("telegram not reachable")
+	log.Error("mail", "channel", "email")
+	log.Info("fine", "channel", "email") // not an error
+
+	srv := httptest.NewServer(m.Handler())
+	defer srv.Close()
+	res, err := srv.Client().Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	value := func(name string, labels map[string]string) float64 {
+		t.Helper()
+		f, ok := families[name]
+		if !ok {
+			t.Fatalf("no metric %s", name)
+		}
+	next:
+		for _, mt := range f.Metric {
+			for _, lp := range mt.Label {
+				if want, ok := labels[lp.GetName()]; ok && want != lp.GetValue() {
+					continue next
+				}
+			}
+			switch f.GetType() {
+			case dto.MetricType_COUNTER:
+				return mt.Counter.GetValue()
+			case dto.MetricType_GAUGE:
+				return mt.Gauge.GetValue()
+			case dto.MetricType_HISTOGRAM:
+				return mt.Histogram.GetSampleSum()
+			}
+		}
+		t.Fatalf("no %s with %v", name, labels)
+		return 0
+	}
+	checks := []struct {
+		name   string
+		labels map[string]string
+		want   float64
+	}{
+		{"buergerbuero_bookings_total", map[string]string{"channel": "telegram"}, 1},
+		{"buergerbuero_events_total", map[string]string{"type": "walk_in"}, 2},
+		{"buergerbuero_calls_total", map[string]string{"counter": "2"}, 1},
+		{"buergerbuero_wait_seconds", map[string]string{"kind": "walk_in"}, 12 * 60},
+		{"buergerbuero_queue_length", nil, 2},
+		{"buergerbuero_channel_errors_total", map[string]string{"channel": "telegram"}, 1},
+		{"buergerbuero_channel_errors_total", map[string]string{"channel": "email"}, 1},
+	}
+	for _, c := range checks {
+		if got := value(c.name, c.labels); got != c.want {
+			t.Errorf("%s%v = %g, want %g", c.name, c.labels, got, c.want)
+		}
+	}
+	if !strings.Contains(logs.String(), "telegram not reachable") {
+		t.Error("the wrapped handler swallowed the log")
+	}
+}
