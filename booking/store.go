@@ -131,7 +131,6 @@ func (s *Store) Config() *Config { return s.cfg }
 // Now is the store's clock's time.
 func (s *Store) Now() time.Time { return s.clock.Now() }
 
-
 func u64key(n uint64) []byte {
 	k := make([]byte, 8)
 	binary.BigEndian.PutUint64(k, n)
