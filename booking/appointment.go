@@ -137,7 +137,7 @@ func (s *Store) checkPersonLimit(tx *bolt.Tx, person string, now time.Time) erro
 // Cancel cancels the appointment with number and PIN. The slot becomes
 // bookable again after the release delay.
 func (s *Store) Cancel(ctx context.Context, number, pin string) (Booking, error) {
-	return s.withPIN(ctx, number, pin, func(tx *bolt.Tx, b *Booking, now time.Time) error {
+	return s.withPIN(ctx, "", number, pin, func(tx *bolt.Tx, b *Booking, now time.Time) error {
 		return s.cancel(tx, b, now, "")
 	})
 }
@@ -196,7 +196,7 @@ func (s *Store) cancel(tx *bolt.Tx, b *Booking, now time.Time, actor string) err
 // PIN, name and e-mail stay; the old time is released after the release
 // delay, as for a cancellation.
 func (s *Store) Reschedule(ctx context.Context, number, pin string, start time.Time) (Booking, error) {
-	return s.withPIN(ctx, number, pin, func(tx *bolt.Tx, b *Booking, now time.Time) error {
+	return s.withPIN(ctx, "", number, pin, func(tx *bolt.Tx, b *Booking, now time.Time) error {
 		return s.moveTo(tx, b, start, now, "")
 	})
 }
@@ -244,7 +244,13 @@ func (s *Store) moveTo(tx *bolt.Tx, b *Booking, start, now time.Time, actor stri
 
 // Lookup returns the appointment with number and PIN.
 func (s *Store) Lookup(ctx context.Context, number, pin string) (Booking, error) {
-	return s.withPIN(ctx, number, pin, func(*bolt.Tx, *Booking, time.Time) error { return nil })
+	return s.LookupAs(ctx, "", number, pin)
+}
+
+// LookupAs is Lookup by the person who; their wrong tries are counted
+// across all bookings and channels, and too many lock them out for a while.
+func (s *Store) LookupAs(ctx context.Context, who, number, pin string) (Booking, error) {
+	return s.withPIN(ctx, who, number, pin, func(*bolt.Tx, *Booking, time.Time) error { return nil })
 }
 
 // PINError tells a wrong PIN apart from a lock-out, with how many tries are
@@ -281,16 +287,23 @@ func (e *PINError) Unwrap() []error {
 // withPIN finds the upcoming appointment with number, checks the PIN and, if
 // it is right, runs fn on it in a write transaction and saves it. The
 // attempt is counted before the (slow) hash is checked, outside any
-// transaction, so parallel guesses cannot get past the limit.
-func (s *Store) withPIN(ctx context.Context, number, pin string, fn func(*bolt.Tx, *Booking, time.Time) error) (Booking, error) {
+// transaction, so parallel guesses cannot get past the limit. who is the
+// person key of whoever tries (empty when unknown); wrong tries count
+// against them too, across all bookings.
+func (s *Store) withPIN(ctx context.Context, who, number, pin string, fn func(*bolt.Tx, *Booking, time.Time) error) (Booking, error) {
 	number = NormalizeNumber(number)
 	var id uint64
 	var stored PINHash
+	var notFound error
 	err := s.Update(func(tx *bolt.Tx) error {
 		now := s.clock.Now()
+		if err := s.countGuess(tx, who, now); err != nil {
+			return err
+		}
 		b, err := s.findUpcoming(tx, number, now)
 		if err != nil {
-			return err
+			notFound = err // the counted guess stays: trying numbers is guessing too
+			return nil
 		}
 		if now.Before(b.PINLockedUntil) {
 			return &PINError{LockedUntil: b.PINLockedUntil}
@@ -302,6 +315,9 @@ func (s *Store) withPIN(ctx context.Context, number, pin string, fn func(*bolt.T
 		id, stored = b.ID, *b.PIN
 		return putBooking(tx, b)
 	})
+	if err == nil && notFound != nil {
+		err = notFound
+	}
 	if err != nil {
 		return Booking{}, err
 	}
@@ -326,6 +342,9 @@ func (s *Store) withPIN(ctx context.Context, number, pin string, fn func(*bolt.T
 			return fmt.Errorf("%s is %s: %w", b.Number, b.Status, ErrNotActive)
 		}
 		b.PINFailures, b.PINLockedUntil = 0, time.Time{}
+		if err := s.forgiveGuess(tx, who); err != nil {
+			return err
+		}
 		if err := fn(tx, b, now); err != nil {
 			return actionError{err}
 		}

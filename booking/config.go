@@ -139,6 +139,10 @@ type BookingRules struct {
 	// PINMaxAttempts wrong PINs lock a booking for PINLockout.
 	PINMaxAttempts int           `yaml:"pin_max_attempts"`
 	PINLockout     time.Duration `yaml:"pin_lockout"`
+	// PINGuessesPerPerson wrong PINs (or unknown numbers) within an hour
+	// lock a person out of PIN checks for PINLockout, whichever bookings
+	// they try.
+	PINGuessesPerPerson int `yaml:"pin_guesses_per_person"`
 }
 
 // CallRules are the rules of the call system.
@@ -182,7 +186,7 @@ func Defaults() Config {
 	return Config{
 		Office:  OfficeInfo{Timezone: "Europe/Berlin"},
 		Closed:  ClosedDays{PublicHolidays: true},
-		Booking: BookingRules{HorizonDays: 21, LeadTime: time.Hour, SlotStep: 10 * time.Minute, WalkInShare: 0.25, MaxActivePerPerson: 1, ReleaseDelay: 15 * time.Minute, PINMaxAttempts: 5, PINLockout: time.Hour},
+		Booking: BookingRules{HorizonDays: 21, LeadTime: time.Hour, SlotStep: 10 * time.Minute, WalkInShare: 0.25, MaxActivePerPerson: 1, ReleaseDelay: 15 * time.Minute, PINMaxAttempts: 5, PINLockout: time.Hour, PINGuessesPerPerson: 10},
 		Calls:   CallRules{RecallDelay: 5 * time.Minute, EarlyGrace: 2 * time.Minute},
 	}
 }
@@ -387,6 +391,9 @@ func (c *Config) Validate(v *Checker) {
 	}
 	if b.PINMaxAttempts < 1 {
 		v.Add("booking.pin_max_attempts", "must be at least 1")
+	}
+	if b.PINGuessesPerPerson < 1 {
+		v.Add("booking.pin_guesses_per_person", "must be at least 1")
 	}
 	if b.PINLockout < time.Minute {
 		v.Add("booking.pin_lockout", "must be at least 1m")

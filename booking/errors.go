@@ -29,6 +29,9 @@ var (
 	// ErrPINLocked means too many wrong PINs were tried for the booking; it is
 	// locked for PIN use until the lock-out ends (staff can still act).
 	ErrPINLocked = errors.New("booking: locked after too many wrong PINs")
+	// ErrTooManyGuesses means the person tried too many wrong PINs or
+	// unknown numbers lately and is locked out of PIN checks for a while.
+	ErrTooManyGuesses = errors.New("booking: too many wrong PINs from this person")
 	// ErrLimitReached means the person already holds the maximum number of
 	// active future bookings.
 	ErrLimitReached = errors.New("booking: active booking limit reached")

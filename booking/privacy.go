@@ -2,6 +2,7 @@ package booking
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -49,6 +50,16 @@ func (s *Store) Forget(ctx context.Context, cutoff time.Time) (int, error) {
 				return err
 			}
 			n++
+		}
+		// Guessing records name a person: keep them only while they matter.
+		g := tx.Bucket(bucketGuessers).Cursor()
+		for k, v := g.First(); k != nil; k, v = g.Next() {
+			var rec guesser
+			if json.Unmarshal(v, &rec) != nil || (cutoff.After(rec.LockedUntil) && (len(rec.Tries) == 0 || rec.Tries[len(rec.Tries)-1] < cutoff.Unix())) {
+				if err := g.Delete(); err != nil {
+					return err
+				}
+			}
 		}
 		return meta.Put([]byte("forgotten_until"), []byte(until))
 	})

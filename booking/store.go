@@ -54,7 +54,7 @@ var (
 	bucketSeq      = []byte("sequences") // "2026-11-25/W" -> last walk-in number
 	bucketEvents   = []byte("events")    // seq (8 bytes) -> Event JSON
 	bucketMeta     = []byte("meta")      // "schema" -> version
-	allBuckets     = [][]byte{bucketBookings, bucketByDay, bucketByNumber, bucketByPerson, bucketSeq, bucketEvents, bucketMeta}
+	allBuckets     = [][]byte{bucketBookings, bucketByDay, bucketByNumber, bucketByPerson, bucketSeq, bucketEvents, bucketMeta, bucketGuessers}
 	schemaVersion  = []byte("1")
 )
 

@@ -625,3 +625,19 @@ func TestMailCopiesForOtherChannels(t *testing.T) {
 	c.say("ja")
 	waitMail("METHOD:CANCEL")
 }
+
+// TestPINGuessingInTheChatIsStopped: a chat that tries number after number
+// with wrong PINs is told clearly that it is locked out, before any booking
+// is reached by luck.
+func TestPINGuessingInTheChatIsStopped(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	c := ev.chat("evil", "de")
+	var out string
+	for i := range 12 {
+		c.say("absagen")
+		out = c.say(fmt.Sprintf("T-%03d 111111", i+1))
+	}
+	expect(t, "locked", out, "zu oft eine falsche PIN oder Nummer", "02175 992200")
+	// Another person is not affected.
+	expect(t, "someone else", ev.chat("good", "de").say("absagen T-001 111111"), "keinen anstehenden Termin")
+}

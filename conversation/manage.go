@@ -30,9 +30,14 @@ func (t *turn) onNumberOrPIN(ctx context.Context, in input) bool {
 		}
 		return false
 	}
-	b, err := t.e.store.Lookup(ctx, t.d.Number, u.PIN)
+	b, err := t.e.store.LookupAs(ctx, in.msg.PersonKey, t.d.Number, u.PIN)
 	var pe *booking.PINError
+	var ge *booking.GuessError
 	switch {
+	case errors.As(err, &ge):
+		t.say(Reply{Text: t.text("TooManyGuesses", "Until", ge.Until.In(t.e.cfg.Location()).Format("15:04"), "Phone", t.e.cfg.Office.Phone)})
+		t.reset(ctx)
+		return true
 	case errors.Is(err, booking.ErrNotFound), errors.Is(err, booking.ErrNotActive):
 		t.say(Reply{Text: t.text("NotFound", "Number", t.d.Number)})
 		t.d.Number = ""
