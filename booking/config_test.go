@@ -153,3 +153,35 @@ func TestTextFallsBackToGerman(t *testing.T) {
 		t.Error("English text does not fall back to German")
 	}
 }
+
+// FuzzParseConfig: any file is either refused with problems that each name
+// a line, or accepted as a config whose rules hold together.
+func FuzzParseConfig(f *testing.F) {
+	f.Add(string(DemoConfigYAML()))
+	f.Add("office: {name: x}\ncounters: [{id: a}]\nconcerns: [{id: c, name: {de: C}, minutes: 5}]\nopening_hours: {monday: [\"08:00-09:00\"]}\n")
+	f.Add("office:\n  name: [\n")
+	f.Add("booking: {slot_step: -5m, walk_in_share: 2}\n")
+	f.Add("\xff\xfe\x00")
+	f.Fuzz(func(t *testing.T, data string) {
+		cfg, err := ParseConfig("fuzz.yaml", []byte(data))
+		if err != nil {
+			var ce *ConfigError
+			if errors.As(err, &ce) {
+				for _, p := range ce.Problems {
+					if p.Line < 1 || p.Why == "" {
+						t.Fatalf("problem without a line or reason: %+v", p)
+					}
+				}
+			}
+			return
+		}
+		if len(cfg.Counters) == 0 || len(cfg.Concerns) == 0 || cfg.Booking.SlotStep < time.Minute || cfg.AppointmentCapacity() < 0 {
+			t.Fatalf("accepted an unusable config: %+v", cfg.Booking)
+		}
+		for _, c := range cfg.Concerns {
+			if _, err := cfg.Minutes([]ConcernCount{{ID: c.ID, Count: 1}}); err != nil && !errors.Is(err, ErrNoCounter) {
+				t.Fatalf("concern %s: %v", c.ID, err)
+			}
+		}
+	})
+}

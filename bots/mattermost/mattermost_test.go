@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -349,4 +350,41 @@ func TestAlarmReachesColleaguesOnDuty(t *testing.T) {
 	expect(t, "staff channel", r.lastPost(r.staff, 1).Message, "@channel 🚨 **NOTRUF** von @anna an **Platz 3")
 	dm := r.mm.DirectID(r.users["ben"], r.mm.Bot.Id)
 	expect(t, "DM to ben", r.lastPost(dm, 1).Message, "NOTRUF** von @anna an **Platz 3")
+}
+
+// FuzzSlashCommand: whatever a clerk types after /bb, the answer is a text
+// and nothing panics; only the command words change the store.
+func FuzzSlashCommand(f *testing.F) {
+	for _, s := range []string{"next 1", "next", "walkin perso", "cancel T-042", "transfer", "transfer 99", "docs", "alarm", "today",
+		"queue", "book", "urgent w1", "checkin", "frobnicate", "", "next \x00\xff", "cancel " + strings.Repeat("9", 300)} {
+		f.Add(s)
+	}
+	bot := bareBot(f)
+	f.Fuzz(func(t *testing.T, text string) {
+		if len(text) > 2000 {
+			return
+		}
+		if out := bot.command(ctx, command{userID: "u1", userName: "anna", channelID: "c", text: text}); out == "" {
+			t.Fatalf("no answer to %q", text)
+		}
+	})
+}
+
+// bareBot is a bot on the demo office that is not connected to a
+// Mattermost (its posts fail, its answers still come).
+func bareBot(tb testing.TB) *Bot {
+	office, _ := booking.DemoConfig()
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	store, err := booking.Open(filepath.Join(tb.TempDir(), "bb.db"), office, booking.Options{Clock: fakeclock.New(time.Date(2026, 11, 24, 9, 0, 0, 0, berlin))})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { store.Close() })
+	calls, _ := callsystem.New(ctx, store, nil)
+	engine, _ := conversation.New(store, conversation.Options{})
+	bot, err := New(Config{URL: "http://127.0.0.1:1", Token: "x", ActionSecret: secret, PublicURL: "http://bb.example"}, store, calls, engine, slog.New(slog.DiscardHandler))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return bot
 }

@@ -239,7 +239,7 @@ func commandMessage(text string) (conversation.Message, bool) {
 func (b *Bot) onUpdate(ctx context.Context, _ *bot.Bot, u *models.Update) {
 	switch {
 	case u.Message != nil && u.Message.From != nil:
-		b.enqueue(u.Message.Chat.ID, func(ctx context.Context) { b.onMessage(ctx, u.Message) })
+		b.enqueue(u.Message.Chat.ID, func(ctx context.Context) { b.onMessage(ctx, u.ID, u.Message) })
 	case u.CallbackQuery != nil:
 		chat := u.CallbackQuery.From.ID
 		if m := u.CallbackQuery.Message.Message; m != nil {
@@ -249,7 +249,7 @@ func (b *Bot) onUpdate(ctx context.Context, _ *bot.Bot, u *models.Update) {
 		if _, err := b.api.AnswerCallbackQuery(ctx, &bot.AnswerCallbackQueryParams{CallbackQueryID: u.CallbackQuery.ID}); err != nil {
 			b.log.Warn("telegram: answer callback", "err", err)
 		}
-		b.enqueue(chat, func(ctx context.Context) { b.onCallback(ctx, chat, u.CallbackQuery) })
+		b.enqueue(chat, func(ctx context.Context) { b.onCallback(ctx, u.ID, chat, u.CallbackQuery) })
 	}
 }
 
@@ -303,7 +303,7 @@ func (b *Bot) chatLocked(chat int64) *chatState {
 	return st
 }
 
-func (b *Bot) onMessage(ctx context.Context, m *models.Message) {
+func (b *Bot) onMessage(ctx context.Context, update int64, m *models.Message) {
 	msg, isCommand := commandMessage(m.Text)
 	if !isCommand {
 		msg = conversation.Message{Text: m.Text}
@@ -312,14 +312,20 @@ func (b *Bot) onMessage(ctx context.Context, m *models.Message) {
 			msg.Unsupported = m.Caption == ""
 		}
 	}
+	msg.ID = updateID(update)
 	b.handle(ctx, m.Chat.ID, m.From, msg)
 }
 
-func (b *Bot) onCallback(ctx context.Context, chat int64, q *models.CallbackQuery) {
+// updateID names an update for the dialogue, which drops one it has seen:
+// after a crash Telegram delivers the updates not yet confirmed again.
+func updateID(update int64) string { return "tg-update:" + strconv.FormatInt(update, 10) }
+
+func (b *Bot) onCallback(ctx context.Context, update int64, chat int64, q *models.CallbackQuery) {
 	msg := conversation.Message{Option: q.Data}
 	if n, ok := strings.CutPrefix(q.Data, "n:"); ok {
 		msg = conversation.Message{Text: n}
 	}
+	msg.ID = updateID(update)
 	// Show the choice in the pressed message and take its buttons away, so
 	// an old button cannot be pressed twice.
 	if m := q.Message.Message; m != nil && m.ReplyMarkup != nil {
