@@ -94,6 +94,31 @@ func (s *SMTP) Wait(n int, timeout time.Duration) (Mail, error) {
 	}
 }
 
+// WaitTo returns the mail number n (0-based) sent to addr, once it arrived.
+func (s *SMTP) WaitTo(addr string, n int, timeout time.Duration) (Mail, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		s.mu.Lock()
+		seen := 0
+		for _, m := range s.mails {
+			for _, to := range m.To {
+				if strings.EqualFold(to, addr) {
+					if seen == n {
+						s.mu.Unlock()
+						return Parse(m)
+					}
+					seen++
+				}
+			}
+		}
+		s.mu.Unlock()
+		if time.Now().After(deadline) {
+			return Mail{}, fmt.Errorf("mail %d to %s never sent (%d sent)", n+1, addr, seen)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // NewSession implements smtp.Backend.
 func (s *SMTP) NewSession(*smtp.Conn) (smtp.Session, error) { return &session{s: s}, nil }
 

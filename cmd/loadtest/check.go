@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"buergerbuero/booking"
+	"buergerbuero/conversation"
+)
+
+// invariants is what the store must show after a run.
+type invariants struct {
+	bookings     int      // appointments stored, not cancelled
+	overCapacity []string // times with more bookings than places
+	lost         []string // told bookings missing or with another PIN
+	doubled      []string // persons with more than one active booking
+	stuck        []string // users who got no final answer
+}
+
+func (i invariants) ok() bool {
+	return len(i.overCapacity) == 0 && len(i.lost) == 0 && len(i.doubled) == 0 && len(i.stuck) == 0
+}
+
+func (i invariants) print(w io.Writer) {
+	verdict := "all hold"
+	if !i.ok() {
+		verdict = "BROKEN"
+	}
+	fmt.Fprintf(w, "\ninvariants (%s): %d appointments stored; over capacity %d, lost %d, doubled %d, stuck %d\n",
+		verdict, i.bookings, len(i.overCapacity), len(i.lost), len(i.doubled), len(i.stuck))
+	for _, l := range [][]string{i.overCapacity, i.lost, i.doubled, i.stuck} {
+		for j, s := range l {
+			if j == 5 {
+				fmt.Fprintf(w, "  … %d more\n", len(l)-5)
+				break
+			}
+			fmt.Fprintf(w, "  %s\n", s)
+		}
+	}
+}
+
+// check opens the store of the stopped service and checks the invariants
+// against what the users were told.
+func (e *environment) check(res *results) (invariants, error) {
+	store, err := booking.Open(e.dataPath, e.office, booking.Options{LockTimeout: 5 * time.Second})
+	if err != nil {
+		return invariants{}, fmt.Errorf("open the store: %w", err)
+	}
+	defer store.Close()
+	return checkStore(store, res.told, res.stuck)
+}
+
+func checkStore(store *booking.Store, toldOf []told, stuck []string) (invariants, error) {
+	ctx := context.Background()
+	inv := invariants{stuck: stuck}
+	cfg := store.Config()
+	today := cfg.Day(time.Now())
+	active := map[string]int{}
+	for d := today; !d.After(today.AddDate(0, 0, cfg.Booking.HorizonDays)); d = d.AddDate(0, 0, 1) {
+		day, err := store.DayBookings(ctx, d)
+		if err != nil {
+			return inv, err
+		}
+		perStart := map[time.Time]int{}
+		for _, b := range day {
+			if b.Kind != booking.KindAppointment || b.Status == booking.StatusCancelled {
+				continue
+			}
+			inv.bookings++
+			perStart[b.Start]++
+			if b.PersonKey != "" && b.Status == booking.StatusBooked {
+				active[b.PersonKey]++
+			}
+		}
+		for t, n := range perStart { // every case takes one 10-minute slot
+			if n > cfg.AppointmentCapacity() {
+				inv.overCapacity = append(inv.overCapacity, fmt.Sprintf("%s: %d bookings, %d places", t.Format("02.01. 15:04"), n, cfg.AppointmentCapacity()))
+			}
+		}
+	}
+	for person, n := range active {
+		if n > cfg.Booking.MaxActivePerPerson {
+			inv.doubled = append(inv.doubled, fmt.Sprintf("%s holds %d bookings", person, n))
+		}
+	}
+	for _, t := range toldOf {
+		b, err := store.Lookup(ctx, t.number, t.pin)
+		if err != nil || b.PersonKey != t.person {
+			inv.lost = append(inv.lost, fmt.Sprintf("%s (PIN %s) told to %s: %v %s", t.number, t.pin, t.person, err, b.PersonKey))
+		}
+	}
+	return inv, nil
+}
+
+// inProcess measures, on this machine and in this run, complete booking
+// dialogues through the engine alone and raw bbolt writes per second.
+func inProcess(dir string, n int) (engineRate, rawRate float64, err error) {
+	cfg, err := booking.ParseConfig("office.yaml", []byte(officeYAML("load")))
+	if err != nil {
+		return 0, 0, err
+	}
+	store, err := booking.Open(filepath.Join(dir, "engine.db"), cfg, booking.Options{})
+	if err != nil {
+		return 0, 0, err
+	}
+	defer store.Close()
+	engine, err := conversation.New(store, conversation.Options{})
+	if err != nil {
+		return 0, 0, err
+	}
+	env := &environment{office: cfg}
+	slots := env.slotTexts(n, 1, time.Now())
+	var wg sync.WaitGroup
+	var booked atomic.Int64
+	start := time.Now()
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			chat := fmt.Sprint("engine", i)
+			var out []conversation.Reply
+			for _, text := range []string{"Perso " + slots[i], "Erika Muster", "nein", "ja"} {
+				out, _ = engine.Handle(context.Background(), conversation.Message{Channel: "load", ChatID: chat, PersonKey: chat, Text: text})
+			}
+			for _, r := range out {
+				if bookedRx.MatchString(r.Text) {
+					booked.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	engineRate = float64(booked.Load()) / time.Since(start).Seconds()
+
+	db, err := bolt.Open(filepath.Join(dir, "raw.db"), 0o600, nil)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer db.Close()
+	value := make([]byte, 400)
+	start = time.Now()
+	for i := range 500 {
+		err := db.Update(func(tx *bolt.Tx) error {
+			b, err := tx.CreateBucketIfNotExists([]byte("raw"))
+			if err != nil {
+				return err
+			}
+			return b.Put([]byte(fmt.Sprint(i)), value)
+		})
+		if err != nil {
+			return 0, 0, err
+		}
+	}
+	rawRate = 500 / time.Since(start).Seconds()
+	return engineRate, rawRate, nil
+}

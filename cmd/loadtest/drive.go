@@ -1,0 +1,264 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"buergerbuero/bots/email/mailtest"
+	"buergerbuero/bots/telegram/telegramtest"
+)
+
+// told is a booking a simulated user was told of.
+type told struct {
+	number, pin, person string
+}
+
+// results are what the users and clerks saw.
+type results struct {
+	mu        sync.Mutex
+	latency   map[string][]time.Duration // by step
+	errors    map[string]int
+	told      []told
+	refused   int // told the time is not free (a clear answer)
+	stuck     []string
+	started   time.Time
+	took      time.Duration
+	telegramN int // Telegram bookings
+	tgTook    time.Duration
+}
+
+func newResults() *results {
+	return &results{latency: map[string][]time.Duration{}, errors: map[string]int{}, started: time.Now()}
+}
+
+func (r *results) step(name string, d time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.latency[name] = append(r.latency[name], d)
+}
+
+func (r *results) fail(name, who string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.errors[name]++
+	r.stuck = append(r.stuck, who)
+}
+
+func (r *results) booked(t told, telegram bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.told = append(r.told, t)
+	if telegram {
+		r.telegramN++
+	}
+}
+
+func (r *results) refuse() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.refused++
+}
+
+func (r *results) bookingsPerSecond() float64 {
+	if r.tgTook <= 0 {
+		return 0
+	}
+	return float64(r.telegramN) / r.tgTook.Seconds()
+}
+
+var bookedRx = regexp.MustCompile(`Wartenummer: (T-\d+)\s+PIN: (\d{6})`)
+
+// drive runs every simulated user and clerk at once.
+func (e *environment) drive(ctx context.Context, o options) *results {
+	res := newResults()
+	per := 1
+	if e.scenario == "race" {
+		per = max(1, o.users/10)
+	}
+	slots := e.slotTexts(o.users+o.mailUsers, per, time.Now())
+	var wg sync.WaitGroup
+	tgStart := time.Now()
+	var tgWG sync.WaitGroup
+	for i := range o.users {
+		wg.Add(1)
+		tgWG.Add(1)
+		go func() {
+			defer wg.Done()
+			defer tgWG.Done()
+			e.telegramUser(res, int64(1_000_000+i), slots[i])
+		}()
+	}
+	go func() { tgWG.Wait(); res.tgTook = time.Since(tgStart) }()
+	for i := range o.mailUsers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			e.mailUser(res, fmt.Sprintf("buerger%d@load.example", i), slots[o.users+i])
+		}()
+	}
+	for i := range o.clerks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			e.clerk(res, i, 20)
+		}()
+	}
+	wg.Wait()
+	tgWG.Wait()
+	time.Sleep(10 * time.Millisecond)
+	res.took = time.Since(res.started)
+	return res
+}
+
+// telegramUser books by typing, step by step, as a Telegram user.
+func (e *environment) telegramUser(res *results, id int64, slot string) {
+	seen := 0
+	steps := []struct{ name, text, expect string }{
+		{"telegram: concern, day, time", "Perso " + slot, "Vor- und Nachname"},
+		{"telegram: name", "Erika Muster", "E-Mail"},
+		{"telegram: e-mail", "nein", "Bitte prüfen"},
+		{"telegram: confirm", "ja", "Wartenummer"},
+	}
+	for _, s := range steps {
+		start := time.Now()
+		e.tg.Text(id, "de", s.text)
+		msgs, err := e.tg.WaitFor(id, seen, 60*time.Second, func(m telegramtest.Sent) bool { return len(m.Keyboard) > 0 })
+		if err != nil {
+			res.fail(s.name, fmt.Sprint("telegram ", id))
+			return
+		}
+		res.step(s.name, time.Since(start))
+		seen += len(msgs)
+		text := ""
+		for _, m := range msgs {
+			text += m.Text + "\n"
+		}
+		if m := bookedRx.FindStringSubmatch(text); m != nil {
+			res.booked(told{m[1], m[2], fmt.Sprint("tg:", id)}, true)
+			return
+		}
+		if strings.Contains(text, "nicht frei") || strings.Contains(text, "gerade von jemand anderem gebucht") || strings.Contains(text, "kann ich nicht buchen") {
+			res.refuse()
+			return
+		}
+		if !strings.Contains(text, s.expect) {
+			res.fail(s.name+" (unexpected answer)", fmt.Sprint("telegram ", id))
+			return
+		}
+	}
+}
+
+// mailUser books by mail: a first mail that says everything, then "ja".
+func (e *environment) mailUser(res *results, addr, slot string) {
+	raw, _ := mailtest.CitizenMail(addr, "Termin", "", "Guten Tag, ich brauche einen Termin für meinen Personalausweis "+slot+", Mara Mail")
+	start := time.Now()
+	if err := e.imap.Deliver(raw); err != nil {
+		res.fail("mail: first mail", addr)
+		return
+	}
+	m, err := e.smtp.WaitTo(addr, 0, 90*time.Second)
+	if err != nil {
+		res.fail("mail: first mail", addr)
+		return
+	}
+	res.step("mail: first mail", time.Since(start))
+	if !strings.Contains(m.Body, "Bitte prüfen") {
+		if strings.Contains(m.Body, "nicht frei") || strings.Contains(m.Body, "kann ich nicht buchen") {
+			res.refuse()
+			return
+		}
+		res.fail("mail: first mail (unexpected answer)", addr)
+		return
+	}
+	raw, _ = mailtest.CitizenMail(addr, "Re: Termin", "<"+m.MessageID+">", "Ja, bitte.")
+	start = time.Now()
+	e.imap.Deliver(raw)
+	m, err = e.smtp.WaitTo(addr, 1, 90*time.Second)
+	if err != nil {
+		res.fail("mail: confirm", addr)
+		return
+	}
+	res.step("mail: confirm", time.Since(start))
+	if g := bookedRx.FindStringSubmatch(m.Body); g != nil {
+		res.booked(told{g[1], g[2], "mail:" + addr}, false)
+		return
+	}
+	if strings.Contains(m.Body, "gerade von jemand anderem gebucht") {
+		res.refuse()
+		return
+	}
+	res.fail("mail: confirm (unexpected answer)", addr)
+}
+
+// clerk issues walk-in numbers at the desk and calls and serves them.
+func (e *environment) clerk(res *results, i, rounds int) {
+	counter := fmt.Sprint(i%8 + 1)
+	if e.scenario == "race" {
+		counter = "1"
+	}
+	for r := range rounds {
+		for _, c := range []struct{ step, text string }{
+			{"clerk: walk-in", "walkin perso"}, {"clerk: next", "next " + counter}, {"clerk: done", "done"},
+		} {
+			start := time.Now()
+			out, err := e.slash(fmt.Sprintf("clerk%d", i), c.text)
+			if err != nil || out == "" {
+				res.fail(c.step, fmt.Sprintf("clerk%d round %d", i, r))
+				return
+			}
+			res.step(c.step, time.Since(start))
+		}
+	}
+}
+
+// slash sends a /bb command to the service as Mattermost would.
+func (e *environment) slash(user, text string) (string, error) {
+	res, err := http.PostForm("http://"+e.addr+"/mattermost/command", url.Values{"token": {commandToken}, "user_id": {user + "-id"},
+		"user_name": {user}, "channel_id": {e.mm.ChannelID("leitstelle")}, "text": {text}})
+	if err != nil {
+		return "", err
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 200 {
+		return "", fmt.Errorf("%s", res.Status)
+	}
+	return string(body), nil
+}
+
+func pct(ds []time.Duration, p int) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[max(0, (p*len(s)+99)/100-1)]
+}
+
+func (r *results) print(w io.Writer) {
+	var steps []string
+	for s := range r.latency {
+		steps = append(steps, s)
+	}
+	for s := range r.errors {
+		if _, ok := r.latency[s]; !ok {
+			steps = append(steps, s)
+		}
+	}
+	sort.Strings(steps)
+	fmt.Fprintf(w, "\n%-38s %7s %9s %9s %7s\n", "step", "count", "p50", "p99", "errors")
+	for _, s := range steps {
+		l := r.latency[s]
+		fmt.Fprintf(w, "%-38s %7d %9s %9s %7d\n", s, len(l), pct(l, 50).Round(100*time.Microsecond), pct(l, 99).Round(100*time.Microsecond), r.errors[s])
+	}
+	fmt.Fprintf(w, "\nbooked %d (Telegram %d), told the time is taken %d, stuck %d, in %s; Telegram: %.1f bookings/s\n",
+		len(r.told), r.telegramN, r.refused, len(r.stuck), r.took.Round(time.Millisecond), r.bookingsPerSecond())
+}
