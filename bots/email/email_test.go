@@ -81,10 +81,19 @@ func TestBookAndCancelByReplies(t *testing.T) {
 		}
 	}
 	expect(t, "cancel calendar", ics, "METHOD:CANCEL", "STATUS:CANCELLED")
-	for i, seen := range r.seenFlags() {
-		if !seen {
-			t.Errorf("mail %d not flagged seen", i+1)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		all := true
+		for _, seen := range r.seenFlags() {
+			all = all && seen
 		}
+		if all {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("mails not flagged seen: %v", r.seenFlags())
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
