@@ -10,6 +10,7 @@ import (
 
 	"github.com/emersion/go-ical"
 
+	"buergerbuero/booking"
 	"buergerbuero/bots/email/mailtest"
 	"buergerbuero/conversation"
 )
@@ -457,4 +458,26 @@ func mustID(t *testing.T, raw []byte) string {
 		t.Fatal(err)
 	}
 	return in.MessageID
+}
+
+// TestMalformedMailGetsNoAnswerAndChangesNothing: a mail without a sender
+// cannot be answered; it is set aside (flagged) and the store is unchanged.
+func TestMalformedMailGetsNoAnswerAndChangesNothing(t *testing.T) {
+	r := newMailRig(t, Config{}, nil)
+	r.deliver([]byte("Subject: Termin\r\nContent-Type: text/plain\r\n\r\nTermin fuer Perso morgen 10 Uhr, Max Muster\r\n"))
+	r.deliver([]byte("\x00\xff garbage \r\n\r\n"))
+	raw, _ := r.citizenMail("ok@example.org", "Frage", "", "Öffnungszeiten?")
+	r.deliver(raw)
+	if m := r.wait(0); m.To != "ok@example.org" {
+		t.Fatalf("answered %s", m.To)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if n := r.smtp.Count(); n != 1 {
+		t.Fatalf("%d mails sent, want only the answer to the good one", n)
+	}
+	n := 0
+	r.store.Events(context.Background(), 0, func(booking.Event) bool { n++; return true })
+	if n != 0 {
+		t.Fatalf("%d events", n)
+	}
 }

@@ -388,3 +388,32 @@ func bareBot(tb testing.TB) *Bot {
 	}
 	return bot
 }
+
+// TestOversizedAndMalformedRequests get a clear refusal and change nothing.
+func TestOversizedAndMalformedRequests(t *testing.T) {
+	r := newRig(t)
+	big := url.Values{"token": {"cmd-token"}, "user_name": {"anna"}, "text": {"walkin " + strings.Repeat("x", 100<<10)}}
+	res, err := http.PostForm(r.ours.URL+"/mattermost/command", big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusBadRequest {
+		t.Fatalf("100 KB command: %d", res.StatusCode)
+	}
+	for _, body := range []string{"{not json", `{"context": "nope"}`, strings.Repeat("[", 100<<10)} {
+		res, err := http.Post(r.ours.URL+"/mattermost/action", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusBadRequest && res.StatusCode != http.StatusForbidden {
+			t.Fatalf("action %.20q: %d", body, res.StatusCode)
+		}
+	}
+	n := 0
+	r.store.Events(ctx, 0, func(booking.Event) bool { n++; return true })
+	if n != 0 {
+		t.Fatalf("%d events after refused requests", n)
+	}
+}

@@ -341,3 +341,17 @@ func TestWebhookChecksTheSecret(t *testing.T) {
 		t.Fatalf("the refused updates were handled: %s", render(r.api.Sent(8008)))
 	}
 }
+
+// TestOversizedAndOddInput: a huge message is read in part with a clear
+// note, and neither it nor a photo changes the store.
+func TestOversizedAndOddInput(t *testing.T) {
+	r := newRig(t, Config{})
+	u := r.user(9009, "de")
+	expect(t, "huge", u.say(strings.Repeat("Bla ", 3000)), "sehr lang", "nicht verstanden")
+	expect(t, "photo", u.exchange(func() { r.api.Photo(9009, "de") }), "nur Text lesen")
+	n := 0
+	r.store.Events(context.Background(), 0, func(booking.Event) bool { n++; return true })
+	if n != 0 {
+		t.Fatalf("%d events after odd input, want none", n)
+	}
+}
