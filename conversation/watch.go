@@ -13,6 +13,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"buergerbuero/booking"
+	"buergerbuero/internal/retry"
 )
 
 // Messages the engine starts on its own: offers of earlier times that
@@ -247,20 +248,15 @@ func (e *Engine) NotifyCalled(ctx context.Context, b booking.Booking, counter st
 	return e.Push(ctx, b.Channel, b.ChatID, []Reply{{Text: e.texts.T(langOf(b.Lang), "Called", "Number", b.Number, "Counter", counter)}})
 }
 
-// Run calls Tick every interval until ctx ends.
+// Run calls Tick now and every interval until ctx ends.
 func (e *Engine) Run(ctx context.Context, interval time.Duration) {
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	for {
+	tick := func() {
 		if err := e.Tick(ctx); err != nil && ctx.Err() == nil {
 			e.log.Error("conversation tick", "err", err)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
 	}
+	tick()
+	retry.Every(ctx, interval, tick)
 }
 
 // Tick does what is due at the clock's now: offers earlier times to those

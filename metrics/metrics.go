@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"buergerbuero/booking"
+	"buergerbuero/internal/retry"
 )
 
 // Events is the event log to follow.
@@ -93,16 +94,7 @@ func (m *Metrics) Catch(ctx context.Context, log Events) error {
 
 // Follow catches up with the log every interval until ctx ends.
 func (m *Metrics) Follow(ctx context.Context, log Events, interval time.Duration) {
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-			m.Catch(ctx, log)
-		}
-	}
+	retry.Every(ctx, interval, func() { m.Catch(ctx, log) })
 }
 
 // CountErrors wraps a log handler: each warning or error that names a

@@ -40,22 +40,31 @@ func Handler(log Events, cfg *booking.Config, now func() time.Time) http.Handler
 		p, err := ParsePeriod(r.URL.Query().Get("period"))
 		return from, to, p, err
 	}
+	// report computes the report the request asks for, or answers the error.
+	report := func(w http.ResponseWriter, r *http.Request) (Report, bool) {
+		from, to, p, err := query(r)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return Report{}, false
+		}
+		rep, err := Compute(r.Context(), log, cfg, from, to, p)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return Report{}, false
+		}
+		return rep, true
+	}
 	mux.HandleFunc("GET /{table}", func(w http.ResponseWriter, r *http.Request) {
 		table, ok := strings.CutSuffix(r.PathValue("table"), ".csv")
 		if !ok {
 			http.NotFound(w, r)
 			return
 		}
-		from, to, p, err := query(r)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
+		rep, ok := report(w, r)
+		if !ok {
 			return
 		}
-		rep, err := Compute(r.Context(), log, cfg, from, to, p)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
+		from, to := rep.From, rep.To
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s_%s_%s.csv"`, table, from.Format("20060102"), to.Format("20060102")))
 		if err := WriteCSV(w, rep, table); err != nil {
@@ -63,16 +72,11 @@ func Handler(log Events, cfg *booking.Config, now func() time.Time) http.Handler
 		}
 	})
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		from, to, p, err := query(r)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
+		rep, ok := report(w, r)
+		if !ok {
 			return
 		}
-		rep, err := Compute(r.Context(), log, cfg, from, to, p)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
+		from, to, p := rep.From, rep.To, rep.Period
 		type concernRow struct {
 			Name                     string
 			Cases, Served            int

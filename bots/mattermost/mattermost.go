@@ -27,6 +27,7 @@ import (
 	"buergerbuero/booking"
 	"buergerbuero/callsystem"
 	"buergerbuero/conversation"
+	"buergerbuero/internal/retry"
 )
 
 // Channel is the channel name of dialogues run in the bot's direct messages.
@@ -146,33 +147,12 @@ func New(cfg Config, store Store, calls Calls, d Dialogue, log *slog.Logger) (*B
 // the queue board up to date and listens for direct messages to the bot,
 // until ctx ends.
 func (b *Bot) Run(ctx context.Context) error {
-	wait := time.Second
-	for {
-		err := b.connect(ctx)
-		if err == nil {
-			break
-		}
-		b.log.Warn("mattermost not reachable, trying again", "in", wait, "err", err)
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(wait):
-		}
-		wait = min(2*wait, time.Minute)
+	retry.Until(ctx, b.log, "mattermost connect", func() error { return b.connect(ctx) }, nil)
+	if ctx.Err() != nil {
+		return nil
 	}
 	b.refreshBoard(ctx)
-	go func() {
-		tick := time.NewTicker(time.Minute)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-				b.refreshBoard(ctx)
-			}
-		}
-	}()
+	go retry.Every(ctx, time.Minute, func() { b.refreshBoard(ctx) })
 	b.listen(ctx)
 	return nil
 }

@@ -25,6 +25,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"buergerbuero/conversation"
+	"buergerbuero/internal/retry"
 )
 
 // Channel is the channel name of Telegram messages.
@@ -127,23 +128,18 @@ func New(cfg Config, d Dialogue, log *slog.Logger) (*Bot, error) {
 // commands and receives updates until ctx ends: by long polling, or by
 // webhook when WebhookURL is set (serve WebhookHandler then).
 func (b *Bot) Run(ctx context.Context) error {
-	wait := time.Second
-	for {
+	err := retry.Until(ctx, b.log, "telegram connect", func() error {
 		me, err := b.api.GetMe(ctx)
 		if err == nil {
 			b.log.Info("telegram connected", "bot", me.Username)
-			break
 		}
-		if errors.Is(err, bot.ErrorUnauthorized) {
-			return fmt.Errorf("telegram: the token was refused: %w", err)
-		}
-		b.log.Warn("telegram not reachable, trying again", "in", wait, "err", err)
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(wait):
-		}
-		wait = min(2*wait, time.Minute)
+		return err
+	}, func(err error) bool { return errors.Is(err, bot.ErrorUnauthorized) })
+	if err != nil {
+		return fmt.Errorf("telegram: the token was refused: %w", err)
+	}
+	if ctx.Err() != nil {
+		return nil
 	}
 	b.setCommands(ctx)
 	if b.cfg.WebhookURL != "" {

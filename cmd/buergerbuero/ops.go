@@ -17,6 +17,7 @@ import (
 
 	"buergerbuero/booking"
 	"buergerbuero/bots/email"
+	"buergerbuero/internal/retry"
 	"buergerbuero/stats"
 )
 
@@ -92,16 +93,7 @@ func retain(ctx context.Context, store *booking.Store, mail *email.Mail, days in
 		log.Info("retention job done", "bookings_anonymised", n, "mail_records_deleted", m, "before", cutoff.Format(time.DateOnly))
 	}
 	run()
-	tick := time.NewTicker(24 * time.Hour)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-			run()
-		}
-	}
+	retry.Every(ctx, 24*time.Hour, run)
 }
 
 // backup writes a consistent copy of the store to FILE: from the file when
