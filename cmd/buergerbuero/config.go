@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"buergerbuero/booking"
 	"buergerbuero/bots/email"
@@ -19,8 +20,16 @@ type fileConfig struct {
 	Telegram       telegram.Config   `yaml:"telegram"`
 	Email          email.Config      `yaml:"email"`
 	Mattermost     mattermost.Config `yaml:"mattermost"`
+	Dialogue       DialogueConfig    `yaml:"dialogue"`
 	Admin          AdminConfig       `yaml:"admin"`
 	Privacy        PrivacyConfig     `yaml:"privacy"`
+}
+
+// DialogueConfig tunes the citizens' dialogues.
+type DialogueConfig struct {
+	// ExpireAfter is how long a dialogue left half-way is kept before it
+	// starts over; default 2h.
+	ExpireAfter time.Duration `yaml:"expire_after"`
 }
 
 // AdminConfig protects the admin pages (statistics, backup).
@@ -49,6 +58,9 @@ func (f *fileConfig) validate(c *booking.Checker) {
 	for _, p := range append(f.Email.Problems(), f.Mattermost.Problems()...) {
 		c.Add(p[0], p[1])
 	}
+	if f.Dialogue.ExpireAfter < time.Minute || f.Dialogue.ExpireAfter > 7*24*time.Hour {
+		c.Add("dialogue.expire_after", "must be between 1m and 168h")
+	}
 	if f.Privacy.RetentionDays < 1 || f.Privacy.RetentionDays > 3650 {
 		c.Add("privacy.retention_days", "must be between 1 and 3650")
 	}
@@ -68,7 +80,7 @@ func loadConfig(path string) (*fileConfig, error) {
 		}
 		name = path
 	}
-	cfg := &fileConfig{Config: booking.Defaults(), Privacy: PrivacyConfig{RetentionDays: 30}}
+	cfg := &fileConfig{Config: booking.Defaults(), Privacy: PrivacyConfig{RetentionDays: 30}, Dialogue: DialogueConfig{ExpireAfter: 2 * time.Hour}}
 	// Secrets from the environment win over the file, and are checked with it.
 	validate := func(c *booking.Checker) {
 		cfg.fromEnvironment()

@@ -78,7 +78,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	cfg.Email.Defaults()
-	engine, err := conversation.New(store, conversation.Options{Logger: log, MailReminderBefore: cfg.Email.ReminderBefore, Queue: queueInfo{calls}})
+	engine, err := conversation.New(store, conversation.Options{Logger: log, MailReminderBefore: cfg.Email.ReminderBefore, Queue: queueInfo{calls},
+		DialogueTTL: cfg.Dialogue.ExpireAfter})
 	if err != nil {
 		return err
 	}
