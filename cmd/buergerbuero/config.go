@@ -22,6 +22,7 @@ type fileConfig struct {
 	Mattermost     mattermost.Config `yaml:"mattermost"`
 	Dialogue       DialogueConfig    `yaml:"dialogue"`
 	Admin          AdminConfig       `yaml:"admin"`
+	Kiosk          KioskConfig       `yaml:"kiosk"`
 	Privacy        PrivacyConfig     `yaml:"privacy"`
 }
 
@@ -36,6 +37,13 @@ type DialogueConfig struct {
 type AdminConfig struct {
 	// Password for HTTP Basic auth (user "admin") or as a Bearer token;
 	// without one the admin pages are off. Or BUERGERBUERO_ADMIN_PASSWORD.
+	Password string `yaml:"password"`
+}
+
+// KioskConfig protects the info desk's page (/kiosk/).
+type KioskConfig struct {
+	// Password for HTTP Basic auth as user "kiosk"; none = the page is off.
+	// Or BUERGERBUERO_KIOSK_PASSWORD.
 	Password string `yaml:"password"`
 }
 
@@ -102,6 +110,7 @@ func (cfg *fileConfig) fromEnvironment() {
 		"BUERGERBUERO_MATTERMOST_COMMAND_TOKEN": &cfg.Mattermost.CommandToken,
 		"BUERGERBUERO_MATTERMOST_ACTION_SECRET": &cfg.Mattermost.ActionSecret,
 		"BUERGERBUERO_ADMIN_PASSWORD":           &cfg.Admin.Password,
+		"BUERGERBUERO_KIOSK_PASSWORD":           &cfg.Kiosk.Password,
 	} {
 		if v := os.Getenv(env); v != "" {
 			*field = v

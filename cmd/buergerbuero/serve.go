@@ -15,6 +15,7 @@ import (
 
 	"buergerbuero/booking"
 	"buergerbuero/bots/email"
+	"buergerbuero/bots/kiosk"
 	"buergerbuero/bots/mattermost"
 	"buergerbuero/bots/telegram"
 	"buergerbuero/bots/webchat"
@@ -100,6 +101,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	engine.Register(webchat.Channel, chat)
 	mux.Handle("/chat/", http.StripPrefix("/chat", chat))
 	mux.Handle("/display/", http.StripPrefix("/display", foyer))
+	mux.Handle("/kiosk/", http.StripPrefix("/kiosk", kiosk.New(store, calls, cfg.Kiosk.Password, log)))
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/chat/", http.StatusFound) })
 
 	if cfg.Telegram.Token == "" {

@@ -1,0 +1,141 @@
+// Package kiosk is the info desk's page: pick a concern, get a walk-in
+// number with the documents to bring, printed as a ticket. It is a small
+// web page behind a password (HTTP Basic, user "kiosk"), for the tablet or
+// PC at the info desk.
+package kiosk
+
+import (
+	"context"
+	"crypto/subtle"
+	"embed"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"buergerbuero/booking"
+	"buergerbuero/callsystem"
+)
+
+//go:embed static
+var static embed.FS
+
+// Desk is what the kiosk needs of the booking store.
+type Desk interface {
+	Config() *booking.Config
+	IssueWalkIn(ctx context.Context, req booking.WalkInRequest) (booking.Booking, error)
+}
+
+// Queue tells a new ticket's place in the queue.
+type Queue interface {
+	Position(ctx context.Context, b booking.Booking) (callsystem.Position, error)
+}
+
+// Kiosk serves the info desk page and its API.
+type Kiosk struct {
+	desk     Desk
+	queue    Queue
+	password string
+	log      *slog.Logger
+	mux      *http.ServeMux
+}
+
+// New makes the kiosk; without a password it is off.
+func New(desk Desk, queue Queue, password string, log *slog.Logger) *Kiosk {
+	if log == nil {
+		log = slog.Default()
+	}
+	k := &Kiosk{desk: desk, queue: queue, password: password, log: log, mux: http.NewServeMux()}
+	files, _ := fs.Sub(static, "static")
+	k.mux.Handle("GET /", http.FileServerFS(files))
+	k.mux.HandleFunc("GET /api/concerns", k.concerns)
+	k.mux.HandleFunc("POST /api/ticket", k.ticket)
+	return k
+}
+
+func (k *Kiosk) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if k.password == "" {
+		http.Error(w, "The kiosk is off: set kiosk.password (or BUERGERBUERO_KIOSK_PASSWORD).", http.StatusForbidden)
+		return
+	}
+	user, pass, ok := r.BasicAuth()
+	if !ok || user != "kiosk" || subtle.ConstantTimeCompare([]byte(pass), []byte(k.password)) != 1 {
+		w.Header().Set("WWW-Authenticate", `Basic realm="buergerbuero kiosk", charset="UTF-8"`)
+		http.Error(w, "Bitte melden Sie sich an.", http.StatusUnauthorized)
+		return
+	}
+	w.Header().Set("Content-Security-Policy", "default-src 'self'; object-src 'none'")
+	w.Header().Set("Cache-Control", "no-store")
+	k.mux.ServeHTTP(w, r)
+}
+
+type concern struct {
+	ID        string   `json:"id"`
+	Name      string   `json:"name"`
+	Minutes   int      `json:"minutes"`
+	Documents []string `json:"documents"`
+}
+
+func (k *Kiosk) concerns(w http.ResponseWriter, r *http.Request) {
+	cfg := k.desk.Config()
+	out := make([]concern, 0, len(cfg.Concerns))
+	for _, c := range cfg.Concerns {
+		out = append(out, concern{ID: c.ID, Name: c.Name.DE, Minutes: c.Minutes, Documents: c.Documents.DE})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"office": cfg.Office.Name, "concerns": out})
+}
+
+// ticket is what the page prints.
+type ticket struct {
+	Number    string   `json:"number"`
+	Concern   string   `json:"concern"`
+	Office    string   `json:"office"`
+	Issued    string   `json:"issued"`
+	Ahead     int      `json:"ahead"`
+	WaitMin   int      `json:"wait_min"`
+	Documents []string `json:"documents"`
+}
+
+func (k *Kiosk) ticket(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Concern string `json:"concern"`
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "Die Anfrage war nicht lesbar."})
+		return
+	}
+	cfg := k.desk.Config()
+	c, ok := cfg.Concern(req.Concern)
+	if !ok {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "Dieses Anliegen gibt es nicht."})
+		return
+	}
+	b, err := k.desk.IssueWalkIn(r.Context(), booking.WalkInRequest{Concerns: []booking.ConcernCount{{ID: c.ID, Count: 1}}, Actor: "kiosk"})
+	switch {
+	case errors.Is(err, booking.ErrContingentExhausted):
+		writeJSON(w, http.StatusConflict, map[string]string{"error": "Für dieses Anliegen sind heute alle Wartenummern vergeben. Bitte vereinbaren Sie einen Termin."})
+		return
+	case errors.Is(err, booking.ErrClosed):
+		writeJSON(w, http.StatusConflict, map[string]string{"error": "Heute ist das Bürgerbüro geschlossen."})
+		return
+	case err != nil:
+		k.log.Error("kiosk ticket", "err", err)
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "Das hat nicht geklappt. Bitte noch einmal versuchen."})
+		return
+	}
+	t := ticket{Number: b.Number, Concern: c.Name.DE, Office: cfg.Office.Name, Issued: b.CreatedAt.In(cfg.Location()).Format("02.01.2006 15:04"),
+		Documents: c.Documents.DE}
+	if pos, err := k.queue.Position(r.Context(), b); err == nil {
+		t.Ahead, t.WaitMin = pos.Ahead, int(pos.Wait.Round(time.Minute)/time.Minute)
+	}
+	writeJSON(w, http.StatusOK, t)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}

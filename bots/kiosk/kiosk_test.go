@@ -1,0 +1,108 @@
+package kiosk
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"buergerbuero/booking"
+	"buergerbuero/callsystem"
+	"buergerbuero/internal/browsertest"
+	"buergerbuero/internal/fakeclock"
+)
+
+func setup(t *testing.T) *httptest.Server {
+	cfg, _ := booking.DemoConfig()
+	clock := fakeclock.New(time.Date(2026, 11, 24, 9, 0, 0, 0, cfg.Location()))
+	store, err := booking.Open(filepath.Join(t.TempDir(), "bb.db"), cfg, booking.Options{Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	calls, _ := callsystem.New(context.Background(), store, nil)
+	srv := httptest.NewServer(New(store, calls, "desk-password", nil))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func post(t *testing.T, srv *httptest.Server, user, pass, body string) (int, map[string]any) {
+	req, _ := http.NewRequest("POST", srv.URL+"/api/ticket", strings.NewReader(body))
+	if user != "" {
+		req.SetBasicAuth(user, pass)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out map[string]any
+	json.NewDecoder(res.Body).Decode(&out)
+	return res.StatusCode, out
+}
+
+func TestKioskIssuesTickets(t *testing.T) {
+	srv := setup(t)
+	if status, _ := post(t, srv, "", "", `{"concern":"meldebescheinigung"}`); status != http.StatusUnauthorized {
+		t.Fatalf("without login: %d", status)
+	}
+	if status, _ := post(t, srv, "kiosk", "guess", `{"concern":"meldebescheinigung"}`); status != http.StatusUnauthorized {
+		t.Fatalf("wrong password: %d", status)
+	}
+	status, first := post(t, srv, "kiosk", "desk-password", `{"concern":"meldebescheinigung"}`)
+	if status != 200 || first["number"] != "W-001" || first["ahead"].(float64) != 0 {
+		t.Fatalf("ticket: %d %v", status, first)
+	}
+	_, second := post(t, srv, "kiosk", "desk-password", `{"concern":"meldebescheinigung"}`)
+	if second["number"] != "W-002" || second["ahead"].(float64) != 1 {
+		t.Fatalf("second ticket: %v", second)
+	}
+	for range 15 { // the Kfz contingent is 15 a day
+		post(t, srv, "kiosk", "desk-password", `{"concern":"fahrzeug-abmelden"}`)
+	}
+	if status, out := post(t, srv, "kiosk", "desk-password", `{"concern":"fahrzeug-abmelden"}`); status != http.StatusConflict || !strings.Contains(out["error"].(string), "alle Wartenummern vergeben") {
+		t.Fatalf("over the contingent: %d %v", status, out)
+	}
+	for _, body := range []string{`{"concern":"zauber"}`, `not json`} {
+		if status, out := post(t, srv, "kiosk", "desk-password", body); status != http.StatusBadRequest || out["error"] == "" {
+			t.Fatalf("%s: %d %v", body, status, out)
+		}
+	}
+}
+
+// TestKioskPageInChromium presses a concern on the page and reads the ticket.
+func TestKioskPageInChromium(t *testing.T) {
+	page := browsertest.Page(t, 1024, 768, 60*time.Second)
+	srv := setup(t)
+	if err := chromedp.Do(page, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatal(err)
+	}
+	auth := "Basic " + base64.StdEncoding.EncodeToString([]byte("kiosk:desk-password"))
+	if _, err := chromedp.Call(page, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(page, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Authorization": auth}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(page, chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(`button[data-concern="meldebescheinigung"]`),
+		chromedp.Click(`button[data-concern="meldebescheinigung"]`), chromedp.WaitVisible("#ticket")); err != nil {
+		t.Fatal(err)
+	}
+	number, _ := chromedp.Run(page, chromedp.Text("#ticket .number"))
+	docs, _ := chromedp.Run(page, chromedp.Text("#ticket .docs"))
+	if number != "W-001" || !strings.Contains(docs, "Personalausweis oder Reisepass") {
+		t.Fatalf("ticket shows %q, %q", number, docs)
+	}
+	png, err := chromedp.Run(page, chromedp.FullScreenshot(100))
+	if err == nil {
+		browsertest.Keep(t, "kiosk-ticket.png", png)
+	}
+}

@@ -1,0 +1,40 @@
+// The info desk: one button per concern; a press gets a walk-in number and
+// prints the ticket.
+(function () {
+  "use strict";
+  var pick = document.getElementById("pick"), ticket = document.getElementById("ticket");
+  var error = document.getElementById("error"), list = document.getElementById("concerns");
+  function q(sel) { return ticket.querySelector(sel); }
+  fetch("api/concerns").then(function (r) { return r.json(); }).then(function (data) {
+    document.getElementById("office").textContent = data.office;
+    data.concerns.forEach(function (c) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.dataset.concern = c.id;
+      b.textContent = c.name;
+      var s = document.createElement("small"); s.textContent = "ca. " + c.minutes + " Min."; b.appendChild(s);
+      b.addEventListener("click", function () { issue(c.id); });
+      list.appendChild(b);
+    });
+  });
+  function issue(id) {
+    error.hidden = true;
+    fetch("api/ticket", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ concern: id }) })
+      .then(function (r) { return r.json().then(function (d) { return { ok: r.ok, d: d }; }); })
+      .then(function (res) {
+        if (!res.ok) { error.textContent = res.d.error; error.hidden = false; return; }
+        var t = res.d;
+        q(".office").textContent = t.office;
+        q(".number").textContent = t.number;
+        q(".concern").textContent = t.concern;
+        q(".wait").textContent = t.ahead + " vor Ihnen, etwa " + t.wait_min + " Min.";
+        q(".issued").textContent = t.issued;
+        var docs = q(".docs"); docs.textContent = "";
+        t.documents.forEach(function (d) { var li = document.createElement("li"); li.textContent = d; docs.appendChild(li); });
+        pick.hidden = true; ticket.hidden = false;
+        if (!navigator.webdriver) { window.print(); } // not in a test browser
+      })
+      .catch(function () { error.textContent = "Keine Verbindung zum Server."; error.hidden = false; });
+  }
+  document.getElementById("again").addEventListener("click", function () { ticket.hidden = true; pick.hidden = false; });
+}());
