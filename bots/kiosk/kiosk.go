@@ -6,7 +6,6 @@ package kiosk
 
 import (
 	"context"
-	"crypto/subtle"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -17,6 +16,7 @@ import (
 
 	"buergerbuero/booking"
 	"buergerbuero/callsystem"
+	"buergerbuero/internal/basicauth"
 )
 
 //go:embed static
@@ -56,19 +56,9 @@ func New(desk Desk, queue Queue, password string, log *slog.Logger) *Kiosk {
 }
 
 func (k *Kiosk) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if k.password == "" {
-		http.Error(w, "The kiosk is off: set kiosk.password (or BUERGERBUERO_KIOSK_PASSWORD).", http.StatusForbidden)
-		return
-	}
-	user, pass, ok := r.BasicAuth()
-	if !ok || user != "kiosk" || subtle.ConstantTimeCompare([]byte(pass), []byte(k.password)) != 1 {
-		w.Header().Set("WWW-Authenticate", `Basic realm="buergerbuero kiosk", charset="UTF-8"`)
-		http.Error(w, "Bitte melden Sie sich an.", http.StatusUnauthorized)
-		return
-	}
 	w.Header().Set("Content-Security-Policy", "default-src 'self'; object-src 'none'")
-	w.Header().Set("Cache-Control", "no-store")
-	k.mux.ServeHTTP(w, r)
+	basicauth.Require("buergerbuero kiosk", "kiosk", k.password,
+		"The kiosk is off: set kiosk.password (or BUERGERBUERO_KIOSK_PASSWORD).", k.mux).ServeHTTP(w, r)
 }
 
 type concern struct {

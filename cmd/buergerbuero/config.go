@@ -23,6 +23,7 @@ type fileConfig struct {
 	Dialogue       DialogueConfig    `yaml:"dialogue"`
 	Admin          AdminConfig       `yaml:"admin"`
 	Kiosk          KioskConfig       `yaml:"kiosk"`
+	Counter        CounterConfig     `yaml:"counter"`
 	Privacy        PrivacyConfig     `yaml:"privacy"`
 }
 
@@ -44,6 +45,14 @@ type AdminConfig struct {
 type KioskConfig struct {
 	// Password for HTTP Basic auth as user "kiosk"; none = the page is off.
 	// Or BUERGERBUERO_KIOSK_PASSWORD.
+	Password string `yaml:"password"`
+}
+
+// CounterConfig protects the clerks' page (/counter/), for offices without
+// Mattermost.
+type CounterConfig struct {
+	// Password for HTTP Basic auth as user "counter"; none = the page is
+	// off. Or BUERGERBUERO_COUNTER_PASSWORD.
 	Password string `yaml:"password"`
 }
 
@@ -111,6 +120,7 @@ func (cfg *fileConfig) fromEnvironment() {
 		"BUERGERBUERO_MATTERMOST_ACTION_SECRET": &cfg.Mattermost.ActionSecret,
 		"BUERGERBUERO_ADMIN_PASSWORD":           &cfg.Admin.Password,
 		"BUERGERBUERO_KIOSK_PASSWORD":           &cfg.Kiosk.Password,
+		"BUERGERBUERO_COUNTER_PASSWORD":         &cfg.Counter.Password,
 	} {
 		if v := os.Getenv(env); v != "" {
 			*field = v

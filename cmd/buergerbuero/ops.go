@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"flag"
 	"fmt"
@@ -17,33 +16,15 @@ import (
 
 	"buergerbuero/booking"
 	"buergerbuero/bots/email"
+	"buergerbuero/internal/basicauth"
 	"buergerbuero/internal/retry"
 	"buergerbuero/stats"
 )
 
-// requireAdmin lets only the admin through: HTTP Basic auth as "admin" or
-// a Bearer token, either with the configured password. Without a password
-// the admin pages are off.
+// requireAdmin lets only the admin through (user "admin" or a Bearer token).
 func requireAdmin(password string, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if password == "" {
-			http.Error(w, "The admin pages are off: set admin.password (or BUERGERBUERO_ADMIN_PASSWORD).", http.StatusForbidden)
-			return
-		}
-		given := ""
-		if user, pass, ok := r.BasicAuth(); ok && user == "admin" {
-			given = pass
-		} else if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
-			given = tok
-		}
-		if subtle.ConstantTimeCompare([]byte(given), []byte(password)) != 1 {
-			w.Header().Set("WWW-Authenticate", `Basic realm="buergerbuero admin", charset="UTF-8"`)
-			http.Error(w, "Please log in as admin.", http.StatusUnauthorized)
-			return
-		}
-		w.Header().Set("Cache-Control", "no-store")
-		next.ServeHTTP(w, r)
-	})
+	return basicauth.Require("buergerbuero admin", "admin", password,
+		"The admin pages are off: set admin.password (or BUERGERBUERO_ADMIN_PASSWORD).", next)
 }
 
 // mountOps adds health, readiness, metrics and the admin pages.

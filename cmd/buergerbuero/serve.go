@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"buergerbuero/booking"
+	"buergerbuero/bots/counter"
 	"buergerbuero/bots/email"
 	"buergerbuero/bots/kiosk"
 	"buergerbuero/bots/mattermost"
@@ -55,6 +56,13 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	if *configPath == "" {
 		log.Info("no --config given: running the embedded demo office", "office", cfg.Office.Name)
+		// The demo's staff pages have a password everybody knows; the service
+		// listens on localhost only unless told otherwise.
+		for _, p := range []*string{&cfg.Counter.Password, &cfg.Kiosk.Password, &cfg.Admin.Password} {
+			if *p == "" {
+				*p = "demo"
+			}
+		}
 	}
 	if err := os.MkdirAll(filepath.Dir(*dataPath), 0o700); err != nil {
 		return fmt.Errorf("data directory: %w", err)
@@ -102,6 +110,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	mux.Handle("/chat/", http.StripPrefix("/chat", chat))
 	mux.Handle("/display/", http.StripPrefix("/display", foyer))
 	mux.Handle("/kiosk/", http.StripPrefix("/kiosk", kiosk.New(store, calls, cfg.Kiosk.Password, log)))
+	mux.Handle("/counter/", http.StripPrefix("/counter", counter.New(&cfg.Config, calls, cfg.Counter.Password, log)))
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/chat/", http.StatusFound) })
 
 	if cfg.Telegram.Token == "" {
@@ -172,7 +181,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	workers.Go(func() { engine.Run(ctx, 30*time.Second) })
 
 	log.Info("buergerbuero started", "store", *dataPath, "counters", len(cfg.Counters), "concerns", len(cfg.Concerns),
-		"listen", ln.Addr().String(), "chat", "http://"+ln.Addr().String()+"/chat/", "display", "http://"+ln.Addr().String()+"/display/")
+		"listen", ln.Addr().String(), "chat", "http://"+ln.Addr().String()+"/chat/", "display", "http://"+ln.Addr().String()+"/display/",
+		"counter", "http://"+ln.Addr().String()+"/counter/")
+	if *configPath == "" {
+		log.Info("demo staff pages: /counter/ (user counter), /kiosk/ (user kiosk), /admin/stats/ (user admin), password demo")
+	}
 	select {
 	case <-ctx.Done():
 	case err := <-serveErr:

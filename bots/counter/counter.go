@@ -1,0 +1,187 @@
+// Package counter is a clerk's page in the browser: call the next citizen
+// to a counter, mark them arrived, no-show or done, see the queue. It is
+// the staff side for offices without Mattermost and for trying the demo,
+// behind a password (HTTP Basic, user "counter").
+package counter
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"buergerbuero/booking"
+	"buergerbuero/callsystem"
+	"buergerbuero/internal/basicauth"
+)
+
+//go:embed static
+var static embed.FS
+
+// Calls is what the page needs of the call system.
+type Calls interface {
+	Next(ctx context.Context, counter, actor string) (booking.Booking, error)
+	Act(ctx context.Context, id uint64, action booking.CallAction, target, actor string) (booking.Booking, error)
+	Queue(ctx context.Context) (callsystem.Queue, error)
+}
+
+// Page serves the clerks' page and its API.
+type Page struct {
+	cfg      *booking.Config
+	calls    Calls
+	password string
+	log      *slog.Logger
+	mux      *http.ServeMux
+}
+
+// New makes the page; without a password it is off.
+func New(cfg *booking.Config, calls Calls, password string, log *slog.Logger) *Page {
+	if log == nil {
+		log = slog.Default()
+	}
+	p := &Page{cfg: cfg, calls: calls, password: password, log: log, mux: http.NewServeMux()}
+	files, _ := fs.Sub(static, "static")
+	p.mux.Handle("GET /", http.FileServerFS(files))
+	p.mux.HandleFunc("GET /api/state", p.state)
+	p.mux.HandleFunc("POST /api/next", p.next)
+	p.mux.HandleFunc("POST /api/act", p.act)
+	return p
+}
+
+func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Security-Policy", "default-src 'self'; object-src 'none'")
+	basicauth.Require("buergerbuero counter", "counter", p.password,
+		"The counter page is off: set counter.password (or BUERGERBUERO_COUNTER_PASSWORD).", p.mux).ServeHTTP(w, r)
+}
+
+// entry is a number as the page shows it.
+type entry struct {
+	ID       uint64 `json:"id"`
+	Number   string `json:"number"`
+	Concerns string `json:"concerns"`
+	Name     string `json:"name,omitempty"`
+	Status   string `json:"status"`
+	When     string `json:"when"`
+	Counter  string `json:"counter,omitempty"`
+}
+
+func (p *Page) entry(b booking.Booking) entry {
+	var names []string
+	for _, cc := range b.Concerns {
+		if c, ok := p.cfg.Concern(cc.ID); ok {
+			names = append(names, c.Name.DE)
+		}
+	}
+	when := "seit " + b.CreatedAt.In(p.cfg.Location()).Format("15:04")
+	if b.Kind == booking.KindAppointment {
+		when = "Termin " + b.Start.In(p.cfg.Location()).Format("15:04")
+	}
+	counter := ""
+	if c, ok := p.cfg.CounterByID(b.Counter); ok {
+		counter = c.Name
+	}
+	return entry{ID: b.ID, Number: b.Number, Concerns: strings.Join(names, ", "), Name: b.Name, Status: string(b.Status), When: when, Counter: counter}
+}
+
+func (p *Page) state(w http.ResponseWriter, r *http.Request) {
+	q, err := p.calls.Queue(r.Context())
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "Die Warteschlange ist gerade nicht lesbar."})
+		return
+	}
+	type counterState struct {
+		ID      string `json:"id"`
+		Name    string `json:"name"`
+		Serving *entry `json:"serving"`
+	}
+	var counters []counterState
+	for _, c := range p.cfg.Counters {
+		cs := counterState{ID: c.ID, Name: c.Name}
+		if b, ok := q.Serving[c.ID]; ok {
+			e := p.entry(b)
+			cs.Serving = &e
+		}
+		counters = append(counters, cs)
+	}
+	waiting := []entry{}
+	for _, b := range q.Waiting {
+		waiting = append(waiting, p.entry(b))
+	}
+	later := []entry{}
+	for _, b := range q.Later {
+		later = append(later, p.entry(b))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"office": p.cfg.Office.Name, "counters": counters, "waiting": waiting, "later": later})
+}
+
+func (p *Page) next(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Counter string `json:"counter"`
+	}
+	if !decode(w, r, &req) {
+		return
+	}
+	if _, ok := p.cfg.CounterByID(req.Counter); !ok {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "Diesen Platz gibt es nicht."})
+		return
+	}
+	b, err := p.calls.Next(r.Context(), req.Counter, "counter-page:"+req.Counter)
+	switch {
+	case errors.Is(err, callsystem.ErrNobodyWaiting):
+		writeJSON(w, http.StatusOK, map[string]any{"message": "Niemand wartet gerade auf diesen Platz."})
+	case err != nil:
+		p.log.Error("counter page: next", "err", err)
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "Das hat nicht geklappt."})
+	default:
+		writeJSON(w, http.StatusOK, map[string]any{"called": p.entry(b)})
+	}
+}
+
+func (p *Page) act(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		ID     uint64 `json:"id"`
+		Action string `json:"action"`
+		Target string `json:"target"`
+	}
+	if !decode(w, r, &req) {
+		return
+	}
+	action := booking.CallAction(req.Action)
+	switch action {
+	case booking.ActionRecall, booking.ActionStart, booking.ActionDone, booking.ActionNoShow, booking.ActionPark, booking.ActionUnpark, booking.ActionTransfer:
+	default:
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "Diese Aktion gibt es nicht."})
+		return
+	}
+	b, err := p.calls.Act(r.Context(), req.ID, action, req.Target, "counter-page")
+	switch {
+	case errors.Is(err, booking.ErrNotActive):
+		writeJSON(w, http.StatusConflict, map[string]string{"error": "Diese Nummer ist schon weiter."})
+	case errors.Is(err, booking.ErrNotFound), errors.Is(err, booking.ErrInvalidInput):
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "Unbekannte Nummer oder unbekannter Platz."})
+	case err != nil:
+		p.log.Error("counter page: act", "err", err)
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "Das hat nicht geklappt."})
+	default:
+		writeJSON(w, http.StatusOK, map[string]any{"booking": p.entry(b)})
+	}
+}
+
+func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+	if err := json.NewDecoder(r.Body).Decode(v); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "Die Anfrage war nicht lesbar."})
+		return false
+	}
+	return true
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}

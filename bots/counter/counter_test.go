@@ -1,0 +1,79 @@
+package counter
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"buergerbuero/booking"
+	"buergerbuero/callsystem"
+	"buergerbuero/internal/fakeclock"
+)
+
+func TestCounterPage(t *testing.T) {
+	ctx := context.Background()
+	cfg, _ := booking.DemoConfig()
+	clock := fakeclock.New(time.Date(2026, 11, 24, 9, 0, 0, 0, cfg.Location()))
+	store, err := booking.Open(filepath.Join(t.TempDir(), "bb.db"), cfg, booking.Options{Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	calls, _ := callsystem.New(ctx, store, nil)
+	w, _ := store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []booking.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
+	srv := httptest.NewServer(New(cfg, calls, "counter-password", nil))
+	defer srv.Close()
+	do := func(method, path, body, pass string) (int, map[string]any) {
+		t.Helper()
+		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+		if pass != "" {
+			req.SetBasicAuth("counter", pass)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var out map[string]any
+		json.NewDecoder(res.Body).Decode(&out)
+		return res.StatusCode, out
+	}
+	if status, _ := do("POST", "/api/next", `{"counter":"1"}`, ""); status != http.StatusUnauthorized {
+		t.Fatalf("without login: %d", status)
+	}
+	if status, _ := do("POST", "/api/next", `{"counter":"1"}`, "wrong"); status != http.StatusUnauthorized {
+		t.Fatalf("wrong password: %d", status)
+	}
+	_, out := do("GET", "/api/state", "", "counter-password")
+	if len(out["waiting"].([]any)) != 1 {
+		t.Fatalf("state: %v", out)
+	}
+	status, out := do("POST", "/api/next", `{"counter":"2"}`, "counter-password")
+	called, _ := out["called"].(map[string]any)
+	if status != 200 || called["number"] != w.Number || called["counter"] != "Platz 2" {
+		t.Fatalf("next: %d %v", status, out)
+	}
+	if _, out := do("POST", "/api/next", `{"counter":"1"}`, "counter-password"); !strings.Contains(out["message"].(string), "Niemand wartet") {
+		t.Fatalf("nobody left: %v", out)
+	}
+	if status, out := do("POST", "/api/act", `{"id":1,"action":"done"}`, "counter-password"); status != 200 || out["booking"].(map[string]any)["status"] != "done" {
+		t.Fatalf("done: %d %v", status, out)
+	}
+	for _, c := range []struct {
+		body   string
+		status int
+	}{{`{"id":1,"action":"done"}`, http.StatusConflict}, {`{"id":1,"action":"explode"}`, http.StatusBadRequest},
+		{`{"id":999,"action":"done"}`, http.StatusBadRequest}, {`nonsense`, http.StatusBadRequest}} {
+		if status, out := do("POST", "/api/act", c.body, "counter-password"); status != c.status || out["error"] == "" {
+			t.Errorf("%s: %d %v", c.body, status, out)
+		}
+	}
+	if status, _ := do("POST", "/api/next", `{"counter":"99"}`, "counter-password"); status != http.StatusBadRequest {
+		t.Errorf("unknown counter: %d", status)
+	}
+}
