@@ -15,7 +15,10 @@ import (
 
 	"buergerbuero/booking"
 	"buergerbuero/conversation"
+	"buergerbuero/internal/browsertest"
 	"buergerbuero/internal/fakeclock"
+
+	"github.com/chromedp/chromedp"
 )
 
 type client struct {
@@ -164,5 +167,33 @@ func TestWebChatRefusesBadInputPolitely(t *testing.T) {
 	res.Body.Close()
 	if !strings.Contains(page.String(), "chat.js") || !strings.Contains(res.Header.Get("Content-Security-Policy"), "default-src 'self'") {
 		t.Fatalf("page: %d %s", res.StatusCode, page.String())
+	}
+}
+
+// TestChatPageInChromium uses the page as a citizen would: it greets with
+// buttons, a typed question is answered, a button works.
+func TestChatPageInChromium(t *testing.T) {
+	page := browsertest.Page(t, 900, 900, 60*time.Second)
+	srv, _, _, _ := setup(t)
+	if err := chromedp.Do(page, chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(".options button")); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(page, chromedp.SendKeys("#text", "Öffnungszeiten\n"), chromedp.Sleep(300*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	log, _ := chromedp.Run(page, chromedp.Text("#log"))
+	if !strings.Contains(log, "08:00-12:30") {
+		t.Fatalf("typed question not answered:\n%s", log)
+	}
+	if err := chromedp.Do(page, chromedp.Click(`.options:last-of-type button`), chromedp.Sleep(300*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	log, _ = chromedp.Run(page, chromedp.Text("#log"))
+	if !strings.Contains(log, "Wofür möchten Sie einen Termin") && !strings.Contains(log, "What do you need an appointment for") {
+		t.Fatalf("the first button did not start a booking:\n%s", log)
+	}
+	png, err := chromedp.Run(page, chromedp.FullScreenshot(100))
+	if err == nil {
+		browsertest.Keep(t, "webchat.png", png)
 	}
 }

@@ -6,6 +6,11 @@
   var log = document.getElementById("log");
   var form = document.getElementById("form");
   var input = document.getElementById("text");
+  if (!/^de/i.test(navigator.language || "de")) { // the page's own words in English, too
+    document.documentElement.lang = "en";
+    input.placeholder = "Type e.g. \u201cappointment for an ID card tomorrow morning\u201d";
+    form.querySelector("button").textContent = "Send";
+  }
 
   function bubble(text, who) {
     var div = document.createElement("div");
