@@ -277,16 +277,8 @@ func (b *Bot) ActionHandler() http.Handler {
 // Text-only replies are joined to the next one, options become buttons.
 func (b *Bot) Send(ctx context.Context, chatID string, replies []conversation.Reply) error {
 	var errs []error
-	text := ""
-	for i, r := range replies {
-		if text != "" {
-			text += "\n\n"
-		}
-		text += r.Text
-		if len(r.Options) == 0 && i < len(replies)-1 {
-			continue
-		}
-		post := &model.Post{ChannelId: chatID, Message: text}
+	for _, r := range conversation.Merge(replies) {
+		post := &model.Post{ChannelId: chatID, Message: r.Text}
 		if len(r.Options) > 0 {
 			actions := make([]*model.PostAction, 0, len(r.Options))
 			for _, o := range r.Options {
@@ -294,10 +286,12 @@ func (b *Bot) Send(ctx context.Context, chatID string, replies []conversation.Re
 			}
 			model.ParseSlackAttachment(post, []*model.SlackAttachment{{Actions: actions}})
 		}
+		if post.Message == "" && len(r.Options) == 0 {
+			continue // a file alone: the caller gets it by mail
+		}
 		if _, _, err := b.client.CreatePost(ctx, post); err != nil {
 			errs = append(errs, err)
 		}
-		text = ""
 	}
 	return errors.Join(errs...)
 }

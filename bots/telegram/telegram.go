@@ -374,17 +374,8 @@ func (b *Bot) Send(ctx context.Context, chatID string, replies []conversation.Re
 // next one, options become an inline keyboard, attachments documents.
 func (b *Bot) deliver(ctx context.Context, chat int64, replies []conversation.Reply) error {
 	var errs []error
-	text := ""
-	for i, r := range replies {
-		if text != "" {
-			text += "\n\n"
-		}
-		text += r.Text
-		last := i == len(replies)-1
-		if len(r.Options) == 0 && len(r.Attachments) == 0 && !last {
-			continue
-		}
-		parts := split(text, 4096)
+	for _, r := range conversation.Merge(replies) {
+		parts := split(r.Text, 4096)
 		for j, part := range parts {
 			if strings.TrimSpace(part) == "" {
 				continue
@@ -398,7 +389,6 @@ func (b *Bot) deliver(ctx context.Context, chat int64, replies []conversation.Re
 				return err
 			}))
 		}
-		text = ""
 		for _, a := range r.Attachments {
 			errs = append(errs, b.send(ctx, chat, func(ctx context.Context) error {
 				_, err := b.api.SendDocument(ctx, &bot.SendDocumentParams{ChatID: chat,
