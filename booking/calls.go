@@ -3,6 +3,7 @@ package booking
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -72,7 +73,7 @@ const (
 	ActionNoShow   CallAction = "no_show"  // did not come
 	ActionPark     CallAction = "park"     // waits for a document; called again later
 	ActionUnpark   CallAction = "unpark"   // back in the queue
-	ActionTransfer CallAction = "transfer" // to another counter
+	ActionTransfer CallAction = "transfer" // to another counter, or with target "concern:<id>" to another concern
 )
 
 // Act applies a clerk's action to booking id. target is the counter for a
@@ -147,10 +148,19 @@ func (s *Store) act(tx *bolt.Tx, b *Booking, action CallAction, target, actor st
 		if b.Status != StatusCalled && b.Status != StatusServing && b.Status != StatusParked {
 			return wrong()
 		}
-		if _, ok := s.cfg.CounterByID(target); !ok {
-			return fmt.Errorf("counter %q: %w", target, ErrInvalidInput)
+		if concern, ok := strings.CutPrefix(target, "concern:"); ok {
+			// Another concern: back in the queue, first, for any counter serving it.
+			if _, known := s.cfg.Concern(concern); !known {
+				return fmt.Errorf("concern %q: %w", concern, ErrUnknownConcern)
+			}
+			b.Concerns, b.TransferTo = []ConcernCount{{ID: concern, Count: 1}}, ""
+		} else {
+			if _, ok := s.cfg.CounterByID(target); !ok {
+				return fmt.Errorf("counter %q: %w", target, ErrInvalidInput)
+			}
+			b.TransferTo = target
 		}
-		b.Status, b.TransferTo, b.Priority, ev = StatusBooked, target, true, EventTransferred
+		b.Status, b.Priority, ev = StatusBooked, true, EventTransferred
 	default:
 		return fmt.Errorf("action %q: %w", action, ErrInvalidInput)
 	}
@@ -159,7 +169,7 @@ func (s *Store) act(tx *bolt.Tx, b *Booking, action CallAction, target, actor st
 	}
 	e := eventFor(ev, b, now)
 	e.Counter, e.Actor = b.Counter, actor
-	if action == ActionTransfer {
+	if action == ActionTransfer && b.TransferTo != "" {
 		e.Counter = target
 	}
 	return appendEvent(tx, e)

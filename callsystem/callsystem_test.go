@@ -359,3 +359,28 @@ func TestServiceTimesAreLearned(t *testing.T) {
 		t.Fatalf("after a restart %s, want 16m", got)
 	}
 }
+
+// TestTransferToAnotherConcern: a citizen who turns out to need another
+// concern goes back to the queue, first, for the counters that serve it.
+func TestTransferToAnotherConcern(t *testing.T) {
+	r := newRig(t, false)
+	w := r.walkIn("ausweis", mon(8, 0))
+	r.walkIn("ausweis", mon(8, 1))
+	r.clock.Set(mon(8, 10))
+	if b, _ := r.next("A"); b.ID != w.ID {
+		t.Fatalf("called %s", b.Number)
+	}
+	moved, err := r.sys.Act(ctx, w.ID, booking.ActionTransfer, "concern:kfz", "clerk")
+	if err != nil || moved.Concerns[0].ID != "kfz" || !moved.Priority || moved.Status != booking.StatusBooked {
+		t.Fatalf("transfer: %v %+v", err, moved)
+	}
+	if b, _ := r.next("B"); b.ID == w.ID {
+		t.Fatal("B does not serve kfz but called the transferred number")
+	}
+	if b, _ := r.next("C"); b.ID != w.ID {
+		t.Fatalf("C called %s, want the transferred kfz case first", b.Number)
+	}
+	if _, err := r.sys.Act(ctx, w.ID, booking.ActionTransfer, "concern:zauber", "clerk"); !errors.Is(err, booking.ErrUnknownConcern) {
+		t.Fatalf("unknown concern: %v", err)
+	}
+}

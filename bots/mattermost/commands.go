@@ -26,7 +26,7 @@ type command struct {
 const help = "**/bb – Bürgerbüro**\n" +
 	"`/bb next [Platz]` – nächste Person an Ihren Platz aufrufen (der Platz wird gemerkt)\n" +
 	"`/bb recall` · `/bb arrived` · `/bb noshow` · `/bb done` – für die an Ihrem Platz aufgerufene Nummer\n" +
-	"`/bb transfer <Platz>` – an einen anderen Platz weitergeben\n" +
+	"`/bb transfer <Platz|Anliegen>` – an einen anderen Platz oder zu einem anderen Anliegen weitergeben\n" +
 	"`/bb queue` – Warteschlange · `/bb today` – Zahlen des Tages\n" +
 	"`/bb walkin <Anliegen>` – Wartenummer ausgeben (Infotheke)\n" +
 	"`/bb book` – Termin für eine anrufende Person buchen (im Direktchat mit dem Bot)\n" +
@@ -234,13 +234,15 @@ func (b *Bot) actOnCounter(ctx context.Context, c command, verb, target string) 
 	}
 	if verb == "transfer" {
 		if target == "" {
-			return "An welchen Platz? `/bb transfer <Platz>` – Plätze: " + counterList(b.store.Config())
+			return "Wohin? `/bb transfer <Platz>` oder `/bb transfer <Anliegen>` – Plätze: " + counterList(b.store.Config())
 		}
-		to, err := b.counterOf(command{}, target)
-		if err != nil {
-			return err.Error()
+		if to, err := b.counterOf(command{}, target); err == nil {
+			target = to
+		} else if cs, _ := b.concernOf(target); len(cs) == 1 {
+			target = "concern:" + cs[0].ID
+		} else {
+			return err.Error() + " – oder ein Anliegen, z. B. `/bb transfer kfz`."
 		}
-		target = to
 	}
 	done, err := b.calls.Act(ctx, bk.ID, actionFor(verb), target, c.userName)
 	if err != nil {
@@ -262,6 +264,8 @@ func (b *Bot) actDone(bk booking.Booking, verb string) string {
 		return fmt.Sprintf("%s ist erneut aufgerufen.", bk.Number)
 	case verb == "noshow" && bk.Status == booking.StatusBooked:
 		return fmt.Sprintf("%s nicht erschienen: wird nach %d Minuten automatisch erneut aufgerufen.", bk.Number, int(b.store.Config().Calls.RecallDelay/time.Minute))
+	case verb == "transfer" && bk.TransferTo == "":
+		return fmt.Sprintf("%s wartet jetzt (vorgezogen) auf: %s.", bk.Number, concernNames(b.store.Config(), bk))
 	case verb == "transfer":
 		return fmt.Sprintf("%s geht an %s (vorgezogen).", bk.Number, b.counterName(bk.TransferTo))
 	}

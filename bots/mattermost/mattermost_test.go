@@ -417,3 +417,15 @@ func TestOversizedAndMalformedRequests(t *testing.T) {
 		t.Fatalf("%d events after refused requests", n)
 	}
 }
+
+func TestTransferByCommand(t *testing.T) {
+	r := newRig(t)
+	r.store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []booking.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
+	r.store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []booking.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
+	r.slash("anna", "next 1")
+	expect(t, "to a concern", r.slash("anna", "transfer kfz"), "W-001 wartet jetzt (vorgezogen) auf: Fahrzeug abmelden")
+	r.slash("anna", "next 1")
+	expect(t, "to a counter", r.slash("anna", "transfer 3"), "W-002 geht an Platz 3 (vorgezogen)")
+	expect(t, "nowhere", r.slash("anna", "transfer"), "Wohin?")
+	expect(t, "the kfz counter gets W-001", r.slash("ben", "next 4"), "**W-001** ist an Platz 4 (Kfz) aufgerufen")
+}
