@@ -425,7 +425,7 @@ func TestTransferByCommand(t *testing.T) {
 	r.slash("anna", "next 1")
 	expect(t, "to a concern", r.slash("anna", "transfer kfz"), "W-001 wartet jetzt (vorgezogen) auf: Fahrzeug abmelden")
 	r.slash("anna", "next 1")
-	expect(t, "to a counter", r.slash("anna", "transfer 3"), "W-002 geht an Platz 3 (vorgezogen)")
 	expect(t, "nowhere", r.slash("anna", "transfer"), "Wohin?")
+	expect(t, "to a counter", r.slash("anna", "transfer 3"), "W-002 geht an Platz 3 (vorgezogen)")
 	expect(t, "the kfz counter gets W-001", r.slash("ben", "next 4"), "**W-001** ist an Platz 4 (Kfz) aufgerufen")
 }
