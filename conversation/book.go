@@ -99,12 +99,20 @@ func (t *turn) onConcern(ctx context.Context, in input) bool {
 	}
 	merged := append(append([]booking.ConcernCount(nil), t.d.Concerns...), chosen...)
 	minutes, err := t.e.cfg.Minutes(merged)
+	if errors.Is(err, booking.ErrNoCounter) {
+		// No one counter does all of it: take what fits together, and say so.
+		merged = append(append([]booking.ConcernCount(nil), t.d.Concerns...), chosen[0])
+		if minutes, err = t.e.cfg.Minutes(merged); err == nil {
+			t.say(Reply{Text: t.text("NoCounter")})
+		} else if len(t.d.Concerns) > 0 {
+			t.say(Reply{Text: t.text("NoCounterAdd")})
+			t.fire(ctx, "concern_chosen") // back to "another concern?" with what there was
+			return true
+		}
+	}
 	switch {
 	case errors.Is(err, booking.ErrTooMany):
 		t.say(Reply{Text: t.e.tooManyText(t.d.Lang, merged)})
-		return false
-	case errors.Is(err, booking.ErrNoCounter):
-		t.say(Reply{Text: t.text("NoCounter")})
 		return false
 	case err != nil:
 		t.say(Reply{Text: t.text("NotUnderstood")})
@@ -392,6 +400,11 @@ func (t *turn) onTime(ctx context.Context, in input) bool {
 	if u.HasDay && u.Day.Format(time.DateOnly) != t.d.Day && !in.chained {
 		t.fire(ctx, "back")
 		return t.chooseDay(ctx, u.Day.Format(time.DateOnly), in)
+	}
+	if !u.HasTime && !u.HasDay && !in.chained && in.option == "" { // "9" at this question means 9 o'clock
+		if h, err := strconv.Atoi(strings.TrimSpace(in.msg.Text)); err == nil && h >= 0 && h <= 23 {
+			u.Minute, u.HasTime = h*60, true
+		}
 	}
 	if u.HasTime {
 		d, _ := time.ParseInLocation(time.DateOnly, t.d.Day, t.e.cfg.Location())

@@ -40,6 +40,10 @@ type Message struct {
 	// ID identifies the message (an e-mail's Message-ID) where a channel may
 	// deliver it twice: a message already handled in its chat gets no replies.
 	ID string
+	// Numbered is set when the channel shows options as a numbered list
+	// (e-mail): then a bare number answers with that option. Elsewhere only
+	// "Nr. 2" or "#2" does, and "9" at the time question means 9 o'clock.
+	Numbered bool
 	// Staff names the clerk who books for a citizen (on the phone, at the
 	// desk). Such a booking is not tied to the clerk's chat or person: no
 	// limit per person, no calls or reminders to the clerk; the citizen gets
@@ -355,7 +359,7 @@ func (e *Engine) Handle(ctx context.Context, msg Message) ([]Reply, error) {
 	}
 	in := input{msg: msg, option: msg.Option}
 	if in.option == "" {
-		if i, ok := OptionNumber(msg.Text, len(d.Options)); ok {
+		if i, ok := OptionNumber(msg.Text, len(d.Options), msg.Numbered); ok {
 			in.option = d.Options[i].ID
 		}
 	}

@@ -94,6 +94,7 @@ type chat struct {
 	lang       string
 	last       []Reply
 	mail       string
+	buttons    bool // the channel shows buttons, not numbered lists
 }
 
 func (ev *env) chat(id, lang string) *chat {
@@ -103,6 +104,7 @@ func (ev *env) chat(id, lang string) *chat {
 func (c *chat) send(m Message) []Reply {
 	c.ev.t.Helper()
 	m.Channel, m.ChatID, m.PersonKey, m.Lang, m.Email = "test", c.id, c.person, c.lang, c.mail
+	m.Numbered = !c.buttons
 	replies, err := c.ev.engine.Handle(ctx, m)
 	if err != nil {
 		c.ev.t.Fatalf("handle %+v: %v", m, err)
@@ -640,4 +642,32 @@ func TestPINGuessingInTheChatIsStopped(t *testing.T) {
 	expect(t, "locked", out, "zu oft eine falsche PIN oder Nummer", "02175 992200")
 	// Another person is not affected.
 	expect(t, "someone else", ev.chat("good", "de").say("absagen T-001 111111"), "keinen anstehenden Termin")
+}
+
+// TestNumbersOnAButtonChannel: where options are buttons, "9" at the time
+// question is 9 o'clock, not the ninth button; "Nr. 2" still picks one.
+func TestNumbersOnAButtonChannel(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	c := ev.chat("1", "de")
+	c.buttons = true
+	c.say("Perso")
+	c.say("nein")
+	c.say("Freitag")
+	c.say("9")
+	expect(t, "nine o'clock", c.say("Anna Beispiel"), "E-Mail")
+	expect(t, "summary", c.say("nein"), "Fr 27.11.2026, 09:00")
+	e := ev.chat("2", "de")
+	e.buttons = true
+	e.say("Termin")
+	expect(t, "explicit number", e.say("Nr. 2"), "Reisepass beantragen oder verlängern")
+}
+
+// TestConcernsAtDifferentCounters: two concerns no counter does together:
+// the first is booked, with a word about the other.
+func TestConcernsAtDifferentCounters(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	c := ev.chat("1", "de")
+	expect(t, "both", c.say("Ich brauche einen neuen Pass und muss mein Auto abmelden"), "an verschiedenen Plätzen", "Ihre Anliegen: Reisepass beantragen oder verlängern", "weiteres Anliegen")
+	c.say("ja")
+	expect(t, "added later", c.say("Auto abmelden"), "an einem anderen Platz erledigt", "weiteres Anliegen")
 }

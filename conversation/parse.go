@@ -210,7 +210,7 @@ func languageOf(toks []string) string {
 // "zwei Ausweise").
 func (p *Parser) concerns(toks []string) []booking.ConcernCount {
 	used := make([]bool, len(toks))
-	counts := map[string]int{}
+	counts, first := map[string]int{}, map[string]int{}
 	var order []string
 	for _, ph := range p.phrases {
 		for i := 0; i+len(ph.tokens) <= len(toks); i++ {
@@ -228,10 +228,12 @@ func (p *Parser) concerns(toks []string) []booking.ConcernCount {
 			}
 			if _, seen := counts[ph.concern]; !seen {
 				order = append(order, ph.concern)
+				first[ph.concern] = i
 			}
 			counts[ph.concern] = max(counts[ph.concern], n) // two words for one concern are one case
 		}
 	}
+	sort.SliceStable(order, func(i, j int) bool { return first[order[i]] < first[order[j]] }) // as the citizen named them
 	out := make([]booking.ConcernCount, 0, len(order))
 	for _, id := range order {
 		out = append(out, booking.ConcernCount{ID: id, Count: counts[id]})
@@ -489,12 +491,19 @@ func dayPart(toks []string) (int, int, bool) {
 	return 0, 0, false
 }
 
-// OptionNumber reads a chosen option's number ("2", "2.", "Nr. 2", "#2",
-// "Option 2") when the message is nothing else; n is how many were offered.
-func OptionNumber(text string, n int) (int, bool) {
+// OptionNumber reads a chosen option's number: "Nr. 2", "#2", "Option 2"
+// always, a bare "2" or "2." only when bare is set (the options were shown
+// numbered); n is how many were offered.
+func OptionNumber(text string, n int, bare bool) (int, bool) {
 	t := strings.TrimSpace(strings.ToLower(text))
+	explicit := false
 	for _, p := range []string{"nr.", "nr", "nummer", "number", "option", "#", "no."} {
-		t = strings.TrimSpace(strings.TrimPrefix(t, p))
+		if rest, ok := strings.CutPrefix(t, p); ok {
+			t, explicit = strings.TrimSpace(rest), true
+		}
+	}
+	if !explicit && !bare {
+		return 0, false
 	}
 	t = strings.TrimRight(t, ".)")
 	v, err := strconv.Atoi(t)

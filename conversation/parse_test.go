@@ -39,7 +39,7 @@ func TestParseConcerns(t *testing.T) {
 		{"vorläufiger Personalausweis", "[{vorlaeufiger-ausweis 1}]"},
 		{"2 Personalausweise und einen Reisepass", "[{personalausweis 2} {reisepass 1}]"},
 		{"drei Ausweise", "[{personalausweis 3}]"},
-		{"passport and ID card", "[{personalausweis 1} {reisepass 1}]"},
+		{"passport and ID card", "[{reisepass 1} {personalausweis 1}]"}, // in the order named
 		{"deregister my car", "[{fahrzeug-abmelden 1}]"},
 		{"Hallo", "[]"},
 		{"Termin am Dienstag", "[]"},
@@ -143,12 +143,14 @@ func TestOptionNumber(t *testing.T) {
 	for _, tc := range []struct {
 		in   string
 		n    int
+		bare bool
 		want int
 		ok   bool
-	}{{"2", 3, 1, true}, {"2.", 3, 1, true}, {"Nr. 3", 3, 2, true}, {"#1", 3, 0, true}, {"4", 3, 0, false}, {"0", 3, 0, false}, {"zwei", 3, 0, false}} {
-		got, ok := OptionNumber(tc.in, tc.n)
+	}{{"2", 3, true, 1, true}, {"2.", 3, true, 1, true}, {"Nr. 3", 3, false, 2, true}, {"#1", 3, false, 0, true}, {"4", 3, true, 0, false},
+		{"0", 3, true, 0, false}, {"zwei", 3, true, 0, false}, {"2", 3, false, 0, false}, {"Option 2", 3, false, 1, true}} {
+		got, ok := OptionNumber(tc.in, tc.n, tc.bare)
 		if got != tc.want || ok != tc.ok {
-			t.Errorf("OptionNumber(%q, %d) = %d %v", tc.in, tc.n, got, ok)
+			t.Errorf("OptionNumber(%q, %d, %v) = %d %v", tc.in, tc.n, tc.bare, got, ok)
 		}
 	}
 }
@@ -174,7 +176,7 @@ func FuzzUnderstand(f *testing.F) {
 		if u.HasDay && (u.Day.Year() < 2000 || u.Day.Year() > 2200) {
 			t.Fatalf("%q: day %s", s, u.Day)
 		}
-		OptionNumber(s, 5)
+		OptionNumber(s, 5, true)
 	})
 }
 

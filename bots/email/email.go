@@ -422,7 +422,7 @@ func (m *Mail) answer(ctx context.Context, in inbound, tooBig bool) (*outgoing, 
 		return &re, ""
 	}
 	replies, err := m.dialogue.Handle(ctx, conversation.Message{Channel: Channel, ChatID: in.From, PersonKey: personKey(in.From),
-		Lang: in.Lang, Text: in.Text, Email: in.From, ID: in.MessageID, Unsupported: strings.TrimSpace(in.Text) == ""})
+		Lang: in.Lang, Text: in.Text, Email: in.From, ID: in.MessageID, Unsupported: strings.TrimSpace(in.Text) == "", Numbered: true})
 	if err != nil {
 		m.log.Error("dialogue", "from", in.From, "err", err)
 		return nil, "dialogue error"
