@@ -398,8 +398,14 @@ func (t *turn) onTime(ctx context.Context, in input) bool {
 		return false
 	}
 	if u.HasDay && u.Day.Format(time.DateOnly) != t.d.Day && !in.chained {
+		// Another day, perhaps with a time: "Donnerstag 15 Uhr".
 		t.fire(ctx, "back")
-		return t.chooseDay(ctx, u.Day.Format(time.DateOnly), in)
+		if !t.chooseDay(ctx, u.Day.Format(time.DateOnly), in) {
+			return false
+		}
+		in.chained = true
+		t.onTime(ctx, in)
+		return false // the new day's times, or the next question, are asked by the prompt
 	}
 	if !u.HasTime && !u.HasDay && !in.chained && in.option == "" { // "9" at this question means 9 o'clock
 		if h, err := strconv.Atoi(strings.TrimSpace(in.msg.Text)); err == nil && h >= 0 && h <= 23 {

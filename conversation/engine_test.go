@@ -671,3 +671,21 @@ func TestConcernsAtDifferentCounters(t *testing.T) {
 	c.say("ja")
 	expect(t, "added later", c.say("Auto abmelden"), "an einem anderen Platz erledigt", "weiteres Anliegen")
 }
+
+// TestAnotherDayAndTimeAtTheTimeQuestion: "Thursday 3pm" while asked for a
+// time on Wednesday takes Thursday at 15:00.
+func TestAnotherDayAndTimeAtTheTimeQuestion(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	c := ev.chat("1", "en")
+	c.say("passport")
+	c.say("no")
+	expect(t, "wednesday", c.say("Wednesday"), "What time on Wed 25.11.?")
+	expect(t, "thursday 3pm", c.say("Thursday 3pm"), "first and last name")
+	c.say("Ann Lee")
+	expect(t, "summary", c.say("no"), "Thu 26.11.2026, 15:00")
+	e := ev.chat("2", "en")
+	e.say("passport")
+	e.say("no")
+	e.say("Wednesday")
+	expect(t, "another day without a time", e.say("Friday"), "What time on Fri 27.11.?")
+}
