@@ -275,7 +275,9 @@ func (t *turn) onDay(ctx context.Context, in input) bool {
 	if u.HasPart || in.chained {
 		return false // show the days again, filtered
 	}
-	t.say(Reply{Text: t.text("NotUnderstood")})
+	if !t.rememberAhead(in) {
+		t.say(Reply{Text: t.text("NotUnderstood")})
+	}
 	return false
 }
 
@@ -421,8 +423,28 @@ func (t *turn) onTime(ctx context.Context, in input) bool {
 		t.d.TimeFrom = 0
 		return false
 	}
-	if !in.chained {
+	if !in.chained && !t.rememberAhead(in) {
 		t.say(Reply{Text: t.text("NotUnderstood")})
+	}
+	return false
+}
+
+// rememberAhead keeps a name or an e-mail address given before it was asked
+// for ("Hans Meier" at the time question), thanks for it, and reports
+// whether there was one.
+func (t *turn) rememberAhead(in input) bool {
+	text := strings.TrimSpace(in.msg.Text)
+	switch {
+	case in.u.Email != "" && booking.CheckEmail(in.u.Email) == nil:
+		t.d.Email, t.d.EmailDone = in.u.Email, true
+		t.say(Reply{Text: t.text("ThanksNoted", "What", in.u.Email)})
+		return true
+	case looksLikeName(text):
+		if name, err := booking.CleanName(text); err == nil {
+			t.d.Name = name
+			t.say(Reply{Text: t.text("ThanksNoted", "What", name)})
+			return true
+		}
 	}
 	return false
 }
@@ -485,7 +507,7 @@ func (t *turn) onName(ctx context.Context, in input) bool {
 		}
 	}
 	clean, err := booking.CleanName(name)
-	if err != nil {
+	if toks := tokens(normalize(name)); err != nil || (len(toks) == 1 && (in.u.Yes || in.u.No)) { // "ja" is no name
 		t.say(Reply{Text: t.text("BadName")})
 		return false
 	}

@@ -689,3 +689,20 @@ func TestAnotherDayAndTimeAtTheTimeQuestion(t *testing.T) {
 	e.say("Wednesday")
 	expect(t, "another day without a time", e.say("Friday"), "What time on Fri 27.11.?")
 }
+
+// TestAnswersGivenOutOfOrder: a name and an address typed before they are
+// asked for are kept; "ja" is not taken for a name.
+func TestAnswersGivenOutOfOrder(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	c := ev.chat("1", "de")
+	c.buttons = true
+	expect(t, "day and time", c.say("Ich will mein Auto abmelden, geht das morgen um 9?"), "Vor- und Nachname")
+	expect(t, "not a name", c.say("ja"), "Vor- und Nachnamen")
+	d := ev.chat("2", "de")
+	d.buttons = true
+	d.say("Auto abmelden")
+	d.say("nein")
+	expect(t, "a name at the day question", d.say("Hans Meier"), "Hans Meier habe ich mir notiert", "An welchem Tag")
+	expect(t, "an address at the day question", d.say("hans.meier@example.de"), "notiert")
+	expect(t, "straight to the summary", d.say("Donnerstag 14 Uhr"), "Bitte prüfen", "Hans Meier", "hans.meier@example.de", "Do 26.11.2026, 14:00")
+}

@@ -442,6 +442,7 @@ var (
 	timeColon = regexp.MustCompile(`\b([01]?\d|2[0-3])[:.]([0-5]\d)(?:\s?uhr)?(?:\s?(am|pm|a\.m\.|p\.m\.))?(?:$|[^\d.]|\.\s|\.$)`)
 	timeUhr   = regexp.MustCompile(`\b([01]?\d|2[0-3])\s?(?:uhr|h)(?:\s?([0-5]\d))?\b`)
 	timeAmPm  = regexp.MustCompile(`\b(1[0-2]|0?[1-9])(?::([0-5]\d))?\s?(am|pm|a\.m\.|p\.m\.)`)
+	timeAt    = regexp.MustCompile(`\b(?:um|gegen|at|around)\s+([01]?\d|2[0-3])(?:$|[^\d:.])`)
 )
 
 // clockTime finds a time of day: 14:30, 14.30, 14 Uhr, 14h30, 2pm, 2:30 pm.
@@ -470,6 +471,10 @@ func clockTime(norm string) (int, bool) {
 		h, _ := strconv.Atoi(m[1])
 		mi, _ := strconv.Atoi(m[2])
 		return h*60 + mi, true
+	}
+	if m := timeAt.FindStringSubmatch(norm); m != nil { // "morgen um 9"
+		h, _ := strconv.Atoi(m[1])
+		return h * 60, true
 	}
 	return 0, false
 }
