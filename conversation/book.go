@@ -58,7 +58,7 @@ func (t *turn) onIdle(ctx context.Context, in input) bool {
 		t.sayHours()
 		return true
 	case IntentStatus:
-		t.sayStatus(ctx, in.msg)
+		t.sayStatus(ctx, in.msg, u.Number)
 		return true
 	case IntentCheckIn:
 		t.checkIn(ctx, in.msg)

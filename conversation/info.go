@@ -68,8 +68,12 @@ func (t *turn) todays(ctx context.Context, msg Message) []booking.Booking {
 }
 
 // sayStatus answers "where am I?" for today's bookings of the person.
-func (t *turn) sayStatus(ctx context.Context, msg Message) {
+func (t *turn) sayStatus(ctx context.Context, msg Message, number string) {
 	todays := t.todays(ctx, msg)
+	// A ticket from the info desk is not tied to a chat: its number tells.
+	if b, err := t.e.store.Find(ctx, number); number != "" && err == nil && t.e.cfg.Day(b.Start).Equal(t.e.cfg.Day(t.now)) && b.Active() {
+		todays = []booking.Booking{b}
+	}
 	if len(todays) == 0 {
 		t.say(Reply{Text: t.text("NoToday")})
 		t.sayNext(ctx, msg)

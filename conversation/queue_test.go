@@ -42,6 +42,9 @@ func TestStatusFromTheCallSystem(t *testing.T) {
 		b, _ := calls.Next(ctx, "1", "clerk")
 		calls.Act(ctx, b.ID, booking.ActionDone, "", "clerk")
 	}
+	// A ticket from the info desk, asked about by its number from any chat.
+	desk, _ := ev.store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []booking.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
+	expect(t, "by number", ev.chat("other", "de").say("Wo bin ich? "+desk.Number), desk.Number+": Vor Ihnen wartet 1 Person")
 	calls.Next(ctx, "2", "clerk")
 	expect(t, "called", c.say("Status"), mine.Number+": Sie sind aufgerufen, bitte gehen Sie zu Platz 2")
 }
