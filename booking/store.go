@@ -11,6 +11,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // Clock tells the time. Tests inject a fake one.
@@ -75,7 +76,7 @@ func Open(path string, cfg *Config, opts Options) (*Store, error) {
 	boltOpts := &bolt.Options{Timeout: opts.LockTimeout}
 	db, err := bolt.Open(path, 0o600, boltOpts)
 	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
+		if errors.Is(err, berrors.ErrTimeout) {
 			return nil, fmt.Errorf("open store %s: the file is in use by another process: %w", path, err)
 		}
 		return nil, fmt.Errorf("open store %s: %w", path, err)

@@ -130,18 +130,6 @@ func (c *chat) press(label string) string {
 	return ""
 }
 
-// first presses the first option of the last reply with options.
-func (c *chat) first() string {
-	c.ev.t.Helper()
-	for i := len(c.last) - 1; i >= 0; i-- {
-		if len(c.last[i].Options) > 0 {
-			return joined(c.send(Message{Option: c.last[i].Options[0].ID}))
-		}
-	}
-	c.ev.t.Fatalf("no options in\n%s", dump(c.last))
-	return ""
-}
-
 func joined(rs []Reply) string {
 	var b strings.Builder
 	for _, r := range rs {

@@ -100,22 +100,22 @@ func (b *Bot) recall(key string) string {
 }
 
 // counterOf returns the user's counter: the one given (remembered from now
-// on) or the one remembered.
-func (b *Bot) counterOf(c command, given string) (string, error) {
+// on) or the one remembered; else a question to answer the clerk with.
+func (b *Bot) counterOf(c command, given string) (id, problem string) {
 	cfg := b.store.Config()
 	if given != "" {
 		for _, ct := range cfg.Counters {
 			if strings.EqualFold(ct.ID, given) || strings.EqualFold(ct.Name, given) {
 				b.remember(c.userID, "counter", ct.ID)
-				return ct.ID, nil
+				return ct.ID, ""
 			}
 		}
-		return "", fmt.Errorf("Einen Platz „%s“ gibt es nicht. Plätze: %s", clip(given, 20), counterList(cfg))
+		return "", fmt.Sprintf("Einen Platz „%s“ gibt es nicht. Plätze: %s", clip(given, 20), counterList(cfg))
 	}
 	if id := b.recall("counter/" + c.userID); id != "" {
-		return id, nil
+		return id, ""
 	}
-	return "", fmt.Errorf("An welchem Platz sitzen Sie? Einmal `/bb next <Platz>` – Plätze: %s", counterList(cfg))
+	return "", fmt.Sprintf("An welchem Platz sitzen Sie? Einmal `/bb next <Platz>` – Plätze: %s", counterList(cfg))
 }
 
 func counterList(cfg *booking.Config) string {
@@ -127,9 +127,9 @@ func counterList(cfg *booking.Config) string {
 }
 
 func (b *Bot) next(ctx context.Context, c command, args string) string {
-	counter, err := b.counterOf(c, args)
-	if err != nil {
-		return err.Error()
+	counter, problem := b.counterOf(c, args)
+	if problem != "" {
+		return problem
 	}
 	bk, err := b.calls.Next(ctx, counter, c.userName)
 	if errors.Is(err, callsystem.ErrNobodyWaiting) {
@@ -224,9 +224,9 @@ func actionFor(verb string) booking.CallAction {
 
 // actOnCounter applies a verb to the number at the user's counter.
 func (b *Bot) actOnCounter(ctx context.Context, c command, verb, target string) string {
-	counter, err := b.counterOf(c, "")
-	if err != nil {
-		return err.Error()
+	counter, problem := b.counterOf(c, "")
+	if problem != "" {
+		return problem
 	}
 	bk, ok := b.counterBooking(ctx, counter)
 	if !ok {
@@ -236,12 +236,12 @@ func (b *Bot) actOnCounter(ctx context.Context, c command, verb, target string) 
 		if target == "" {
 			return "Wohin? `/bb transfer <Platz>` oder `/bb transfer <Anliegen>` – Plätze: " + counterList(b.store.Config())
 		}
-		if to, err := b.counterOf(command{}, target); err == nil {
+		if to, problem := b.counterOf(command{}, target); problem == "" {
 			target = to
 		} else if cs, _ := b.concernOf(target); len(cs) == 1 {
 			target = "concern:" + cs[0].ID
 		} else {
-			return err.Error() + " – oder ein Anliegen, z. B. `/bb transfer kfz`."
+			return problem + " – oder ein Anliegen, z. B. `/bb transfer kfz`."
 		}
 	}
 	done, err := b.calls.Act(ctx, bk.ID, actionFor(verb), target, c.userName)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"buergerbuero/booking"
 	"buergerbuero/bots/email"
@@ -104,7 +105,7 @@ func backup(args []string, stderr io.Writer) error {
 		}
 		return err
 	}
-	if !errors.Is(err, bolt.ErrTimeout) {
+	if !errors.Is(err, berrors.ErrTimeout) {
 		os.Remove(fs.Arg(0))
 		return fmt.Errorf("open store: %w", err)
 	}

@@ -15,14 +15,12 @@ import (
 
 // crashUser is a Telegram user who books step by step across crashes.
 type crashUser struct {
-	id       int64
-	slot     string
-	next     int  // the step to send next
-	seen     int  // messages received so far
-	inDoubt  bool // a message was sent and the service died before it answered
-	done     bool
-	resumed  bool // answered correctly right after a restart
-	lastStep time.Time
+	id      int64
+	slot    string
+	next    int  // the step to send next
+	seen    int  // messages received so far
+	inDoubt bool // a message was sent and the service died before it answered
+	done    bool
 }
 
 var crashSteps = []struct{ text, expect string }{

@@ -31,7 +31,6 @@ type Server struct {
 	posts    []*model.Post             // every version, in order
 	current  map[string]*model.Post    // by id, latest version
 	sockets  []*websocket.Conn
-	seq      int64
 }
 
 // New starts a server for the bot token, with team "buergerbuero" and the
