@@ -15,10 +15,13 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"buergerbuero/conversation"
 )
@@ -48,8 +51,9 @@ type Chat struct {
 	log      *slog.Logger
 	mux      *http.ServeMux
 
-	mu     sync.Mutex
-	queues map[string]*queue // chat id -> pushed replies not yet fetched
+	mu       sync.Mutex
+	queues   map[string]*queue        // chat id -> pushed replies not yet fetched
+	limiters map[string]*rate.Limiter // client address -> its message budget
 }
 
 type queue struct {
@@ -63,7 +67,7 @@ func New(d Dialogue, log *slog.Logger) *Chat {
 	if log == nil {
 		log = slog.Default()
 	}
-	c := &Chat{dialogue: d, log: log, mux: http.NewServeMux(), queues: map[string]*queue{}}
+	c := &Chat{dialogue: d, log: log, mux: http.NewServeMux(), queues: map[string]*queue{}, limiters: map[string]*rate.Limiter{}}
 	files, _ := fs.Sub(static, "static")
 	c.mux.Handle("GET /", http.FileServerFS(files))
 	c.mux.HandleFunc("POST /api/message", c.message)
@@ -128,9 +132,33 @@ func langHint(r *http.Request) string {
 	return strings.TrimSpace(lang)
 }
 
+// allow spends one message of the client's budget: two a second, bursts of
+// ten, so nobody floods the dialogue (or the store) from one address.
+func (c *Chat) allow(r *http.Request) bool {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.limiters) > 10000 {
+		clear(c.limiters)
+	}
+	l := c.limiters[host]
+	if l == nil {
+		l = rate.NewLimiter(2, 10)
+		c.limiters[host] = l
+	}
+	return l.Allow()
+}
+
 func (c *Chat) message(w http.ResponseWriter, r *http.Request) {
 	id := chatID(w, r)
 	lang := langHint(r)
+	if !c.allow(r) {
+		writeError(w, http.StatusTooManyRequests, lang, "Bitte etwas langsamer – versuchen Sie es in ein paar Sekunden noch einmal.", "Please slow down – try again in a few seconds.")
+		return
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {

@@ -197,3 +197,23 @@ func TestChatPageInChromium(t *testing.T) {
 		browsertest.Keep(t, "webchat.png", png)
 	}
 }
+
+// TestWebChatSlowsAFlood: one address sending fast gets a polite 429
+// after its burst, and the dialogue is not flooded.
+func TestWebChatSlowsAFlood(t *testing.T) {
+	srv, _, _, _ := setup(t)
+	c := newClient(t, srv.URL, "de")
+	limited := 0
+	for range 30 {
+		status, w := c.post(`{"text":"Öffnungszeiten"}`)
+		if status == http.StatusTooManyRequests {
+			limited++
+			if !strings.Contains(w.Error, "langsamer") {
+				t.Fatalf("429 without a clear word: %q", w.Error)
+			}
+		}
+	}
+	if limited < 15 {
+		t.Fatalf("%d of 30 fast messages limited, want most after a burst of 10", limited)
+	}
+}
