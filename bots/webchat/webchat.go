@@ -53,7 +53,7 @@ type Chat struct {
 
 	mu       sync.Mutex
 	queues   map[string]*queue        // chat id -> pushed replies not yet fetched
-	limiters map[string]*rate.Limiter // client address -> its message budget
+	limiters map[string]*rate.Limiter // "chat:"+id or "addr:"+host -> its message budget
 }
 
 type queue struct {
@@ -132,30 +132,46 @@ func langHint(r *http.Request) string {
 	return strings.TrimSpace(lang)
 }
 
-// allow spends one message of the client's budget: two a second, bursts of
-// ten, so nobody floods the dialogue (or the store) from one address.
-func (c *Chat) allow(r *http.Request) bool {
+// Message budgets: a conversation may send two messages a second (bursts of
+// ten); one network address, which may be a proxy or an office network shared
+// by many people, twenty a second (bursts of a hundred).
+const (
+	chatRate, chatBurst       = 2, 10
+	addressRate, addressBurst = 20, 100
+)
+
+// allow spends one message of the conversation's and of its address's
+// budget, so nobody floods the dialogue (or the store) by keeping a cookie
+// or by throwing it away.
+func (c *Chat) allow(r *http.Request, chat string) bool {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.limiters) > 10000 {
+	if len(c.limiters) > 20000 {
 		clear(c.limiters)
 	}
-	l := c.limiters[host]
+	byAddress := c.limiter("addr:"+host, addressRate, addressBurst)
+	byChat := c.limiter("chat:"+chat, chatRate, chatBurst)
+	return byAddress.Allow() && byChat.Allow()
+}
+
+// limiter returns the limiter stored under key, making it if needed; c.mu is held.
+func (c *Chat) limiter(key string, r rate.Limit, burst int) *rate.Limiter {
+	l := c.limiters[key]
 	if l == nil {
-		l = rate.NewLimiter(2, 10)
-		c.limiters[host] = l
+		l = rate.NewLimiter(r, burst)
+		c.limiters[key] = l
 	}
-	return l.Allow()
+	return l
 }
 
 func (c *Chat) message(w http.ResponseWriter, r *http.Request) {
 	id := chatID(w, r)
 	lang := langHint(r)
-	if !c.allow(r) {
+	if !c.allow(r, id) {
 		writeError(w, http.StatusTooManyRequests, lang, "Bitte etwas langsamer – versuchen Sie es in ein paar Sekunden noch einmal.", "Please slow down – try again in a few seconds.")
 		return
 	}

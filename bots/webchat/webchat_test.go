@@ -202,18 +202,30 @@ func TestChatPageInChromium(t *testing.T) {
 // after its burst, and the dialogue is not flooded.
 func TestWebChatSlowsAFlood(t *testing.T) {
 	srv, _, _, _ := setup(t)
-	c := newClient(t, srv.URL, "de")
-	limited := 0
-	for range 30 {
-		status, w := c.post(`{"text":"Öffnungszeiten"}`)
-		if status == http.StatusTooManyRequests {
-			limited++
-			if !strings.Contains(w.Error, "langsamer") {
-				t.Fatalf("429 without a clear word: %q", w.Error)
+	countLimited := func(n int, next func() *client) int {
+		limited := 0
+		for range n {
+			status, w := next().post(`{"text":"Öffnungszeiten"}`)
+			if status == http.StatusTooManyRequests {
+				limited++
+				if !strings.Contains(w.Error, "langsamer") {
+					t.Fatalf("429 without a clear word: %q", w.Error)
+				}
 			}
 		}
+		return limited
 	}
-	if limited < 15 {
+	// One conversation sending fast is slowed down after a burst of ten.
+	flooder := newClient(t, srv.URL, "de")
+	if limited := countLimited(30, func() *client { return flooder }); limited < 15 {
 		t.Fatalf("%d of 30 fast messages limited, want most after a burst of 10", limited)
+	}
+	// Someone else behind the same address (a proxy, the office network) still gets through.
+	if limited := countLimited(5, func() *client { return newClient(t, srv.URL, "de") }); limited != 0 {
+		t.Fatalf("%d of 5 messages from other people at the same address limited", limited)
+	}
+	// Throwing the cookie away does not help: the address has its own, larger budget.
+	if limited := countLimited(150, func() *client { return newClient(t, srv.URL, "de") }); limited < 10 {
+		t.Fatalf("%d of 150 cookieless messages limited, want those over the address's burst of 100 limited", limited)
 	}
 }
