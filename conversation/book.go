@@ -633,7 +633,13 @@ func (t *turn) bookFailed(ctx context.Context, err error, msg Message) bool {
 		mine, _ := t.e.store.PersonBookings(ctx, msg.PersonKey)
 		for _, b := range mine {
 			if b.Status == booking.StatusBooked && b.Kind == booking.KindAppointment && b.End().After(t.now) {
-				t.say(Reply{Text: t.text("LimitReached", "Number", b.Number, "When", t.e.when(t.d.Lang, b.Start), "Max", t.e.cfg.Booking.MaxActivePerPerson)})
+				r := Reply{Text: t.text("LimitReached", "Number", b.Number, "When", t.e.when(t.d.Lang, b.Start), "Max", t.e.cfg.Booking.MaxActivePerPerson)}
+				// Made in this chat, it can go with one tap, PIN or not:
+				// the PIN may be lost, or never arrived.
+				if b.Channel == msg.Channel && b.ChatID == msg.ChatID {
+					r.Options = []Option{{"cancelid:" + strconv.FormatUint(b.ID, 10), t.text("OptCancelThis")}}
+				}
+				t.say(r)
 				break
 			}
 		}

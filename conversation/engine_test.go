@@ -694,3 +694,34 @@ func TestAnswersGivenOutOfOrder(t *testing.T) {
 	expect(t, "an address at the day question", d.say("hans.meier@example.de"), "notiert")
 	expect(t, "straight to the summary", d.say("Donnerstag 14 Uhr"), "Bitte prüfen", "Hans Meier", "hans.meier@example.de", "Do 26.11.2026, 14:00")
 }
+
+// A second booking is refused with the first one named, and that one can go
+// with one tap in the chat it was made in, even if its PIN is lost.
+func TestLimitReachedOffersTheFirstBookingToCancel(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	c := ev.chat("1", "de")
+	c.say("Perso Donnerstag 10 Uhr")
+	c.say("Max Mustermann")
+	c.say("nein")
+	num, _ := numberAndPIN(t, c.say("ja"))
+	c.say("Reisepass Freitag 11 Uhr")
+	c.say("Max Mustermann")
+	c.say("nein")
+	expect(t, "second booking", c.say("ja"), "schon einen Termin", num, "[Diesen Termin absagen]")
+	expect(t, "one tap", c.press("Diesen Termin absagen"), "ist abgesagt", num)
+	// Another chat of the same person (say, the web chat) names it but cannot cancel it without the PIN.
+	other := ev.chat("2", "de")
+	other.person = c.person
+	other.say("Perso Donnerstag 10 Uhr")
+	other.say("Max Mustermann")
+	other.say("nein")
+	num2, _ := numberAndPIN(t, other.say("ja"))
+	c.say("Reisepass Freitag 11 Uhr")
+	c.say("Max Mustermann")
+	c.say("nein")
+	out := c.say("ja")
+	expect(t, "limit from another chat", out, "schon einen Termin", num2)
+	if strings.Contains(out, "Diesen Termin absagen") {
+		t.Fatalf("a booking of another chat offered for one-tap cancel:\n%s", out)
+	}
+}
