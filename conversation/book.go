@@ -65,7 +65,7 @@ func (t *turn) onIdle(ctx context.Context, in input) bool {
 		return true
 	}
 	if in.msg.Text != "" || in.option != "" {
-		t.say(Reply{Text: t.text("NotUnderstood")})
+		t.notUnderstood()
 	}
 	return false
 }
@@ -93,7 +93,7 @@ func (t *turn) onConcern(ctx context.Context, in input) bool {
 	chosen := t.concernsOf(in)
 	if len(chosen) == 0 {
 		if !in.chained {
-			t.say(Reply{Text: t.text("NotUnderstood")})
+			t.notUnderstood()
 		}
 		return false
 	}
@@ -115,7 +115,7 @@ func (t *turn) onConcern(ctx context.Context, in input) bool {
 		t.say(Reply{Text: t.e.tooManyText(t.d.Lang, merged)})
 		return false
 	case err != nil:
-		t.say(Reply{Text: t.text("NotUnderstood")})
+		t.notUnderstood()
 		return false
 	}
 	t.d.Concerns = mergeConcerns(merged)
@@ -155,7 +155,7 @@ func (t *turn) onMore(ctx context.Context, in input) bool {
 		return true
 	}
 	if !in.chained {
-		t.say(Reply{Text: t.text("NotUnderstood")})
+		t.notUnderstood()
 	}
 	return false
 }
@@ -276,7 +276,7 @@ func (t *turn) onDay(ctx context.Context, in input) bool {
 		return false // show the days again, filtered
 	}
 	if !t.rememberAhead(in) {
-		t.say(Reply{Text: t.text("NotUnderstood")})
+		t.notUnderstood()
 	}
 	return false
 }
@@ -295,7 +295,7 @@ func (t *turn) nextPageDay(ctx context.Context) string {
 func (t *turn) chooseDay(ctx context.Context, day string, in input) bool {
 	d, err := time.ParseInLocation(time.DateOnly, day, t.e.cfg.Location())
 	if err != nil {
-		t.say(Reply{Text: t.text("NotUnderstood")})
+		t.notUnderstood()
 		return false
 	}
 	label := t.e.dayName(t.d.Lang, d)
@@ -313,6 +313,8 @@ func (t *turn) chooseDay(ctx context.Context, day string, in input) bool {
 	switch {
 	case d.Before(first) || d.After(last):
 		t.say(Reply{Text: t.text("DayOutside", "Day", label, "First", t.e.dayName(t.d.Lang, first), "Last", t.e.dayName(t.d.Lang, last))})
+		t.d.DayFrom = "" // the day list starts at the first bookable day
+		return false
 	case t.e.cfg.ClosedReason(d) != "":
 		t.say(Reply{Text: t.text("DayClosed", "Day", label, "Reason", t.e.closedReason(t.d.Lang, d))})
 	default:
@@ -386,7 +388,7 @@ func (t *turn) onTime(ctx context.Context, in input) bool {
 	if v, ok := strings.CutPrefix(in.option, "time:"); ok {
 		start, err := time.Parse(time.RFC3339, v)
 		if err != nil {
-			t.say(Reply{Text: t.text("NotUnderstood")})
+			t.notUnderstood()
 			return false
 		}
 		return t.chooseTime(ctx, start)
@@ -424,7 +426,7 @@ func (t *turn) onTime(ctx context.Context, in input) bool {
 		return false
 	}
 	if !in.chained && !t.rememberAhead(in) {
-		t.say(Reply{Text: t.text("NotUnderstood")})
+		t.notUnderstood()
 	}
 	return false
 }
@@ -587,7 +589,7 @@ func (t *turn) onConfirm(ctx context.Context, in input) bool {
 		t.say(Reply{Text: t.text("NotBooked")})
 		return true
 	case !yes:
-		t.say(Reply{Text: t.text("NotUnderstood")})
+		t.notUnderstood()
 		return false
 	}
 	if t.d.Flow == "reschedule" {

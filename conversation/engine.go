@@ -304,11 +304,23 @@ type turn struct {
 	m       *fsm.FSM
 	now     time.Time
 	replies []Reply
-	quiet   bool // the last step said all there is; no prompt after it
-	staff   bool // a clerk books for a caller: no offers meant for the citizen's own chat
+	quiet   bool   // the last step said all there is; no prompt after it
+	staff   bool   // a clerk books for a caller: no offers meant for the citizen's own chat
+	badDate string // a date the message named that does not exist ("31.02.")
 }
 
-func (t *turn) say(r Reply)                      { t.replies = append(t.replies, r) }
+func (t *turn) say(r Reply) { t.replies = append(t.replies, r) }
+
+// notUnderstood says the message was not understood, or, when it named a
+// date that does not exist, which one.
+func (t *turn) notUnderstood() {
+	if t.badDate != "" {
+		t.say(Reply{Text: t.text("NoSuchDate", "Date", t.badDate)})
+		return
+	}
+	t.say(Reply{Text: t.text("NotUnderstood")})
+}
+
 func (t *turn) text(id string, kv ...any) string { return t.e.texts.T(t.d.Lang, id, kv...) }
 
 // fire moves the dialogue by event ev.
@@ -365,6 +377,7 @@ func (e *Engine) Handle(ctx context.Context, msg Message) ([]Reply, error) {
 	}
 	if in.option == "" {
 		in.u = e.parser.Understand(msg.Text, now)
+		t.badDate = in.u.BadDate
 	}
 	switch {
 	case msg.Unsupported && msg.Text == "":

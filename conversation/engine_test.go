@@ -725,3 +725,36 @@ func TestLimitReachedOffersTheFirstBookingToCancel(t *testing.T) {
 		t.Fatalf("a booking of another chat offered for one-tap cancel:\n%s", out)
 	}
 }
+
+// Dates the citizen gets wrong are answered with what is wrong, and the day
+// list then starts where it can help.
+func TestWrongDatesAreExplained(t *testing.T) {
+	tests := []struct {
+		name, lang, day string
+		want            []string
+		notWant         string
+	}{
+		{"no such date", "de", "31.02.", []string{"Den 31.02. gibt es nicht", "An welchem Tag"}, "nicht verstanden"},
+		{"no such date, English", "en", "2026-02-30", []string{"There is no 2026-02-30", "Which day"}, "did not understand"},
+		{"beyond the horizon", "de", "24.12.", []string{"Den Do 24.12. kann ich nicht buchen", "bis Di 15.12.\n", "An welchem Tag", "[Di 24.11."}, "nichts mehr frei"},
+		{"in the past", "de", "gestern", []string{"kann ich nicht buchen", "[Di 24.11."}, "nichts mehr frei"},
+		{"a weekday weeks ahead", "de", "Montag in zwei Wochen", []string{"Um welche Uhrzeit am Mo 07.12.?"}, "nicht"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ev := newEnv(t, "", tuesday)
+			c := ev.chat("1", tc.lang)
+			if tc.lang == "en" {
+				c.say("passport")
+			} else {
+				c.say("Perso")
+			}
+			c.say("nein") // no other concern: on to the day
+			out := c.say(tc.day)
+			expect(t, tc.day, out, tc.want...)
+			if strings.Contains(out, tc.notWant) {
+				t.Fatalf("%q answered with %q:\n%s", tc.day, tc.notWant, out)
+			}
+		})
+	}
+}

@@ -15,7 +15,7 @@ func (t *turn) onDocs(ctx context.Context, in input) bool {
 	chosen := t.concernsOf(in)
 	if len(chosen) == 0 {
 		if !in.chained {
-			t.say(Reply{Text: t.text("NotUnderstood")})
+			t.notUnderstood()
 		}
 		return false
 	}

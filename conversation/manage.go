@@ -16,7 +16,7 @@ func (t *turn) onNumberOrPIN(ctx context.Context, in input) bool {
 	}
 	if t.d.Number == "" {
 		if !in.chained {
-			t.say(Reply{Text: t.text("NotUnderstood")})
+			t.notUnderstood()
 		}
 		return false
 	}
@@ -26,7 +26,7 @@ func (t *turn) onNumberOrPIN(ctx context.Context, in input) bool {
 			return true
 		}
 		if !in.chained {
-			t.say(Reply{Text: t.text("NotUnderstood")})
+			t.notUnderstood()
 		}
 		return false
 	}
@@ -88,7 +88,7 @@ func (t *turn) onCancelConfirm(ctx context.Context, in input) bool {
 		t.say(Reply{Text: t.text("KeptBooking")})
 		return true
 	case in.option != "confirm:yes" && !(in.option == "" && in.u.Yes):
-		t.say(Reply{Text: t.text("NotUnderstood")})
+		t.notUnderstood()
 		return false
 	}
 	b, err := t.e.store.CancelByID(ctx, t.d.BookingID, "")

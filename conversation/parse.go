@@ -42,6 +42,9 @@ type Understanding struct {
 	// Day is set when a date was named (midnight in the office's zone).
 	Day    time.Time
 	HasDay bool
+	// BadDate is a date as written that does not exist ("31.02."), so the
+	// answer can say which one.
+	BadDate string
 	// Minute is a time of day in minutes after midnight, when one was named.
 	Minute  int
 	HasTime bool
@@ -115,7 +118,7 @@ func (p *Parser) Understand(text string, now time.Time) Understanding {
 	u.Yes, u.No = yes && !no, no && !yes
 	u.Lang = languageOf(toks)
 	u.Concerns = p.concerns(toks)
-	u.Day, u.HasDay = p.date(norm, toks, now.In(p.loc))
+	u.Day, u.HasDay, u.BadDate = p.date(norm, toks, now.In(p.loc))
 	u.Minute, u.HasTime = clockTime(dateISO.ReplaceAllString(dateDMY.ReplaceAllString(norm, " "), " "))
 	u.PartFrom, u.PartTo, u.HasPart = dayPart(toks)
 	u.Number = numberRe.FindString(norm)
@@ -308,7 +311,7 @@ func numberWord(s string) (int, bool) {
 	if n, err := strconv.Atoi(s); err == nil {
 		return n, true
 	}
-	words := map[string]int{"ein": 1, "eine": 1, "einen": 1, "one": 1, "a": 1, "an": 1, "zwei": 2, "two": 2, "drei": 3, "three": 3,
+	words := map[string]int{"ein": 1, "eine": 1, "einen": 1, "einer": 1, "one": 1, "a": 1, "an": 1, "zwei": 2, "two": 2, "drei": 3, "three": 3,
 		"vier": 4, "four": 4, "fuenf": 5, "five": 5, "sechs": 6, "six": 6}
 	n, ok := words[s]
 	return n, ok
@@ -342,15 +345,24 @@ var weekdayNames = map[string]time.Weekday{
 var shortWeekdays = map[string]time.Weekday{"mo": time.Monday, "di": time.Tuesday, "mi": time.Wednesday,
 	"do": time.Thursday, "fr": time.Friday, "sa": time.Saturday, "so": time.Sunday}
 
-// date finds a date: relative words, weekdays, 25.11., 25.11.2026,
-// 2026-11-25, "25. November", "November 25".
-func (p *Parser) date(norm string, toks []string, now time.Time) (time.Time, bool) {
+// date finds a date: relative words ("morgen", "in zwei Wochen", "Dienstag
+// nächste Woche"), weekdays, 25.11., 25.11.2026, 2026-11-25, "25. November",
+// "November 25". A date that is written as one but does not exist comes back
+// as bad, as written.
+func (p *Parser) date(norm string, toks []string, now time.Time) (day time.Time, ok bool, bad string) {
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, p.loc)
+	checked := func(written string, t time.Time, ok bool) (time.Time, bool, string) {
+		if !ok {
+			return time.Time{}, false, strings.TrimSpace(written)
+		}
+		return t, true, ""
+	}
 	if m := dateISO.FindStringSubmatch(norm); m != nil {
 		y, _ := strconv.Atoi(m[1])
 		mo, _ := strconv.Atoi(m[2])
 		d, _ := strconv.Atoi(m[3])
-		return validDate(y, mo, d, p.loc)
+		t, ok := validDate(y, mo, d, p.loc)
+		return checked(m[0], t, ok)
 	}
 	if m := dateDMY.FindStringSubmatch(norm); m != nil {
 		d, _ := strconv.Atoi(m[1])
@@ -360,26 +372,42 @@ func (p *Parser) date(norm string, toks []string, now time.Time) (time.Time, boo
 			if y < 100 {
 				y += 2000
 			}
-			return validDate(y, mo, d, p.loc)
+			t, ok := validDate(y, mo, d, p.loc)
+			return checked(m[0], t, ok)
 		}
-		return nextDate(today, mo, d)
+		t, ok := nextDate(today, mo, d)
+		return checked(m[0], t, ok)
 	}
 	if m := dateMonth.FindStringSubmatch(norm); m != nil {
 		d, _ := strconv.Atoi(m[1])
-		return nextDate(today, int(monthNames[m[2]]), d)
+		t, ok := nextDate(today, int(monthNames[m[2]]), d)
+		return checked(m[0], t, ok)
 	}
 	if m := dateMonEn.FindStringSubmatch(norm); m != nil {
 		d, _ := strconv.Atoi(m[2])
-		return nextDate(today, int(monthNames[m[1]]), d)
+		t, ok := nextDate(today, int(monthNames[m[1]]), d)
+		return checked(m[0], t, ok)
 	}
 	joined := " " + strings.Join(toks, " ") + " "
 	switch {
 	case strings.Contains(joined, " uebermorgen ") || strings.Contains(joined, " day after tomorrow "):
-		return today.AddDate(0, 0, 2), true
+		return today.AddDate(0, 0, 2), true, ""
 	case strings.Contains(joined, " morgen ") || strings.Contains(joined, " tomorrow "):
-		return today.AddDate(0, 0, 1), true
+		return today.AddDate(0, 0, 1), true, ""
 	case strings.Contains(joined, " heute ") || strings.Contains(joined, " today "):
-		return today, true
+		return today, true, ""
+	case strings.Contains(joined, " gestern ") || strings.Contains(joined, " yesterday "):
+		return today.AddDate(0, 0, -1), true, "" // to be told it is past
+	}
+	weeks, hasWeeks := weeksAhead(joined)
+	if m := relativeDays.FindStringSubmatch(joined); m != nil {
+		if n, ok := numberWord(m[1]); ok && n <= 400 {
+			if strings.HasPrefix(m[2], "w") {
+				weeks, hasWeeks = n, true
+			} else {
+				return today.AddDate(0, 0, n), true, ""
+			}
+		}
 	}
 	for i, t := range toks {
 		wd, ok := weekdayNames[t]
@@ -391,14 +419,39 @@ func (p *Parser) date(norm string, toks []string, now time.Time) (time.Time, boo
 		if !ok {
 			continue
 		}
+		if hasWeeks { // that weekday in the week so many weeks on
+			monday := today.AddDate(0, 0, -((int(today.Weekday())+6)%7)+7*weeks)
+			return monday.AddDate(0, 0, (int(wd)+6)%7), true, ""
+		}
 		next := i > 0 && (toks[i-1] == "next" || toks[i-1] == "naechsten" || toks[i-1] == "naechster" || toks[i-1] == "kommenden")
 		ahead := (int(wd) - int(today.Weekday()) + 7) % 7
 		if ahead == 0 && next {
 			ahead = 7
 		}
-		return today.AddDate(0, 0, ahead), true
+		return today.AddDate(0, 0, ahead), true, ""
 	}
-	return time.Time{}, false
+	if hasWeeks {
+		if strings.Contains(joined, " in ") { // "in drei Wochen": that many weeks from today
+			return today.AddDate(0, 0, 7*weeks), true, ""
+		}
+		// "nächste Woche": its Monday, so the day list starts there
+		return today.AddDate(0, 0, -((int(today.Weekday())+6)%7)+7*weeks), true, ""
+	}
+	return time.Time{}, false, ""
+}
+
+// relativeDays finds "in 3 Tagen", "in zwei Wochen", "in a week", "in 10 days".
+var relativeDays = regexp.MustCompile(`\bin (\d{1,3}|eine?r?|one|a|an|zwei|two|drei|three|vier|four|fuenf|five|sechs|six) (tag|tagen|day|days|woche|wochen|week|weeks)\b`)
+
+// weeksAhead reads "nächste Woche" (1) and "übernächste Woche" (2).
+func weeksAhead(joined string) (int, bool) {
+	switch {
+	case strings.Contains(joined, " uebernaechste woche ") || strings.Contains(joined, " uebernaechsten woche ") || strings.Contains(joined, " week after next "):
+		return 2, true
+	case strings.Contains(joined, " naechste woche ") || strings.Contains(joined, " naechsten woche ") || strings.Contains(joined, " next week "):
+		return 1, true
+	}
+	return 0, false
 }
 
 func nextToDigits(toks []string, i int) bool {

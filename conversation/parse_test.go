@@ -107,6 +107,42 @@ func TestParseDatesAndTimes(t *testing.T) {
 	}
 }
 
+// Relative days and weeks, and dates that do not exist (named back as written).
+func TestParseRelativeAndBadDates(t *testing.T) {
+	p := demoParser(t)
+	tests := []struct {
+		in, wantDay, wantBad string
+	}{
+		{"in drei Wochen", "2026-12-15", ""},
+		{"Montag in drei Wochen", "2026-12-14", ""},
+		{"in 2 Wochen am Freitag", "2026-12-11", ""},
+		{"nächste Woche", "2026-11-30", ""},
+		{"Dienstag nächste Woche", "2026-12-01", ""},
+		{"übernächste Woche Mittwoch", "2026-12-09", ""},
+		{"next week Thursday", "2026-12-03", ""},
+		{"in a week", "2026-12-01", ""},
+		{"in 10 Tagen", "2026-12-04", ""},
+		{"in einer Woche", "2026-12-01", ""},
+		{"gestern", "2026-11-23", ""},
+		{"31.02.", "", "31.02."},
+		{"am 32.12.2026 bitte", "", "32.12.2026"},
+		{"2026-13-01", "", "2026-13-01"},
+		{"30. Februar", "", "30. februar"},
+		{"in der Woche", "", ""},
+		{"ich wohne in 2 Straßen Entfernung", "", ""},
+	}
+	for _, tc := range tests {
+		u := p.Understand(tc.in, parseNow)
+		gotDay := ""
+		if u.HasDay {
+			gotDay = u.Day.Format(time.DateOnly)
+		}
+		if gotDay != tc.wantDay || u.BadDate != tc.wantBad {
+			t.Errorf("%q: day %q bad %q, want %q %q", tc.in, gotDay, u.BadDate, tc.wantDay, tc.wantBad)
+		}
+	}
+}
+
 func TestParseIntentsNumbersAndNames(t *testing.T) {
 	p := demoParser(t)
 	tests := []struct {

@@ -112,7 +112,7 @@ func (t *turn) onPushedOption(ctx context.Context, opt string, msg Message) {
 		w := &watch{Channel: msg.Channel, ChatID: msg.ChatID, Lang: t.d.Lang, Created: t.now}
 		if arg == "new" {
 			if len(t.d.Concerns) == 0 {
-				t.say(Reply{Text: t.text("NotUnderstood")})
+				t.notUnderstood()
 				return
 			}
 			// Watch for anything earlier than what is free now (or anything at all).
