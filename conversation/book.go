@@ -89,6 +89,16 @@ func (t *turn) concernsOf(in input) []booking.ConcernCount {
 	return in.u.Concerns
 }
 
+// splitText says that the concerns left cannot be done with those kept,
+// and what to do about them: a second appointment where a person may hold
+// one, else a walk-in number or a phone call (staff bookings have no limit).
+func (t *turn) splitText(id string, kept, left []booking.ConcernCount) string {
+	if t.e.cfg.Booking.MaxActivePerPerson < 2 && !t.staff {
+		id += "One"
+	}
+	return t.text(id, "Kept", t.e.concernList(t.d.Lang, kept), "Left", t.e.concernList(t.d.Lang, left), "Phone", t.e.cfg.Office.Phone)
+}
+
 func (t *turn) onConcern(ctx context.Context, in input) bool {
 	chosen := t.concernsOf(in)
 	if len(chosen) == 0 {
@@ -100,12 +110,13 @@ func (t *turn) onConcern(ctx context.Context, in input) bool {
 	merged := append(append([]booking.ConcernCount(nil), t.d.Concerns...), chosen...)
 	minutes, err := t.e.cfg.Minutes(merged)
 	if errors.Is(err, booking.ErrNoCounter) {
-		// No one counter does all of it: take what fits together, and say so.
+		// No one counter does all of it: take what fits together, and say
+		// so, with what to do about the rest.
 		merged = append(append([]booking.ConcernCount(nil), t.d.Concerns...), chosen[0])
 		if minutes, err = t.e.cfg.Minutes(merged); err == nil {
-			t.say(Reply{Text: t.text("NoCounter")})
+			t.say(Reply{Text: t.splitText("NoCounter", merged, chosen[1:])})
 		} else if len(t.d.Concerns) > 0 {
-			t.say(Reply{Text: t.text("NoCounterAdd")})
+			t.say(Reply{Text: t.splitText("NoCounterAdd", t.d.Concerns, chosen)})
 			t.fire(ctx, "concern_chosen") // back to "another concern?" with what there was
 			return true
 		}

@@ -651,13 +651,29 @@ func TestNumbersOnAButtonChannel(t *testing.T) {
 }
 
 // TestConcernsAtDifferentCounters: two concerns no counter does together:
-// the first is booked, with a word about the other.
+// the first is booked, with a word about the other that fits the office's
+// limit of appointments per person.
 func TestConcernsAtDifferentCounters(t *testing.T) {
-	ev := newEnv(t, "", tuesday)
-	c := ev.chat("1", "de")
-	expect(t, "both", c.say("Ich brauche einen neuen Pass und muss mein Auto abmelden"), "an verschiedenen Plätzen", "Ihre Anliegen: Reisepass beantragen oder verlängern", "weiteres Anliegen")
-	c.say("ja")
-	expect(t, "added later", c.say("Auto abmelden"), "an einem anderen Platz erledigt", "weiteres Anliegen")
+	tests := []struct {
+		name      string
+		perPerson int
+		advice    string
+	}{
+		{"one appointment per person", 1, "an der Info eine Wartenummer"},
+		{"two per person", 2, "anschließend einen eigenen Termin"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ev := newEnv(t, "", tuesday)
+			ev.cfg.Booking.MaxActivePerPerson = tc.perPerson
+			c := ev.chat("1", "de")
+			expect(t, "both", c.say("Ich brauche einen neuen Pass und muss mein Auto abmelden"),
+				"Fahrzeug abmelden wird an einem anderen Platz erledigt als Reisepass", tc.advice,
+				"Ihre Anliegen: Reisepass beantragen oder verlängern", "weiteres Anliegen")
+			c.say("ja")
+			expect(t, "added later", c.say("Auto abmelden"), "Fahrzeug abmelden wird an einem anderen Platz erledigt", tc.advice, "weiteres Anliegen")
+		})
+	}
 }
 
 // TestAnotherDayAndTimeAtTheTimeQuestion: "Thursday 3pm" while asked for a
