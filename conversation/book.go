@@ -37,6 +37,24 @@ func (t *turn) onIdle(ctx context.Context, in input) bool {
 	if intent == IntentNone && len(u.Concerns) > 0 {
 		intent = IntentBook // "Personalausweis" alone means: book it
 	}
+	if intent == IntentStop && mentionsCancel(in.msg.Text) {
+		intent = IntentCancel // "I want to cancel" with nothing going on
+	}
+	// A number typed with the request, or just before it, is kept for the
+	// flows that need one; anything else forgets it.
+	if u.Number != "" {
+		t.d.Number = u.Number
+	} else if intent != IntentCancel && intent != IntentReschedule && intent != IntentStatus {
+		t.d.Number = ""
+	}
+	if intent == IntentNone && in.option == "" && u.Number != "" {
+		// A waiting number alone: ask what it is about; the PIN, if it
+		// came along, is asked for again rather than kept in the file.
+		t.say(Reply{Text: t.text("NumberWhat", "Number", u.Number), Options: []Option{
+			{"menu:cancel", t.text("OptCancel")}, {"menu:reschedule", t.text("OptReschedule")}, {"menu:status", t.text("OptStatus")}}})
+		t.quiet = true
+		return true
+	}
 	switch intent {
 	case IntentBook, IntentEarlier:
 		t.d.Flow = "book"
@@ -58,7 +76,8 @@ func (t *turn) onIdle(ctx context.Context, in input) bool {
 		t.sayHours()
 		return true
 	case IntentStatus:
-		t.sayStatus(ctx, in.msg, u.Number)
+		t.sayStatus(ctx, in.msg, t.d.Number)
+		t.d.Number = ""
 		return true
 	case IntentCheckIn:
 		t.checkIn(ctx, in.msg)

@@ -774,3 +774,30 @@ func TestWrongDatesAreExplained(t *testing.T) {
 		})
 	}
 }
+
+// What people type with nothing going on: "cancel" in a sentence starts the
+// cancel flow, a waiting number alone asks what it is about and is kept.
+func TestIdleCancelWordsAndBareNumbers(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	c := ev.chat("1", "de")
+	c.say("Perso Donnerstag 10 Uhr")
+	c.say("Max Mustermann")
+	c.say("nein")
+	num, pin := numberAndPIN(t, c.say("ja"))
+
+	en := ev.chat("2", "en")
+	expect(t, "english cancel", en.say("I want to cancel my appointment"), "waiting number and your PIN")
+	expect(t, "stop inside a flow", en.say("cancel"), "stopped")
+	expect(t, "bare number", en.say(num+" "+pin), "What would you like to do with "+num, "[Cancel an appointment]")
+	expect(t, "number kept", en.press("Cancel an appointment"), "6-digit PIN for "+num)
+	expect(t, "pin", en.say(pin), num, "Thu 26.11.2026, 10:00")
+	expect(t, "confirm", en.say("yes"), "cancelled")
+
+	de := ev.chat("3", "de")
+	de.say("T-999")
+	expect(t, "typed choice keeps the number", de.say("absagen"), "PIN zu T-999")
+	de.say("stopp")
+	expect(t, "another bare number", de.say("T-998"), "Was möchten Sie mit T-998 tun?")
+	expect(t, "other business", de.say("Öffnungszeiten"), "Mo: 08:00")
+	expect(t, "no stale number", de.say("absagen"), "Wartenummer und Ihre PIN")
+}

@@ -2,6 +2,7 @@ package conversation
 
 import (
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -150,7 +151,8 @@ var intentWords = []struct {
 	{IntentEarlier, []string{"frueher", "frueheren", "earlier", "eher"}},
 	{IntentStatus, []string{"wo bin ich", "status", "wartezeit", "warteschlange", "wann bin ich dran", "where am i", "queue", "position"}},
 	{IntentReschedule, []string{"verschieben", "umbuchen", "verlegen", "aendern", "reschedule", "move", "change"}},
-	{IntentCancel, []string{"absagen", "stornieren", "storno", "cancel my", "cancel the", "cancel appointment", "loeschen"}},
+	{IntentCancel, []string{"absagen", "stornieren", "storno", "cancel my", "cancel the", "cancel appointment", "cancel an", "cancel a", "cancel booking",
+		"want to cancel", "like to cancel", "need to cancel", "have to cancel", "cancellation", "loeschen"}},
 	{IntentDocs, []string{"unterlagen", "mitbringen", "was brauche", "dokumente", "gebuehr", "kosten", "kostet", "documents", "what do i need", "bring", "fee", "cost"}},
 	{IntentHours, []string{"oeffnungszeiten", "geoeffnet", "wann offen", "wann habt ihr", "opening hours", "opening times", "when are you open", "hours"}},
 	{IntentHelp, []string{"hilfe", "help", "was kannst du", "what can you do"}},
@@ -178,6 +180,12 @@ func intentOf(norm string, toks []string) Intent {
 		return IntentHelp
 	}
 	return IntentNone
+}
+
+// mentionsCancel reports whether text has the word "cancel" (in English
+// both "stop this" and "cancel my appointment").
+func mentionsCancel(text string) bool {
+	return slices.Contains(tokens(normalize(text)), "cancel")
 }
 
 // hasWord reports whether the tokens contain a word or phrase of intent.
