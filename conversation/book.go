@@ -610,6 +610,14 @@ func (t *turn) onConfirm(ctx context.Context, in input) bool {
 	switch {
 	case in.chained:
 		return false
+	case in.option == "" && !in.u.Yes && (in.u.HasTime || in.u.HasDay || in.u.HasPart):
+		// "Nein, lieber 15:10" / "better Thursday": another time, not a no.
+		if in.u.HasDay && in.u.Day.Format(time.DateOnly) != t.d.Day {
+			t.fire(ctx, "change_day")
+		} else {
+			t.fire(ctx, "change_time")
+		}
+		return true
 	case no && t.d.Flow == "reschedule":
 		t.reset(ctx)
 		t.say(Reply{Text: t.text("KeptBooking")})

@@ -270,6 +270,8 @@ func transitions() fsm.Events {
 		{Name: "email_given", Src: []string{stEmail}, Dst: stConfirm},
 		{Name: "email_known", Src: []string{stName}, Dst: stConfirm},
 		{Name: "slot_gone", Src: []string{stConfirm}, Dst: stTime},
+		{Name: "change_time", Src: []string{stConfirm}, Dst: stTime},
+		{Name: "change_day", Src: []string{stConfirm}, Dst: stDay},
 		{Name: "cancel", Src: []string{stIdle}, Dst: stNumber},
 		{Name: "reschedule", Src: []string{stIdle}, Dst: stNumber},
 		{Name: "number_given", Src: []string{stNumber}, Dst: stPIN},

@@ -801,3 +801,41 @@ func TestIdleCancelWordsAndBareNumbers(t *testing.T) {
 	expect(t, "other business", de.say("Öffnungszeiten"), "Mo: 08:00")
 	expect(t, "no stale number", de.say("absagen"), "Wartenummer und Ihre PIN")
 }
+
+// At the confirmation, another time or day is a change, not a no.
+func TestConfirmationTakesAnotherTime(t *testing.T) {
+	tests := []struct {
+		name, lang, change, want string
+		reschedule               bool
+	}{
+		{"another time", "de", "nein, doch 10:20", "Termin: Do 26.11.2026, 10:20", false},
+		{"another day and time", "de", "lieber Freitag 9 Uhr", "Termin: Fr 27.11.2026, 09:00", false},
+		{"english", "en", "no, make it 11:00", "Appointment: Thu 26.11.2026, 11:00", false},
+		{"while rescheduling", "de", "nein, 11:30", "Do 26.11.2026, 11:30", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ev := newEnv(t, "", tuesday)
+			c := ev.chat("1", tc.lang)
+			if tc.reschedule {
+				c.say("Perso Mittwoch 10 Uhr")
+				c.say("Max Mustermann")
+				c.say("nein")
+				num, pin := numberAndPIN(t, c.say("ja"))
+				c.say("verschieben " + num + " " + pin)
+				c.say("Donnerstag 10 Uhr")
+			} else {
+				c.say(map[string]string{"de": "Perso Donnerstag 10 Uhr", "en": "ID card Thursday 10am"}[tc.lang])
+				c.say("Max Mustermann")
+				c.say(map[string]string{"de": "nein", "en": "no"}[tc.lang])
+			}
+			out := c.say(tc.change)
+			expect(t, tc.change, out, tc.want)
+			if strings.Contains(out, "nichts gebucht") || strings.Contains(out, "nothing was booked") || strings.Contains(out, "bleibt") {
+				t.Fatalf("%q taken as a no:\n%s", tc.change, out)
+			}
+			yes := map[string]string{"de": "ja", "en": "yes"}[tc.lang]
+			expect(t, "booked", c.say(yes), strings.TrimPrefix(strings.TrimPrefix(tc.want, "Termin: "), "Appointment: "))
+		})
+	}
+}
