@@ -274,6 +274,19 @@ func (t *turn) promptDay(ctx context.Context) {
 	t.say(Reply{Text: question, Options: append(opts, t.back())})
 }
 
+// openInPart reports whether the office is open on day at some time in
+// the part of the day asked for.
+func (t *turn) openInPart(day time.Time) bool {
+	for _, o := range t.e.cfg.Openings(day) {
+		from := o.From.Hour()*60 + o.From.Minute()
+		to := o.To.Hour()*60 + o.To.Minute()
+		if from < t.d.PartTo && to > t.d.PartFrom {
+			return true
+		}
+	}
+	return false
+}
+
 func (t *turn) partName() string {
 	switch {
 	case t.d.PartTo == 0:
@@ -347,6 +360,8 @@ func (t *turn) chooseDay(ctx context.Context, day string, in input) bool {
 		return false
 	case t.e.cfg.ClosedReason(d) != "":
 		t.say(Reply{Text: t.text("DayClosed", "Day", label, "Reason", t.e.closedReason(t.d.Lang, d))})
+	case t.d.PartTo != 0 && !t.openInPart(d):
+		t.say(Reply{Text: t.text("PartClosed", "Day", label, "Part", t.partName(), "Hours", strings.Join(t.e.cfg.WeeklyOpenings(d.Weekday()), ", "))})
 	default:
 		t.say(Reply{Text: t.text("DayFull", "Day", label)})
 	}

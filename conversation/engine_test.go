@@ -839,3 +839,16 @@ func TestConfirmationTakesAnotherTime(t *testing.T) {
 		})
 	}
 }
+
+// A part of the day the office is closed is named as closed, not as full.
+func TestPartOfDayWhenClosed(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	c := ev.chat("1", "de")
+	out := c.say("Reisepass Freitag nachmittag")
+	expect(t, "friday afternoon", out, "Am Fr 27.11. ist das Bürgerbüro nachmittags geschlossen (geöffnet 08:00-12:00)", "An welchem Tag")
+	if strings.Contains(out, "nichts mehr frei") {
+		t.Fatalf("a closed afternoon called full:\n%s", out)
+	}
+	e := ev.chat("2", "en")
+	expect(t, "english", e.say("passport friday afternoon"), "The office is closed in the afternoon on Fri 27.11. (open 08:00-12:00)")
+}
