@@ -568,7 +568,7 @@ func isOnlyCommand(text string) bool {
 			}
 		}
 	}
-	return strings.TrimSpace(text) == "?"
+	return strings.TrimSpace(text) == "?" || slices.Contains(greetings, joined)
 }
 
 // reset goes back to the menu and forgets the collected data.

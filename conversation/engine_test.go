@@ -852,3 +852,11 @@ func TestPartOfDayWhenClosed(t *testing.T) {
 	e := ev.chat("2", "en")
 	expect(t, "english", e.say("passport friday afternoon"), "The office is closed in the afternoon on Fri 27.11. (open 08:00-12:00)")
 }
+
+// "Hallo, ich brauche einen Reisepass" books a passport, not the menu.
+func TestGreetingWithARequest(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	c := ev.chat("1", "de")
+	expect(t, "greeting with a concern", c.say("Hallo, ich brauche einen neuen Reisepass"), "Ihre Anliegen: Reisepass")
+	expect(t, "greeting alone mid-dialogue", c.say("Hallo"), "Was möchten Sie tun?")
+}

@@ -122,6 +122,9 @@ func (p *Parser) Understand(text string, now time.Time) Understanding {
 	u.Day, u.HasDay, u.BadDate = p.date(norm, toks, now.In(p.loc))
 	u.Minute, u.HasTime = clockTime(dateISO.ReplaceAllString(dateDMY.ReplaceAllString(norm, " "), " "))
 	u.PartFrom, u.PartTo, u.HasPart = dayPart(toks)
+	if u.Intent == IntentNone && len(u.Concerns) == 0 && !u.HasDay && !u.HasTime && !u.HasPart && greeted(toks) {
+		u.Intent = IntentMenu // a greeting and nothing else
+	}
 	u.Number = numberRe.FindString(norm)
 	if u.Number != "" {
 		u.Number = booking.NormalizeNumber(u.Number)
@@ -157,8 +160,7 @@ var intentWords = []struct {
 	{IntentHours, []string{"oeffnungszeiten", "geoeffnet", "wann offen", "wann habt ihr", "opening hours", "opening times", "when are you open", "hours"}},
 	{IntentHelp, []string{"hilfe", "help", "was kannst du", "what can you do"}},
 	{IntentBook, []string{"termin", "buchen", "vereinbaren", "reservieren", "appointment", "book", "booking"}},
-	{IntentMenu, []string{"menue", "menu", "hauptmenue", "start", "neustart", "von vorne", "start over", "restart", "neu anfangen",
-		"hallo", "hi", "hello", "hey", "guten tag", "guten morgen", "moin", "servus", "gruess gott", "good morning"}},
+	{IntentMenu, []string{"menue", "menu", "hauptmenue", "start", "neustart", "von vorne", "start over", "restart", "neu anfangen"}},
 	{IntentStop, []string{"abbrechen", "stopp", "stop", "quit", "exit", "beenden", "cancel"}},
 	{IntentBack, []string{"zurueck", "back"}},
 	{IntentLanguage, []string{"english", "englisch", "deutsch", "german", "sprache", "language"}},
@@ -180,6 +182,21 @@ func intentOf(norm string, toks []string) Intent {
 		return IntentHelp
 	}
 	return IntentNone
+}
+
+// greetings open a conversation; alone they bring the menu, with anything
+// else they are just polite ("Hallo, ich brauche einen Pass").
+var greetings = []string{"hallo", "hi", "hello", "hey", "guten tag", "guten morgen", "moin", "servus", "gruess gott", "good morning", "good afternoon"}
+
+// greeted reports whether the tokens contain a greeting.
+func greeted(toks []string) bool {
+	joined := " " + strings.Join(toks, " ") + " "
+	for _, g := range greetings {
+		if strings.Contains(joined, " "+g+" ") {
+			return true
+		}
+	}
+	return false
 }
 
 // mentionsCancel reports whether text has the word "cancel" (in English

@@ -143,6 +143,34 @@ func TestParseRelativeAndBadDates(t *testing.T) {
 	}
 }
 
+// A greeting alone brings the menu; with a request it is just polite.
+func TestParseGreetings(t *testing.T) {
+	p := demoParser(t)
+	tests := []struct {
+		in   string
+		want Intent
+	}{
+		{"Hallo", IntentMenu},
+		{"Guten Tag!", IntentMenu},
+		{"hi", IntentMenu},
+		{"Hallo, ich brauche einen neuen Reisepass", IntentNone}, // the concern says: book
+		{"hi, I need to register my new address", IntentNone},
+		{"Hallo, morgen um 9?", IntentNone},
+		{"Hallo, ich möchte meinen Termin absagen", IntentCancel},
+		{"hello, what are your opening hours", IntentHours},
+		{"Menü", IntentMenu},
+	}
+	for _, tc := range tests {
+		u := p.Understand(tc.in, parseNow)
+		if u.Intent != tc.want {
+			t.Errorf("%q: intent %q, want %q", tc.in, u.Intent, tc.want)
+		}
+	}
+	if u := p.Understand("hi, I need to register my new address", parseNow); len(u.Concerns) == 0 {
+		t.Errorf("concern lost behind a greeting: %+v", u)
+	}
+}
+
 func TestParseIntentsNumbersAndNames(t *testing.T) {
 	p := demoParser(t)
 	tests := []struct {
