@@ -41,6 +41,9 @@ func TestParseConcerns(t *testing.T) {
 		{"drei Ausweise", "[{personalausweis 3}]"},
 		{"passport and ID card", "[{reisepass 1} {personalausweis 1}]"}, // in the order named
 		{"deregister my car", "[{fahrzeug-abmelden 1}]"},
+		{"register my new address and get a certificate of residence", "[{wohnsitz 1} {meldebescheinigung 1}]"},
+		{"proof of address", "[{meldebescheinigung 1}]"},
+		{"police certificate", "[{fuehrungszeugnis 1}]"},
 		{"Hallo", "[]"},
 		{"Termin am Dienstag", "[]"},
 	}
