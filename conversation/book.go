@@ -34,8 +34,8 @@ func (t *turn) onIdle(ctx context.Context, in input) bool {
 			intent = IntentBook
 		}
 	}
-	if intent == IntentNone && len(u.Concerns) > 0 {
-		intent = IntentBook // "Personalausweis" alone means: book it
+	if intent == IntentNone && (len(u.Concerns) > 0 || u.HasDay || u.HasTime) {
+		intent = IntentBook // "Personalausweis" or "Mittwoch 10 Uhr" alone means: book it
 	}
 	if intent == IntentStop && mentionsCancel(in.msg.Text) {
 		intent = IntentCancel // "I want to cancel" with nothing going on
@@ -55,8 +55,10 @@ func (t *turn) onIdle(ctx context.Context, in input) bool {
 		t.quiet = true
 		return true
 	}
+	t.d.WantDay, t.d.WantMinute = "", 0
 	switch intent {
 	case IntentBook, IntentEarlier:
+		t.noteWanted(u)
 		t.d.Flow = "book"
 		t.fire(ctx, "book")
 		return true
@@ -121,7 +123,11 @@ func (t *turn) splitText(id string, kept, left []booking.ConcernCount) string {
 func (t *turn) onConcern(ctx context.Context, in input) bool {
 	chosen := t.concernsOf(in)
 	if len(chosen) == 0 {
-		if !in.chained {
+		switch {
+		case in.chained:
+		case in.u.HasDay || in.u.HasTime: // kept by noteWanted for the day step
+			t.say(Reply{Text: t.text("ThanksNoted", "What", t.wantedText())})
+		default:
 			t.notUnderstood()
 		}
 		return false
@@ -474,6 +480,47 @@ func (t *turn) onTime(ctx context.Context, in input) bool {
 		t.notUnderstood()
 	}
 	return false
+}
+
+// noteWanted keeps a day, time or part of the day named before the day
+// step, so that step can take it.
+func (t *turn) noteWanted(u Understanding) {
+	if u.HasDay {
+		t.d.WantDay = u.Day.Format(time.DateOnly)
+	}
+	if u.HasTime {
+		t.d.WantMinute = u.Minute + 1
+	}
+	t.applyPart(u)
+}
+
+// wantedText is the kept day and time as the citizen reads them.
+func (t *turn) wantedText() string {
+	var parts []string
+	if d, err := time.ParseInLocation(time.DateOnly, t.d.WantDay, t.e.cfg.Location()); err == nil {
+		parts = append(parts, t.e.dayName(t.d.Lang, d))
+	}
+	if t.d.WantMinute > 0 {
+		m := t.d.WantMinute - 1
+		parts = append(parts, fmt.Sprintf("%02d:%02d", m/60, m%60))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// withWanted adds the kept day and time to the input at the day step,
+// where the input has none of its own, and forgets them.
+func (t *turn) withWanted(in input) input {
+	if t.d.WantDay == "" && t.d.WantMinute == 0 {
+		return in
+	}
+	if d, err := time.ParseInLocation(time.DateOnly, t.d.WantDay, t.e.cfg.Location()); err == nil && !in.u.HasDay {
+		in.u.Day, in.u.HasDay = d, true
+	}
+	if t.d.WantMinute > 0 && !in.u.HasTime {
+		in.u.Minute, in.u.HasTime = t.d.WantMinute-1, true
+	}
+	t.d.WantDay, t.d.WantMinute = "", 0
+	return in
 }
 
 // rememberAhead keeps a name or an e-mail address given before it was asked

@@ -191,14 +191,18 @@ type dialogue struct {
 	Lang     string                 `json:"lang"`
 	Flow     string                 `json:"flow,omitempty"` // book, reschedule, cancel, docs
 	Concerns []booking.ConcernCount `json:"concerns,omitempty"`
-	Day      string                 `json:"day,omitempty"`      // chosen day, YYYY-MM-DD
-	DayFrom  string                 `json:"day_from,omitempty"` // first day of the shown page
-	TimeFrom int                    `json:"time_from,omitempty"`
-	PartFrom int                    `json:"part_from,omitempty"`
-	PartTo   int                    `json:"part_to,omitempty"`
-	Start    time.Time              `json:"start,omitzero"`
-	Name     string                 `json:"name,omitempty"`
-	Email    string                 `json:"email,omitempty"`
+	Day      string                 `json:"day,omitempty"` // chosen day, YYYY-MM-DD
+	// WantDay and WantMinute (minutes after midnight plus one) keep a day
+	// and time named before the concern ("Mittwoch 10 Uhr"), for the day step.
+	WantDay    string    `json:"want_day,omitempty"`
+	WantMinute int       `json:"want_minute,omitempty"`
+	DayFrom    string    `json:"day_from,omitempty"` // first day of the shown page
+	TimeFrom   int       `json:"time_from,omitempty"`
+	PartFrom   int       `json:"part_from,omitempty"`
+	PartTo     int       `json:"part_to,omitempty"`
+	Start      time.Time `json:"start,omitzero"`
+	Name       string    `json:"name,omitempty"`
+	Email      string    `json:"email,omitempty"`
 	// EmailDone is set once the e-mail question is answered (even "none").
 	EmailDone bool   `json:"email_done,omitempty"`
 	Number    string `json:"number,omitempty"`
@@ -414,8 +418,14 @@ func (e *Engine) run(ctx context.Context, t *turn, in input) {
 	if name, err := booking.CleanName(in.u.Name); err == nil && t.d.State != stName {
 		t.d.Name = name // "..., Max Mustermann": keep it for the name step
 	}
+	if t.d.State == stConcern {
+		t.noteWanted(in.u)
+	}
 	for range 12 {
 		before := t.d.State
+		if t.d.State == stDay {
+			in = t.withWanted(in)
+		}
 		handled := t.handle(ctx, in)
 		if !handled || t.d.State == before || t.d.State == stIdle {
 			return

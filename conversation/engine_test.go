@@ -860,3 +860,35 @@ func TestGreetingWithARequest(t *testing.T) {
 	expect(t, "greeting with a concern", c.say("Hallo, ich brauche einen neuen Reisepass"), "Ihre Anliegen: Reisepass")
 	expect(t, "greeting alone mid-dialogue", c.say("Hallo"), "Was möchten Sie tun?")
 }
+
+// A day and time named before the concern are kept for the day step.
+func TestDayAndTimeBeforeTheConcern(t *testing.T) {
+	tests := []struct {
+		name  string
+		lang  string
+		say   []string
+		wants []string // one per message
+	}{
+		{"day and time first", "de", []string{"Mittwoch 10 Uhr", "Perso", "nein"},
+			[]string{"Wofür möchten Sie einen Termin?", "weiteres Anliegen", "Vor- und Nachname"}},
+		{"at the concern question", "de", []string{"Termin bitte", "Donnerstag um 9", "Reisepass", "nein"},
+			[]string{"Wofür", "Danke, Do 26.11., 09:00 habe ich mir notiert.", "weiteres Anliegen", "Vor- und Nachname"}},
+		{"a day only", "en", []string{"Thursday", "passport", "no"},
+			[]string{"What do you need an appointment for?", "another concern", "What time on Thu 26.11.?"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ev := newEnv(t, "", tuesday)
+			c := ev.chat("1", tc.lang)
+			for i, msg := range tc.say {
+				expect(t, msg, c.say(msg), tc.wants[i])
+			}
+		})
+	}
+	// Asked about something else first, a day named then is not kept.
+	ev := newEnv(t, "", tuesday)
+	c := ev.chat("1", "de")
+	c.say("Öffnungszeiten morgen?")
+	c.say("Perso")
+	expect(t, "nothing kept", c.say("nein"), "An welchem Tag")
+}
