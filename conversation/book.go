@@ -627,7 +627,18 @@ func (t *turn) onEmail(ctx context.Context, in input) bool {
 	}
 	addr := in.u.Email
 	if addr == "" {
-		if !in.chained {
+		text := strings.TrimSpace(in.msg.Text)
+		switch {
+		case in.chained:
+		case looksLikeName(text) && len(strings.Fields(text)) > 1 && !strings.EqualFold(text, t.d.Name):
+			// The full name, after only a surname at the name question.
+			if name, err := booking.CleanName(text); err == nil {
+				t.d.Name = name
+				t.say(Reply{Text: t.text("ThanksNoted", "What", name)})
+				break
+			}
+			fallthrough
+		default:
 			t.say(Reply{Text: t.text("BadEmail", "Text", clip(in.msg.Text, 60))})
 		}
 		return false

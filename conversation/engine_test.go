@@ -892,3 +892,14 @@ func TestDayAndTimeBeforeTheConcern(t *testing.T) {
 	c.say("Perso")
 	expect(t, "nothing kept", c.say("nein"), "An welchem Tag")
 }
+
+// A full name typed at the e-mail question replaces a surname given alone.
+func TestFullNameAtTheEmailQuestion(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	c := ev.chat("1", "de")
+	c.say("Guten Morgen, ich brauche einen Reisepass, Donnerstag 10 Uhr")
+	expect(t, "surname", c.say("Müller"), "E-Mail")
+	expect(t, "full name", c.say("Erika Müller"), "Erika Müller habe ich mir notiert", "E-Mail")
+	expect(t, "not an address", c.say("erika at example"), "sieht nicht wie eine E-Mail-Adresse aus")
+	expect(t, "summary", c.say("erika@example.org"), "Name: Erika Müller", "Do 26.11.2026, 10:00")
+}

@@ -414,6 +414,7 @@ func (p *Parser) date(norm string, toks []string, now time.Time) (day time.Time,
 		return checked(m[0], t, ok)
 	}
 	joined := " " + strings.Join(toks, " ") + " "
+	joined = strings.ReplaceAll(joined, " guten morgen ", " ") // a greeting, not tomorrow
 	switch {
 	case strings.Contains(joined, " uebermorgen ") || strings.Contains(joined, " day after tomorrow "):
 		return today.AddDate(0, 0, 2), true, ""

@@ -127,6 +127,8 @@ func TestParseRelativeAndBadDates(t *testing.T) {
 		{"in 10 Tagen", "2026-12-04", ""},
 		{"in einer Woche", "2026-12-01", ""},
 		{"gestern", "2026-11-23", ""},
+		{"Guten Morgen, ich brauche einen Pass", "", ""},
+		{"Guten Morgen, geht es morgen?", "2026-11-25", ""},
 		{"31.02.", "", "31.02."},
 		{"am 32.12.2026 bitte", "", "32.12.2026"},
 		{"2026-13-01", "", "2026-13-01"},
