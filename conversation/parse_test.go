@@ -44,6 +44,9 @@ func TestParseConcerns(t *testing.T) {
 		{"register my new address and get a certificate of residence", "[{wohnsitz 1} {meldebescheinigung 1}]"},
 		{"proof of address", "[{meldebescheinigung 1}]"},
 		{"police certificate", "[{fuehrungszeugnis 1}]"},
+		{"Ausweis verloren, ich brauche einen neuen", "[{personalausweis 1}]"}, // lost is not lost property
+		{"I lost my passport", "[{reisepass 1}]"},
+		{"Ich habe einen Schlüssel gefunden", "[{fundsache 1}]"},
 		{"Hallo", "[]"},
 		{"Termin am Dienstag", "[]"},
 	}
