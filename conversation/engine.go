@@ -542,6 +542,18 @@ func (e *Engine) global(ctx context.Context, t *turn, in input) bool {
 	case opt == "" && u.Intent == IntentHelp:
 		t.say(Reply{Text: t.text("Help")})
 		return true
+	case opt == "" && u.Intent == IntentThanks:
+		if t.d.State == stIdle {
+			t.quiet = true // nothing to go on with; no menu after a goodbye
+			if in.msg.Channel == MailChannel {
+				return true // a thank-you mail needs no answer mail
+			}
+		}
+		t.say(Reply{Text: t.text("Welcome")})
+		return true
+	case opt == "" && u.Intent == IntentWalkIn:
+		t.say(Reply{Text: t.text("WalkInInfo", "Hours", t.e.hoursLines(t.d.Lang))})
+		return true
 	case strings.HasPrefix(opt, "lang:") || (opt == "" && u.Intent == IntentLanguage):
 		lang := strings.TrimPrefix(opt, "lang:")
 		if opt == "" {

@@ -903,3 +903,30 @@ func TestFullNameAtTheEmailQuestion(t *testing.T) {
 	expect(t, "not an address", c.say("erika at example"), "sieht nicht wie eine E-Mail-Adresse aus")
 	expect(t, "summary", c.say("erika@example.org"), "Name: Erika Müller", "Do 26.11.2026, 10:00")
 }
+
+// Walk-in questions are answered, thanks are taken kindly, and a
+// thank-you mail gets no answer mail.
+func TestWalkInQuestionAndThanks(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	c := ev.chat("1", "de")
+	out := c.say("Kann ich auch ohne Termin kommen?")
+	expect(t, "walk-in", out, "ohne Termin kommen", "Wartenummer", "Mo: 08:00-12:30, 14:00-16:00")
+	if strings.Contains(out, "Wofür möchten Sie einen Termin") {
+		t.Fatalf("walk-in question started a booking:\n%s", out)
+	}
+	c.say("Reisepass")
+	expect(t, "thanks mid-dialogue", c.say("Danke!"), "Gern geschehen", "weiteres Anliegen")
+	expect(t, "no thanks is a no", c.say("nein danke"), "An welchem Tag")
+	c.say("abbrechen")
+	if out := c.say("Vielen Dank, tschüss"); !strings.Contains(out, "Gern geschehen") || strings.Contains(out, "Kann ich sonst") {
+		t.Fatalf("thanks at the end: want a kind word and no menu:\n%s", out)
+	}
+	e := ev.chat("2", "en")
+	expect(t, "english walk-in", e.say("can I just walk in without an appointment?"), "take a waiting number")
+
+	m := ev.chat("someone@example.org", "de")
+	replies, err := ev.engine.Handle(ctx, Message{Channel: MailChannel, ChatID: m.id, PersonKey: "mail:" + m.id, Email: m.id, Text: "Vielen Dank!", Numbered: true})
+	if err != nil || len(replies) != 0 {
+		t.Fatalf("a thank-you mail answered: %v %s", err, dump(replies))
+	}
+}

@@ -28,18 +28,23 @@ func (t *turn) onDocs(ctx context.Context, in input) bool {
 }
 
 // sayHours tells the weekly opening hours and the next closed days.
-func (t *turn) sayHours() {
+// hoursLines are the weekly opening hours, a line a weekday.
+func (e *Engine) hoursLines(lang string) string {
 	var lines []string
 	for _, wd := range []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday} {
-		ranges := t.e.cfg.WeeklyOpenings(wd)
+		ranges := e.cfg.WeeklyOpenings(wd)
 		if len(ranges) == 0 {
 			if wd >= time.Saturday || wd == time.Sunday {
 				continue
 			}
-			ranges = []string{t.text("HoursClosedDay")}
+			ranges = []string{e.texts.T(lang, "HoursClosedDay")}
 		}
-		lines = append(lines, t.text(fmt.Sprintf("Weekday%d", wd))+": "+strings.Join(ranges, ", "))
+		lines = append(lines, e.texts.T(lang, fmt.Sprintf("Weekday%d", wd))+": "+strings.Join(ranges, ", "))
 	}
+	return strings.Join(lines, "\n")
+}
+
+func (t *turn) sayHours() {
 	var closed []string
 	today := t.e.cfg.Day(t.now)
 	for d := today; d.Before(today.AddDate(0, 0, 21)); d = d.AddDate(0, 0, 1) {
@@ -48,7 +53,7 @@ func (t *turn) sayHours() {
 		}
 	}
 	c := t.e.cfg.Office
-	t.say(Reply{Text: t.text("Hours", "Office", c.Name, "Hours", strings.Join(lines, "\n"), "Closed", strings.Join(closed, ", "), "Address", c.Address, "Phone", c.Phone)})
+	t.say(Reply{Text: t.text("Hours", "Office", c.Name, "Hours", t.e.hoursLines(t.d.Lang), "Closed", strings.Join(closed, ", "), "Address", c.Address, "Phone", c.Phone)})
 }
 
 // today is the chat's bookings of today that are still in play.

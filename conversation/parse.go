@@ -34,6 +34,8 @@ const (
 	IntentMore       Intent = "more"
 	IntentYes        Intent = "yes"
 	IntentNo         Intent = "no"
+	IntentWalkIn     Intent = "walkin" // "Kann ich ohne Termin kommen?"
+	IntentThanks     Intent = "thanks"
 )
 
 // Understanding is everything the parser found in one message.
@@ -151,6 +153,7 @@ var intentWords = []struct {
 	words  []string
 }{
 	{IntentCheckIn, []string{"ich bin da", "bin da", "bin jetzt da", "angekommen", "i am here", "i m here", "im here", "arrived", "check in", "checkin", "einchecken"}},
+	{IntentWalkIn, []string{"ohne termin", "ohne einen termin", "without an appointment", "without appointment", "walk in", "walkin", "spontan", "einfach vorbeikommen"}},
 	{IntentEarlier, []string{"frueher", "frueheren", "earlier", "eher"}},
 	{IntentStatus, []string{"wo bin ich", "status", "wartezeit", "warteschlange", "wann bin ich dran", "where am i", "queue", "position"}},
 	{IntentReschedule, []string{"verschieben", "umbuchen", "verlegen", "aendern", "reschedule", "move", "change"}},
@@ -167,6 +170,7 @@ var intentWords = []struct {
 	{IntentMore, []string{"spaeter", "weiter", "mehr", "andere tage", "later", "more", "next"}},
 	{IntentYes, []string{"ja", "jawohl", "jo", "ok", "okay", "yes", "yep", "sure", "passt", "genau", "richtig", "bestaetigen", "confirm", "gerne"}},
 	{IntentNo, []string{"nein", "no", "nope", "noe", "nicht", "fertig", "done", "keine", "nichts", "none", "skip", "ueberspringen"}},
+	{IntentThanks, []string{"danke", "dankeschoen", "vielen dank", "besten dank", "thanks", "thank you", "tschuess", "bye", "auf wiedersehen", "ciao"}},
 }
 
 func intentOf(norm string, toks []string) Intent {
