@@ -428,7 +428,7 @@ func (m *Mail) answer(ctx context.Context, in inbound, tooBig bool) (*outgoing, 
 		return nil, "dialogue error"
 	}
 	if len(replies) == 0 {
-		return nil, "handled before"
+		return nil, "nothing to answer (handled before, or a thank-you)"
 	}
 	re.Replies = replies
 	return &re, ""
