@@ -157,6 +157,61 @@ func (t *turn) onConcern(ctx context.Context, in input) bool {
 	t.d.Concerns = mergeConcerns(merged)
 	t.say(Reply{Text: t.text("ChosenConcerns", "List", t.e.concernList(t.d.Lang, t.d.Concerns), "Minutes", minutes)})
 	t.fire(ctx, "concern_chosen")
+	for _, id := range in.u.Plural {
+		if c, ok := t.e.cfg.Concern(id); ok && c.MaxCount > 1 && countOf(t.d.Concerns, id) == 1 {
+			t.d.AskCount = id
+			return false // ask how many before going on
+		}
+	}
+	return true
+}
+
+func countOf(cs []booking.ConcernCount, id string) int {
+	for _, c := range cs {
+		if c.ID == id {
+			return c.Count
+		}
+	}
+	return 0
+}
+
+// onCount takes the answer to "for how many people?"; anything else
+// leaves the count at one and goes on as the "another concern?" step.
+// used reports whether the input was the answer.
+func (t *turn) onCount(in input) (used bool) {
+	id := t.d.AskCount
+	t.d.AskCount = ""
+	n, ok := 0, false
+	if v, found := strings.CutPrefix(in.option, "count:"); found {
+		n, _ = strconv.Atoi(v)
+		ok = true
+	} else if toks := tokens(normalize(in.msg.Text)); len(toks) > 0 && in.option == "" {
+		n, ok = numberWord(toks[0])
+	}
+	if !ok {
+		return false
+	}
+	c, known := t.e.cfg.Concern(id)
+	if !known || n < 1 || n > c.MaxCount {
+		t.d.AskCount = id
+		if known {
+			t.say(Reply{Text: t.text("TooMany", "Concern", c.Name.In(t.d.Lang), "Max", c.MaxCount)})
+		}
+		return true
+	}
+	cs := append([]booking.ConcernCount(nil), t.d.Concerns...)
+	for i := range cs {
+		if cs[i].ID == id {
+			cs[i].Count = n
+		}
+	}
+	minutes, err := t.e.cfg.Minutes(cs)
+	if err != nil {
+		t.say(Reply{Text: t.e.tooManyText(t.d.Lang, cs)})
+		return true
+	}
+	t.d.Concerns = cs
+	t.say(Reply{Text: t.text("ChosenConcerns", "List", t.e.concernList(t.d.Lang, cs), "Minutes", minutes)})
 	return true
 }
 
@@ -176,6 +231,9 @@ func mergeConcerns(cs []booking.ConcernCount) []booking.ConcernCount {
 
 func (t *turn) onMore(ctx context.Context, in input) bool {
 	u := in.u
+	if t.d.AskCount != "" && !in.chained && t.onCount(in) {
+		return false // the next question is "another concern?"
+	}
 	switch {
 	case in.option == "more:yes" || (!in.chained && u.Yes):
 		t.fire(ctx, "more_concerns")

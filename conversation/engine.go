@@ -8,6 +8,7 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -194,6 +195,9 @@ type dialogue struct {
 	Day      string                 `json:"day,omitempty"` // chosen day, YYYY-MM-DD
 	// WantDay and WantMinute (minutes after midnight plus one) keep a day
 	// and time named before the concern ("Mittwoch 10 Uhr"), for the day step.
+	// AskCount is a concern named in the plural without a count, whose
+	// number of cases is asked next ("Ausweise": for how many people?).
+	AskCount   string    `json:"ask_count,omitempty"`
 	WantDay    string    `json:"want_day,omitempty"`
 	WantMinute int       `json:"want_minute,omitempty"`
 	DayFrom    string    `json:"day_from,omitempty"` // first day of the shown page
@@ -475,6 +479,14 @@ func (t *turn) prompt(ctx context.Context) {
 	case stDocs:
 		t.promptConcern("AskConcernDocs")
 	case stMore:
+		if c, ok := t.e.cfg.Concern(t.d.AskCount); ok {
+			opts := make([]Option, 0, 5)
+			for n := 1; n <= min(c.MaxCount, 4); n++ {
+				opts = append(opts, Option{"count:" + strconv.Itoa(n), t.text("OptPeople", "N", n)})
+			}
+			t.say(Reply{Text: t.text("AskCount", "Concern", c.Name.In(t.d.Lang)), Options: append(opts, t.back())})
+			return
+		}
 		t.say(Reply{Text: t.text("AskMore"), Options: []Option{{"more:yes", t.text("OptAddConcern")}, {"more:no", t.text("OptConcernsDone")}, t.back()}})
 	case stDay:
 		t.promptDay(ctx)

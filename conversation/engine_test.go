@@ -930,3 +930,43 @@ func TestWalkInQuestionAndThanks(t *testing.T) {
 		t.Fatalf("a thank-you mail answered: %v %s", err, dump(replies))
 	}
 }
+
+// Concerns named in the plural without a count ask for how many people.
+func TestPluralConcernAsksHowMany(t *testing.T) {
+	tests := []struct {
+		name, lang, first, answer string
+		buttons                   bool
+		want                      []string
+	}{
+		{"typed", "de", "Ich brauche für meine Frau und mich neue Ausweise", "2", false, []string{"2 × Personalausweis beantragen", "30 Minuten"}},
+		{"in words", "de", "Wir brauchen Reisepässe", "drei", false, []string{"3 × Reisepass", "60 Minuten"}},
+		{"button", "en", "we need new ID cards", "2 people", true, []string{"2 × Apply for an ID card", "30 minutes"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ev := newEnv(t, "", tuesday)
+			c := ev.chat("1", tc.lang)
+			c.buttons = tc.buttons
+			expect(t, "asked", c.say(tc.first), map[string]string{"de": "Für wie viele Personen", "en": "For how many people"}[tc.lang])
+			var out string
+			if tc.buttons {
+				out = c.press(tc.answer)
+			} else {
+				out = c.say(tc.answer)
+			}
+			expect(t, tc.answer, out, append(tc.want, map[string]string{"de": "weiteres Anliegen", "en": "another concern"}[tc.lang])...)
+		})
+	}
+	// A count given, or a singular, asks nothing; a day named is kept across the question.
+	ev := newEnv(t, "", tuesday)
+	c := ev.chat("1", "de")
+	if out := c.say("2 Ausweise"); strings.Contains(out, "wie viele") {
+		t.Fatalf("asked how many after a count:\n%s", out)
+	}
+	d := ev.chat("2", "de")
+	d.say("Ausweise für Donnerstag 10 Uhr")
+	d.say("2")
+	expect(t, "day kept", d.say("nein"), "Vor- und Nachname")
+	d.say("Max Mustermann")
+	expect(t, "summary", d.say("nein"), "2 × Personalausweis", "Do 26.11.2026, 10:00 (30 Minuten)")
+}

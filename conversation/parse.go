@@ -54,11 +54,14 @@ type Understanding struct {
 	// PartFrom and PartTo narrow the time of day ("vormittags"), in minutes.
 	PartFrom, PartTo int
 	HasPart          bool
-	Number           string // a waiting number, "T-042"
-	PIN              string // six digits
-	Email            string
-	Name             string // "mein Name ist ...", "..., Max Mustermann"
-	Lang             string // "de" or "en" when the message asks to switch
+	// Plural lists concerns named in the plural without a count
+	// ("Ausweise"), so the dialogue can ask how many.
+	Plural []string
+	Number string // a waiting number, "T-042"
+	PIN    string // six digits
+	Email  string
+	Name   string // "mein Name ist ...", "..., Max Mustermann"
+	Lang   string // "de" or "en" when the message asks to switch
 	// Yes and No: the message agrees or declines ("Ja, bitte buchen",
 	// "nein danke"); both false when it does neither or both.
 	Yes, No bool
@@ -120,7 +123,7 @@ func (p *Parser) Understand(text string, now time.Time) Understanding {
 	yes, no := hasWord(toks, IntentYes), hasWord(toks, IntentNo)
 	u.Yes, u.No = yes && !no, no && !yes
 	u.Lang = languageOf(toks)
-	u.Concerns = p.concerns(toks)
+	u.Concerns, u.Plural = p.concerns(toks)
 	u.Day, u.HasDay, u.BadDate = p.date(norm, toks, now.In(p.loc))
 	u.Minute, u.HasTime = clockTime(dateISO.ReplaceAllString(dateDMY.ReplaceAllString(norm, " "), " "))
 	u.PartFrom, u.PartTo, u.HasPart = dayPart(toks)
@@ -240,7 +243,7 @@ func languageOf(toks []string) string {
 // concerns finds the concerns named in the tokens, longest phrases first,
 // each token used once, with a count from a number just before ("2 Pässe",
 // "zwei Ausweise").
-func (p *Parser) concerns(toks []string) []booking.ConcernCount {
+func (p *Parser) concerns(toks []string) (found []booking.ConcernCount, plural []string) {
 	used := make([]bool, len(toks))
 	counts, first := map[string]int{}, map[string]int{}
 	var order []string
@@ -252,11 +255,15 @@ func (p *Parser) concerns(toks []string) []booking.ConcernCount {
 			for j := range ph.tokens {
 				used[i+j] = true
 			}
-			n := 1
+			n, counted := 1, false
 			if i > 0 {
 				if v, ok := numberWord(toks[i-1]); ok && v >= 1 && v <= 10 {
-					n = v
+					n, counted = v, true
 				}
+			}
+			last := len(ph.tokens) - 1
+			if !counted && pluralOf(toks[i+last], ph.tokens[last]) && !slices.Contains(plural, ph.concern) {
+				plural = append(plural, ph.concern) // "Ausweise": how many?
 			}
 			if _, seen := counts[ph.concern]; !seen {
 				order = append(order, ph.concern)
@@ -266,16 +273,34 @@ func (p *Parser) concerns(toks []string) []booking.ConcernCount {
 		}
 	}
 	sort.SliceStable(order, func(i, j int) bool { return first[order[i]] < first[order[j]] }) // as the citizen named them
-	out := make([]booking.ConcernCount, 0, len(order))
+	found = make([]booking.ConcernCount, 0, len(order))
 	for _, id := range order {
-		out = append(out, booking.ConcernCount{ID: id, Count: counts[id]})
+		found = append(found, booking.ConcernCount{ID: id, Count: counts[id]})
 	}
-	return out
+	return found, plural
+}
+
+// pluralOf reports whether got is a plural of want: "ausweise", "paesse"
+// (for "Pässe"), "zeugnisse", "bescheinigungen", "kopien", "cards".
+func pluralOf(got, want string) bool {
+	switch {
+	case len(want) < 3:
+		return false
+	case got == want+"e", got == want+"s":
+		return true
+	case strings.Contains(want, "a") && got == strings.Replace(want, "a", "ae", 1)+"e":
+		return true
+	case strings.HasSuffix(want, "nis") && got == want+"se",
+		strings.HasSuffix(want, "ung") && got == want+"en",
+		strings.HasSuffix(want, "e") && got == want+"n":
+		return true
+	}
+	return false
 }
 
 func matchAt(toks []string, used []bool, i int, want []string) bool {
 	for j, w := range want {
-		if used[i+j] || !similar(toks[i+j], w) {
+		if used[i+j] || !(similar(toks[i+j], w) || pluralOf(toks[i+j], w)) {
 			return false
 		}
 	}

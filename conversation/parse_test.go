@@ -44,6 +44,10 @@ func TestParseConcerns(t *testing.T) {
 		{"register my new address and get a certificate of residence", "[{wohnsitz 1} {meldebescheinigung 1}]"},
 		{"proof of address", "[{meldebescheinigung 1}]"},
 		{"police certificate", "[{fuehrungszeugnis 1}]"},
+		{"Pässe", "[{reisepass 1}]"},
+		{"2 Pässe", "[{reisepass 2}]"},
+		{"Das passt mir gut", "[]"},
+		{"Führungszeugnisse", "[{fuehrungszeugnis 1}]"},
 		{"Ausweis verloren, ich brauche einen neuen", "[{personalausweis 1}]"}, // lost is not lost property
 		{"I lost my passport", "[{reisepass 1}]"},
 		{"Ich habe einen Schlüssel gefunden", "[{fundsache 1}]"},
@@ -176,6 +180,24 @@ func TestParseGreetings(t *testing.T) {
 	}
 	if u := p.Understand("hi, I need to register my new address", parseNow); len(u.Concerns) == 0 {
 		t.Errorf("concern lost behind a greeting: %+v", u)
+	}
+}
+
+// Concerns named in the plural without a count are marked, so the dialogue asks how many.
+func TestParsePlurals(t *testing.T) {
+	p := demoParser(t)
+	tests := []struct{ in, want string }{
+		{"neue Ausweise", "[personalausweis]"},
+		{"Reisepässe", "[reisepass]"},
+		{"ID cards and passports", "[personalausweis reisepass]"},
+		{"2 Ausweise", "[]"},
+		{"einen Ausweis", "[]"},
+		{"Führungszeugnisse", "[fuehrungszeugnis]"},
+	}
+	for _, tc := range tests {
+		if got := fmt.Sprint(p.Understand(tc.in, parseNow).Plural); got != tc.want {
+			t.Errorf("%q: plural %s, want %s", tc.in, got, tc.want)
+		}
 	}
 }
 
