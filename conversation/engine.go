@@ -314,9 +314,10 @@ type turn struct {
 	m       *fsm.FSM
 	now     time.Time
 	replies []Reply
-	quiet   bool   // the last step said all there is; no prompt after it
-	staff   bool   // a clerk books for a caller: no offers meant for the citizen's own chat
-	badDate string // a date the message named that does not exist ("31.02.")
+	quiet   bool          // the last step said all there is; no prompt after it
+	staff   bool          // a clerk books for a caller: no offers meant for the citizen's own chat
+	badDate string        // a date the message named that does not exist ("31.02.")
+	owner   booking.Owner // the chat, which may manage the bookings it made without a PIN
 }
 
 func (t *turn) say(r Reply) { t.replies = append(t.replies, r) }
@@ -354,7 +355,7 @@ func (e *Engine) Handle(ctx context.Context, msg Message) ([]Reply, error) {
 		return nil, fmt.Errorf("load dialogue: %w", err)
 	}
 	now := e.store.Now()
-	t := &turn{e: e, now: now, staff: msg.Staff != ""}
+	t := &turn{e: e, now: now, staff: msg.Staff != "", owner: booking.Owner{Channel: msg.Channel, ChatID: msg.ChatID}}
 	switch {
 	case d == nil:
 		d = &dialogue{State: stIdle, Lang: langOf(msg.Lang)}
@@ -499,6 +500,11 @@ func (t *turn) prompt(ctx context.Context) {
 	case stConfirm:
 		t.promptConfirm(ctx)
 	case stNumber:
+		own := t.ownBookingOptions(ctx)
+		if len(own) > 0 {
+			t.say(Reply{Text: t.text("AskNumberOrOwn"), Options: append(own, t.back())})
+			return
+		}
 		t.say(Reply{Text: t.text("AskNumber"), Options: []Option{t.back()}})
 	case stPIN:
 		t.say(Reply{Text: t.text("AskPIN", "Number", t.d.Number), Options: []Option{t.back()}})

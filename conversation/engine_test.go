@@ -363,7 +363,7 @@ func TestReschedule(t *testing.T) {
 	c.say("Max Mustermann")
 	c.say("nein")
 	num, pin := numberAndPIN(t, c.say("ja"))
-	expect(t, "ask", c.say("Termin verschieben"), "Wartenummer und Ihre PIN")
+	expect(t, "ask, with the chat's own booking", c.say("Termin verschieben"), "Wartenummer und PIN", "["+num+" – Mi 25.11.2026, 09:00]")
 	expect(t, "number only", c.say(strings.ToLower(strings.ReplaceAll(num, "-", ""))), "6-stellige PIN zu "+num)
 	expect(t, "pin", c.say(pin), "An welchem Tag")
 	expect(t, "day and time", c.say("Do 26.11. 11:30"), "verschieben?", "Mi 25.11.2026, 09:00", "Do 26.11.2026, 11:30")
@@ -969,4 +969,38 @@ func TestPluralConcernAsksHowMany(t *testing.T) {
 	expect(t, "day kept", d.say("nein"), "Vor- und Nachname")
 	d.say("Max Mustermann")
 	expect(t, "summary", d.say("nein"), "2 × Personalausweis", "Do 26.11.2026, 10:00 (30 Minuten)")
+}
+
+// A chat may cancel or move the bookings it made by tapping them, without
+// the PIN; another chat sees no such button and needs the PIN.
+func TestOwnBookingsWithoutPIN(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	c := ev.chat("1", "de")
+	c.say("Perso morgen 9 Uhr")
+	c.say("Max Mustermann")
+	c.say("nein")
+	num, pin := numberAndPIN(t, c.say("ja"))
+
+	other := ev.chat("2", "de")
+	if out := other.say("Termin absagen"); strings.Contains(out, num) {
+		t.Fatalf("another chat offered the booking:\n%s", out)
+	}
+	// A forged option from another chat is refused.
+	var id uint64
+	if b, err := ev.store.Lookup(ctx, num, pin); err == nil {
+		id = b.ID
+	}
+	forged := joined(other.send(Message{Option: fmt.Sprintf("own:%d", id)}))
+	expect(t, "forged", forged, "Diesen Termin finde ich nicht")
+
+	expect(t, "own booking offered", c.say("Termin verschieben"), num)
+	expect(t, "tap", c.press(num), "An welchem Tag")
+	expect(t, "new time", c.say("Do 26.11. 11:30"), "verschieben?")
+	expect(t, "moved", c.say("ja"), "verschoben auf Do 26.11.2026, 11:30")
+	c.say("Termin absagen")
+	expect(t, "tap to cancel", c.press(num), "wirklich absagen")
+	expect(t, "cancelled", c.say("ja"), "ist abgesagt")
+	if b, err := ev.store.Lookup(ctx, num, pin); err == nil && b.Status == booking.StatusBooked {
+		t.Fatalf("still booked: %+v", b)
+	}
 }

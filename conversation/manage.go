@@ -3,6 +3,8 @@ package conversation
 import (
 	"context"
 	"errors"
+	"strconv"
+	"strings"
 
 	"buergerbuero/booking"
 )
@@ -11,6 +13,15 @@ import (
 // other) for cancelling or rescheduling, and checks them.
 func (t *turn) onNumberOrPIN(ctx context.Context, in input) bool {
 	u := in.u
+	if v, ok := strings.CutPrefix(in.option, "own:"); ok {
+		id, _ := strconv.ParseUint(v, 10, 64)
+		b, err := t.ownBooking(ctx, id)
+		if err != nil {
+			t.say(Reply{Text: t.text("BookingGone")})
+			return false
+		}
+		return t.managing(ctx, b)
+	}
 	if u.Number != "" {
 		t.d.Number = u.Number
 	}
@@ -60,13 +71,56 @@ func (t *turn) onNumberOrPIN(ctx context.Context, in input) bool {
 		t.sayError(err)
 		return false
 	}
-	t.d.BookingID, t.d.Concerns = b.ID, b.Concerns
+	return t.managing(ctx, b)
+}
+
+// managing goes on with booking b, whose PIN (or owning chat) is checked.
+func (t *turn) managing(ctx context.Context, b booking.Booking) bool {
+	t.d.BookingID, t.d.Concerns, t.d.Number = b.ID, b.Concerns, b.Number
 	if t.d.Flow == "reschedule" {
 		t.fire(ctx, "pin_ok_move")
 	} else {
 		t.fire(ctx, "pin_ok_cancel")
 	}
 	return true
+}
+
+// ownBookings are the upcoming bookings this chat made itself; it may
+// cancel or move them without the PIN, as with a reminder's button.
+func (t *turn) ownBookings(ctx context.Context) []booking.Booking {
+	if t.staff || t.owner.ChatID == "" {
+		return nil
+	}
+	bs, err := t.e.store.Between(ctx, t.now, t.now.AddDate(0, 0, t.e.cfg.Booking.HorizonDays+1))
+	if err != nil {
+		t.e.log.Error("own bookings", "err", err)
+		return nil
+	}
+	var out []booking.Booking
+	for _, b := range bs {
+		if b.Channel == t.owner.Channel && b.ChatID == t.owner.ChatID && b.Status == booking.StatusBooked && b.Kind == booking.KindAppointment && b.End().After(t.now) {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+func (t *turn) ownBookingOptions(ctx context.Context) []Option {
+	var opts []Option
+	for _, b := range t.ownBookings(ctx) {
+		opts = append(opts, Option{"own:" + strconv.FormatUint(b.ID, 10), b.Number + " – " + t.e.when(t.d.Lang, b.Start)})
+	}
+	return opts
+}
+
+// ownBooking is booking id if this chat made it and it is still upcoming.
+func (t *turn) ownBooking(ctx context.Context, id uint64) (booking.Booking, error) {
+	for _, b := range t.ownBookings(ctx) {
+		if b.ID == id {
+			return b, nil
+		}
+	}
+	return booking.Booking{}, booking.ErrNotFound
 }
 
 func (t *turn) promptCancelConfirm(ctx context.Context) {

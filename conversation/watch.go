@@ -104,7 +104,7 @@ func (t *turn) onPushedOption(ctx context.Context, opt string, msg Message) {
 		id, _ := strconv.ParseUint(arg, 10, 64)
 		b, err := t.e.store.CancelByOwner(ctx, id, owner)
 		if err != nil {
-			t.say(Reply{Text: t.text("NotFound", "Number", "")})
+			t.say(Reply{Text: t.text("BookingGone")})
 			return
 		}
 		t.sayCancelled(b)
@@ -125,7 +125,7 @@ func (t *turn) onPushedOption(ctx context.Context, opt string, msg Message) {
 			id, _ := strconv.ParseUint(arg, 10, 64)
 			b, err := t.e.store.Get(ctx, id)
 			if err != nil || b.Channel != msg.Channel || b.ChatID != msg.ChatID || b.Status != booking.StatusBooked {
-				t.say(Reply{Text: t.text("NotFound", "Number", "")})
+				t.say(Reply{Text: t.text("BookingGone")})
 				return
 			}
 			w.BookingID, w.Concerns, w.Before = b.ID, b.Concerns, b.Start
@@ -182,7 +182,7 @@ func (t *turn) acceptOffer(ctx context.Context, arg string, msg Message) {
 		t.quiet = true
 		return
 	case err != nil:
-		t.say(Reply{Text: t.text("NotFound", "Number", "")})
+		t.say(Reply{Text: t.text("BookingGone")})
 		t.e.deleteWatch(w.ID)
 		return
 	}
