@@ -807,7 +807,7 @@ func (t *turn) bookFailed(ctx context.Context, err error, msg Message) bool {
 				r := Reply{Text: t.text("LimitReached", "Number", b.Number, "When", t.e.when(t.d.Lang, b.Start), "Max", t.e.cfg.Booking.MaxActivePerPerson)}
 				// Made in this chat, it can go with one tap, PIN or not:
 				// the PIN may be lost, or never arrived.
-				if b.Channel == msg.Channel && b.ChatID == msg.ChatID {
+				if b.Channel == msg.Channel && b.ChatID == msg.ChatID && t.owner.Trusted() {
 					r.Options = []Option{{"cancelid:" + strconv.FormatUint(b.ID, 10), t.text("OptCancelThis")}}
 				}
 				t.say(r)

@@ -307,6 +307,14 @@ type input struct {
 	chained bool // passed on from an earlier state of the same message: do not re-ask
 }
 
+// chatOwner is the chat a message came from.
+type chatOwner booking.Owner
+
+// Trusted reports whether the chat proves who it is well enough to manage
+// its bookings without the PIN: a Telegram chat or a web chat's cookie do;
+// a mail's sender can be forged, so by mail the PIN is always needed.
+func (o chatOwner) Trusted() bool { return o.ChatID != "" && o.Channel != MailChannel }
+
 // turn is one message's run through the dialogue.
 type turn struct {
 	e       *Engine
@@ -314,10 +322,10 @@ type turn struct {
 	m       *fsm.FSM
 	now     time.Time
 	replies []Reply
-	quiet   bool          // the last step said all there is; no prompt after it
-	staff   bool          // a clerk books for a caller: no offers meant for the citizen's own chat
-	badDate string        // a date the message named that does not exist ("31.02.")
-	owner   booking.Owner // the chat, which may manage the bookings it made without a PIN
+	quiet   bool      // the last step said all there is; no prompt after it
+	staff   bool      // a clerk books for a caller: no offers meant for the citizen's own chat
+	badDate string    // a date the message named that does not exist ("31.02.")
+	owner   chatOwner // the chat, which may manage the bookings it made without a PIN
 }
 
 func (t *turn) say(r Reply) { t.replies = append(t.replies, r) }
@@ -355,7 +363,7 @@ func (e *Engine) Handle(ctx context.Context, msg Message) ([]Reply, error) {
 		return nil, fmt.Errorf("load dialogue: %w", err)
 	}
 	now := e.store.Now()
-	t := &turn{e: e, now: now, staff: msg.Staff != "", owner: booking.Owner{Channel: msg.Channel, ChatID: msg.ChatID}}
+	t := &turn{e: e, now: now, staff: msg.Staff != "", owner: chatOwner{Channel: msg.Channel, ChatID: msg.ChatID}}
 	switch {
 	case d == nil:
 		d = &dialogue{State: stIdle, Lang: langOf(msg.Lang)}

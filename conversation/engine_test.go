@@ -1004,3 +1004,46 @@ func TestOwnBookingsWithoutPIN(t *testing.T) {
 		t.Fatalf("still booked: %+v", b)
 	}
 }
+
+// By mail, where a sender can be forged, nothing is cancelled or moved
+// without the PIN: no tap-to-cancel in reminders, no own bookings offered,
+// a forged cancel option refused.
+func TestMailAlwaysNeedsThePIN(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	ev.engine.Register(MailChannel, ev.sent)
+	addr := "erika@example.org"
+	mail := func(text string) string {
+		replies, err := ev.engine.Handle(ctx, Message{Channel: MailChannel, ChatID: addr, PersonKey: "mail:" + addr, Email: addr, Text: text, Numbered: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return dump(replies)
+	}
+	mail("Termin für Personalausweis am Donnerstag um 10 Uhr, Erika Müller")
+	num, pin := numberAndPIN(t, mail("ja"))
+	b, err := ev.store.Lookup(ctx, num, pin)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	ev.clock.Set(time.Date(2026, 11, 25, 10, 0, 0, 0, berlin))
+	ev.engine.Tick(ctx)
+	got := dump(ev.sent.take(addr))
+	expect(t, "mail reminder", got, "Erinnerung", num)
+	if strings.Contains(got, "absagen]") {
+		t.Fatalf("a mail reminder offers a PIN-less cancel:\n%s", got)
+	}
+	if out := mail("Termin absagen"); strings.Contains(out, num) {
+		t.Fatalf("own bookings offered by mail:\n%s", out)
+	}
+	mail("stopp")
+	replies, err := ev.engine.Handle(ctx, Message{Channel: MailChannel, ChatID: addr, PersonKey: "mail:" + addr, Email: addr, Option: fmt.Sprintf("cancelid:%d", b.ID), Numbered: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect(t, "forged cancel", dump(replies), "nur mit Wartenummer und PIN")
+	if b, _ := ev.store.Get(ctx, b.ID); b.Status != booking.StatusBooked {
+		t.Fatalf("cancelled by a mail without PIN: %+v", b)
+	}
+	expect(t, "with the PIN", mail("absagen "+num+" "+pin), "wirklich absagen")
+}

@@ -88,7 +88,7 @@ func (t *turn) managing(ctx context.Context, b booking.Booking) bool {
 // ownBookings are the upcoming bookings this chat made itself; it may
 // cancel or move them without the PIN, as with a reminder's button.
 func (t *turn) ownBookings(ctx context.Context) []booking.Booking {
-	if t.staff || t.owner.ChatID == "" {
+	if t.staff || !t.owner.Trusted() {
 		return nil
 	}
 	bs, err := t.e.store.Between(ctx, t.now, t.now.AddDate(0, 0, t.e.cfg.Booking.HorizonDays+1))

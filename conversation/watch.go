@@ -101,6 +101,10 @@ func (t *turn) onPushedOption(ctx context.Context, opt string, msg Message) {
 	kind, arg, _ := strings.Cut(opt, ":")
 	switch kind {
 	case "cancelid":
+		if !(chatOwner(owner)).Trusted() {
+			t.say(Reply{Text: t.text("MailNeedsPIN")})
+			return
+		}
 		id, _ := strconv.ParseUint(arg, 10, 64)
 		b, err := t.e.store.CancelByOwner(ctx, id, owner)
 		if err != nil {
@@ -326,16 +330,19 @@ func (e *Engine) remind(ctx context.Context) error {
 			continue
 		}
 		lang := langOf(b.Lang)
-		cancel := Option{"cancelid:" + strconv.FormatUint(b.ID, 10), e.texts.T(lang, "OptCancelThis")}
+		var cancel []Option // one tap to cancel, where the chat proves who it is
+		if (chatOwner{Channel: b.Channel, ChatID: b.ChatID}).Trusted() {
+			cancel = []Option{{"cancelid:" + strconv.FormatUint(b.ID, 10), e.texts.T(lang, "OptCancelThis")}}
+		}
 		day := e.texts.T(lang, "ReminderDay", "Number", b.Number, "When", e.when(lang, b.Start), "Docs", e.documents(lang, b.Concerns))
 		for _, r := range []struct {
 			kind, channel, chat string
 			before              time.Duration
 			reply               Reply
 		}{
-			{"day", b.Channel, b.ChatID, 24 * time.Hour, Reply{Text: day, Options: []Option{cancel}}},
+			{"day", b.Channel, b.ChatID, 24 * time.Hour, Reply{Text: day, Options: cancel}},
 			{"hour", b.Channel, b.ChatID, time.Hour, Reply{Text: e.texts.T(lang, "ReminderHour", "Number", b.Number,
-				"Time", b.Start.In(e.cfg.Location()).Format("15:04"), "Address", e.cfg.Office.Address), Options: []Option{cancel}}},
+				"Time", b.Start.In(e.cfg.Location()).Format("15:04"), "Address", e.cfg.Office.Address), Options: cancel}},
 			// A booking made on another channel with an e-mail address gets a mail too.
 			{"mail", MailChannel, b.Email, e.opts.MailReminderBefore, Reply{Text: day}},
 		} {
