@@ -372,7 +372,20 @@ func (t *turn) onDay(ctx context.Context, in input) bool {
 		return t.chooseDay(ctx, day, in)
 	}
 	t.applyPart(u)
+	if u.HasDay && u.Week && !u.HasTime {
+		// "nächste Woche": the free days from then on, to choose from
+		if first, _ := t.e.window(t.now); u.Day.Before(first) {
+			u.Day = first
+		}
+		t.d.DayFrom = u.Day.Format(time.DateOnly)
+		return false
+	}
 	if u.HasDay {
+		if from, err := time.ParseInLocation(time.DateOnly, t.d.DayFrom, t.e.cfg.Location()); err == nil && u.ByWeekday {
+			for u.Day.Before(from) { // "Dienstag" with next week's days shown: that Tuesday
+				u.Day = u.Day.AddDate(0, 0, 7)
+			}
+		}
 		return t.chooseDay(ctx, u.Day.Format(time.DateOnly), in)
 	}
 	if in.option == "" && u.Intent == IntentMore {

@@ -1047,3 +1047,20 @@ func TestMailAlwaysNeedsThePIN(t *testing.T) {
 	}
 	expect(t, "with the PIN", mail("absagen "+num+" "+pin), "wirklich absagen")
 }
+
+// "nächste Woche" offers that week's free days rather than taking its
+// Monday; "ohne" skips the e-mail.
+func TestNextWeekOffersDaysAndOhneSkipsMail(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	c := ev.chat("1", "de")
+	c.say("Beglaubigung")
+	c.say("nein")
+	out := c.say("nächste Woche")
+	expect(t, "next week", out, "An welchem Tag", "[Mo 30.11.", "[Di 01.12.")
+	if strings.Contains(out, "Um welche Uhrzeit") || strings.Contains(out, "[Mi 25.11.") {
+		t.Fatalf("next week took a day or listed this week:\n%s", out)
+	}
+	c.say("Dienstag 10 Uhr")
+	c.say("Hans Meier")
+	expect(t, "ohne", c.say("ohne"), "Bitte prüfen", "Di 01.12.2026, 10:00")
+}

@@ -45,6 +45,12 @@ type Understanding struct {
 	// Day is set when a date was named (midnight in the office's zone).
 	Day    time.Time
 	HasDay bool
+	// Week is set when the day is only a week's start ("nächste Woche",
+	// "in drei Wochen"): the days from there are offered, none taken.
+	Week bool
+	// ByWeekday is set when the day was named only by its weekday
+	// ("Dienstag"): the next one, or the next one on a page of days shown.
+	ByWeekday bool
 	// BadDate is a date as written that does not exist ("31.02."), so the
 	// answer can say which one.
 	BadDate string
@@ -124,7 +130,7 @@ func (p *Parser) Understand(text string, now time.Time) Understanding {
 	u.Yes, u.No = yes && !no, no && !yes
 	u.Lang = languageOf(toks)
 	u.Concerns, u.Plural = p.concerns(toks)
-	u.Day, u.HasDay, u.BadDate = p.date(norm, toks, now.In(p.loc))
+	u.Day, u.HasDay, u.Week, u.BadDate = p.date(norm, toks, now.In(p.loc), &u.ByWeekday)
 	u.Minute, u.HasTime = clockTime(dateISO.ReplaceAllString(dateDMY.ReplaceAllString(norm, " "), " "))
 	u.PartFrom, u.PartTo, u.HasPart = dayPart(toks)
 	if u.Intent == IntentNone && len(u.Concerns) == 0 && !u.HasDay && !u.HasTime && !u.HasPart && greeted(toks) {
@@ -172,7 +178,7 @@ var intentWords = []struct {
 	{IntentLanguage, []string{"english", "englisch", "deutsch", "german", "sprache", "language"}},
 	{IntentMore, []string{"spaeter", "weiter", "mehr", "andere tage", "later", "more", "next"}},
 	{IntentYes, []string{"ja", "jawohl", "jo", "ok", "okay", "yes", "yep", "sure", "passt", "genau", "richtig", "bestaetigen", "confirm", "gerne"}},
-	{IntentNo, []string{"nein", "no", "nope", "noe", "nicht", "fertig", "done", "keine", "nichts", "none", "skip", "ueberspringen"}},
+	{IntentNo, []string{"nein", "no", "nope", "noe", "nicht", "fertig", "done", "keine", "nichts", "none", "skip", "ueberspringen", "ohne", "without"}},
 	{IntentThanks, []string{"danke", "dankeschoen", "vielen dank", "besten dank", "thanks", "thank you", "tschuess", "bye", "auf wiedersehen", "ciao"}},
 }
 
@@ -403,13 +409,13 @@ var shortWeekdays = map[string]time.Weekday{"mo": time.Monday, "di": time.Tuesda
 // nächste Woche"), weekdays, 25.11., 25.11.2026, 2026-11-25, "25. November",
 // "November 25". A date that is written as one but does not exist comes back
 // as bad, as written.
-func (p *Parser) date(norm string, toks []string, now time.Time) (day time.Time, ok bool, bad string) {
+func (p *Parser) date(norm string, toks []string, now time.Time, byWeekday *bool) (day time.Time, ok, week bool, bad string) {
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, p.loc)
-	checked := func(written string, t time.Time, ok bool) (time.Time, bool, string) {
+	checked := func(written string, t time.Time, ok bool) (time.Time, bool, bool, string) {
 		if !ok {
-			return time.Time{}, false, strings.TrimSpace(written)
+			return time.Time{}, false, false, strings.TrimSpace(written)
 		}
-		return t, true, ""
+		return t, true, false, ""
 	}
 	if m := dateISO.FindStringSubmatch(norm); m != nil {
 		y, _ := strconv.Atoi(m[1])
@@ -446,13 +452,13 @@ func (p *Parser) date(norm string, toks []string, now time.Time) (day time.Time,
 	joined = strings.ReplaceAll(joined, " guten morgen ", " ") // a greeting, not tomorrow
 	switch {
 	case strings.Contains(joined, " uebermorgen ") || strings.Contains(joined, " day after tomorrow "):
-		return today.AddDate(0, 0, 2), true, ""
+		return today.AddDate(0, 0, 2), true, false, ""
 	case strings.Contains(joined, " morgen ") || strings.Contains(joined, " tomorrow "):
-		return today.AddDate(0, 0, 1), true, ""
+		return today.AddDate(0, 0, 1), true, false, ""
 	case strings.Contains(joined, " heute ") || strings.Contains(joined, " today "):
-		return today, true, ""
+		return today, true, false, ""
 	case strings.Contains(joined, " gestern ") || strings.Contains(joined, " yesterday "):
-		return today.AddDate(0, 0, -1), true, "" // to be told it is past
+		return today.AddDate(0, 0, -1), true, false, "" // to be told it is past
 	}
 	weeks, hasWeeks := weeksAhead(joined)
 	if m := relativeDays.FindStringSubmatch(joined); m != nil {
@@ -460,7 +466,7 @@ func (p *Parser) date(norm string, toks []string, now time.Time) (day time.Time,
 			if strings.HasPrefix(m[2], "w") {
 				weeks, hasWeeks = n, true
 			} else {
-				return today.AddDate(0, 0, n), true, ""
+				return today.AddDate(0, 0, n), true, false, ""
 			}
 		}
 	}
@@ -476,23 +482,24 @@ func (p *Parser) date(norm string, toks []string, now time.Time) (day time.Time,
 		}
 		if hasWeeks { // that weekday in the week so many weeks on
 			monday := today.AddDate(0, 0, -((int(today.Weekday())+6)%7)+7*weeks)
-			return monday.AddDate(0, 0, (int(wd)+6)%7), true, ""
+			return monday.AddDate(0, 0, (int(wd)+6)%7), true, false, ""
 		}
+		*byWeekday = true
 		next := i > 0 && (toks[i-1] == "next" || toks[i-1] == "naechsten" || toks[i-1] == "naechster" || toks[i-1] == "kommenden")
 		ahead := (int(wd) - int(today.Weekday()) + 7) % 7
 		if ahead == 0 && next {
 			ahead = 7
 		}
-		return today.AddDate(0, 0, ahead), true, ""
+		return today.AddDate(0, 0, ahead), true, false, ""
 	}
 	if hasWeeks {
 		if strings.Contains(joined, " in ") { // "in drei Wochen": that many weeks from today
-			return today.AddDate(0, 0, 7*weeks), true, ""
+			return today.AddDate(0, 0, 7*weeks), true, true, ""
 		}
 		// "nächste Woche": its Monday, so the day list starts there
-		return today.AddDate(0, 0, -((int(today.Weekday())+6)%7)+7*weeks), true, ""
+		return today.AddDate(0, 0, -((int(today.Weekday())+6)%7)+7*weeks), true, true, ""
 	}
-	return time.Time{}, false, ""
+	return time.Time{}, false, false, ""
 }
 
 // relativeDays finds "in 3 Tagen", "in zwei Wochen", "in a week", "in 10 days".
