@@ -57,7 +57,7 @@ func (t *turn) onIdle(ctx context.Context, in input) bool {
 	}
 	t.d.WantDay, t.d.WantMinute = "", 0
 	switch intent {
-	case IntentBook, IntentEarlier:
+	case IntentBook, IntentEarlier, IntentEarliest:
 		t.noteWanted(u)
 		t.d.Flow = "book"
 		t.fire(ctx, "book")
@@ -238,7 +238,7 @@ func (t *turn) onMore(ctx context.Context, in input) bool {
 	case in.option == "more:yes" || (!in.chained && u.Yes):
 		t.fire(ctx, "more_concerns")
 		return false // ask which concern
-	case in.option == "more:no" || (!in.chained && u.No) || u.HasDay || u.HasTime || u.HasPart:
+	case in.option == "more:no" || (!in.chained && u.No) || u.HasDay || u.HasTime || u.HasPart || u.Intent == IntentEarliest:
 		t.applyPart(u)
 		t.d.DayFrom = ""
 		t.say(Reply{Text: t.text("BringDocs", "Docs", t.e.documents(t.d.Lang, t.d.Concerns))})
@@ -248,7 +248,7 @@ func (t *turn) onMore(ctx context.Context, in input) bool {
 		t.fire(ctx, "more_concerns")
 		return true
 	}
-	if !in.chained {
+	if !in.chained && !t.rememberAhead(in) {
 		t.notUnderstood()
 	}
 	return false
@@ -372,6 +372,13 @@ func (t *turn) onDay(ctx context.Context, in input) bool {
 		return t.chooseDay(ctx, day, in)
 	}
 	t.applyPart(u)
+	if u.Intent == IntentEarliest && !u.HasDay {
+		days, err := t.freeDays(ctx, t.now)
+		if err != nil || len(days) == 0 {
+			return false // the prompt says there is nothing free
+		}
+		return t.chooseDay(ctx, days[0].Day.Format(time.DateOnly), in)
+	}
 	if u.HasDay && u.Week && !u.HasTime {
 		// "nächste Woche": the free days from then on, to choose from
 		if first, _ := t.e.window(t.now); u.Day.Before(first) {
@@ -541,6 +548,11 @@ func (t *turn) onTime(ctx context.Context, in input) bool {
 	if u.HasTime {
 		d, _ := time.ParseInLocation(time.DateOnly, t.d.Day, t.e.cfg.Location())
 		return t.chooseTime(ctx, time.Date(d.Year(), d.Month(), d.Day(), u.Minute/60, u.Minute%60, 0, 0, d.Location()))
+	}
+	if u.Intent == IntentEarliest {
+		if times, err := t.dayTimes(ctx); err == nil && len(times) > 0 {
+			return t.chooseTime(ctx, times[0])
+		}
 	}
 	if u.HasPart {
 		t.applyPart(u)

@@ -1064,3 +1064,32 @@ func TestNextWeekOffersDaysAndOhneSkipsMail(t *testing.T) {
 	c.say("Hans Meier")
 	expect(t, "ohne", c.say("ohne"), "Bitte prüfen", "Di 01.12.2026, 10:00")
 }
+
+// "So früh wie möglich" takes the first free time; "that's all" ends the
+// concerns; a name at the concerns question is kept.
+func TestEarliestAndThatsAll(t *testing.T) {
+	tests := []struct {
+		name, lang string
+		say        []string
+		last       []string
+	}{
+		{"one message", "de", []string{"Perso so früh wie möglich"}, []string{"Vor- und Nachname"}},
+		{"at the day question", "de", []string{"Perso", "das wars", "nächster freier Termin"}, []string{"Vor- und Nachname"}},
+		{"english", "en", []string{"passport", "Anna Smith", "that's all", "earliest available"}, []string{"e-mail"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ev := newEnv(t, "", tuesday)
+			c := ev.chat("1", tc.lang)
+			var out string
+			for _, m := range tc.say {
+				out = c.say(m)
+			}
+			expect(t, tc.say[len(tc.say)-1], out, tc.last...)
+			c.say("Anna Smith")
+			out = c.say(map[string]string{"de": "nein", "en": "no"}[tc.lang])
+			// The first free time: today (Tuesday) 10:00, an hour's lead time after 9:00.
+			expect(t, "summary", out, map[string]string{"de": "Di 24.11.2026, 10:00", "en": "Tue 24.11.2026, 10:00"}[tc.lang], "Anna Smith")
+		})
+	}
+}

@@ -34,7 +34,8 @@ const (
 	IntentMore       Intent = "more"
 	IntentYes        Intent = "yes"
 	IntentNo         Intent = "no"
-	IntentWalkIn     Intent = "walkin" // "Kann ich ohne Termin kommen?"
+	IntentWalkIn     Intent = "walkin"   // "Kann ich ohne Termin kommen?"
+	IntentEarliest   Intent = "earliest" // "so früh wie möglich": the first free time
 	IntentThanks     Intent = "thanks"
 )
 
@@ -163,6 +164,9 @@ var intentWords = []struct {
 }{
 	{IntentCheckIn, []string{"ich bin da", "bin da", "bin jetzt da", "angekommen", "i am here", "i m here", "im here", "arrived", "check in", "checkin", "einchecken"}},
 	{IntentWalkIn, []string{"ohne termin", "ohne einen termin", "without an appointment", "without appointment", "walk in", "walkin", "spontan", "einfach vorbeikommen"}},
+	{IntentEarliest, []string{"fruehestmoeglich", "so frueh wie moeglich", "so bald wie moeglich", "moeglichst bald", "moeglichst frueh", "schnellstmoeglich",
+		"naechster freier", "naechsten freien", "naechste freie", "fruehester", "fruehesten", "frueheste", "earliest", "asap", "as soon as possible",
+		"first available", "next available", "first free", "next free"}},
 	{IntentEarlier, []string{"frueher", "frueheren", "earlier", "eher"}},
 	{IntentStatus, []string{"wo bin ich", "status", "wartezeit", "warteschlange", "wann bin ich dran", "where am i", "queue", "position"}},
 	{IntentReschedule, []string{"verschieben", "umbuchen", "verlegen", "aendern", "reschedule", "move", "change"}},
@@ -178,7 +182,7 @@ var intentWords = []struct {
 	{IntentLanguage, []string{"english", "englisch", "deutsch", "german", "sprache", "language"}},
 	{IntentMore, []string{"spaeter", "weiter", "mehr", "andere tage", "later", "more", "next"}},
 	{IntentYes, []string{"ja", "jawohl", "jo", "ok", "okay", "yes", "yep", "sure", "passt", "genau", "richtig", "bestaetigen", "confirm", "gerne"}},
-	{IntentNo, []string{"nein", "no", "nope", "noe", "nicht", "fertig", "done", "keine", "nichts", "none", "skip", "ueberspringen", "ohne", "without"}},
+	{IntentNo, []string{"nein", "no", "nope", "noe", "nicht", "fertig", "done", "keine", "nichts", "none", "skip", "ueberspringen", "ohne", "without", "nothing", "nothing else", "thats all", "that s all", "das wars", "das war s", "das ist alles"}},
 	{IntentThanks, []string{"danke", "dankeschoen", "vielen dank", "besten dank", "thanks", "thank you", "tschuess", "bye", "auf wiedersehen", "ciao"}},
 }
 
