@@ -683,6 +683,14 @@ func (t *turn) onName(ctx context.Context, in input) bool {
 			return false
 		}
 	}
+	if !in.chained && (in.u.HasTime || in.u.HasDay) && strings.ContainsAny(name, "0123456789") {
+		// "17:50" at the name question: another time (or day), not a name.
+		t.fire(ctx, "back")
+		if in.u.HasDay && in.u.Day.Format(time.DateOnly) != t.d.Day {
+			t.fire(ctx, "back")
+		}
+		return true
+	}
 	clean, err := booking.CleanName(name)
 	if toks := tokens(normalize(name)); err != nil || (len(toks) == 1 && (in.u.Yes || in.u.No)) { // "ja" is no name
 		t.say(Reply{Text: t.text("BadName")})

@@ -1093,3 +1093,23 @@ func TestEarliestAndThatsAll(t *testing.T) {
 		})
 	}
 }
+
+// A time or day typed at the name question changes the time.
+func TestTimeAtTheNameQuestion(t *testing.T) {
+	tests := []struct{ change, want string }{
+		{"lieber 17:30", "Do 26.11.2026, 17:30"},
+		{"Freitag 9 Uhr", "Fr 27.11.2026, 09:00"},
+	}
+	for _, tc := range tests {
+		ev := newEnv(t, "", tuesday)
+		c := ev.chat("1", "de")
+		c.say("Führungszeugnis Donnerstag 17 Uhr")
+		out := c.say(tc.change)
+		if strings.Contains(out, "Bitte schreiben Sie Ihren") {
+			t.Fatalf("%q taken as a bad name:\n%s", tc.change, out)
+		}
+		expect(t, tc.change, out, "Auf welchen Namen")
+		c.say("Max Mustermann")
+		expect(t, "summary", c.say("nein"), tc.want)
+	}
+}
