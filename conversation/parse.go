@@ -131,7 +131,7 @@ func (p *Parser) Understand(text string, now time.Time) Understanding {
 	u.Yes, u.No = yes && !no, no && !yes
 	u.Lang = languageOf(toks)
 	u.Concerns, u.Plural = p.concerns(toks)
-	u.Day, u.HasDay, u.Week, u.BadDate = p.date(norm, toks, now.In(p.loc), &u.ByWeekday)
+	p.date(&u, norm, toks, now.In(p.loc))
 	u.Minute, u.HasTime = clockTime(dateISO.ReplaceAllString(dateDMY.ReplaceAllString(norm, " "), " "))
 	u.PartFrom, u.PartTo, u.HasPart = dayPart(toks)
 	if u.Intent == IntentNone && len(u.Concerns) == 0 && !u.HasDay && !u.HasTime && !u.HasPart && greeted(toks) {
@@ -409,24 +409,26 @@ var weekdayNames = map[string]time.Weekday{
 var shortWeekdays = map[string]time.Weekday{"mo": time.Monday, "di": time.Tuesday, "mi": time.Wednesday,
 	"do": time.Thursday, "fr": time.Friday, "sa": time.Saturday, "so": time.Sunday}
 
-// date finds a date: relative words ("morgen", "in zwei Wochen", "Dienstag
+// date finds a date and sets u's day fields: relative words ("morgen", "in zwei Wochen", "Dienstag
 // nächste Woche"), weekdays, 25.11., 25.11.2026, 2026-11-25, "25. November",
 // "November 25". A date that is written as one but does not exist comes back
 // as bad, as written.
-func (p *Parser) date(norm string, toks []string, now time.Time, byWeekday *bool) (day time.Time, ok, week bool, bad string) {
+func (p *Parser) date(u *Understanding, norm string, toks []string, now time.Time) {
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, p.loc)
-	checked := func(written string, t time.Time, ok bool) (time.Time, bool, bool, string) {
+	checked := func(written string, t time.Time, ok bool) {
 		if !ok {
-			return time.Time{}, false, false, strings.TrimSpace(written)
+			u.BadDate = strings.TrimSpace(written)
+			return
 		}
-		return t, true, false, ""
+		u.Day, u.HasDay = t, true
 	}
 	if m := dateISO.FindStringSubmatch(norm); m != nil {
 		y, _ := strconv.Atoi(m[1])
 		mo, _ := strconv.Atoi(m[2])
 		d, _ := strconv.Atoi(m[3])
 		t, ok := validDate(y, mo, d, p.loc)
-		return checked(m[0], t, ok)
+		checked(m[0], t, ok)
+		return
 	}
 	if m := dateDMY.FindStringSubmatch(norm); m != nil {
 		d, _ := strconv.Atoi(m[1])
@@ -437,32 +439,40 @@ func (p *Parser) date(norm string, toks []string, now time.Time, byWeekday *bool
 				y += 2000
 			}
 			t, ok := validDate(y, mo, d, p.loc)
-			return checked(m[0], t, ok)
+			checked(m[0], t, ok)
+			return
 		}
 		t, ok := nextDate(today, mo, d)
-		return checked(m[0], t, ok)
+		checked(m[0], t, ok)
+		return
 	}
 	if m := dateMonth.FindStringSubmatch(norm); m != nil {
 		d, _ := strconv.Atoi(m[1])
 		t, ok := nextDate(today, int(monthNames[m[2]]), d)
-		return checked(m[0], t, ok)
+		checked(m[0], t, ok)
+		return
 	}
 	if m := dateMonEn.FindStringSubmatch(norm); m != nil {
 		d, _ := strconv.Atoi(m[2])
 		t, ok := nextDate(today, int(monthNames[m[1]]), d)
-		return checked(m[0], t, ok)
+		checked(m[0], t, ok)
+		return
 	}
 	joined := " " + strings.Join(toks, " ") + " "
 	joined = strings.ReplaceAll(joined, " guten morgen ", " ") // a greeting, not tomorrow
 	switch {
 	case strings.Contains(joined, " uebermorgen ") || strings.Contains(joined, " day after tomorrow "):
-		return today.AddDate(0, 0, 2), true, false, ""
+		u.Day, u.HasDay = today.AddDate(0, 0, 2), true
+		return
 	case strings.Contains(joined, " morgen ") || strings.Contains(joined, " tomorrow "):
-		return today.AddDate(0, 0, 1), true, false, ""
+		u.Day, u.HasDay = today.AddDate(0, 0, 1), true
+		return
 	case strings.Contains(joined, " heute ") || strings.Contains(joined, " today "):
-		return today, true, false, ""
+		u.Day, u.HasDay = today, true
+		return
 	case strings.Contains(joined, " gestern ") || strings.Contains(joined, " yesterday "):
-		return today.AddDate(0, 0, -1), true, false, "" // to be told it is past
+		u.Day, u.HasDay = today.AddDate(0, 0, -1), true // to be told it is past
+		return
 	}
 	weeks, hasWeeks := weeksAhead(joined)
 	if m := relativeDays.FindStringSubmatch(joined); m != nil {
@@ -470,7 +480,8 @@ func (p *Parser) date(norm string, toks []string, now time.Time, byWeekday *bool
 			if strings.HasPrefix(m[2], "w") {
 				weeks, hasWeeks = n, true
 			} else {
-				return today.AddDate(0, 0, n), true, false, ""
+				u.Day, u.HasDay = today.AddDate(0, 0, n), true
+				return
 			}
 		}
 	}
@@ -486,24 +497,28 @@ func (p *Parser) date(norm string, toks []string, now time.Time, byWeekday *bool
 		}
 		if hasWeeks { // that weekday in the week so many weeks on
 			monday := today.AddDate(0, 0, -((int(today.Weekday())+6)%7)+7*weeks)
-			return monday.AddDate(0, 0, (int(wd)+6)%7), true, false, ""
+			u.Day, u.HasDay = monday.AddDate(0, 0, (int(wd)+6)%7), true
+			return
 		}
-		*byWeekday = true
+		u.ByWeekday = true
 		next := i > 0 && (toks[i-1] == "next" || toks[i-1] == "naechsten" || toks[i-1] == "naechster" || toks[i-1] == "kommenden")
 		ahead := (int(wd) - int(today.Weekday()) + 7) % 7
 		if ahead == 0 && next {
 			ahead = 7
 		}
-		return today.AddDate(0, 0, ahead), true, false, ""
+		u.Day, u.HasDay = today.AddDate(0, 0, ahead), true
+		return
 	}
 	if hasWeeks {
 		if strings.Contains(joined, " in ") { // "in drei Wochen": that many weeks from today
-			return today.AddDate(0, 0, 7*weeks), true, true, ""
+			u.Day, u.HasDay = today.AddDate(0, 0, 7*weeks), true
+			u.Week = true
+			return
 		}
 		// "nächste Woche": its Monday, so the day list starts there
-		return today.AddDate(0, 0, -((int(today.Weekday())+6)%7)+7*weeks), true, true, ""
+		u.Day, u.HasDay = today.AddDate(0, 0, -((int(today.Weekday())+6)%7)+7*weeks), true
+		u.Week = true
 	}
-	return time.Time{}, false, false, ""
 }
 
 // relativeDays finds "in 3 Tagen", "in zwei Wochen", "in a week", "in 10 days".
