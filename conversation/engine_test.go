@@ -160,6 +160,16 @@ var (
 	pinRx    = regexp.MustCompile(`PIN: (\d{6})`)
 )
 
+// book books an appointment as Max Mustermann with a first message such
+// as "Perso morgen 9 Uhr" (German, no e-mail) and returns number and PIN.
+func (c *chat) book(first string) (number, pin string) {
+	c.ev.t.Helper()
+	c.say(first)
+	c.say("Max Mustermann")
+	c.say("nein")
+	return numberAndPIN(c.ev.t, c.say("ja"))
+}
+
 func numberAndPIN(t *testing.T, out string) (string, string) {
 	t.Helper()
 	n, p := numberRx.FindStringSubmatch(out), pinRx.FindStringSubmatch(out)
@@ -330,10 +340,7 @@ func TestCancelAndWrongPIN(t *testing.T) {
 		t.Run(lang, func(t *testing.T) {
 			ev := newEnv(t, "", tuesday)
 			c := ev.chat("1", lang)
-			c.say("Perso morgen 9 Uhr")
-			c.say("Max Mustermann")
-			c.say("nein")
-			num, pin := numberAndPIN(t, c.say("ja"))
+			num, pin := c.book("Perso morgen 9 Uhr")
 			other := ev.chat("2", lang) // anyone with number and PIN may cancel
 			words := map[string][]string{"de": {"absagen", "PIN", "nicht richtig", "noch 4", "wirklich absagen", "ist abgesagt"},
 				"en": {"cancel my appointment", "PIN", "not right", "4 more", "Really cancel", "is cancelled"}}[lang]
@@ -359,10 +366,7 @@ func TestCancelAndWrongPIN(t *testing.T) {
 func TestReschedule(t *testing.T) {
 	ev := newEnv(t, "", tuesday)
 	c := ev.chat("1", "de")
-	c.say("Perso morgen 9 Uhr")
-	c.say("Max Mustermann")
-	c.say("nein")
-	num, pin := numberAndPIN(t, c.say("ja"))
+	num, pin := c.book("Perso morgen 9 Uhr")
 	expect(t, "ask, with the chat's own booking", c.say("Termin verschieben"), "Wartenummer und PIN", "["+num+" – Mi 25.11.2026, 09:00]")
 	expect(t, "number only", c.say(strings.ToLower(strings.ReplaceAll(num, "-", ""))), "6-stellige PIN zu "+num)
 	expect(t, "pin", c.say(pin), "An welchem Tag")
@@ -392,10 +396,7 @@ func TestStatusAndCheckIn(t *testing.T) {
 	ev := newEnv(t, "", tuesday)
 	c := ev.chat("1", "de")
 	expect(t, "nothing today", c.say("wo bin ich"), "keinen Termin")
-	c.say("Perso heute 10:30")
-	c.say("Max Mustermann")
-	c.say("nein")
-	num, _ := numberAndPIN(t, c.say("ja"))
+	num, _ := c.book("Perso heute 10:30")
 	expect(t, "status", c.say("Status"), num, "heute um 10:30")
 	ev.clock.Set(time.Date(2026, 11, 24, 10, 20, 0, 0, berlin))
 	expect(t, "check-in", c.say("Ich bin da"), "angemeldet", num)
@@ -489,10 +490,7 @@ func TestEarlierTimeOfferedFirstComeFirstServed(t *testing.T) {
 func TestRemindersWithOneTapCancel(t *testing.T) {
 	ev := newEnv(t, "", tuesday)
 	c := ev.chat("1", "de")
-	c.say("Perso Donnerstag 10 Uhr")
-	c.say("Max Mustermann")
-	c.say("nein")
-	num, _ := numberAndPIN(t, c.say("ja"))
+	num, _ := c.book("Perso Donnerstag 10 Uhr")
 	ev.engine.Tick(ctx)
 	if got := ev.sent.take("1"); len(got) != 0 {
 		t.Fatalf("reminder two days early: %s", dump(got))
@@ -716,10 +714,7 @@ func TestAnswersGivenOutOfOrder(t *testing.T) {
 func TestLimitReachedOffersTheFirstBookingToCancel(t *testing.T) {
 	ev := newEnv(t, "", tuesday)
 	c := ev.chat("1", "de")
-	c.say("Perso Donnerstag 10 Uhr")
-	c.say("Max Mustermann")
-	c.say("nein")
-	num, _ := numberAndPIN(t, c.say("ja"))
+	num, _ := c.book("Perso Donnerstag 10 Uhr")
 	c.say("Reisepass Freitag 11 Uhr")
 	c.say("Max Mustermann")
 	c.say("nein")
@@ -780,10 +775,7 @@ func TestWrongDatesAreExplained(t *testing.T) {
 func TestIdleCancelWordsAndBareNumbers(t *testing.T) {
 	ev := newEnv(t, "", tuesday)
 	c := ev.chat("1", "de")
-	c.say("Perso Donnerstag 10 Uhr")
-	c.say("Max Mustermann")
-	c.say("nein")
-	num, pin := numberAndPIN(t, c.say("ja"))
+	num, pin := c.book("Perso Donnerstag 10 Uhr")
 
 	en := ev.chat("2", "en")
 	expect(t, "english cancel", en.say("I want to cancel my appointment"), "waiting number and your PIN")
@@ -818,10 +810,7 @@ func TestConfirmationTakesAnotherTime(t *testing.T) {
 			ev := newEnv(t, "", tuesday)
 			c := ev.chat("1", tc.lang)
 			if tc.reschedule {
-				c.say("Perso Mittwoch 10 Uhr")
-				c.say("Max Mustermann")
-				c.say("nein")
-				num, pin := numberAndPIN(t, c.say("ja"))
+				num, pin := c.book("Perso Mittwoch 10 Uhr")
 				c.say("verschieben " + num + " " + pin)
 				c.say("Donnerstag 10 Uhr")
 			} else {
@@ -976,10 +965,7 @@ func TestPluralConcernAsksHowMany(t *testing.T) {
 func TestOwnBookingsWithoutPIN(t *testing.T) {
 	ev := newEnv(t, "", tuesday)
 	c := ev.chat("1", "de")
-	c.say("Perso morgen 9 Uhr")
-	c.say("Max Mustermann")
-	c.say("nein")
-	num, pin := numberAndPIN(t, c.say("ja"))
+	num, pin := c.book("Perso morgen 9 Uhr")
 
 	other := ev.chat("2", "de")
 	if out := other.say("Termin absagen"); strings.Contains(out, num) {
