@@ -134,6 +134,9 @@ func (p *Parser) Understand(text string, now time.Time) Understanding {
 	p.date(&u, norm, toks, now.In(p.loc))
 	u.Minute, u.HasTime = clockTime(dateISO.ReplaceAllString(dateDMY.ReplaceAllString(norm, " "), " "))
 	u.PartFrom, u.PartTo, u.HasPart = dayPart(toks)
+	if u.HasDay && !u.HasTime {
+		u.Minute, u.HasTime = hourAfterDay(norm, toks)
+	}
 	if u.Intent == IntentNone && len(u.Concerns) == 0 && !u.HasDay && !u.HasTime && !u.HasPart && greeted(toks) {
 		u.Intent = IntentMenu // a greeting and nothing else
 	}
@@ -519,6 +522,27 @@ func (p *Parser) date(u *Understanding, norm string, toks []string, now time.Tim
 		u.Day, u.HasDay = today.AddDate(0, 0, -((int(today.Weekday())+6)%7)+7*weeks), true
 		u.Week = true
 	}
+}
+
+// dayThenHour finds a bare hour right after a day word: "morgen 10",
+// "Donnerstag 14".
+var dayThenHour = regexp.MustCompile(`^(?:.* )?(?:morgen|uebermorgen|heute|tomorrow|today|montag|dienstag|mittwoch|donnerstag|freitag|monday|tuesday|wednesday|thursday|friday|mo|di|mi|do|fr|mon|tue|wed|thu|fri) (\d{1,2})(?: .*)?$`)
+
+// hourAfterDay reads "morgen 10" as 10 o'clock, where no written date
+// ("Di 12.12.") could own the number and it is an office hour (7 to 20).
+func hourAfterDay(norm string, toks []string) (int, bool) {
+	if dateDMY.MatchString(norm) || dateISO.MatchString(norm) || dateMonth.MatchString(norm) || dateMonEn.MatchString(norm) {
+		return 0, false
+	}
+	m := dayThenHour.FindStringSubmatch(strings.Join(toks, " "))
+	if m == nil {
+		return 0, false
+	}
+	h, _ := strconv.Atoi(m[1])
+	if h < 7 || h > 20 {
+		return 0, false
+	}
+	return h * 60, true
 }
 
 // relativeDays finds "in 3 Tagen", "in zwei Wochen", "in a week", "in 10 days".

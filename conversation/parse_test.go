@@ -101,6 +101,12 @@ func TestParseDatesAndTimes(t *testing.T) {
 		{"so", "2026-11-29", ""},
 		{"so geht das nicht", "", ""},
 		{"25:99", "", ""},
+		{"morgen 10", "2026-11-25", "10:00"},
+		{"Donnerstag 14", "2026-11-26", "14:00"},
+		{"Do 9 bitte", "2026-11-26", "09:00"},
+		{"Di 12.12.", "2026-12-12", ""},
+		{"morgen 2 Ausweise", "2026-11-25", ""},
+		{"in 10 Tagen", "2026-12-04", ""},
 	}
 	for _, tc := range tests {
 		u := p.Understand(tc.in, parseNow)
