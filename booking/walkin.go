@@ -34,6 +34,10 @@ func (s *Store) IssueWalkIn(ctx context.Context, req WalkInRequest) (Booking, er
 		if reason := s.cfg.ClosedReason(today); reason != "" {
 			return fmt.Errorf("today (%s): %w", reason, ErrClosed)
 		}
+		if hours := s.cfg.Openings(today); len(hours) > 0 && !now.Before(hours[len(hours)-1].To) {
+			// Before opening people may queue; after closing nobody is served.
+			return fmt.Errorf("closed since %s: %w", hours[len(hours)-1].To.Format("15:04"), ErrClosed)
+		}
 		if err := s.checkContingents(tx, concerns, today); err != nil {
 			return err
 		}

@@ -41,6 +41,12 @@ func TestWalkIns(t *testing.T) {
 			t.Fatalf("next day's first walk-in: %v %s", err, b.Number)
 		}
 	})
+	t.Run("no numbers after closing time", func(t *testing.T) {
+		clock.Set(at(2026, 11, 24, 23, 0))
+		if _, err := s.IssueWalkIn(ctx, WalkInRequest{Concerns: one("kfz")}); !errors.Is(err, ErrClosed) {
+			t.Fatalf("walk-in at 23:00: %v, want ErrClosed", err)
+		}
+	})
 	t.Run("no numbers on a closed day", func(t *testing.T) {
 		clock.Set(at(2026, 11, 25, 8, 0))
 		if _, err := s.IssueWalkIn(ctx, WalkInRequest{Concerns: one("kfz")}); !errors.Is(err, ErrClosed) {

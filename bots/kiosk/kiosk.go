@@ -109,7 +109,7 @@ func (k *Kiosk) ticket(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusConflict, map[string]string{"error": "Für dieses Anliegen sind heute alle Wartenummern vergeben. Bitte vereinbaren Sie einen Termin."})
 		return
 	case errors.Is(err, booking.ErrClosed):
-		writeJSON(w, http.StatusConflict, map[string]string{"error": "Heute ist das Bürgerbüro geschlossen."})
+		writeJSON(w, http.StatusConflict, map[string]string{"error": "Heute gibt es keine Wartenummern mehr: Das Bürgerbüro ist geschlossen."})
 		return
 	case err != nil:
 		k.log.Error("kiosk ticket", "err", err)

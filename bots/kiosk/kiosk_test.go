@@ -20,9 +20,12 @@ import (
 	"buergerbuero/internal/fakeclock"
 )
 
-func setup(t *testing.T) *httptest.Server {
+func setup(t *testing.T) *httptest.Server { return setupAt(t, 9, 0) }
+
+// setupAt serves the kiosk on Tuesday 24.11.2026 (open 08:00-12:30) at hour:min.
+func setupAt(t *testing.T, hour, min int) *httptest.Server {
 	cfg, _ := booking.DemoConfig()
-	clock := fakeclock.New(time.Date(2026, 11, 24, 9, 0, 0, 0, cfg.Location()))
+	clock := fakeclock.New(time.Date(2026, 11, 24, hour, min, 0, 0, cfg.Location()))
 	store, err := booking.Open(filepath.Join(t.TempDir(), "bb.db"), cfg, booking.Options{Clock: clock})
 	if err != nil {
 		t.Fatal(err)
@@ -47,6 +50,14 @@ func post(t *testing.T, srv *httptest.Server, user, pass, body string) (int, map
 	var out map[string]any
 	json.NewDecoder(res.Body).Decode(&out)
 	return res.StatusCode, out
+}
+
+func TestKioskAfterClosingTime(t *testing.T) {
+	srv := setupAt(t, 12, 45)
+	status, out := post(t, srv, "kiosk", "desk-password", `{"concern":"meldebescheinigung"}`)
+	if status != http.StatusConflict || !strings.Contains(out["error"].(string), "keine Wartenummern mehr") {
+		t.Fatalf("ticket after closing: %d %v", status, out)
+	}
 }
 
 func TestKioskIssuesTickets(t *testing.T) {

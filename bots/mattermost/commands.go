@@ -301,7 +301,7 @@ func (b *Bot) walkIn(ctx context.Context, c command, args string) string {
 	case errors.Is(err, booking.ErrContingentExhausted):
 		return "Für dieses Anliegen sind heute alle Wartenummern vergeben. Bitte bieten Sie einen Termin an (`/bb book`)."
 	case errors.Is(err, booking.ErrClosed):
-		return "Heute ist das Bürgerbüro geschlossen."
+		return "Heute gibt es keine Wartenummern mehr: Das Bürgerbüro ist geschlossen."
 	case err != nil:
 		return "Das hat nicht geklappt: " + err.Error()
 	}
