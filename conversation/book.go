@@ -86,6 +86,11 @@ func (t *turn) onIdle(ctx context.Context, in input) bool {
 		return true
 	}
 	if in.msg.Text != "" || in.option != "" {
+		if t.badDate == "" && in.option == "" {
+			// Nothing of what this assistant does: say who else can help.
+			t.say(Reply{Text: t.text("NotUnderstoodIdle", "Phone", t.e.cfg.Office.Phone)})
+			return false
+		}
 		t.notUnderstood()
 	}
 	return false

@@ -1099,3 +1099,14 @@ func TestTimeAtTheNameQuestion(t *testing.T) {
 		expect(t, "summary", c.say("nein"), tc.want)
 	}
 }
+
+// Off-topic questions get the office's phone; "change my address" books a
+// registration; the address question shows hours and address.
+func TestOffTopicAndAddressQuestions(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	c := ev.chat("1", "de")
+	expect(t, "off topic", c.say("Wo kann ich parken?"), "Bei anderen Fragen hilft Ihnen das Bürgerbüro gern", "02175 992200")
+	expect(t, "address", c.say("Wie ist die Adresse?"), "Am Markt 1")
+	e := ev.chat("2", "en")
+	expect(t, "change my address", e.say("I want to change my address"), "Register or change your address")
+}

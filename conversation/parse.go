@@ -137,6 +137,9 @@ func (p *Parser) Understand(text string, now time.Time) Understanding {
 	if u.HasDay && !u.HasTime {
 		u.Minute, u.HasTime = hourAfterDay(norm, toks)
 	}
+	if u.Intent == IntentReschedule && len(u.Concerns) > 0 && !mentionsAppointment(toks) {
+		u.Intent = IntentNone // "change my address" is a concern, not a move of an appointment
+	}
 	if u.Intent == IntentNone && len(u.Concerns) == 0 && !u.HasDay && !u.HasTime && !u.HasPart && greeted(toks) {
 		u.Intent = IntentMenu // a greeting and nothing else
 	}
@@ -176,7 +179,8 @@ var intentWords = []struct {
 	{IntentCancel, []string{"absagen", "stornieren", "storno", "cancel my", "cancel the", "cancel appointment", "cancel an", "cancel a", "cancel booking",
 		"want to cancel", "like to cancel", "need to cancel", "have to cancel", "cancellation", "loeschen"}},
 	{IntentDocs, []string{"unterlagen", "mitbringen", "was brauche", "dokumente", "gebuehr", "kosten", "kostet", "documents", "what do i need", "bring", "fee", "cost"}},
-	{IntentHours, []string{"oeffnungszeiten", "geoeffnet", "wann offen", "wann habt ihr", "opening hours", "opening times", "when are you open", "hours"}},
+	{IntentHours, []string{"oeffnungszeiten", "geoeffnet", "wann offen", "wann habt ihr", "opening hours", "opening times", "when are you open", "hours",
+		"adresse", "anschrift", "anfahrt", "wo seid ihr", "wo sind sie", "wo finde ich", "wo ist das", "where are you", "location", "how do i get"}},
 	{IntentHelp, []string{"hilfe", "help", "was kannst du", "what can you do"}},
 	{IntentBook, []string{"termin", "buchen", "vereinbaren", "reservieren", "appointment", "book", "booking"}},
 	{IntentMenu, []string{"menue", "menu", "hauptmenue", "start", "neustart", "von vorne", "start over", "restart", "neu anfangen"}},
@@ -202,6 +206,18 @@ func intentOf(norm string, toks []string) Intent {
 		return IntentHelp
 	}
 	return IntentNone
+}
+
+// mentionsAppointment reports whether the tokens speak of an appointment
+// ("Termin", "appointment", "booking").
+func mentionsAppointment(toks []string) bool {
+	for _, t := range toks {
+		switch t {
+		case "termin", "termine", "termins", "appointment", "appointments", "booking", "reservation":
+			return true
+		}
+	}
+	return false
 }
 
 // greetings open a conversation; alone they bring the menu, with anything
@@ -313,11 +329,18 @@ func pluralOf(got, want string) bool {
 
 func matchAt(toks []string, used []bool, i int, want []string) bool {
 	for j, w := range want {
-		if used[i+j] || !(similar(toks[i+j], w) || pluralOf(toks[i+j], w)) {
+		got := toks[i+j]
+		if used[i+j] || !(similar(got, w) || pluralOf(got, w) || (len(want) == 1 && compoundOf(got, w))) {
 			return false
 		}
 	}
 	return true
+}
+
+// compoundOf reports whether got is a German compound ending in want
+// ("kinderreisepass"), for words long enough not to be found by chance.
+func compoundOf(got, want string) bool {
+	return len(want) >= 6 && len(got) > len(want)+2 && strings.HasSuffix(got, want)
 }
 
 // similar allows typing slips in longer words: one edit from 5 letters,

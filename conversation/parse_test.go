@@ -44,6 +44,9 @@ func TestParseConcerns(t *testing.T) {
 		{"register my new address and get a certificate of residence", "[{wohnsitz 1} {meldebescheinigung 1}]"},
 		{"proof of address", "[{meldebescheinigung 1}]"},
 		{"police certificate", "[{fuehrungszeugnis 1}]"},
+		{"Kinderreisepass", "[{reisepass 1}]"},
+		{"Kompass", "[]"},
+		{"Ich möchte meine Adresse ändern", "[{wohnsitz 1}]"},
 		{"Pässe", "[{reisepass 1}]"},
 		{"2 Pässe", "[{reisepass 2}]"},
 		{"Das passt mir gut", "[]"},
@@ -177,6 +180,11 @@ func TestParseGreetings(t *testing.T) {
 		{"Hallo, ich möchte meinen Termin absagen", IntentCancel},
 		{"hello, what are your opening hours", IntentHours},
 		{"Menü", IntentMenu},
+		{"change my address", IntentNone}, // a concern, booked
+		{"Ich möchte meine Adresse ändern", IntentNone},
+		{"Ich möchte meinen Termin ändern", IntentReschedule},
+		{"Termin für Personalausweis verschieben", IntentReschedule},
+		{"Wie ist die Adresse?", IntentHours},
 	}
 	for _, tc := range tests {
 		u := p.Understand(tc.in, parseNow)
