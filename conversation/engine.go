@@ -577,6 +577,9 @@ func (e *Engine) global(ctx context.Context, t *turn, in input) bool {
 		}
 		t.say(Reply{Text: t.text("Welcome")})
 		return true
+	case opt == "" && u.Intent == IntentLostPIN:
+		t.say(Reply{Text: t.text("LostPIN", "Phone", t.e.cfg.Office.Phone)})
+		return true
 	case opt == "" && u.Intent == IntentWalkIn:
 		t.say(Reply{Text: t.text("WalkInInfo", "Hours", t.e.hoursLines(t.d.Lang))})
 		return true

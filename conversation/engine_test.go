@@ -1110,3 +1110,13 @@ func TestOffTopicAndAddressQuestions(t *testing.T) {
 	e := ev.chat("2", "en")
 	expect(t, "change my address", e.say("I want to change my address"), "Register or change your address")
 }
+
+// "PIN vergessen" is answered at any step with what to do.
+func TestLostPIN(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	c := ev.chat("1", "de")
+	c.say("Termin absagen")
+	expect(t, "lost pin", c.say("Ich habe meine PIN vergessen"), "Ohne PIN", "02175 992200", "Wartenummer und Ihre PIN")
+	e := ev.chat("2", "en")
+	expect(t, "english", e.say("I lost my PIN"), "Without the PIN", "cancel appointment")
+}

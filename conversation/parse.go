@@ -36,6 +36,7 @@ const (
 	IntentNo         Intent = "no"
 	IntentWalkIn     Intent = "walkin"   // "Kann ich ohne Termin kommen?"
 	IntentEarliest   Intent = "earliest" // "so früh wie möglich": the first free time
+	IntentLostPIN    Intent = "lostpin"  // "PIN vergessen"
 	IntentThanks     Intent = "thanks"
 )
 
@@ -169,6 +170,8 @@ var intentWords = []struct {
 	words  []string
 }{
 	{IntentCheckIn, []string{"ich bin da", "bin da", "bin jetzt da", "angekommen", "i am here", "i m here", "im here", "arrived", "check in", "checkin", "einchecken"}},
+	{IntentLostPIN, []string{"pin vergessen", "pin verloren", "pin verlegt", "pin weg", "keine pin", "pin nicht mehr", "lost my pin", "lost pin", "forgot my pin",
+		"forgot pin", "forgotten my pin", "forgotten pin", "dont have the pin", "don t have the pin", "don t have my pin", "dont have my pin"}},
 	{IntentWalkIn, []string{"ohne termin", "ohne einen termin", "without an appointment", "without appointment", "walk in", "walkin", "spontan", "einfach vorbeikommen"}},
 	{IntentEarliest, []string{"fruehestmoeglich", "so frueh wie moeglich", "so bald wie moeglich", "moeglichst bald", "moeglichst frueh", "schnellstmoeglich",
 		"naechster freier", "naechsten freien", "naechste freie", "fruehester", "fruehesten", "frueheste", "earliest", "asap", "as soon as possible",
