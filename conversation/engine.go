@@ -390,7 +390,15 @@ func (e *Engine) Handle(ctx context.Context, msg Message) ([]Reply, error) {
 	}
 	in := input{msg: msg, option: msg.Option}
 	if in.option == "" {
-		if i, ok := OptionNumber(msg.Text, len(d.Options), msg.Numbered); ok {
+		// A bare "2" picks the second option where options are numbered
+		// (mail), and on button channels where a number means nothing else
+		// (not a time, a day, a PIN).
+		bare := msg.Numbered
+		switch d.State {
+		case stIdle, stConcern, stMore, stConfirm, stCancelConfirm, stDocs:
+			bare = true
+		}
+		if i, ok := OptionNumber(msg.Text, len(d.Options), bare); ok {
 			in.option = d.Options[i].ID
 		}
 	}

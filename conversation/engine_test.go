@@ -1120,3 +1120,18 @@ func TestLostPIN(t *testing.T) {
 	e := ev.chat("2", "en")
 	expect(t, "english", e.say("I lost my PIN"), "Without the PIN", "cancel appointment")
 }
+
+// On a button channel a typed "2" picks the second button where a number
+// means nothing else, but stays a time at the time question.
+func TestTypedNumbersOnAButtonChannel(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	c := ev.chat("1", "de")
+	c.buttons = true
+	c.say("Termin")
+	expect(t, "concern by number", c.say("2"), "Ihre Anliegen: Reisepass")
+	c.say("nein")
+	c.say("Donnerstag")
+	expect(t, "a time, not an option", c.say("9"), "Auf welchen Namen")
+	c.say("Max Mustermann")
+	expect(t, "summary", c.say("nein"), "Do 26.11.2026, 09:00")
+}
