@@ -395,8 +395,8 @@ func (e *Engine) Handle(ctx context.Context, msg Message) ([]Reply, error) {
 		// (not a time, a day, a PIN).
 		bare := msg.Numbered
 		switch d.State {
-		case stIdle, stConcern, stMore, stConfirm, stCancelConfirm, stDocs:
-			bare = true
+		case stIdle, stConcern, stMore, stConfirm, stCancelConfirm, stDocs, stNumber:
+			bare = true // at stNumber a PIN has six digits, a waiting number its letter
 		}
 		if i, ok := OptionNumber(msg.Text, len(d.Options), bare); ok {
 			in.option = d.Options[i].ID

@@ -1135,3 +1135,28 @@ func TestTypedNumbersOnAButtonChannel(t *testing.T) {
 	c.say("Max Mustermann")
 	expect(t, "summary", c.say("nein"), "Do 26.11.2026, 09:00")
 }
+
+// With one booking of the chat offered, "1", "ja" or the new day take it.
+func TestOwnBookingByNumberYesOrDay(t *testing.T) {
+	tests := []struct {
+		name, flow, answer string
+		want               []string
+	}{
+		{"number", "Termin verschieben", "1", []string{"An welchem Tag"}},
+		{"yes to cancel", "Termin absagen", "ja", []string{"wirklich absagen"}},
+		{"the new day", "Termin verschieben", "auf Freitag 11 Uhr", []string{"verschieben?", "Fr 27.11.2026, 11:00"}},
+		{"all in one message", "Hallo", "Termin verschieben auf Freitag 11 Uhr", []string{"verschieben?", "Fr 27.11.2026, 11:00"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ev := newEnv(t, "", tuesday)
+			c := ev.chat("1", "de")
+			c.buttons = true
+			num, _ := c.book("Perso Donnerstag 10 Uhr")
+			if out := c.say(tc.flow); tc.flow != "Hallo" {
+				expect(t, "offered", out, num)
+			}
+			expect(t, tc.answer, c.say(tc.answer), tc.want...)
+		})
+	}
+}

@@ -25,6 +25,12 @@ func (t *turn) onNumberOrPIN(ctx context.Context, in input) bool {
 	if u.Number != "" {
 		t.d.Number = u.Number
 	}
+	if t.d.Number == "" && t.d.State == stNumber && ((!in.chained && u.Yes) || (t.d.Flow == "reschedule" && (u.HasDay || u.HasTime))) {
+		// "ja" or "auf Freitag" with one booking of this chat offered: that one.
+		if own := t.ownBookings(ctx); len(own) == 1 {
+			return t.managing(ctx, own[0])
+		}
+	}
 	if t.d.Number == "" {
 		if !in.chained {
 			t.notUnderstood()
