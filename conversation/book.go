@@ -130,8 +130,10 @@ func (t *turn) onConcern(ctx context.Context, in input) bool {
 	if len(chosen) == 0 {
 		switch {
 		case in.chained:
-		case in.u.HasDay || in.u.HasTime: // kept by noteWanted for the day step
-			t.say(Reply{Text: t.text("ThanksNoted", "What", t.wantedText())})
+		case in.u.HasDay || in.u.HasTime: // kept by noteWanted for the day step, or said why not
+			if t.d.WantDay != "" || t.d.WantMinute > 0 {
+				t.say(Reply{Text: t.text("ThanksNoted", "What", t.wantedText())})
+			}
 		default:
 			t.notUnderstood()
 		}
@@ -575,6 +577,22 @@ func (t *turn) onTime(ctx context.Context, in input) bool {
 func (t *turn) noteWanted(u Understanding) {
 	if u.HasDay {
 		t.d.WantDay = u.Day.Format(time.DateOnly)
+		// A day that cannot be booked is said at once, not kept; with a
+		// concern in the same message the day step comes now and says it.
+		first, last := t.e.window(t.now)
+		label := t.e.dayName(t.d.Lang, u.Day)
+		switch {
+		case len(u.Concerns) > 0:
+		case u.Week:
+			t.d.WantDay = "" // a week: its days are offered at the day step
+			t.d.DayFrom = u.Day.Format(time.DateOnly)
+		case u.Day.Before(first) || u.Day.After(last):
+			t.say(Reply{Text: t.text("DayOutside", "Day", label, "First", t.e.dayName(t.d.Lang, first), "Last", t.e.dayName(t.d.Lang, last))})
+			t.d.WantDay = ""
+		case t.e.cfg.ClosedReason(u.Day) != "":
+			t.say(Reply{Text: t.text("DayClosed", "Day", label, "Reason", t.e.closedReason(t.d.Lang, u.Day))})
+			t.d.WantDay = ""
+		}
 	}
 	if u.HasTime {
 		t.d.WantMinute = u.Minute + 1

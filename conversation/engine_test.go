@@ -1160,3 +1160,21 @@ func TestOwnBookingByNumberYesOrDay(t *testing.T) {
 		})
 	}
 }
+
+// A closed or unbookable day named before the concern is said at once.
+func TestUnbookableDayBeforeTheConcern(t *testing.T) {
+	tests := []struct{ say, want, notWant string }{
+		{"Gibt es Termine am Samstag?", "Am Sa 28.11. ist das Bürgerbüro geschlossen", "notiert"},
+		{"Termin am 24.12.", "Den Do 24.12. kann ich nicht buchen", "notiert"},
+		{"Perso am Samstag", "Am Sa 28.11. ist das Bürgerbüro geschlossen", "notiert"},
+	}
+	for _, tc := range tests {
+		ev := newEnv(t, "", tuesday)
+		c := ev.chat("1", "de")
+		out := c.say(tc.say)
+		expect(t, tc.say, out, tc.want)
+		if strings.Contains(out, tc.notWant) || strings.Count(out, tc.want) != 1 {
+			t.Fatalf("%q:\n%s", tc.say, out)
+		}
+	}
+}
