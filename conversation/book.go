@@ -443,14 +443,13 @@ func (t *turn) chooseDay(ctx context.Context, day string, in input) bool {
 		t.fire(ctx, "day_chosen")
 		return true
 	}
-	first, last := t.e.window(t.now)
 	switch {
-	case d.Before(first) || d.After(last):
-		t.say(Reply{Text: t.text("DayOutside", "Day", label, "First", t.e.dayName(t.d.Lang, first), "Last", t.e.dayName(t.d.Lang, last))})
-		t.d.DayFrom = "" // the day list starts at the first bookable day
+	case t.sayUnbookable(d):
+		t.d.DayFrom = day // a closed day: show the free days from there on
+		if first, last := t.e.window(t.now); d.Before(first) || d.After(last) {
+			t.d.DayFrom = "" // outside the window: from the first bookable day
+		}
 		return false
-	case t.e.cfg.ClosedReason(d) != "":
-		t.say(Reply{Text: t.text("DayClosed", "Day", label, "Reason", t.e.closedReason(t.d.Lang, d))})
 	case t.d.PartTo != 0 && !t.openInPart(d):
 		t.say(Reply{Text: t.text("PartClosed", "Day", label, "Part", t.partName(), "Hours", strings.Join(t.e.cfg.WeeklyOpenings(d.Weekday()), ", "))})
 	default:
@@ -458,6 +457,22 @@ func (t *turn) chooseDay(ctx context.Context, day string, in input) bool {
 	}
 	t.d.DayFrom = day // show the free days from there on
 	return false
+}
+
+// sayUnbookable says why day cannot be booked at all (outside the booking
+// window, or the office is closed), and reports whether it did.
+func (t *turn) sayUnbookable(day time.Time) bool {
+	first, last := t.e.window(t.now)
+	label := t.e.dayName(t.d.Lang, day)
+	switch {
+	case day.Before(first) || day.After(last):
+		t.say(Reply{Text: t.text("DayOutside", "Day", label, "First", t.e.dayName(t.d.Lang, first), "Last", t.e.dayName(t.d.Lang, last))})
+	case t.e.cfg.ClosedReason(day) != "":
+		t.say(Reply{Text: t.text("DayClosed", "Day", label, "Reason", t.e.closedReason(t.d.Lang, day))})
+	default:
+		return false
+	}
+	return true
 }
 
 func (e *Engine) window(now time.Time) (time.Time, time.Time) {
@@ -579,18 +594,12 @@ func (t *turn) noteWanted(u Understanding) {
 		t.d.WantDay = u.Day.Format(time.DateOnly)
 		// A day that cannot be booked is said at once, not kept; with a
 		// concern in the same message the day step comes now and says it.
-		first, last := t.e.window(t.now)
-		label := t.e.dayName(t.d.Lang, u.Day)
 		switch {
 		case len(u.Concerns) > 0:
 		case u.Week:
 			t.d.WantDay = "" // a week: its days are offered at the day step
 			t.d.DayFrom = u.Day.Format(time.DateOnly)
-		case u.Day.Before(first) || u.Day.After(last):
-			t.say(Reply{Text: t.text("DayOutside", "Day", label, "First", t.e.dayName(t.d.Lang, first), "Last", t.e.dayName(t.d.Lang, last))})
-			t.d.WantDay = ""
-		case t.e.cfg.ClosedReason(u.Day) != "":
-			t.say(Reply{Text: t.text("DayClosed", "Day", label, "Reason", t.e.closedReason(t.d.Lang, u.Day))})
+		case t.sayUnbookable(u.Day):
 			t.d.WantDay = ""
 		}
 	}
