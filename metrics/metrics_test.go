@@ -5,7 +5,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,20 +15,15 @@ import (
 
 	"buergerbuero/booking"
 	"buergerbuero/callsystem"
-	"buergerbuero/internal/fakeclock"
+	"buergerbuero/internal/storetest"
 )
 
 // TestScrapedMetrics scrapes /metrics over HTTP and reads it with
 // Prometheus' own text parser.
 func TestScrapedMetrics(t *testing.T) {
 	ctx := context.Background()
-	cfg, _ := booking.DemoConfig()
-	clock := fakeclock.New(time.Date(2026, 11, 24, 8, 0, 0, 0, cfg.Location()))
-	store, err := booking.Open(filepath.Join(t.TempDir(), "bb.db"), cfg, booking.Options{Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store, clock := storetest.Open(t, nil, storetest.Berlin(2026, 11, 24, 8, 0))
+	cfg := store.Config()
 	calls, _ := callsystem.New(ctx, store, nil)
 	// History before the start is not counted.
 	store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []booking.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})

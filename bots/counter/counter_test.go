@@ -5,25 +5,18 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"buergerbuero/booking"
 	"buergerbuero/callsystem"
-	"buergerbuero/internal/fakeclock"
+	"buergerbuero/internal/storetest"
 )
 
 func TestCounterPage(t *testing.T) {
 	ctx := context.Background()
-	cfg, _ := booking.DemoConfig()
-	clock := fakeclock.New(time.Date(2026, 11, 24, 9, 0, 0, 0, cfg.Location()))
-	store, err := booking.Open(filepath.Join(t.TempDir(), "bb.db"), cfg, booking.Options{Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store, _ := storetest.Open(t, nil, storetest.Berlin(2026, 11, 24, 9, 0))
+	cfg := store.Config()
 	calls, _ := callsystem.New(ctx, store, nil)
 	w, _ := store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []booking.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
 	srv := httptest.NewServer(New(cfg, calls, "counter-password", nil))

@@ -21,6 +21,7 @@ import (
 	"buergerbuero/bots/email/mailtest"
 	"buergerbuero/conversation"
 	"buergerbuero/internal/fakeclock"
+	"buergerbuero/internal/storetest"
 )
 
 // mailRig is the channel between an IMAP server and an in-process SMTP
@@ -69,14 +70,7 @@ func newMailRigOn(t testing.TB, cfg Config, rec *mailtest.SMTP, imapAddr, imapUs
 		cfg.PollInterval = 500 * time.Millisecond
 	}
 	r := &mailRig{t: t, imapAddr: imapAddr, imapUser: imapUser, imapPass: imapPass, appendMail: appendMail, smtp: rec, cfg: cfg}
-	office, _ := booking.DemoConfig()
-	berlin, _ := time.LoadLocation("Europe/Berlin")
-	r.clock = fakeclock.New(time.Date(2026, 11, 24, 9, 0, 0, 0, berlin))
-	var err error
-	if r.store, err = booking.Open(filepath.Join(t.TempDir(), "bb.db"), office, booking.Options{Clock: r.clock}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.store.Close() })
+	r.store, r.clock = storetest.Open(t, nil, storetest.Berlin(2026, 11, 24, 9, 0))
 	r.start()
 	return r
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,23 +13,16 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
-	"buergerbuero/booking"
 	"buergerbuero/callsystem"
 	"buergerbuero/internal/browsertest"
-	"buergerbuero/internal/fakeclock"
+	"buergerbuero/internal/storetest"
 )
 
 func setup(t *testing.T) *httptest.Server { return setupAt(t, 9, 0) }
 
 // setupAt serves the kiosk on Tuesday 24.11.2026 (open 08:00-12:30) at hour:min.
 func setupAt(t *testing.T, hour, min int) *httptest.Server {
-	cfg, _ := booking.DemoConfig()
-	clock := fakeclock.New(time.Date(2026, 11, 24, hour, min, 0, 0, cfg.Location()))
-	store, err := booking.Open(filepath.Join(t.TempDir(), "bb.db"), cfg, booking.Options{Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store, _ := storetest.Open(t, nil, storetest.Berlin(2026, 11, 24, hour, min))
 	calls, _ := callsystem.New(context.Background(), store, nil)
 	srv := httptest.NewServer(New(store, calls, "desk-password", nil))
 	t.Cleanup(srv.Close)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net"
 	"net/http"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -18,7 +17,7 @@ import (
 	"buergerbuero/booking"
 	"buergerbuero/callsystem"
 	"buergerbuero/internal/browsertest"
-	"buergerbuero/internal/fakeclock"
+	"buergerbuero/internal/storetest"
 )
 
 var ctx = context.Background()
@@ -30,13 +29,7 @@ func newSystem(t testing.TB, walkIns int) (*callsystem.System, *Display, *bookin
 	if err != nil {
 		t.Fatal(err)
 	}
-	berlin, _ := time.LoadLocation("Europe/Berlin")
-	clock := fakeclock.New(time.Date(2026, 11, 24, 8, 0, 0, 0, berlin))
-	store, err := booking.Open(filepath.Join(t.TempDir(), "bb.db"), cfg, booking.Options{Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store, _ := storetest.Open(t, cfg, storetest.Berlin(2026, 11, 24, 8, 0))
 	for range walkIns {
 		if _, err := store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []booking.ConcernCount{{ID: "meldebescheinigung", Count: 1}}}); err != nil {
 			t.Fatal(err)

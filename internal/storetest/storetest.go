@@ -1,0 +1,41 @@
+// Package storetest opens booking stores for tests: a fresh file in the
+// test's temporary folder, a fake clock, closed when the test ends.
+package storetest
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+	_ "time/tzdata" // Berlin works on machines without zoneinfo
+
+	"buergerbuero/booking"
+	"buergerbuero/internal/fakeclock"
+)
+
+// Open opens a store for cfg (the demo office when cfg is nil) whose clock
+// stands at now.
+func Open(tb testing.TB, cfg *booking.Config, now time.Time) (*booking.Store, *fakeclock.Clock) {
+	tb.Helper()
+	if cfg == nil {
+		var err error
+		if cfg, err = booking.DemoConfig(); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	clock := fakeclock.New(now)
+	store, err := booking.Open(filepath.Join(tb.TempDir(), "bb.db"), cfg, booking.Options{Clock: clock})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { store.Close() })
+	return store, clock
+}
+
+// Berlin is the wall-clock time in Europe/Berlin, the zone of the demo office.
+func Berlin(year int, month time.Month, day, hour, min int) time.Time {
+	loc, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		panic(err) // time/tzdata is linked in
+	}
+	return time.Date(year, month, day, hour, min, 0, 0, loc)
+}
