@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +19,7 @@ import (
 	"buergerbuero/callsystem"
 	"buergerbuero/conversation"
 	"buergerbuero/internal/fakeclock"
+	"buergerbuero/internal/storetest"
 )
 
 var ctx = context.Background()
@@ -43,15 +43,9 @@ const secret = "an-action-secret-of-some-length"
 // newRig runs the bot against the fake Mattermost with the demo office on
 // Tuesday 24.11.2026 at 08:00; anna and ben are staff.
 func newRig(t *testing.T) *rig {
-	office, _ := booking.DemoConfig()
-	berlin, _ := time.LoadLocation("Europe/Berlin")
-	r := &rig{t: t, clock: fakeclock.New(time.Date(2026, 11, 24, 8, 0, 0, 0, berlin)),
-		users: map[string]string{"anna": model.NewId(), "ben": model.NewId(), "mallory": model.NewId()}}
+	r := &rig{t: t, users: map[string]string{"anna": model.NewId(), "ben": model.NewId(), "mallory": model.NewId()}}
+	r.store, r.clock = storetest.Open(t, nil, storetest.Berlin(2026, 11, 24, 8, 0))
 	var err error
-	if r.store, err = booking.Open(filepath.Join(t.TempDir(), "bb.db"), office, booking.Options{Clock: r.clock}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.store.Close() })
 	if r.calls, err = callsystem.New(ctx, r.store, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -373,13 +367,7 @@ func FuzzSlashCommand(f *testing.F) {
 // bareBot is a bot on the demo office that is not connected to a
 // Mattermost (its posts fail, its answers still come).
 func bareBot(tb testing.TB) *Bot {
-	office, _ := booking.DemoConfig()
-	berlin, _ := time.LoadLocation("Europe/Berlin")
-	store, err := booking.Open(filepath.Join(tb.TempDir(), "bb.db"), office, booking.Options{Clock: fakeclock.New(time.Date(2026, 11, 24, 9, 0, 0, 0, berlin))})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { store.Close() })
+	store, _ := storetest.Open(tb, nil, storetest.Berlin(2026, 11, 24, 9, 0))
 	calls, _ := callsystem.New(ctx, store, nil)
 	engine, _ := conversation.New(store, conversation.Options{})
 	bot, err := New(Config{URL: "http://127.0.0.1:1", Token: "x", ActionSecret: secret, PublicURL: "http://bb.example"}, store, calls, engine, slog.New(slog.DiscardHandler))

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -17,7 +16,7 @@ import (
 	"buergerbuero/booking"
 	"buergerbuero/bots/telegram/telegramtest"
 	"buergerbuero/conversation"
-	"buergerbuero/internal/fakeclock"
+	"buergerbuero/internal/storetest"
 )
 
 const token = "123456:TEST-token"
@@ -44,12 +43,7 @@ func newRigFor(t testing.TB, cfg Config, officeYAML string) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	berlin, _ := time.LoadLocation("Europe/Berlin")
-	clock := fakeclock.New(time.Date(2026, 11, 24, 9, 0, 0, 0, berlin))
-	store, err := booking.Open(filepath.Join(t.TempDir(), "bb.db"), office, booking.Options{Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
+	store, _ := storetest.Open(t, office, storetest.Berlin(2026, 11, 24, 9, 0)) // closed after the bot's cleanup below
 	engine, err := conversation.New(store, conversation.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +68,6 @@ func newRigFor(t testing.TB, cfg Config, officeYAML string) *rig {
 		cancel()
 		api.Close()
 		<-done
-		store.Close()
 	})
 	return &rig{t: t, api: api, bot: b, engine: engine, store: store}
 }

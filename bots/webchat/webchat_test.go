@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -17,6 +16,7 @@ import (
 	"buergerbuero/conversation"
 	"buergerbuero/internal/browsertest"
 	"buergerbuero/internal/fakeclock"
+	"buergerbuero/internal/storetest"
 
 	"github.com/chromedp/chromedp"
 )
@@ -72,17 +72,7 @@ func texts(rs []reply) string {
 }
 
 func setup(t *testing.T) (*httptest.Server, *conversation.Engine, *fakeclock.Clock, *booking.Store) {
-	cfg, err := booking.DemoConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	berlin, _ := time.LoadLocation("Europe/Berlin")
-	clock := fakeclock.New(time.Date(2026, 11, 24, 9, 0, 0, 0, berlin))
-	s, err := booking.Open(filepath.Join(t.TempDir(), "bb.db"), cfg, booking.Options{Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s, clock := storetest.Open(t, nil, storetest.Berlin(2026, 11, 24, 9, 0))
 	e, err := conversation.New(s, conversation.Options{})
 	if err != nil {
 		t.Fatal(err)
