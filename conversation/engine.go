@@ -326,6 +326,7 @@ type turn struct {
 	staff   bool      // a clerk books for a caller: no offers meant for the citizen's own chat
 	badDate string    // a date the message named that does not exist ("31.02.")
 	owner   chatOwner // the chat, which may manage the bookings it made without a PIN
+	person  string    // the person key of the message
 }
 
 func (t *turn) say(r Reply) { t.replies = append(t.replies, r) }
@@ -363,7 +364,7 @@ func (e *Engine) Handle(ctx context.Context, msg Message) ([]Reply, error) {
 		return nil, fmt.Errorf("load dialogue: %w", err)
 	}
 	now := e.store.Now()
-	t := &turn{e: e, now: now, staff: msg.Staff != "", owner: chatOwner{Channel: msg.Channel, ChatID: msg.ChatID}}
+	t := &turn{e: e, now: now, staff: msg.Staff != "", person: msg.PersonKey, owner: chatOwner{Channel: msg.Channel, ChatID: msg.ChatID}}
 	switch {
 	case d == nil:
 		d = &dialogue{State: stIdle, Lang: langOf(msg.Lang)}

@@ -3,6 +3,7 @@ package conversation
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -97,13 +98,13 @@ func (t *turn) ownBookings(ctx context.Context) []booking.Booking {
 	if t.staff || !t.owner.Trusted() {
 		return nil
 	}
-	bs, err := t.e.store.Between(ctx, t.now, t.now.AddDate(0, 0, t.e.cfg.Booking.HorizonDays+1))
+	bs, err := t.e.store.PersonBookings(ctx, t.person)
 	if err != nil {
 		t.e.log.Error("own bookings", "err", err)
 		return nil
 	}
 	var out []booking.Booking
-	for _, b := range bs {
+	for _, b := range slices.Backward(bs) { // newest first: oldest first for the buttons
 		if b.Channel == t.owner.Channel && b.ChatID == t.owner.ChatID && b.Status == booking.StatusBooked && b.Kind == booking.KindAppointment && b.End().After(t.now) {
 			out = append(out, b)
 		}
