@@ -37,7 +37,7 @@ func (t *turn) onIdle(ctx context.Context, in input) bool {
 	if intent == IntentNone && (len(u.Concerns) > 0 || u.HasDay || u.HasTime) {
 		intent = IntentBook // "Personalausweis" or "Mittwoch 10 Uhr" alone means: book it
 	}
-	if intent == IntentStop && mentionsCancel(in.msg.Text) {
+	if intent == IntentStop && u.SaysCancel {
 		intent = IntentCancel // "I want to cancel" with nothing going on
 	}
 	// A number typed with the request, or just before it, is kept for the

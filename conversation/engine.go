@@ -567,7 +567,7 @@ func (e *Engine) global(ctx context.Context, t *turn, in input) bool {
 	case opt == "restart" || (opt == "" && u.Intent == IntentMenu):
 		t.reset(ctx)
 		return true
-	case opt == "" && u.Intent == IntentStop && !(t.d.State == stIdle && mentionsCancel(in.msg.Text)):
+	case opt == "" && u.Intent == IntentStop && !(t.d.State == stIdle && u.SaysCancel):
 		t.reset(ctx)
 		t.say(Reply{Text: t.text("Stopped")})
 		return true

@@ -73,6 +73,9 @@ type Understanding struct {
 	// Yes and No: the message agrees or declines ("Ja, bitte buchen",
 	// "nein danke"); both false when it does neither or both.
 	Yes, No bool
+	// SaysCancel is set for the English word "cancel", which is both "stop
+	// this" and, with nothing going on, "cancel my appointment".
+	SaysCancel bool
 }
 
 // Parser understands typed answers for one office: its concerns by name,
@@ -131,6 +134,7 @@ func (p *Parser) Understand(text string, now time.Time) Understanding {
 	yes, no := hasWord(toks, IntentYes), hasWord(toks, IntentNo)
 	u.Yes, u.No = yes && !no, no && !yes
 	u.Lang = languageOf(toks)
+	u.SaysCancel = slices.Contains(toks, "cancel")
 	u.Concerns, u.Plural = p.concerns(toks)
 	p.date(&u, norm, toks, now.In(p.loc))
 	u.Minute, u.HasTime = clockTime(dateISO.ReplaceAllString(dateDMY.ReplaceAllString(norm, " "), " "))
@@ -236,12 +240,6 @@ func greeted(toks []string) bool {
 		}
 	}
 	return false
-}
-
-// mentionsCancel reports whether text has the word "cancel" (in English
-// both "stop this" and "cancel my appointment").
-func mentionsCancel(text string) bool {
-	return slices.Contains(tokens(normalize(text)), "cancel")
 }
 
 // hasWord reports whether the tokens contain a word or phrase of intent.
