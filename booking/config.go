@@ -5,7 +5,6 @@ import (
 	_ "embed"
 	"fmt"
 	"net/mail"
-	"os"
 	"regexp"
 	"sort"
 	"strings"
@@ -193,9 +192,9 @@ func Defaults() Config {
 
 // LoadConfig reads and validates the YAML config file at path.
 func LoadConfig(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := ReadConfigFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("read config: %w", err)
+		return nil, err
 	}
 	return ParseConfig(path, data)
 }

@@ -162,6 +162,8 @@ func FuzzParseConfig(f *testing.F) {
 	f.Add("office:\n  name: [\n")
 	f.Add("booking: {slot_step: -5m, walk_in_share: 2}\n")
 	f.Add("\xff\xfe\x00")
+	f.Add(aliasBomb(3))
+	f.Add("a: &x [1]\nb: *x\nc: '[[[' # [[[\n")
 	f.Fuzz(func(t *testing.T, data string) {
 		cfg, err := ParseConfig("fuzz.yaml", []byte(data))
 		if err != nil {

@@ -92,9 +92,15 @@ func problemFromYAML(err error, positions map[string]*token.Position) Problem {
 // key that the type does not know, so all unknown fields are listed at once,
 // not only the first.
 func checkFields(data []byte, target any) (map[string]*token.Position, []Problem) {
+	if problems := overBudgetTokens(data); problems != nil {
+		return nil, problems
+	}
 	file, err := parser.ParseBytes(data, 0)
 	if err != nil {
 		return nil, []Problem{problemFromYAML(err, nil)}
+	}
+	if problems := overBudgetAliases(file); problems != nil {
+		return nil, problems
 	}
 	w := fieldWalker{positions: map[string]*token.Position{}}
 	for _, doc := range file.Docs {

@@ -92,8 +92,8 @@ func loadConfig(path string) (*fileConfig, error) {
 	name, data := "demo.yaml", booking.DemoConfigYAML()
 	if path != "" {
 		var err error
-		if data, err = os.ReadFile(path); err != nil {
-			return nil, fmt.Errorf("read config: %w", err)
+		if data, err = booking.ReadConfigFile(path); err != nil {
+			return nil, err
 		}
 		name = path
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"context"
 	"io"
 	"net"
@@ -286,5 +287,34 @@ func TestOperations(t *testing.T) {
 	buf.Reset()
 	if code := run(context.Background(), []string{"stats", "export", "--from", "2026-11-30", "--to", "2026-11-01", "--data", out}, &buf, &buf); code != 1 || !strings.Contains(buf.String(), "must be dates") {
 		t.Fatalf("a bad span: %d %s", code, buf.String())
+	}
+}
+
+// A small hostile config (nested aliases, deep brackets) is refused by
+// check-config and by serve at once, with the line, not run out of memory.
+func TestConfigBombsAreRefusedByBothCommands(t *testing.T) {
+	dir := t.TempDir()
+	var bomb strings.Builder
+	bomb.WriteString("defs:\n  - &a0 [personalausweis]\n")
+	for i := 1; i <= 9; i++ {
+		fmt.Fprintf(&bomb, "  - &a%d [%s]\n", i, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*a%d,", i-1), 10), ","))
+	}
+	bomb.WriteString("walk_ins:\n  contingents:\n    - {name: x, concerns: *a9, per_day: 1}\n")
+	for name, data := range map[string]string{
+		"aliases.yaml":  bomb.String(),
+		"brackets.yaml": "office:\n  name: " + strings.Repeat("[", 200_000) + "\n",
+	} {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for _, args := range [][]string{{"check-config", path}, {"--config", path, "--data", filepath.Join(dir, "bb.db"), "--listen", "127.0.0.1:0"}} {
+			var out bytes.Buffer
+			start := time.Now()
+			code := run(context.Background(), args, &out, &out)
+			if code != 1 || !strings.Contains(out.String(), "line ") || time.Since(start) > 2*time.Second {
+				t.Errorf("%v: exit %d after %v:\n%.300s", args, code, time.Since(start), out.String())
+			}
+		}
 	}
 }
