@@ -17,6 +17,7 @@ import (
 	"buergerbuero/booking"
 	"buergerbuero/callsystem"
 	"buergerbuero/internal/basicauth"
+	"buergerbuero/internal/webguard"
 )
 
 //go:embed static
@@ -34,16 +35,21 @@ type Page struct {
 	cfg      *booking.Config
 	calls    Calls
 	password string
+	guard    *basicauth.Guard
 	log      *slog.Logger
 	mux      *http.ServeMux
 }
 
-// New makes the page; without a password it is off.
-func New(cfg *booking.Config, calls Calls, password string, log *slog.Logger) *Page {
+// New makes the page; without a password it is off. guard throttles wrong
+// passwords (nil: a guard of its own that trusts no proxy).
+func New(cfg *booking.Config, calls Calls, password string, guard *basicauth.Guard, log *slog.Logger) *Page {
 	if log == nil {
 		log = slog.Default()
 	}
-	p := &Page{cfg: cfg, calls: calls, password: password, log: log, mux: http.NewServeMux()}
+	if guard == nil {
+		guard = basicauth.NewGuard(nil, log, nil)
+	}
+	p := &Page{cfg: cfg, calls: calls, password: password, guard: guard, log: log, mux: http.NewServeMux()}
 	files, _ := fs.Sub(static, "static")
 	p.mux.Handle("GET /", http.FileServerFS(files))
 	p.mux.HandleFunc("GET /api/state", p.state)
@@ -53,9 +59,8 @@ func New(cfg *booking.Config, calls Calls, password string, log *slog.Logger) *P
 }
 
 func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Security-Policy", "default-src 'self'; object-src 'none'")
-	basicauth.Require("buergerbuero counter", "counter", p.password,
-		"The counter page is off: set counter.password (or BUERGERBUERO_COUNTER_PASSWORD).", p.mux).ServeHTTP(w, r)
+	webguard.Page("default-src 'self'; object-src 'none'", p.guard.Require("buergerbuero counter", "counter", p.password,
+		"The counter page is off: set counter.password (or BUERGERBUERO_COUNTER_PASSWORD).", p.mux)).ServeHTTP(w, r)
 }
 
 // entry is a number as the page shows it.

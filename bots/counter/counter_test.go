@@ -19,11 +19,12 @@ func TestCounterPage(t *testing.T) {
 	cfg := store.Config()
 	calls, _ := callsystem.New(ctx, store, nil)
 	w, _ := store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []booking.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
-	srv := httptest.NewServer(New(cfg, calls, "counter-password", nil))
+	srv := httptest.NewServer(New(cfg, calls, "counter-password", nil, nil))
 	defer srv.Close()
 	do := func(method, path, body, pass string) (int, map[string]any) {
 		t.Helper()
 		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
 		if pass != "" {
 			req.SetBasicAuth("counter", pass)
 		}

@@ -17,6 +17,7 @@ import (
 	"buergerbuero/booking"
 	"buergerbuero/callsystem"
 	"buergerbuero/internal/basicauth"
+	"buergerbuero/internal/webguard"
 )
 
 //go:embed static
@@ -38,16 +39,21 @@ type Kiosk struct {
 	desk     Desk
 	queue    Queue
 	password string
+	guard    *basicauth.Guard
 	log      *slog.Logger
 	mux      *http.ServeMux
 }
 
-// New makes the kiosk; without a password it is off.
-func New(desk Desk, queue Queue, password string, log *slog.Logger) *Kiosk {
+// New makes the kiosk; without a password it is off. guard throttles wrong
+// passwords (nil: a guard of its own that trusts no proxy).
+func New(desk Desk, queue Queue, password string, guard *basicauth.Guard, log *slog.Logger) *Kiosk {
 	if log == nil {
 		log = slog.Default()
 	}
-	k := &Kiosk{desk: desk, queue: queue, password: password, log: log, mux: http.NewServeMux()}
+	if guard == nil {
+		guard = basicauth.NewGuard(nil, log, nil)
+	}
+	k := &Kiosk{desk: desk, queue: queue, password: password, guard: guard, log: log, mux: http.NewServeMux()}
 	files, _ := fs.Sub(static, "static")
 	k.mux.Handle("GET /", http.FileServerFS(files))
 	k.mux.HandleFunc("GET /api/concerns", k.concerns)
@@ -56,9 +62,8 @@ func New(desk Desk, queue Queue, password string, log *slog.Logger) *Kiosk {
 }
 
 func (k *Kiosk) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Security-Policy", "default-src 'self'; object-src 'none'")
-	basicauth.Require("buergerbuero kiosk", "kiosk", k.password,
-		"The kiosk is off: set kiosk.password (or BUERGERBUERO_KIOSK_PASSWORD).", k.mux).ServeHTTP(w, r)
+	webguard.Page("default-src 'self'; object-src 'none'", k.guard.Require("buergerbuero kiosk", "kiosk", k.password,
+		"The kiosk is off: set kiosk.password (or BUERGERBUERO_KIOSK_PASSWORD).", k.mux)).ServeHTTP(w, r)
 }
 
 type concern struct {

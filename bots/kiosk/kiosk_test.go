@@ -24,13 +24,14 @@ func setup(t *testing.T) *httptest.Server { return setupAt(t, 9, 0) }
 func setupAt(t *testing.T, hour, min int) *httptest.Server {
 	store, _ := storetest.Open(t, nil, storetest.Berlin(2026, 11, 24, hour, min))
 	calls, _ := callsystem.New(context.Background(), store, nil)
-	srv := httptest.NewServer(New(store, calls, "desk-password", nil))
+	srv := httptest.NewServer(New(store, calls, "desk-password", nil, nil))
 	t.Cleanup(srv.Close)
 	return srv
 }
 
 func post(t *testing.T, srv *httptest.Server, user, pass, body string) (int, map[string]any) {
 	req, _ := http.NewRequest("POST", srv.URL+"/api/ticket", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
 	if user != "" {
 		req.SetBasicAuth(user, pass)
 	}

@@ -6,6 +6,7 @@ package display
 
 import (
 	"context"
+	"crypto/subtle"
 	"embed"
 	"encoding/json"
 	"io/fs"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"buergerbuero/callsystem"
+	"buergerbuero/internal/webguard"
 )
 
 //go:embed static
@@ -28,6 +30,7 @@ const keep = 10
 // a callsystem.Notifier and an http.Handler.
 type Display struct {
 	office string
+	opts   Options
 	log    *slog.Logger
 	mux    *http.ServeMux
 	ping   time.Duration
@@ -54,17 +57,36 @@ type state struct {
 	UTCOffset  int    `json:"utc_offset"`  // seconds east of UTC of the office's clock
 }
 
+// Options limit who may watch the display.
+type Options struct {
+	// Token, if set, must be given as ?token= to open the stream (the page
+	// passes on its own ?token=), so only the office's screens can hold
+	// streams open.
+	Token string
+	// MaxClients is how many streams may be open at once; default 50.
+	MaxClients int
+	// WriteTimeout is how long one write to a stream may take before the
+	// stream is dropped (a page that stopped reading); default 10s.
+	WriteTimeout time.Duration
+}
+
 // New makes the display for the office, starting with today's recent calls
 // (so a restarted service shows what was shown before). now is the call
 // system's clock (the page ages calls by it); time.Now if nil.
-func New(office string, recent []callsystem.Call, now func() time.Time, log *slog.Logger) *Display {
+func New(office string, recent []callsystem.Call, now func() time.Time, log *slog.Logger, opts Options) *Display {
 	if log == nil {
 		log = slog.Default()
 	}
 	if now == nil {
 		now = time.Now
 	}
-	d := &Display{office: office, log: log, mux: http.NewServeMux(), ping: 15 * time.Second, now: now, clients: map[chan []byte]struct{}{}}
+	if opts.MaxClients <= 0 {
+		opts.MaxClients = 50
+	}
+	if opts.WriteTimeout <= 0 {
+		opts.WriteTimeout = 10 * time.Second
+	}
+	d := &Display{office: office, opts: opts, log: log, mux: http.NewServeMux(), ping: 15 * time.Second, now: now, clients: map[chan []byte]struct{}{}}
 	for _, c := range recent {
 		d.calls = append(d.calls, toCall(c))
 	}
@@ -123,34 +145,41 @@ func (d *Display) Clients() int {
 }
 
 func (d *Display) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Content-Security-Policy", "default-src 'self'; media-src 'self' data:; object-src 'none'")
-	d.mux.ServeHTTP(w, r)
+	webguard.Page("default-src 'self'; media-src 'self' data:; object-src 'none'", d.mux).ServeHTTP(w, r)
 }
 
 // events streams the state: at once on connect (so a page that was offline
 // catches up), then on every call, with a ping event to show it is alive.
 func (d *Display) events(w http.ResponseWriter, r *http.Request) {
-	flusher, ok := w.(http.Flusher)
-	if !ok {
-		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
+	if d.opts.Token != "" && subtle.ConstantTimeCompare([]byte(r.URL.Query().Get("token")), []byte(d.opts.Token)) != 1 {
+		http.Error(w, "Diese Anzeige braucht ihren Schlüssel: /display/?token=… / This display needs its token.", http.StatusForbidden)
 		return
 	}
-	http.NewResponseController(w).SetWriteDeadline(time.Time{}) // a display stays connected all day
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-cache")
-	w.Header().Set("X-Accel-Buffering", "no")
 	ch := make(chan []byte, 1)
 	d.mu.Lock()
+	if len(d.clients) >= d.opts.MaxClients {
+		d.mu.Unlock()
+		d.log.Warn("display stream refused: too many open", "max", d.opts.MaxClients)
+		w.Header().Set("Retry-After", "30")
+		http.Error(w, "Zu viele Anzeigen verbunden. / Too many displays connected.", http.StatusServiceUnavailable)
+		return
+	}
 	d.clients[ch] = struct{}{}
 	first := d.stateLocked()
 	d.mu.Unlock()
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("X-Accel-Buffering", "no")
+	rc := http.NewResponseController(w)
 	defer func() {
 		d.mu.Lock()
 		delete(d.clients, ch)
 		d.mu.Unlock()
 	}()
 	write := func(event string, data []byte) bool {
+		// A display stays connected all day, but each write must go through
+		// in time: a client that stopped reading is dropped.
+		rc.SetWriteDeadline(time.Now().Add(d.opts.WriteTimeout))
 		if _, err := w.Write([]byte("event: " + event + "\ndata: ")); err != nil {
 			return false
 		}
@@ -158,8 +187,7 @@ func (d *Display) events(w http.ResponseWriter, r *http.Request) {
 		if _, err := w.Write([]byte("\n\n")); err != nil {
 			return false
 		}
-		flusher.Flush()
-		return true
+		return rc.Flush() == nil
 	}
 	w.Write([]byte("retry: 2000\n\n"))
 	if !write("state", first) {

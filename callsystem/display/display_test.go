@@ -39,7 +39,7 @@ func newSystem(t testing.TB, walkIns int) (*callsystem.System, *Display, *bookin
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := New(cfg.Office.Name, nil, store.Now, nil)
+	d := New(cfg.Office.Name, nil, store.Now, nil, Options{})
 	sys.AddNotifier(d)
 	return sys, d, store
 }

@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"buergerbuero/booking"
 	"buergerbuero/bots/email"
 	"buergerbuero/bots/mattermost"
 	"buergerbuero/bots/telegram"
+	"buergerbuero/internal/clientaddr"
 )
 
 // fileConfig is the whole config file: the office (inline, as documented in
@@ -25,6 +27,21 @@ type fileConfig struct {
 	Kiosk          KioskConfig       `yaml:"kiosk"`
 	Counter        CounterConfig     `yaml:"counter"`
 	Privacy        PrivacyConfig     `yaml:"privacy"`
+	HTTP           HTTPConfig        `yaml:"http"`
+}
+
+// HTTPConfig sets how the web server sees its clients.
+type HTTPConfig struct {
+	// TrustedProxies are the reverse proxies (addresses or prefixes such as
+	// 127.0.0.1 or 10.0.0.0/8) whose X-Forwarded-For is believed. Every
+	// per-address limit (web chat, staff logins, display streams) then counts
+	// the citizen's address, not the proxy's. Empty: no proxy is trusted.
+	TrustedProxies []string `yaml:"trusted_proxies"`
+	// DisplayToken, if set, must be given as ?token= to open the foyer
+	// display's page and stream. Or BUERGERBUERO_DISPLAY_TOKEN.
+	DisplayToken string `yaml:"display_token"`
+	// MaxDisplays is how many display streams may be open at once; default 50.
+	MaxDisplays int `yaml:"max_displays"`
 }
 
 // DialogueConfig tunes the citizens' dialogues.
@@ -81,9 +98,40 @@ func (f *fileConfig) validate(c *booking.Checker) {
 	if f.Privacy.RetentionDays < 1 || f.Privacy.RetentionDays > 3650 {
 		c.Add("privacy.retention_days", "must be between 1 and 3650")
 	}
-	if f.Admin.Password != "" && len(f.Admin.Password) < 12 {
-		c.Add("admin.password", "needs at least 12 characters")
+	for field, pw := range map[string]string{"admin.password": f.Admin.Password, "kiosk.password": f.Kiosk.Password, "counter.password": f.Counter.Password} {
+		if why := weakPassword(pw); pw != "" && why != "" {
+			c.Add(field, why)
+		}
 	}
+	for i, p := range f.HTTP.TrustedProxies {
+		if _, err := clientaddr.ParsePrefix(p); err != nil {
+			c.Add(fmt.Sprintf("http.trusted_proxies[%d]", i), err.Error())
+		}
+	}
+	if f.HTTP.MaxDisplays < 1 || f.HTTP.MaxDisplays > 10000 {
+		c.Add("http.max_displays", "must be between 1 and 10000")
+	}
+}
+
+// weakPassword says why a staff password is too weak to stand on the
+// internet, or "" if it is not: at least 12 characters, 6 of them
+// different, and none of the passwords everybody tries first.
+func weakPassword(pw string) string {
+	distinct := map[rune]bool{}
+	for _, r := range pw {
+		distinct[r] = true
+	}
+	low := strings.ToLower(pw)
+	switch {
+	case len([]rune(pw)) < 12:
+		return "needs at least 12 characters (a staff password guards citizens' data)"
+	case len(distinct) < 6:
+		return "needs at least 6 different characters"
+	case strings.Contains(low, "buergerbuero") || strings.Contains(low, "passwort") || strings.Contains(low, "password") ||
+		strings.Contains(low, "123456") || strings.Contains(low, "qwertz") || strings.Contains(low, "qwerty"):
+		return "is one of the passwords attackers try first; choose another"
+	}
+	return ""
 }
 
 // loadConfig reads the config file, or the embedded demo office without
@@ -97,7 +145,8 @@ func loadConfig(path string) (*fileConfig, error) {
 		}
 		name = path
 	}
-	cfg := &fileConfig{Config: booking.Defaults(), Privacy: PrivacyConfig{RetentionDays: 30}, Dialogue: DialogueConfig{ExpireAfter: 2 * time.Hour}}
+	cfg := &fileConfig{Config: booking.Defaults(), Privacy: PrivacyConfig{RetentionDays: 30}, Dialogue: DialogueConfig{ExpireAfter: 2 * time.Hour},
+		HTTP: HTTPConfig{MaxDisplays: 50}}
 	// Secrets from the environment win over the file, and are checked with it.
 	validate := func(c *booking.Checker) {
 		cfg.fromEnvironment()
@@ -121,6 +170,7 @@ func (cfg *fileConfig) fromEnvironment() {
 		"BUERGERBUERO_ADMIN_PASSWORD":           &cfg.Admin.Password,
 		"BUERGERBUERO_KIOSK_PASSWORD":           &cfg.Kiosk.Password,
 		"BUERGERBUERO_COUNTER_PASSWORD":         &cfg.Counter.Password,
+		"BUERGERBUERO_DISPLAY_TOKEN":            &cfg.HTTP.DisplayToken,
 	} {
 		if v := os.Getenv(env); v != "" {
 			*field = v

@@ -318,3 +318,73 @@ func TestConfigBombsAreRefusedByBothCommands(t *testing.T) {
 		}
 	}
 }
+
+// The demo's well-known passwords open the staff pages only while the
+// service listens on loopback; on any other address each page gets a random
+// password, printed once, and "demo" is refused.
+func TestDemoPasswordsOnlyOnLoopback(t *testing.T) {
+	for _, tc := range []struct {
+		listen   string
+		demoOpen bool
+	}{{"127.0.0.1:0", true}, {"0.0.0.0:0", false}} {
+		t.Run(tc.listen, func(t *testing.T) {
+			t.Chdir(t.TempDir())
+			ctx, cancel := context.WithCancel(context.Background())
+			var stderr syncBuffer
+			done := make(chan int)
+			go func() { done <- run(ctx, []string{"--listen", tc.listen}, &stderr, &stderr) }()
+			defer func() { cancel(); <-done }()
+			deadline := time.Now().Add(10 * time.Second)
+			for !strings.Contains(stderr.String(), "buergerbuero started") {
+				if time.Now().After(deadline) {
+					t.Fatalf("not started:\n%s", stderr.String())
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			port := regexp.MustCompile(`listen=\S+:(\d+)`).FindStringSubmatch(stderr.String())
+			if port == nil {
+				t.Fatalf("no address logged:\n%s", stderr.String())
+			}
+			get := func(user, pw string) int {
+				req, _ := http.NewRequest("GET", "http://127.0.0.1:"+port[1]+"/counter/api/state", nil)
+				req.SetBasicAuth(user, pw)
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res.Body.Close()
+				return res.StatusCode
+			}
+			if got := get("counter", "demo") == http.StatusOK; got != tc.demoOpen {
+				t.Fatalf("'demo' opens the counter page: %v, want %v\n%s", got, tc.demoOpen, stderr.String())
+			}
+			if tc.demoOpen {
+				return
+			}
+			printed := regexp.MustCompile(`demo password for user counter: (\S+)`).FindStringSubmatch(stderr.String())
+			if printed == nil || len(printed[1]) < 12 {
+				t.Fatalf("no random password printed:\n%s", stderr.String())
+			}
+			if code := get("counter", printed[1]); code != http.StatusOK {
+				t.Errorf("the printed password: %d", code)
+			}
+		})
+	}
+}
+
+func TestWeakStaffPasswordsAreRefused(t *testing.T) {
+	for pw, weak := range map[string]bool{"x": true, "demo": true, "aaaaaaaaaaaaaaaa": true, "MeinPasswort2026!": true,
+		"buergerbuero-2026": true, "Kaffee-Tasse-Ampel-7": false} {
+		if got := weakPassword(pw) != ""; got != weak {
+			t.Errorf("weakPassword(%q) = %q", pw, weakPassword(pw))
+		}
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "office.yaml")
+	os.WriteFile(path, append(booking.DemoConfigYAML(), []byte("\ncounter:\n  password: x\nhttp:\n  trusted_proxies: [proxy.example]\n")...), 0o600)
+	var out bytes.Buffer
+	if code := run(context.Background(), []string{"check-config", path}, &out, &out); code != 1 ||
+		!strings.Contains(out.String(), "counter.password: needs at least 12 characters") || !strings.Contains(out.String(), "http.trusted_proxies[0]") {
+		t.Fatalf("exit %d:\n%s", code, out.String())
+	}
+}

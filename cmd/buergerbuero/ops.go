@@ -19,17 +19,18 @@ import (
 	"buergerbuero/bots/email"
 	"buergerbuero/internal/basicauth"
 	"buergerbuero/internal/retry"
+	"buergerbuero/internal/webguard"
 	"buergerbuero/stats"
 )
 
 // requireAdmin lets only the admin through (user "admin" or a Bearer token).
-func requireAdmin(password string, next http.Handler) http.Handler {
-	return basicauth.Require("buergerbuero admin", "admin", password,
-		"The admin pages are off: set admin.password (or BUERGERBUERO_ADMIN_PASSWORD).", next)
+func requireAdmin(guard *basicauth.Guard, password string, next http.Handler) http.Handler {
+	return webguard.Page("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:", guard.Require("buergerbuero admin", "admin", password,
+		"The admin pages are off: set admin.password (or BUERGERBUERO_ADMIN_PASSWORD).", next))
 }
 
 // mountOps adds health, readiness, metrics and the admin pages.
-func mountOps(mux *http.ServeMux, store *booking.Store, cfg *fileConfig, metricsHandler http.Handler) {
+func mountOps(mux *http.ServeMux, store *booking.Store, cfg *fileConfig, guard *basicauth.Guard, metricsHandler http.Handler) {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		if err := store.View(func(*bolt.Tx) error { return nil }); err != nil {
@@ -39,8 +40,8 @@ func mountOps(mux *http.ServeMux, store *booking.Store, cfg *fileConfig, metrics
 		io.WriteString(w, "ready\n")
 	})
 	mux.Handle("GET /metrics", metricsHandler)
-	mux.Handle("/admin/stats/", requireAdmin(cfg.Admin.Password, http.StripPrefix("/admin/stats", stats.Handler(store, &cfg.Config, store.Now))))
-	mux.Handle("GET /admin/backup", requireAdmin(cfg.Admin.Password, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("/admin/stats/", requireAdmin(guard, cfg.Admin.Password, http.StripPrefix("/admin/stats", stats.Handler(store, &cfg.Config, store.Now))))
+	mux.Handle("GET /admin/backup", requireAdmin(guard, cfg.Admin.Password, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/octet-stream")
 		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="buergerbuero-%s.db"`, time.Now().Format("20060102-1504")))
 		if _, err := store.Backup(w); err != nil {

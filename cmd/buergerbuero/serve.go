@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"flag"
 	"fmt"
 	"io"
@@ -23,6 +25,8 @@ import (
 	"buergerbuero/callsystem"
 	"buergerbuero/callsystem/display"
 	"buergerbuero/conversation"
+	"buergerbuero/internal/basicauth"
+	"buergerbuero/internal/clientaddr"
 	"buergerbuero/metrics"
 )
 
@@ -54,16 +58,22 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	defer ln.Close()
 	if *configPath == "" {
 		log.Info("no --config given: running the embedded demo office", "office", cfg.Office.Name)
-		// The demo's staff pages have a password everybody knows; the service
-		// listens on localhost only unless told otherwise.
-		for _, p := range []*string{&cfg.Counter.Password, &cfg.Kiosk.Password, &cfg.Admin.Password} {
-			if *p == "" {
-				*p = "demo"
-			}
+		if err := demoPasswords(cfg, ln.Addr(), stderr, log); err != nil {
+			return err
 		}
 	}
+	addrs, err := clientaddr.New(cfg.HTTP.TrustedProxies)
+	if err != nil {
+		return err
+	}
+	guard := basicauth.NewGuard(addrs, log, nil)
 	if err := os.MkdirAll(filepath.Dir(*dataPath), 0o700); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
@@ -97,7 +107,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	foyer := display.New(cfg.Office.Name, recent, store.Now, log)
+	foyer := display.New(cfg.Office.Name, recent, store.Now, log, display.Options{Token: cfg.HTTP.DisplayToken, MaxClients: cfg.HTTP.MaxDisplays})
 	calls.AddNotifier(foyer)
 
 	ctx, cancel := context.WithCancel(ctx)
@@ -109,8 +119,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	engine.Register(webchat.Channel, chat)
 	mux.Handle("/chat/", http.StripPrefix("/chat", chat))
 	mux.Handle("/display/", http.StripPrefix("/display", foyer))
-	mux.Handle("/kiosk/", http.StripPrefix("/kiosk", kiosk.New(store, calls, cfg.Kiosk.Password, log)))
-	mux.Handle("/counter/", http.StripPrefix("/counter", counter.New(&cfg.Config, calls, cfg.Counter.Password, log)))
+	mux.Handle("/kiosk/", http.StripPrefix("/kiosk", kiosk.New(store, calls, cfg.Kiosk.Password, guard, log)))
+	mux.Handle("/counter/", http.StripPrefix("/counter", counter.New(&cfg.Config, calls, cfg.Counter.Password, guard, log)))
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/chat/", http.StatusFound) })
 
 	if cfg.Telegram.Token == "" {
@@ -164,17 +174,13 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		})
 	}
 
-	mountOps(mux, store, cfg, meter.Handler())
+	mountOps(mux, store, cfg, guard, meter.Handler())
 	if cfg.Admin.Password == "" {
 		log.Info("admin pages off: no admin.password (or BUERGERBUERO_ADMIN_PASSWORD)")
 	}
 	workers.Go(func() { meter.Follow(ctx, store, 5*time.Second) })
 	workers.Go(func() { retain(ctx, store, mail, cfg.Privacy.RetentionDays, log) })
 
-	ln, err := net.Listen("tcp", *listen)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
@@ -183,9 +189,6 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	log.Info("buergerbuero started", "store", *dataPath, "counters", len(cfg.Counters), "concerns", len(cfg.Concerns),
 		"listen", ln.Addr().String(), "chat", "http://"+ln.Addr().String()+"/chat/", "display", "http://"+ln.Addr().String()+"/display/",
 		"counter", "http://"+ln.Addr().String()+"/counter/")
-	if *configPath == "" {
-		log.Info("demo staff pages: /counter/ (user counter), /kiosk/ (user kiosk), /admin/stats/ (user admin), password demo")
-	}
 	select {
 	case <-ctx.Done():
 	case err := <-serveErr:
@@ -198,6 +201,39 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	cancel()
 	workers.Wait()
 	return err
+}
+
+// demoPasswords sets the demo's staff passwords. On loopback they are the
+// well-known "demo", so a newcomer can try everything; anywhere else a
+// known password would open the office's data to the network, so each page
+// gets a random one, printed here once.
+func demoPasswords(cfg *fileConfig, addr net.Addr, out io.Writer, log *slog.Logger) error {
+	pages := []struct {
+		user string
+		pw   *string
+	}{{"counter", &cfg.Counter.Password}, {"kiosk", &cfg.Kiosk.Password}, {"admin", &cfg.Admin.Password}}
+	if tcp, ok := addr.(*net.TCPAddr); ok && tcp.IP.IsLoopback() {
+		for _, p := range pages {
+			if *p.pw == "" {
+				*p.pw = "demo"
+			}
+		}
+		log.Info("demo staff pages: /counter/ (user counter), /kiosk/ (user kiosk), /admin/stats/ (user admin), password demo (only because the service listens on loopback)")
+		return nil
+	}
+	log.Warn("the demo listens beyond this machine: its staff pages get random passwords, shown once below", "listen", addr.String())
+	for _, p := range pages {
+		if *p.pw != "" {
+			continue
+		}
+		pw := make([]byte, 12)
+		if _, err := rand.Read(pw); err != nil {
+			return fmt.Errorf("demo password: %w", err)
+		}
+		*p.pw = base64.RawURLEncoding.EncodeToString(pw)
+		fmt.Fprintf(out, "demo password for user %s: %s\n", p.user, *p.pw)
+	}
+	return nil
 }
 
 // queueInfo answers the dialogue's "where am I?" from the call system.

@@ -79,7 +79,7 @@
   }
 
   function connect() {
-    es = new EventSource("events");
+    es = new EventSource("events" + (params.get("token") ? "?token=" + encodeURIComponent(params.get("token")) : ""));
     es.addEventListener("state", function (ev) { offline.hidden = true; alive(); render(JSON.parse(ev.data)); });
     es.addEventListener("ping", function () { offline.hidden = true; alive(); });
     es.onopen = function () { offline.hidden = true; alive(); };

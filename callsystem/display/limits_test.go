@@ -1,0 +1,110 @@
+package display
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"buergerbuero/booking"
+	"buergerbuero/callsystem"
+)
+
+// smallBuffers makes every accepted connection's send buffer tiny, so a
+// client that stops reading blocks the server's writes quickly.
+type smallBuffers struct{ net.Listener }
+
+func (l smallBuffers) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetWriteBuffer(4096)
+	}
+	return c, err
+}
+
+func serveWith(t *testing.T, d *Display) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: d}
+	go srv.Serve(smallBuffers{ln})
+	t.Cleanup(func() { srv.Close() })
+	return ln.Addr().String()
+}
+
+// openStream sends a request for the stream and returns the connection
+// without reading anything, as an attacker's script would.
+func openStream(t *testing.T, addr, query string) (net.Conn, string) {
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.(*net.TCPConn).SetReadBuffer(4096)
+	t.Cleanup(func() { c.Close() })
+	fmt.Fprintf(c, "GET /events%s HTTP/1.1\r\nHost: x\r\n\r\n", query)
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	status, _ := bufio.NewReader(c).ReadString('\n')
+	return c, status
+}
+
+func fakeCall(i int) callsystem.Call {
+	return callsystem.Call{Booking: booking.Booking{ID: uint64(i), Number: fmt.Sprintf("W-%03d", i%1000)},
+		Counter: booking.Counter{ID: "1", Name: strings.Repeat("Platz mit langem Namen ", 20)}, At: time.Now()}
+}
+
+func TestDisplayStreamsAreCapped(t *testing.T) {
+	d := New("Bürgerbüro", nil, nil, nil, Options{MaxClients: 3})
+	addr := serveWith(t, d)
+	for i := range 3 {
+		if _, status := openStream(t, addr, ""); !strings.Contains(status, "200") {
+			t.Fatalf("stream %d: %q", i, status)
+		}
+	}
+	if _, status := openStream(t, addr, ""); !strings.Contains(status, "503") {
+		t.Errorf("a fourth stream: %q, want 503", status)
+	}
+}
+
+// A client that never reads is dropped after the write deadline, and its
+// place is free again.
+func TestDisplayDropsStreamsThatDoNotRead(t *testing.T) {
+	d := New("Bürgerbüro", nil, nil, nil, Options{MaxClients: 1, WriteTimeout: 100 * time.Millisecond})
+	addr := serveWith(t, d)
+	if _, status := openStream(t, addr, ""); !strings.Contains(status, "200") {
+		t.Fatalf("stream: %q", status)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for i := 0; d.Clients() > 0; i++ {
+		if time.Now().After(deadline) {
+			t.Fatal("a stream that never reads is still held after 10 s")
+		}
+		d.Called(context.Background(), fakeCall(i))
+		time.Sleep(2 * time.Millisecond)
+	}
+	if _, status := openStream(t, addr, ""); !strings.Contains(status, "200") {
+		t.Errorf("after the drop, a new display: %q", status)
+	}
+}
+
+func TestDisplayToken(t *testing.T) {
+	d := New("Bürgerbüro", nil, nil, nil, Options{Token: "foyer-secret"})
+	addr := serveWith(t, d)
+	for query, want := range map[string]string{"": "403", "?token=wrong": "403", "?token=foyer-secret": "200"} {
+		if _, status := openStream(t, addr, query); !strings.Contains(status, want) {
+			t.Errorf("/events%s: %q, want %s", query, status, want)
+		}
+	}
+	res, err := http.Get("http://" + addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(res.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
+		t.Errorf("page: %d, CSP %q", res.StatusCode, res.Header.Get("Content-Security-Policy"))
+	}
+}
