@@ -137,7 +137,7 @@ func (s *Store) checkPersonLimit(tx *bolt.Tx, person string, now time.Time) erro
 // Cancel cancels the appointment with number and PIN. The slot becomes
 // bookable again after the release delay.
 func (s *Store) Cancel(ctx context.Context, number, pin string) (Booking, error) {
-	return s.withPIN(ctx, "", number, pin, func(tx *bolt.Tx, b *Booking, now time.Time) error {
+	return s.withPIN(ctx, Guesser{}, number, pin, func(tx *bolt.Tx, b *Booking, now time.Time) error {
 		return s.cancel(tx, b, now, "")
 	})
 }
@@ -196,7 +196,7 @@ func (s *Store) cancel(tx *bolt.Tx, b *Booking, now time.Time, actor string) err
 // PIN, name and e-mail stay; the old time is released after the release
 // delay, as for a cancellation.
 func (s *Store) Reschedule(ctx context.Context, number, pin string, start time.Time) (Booking, error) {
-	return s.withPIN(ctx, "", number, pin, func(tx *bolt.Tx, b *Booking, now time.Time) error {
+	return s.withPIN(ctx, Guesser{}, number, pin, func(tx *bolt.Tx, b *Booking, now time.Time) error {
 		return s.moveTo(tx, b, start, now, "")
 	})
 }
@@ -244,12 +244,13 @@ func (s *Store) moveTo(tx *bolt.Tx, b *Booking, start, now time.Time, actor stri
 
 // Lookup returns the appointment with number and PIN.
 func (s *Store) Lookup(ctx context.Context, number, pin string) (Booking, error) {
-	return s.LookupAs(ctx, "", number, pin)
+	return s.LookupAs(ctx, Guesser{}, number, pin)
 }
 
-// LookupAs is Lookup by the person who; their wrong tries are counted
-// across all bookings and channels, and too many lock them out for a while.
-func (s *Store) LookupAs(ctx context.Context, who, number, pin string) (Booking, error) {
+// LookupAs is Lookup by who: the chat that made the booking gets it without
+// the PIN; anybody else's wrong tries are counted against them, across all
+// bookings and channels, and against everybody together.
+func (s *Store) LookupAs(ctx context.Context, who Guesser, number, pin string) (Booking, error) {
 	return s.withPIN(ctx, who, number, pin, func(*bolt.Tx, *Booking, time.Time) error { return nil })
 }
 
@@ -285,28 +286,43 @@ func (e *PINError) Unwrap() []error {
 }
 
 // withPIN finds the upcoming appointment with number, checks the PIN and, if
-// it is right, runs fn on it in a write transaction and saves it. The
-// attempt is counted before the (slow) hash is checked, outside any
-// transaction, so parallel guesses cannot get past the limit. who is the
-// person key of whoever tries (empty when unknown); wrong tries count
-// against them too, across all bookings.
-func (s *Store) withPIN(ctx context.Context, who, number, pin string, fn func(*bolt.Tx, *Booking, time.Time) error) (Booking, error) {
+// it is right, runs fn on it in a write transaction and saves it.
+//
+// The chat that made the booking (who.Owner) acts at once, with or without
+// the PIN, whatever strangers did. For everybody else the try is counted
+// (per booking, per guesser, in total) before the slow hash is checked,
+// outside any transaction, so parallel guesses cannot get past the limits.
+// An unknown number or a locked booking is checked against a decoy hash, so
+// it takes as long as a wrong PIN; callers answer ErrNotFound, ErrWrongPIN
+// and ErrPINLocked alike to the citizen.
+func (s *Store) withPIN(ctx context.Context, who Guesser, number, pin string, fn func(*bolt.Tx, *Booking, time.Time) error) (Booking, error) {
 	number = NormalizeNumber(number)
 	var id uint64
 	var stored PINHash
-	var notFound error
+	var refused error // why no PIN can be checked: unknown number, locked booking, a guessing limit
+	var owned *Booking
+	var counted guessOutcome
 	err := s.Update(func(tx *bolt.Tx) error {
 		now := s.clock.Now()
-		if err := s.countGuess(tx, who, now); err != nil {
+		b, findErr := s.findUpcoming(tx, number, now)
+		if findErr == nil && who.Owner.owns(b) {
+			if err := fn(tx, b, now); err != nil {
+				return err
+			}
+			owned = b
+			return putBooking(tx, b)
+		}
+		var err error
+		if counted, err = s.countGuess(tx, who, now); err != nil || counted.refused != nil {
 			return err
 		}
-		b, err := s.findUpcoming(tx, number, now)
-		if err != nil {
-			notFound = err // the counted guess stays: trying numbers is guessing too
+		switch {
+		case findErr != nil:
+			refused = findErr // the counted guess stays: trying numbers is guessing too
 			return nil
-		}
-		if now.Before(b.PINLockedUntil) {
-			return &PINError{LockedUntil: b.PINLockedUntil}
+		case now.Before(b.PINLockedUntil):
+			refused = &PINError{LockedUntil: b.PINLockedUntil}
+			return nil
 		}
 		b.PINFailures++
 		if b.PINFailures >= s.cfg.Booking.PINMaxAttempts {
@@ -315,11 +331,19 @@ func (s *Store) withPIN(ctx context.Context, who, number, pin string, fn func(*b
 		id, stored = b.ID, *b.PIN
 		return putBooking(tx, b)
 	})
-	if err == nil && notFound != nil {
-		err = notFound
-	}
-	if err != nil {
+	s.alert(ctx, counted.alerts)
+	switch {
+	case err != nil:
 		return Booking{}, err
+	case owned != nil:
+		return *owned, nil
+	case counted.refused != nil:
+		return Booking{}, counted.refused
+	case refused != nil:
+		if _, err := s.hasher.check(ctx, s.decoy, pin); err != nil {
+			return Booking{}, err
+		}
+		return Booking{}, refused
 	}
 	ok, err := s.hasher.check(ctx, stored, pin)
 	if err != nil {

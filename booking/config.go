@@ -142,6 +142,14 @@ type BookingRules struct {
 	// lock a person out of PIN checks for PINLockout, whichever bookings
 	// they try.
 	PINGuessesPerPerson int `yaml:"pin_guesses_per_person"`
+	// PINGuessesPerSource is the same for a source (an address block, a mail
+	// domain): fresh cookies or addresses from one place share it.
+	PINGuessesPerSource int `yaml:"pin_guesses_per_source"`
+	// PINGuessesTotal wrong PINs within an hour from all strangers together
+	// pause PIN checks for strangers for PINLockout (chats that booked and
+	// staff still act); staff are alerted at half of it. This bounds a
+	// script with unlimited identities: see the README's computation.
+	PINGuessesTotal int `yaml:"pin_guesses_total"`
 }
 
 // CallRules are the rules of the call system.
@@ -183,10 +191,11 @@ type compiledRules struct {
 // Defaults returns a Config holding every default, for YAML to override.
 func Defaults() Config {
 	return Config{
-		Office:  OfficeInfo{Timezone: "Europe/Berlin"},
-		Closed:  ClosedDays{PublicHolidays: true},
-		Booking: BookingRules{HorizonDays: 21, LeadTime: time.Hour, SlotStep: 10 * time.Minute, WalkInShare: 0.25, MaxActivePerPerson: 1, ReleaseDelay: 15 * time.Minute, PINMaxAttempts: 5, PINLockout: time.Hour, PINGuessesPerPerson: 10},
-		Calls:   CallRules{RecallDelay: 5 * time.Minute, EarlyGrace: 2 * time.Minute},
+		Office: OfficeInfo{Timezone: "Europe/Berlin"},
+		Closed: ClosedDays{PublicHolidays: true},
+		Booking: BookingRules{HorizonDays: 21, LeadTime: time.Hour, SlotStep: 10 * time.Minute, WalkInShare: 0.25, MaxActivePerPerson: 1, ReleaseDelay: 15 * time.Minute, PINMaxAttempts: 5, PINLockout: time.Hour, PINGuessesPerPerson: 10,
+			PINGuessesPerSource: 20, PINGuessesTotal: 100},
+		Calls: CallRules{RecallDelay: 5 * time.Minute, EarlyGrace: 2 * time.Minute},
 	}
 }
 
@@ -393,6 +402,12 @@ func (c *Config) Validate(v *Checker) {
 	}
 	if b.PINGuessesPerPerson < 1 {
 		v.Add("booking.pin_guesses_per_person", "must be at least 1")
+	}
+	if b.PINGuessesPerSource < 1 {
+		v.Add("booking.pin_guesses_per_source", "must be at least 1")
+	}
+	if b.PINGuessesTotal < 1 || b.PINGuessesTotal > 114 {
+		v.Add("booking.pin_guesses_total", "must be between 1 and 114: more lets a script guess one of 1,000 bookings' 6-digit PINs within a year")
 	}
 	if b.PINLockout < time.Minute {
 		v.Add("booking.pin_lockout", "must be at least 1m")

@@ -27,28 +27,28 @@ func TestGuessingAcrossBookingsLocksThePerson(t *testing.T) {
 			if tries == 9 {
 				n = "T-9999"
 			}
-			_, err := s.LookupAs(ctx, "tg:evil", n, "000000")
+			_, err := s.LookupAs(ctx, Guesser{Person: "tg:evil"}, n, "000000")
 			if !errors.Is(err, ErrWrongPIN) && !errors.Is(err, ErrNotFound) {
 				t.Fatalf("try %d: %v", tries+1, err)
 			}
 			tries++
 		}
 	}
-	_, err := s.LookupAs(ctx, "tg:evil", numbers[5], "000000")
+	_, err := s.LookupAs(ctx, Guesser{Person: "tg:evil"}, numbers[5], "000000")
 	var ge *GuessError
 	if !errors.Is(err, ErrTooManyGuesses) || !errors.As(err, &ge) || !ge.Until.Equal(monday.Add(time.Hour)) {
 		t.Fatalf("11th try: %v, want the person locked for an hour", err)
 	}
 	// Even the right PIN of a booking is refused to the locked person...
-	if _, err := s.LookupAs(ctx, "tg:evil", owner, ownerPIN); !errors.Is(err, ErrTooManyGuesses) {
+	if _, err := s.LookupAs(ctx, Guesser{Person: "tg:evil"}, owner, ownerPIN); !errors.Is(err, ErrTooManyGuesses) {
 		t.Fatalf("right PIN while locked: %v", err)
 	}
 	// ...but not to its owner, and no booking was locked by the sweep.
-	if _, err := s.LookupAs(ctx, "tg:owner", owner, ownerPIN); err != nil {
+	if _, err := s.LookupAs(ctx, Guesser{Person: "tg:owner"}, owner, ownerPIN); err != nil {
 		t.Fatalf("owner: %v", err)
 	}
 	clock.Advance(time.Hour)
-	if _, err := s.LookupAs(ctx, "tg:evil", numbers[0], "000000"); !errors.Is(err, ErrWrongPIN) {
+	if _, err := s.LookupAs(ctx, Guesser{Person: "tg:evil"}, numbers[0], "000000"); !errors.Is(err, ErrWrongPIN) {
 		t.Fatalf("after the lock-out: %v", err)
 	}
 }
@@ -59,7 +59,7 @@ func TestRightPINsDoNotCountAgainstAPerson(t *testing.T) {
 	s, _, _ := newStore(t, testOffice, monday)
 	b, pin := book(t, s, "ausweis", at(2026, 11, 24, 9, 0), "me")
 	for range 30 {
-		if _, err := s.LookupAs(ctx, "me", b.Number, pin); err != nil {
+		if _, err := s.LookupAs(ctx, Guesser{Person: "me"}, b.Number, pin); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"fmt"
+	"math"
 	"math/big"
 	"runtime"
 
@@ -32,13 +33,17 @@ func newPINHasher() *pinHasher {
 	return &pinHasher{time: 1, memKiB: 4 * 1024, slots: make(chan struct{}, runtime.GOMAXPROCS(0))}
 }
 
-// newPIN returns 6 random digits from crypto/rand.
+// PINDigits is how many digits a PIN has. The guessing limits are set
+// against it (BookingRules.PINGuessesTotal).
+const PINDigits = 6
+
+// newPIN returns PINDigits random digits from crypto/rand.
 func newPIN() (string, error) {
-	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
+	n, err := rand.Int(rand.Reader, big.NewInt(int64(math.Pow10(PINDigits))))
 	if err != nil {
 		return "", fmt.Errorf("generate PIN: %w", err)
 	}
-	return fmt.Sprintf("%06d", n.Int64()), nil
+	return fmt.Sprintf("%0*d", PINDigits, n.Int64()), nil
 }
 
 func (h *pinHasher) acquire(ctx context.Context) error {

@@ -2,6 +2,7 @@ package booking
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -30,6 +31,9 @@ type Options struct {
 	LockTimeout time.Duration
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
+	// Alert, if set, is told when PINs are guessed at a rate staff should
+	// know of (after the change is stored).
+	Alert func(context.Context, Alert)
 }
 
 // Store is an office's bookings in a bbolt file. It is safe for concurrent use.
@@ -44,6 +48,10 @@ type Store struct {
 	clock  Clock
 	log    *slog.Logger
 	hasher *pinHasher
+	// decoy is checked against when there is no PIN to check, so that an
+	// unknown number costs the same time as a wrong PIN.
+	decoy   PINHash
+	onAlert func(context.Context, Alert)
 }
 
 // Buckets of the bbolt file.
@@ -100,7 +108,12 @@ func Open(path string, cfg *Config, opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	return &Store{db: db, path: path, opts: boltOpts, cfg: cfg, clock: opts.Clock, log: opts.Logger, hasher: newPINHasher()}, nil
+	s := &Store{db: db, path: path, opts: boltOpts, cfg: cfg, clock: opts.Clock, log: opts.Logger, hasher: newPINHasher(), onAlert: opts.Alert}
+	if s.decoy, err = s.hasher.hash(context.Background(), "decoy"); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
 }
 
 // Close closes the file.

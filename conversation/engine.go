@@ -45,6 +45,15 @@ type Message struct {
 	// (e-mail): then a bare number answers with that option. Elsewhere only
 	// "Nr. 2" or "#2" does, and "9" at the time question means 9 o'clock.
 	Numbered bool
+	// Source is where the message comes from, coarser than the person: an
+	// address block (web chat) or a mail domain that is not a public
+	// provider's. Limits on cheap identities (fresh cookies, fresh
+	// addresses) count per source.
+	Source string
+	// Proven is set by the mail channel when the mail answers, in its
+	// thread, a mail the service sent to the sender's address: that proves
+	// the mailbox, which a forged From alone does not.
+	Proven bool
 	// Staff names the clerk who books for a citizen (on the phone, at the
 	// desk). Such a booking is not tied to the clerk's chat or person: no
 	// limit per person, no calls or reminders to the clerk; the citizen gets
@@ -307,13 +316,20 @@ type input struct {
 	chained bool // passed on from an earlier state of the same message: do not re-ask
 }
 
-// chatOwner is the chat a message came from.
-type chatOwner booking.Owner
+// chatOwner is the chat a message came from, and whether the channel proved
+// it (Message.Proven).
+type chatOwner struct {
+	Channel, ChatID string
+	Proven          bool
+}
 
 // Trusted reports whether the chat proves who it is well enough to manage
 // its bookings without the PIN: a Telegram chat or a web chat's cookie do;
-// a mail's sender can be forged, so by mail the PIN is always needed.
-func (o chatOwner) Trusted() bool { return o.ChatID != "" && o.Channel != MailChannel }
+// a mail's sender can be forged, so by mail only a reply in the thread of
+// the service's own mail does.
+func (o chatOwner) Trusted() bool {
+	return o.ChatID != "" && (o.Channel != MailChannel || o.Proven)
+}
 
 // turn is one message's run through the dialogue.
 type turn struct {
@@ -364,7 +380,7 @@ func (e *Engine) Handle(ctx context.Context, msg Message) ([]Reply, error) {
 		return nil, fmt.Errorf("load dialogue: %w", err)
 	}
 	now := e.store.Now()
-	t := &turn{e: e, now: now, staff: msg.Staff != "", person: msg.PersonKey, owner: chatOwner{Channel: msg.Channel, ChatID: msg.ChatID}}
+	t := &turn{e: e, now: now, staff: msg.Staff != "", person: msg.PersonKey, owner: chatOwner{Channel: msg.Channel, ChatID: msg.ChatID, Proven: msg.Proven}}
 	switch {
 	case d == nil:
 		d = &dialogue{State: stIdle, Lang: langOf(msg.Lang)}

@@ -342,8 +342,8 @@ func TestCancelAndWrongPIN(t *testing.T) {
 			c := ev.chat("1", lang)
 			num, pin := c.book("Perso morgen 9 Uhr")
 			other := ev.chat("2", lang) // anyone with number and PIN may cancel
-			words := map[string][]string{"de": {"absagen", "PIN", "nicht richtig", "noch 4", "wirklich absagen", "ist abgesagt"},
-				"en": {"cancel my appointment", "PIN", "not right", "4 more", "Really cancel", "is cancelled"}}[lang]
+			words := map[string][]string{"de": {"absagen", "PIN", "mit dieser PIN finde ich keinen", "prüfen Sie beides", "wirklich absagen", "ist abgesagt"},
+				"en": {"cancel my appointment", "PIN", "with the number " + num + " and this PIN", "check both", "Really cancel", "is cancelled"}}[lang]
 			expect(t, "ask", other.say(words[0]), words[1])
 			expect(t, "wrong", other.say(num+" 000000"), words[2], words[3])
 			expect(t, "right", other.say(pin), words[4], num)
@@ -368,8 +368,8 @@ func TestReschedule(t *testing.T) {
 	c := ev.chat("1", "de")
 	num, pin := c.book("Perso morgen 9 Uhr")
 	expect(t, "ask, with the chat's own booking", c.say("Termin verschieben"), "Wartenummer und PIN", "["+num+" – Mi 25.11.2026, 09:00]")
-	expect(t, "number only", c.say(strings.ToLower(strings.ReplaceAll(num, "-", ""))), "6-stellige PIN zu "+num)
-	expect(t, "pin", c.say(pin), "An welchem Tag")
+	// The chat that booked needs no PIN; another chat does.
+	expect(t, "number only", c.say(strings.ToLower(strings.ReplaceAll(num, "-", ""))), "An welchem Tag")
 	expect(t, "day and time", c.say("Do 26.11. 11:30"), "verschieben?", "Mi 25.11.2026, 09:00", "Do 26.11.2026, 11:30")
 	expect(t, "moved", c.say("ja"), "verschoben auf Do 26.11.2026, 11:30", "PIN bleibt gleich")
 	b, err := ev.store.Lookup(ctx, num, pin)
@@ -1177,4 +1177,58 @@ func TestUnbookableDayBeforeTheConcern(t *testing.T) {
 			t.Fatalf("%q:\n%s", tc.say, out)
 		}
 	}
+}
+
+// A stranger cannot tell an unknown number from a wrong PIN or a booking
+// locked by earlier guesses: the answer and the next step are the same.
+func TestNoNumberOracle(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	num, _ := ev.chat("owner", "de").book("Perso morgen 9 Uhr")
+	unknown := "T-001"
+	if num == unknown {
+		unknown = "T-002"
+	}
+	answer := func(chat, number string) string {
+		c := ev.chat(chat, "de")
+		c.say("absagen")
+		return strings.ReplaceAll(c.say(number+" 000000"), number, "N")
+	}
+	wrong, missing := answer("s1", num), answer("s2", unknown)
+	if wrong != missing {
+		t.Fatalf("a wrong PIN and an unknown number are answered differently:\n%s\n---\n%s", wrong, missing)
+	}
+	for i := range 5 { // lock the booking for strangers
+		answer(fmt.Sprint("locker", i), num)
+	}
+	if locked := answer("s3", num); locked != missing {
+		t.Fatalf("a locked booking is answered differently:\n%s\n---\n%s", locked, missing)
+	}
+}
+
+// The chat that booked cancels with its number, with or without the PIN,
+// after strangers locked the booking.
+func TestTheChatThatBookedActsWhileLocked(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	c := ev.chat("owner", "de")
+	num, pin := c.book("Perso morgen 9 Uhr")
+	for i := range 6 {
+		s := ev.chat(fmt.Sprint("stranger", i), "de")
+		s.say("absagen")
+		s.say(num + " 111111")
+	}
+	c.say("absagen")
+	expect(t, "number and PIN", c.say(num+" "+pin), "wirklich absagen")
+	c.say("nein")
+	c.say("absagen")
+	expect(t, "number alone", c.say(num), "wirklich absagen")
+	expect(t, "cancelled", c.say("ja"), "ist abgesagt")
+}
+
+func TestAnotherChatNeedsThePINToMove(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	num, pin := ev.chat("1", "de").book("Perso morgen 9 Uhr")
+	o := ev.chat("2", "de")
+	o.say("Termin verschieben")
+	expect(t, "number only", o.say(num), "6-stellige PIN zu "+num)
+	expect(t, "pin", o.say(pin), "An welchem Tag")
 }

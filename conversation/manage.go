@@ -39,6 +39,11 @@ func (t *turn) onNumberOrPIN(ctx context.Context, in input) bool {
 		return false
 	}
 	if u.PIN == "" {
+		for _, b := range t.ownBookings(ctx) {
+			if b.Number == booking.NormalizeNumber(t.d.Number) {
+				return t.managing(ctx, b) // the chat that booked needs no PIN
+			}
+		}
 		if t.d.State == stNumber {
 			t.fire(ctx, "number_given")
 			return true
@@ -48,27 +53,21 @@ func (t *turn) onNumberOrPIN(ctx context.Context, in input) bool {
 		}
 		return false
 	}
-	b, err := t.e.store.LookupAs(ctx, in.msg.PersonKey, t.d.Number, u.PIN)
-	var pe *booking.PINError
+	b, err := t.e.store.LookupAs(ctx, t.guesser(in.msg), t.d.Number, u.PIN)
 	var ge *booking.GuessError
 	switch {
 	case errors.As(err, &ge):
-		t.say(Reply{Text: t.text("TooManyGuesses", "Until", ge.Until.In(t.e.cfg.Location()).Format("15:04"), "Phone", t.e.cfg.Office.Phone)})
-		t.reset(ctx)
-		return true
-	case errors.Is(err, booking.ErrNotFound), errors.Is(err, booking.ErrNotActive):
-		t.say(Reply{Text: t.text("NotFound", "Number", t.d.Number)})
-		t.d.Number = ""
-		if t.d.State == stPIN {
-			t.fire(ctx, "number_unknown")
+		key := "TooManyGuesses"
+		if ge.Scope == booking.ScopeAll {
+			key = "GuessingPaused"
 		}
-		return false
-	case errors.As(err, &pe) && !pe.LockedUntil.IsZero():
-		t.say(Reply{Text: t.text("Locked", "Until", pe.LockedUntil.In(t.e.cfg.Location()).Format("15:04"), "Phone", t.e.cfg.Office.Phone)})
+		t.say(Reply{Text: t.text(key, "Until", ge.Until.In(t.e.cfg.Location()).Format("15:04"), "Phone", t.e.cfg.Office.Phone)})
 		t.reset(ctx)
 		return true
-	case errors.As(err, &pe):
-		t.say(Reply{Text: t.text("WrongPIN", "Left", pe.Remaining), Options: []Option{t.back()}})
+	case errors.Is(err, booking.ErrNotFound), errors.Is(err, booking.ErrNotActive), errors.Is(err, booking.ErrWrongPIN), errors.Is(err, booking.ErrPINLocked):
+		// One answer for an unknown number, a wrong PIN and a locked
+		// booking, and the same next step: nothing tells which numbers exist.
+		t.say(Reply{Text: t.text("NoMatch", "Number", t.d.Number, "Phone", t.e.cfg.Office.Phone), Options: []Option{t.back()}})
 		if t.d.State == stNumber {
 			t.fire(ctx, "number_given")
 		}
@@ -79,6 +78,16 @@ func (t *turn) onNumberOrPIN(ctx context.Context, in input) bool {
 		return false
 	}
 	return t.managing(ctx, b)
+}
+
+// guesser is who tries a number and PIN in this message: the chat counts
+// as the booking's owner only where it proves who it is.
+func (t *turn) guesser(msg Message) booking.Guesser {
+	g := booking.Guesser{Person: msg.PersonKey, Source: msg.Source}
+	if !t.staff && t.owner.Trusted() {
+		g.Owner = booking.Owner{Channel: t.owner.Channel, ChatID: t.owner.ChatID}
+	}
+	return g
 }
 
 // managing goes on with booking b, whose PIN (or owning chat) is checked.

@@ -101,7 +101,7 @@ func (t *turn) onPushedOption(ctx context.Context, opt string, msg Message) {
 	kind, arg, _ := strings.Cut(opt, ":")
 	switch kind {
 	case "cancelid":
-		if !(chatOwner(owner)).Trusted() {
+		if !t.owner.Trusted() {
 			t.say(Reply{Text: t.text("MailNeedsPIN")})
 			return
 		}

@@ -205,7 +205,7 @@ func TestBookByTypedTextInEnglishAndCancel(t *testing.T) {
 	// Anyone with number and PIN may cancel, here from another chat.
 	o := r.user(3003, "de")
 	expect(t, "cancel command", o.say("/absagen"), "Wartenummer und Ihre PIN")
-	expect(t, "wrong PIN", o.say(m[1]+" 000000"), "nicht richtig", "noch 4")
+	expect(t, "wrong PIN", o.say(m[1]+" 000000"), "mit dieser PIN finde ich keinen")
 	expect(t, "right PIN", o.say(m[2]), "wirklich absagen")
 	out = o.press("Ja, Termin absagen")
 	expect(t, "cancelled", out, "ist abgesagt", "METHOD:CANCEL")
