@@ -25,6 +25,12 @@ type Request struct {
 	// active bookings (a Telegram user id, a normalised e-mail address).
 	// Empty for staff booking on behalf of a caller: no limit applies.
 	PersonKey string
+	// Source is where the request comes from, coarser than the person: an
+	// address block ("net:198.51.100.0/24") or a mail domain that is not a
+	// public provider's ("mail:example.org"). At most MaxActivePerSource
+	// active bookings come from one source, so a script with fresh cookies
+	// or fresh addresses of its own domain gains nothing. Empty: no limit.
+	Source string
 	// Channel, ChatID and Lang say how to reach the citizen.
 	Channel, ChatID, Lang string
 	// Actor is the staff member booking on the citizen's behalf, if any.
@@ -54,7 +60,10 @@ func (s *Store) Book(ctx context.Context, req Request) (Booking, string, error) 
 	var booked Booking
 	err = s.Update(func(tx *bolt.Tx) error {
 		now := s.clock.Now()
-		if err := s.checkPersonLimit(tx, req.PersonKey, now); err != nil {
+		if err := s.checkActiveLimit(tx, req.PersonKey, s.cfg.Booking.MaxActivePerPerson, ErrLimitReached, now); err != nil {
+			return err
+		}
+		if err := s.checkActiveLimit(tx, sourceIndexPrefix+req.Source, s.cfg.Booking.MaxActivePerSource, ErrSourceLimitReached, now); req.Source != "" && err != nil {
 			return err
 		}
 		if err := s.checkBookable(tx, req.Start, minutes, mask, now, 0); err != nil {
@@ -70,7 +79,7 @@ func (s *Store) Book(ctx context.Context, req Request) (Booking, string, error) 
 		}
 		b := &Booking{ID: id, Kind: KindAppointment, Number: num, Start: req.Start.In(s.cfg.compiled.loc),
 			Minutes: minutes, Concerns: concerns, Status: StatusBooked, Name: name, Email: email,
-			PersonKey: req.PersonKey, Channel: req.Channel, ChatID: req.ChatID, Lang: req.Lang,
+			PersonKey: req.PersonKey, Source: req.Source, Channel: req.Channel, ChatID: req.ChatID, Lang: req.Lang,
 			CreatedAt: now, PIN: &hash}
 		if err := s.save(tx, b, nil); err != nil {
 			return err
@@ -107,9 +116,9 @@ func (s *Store) save(tx *bolt.Tx, b *Booking, old *Booking) error {
 	return s.index(tx, b, release)
 }
 
-// checkPersonLimit refuses a person who already holds the maximum number of
-// active future appointments.
-func (s *Store) checkPersonLimit(tx *bolt.Tx, person string, now time.Time) error {
+// checkActiveLimit refuses a person (or a source) that already holds max
+// active future appointments, with limitErr.
+func (s *Store) checkActiveLimit(tx *bolt.Tx, person string, max int, limitErr error, now time.Time) error {
 	if person == "" {
 		return nil
 	}
@@ -128,8 +137,8 @@ func (s *Store) checkPersonLimit(tx *bolt.Tx, person string, now time.Time) erro
 			active++
 		}
 	}
-	if active >= s.cfg.Booking.MaxActivePerPerson {
-		return fmt.Errorf("%d active booking(s), at most %d: %w", active, s.cfg.Booking.MaxActivePerPerson, ErrLimitReached)
+	if active >= max {
+		return fmt.Errorf("%d active booking(s), at most %d: %w", active, max, limitErr)
 	}
 	return nil
 }

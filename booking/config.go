@@ -132,6 +132,11 @@ type BookingRules struct {
 	WalkInShare float64 `yaml:"walk_in_share"`
 	// MaxActivePerPerson limits active future bookings per person key.
 	MaxActivePerPerson int `yaml:"max_active_per_person"`
+	// MaxActivePerSource limits active future bookings from one source: an
+	// address block of the web chat (/24, /48) or a mail domain that is not
+	// a public provider's. It is what fresh cookies and fresh addresses of a
+	// script's own domain cannot get around; default 3.
+	MaxActivePerSource int `yaml:"max_active_per_source"`
 	// ReleaseDelay is how long a cancelled slot stays blocked before anybody
 	// can book it again (against slot trading).
 	ReleaseDelay time.Duration `yaml:"release_delay"`
@@ -193,7 +198,7 @@ func Defaults() Config {
 	return Config{
 		Office: OfficeInfo{Timezone: "Europe/Berlin"},
 		Closed: ClosedDays{PublicHolidays: true},
-		Booking: BookingRules{HorizonDays: 21, LeadTime: time.Hour, SlotStep: 10 * time.Minute, WalkInShare: 0.25, MaxActivePerPerson: 1, ReleaseDelay: 15 * time.Minute, PINMaxAttempts: 5, PINLockout: time.Hour, PINGuessesPerPerson: 10,
+		Booking: BookingRules{HorizonDays: 21, LeadTime: time.Hour, SlotStep: 10 * time.Minute, WalkInShare: 0.25, MaxActivePerPerson: 1, MaxActivePerSource: 3, ReleaseDelay: 15 * time.Minute, PINMaxAttempts: 5, PINLockout: time.Hour, PINGuessesPerPerson: 10,
 			PINGuessesPerSource: 20, PINGuessesTotal: 100},
 		Calls: CallRules{RecallDelay: 5 * time.Minute, EarlyGrace: 2 * time.Minute},
 	}
@@ -393,6 +398,9 @@ func (c *Config) Validate(v *Checker) {
 	}
 	if b.MaxActivePerPerson < 1 {
 		v.Add("booking.max_active_per_person", "must be at least 1")
+	}
+	if b.MaxActivePerSource < b.MaxActivePerPerson {
+		v.Add("booking.max_active_per_source", "must be at least max_active_per_person")
 	}
 	if b.ReleaseDelay < 0 {
 		v.Add("booking.release_delay", "must not be negative")

@@ -35,6 +35,9 @@ var (
 	// ErrLimitReached means the person already holds the maximum number of
 	// active future bookings.
 	ErrLimitReached = errors.New("booking: active booking limit reached")
+	// ErrSourceLimitReached means the request's source (an address block, a
+	// mail domain) already holds the maximum number of active bookings.
+	ErrSourceLimitReached = errors.New("booking: active booking limit of the source reached")
 	// ErrNotActive means the booking is cancelled, past or already served and
 	// cannot be changed any more.
 	ErrNotActive = errors.New("booking: booking no longer active")

@@ -49,6 +49,9 @@ type Booking struct {
 	Name      string `json:"name,omitempty"`
 	Email     string `json:"email,omitempty"`
 	PersonKey string `json:"person,omitempty"`
+	// Source is where the booking came from, coarser than the person: an
+	// address block or a private mail domain (see Request.Source).
+	Source string `json:"source,omitempty"`
 	// Channel and ChatID say where the citizen booked, to tell them of calls.
 	Channel string `json:"channel,omitempty"`
 	ChatID  string `json:"chat,omitempty"`

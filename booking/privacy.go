@@ -37,7 +37,7 @@ func (s *Store) Forget(ctx context.Context, cutoff time.Time) (int, error) {
 			if err != nil {
 				continue
 			}
-			if b.Name == "" && b.Email == "" && b.PersonKey == "" && b.ChatID == "" && b.PIN == nil {
+			if b.Name == "" && b.Email == "" && b.PersonKey == "" && b.Source == "" && b.ChatID == "" && b.PIN == nil {
 				continue
 			}
 			if b.PersonKey != "" {
@@ -45,6 +45,12 @@ func (s *Store) Forget(ctx context.Context, cutoff time.Time) (int, error) {
 					return err
 				}
 			}
+			if b.Source != "" {
+				if err := tx.Bucket(bucketByPerson).Delete(personIndexKey(sourceIndexPrefix+b.Source, b.ID)); err != nil {
+					return err
+				}
+			}
+			b.Source = ""
 			b.Name, b.Email, b.PersonKey, b.ChatID, b.PIN, b.PINFailures, b.PINLockedUntil = "", "", "", "", nil, 0, time.Time{}
 			if err := putBooking(tx, b); err != nil {
 				return err

@@ -228,10 +228,19 @@ func (s *Store) index(tx *bolt.Tx, b *Booking, release time.Time) error {
 		return err
 	}
 	if b.PersonKey != "" {
-		return tx.Bucket(bucketByPerson).Put(personIndexKey(b.PersonKey, b.ID), nil)
+		if err := tx.Bucket(bucketByPerson).Put(personIndexKey(b.PersonKey, b.ID), nil); err != nil {
+			return err
+		}
+	}
+	if b.Source != "" {
+		return tx.Bucket(bucketByPerson).Put(personIndexKey(sourceIndexPrefix+b.Source, b.ID), nil)
 	}
 	return nil
 }
+
+// sourceIndexPrefix marks a source's entries in the person index (no person
+// key starts with it).
+const sourceIndexPrefix = "\x00src:"
 
 // unindexDay removes b's day and number entries (before it moves).
 func (s *Store) unindexDay(tx *bolt.Tx, b *Booking) error {
