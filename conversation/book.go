@@ -830,8 +830,16 @@ func (t *turn) onConfirm(ctx context.Context, in input) bool {
 		return t.confirmMove(ctx)
 	}
 	msg := in.msg
+	if msg.Channel == MailChannel && msg.Staff == "" && !msg.Proven {
+		// A mail's sender can be forged: only a reply to the summary mail,
+		// which went to the address itself, books.
+		t.say(Reply{Text: t.text("ConfirmByReply")})
+		t.promptConfirm(ctx)
+		t.quiet = true
+		return false
+	}
 	req := booking.Request{Concerns: t.d.Concerns, Start: t.d.Start, Name: t.d.Name, Email: t.d.Email,
-		PersonKey: msg.PersonKey, Channel: msg.Channel, ChatID: msg.ChatID, Lang: t.d.Lang}
+		PersonKey: msg.PersonKey, Source: msg.Source, Channel: msg.Channel, ChatID: msg.ChatID, Lang: t.d.Lang}
 	if msg.Staff != "" {
 		req.PersonKey, req.Channel, req.ChatID, req.Actor = "", "", "", msg.Staff
 	}
@@ -879,6 +887,10 @@ func (t *turn) bookFailed(ctx context.Context, err error, msg Message) bool {
 				break
 			}
 		}
+		t.reset(ctx)
+		return true
+	case errors.Is(err, booking.ErrSourceLimitReached):
+		t.say(Reply{Text: t.text("SourceLimitReached", "Max", t.e.cfg.Booking.MaxActivePerSource, "Phone", t.e.cfg.Office.Phone)})
 		t.reset(ctx)
 		return true
 	case errors.Is(err, booking.ErrInvalidInput):

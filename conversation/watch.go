@@ -252,6 +252,23 @@ func (e *Engine) NotifyCalled(ctx context.Context, b booking.Booking, counter st
 	return e.Push(ctx, b.Channel, b.ChatID, []Reply{{Text: e.texts.T(langOf(b.Lang), "Called", "Number", b.Number, "Counter", counter)}})
 }
 
+// NotifyCancelledByOffice tells the citizen of booking b, in the chat they
+// booked from and by mail where an address is known, that staff cancelled
+// it (e.g. as part of a cluster of hoarded bookings).
+func (e *Engine) NotifyCancelledByOffice(ctx context.Context, b booking.Booking) error {
+	lang := langOf(b.Lang)
+	r := Reply{Text: e.texts.T(lang, "CancelledByOffice", "Number", b.Number, "When", e.when(lang, b.Start), "Phone", e.cfg.Office.Phone),
+		Attachments: []Attachment{e.calendarFile(b, "CANCEL", lang)}}
+	var errs []error
+	if b.Channel != "" && b.ChatID != "" && e.sender(b.Channel) != nil {
+		errs = append(errs, e.Push(ctx, b.Channel, b.ChatID, []Reply{r}))
+	}
+	if b.Email != "" && b.Channel != MailChannel && e.sender(MailChannel) != nil {
+		errs = append(errs, e.sender(MailChannel).Send(ctx, b.Email, []Reply{r}))
+	}
+	return errors.Join(errs...)
+}
+
 // Run calls Tick now and every interval until ctx ends.
 func (e *Engine) Run(ctx context.Context, interval time.Duration) {
 	tick := func() {

@@ -8,7 +8,9 @@
 package email
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
@@ -55,6 +57,10 @@ type Config struct {
 	// ReminderBefore is when a reminder mail goes out before an appointment
 	// booked on another channel with an e-mail address; default 24h.
 	ReminderBefore time.Duration `yaml:"reminder_before"`
+	// PublicDomains adds mail providers where anybody gets an address to the
+	// built-in list (gmx.de, web.de, gmail.com …). Bookings from any other
+	// domain count as one source (booking.max_active_per_source).
+	PublicDomains []string `yaml:"public_domains"`
 }
 
 // ServerConfig is an IMAP or SMTP server.
@@ -162,12 +168,16 @@ type Mail struct {
 	now      func() time.Time
 	mu       sync.Mutex        // one mail at a time
 	unsent   map[string][]byte // answers SMTP did not take yet, by Message-ID
+	// threadKey signs the Message-IDs the channel makes, so a reply in
+	// their thread proves the mailbox (thread.go).
+	threadKey []byte
 }
 
 var (
 	bucketProcessed = []byte("email_processed") // Message-ID -> time handled
 	bucketRate      = []byte("email_rate")      // address -> JSON unix times of recent replies
 	bucketThreads   = []byte("email_threads")   // address -> JSON thread of the last mail
+	bucketSecret    = []byte("email_secret")    // "thread" -> the key of the Message-ID MACs
 )
 
 // New makes the channel; it keeps its records in db (the store's file).
@@ -180,18 +190,27 @@ func New(cfg Config, d Dialogue, db Files, log *slog.Logger, now func() time.Tim
 	if now == nil {
 		now = time.Now
 	}
+	var key []byte
 	err := db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketProcessed, bucketRate, bucketThreads} {
+		for _, b := range [][]byte{bucketProcessed, bucketRate, bucketThreads, bucketSecret} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
+		}
+		secrets := tx.Bucket(bucketSecret)
+		if key = bytes.Clone(secrets.Get([]byte("thread"))); key == nil {
+			key = make([]byte, 32)
+			if _, err := rand.Read(key); err != nil {
+				return err
+			}
+			return secrets.Put([]byte("thread"), key)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("email buckets: %w", err)
 	}
-	return &Mail{cfg: cfg, dialogue: d, db: db, log: log.With("channel", Channel), now: now, unsent: map[string][]byte{}}, nil
+	return &Mail{cfg: cfg, dialogue: d, db: db, log: log.With("channel", Channel), now: now, unsent: map[string][]byte{}, threadKey: key}, nil
 }
 
 // Run watches the mailbox until ctx ends, reconnecting with back-off.
@@ -422,6 +441,7 @@ func (m *Mail) answer(ctx context.Context, in inbound, tooBig bool) (*outgoing, 
 		return &re, ""
 	}
 	replies, err := m.dialogue.Handle(ctx, conversation.Message{Channel: Channel, ChatID: in.From, PersonKey: personKey(in.From),
+		Source: m.sourceOf(in.From), Proven: m.provesMailbox(in),
 		Lang: in.Lang, Text: in.Text, Email: in.From, ID: in.MessageID, Unsupported: strings.TrimSpace(in.Text) == "", Numbered: true})
 	if err != nil {
 		m.log.Error("dialogue", "from", in.From, "err", err)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"mime"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -44,8 +45,11 @@ func parseHeader(h mail.Header, raw []byte) (inbound, error) {
 		in.MessageID = "sha256-" + hex.EncodeToString(sum[:16])
 	}
 	in.References, _ = h.MsgIDList("References")
-	if irt, _ := h.MsgIDList("In-Reply-To"); len(irt) > 0 && len(in.References) == 0 {
-		in.References = irt
+	irt, _ := h.MsgIDList("In-Reply-To")
+	for _, id := range irt {
+		if !slices.Contains(in.References, id) {
+			in.References = append(in.References, id)
+		}
 	}
 	in.Automatic = automatic(h, in.From)
 	return in, nil

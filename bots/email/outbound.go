@@ -74,9 +74,11 @@ func (m *Mail) compose(o outgoing, now time.Time) ([]byte, error) {
 	h.SetAddressList("From", []*mail.Address{{Name: m.cfg.Name, Address: m.cfg.Address}})
 	h.SetAddressList("To", []*mail.Address{{Address: o.To}})
 	h.SetSubject(oneLine(o.Subject, 200))
-	if err := h.GenerateMessageIDWithHostname(domainOf(m.cfg.Address)); err != nil {
+	id, err := m.threadID(o.To)
+	if err != nil {
 		return nil, err
 	}
+	h.SetMessageID(id)
 	if o.InReplyTo != "" {
 		h.SetMsgIDList("In-Reply-To", []string{o.InReplyTo})
 		refs := append(append([]string(nil), o.References...), o.InReplyTo)

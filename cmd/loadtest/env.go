@@ -35,7 +35,7 @@ const (
 	tgToken      = "4242:load-test"
 	mmToken      = "mm-load-token"
 	commandToken = "load-command-token"
-	adminPass    = "load-test-admin-password"
+	adminPass    = "load-test-admin-secret"
 )
 
 // offices: "load" has room for everyone, "race" has ten places a day on

@@ -1,0 +1,122 @@
+package email
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// mailer plays citizens (or an attacker) writing to the rig, counting the
+// answers.
+type mailer struct {
+	r    *mailRig
+	sent int
+}
+
+// say sends a mail (in the thread of inReplyTo, if set) and returns the answer.
+func (c *mailer) say(from, inReplyTo, body string) (answer string, messageID string) {
+	c.r.t.Helper()
+	irt := ""
+	if inReplyTo != "" {
+		irt = "<" + inReplyTo + ">"
+	}
+	raw, _ := c.r.citizenMail(from, "Termin", irt, body)
+	c.r.deliver(raw)
+	m := c.r.wait(c.sent)
+	c.sent++
+	if m.To != strings.ToLower(from) {
+		c.r.t.Fatalf("the answer went to %s, not %s", m.To, from)
+	}
+	return m.Body, m.MessageID
+}
+
+func (c *mailer) bookings(t *testing.T) int {
+	t.Helper()
+	n := 0
+	for d := range 21 {
+		bs, err := c.r.store.DayBookings(context.Background(), c.r.store.Now().AddDate(0, 0, d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += len(bs)
+	}
+	return n
+}
+
+// A forged From cannot book: the summary goes to the real address, and a
+// "yes" that does not answer it in its thread books nothing.
+func TestAForgedSenderCannotBook(t *testing.T) {
+	r := newMailRig(t, Config{}, nil)
+	c := &mailer{r: r}
+	summary, id := c.say("victim@example.org", "", "Termin für Personalausweis am Mittwoch um 9:00, Max Mustermann")
+	expect(t, "summary to the victim", summary, "Bitte prüfen", "09:00")
+	for _, forged := range []string{"", "0011223344556677aabbccdd.00112233445566778899aabb@musterstadt.example", strings.Replace(id, "@", "x@", 1)} {
+		answer, _ := c.say("victim@example.org", forged, "Ja")
+		expect(t, "forged yes", answer, "nur, wenn Sie direkt auf unsere Zusammenfassung antworten")
+	}
+	// Our ID for another address does not prove this one.
+	_, other := c.say("attacker@example.net", "", "Termin für Personalausweis am Mittwoch um 9:00, Eve")
+	answer, _ := c.say("victim@example.org", other, "Ja")
+	expect(t, "another address's thread", answer, "direkt auf unsere Zusammenfassung antworten")
+	if n := c.bookings(t); n != 0 {
+		t.Fatalf("%d booking(s) made by forged mails", n)
+	}
+	// The real citizen's reply in the thread books.
+	answer, _ = c.say("victim@example.org", id, "Ja")
+	expect(t, "in the thread", answer, "Ihr Termin ist gebucht")
+}
+
+// A citizen who booked by mail cancels by replying in the thread of the
+// confirmation, without the PIN; a forged mail with the number cannot.
+func TestCancelByReplyingToTheConfirmation(t *testing.T) {
+	r := newMailRig(t, Config{}, nil)
+	c := &mailer{r: r}
+	_, id := c.say("erika@example.org", "", "Termin für Personalausweis am Mittwoch um 9:00, Erika Mustermann")
+	confirmation, confID := c.say("erika@example.org", id, "Ja")
+	got := bookedRx.FindStringSubmatch(confirmation)
+	if got == nil {
+		t.Fatalf("not booked:\n%s", confirmation)
+	}
+	forged, _ := c.say("erika@example.org", "", "Bitte absagen: "+got[1])
+	expect(t, "forged, no PIN", forged, "PIN")
+	if strings.Contains(forged, "wirklich absagen") {
+		t.Fatalf("a forged mail got to the cancel question:\n%s", forged)
+	}
+	sure, sureID := c.say("erika@example.org", confID, "Bitte absagen")
+	expect(t, "the one own booking, no PIN asked", sure, "wirklich absagen", got[1])
+	done, _ := c.say("erika@example.org", sureID, "1")
+	expect(t, "cancelled without the PIN", done, "ist abgesagt")
+}
+
+// A script with many addresses of its own domain holds at most
+// max_active_per_source bookings; addresses at public providers are
+// separate people.
+func TestFreshAddressesOfOneDomainShareALimit(t *testing.T) {
+	r := newMailRig(t, Config{}, nil)
+	c := &mailer{r: r}
+	limit := r.store.Config().Booking.MaxActivePerSource
+	booked := 0
+	for i := range limit + 2 {
+		from := fmt.Sprintf("bot%d@catchall.example", i)
+		_, id := c.say(from, "", fmt.Sprintf("Termin für Personalausweis am Mittwoch um %d:00, Bot %c", 8+i%4, 'A'+i))
+		answer, _ := c.say(from, id, "Ja")
+		switch {
+		case strings.Contains(answer, "Ihr Termin ist gebucht"):
+			booked++
+		case strings.Contains(answer, "Mail-Domain"):
+		default:
+			t.Fatalf("address %d: %s", i, answer)
+		}
+	}
+	if booked != limit {
+		t.Errorf("%d bookings from one domain, want %d", booked, limit)
+	}
+	for i := range 2 {
+		from := fmt.Sprintf("citizen%d@gmx.de", i)
+		_, id := c.say(from, "", fmt.Sprintf("Termin für Personalausweis am Donnerstag um %d:00, Bürgerin %c", 9+i, 'A'+i))
+		expect(t, "public provider", first(c.say(from, id, "Ja")), "Ihr Termin ist gebucht")
+	}
+}
+
+func first(a, _ string) string { return a }
