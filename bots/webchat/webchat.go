@@ -7,15 +7,12 @@ package webchat
 
 import (
 	"context"
-	"crypto/rand"
 	"embed"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -24,6 +21,8 @@ import (
 	"golang.org/x/time/rate"
 
 	"buergerbuero/conversation"
+	"buergerbuero/internal/clientaddr"
+	"buergerbuero/internal/webguard"
 )
 
 // Channel is the channel name the web chat's messages carry.
@@ -44,12 +43,29 @@ const (
 	forgetQueues = 24 * time.Hour
 )
 
+// Options set up the web chat.
+type Options struct {
+	// Secret signs sessions (chat ids); keep it across restarts so chats
+	// resume. Required.
+	Secret []byte
+	// WorkBits is the proof of work a new session costs: 2^WorkBits SHA-256
+	// hashes on average; default 20 (about a second on a phone).
+	WorkBits int
+	// Addrs tells the client's address behind trusted proxies; nil trusts
+	// none.
+	Addrs *clientaddr.Resolver
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+}
+
 // Chat serves the web chat. It is an http.Handler and, for the engine, the
 // Sender of its channel.
 type Chat struct {
 	dialogue Dialogue
 	log      *slog.Logger
 	mux      *http.ServeMux
+	addrs    *clientaddr.Resolver
+	sessions *sessions
 
 	mu       sync.Mutex
 	queues   map[string]*queue        // chat id -> pushed replies not yet fetched
@@ -63,22 +79,62 @@ type queue struct {
 
 // New makes the web chat over the dialogue. Register it with the engine as
 // the Sender of Channel so reminders and calls reach the page.
-func New(d Dialogue, log *slog.Logger) *Chat {
+func New(d Dialogue, log *slog.Logger, opts Options) (*Chat, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	c := &Chat{dialogue: d, log: log, mux: http.NewServeMux(), queues: map[string]*queue{}, limiters: map[string]*rate.Limiter{}}
+	if len(opts.Secret) < 16 {
+		return nil, errors.New("web chat: a secret of at least 16 bytes is required")
+	}
+	if opts.WorkBits <= 0 {
+		opts.WorkBits = 20
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	c := &Chat{dialogue: d, log: log, mux: http.NewServeMux(), addrs: opts.Addrs, queues: map[string]*queue{}, limiters: map[string]*rate.Limiter{},
+		sessions: &sessions{key: opts.Secret, bits: opts.WorkBits, now: opts.Now, used: map[string]time.Time{}}}
 	files, _ := fs.Sub(static, "static")
 	c.mux.Handle("GET /", http.FileServerFS(files))
+	c.mux.HandleFunc("GET /api/challenge", c.challenge)
+	c.mux.HandleFunc("POST /api/session", c.session)
 	c.mux.HandleFunc("POST /api/message", c.message)
 	c.mux.HandleFunc("GET /api/poll", c.poll)
-	return c
+	return c, nil
 }
 
 func (c *Chat) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'")
-	c.mux.ServeHTTP(w, r)
+	webguard.Page("default-src 'self'; img-src 'self' data:; object-src 'none'", c.mux).ServeHTTP(w, r)
+}
+
+// challenge hands out work for a new session.
+func (c *Chat) challenge(w http.ResponseWriter, r *http.Request) {
+	if !c.allow(r, "") {
+		writeError(w, http.StatusTooManyRequests, langHint(r), "Bitte etwas langsamer – versuchen Sie es in ein paar Sekunden noch einmal.", "Please slow down – try again in a few seconds.")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"challenge": c.sessions.challenge(), "bits": c.sessions.bits})
+}
+
+// session turns a solved challenge into a signed chat id in a cookie.
+func (c *Chat) session(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Challenge string `json:"challenge"`
+		Nonce     string `json:"nonce"`
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<10))
+	if err != nil || json.Unmarshal(body, &req) != nil {
+		writeError(w, http.StatusBadRequest, langHint(r), "Die Anfrage war nicht lesbar.", "The request could not be read.")
+		return
+	}
+	value, ok := c.sessions.redeem(req.Challenge, req.Nonce)
+	if !ok {
+		writeError(w, http.StatusForbidden, langHint(r), "Die Sitzung konnte nicht beginnen. Bitte laden Sie die Seite neu.", "The session could not start. Please reload the page.")
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: value, Path: "/", HttpOnly: true, Secure: r.TLS != nil,
+		SameSite: http.SameSiteStrictMode, MaxAge: 30 * 24 * 3600})
+	writeJSON(w, http.StatusOK, map[string]any{"ok": true})
 }
 
 // reply is a conversation.Reply on the wire.
@@ -111,20 +167,6 @@ type request struct {
 	Option string `json:"option"`
 }
 
-// chatID returns the chat's id from its cookie, setting a new one if needed.
-func chatID(w http.ResponseWriter, r *http.Request) string {
-	if ck, err := r.Cookie(cookieName); err == nil && len(ck.Value) == 32 {
-		if _, err := hex.DecodeString(ck.Value); err == nil {
-			return ck.Value
-		}
-	}
-	b := make([]byte, 16)
-	rand.Read(b)
-	id := hex.EncodeToString(b)
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: id, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode, MaxAge: 30 * 24 * 3600})
-	return id
-}
-
 func langHint(r *http.Request) string {
 	al := r.Header.Get("Accept-Language")
 	lang, _, _ := strings.Cut(al, ",")
@@ -144,18 +186,16 @@ const (
 // budget, so nobody floods the dialogue (or the store) by keeping a cookie
 // or by throwing it away.
 func (c *Chat) allow(r *http.Request, chat string) bool {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
+	host := c.addrs.Addr(r).String()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.limiters) > 20000 {
 		clear(c.limiters)
 	}
-	byAddress := c.limiter("addr:"+host, addressRate, addressBurst)
-	byChat := c.limiter("chat:"+chat, chatRate, chatBurst)
-	return byAddress.Allow() && byChat.Allow()
+	if !c.limiter("addr:"+host, addressRate, addressBurst).Allow() {
+		return false
+	}
+	return chat == "" || c.limiter("chat:"+chat, chatRate, chatBurst).Allow()
 }
 
 // limiter returns the limiter stored under key, making it if needed; c.mu is held.
@@ -169,8 +209,13 @@ func (c *Chat) limiter(key string, r rate.Limit, burst int) *rate.Limiter {
 }
 
 func (c *Chat) message(w http.ResponseWriter, r *http.Request) {
-	id := chatID(w, r)
+	id := c.sessions.chatID(r)
 	lang := langHint(r)
+	if id == "" {
+		// The page starts a session (a proof of work) and sends again.
+		writeJSON(w, http.StatusUnauthorized, map[string]any{"session": "needed", "error": pick(lang, "Einen Moment, die Verbindung wird aufgebaut …", "One moment, connecting …")})
+		return
+	}
 	if !c.allow(r, id) {
 		writeError(w, http.StatusTooManyRequests, lang, "Bitte etwas langsamer – versuchen Sie es in ein paar Sekunden noch einmal.", "Please slow down – try again in a few seconds.")
 		return
@@ -187,7 +232,7 @@ func (c *Chat) message(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	replies, err := c.dialogue.Handle(r.Context(), conversation.Message{Channel: Channel, ChatID: id, PersonKey: Channel + ":" + id,
-		Lang: lang, Text: req.Text, Option: req.Option})
+		Source: "net:" + clientaddr.Network(c.addrs.Addr(r)), Lang: lang, Text: req.Text, Option: req.Option})
 	if err != nil {
 		c.log.Error("web chat", "err", err)
 		writeError(w, http.StatusInternalServerError, lang, "Entschuldigung, da ist etwas schiefgegangen. Bitte versuchen Sie es noch einmal.", "Sorry, something went wrong. Please try again.")
@@ -197,7 +242,7 @@ func (c *Chat) message(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *Chat) poll(w http.ResponseWriter, r *http.Request) {
-	id := chatID(w, r)
+	id := c.sessions.chatID(r)
 	c.mu.Lock()
 	var out []reply
 	if q, ok := c.queues[id]; ok {
@@ -242,10 +287,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
-func writeError(w http.ResponseWriter, status int, lang, de, en string) {
-	msg := de
+// pick chooses the German or the English words for the browser's language.
+func pick(lang, de, en string) string {
 	if lang != "" && !strings.HasPrefix(strings.ToLower(lang), "de") {
-		msg = en
+		return en
 	}
+	return de
+}
+
+func writeError(w http.ResponseWriter, status int, lang, de, en string) {
+	msg := pick(lang, de, en)
 	writeJSON(w, status, map[string]any{"error": msg, "replies": []reply{{Text: msg}}})
 }

@@ -30,10 +30,53 @@ type client struct {
 
 type wire struct {
 	Error   string  `json:"error"`
+	Session string  `json:"session"`
 	Replies []reply `json:"replies"`
 }
 
+// post sends a message as the page does: without a session, it does the
+// work for one first.
 func (c *client) post(body string) (int, wire) {
+	c.t.Helper()
+	status, w := c.postOnce(body)
+	if status == http.StatusUnauthorized && w.Session == "needed" {
+		if status, w := c.startSession(); status != http.StatusOK {
+			return status, w
+		}
+		status, w = c.postOnce(body)
+	}
+	return status, w
+}
+
+// startSession gets a challenge, solves it and redeems it.
+func (c *client) startSession() (int, wire) {
+	c.t.Helper()
+	res, err := c.http.Get(c.base + "/api/challenge")
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	var ch struct {
+		Challenge string `json:"challenge"`
+		Bits      int    `json:"bits"`
+		wire
+	}
+	json.NewDecoder(res.Body).Decode(&ch)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return res.StatusCode, ch.wire
+	}
+	solved, _ := json.Marshal(map[string]string{"challenge": ch.Challenge, "nonce": Solve(ch.Challenge, ch.Bits)})
+	res, err = c.http.Post(c.base+"/api/session", "application/json", bytes.NewReader(solved))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	var w wire
+	json.NewDecoder(res.Body).Decode(&w)
+	res.Body.Close()
+	return res.StatusCode, w
+}
+
+func (c *client) postOnce(body string) (int, wire) {
 	c.t.Helper()
 	req, _ := http.NewRequest("POST", c.base+"/api/message", strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
@@ -77,7 +120,10 @@ func setup(t *testing.T) (*httptest.Server, *conversation.Engine, *fakeclock.Clo
 	if err != nil {
 		t.Fatal(err)
 	}
-	chat := New(e, nil)
+	chat, err := New(e, nil, Options{Secret: []byte("a test secret of some length"), WorkBits: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
 	e.Register(Channel, chat)
 	srv := httptest.NewServer(chat)
 	t.Cleanup(srv.Close)

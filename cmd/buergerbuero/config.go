@@ -42,6 +42,10 @@ type HTTPConfig struct {
 	DisplayToken string `yaml:"display_token"`
 	// MaxDisplays is how many display streams may be open at once; default 50.
 	MaxDisplays int `yaml:"max_displays"`
+	// ChatWorkBits is the proof of work a new web chat session costs:
+	// 2^bits SHA-256 hashes, done by the page in the background; default 20
+	// (about a second or two on a phone).
+	ChatWorkBits int `yaml:"chat_work_bits"`
 }
 
 // DialogueConfig tunes the citizens' dialogues.
@@ -108,6 +112,9 @@ func (f *fileConfig) validate(c *booking.Checker) {
 			c.Add(fmt.Sprintf("http.trusted_proxies[%d]", i), err.Error())
 		}
 	}
+	if f.HTTP.ChatWorkBits < 8 || f.HTTP.ChatWorkBits > 26 {
+		c.Add("http.chat_work_bits", "must be between 8 and 26")
+	}
 	if f.HTTP.MaxDisplays < 1 || f.HTTP.MaxDisplays > 10000 {
 		c.Add("http.max_displays", "must be between 1 and 10000")
 	}
@@ -146,7 +153,7 @@ func loadConfig(path string) (*fileConfig, error) {
 		name = path
 	}
 	cfg := &fileConfig{Config: booking.Defaults(), Privacy: PrivacyConfig{RetentionDays: 30}, Dialogue: DialogueConfig{ExpireAfter: 2 * time.Hour},
-		HTTP: HTTPConfig{MaxDisplays: 50}}
+		HTTP: HTTPConfig{MaxDisplays: 50, ChatWorkBits: 20}}
 	// Secrets from the environment win over the file, and are checked with it.
 	validate := func(c *booking.Checker) {
 		cfg.fromEnvironment()

@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -18,6 +20,7 @@ import (
 	"buergerbuero/bots/email/mailtest"
 	"buergerbuero/bots/mattermost/mattermosttest"
 	"buergerbuero/bots/telegram/telegramtest"
+	"buergerbuero/bots/webchat"
 )
 
 // TestServeStartsWithNoConfigAndNoFlags is what a newcomer does first: run
@@ -44,7 +47,7 @@ func TestServeStartsWithNoConfigAndNoFlags(t *testing.T) {
 	if addr == nil {
 		t.Fatalf("no chat address logged:\n%s", stderr.String())
 	}
-	res, err := http.Post(addr[1]+"api/message", "application/json", strings.NewReader(`{"text":"Öffnungszeiten"}`))
+	res, err := chatClient(t, addr[1]).Post(addr[1]+"api/message", "application/json", strings.NewReader(`{"text":"Öffnungszeiten"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -387,4 +390,32 @@ func TestWeakStaffPasswordsAreRefused(t *testing.T) {
 		!strings.Contains(out.String(), "counter.password: needs at least 12 characters") || !strings.Contains(out.String(), "http.trusted_proxies[0]") {
 		t.Fatalf("exit %d:\n%s", code, out.String())
 	}
+}
+
+// chatClient is an HTTP client with a web chat session (its proof of work
+// done) at the chat's base URL.
+func chatClient(t *testing.T, base string) *http.Client {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	res, err := c.Get(base + "api/challenge")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ch struct {
+		Challenge string `json:"challenge"`
+		Bits      int    `json:"bits"`
+	}
+	json.NewDecoder(res.Body).Decode(&ch)
+	res.Body.Close()
+	body, _ := json.Marshal(map[string]string{"challenge": ch.Challenge, "nonce": webchat.Solve(ch.Challenge, ch.Bits)})
+	res, err = c.Post(base+"api/session", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("session: %d", res.StatusCode)
+	}
+	return c
 }

@@ -115,7 +115,14 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	var workers sync.WaitGroup
 	mux := http.NewServeMux()
 
-	chat := webchat.New(engine, log)
+	chatSecret, err := store.Secret(ctx, "webchat")
+	if err != nil {
+		return err
+	}
+	chat, err := webchat.New(engine, log, webchat.Options{Secret: chatSecret, WorkBits: cfg.HTTP.ChatWorkBits, Addrs: addrs})
+	if err != nil {
+		return err
+	}
 	engine.Register(webchat.Channel, chat)
 	mux.Handle("/chat/", http.StripPrefix("/chat", chat))
 	mux.Handle("/display/", http.StripPrefix("/display", foyer))

@@ -52,12 +52,46 @@
     log.scrollTop = log.scrollHeight;
   }
 
-  function send(body) {
+  // session starts a chat: the server hands out a little work (a proof of
+  // work, so scripts cannot mint sessions by the thousand), a worker does it.
+  var starting = null;
+  function session() {
+    if (!starting) {
+      starting = fetch("api/challenge", { credentials: "same-origin" })
+        .then(function (res) { return res.json(); })
+        .then(function (ch) {
+          return new Promise(function (resolve) {
+            var worker = new Worker("pow.js");
+            worker.onmessage = function (ev) { worker.terminate(); resolve({ challenge: ch.challenge, nonce: ev.data.nonce }); };
+            worker.postMessage(ch);
+          });
+        })
+        .then(function (solved) {
+          return fetch("api/session", {
+            method: "POST", headers: { "Content-Type": "application/json" },
+            body: JSON.stringify(solved), credentials: "same-origin"
+          });
+        })
+        .then(function () { starting = null; });
+    }
+    return starting;
+  }
+
+  function post(body) {
     return fetch("api/message", {
       method: "POST", headers: { "Content-Type": "application/json" },
       body: JSON.stringify(body), credentials: "same-origin"
-    }).then(function (res) { return res.json(); })
-      .then(function (data) { show(data.replies || []); })
+    }).then(function (res) { return res.json(); });
+  }
+
+  function send(body, again) {
+    return post(body)
+      .then(function (data) {
+        if (data.session === "needed" && !again) {
+          return session().then(function () { return send(body, true); });
+        }
+        show(data.replies || []);
+      })
       .catch(function () { bubble("Keine Verbindung zum Server. / No connection to the server.", "bot offline"); });
   }
 
