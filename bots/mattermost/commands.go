@@ -139,9 +139,8 @@ func (b *Bot) next(ctx context.Context, c command, args string) string {
 		b.log.Error("next", "err", err)
 		return "Das hat nicht geklappt: " + err.Error()
 	}
-	post := &model.Post{ChannelId: c.channelID}
-	b.callPost(post, bk, fmt.Sprintf("aufgerufen von @%s um %s", c.userName, bk.CalledAt.In(b.store.Config().Location()).Format("15:04")))
-	if _, _, err := b.client.CreatePost(ctx, post); err != nil {
+	status := fmt.Sprintf("aufgerufen von @%s um %s", c.userName, bk.CalledAt.In(b.store.Config().Location()).Format("15:04"))
+	if err := b.postWithButtons(ctx, &model.Post{ChannelId: c.channelID}, func(p *model.Post) { b.callPost(p, bk, status) }); err != nil {
 		b.log.Warn("call post", "err", err)
 	}
 	return fmt.Sprintf("**%s** ist an %s aufgerufen.", bk.Number, b.counterName(counter))
@@ -174,18 +173,20 @@ func (b *Bot) callPost(post *model.Post, bk booking.Booking, status string) {
 	}
 	text := fmt.Sprintf("📣 **%s** → %s\n%s · %s", bk.Number, b.counterName(bk.Counter), kind, strings.Join(concerns, ", "))
 	if bk.Name != "" {
-		text += " · " + bk.Name
+		text += " · " + plain(bk.Name)
 	}
 	target := fmt.Sprint(bk.ID)
+	button := func(name, action, style string) *model.PostAction { return b.button(post.Id, name, action, target, style) }
 	var actions []*model.PostAction
-	switch bk.Status {
-	case booking.StatusCalled:
-		actions = []*model.PostAction{b.button("Angekommen", "arrived", target, "primary"), b.button("Erneut aufrufen", "recall", target, ""),
-			b.button("Nicht erschienen", "noshow", target, "danger"), b.button("Fertig", "done", target, "good")}
-	case booking.StatusServing:
-		actions = []*model.PostAction{b.button("Fertig", "done", target, "good"), b.button("Parken", "park", target, "")}
-	case booking.StatusParked:
-		actions = []*model.PostAction{b.button("Wieder einreihen", "unpark", target, "primary")}
+	switch {
+	case post.Id == "": // not posted yet: buttons are signed for the post, once it has its id
+	case bk.Status == booking.StatusCalled:
+		actions = []*model.PostAction{button("Angekommen", "arrived", "primary"), button("Erneut aufrufen", "recall", ""),
+			button("Nicht erschienen", "noshow", "danger"), button("Fertig", "done", "good")}
+	case bk.Status == booking.StatusServing:
+		actions = []*model.PostAction{button("Fertig", "done", "good"), button("Parken", "park", "")}
+	case bk.Status == booking.StatusParked:
+		actions = []*model.PostAction{button("Wieder einreihen", "unpark", "primary")}
 	}
 	post.Message = ""
 	model.ParseSlackAttachment(post, []*model.SlackAttachment{{Text: text, Footer: status, Actions: actions}})

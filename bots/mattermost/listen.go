@@ -67,7 +67,7 @@ func (b *Bot) onPosted(ctx context.Context, data map[string]any) {
 	}
 	name, _ := data["sender_name"].(string)
 	name = strings.TrimPrefix(name, "@")
-	if !b.isStaff(name, "") {
+	if !b.isStaff(post.UserId, "") {
 		b.client.CreatePost(ctx, &model.Post{ChannelId: post.ChannelId, Message: "⛔ Dieser Bot ist für die Mitarbeitenden des Bürgerbüros."})
 		return
 	}

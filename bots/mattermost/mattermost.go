@@ -118,6 +118,7 @@ type Bot struct {
 
 	mu           sync.Mutex
 	me           *model.User
+	staffIDs     map[string]bool // the configured staff users' ids
 	teamID       string
 	staffChannel string
 	queueChannel string
@@ -181,8 +182,21 @@ func (b *Bot) connect(ctx context.Context) error {
 		}
 		*ch.id = c.Id
 	}
+	staffIDs := map[string]bool{}
+	if len(b.cfg.StaffUsers) > 0 {
+		users, _, err := b.client.GetUsersByUsernames(ctx, b.cfg.StaffUsers)
+		if err != nil {
+			return fmt.Errorf("staff users: %w", err)
+		}
+		for _, u := range users {
+			staffIDs[u.Id] = true
+		}
+		if len(users) < len(b.cfg.StaffUsers) {
+			b.log.Warn("some staff_users are not known to Mattermost", "configured", len(b.cfg.StaffUsers), "found", len(users))
+		}
+	}
 	b.mu.Lock()
-	b.me, b.teamID, b.staffChannel, b.queueChannel = me, team.Id, staff, queue
+	b.me, b.teamID, b.staffChannel, b.queueChannel, b.staffIDs = me, team.Id, staff, queue, staffIDs
 	b.mu.Unlock()
 	b.log.Info("mattermost connected", "bot", me.Username, "team", b.cfg.Team)
 	return nil
@@ -197,16 +211,13 @@ func (b *Bot) botID() string {
 	return b.me.Id
 }
 
-// isStaff reports whether the user may act.
-func (b *Bot) isStaff(userName, teamID string) bool {
-	for _, u := range b.cfg.StaffUsers {
-		if strings.EqualFold(u, userName) {
-			return true
-		}
-	}
+// isStaff reports whether the user may act. Staff are recognised by their
+// user id (looked up from staff_users at connect): a user name can be
+// changed by its owner to a clerk's old one, an id cannot.
+func (b *Bot) isStaff(userID, teamID string) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.cfg.StaffTeam && teamID != "" && teamID == b.teamID
+	return (userID != "" && b.staffIDs[userID]) || (b.cfg.StaffTeam && teamID != "" && teamID == b.teamID)
 }
 
 // sign is the HMAC of a button's action and target.
@@ -237,7 +248,7 @@ func (b *Bot) CommandHandler() http.Handler {
 		req := command{userID: r.PostForm.Get("user_id"), userName: r.PostForm.Get("user_name"), teamID: r.PostForm.Get("team_id"),
 			channelID: r.PostForm.Get("channel_id"), text: strings.TrimSpace(r.PostForm.Get("text"))}
 		var text string
-		if !b.isStaff(req.userName, req.teamID) {
+		if !b.isStaff(req.userID, req.teamID) {
 			b.log.Warn("slash command by non-staff refused", "user", req.userName)
 			text = "⛔ Diese Befehle sind den Mitarbeitenden des Bürgerbüros vorbehalten. Bitte wenden Sie sich an die Leitung, wenn Sie Zugang brauchen."
 		} else {
@@ -257,14 +268,18 @@ func (b *Bot) ActionHandler() http.Handler {
 			return
 		}
 		ctxString := func(k string) string { v, _ := req.Context[k].(string); return v }
-		action, target, sig := ctxString("action"), ctxString("target"), ctxString("sig")
-		if action == "" || !b.verify(sig, action, target) {
+		action, target, expires, sig := ctxString("action"), ctxString("target"), ctxString("expires"), ctxString("sig")
+		if action == "" || !b.verify(sig, req.PostId, action, target, expires) {
 			b.log.Warn("forged or damaged button refused", "user", req.UserName, "action", action)
 			w.WriteHeader(http.StatusForbidden)
 			writeJSON(w, &model.PostActionIntegrationResponse{EphemeralText: "⛔ Diese Schaltfläche ist ungültig."})
 			return
 		}
-		if !b.isStaff(req.UserName, req.TeamId) {
+		if until, err := time.Parse(time.RFC3339, expires); err != nil || !b.store.Now().Before(until) {
+			writeJSON(w, &model.PostActionIntegrationResponse{EphemeralText: "⌛ Diese Schaltfläche ist abgelaufen. Bitte nutzen Sie `/bb`."})
+			return
+		}
+		if !b.isStaff(req.UserId, req.TeamId) {
 			b.log.Warn("button by non-staff refused", "user", req.UserName)
 			writeJSON(w, &model.PostActionIntegrationResponse{EphemeralText: "⛔ Diese Schaltflächen sind den Mitarbeitenden des Bürgerbüros vorbehalten."})
 			return
@@ -278,28 +293,66 @@ func (b *Bot) ActionHandler() http.Handler {
 func (b *Bot) Send(ctx context.Context, chatID string, replies []conversation.Reply) error {
 	var errs []error
 	for _, r := range conversation.Merge(replies) {
-		post := &model.Post{ChannelId: chatID, Message: r.Text}
-		if len(r.Options) > 0 {
-			actions := make([]*model.PostAction, 0, len(r.Options))
-			for _, o := range r.Options {
-				actions = append(actions, b.button(o.Label, "opt", chatID+"\x00"+o.ID, ""))
-			}
-			model.ParseSlackAttachment(post, []*model.SlackAttachment{{Actions: actions}})
-		}
-		if post.Message == "" && len(r.Options) == 0 {
+		if r.Text == "" && len(r.Options) == 0 {
 			continue // a file alone: the caller gets it by mail
 		}
-		if _, _, err := b.client.CreatePost(ctx, post); err != nil {
-			errs = append(errs, err)
+		post := &model.Post{ChannelId: chatID, Message: r.Text}
+		if len(r.Options) == 0 {
+			if _, _, err := b.client.CreatePost(ctx, post); err != nil {
+				errs = append(errs, err)
+			}
+			continue
 		}
+		err := b.postWithButtons(ctx, post, func(p *model.Post) {
+			actions := make([]*model.PostAction, 0, len(r.Options))
+			for _, o := range r.Options {
+				actions = append(actions, b.button(p.Id, o.Label, "opt", chatID+"\x00"+o.ID, ""))
+			}
+			model.ParseSlackAttachment(p, []*model.SlackAttachment{{Actions: actions}})
+		})
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
 
-// button makes an interactive button whose context is signed.
-func (b *Bot) button(name, action, target, style string) *model.PostAction {
+// buttonLifetime is how long a button works: a working day. Later, the
+// clerk uses /bb (a stale post cannot act on today's queue).
+const buttonLifetime = 12 * time.Hour
+
+// button makes an interactive button whose context is signed together with
+// the post it is on and its expiry, so it cannot be copied to another post,
+// given another action, or pressed days later.
+func (b *Bot) button(postID, name, action, target, style string) *model.PostAction {
+	expires := b.store.Now().Add(buttonLifetime).UTC().Format(time.RFC3339)
 	return &model.PostAction{Type: model.PostActionTypeButton, Name: name, Style: style, Integration: &model.PostActionIntegration{
 		URL:     strings.TrimRight(b.cfg.PublicURL, "/") + "/mattermost/action",
-		Context: map[string]any{"action": action, "target": target, "sig": b.sign(action, target)},
+		Context: map[string]any{"action": action, "target": target, "expires": expires, "sig": b.sign(postID, action, target, expires)},
 	}}
+}
+
+// postWithButtons creates a post, then adds its buttons, which are signed
+// with the post's id; render draws the post (without buttons while it has
+// no id).
+func (b *Bot) postWithButtons(ctx context.Context, post *model.Post, render func(*model.Post)) error {
+	render(post)
+	model.ParseSlackAttachment(post, withoutActions(post.Attachments()))
+	created, _, err := b.client.CreatePost(ctx, post)
+	if err != nil {
+		return fmt.Errorf("create post: %w", err)
+	}
+	render(created)
+	if _, _, err := b.client.UpdatePost(ctx, created.Id, created); err != nil {
+		return fmt.Errorf("add buttons to post: %w", err)
+	}
+	return nil
+}
+
+func withoutActions(as []*model.SlackAttachment) []*model.SlackAttachment {
+	out := make([]*model.SlackAttachment, 0, len(as))
+	for _, a := range as {
+		c := *a
+		c.Actions = nil
+		out = append(out, &c)
+	}
+	return out
 }

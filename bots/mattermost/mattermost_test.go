@@ -43,7 +43,7 @@ const secret = "an-action-secret-of-some-length"
 // newRig runs the bot against the fake Mattermost with the demo office on
 // Tuesday 24.11.2026 at 08:00; anna and ben are staff.
 func newRig(t *testing.T) *rig {
-	r := &rig{t: t, users: map[string]string{"anna": model.NewId(), "ben": model.NewId(), "mallory": model.NewId()}}
+	r := &rig{t: t, users: map[string]string{}}
 	r.store, r.clock = storetest.Open(t, nil, storetest.Berlin(2026, 11, 24, 8, 0))
 	var err error
 	if r.calls, err = callsystem.New(ctx, r.store, nil); err != nil {
@@ -55,6 +55,9 @@ func newRig(t *testing.T) *rig {
 	}
 	r.mm = mattermosttest.New("bot-token", "leitstelle", "warteschlange")
 	t.Cleanup(r.mm.Close)
+	for _, name := range []string{"anna", "ben", "mallory"} {
+		r.users[name] = r.mm.AddUser(name)
+	}
 	r.staff, r.queue = r.mm.ChannelID("leitstelle"), r.mm.ChannelID("warteschlange")
 	r.cfg = Config{URL: r.mm.URL, Token: "bot-token", CommandToken: "cmd-token", ActionSecret: secret, PublicURL: "http://bb.example",
 		Team: "buergerbuero", StaffChannel: "leitstelle", QueueChannel: "warteschlange", StaffUsers: []string{"anna", "Ben"}}

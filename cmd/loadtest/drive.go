@@ -221,7 +221,7 @@ func (e *environment) clerk(res *results, i, rounds int) {
 
 // slash sends a /bb command to the service as Mattermost would.
 func (e *environment) slash(user, text string) (string, error) {
-	res, err := http.PostForm("http://"+e.addr+"/mattermost/command", url.Values{"token": {commandToken}, "user_id": {user + "-id"},
+	res, err := http.PostForm("http://"+e.addr+"/mattermost/command", url.Values{"token": {commandToken}, "user_id": {e.clerkIDs[user]},
 		"user_name": {user}, "channel_id": {e.mm.ChannelID("leitstelle")}, "text": {text}})
 	if err != nil {
 		return "", err

@@ -24,6 +24,7 @@ type environment struct {
 	imap               *mailtest.IMAP
 	smtp               *mailtest.SMTP
 	mm                 *mattermosttest.Server
+	clerkIDs           map[string]string // Mattermost user id by clerk name
 	cfgPath, dataPath  string
 	addr               string
 	cmd                *exec.Cmd
@@ -72,8 +73,11 @@ func newEnvironment(dir, bin, scenario string) (*environment, error) {
 	ih, ip, _ := net.SplitHostPort(e.imap.Addr)
 	sh, sp, _ := net.SplitHostPort(e.smtp.Addr)
 	var staff []string
+	e.clerkIDs = map[string]string{}
 	for i := range 50 {
-		staff = append(staff, fmt.Sprintf("clerk%d", i))
+		name := fmt.Sprintf("clerk%d", i)
+		staff = append(staff, name)
+		e.clerkIDs[name] = e.mm.AddUser(name)
 	}
 	cfg := office + fmt.Sprintf(`
 telegram: {token: %q, api_url: %q, poll_timeout: 2s, messages_per_second: 100000, chat_messages_per_second: 100000, chat_burst: 100}

@@ -27,6 +27,7 @@ type Server struct {
 	Team  *model.Team
 
 	mu       sync.Mutex
+	users    map[string]*model.User    // by id
 	channels map[string]*model.Channel // by id
 	posts    []*model.Post             // every version, in order
 	current  map[string]*model.Post    // by id, latest version
@@ -36,7 +37,7 @@ type Server struct {
 // New starts a server for the bot token, with team "buergerbuero" and the
 // public channels named.
 func New(token string, channels ...string) *Server {
-	s := &Server{Token: token, channels: map[string]*model.Channel{}, current: map[string]*model.Post{},
+	s := &Server{Token: token, users: map[string]*model.User{}, channels: map[string]*model.Channel{}, current: map[string]*model.Post{},
 		Bot:  &model.User{Id: model.NewId(), Username: "bb-bot", IsBot: true},
 		Team: &model.Team{Id: model.NewId(), Name: "buergerbuero", DisplayName: "Bürgerbüro"}}
 	for _, name := range channels {
@@ -45,6 +46,7 @@ func New(token string, channels ...string) *Server {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v4/users/me", s.auth(func(w http.ResponseWriter, r *http.Request) { writeJSON(w, s.Bot) }))
+	mux.HandleFunc("POST /api/v4/users/usernames", s.auth(s.usersByNames))
 	mux.HandleFunc("GET /api/v4/teams/name/{team}", s.auth(s.teamByName))
 	mux.HandleFunc("GET /api/v4/teams/name/{team}/channels/name/{channel}", s.auth(s.channelByName))
 	mux.HandleFunc("POST /api/v4/channels/direct", s.auth(s.direct))
@@ -75,6 +77,43 @@ func writeError(w http.ResponseWriter, status int, id string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(model.NewAppError("fake", id, nil, "", status))
+}
+
+// AddUser makes a user (a clerk, or anybody) and returns the id.
+func (s *Server) AddUser(name string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := &model.User{Id: model.NewId(), Username: strings.ToLower(name)}
+	s.users[u.Id] = u
+	return u.Id
+}
+
+// RenameUser changes a user's name, as any user may do with their own.
+func (s *Server) RenameUser(id, name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if u := s.users[id]; u != nil {
+		u.Username = strings.ToLower(name)
+	}
+}
+
+func (s *Server) usersByNames(w http.ResponseWriter, r *http.Request) {
+	var names []string
+	if err := json.NewDecoder(r.Body).Decode(&names); err != nil {
+		writeError(w, http.StatusBadRequest, "api.context.invalid_body_param.app_error")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := []*model.User{}
+	for _, u := range s.users {
+		for _, n := range names {
+			if strings.EqualFold(u.Username, n) {
+				out = append(out, u)
+			}
+		}
+	}
+	writeJSON(w, out)
 }
 
 func (s *Server) teamByName(w http.ResponseWriter, r *http.Request) {

@@ -1,0 +1,106 @@
+package mattermost
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mattermost/mattermost/server/public/model"
+
+	"buergerbuero/booking"
+)
+
+// contextOf returns the signed context of the button named on post.
+func contextOf(t *testing.T, post *model.Post, name string) map[string]any {
+	t.Helper()
+	for _, a := range post.Attachments() {
+		for _, act := range a.Actions {
+			if act.Name == name {
+				return act.Integration.Context
+			}
+		}
+	}
+	t.Fatalf("no button %q", name)
+	return nil
+}
+
+// A button works only on the post it was made for, for its action, and
+// for a working day.
+func TestButtonsAreBoundToTheirPostAndExpire(t *testing.T) {
+	r := newRig(t)
+	first, _ := r.store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []booking.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
+	second, _ := r.store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []booking.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
+	r.slash("anna", "next 1")
+	firstPost := r.lastPost(r.staff, 1)
+	r.slash("ben", "next 2")
+	secondPost := r.lastPost(r.staff, 2)
+	// The first post's "done" pressed as if it were on the second post.
+	moved := &model.Post{Id: secondPost.Id, ChannelId: secondPost.ChannelId}
+	if status, resp := r.pressContext(moved, contextOf(t, firstPost, "Fertig"), "anna"); status != http.StatusForbidden {
+		t.Errorf("a button copied to another post: %d %+v", status, resp)
+	}
+	// An expiry pushed further is a forgery too.
+	ctxLater := contextOf(t, firstPost, "Fertig")
+	ctxLater["expires"] = "2099-01-01T00:00:00Z"
+	if status, _ := r.pressContext(firstPost, ctxLater, "anna"); status != http.StatusForbidden {
+		t.Errorf("a changed expiry: %d", status)
+	}
+	r.clock.Advance(buttonLifetime + time.Minute)
+	_, resp := r.press(firstPost, "Fertig", "anna")
+	expect(t, "expired", resp.EphemeralText, "abgelaufen")
+	for _, b := range []booking.Booking{first, second} {
+		if got, _ := r.store.Get(ctx, b.ID); got.Status != booking.StatusCalled {
+			t.Errorf("%s is %s after refused presses", b.Number, got.Status)
+		}
+	}
+}
+
+// Staff are their user ids: a user who renames themselves to a clerk's
+// name gets nothing.
+func TestARenamedUserIsNoClerk(t *testing.T) {
+	r := newRig(t)
+	r.store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []booking.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
+	r.mm.RenameUser(r.users["mallory"], "anna")
+	r.users["anna"], r.users["real-anna"] = r.users["mallory"], r.users["anna"] // "anna" is now mallory's id
+	expect(t, "impostor", r.slash("anna", "next 1"), "vorbehalten")
+	r.users["anna"] = r.users["real-anna"]
+	expect(t, "the real clerk", r.slash("anna", "next 1"), "aufgerufen")
+}
+
+// A citizen's name is text in the call post: no link, image, formatting or
+// mention of everybody.
+func TestCitizenNamesAreInertInMarkdown(t *testing.T) {
+	r := newRig(t)
+	loc := r.store.Config().Location()
+	r.clock.Set(time.Date(2026, 11, 24, 8, 30, 0, 0, loc))
+	name := "Eve [Klick hier](https://e.vil/x) ![b](https://e.vil/p.png) @channel **laut** www.e.vil"
+	appt, _, err := r.store.Book(ctx, booking.Request{Concerns: []booking.ConcernCount{{ID: "meldebescheinigung", Count: 1}},
+		Start: time.Date(2026, 11, 24, 9, 40, 0, 0, loc), Name: name, PersonKey: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.clock.Set(appt.Start)
+	r.slash("anna", "next 1")
+	text := postText(r.lastPost(r.staff, 1))
+	for _, bad := range []string{"](", "![", "@channel", "**laut**", "https://", "www.e.vil"} {
+		if strings.Contains(text, bad) {
+			t.Errorf("the call post carries %q:\n%s", bad, text)
+		}
+	}
+	expect(t, "the name is still readable", text, "Eve", "Klick hier", "laut")
+}
+
+func TestPlainEscapesEveryMarkdownSign(t *testing.T) {
+	for in, want := range map[string]string{
+		"Dr. Müller":     `Dr\. Müller`,
+		"a\nb  c":        "a b c",
+		"@all":           "@\u200ball",
+		"<img src=x>":    `\<img src\=x\>`,
+		"`code` *b* _i_": "\\`code\\` \\*b\\* \\_i\\_",
+	} {
+		if got := plain(in); got != want {
+			t.Errorf("plain(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
