@@ -141,7 +141,8 @@ func clustersOf(bookings []Booking) []Cluster {
 }
 
 // comparableName is a name as scripts vary it: lower case, umlauts spelt
-// out, digits and punctuation dropped, spaces collapsed.
+// out, digits, punctuation and single letters ("Max Mustermann B")
+// dropped, spaces collapsed.
 func comparableName(name string) string {
 	var b strings.Builder
 	for _, r := range strings.ToLower(name) {
@@ -160,5 +161,11 @@ func comparableName(name string) string {
 			b.WriteRune(' ')
 		}
 	}
-	return strings.Join(strings.Fields(b.String()), " ")
+	var words []string
+	for _, w := range strings.Fields(b.String()) {
+		if len([]rune(w)) > 1 {
+			words = append(words, w)
+		}
+	}
+	return strings.Join(words, " ")
 }

@@ -1,14 +1,18 @@
 package mattermost
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/mattermost/mattermost/server/public/model"
 
 	"buergerbuero/booking"
+	"buergerbuero/conversation"
 )
 
 // contextOf returns the signed context of the button named on post.
@@ -103,4 +107,55 @@ func TestPlainEscapesEveryMarkdownSign(t *testing.T) {
 			t.Errorf("plain(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// inbox is a citizens' channel as the engine sees it: what it was asked to
+// send, by chat.
+type inbox struct {
+	mu   sync.Mutex
+	sent map[string][]string
+}
+
+func (i *inbox) Send(_ context.Context, chat string, replies []conversation.Reply) error {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	for _, r := range replies {
+		i.sent[chat] = append(i.sent[chat], r.Text)
+	}
+	return nil
+}
+
+// Staff see a cluster of hoarded bookings and cancel it in one step; each
+// citizen is told in their chat.
+func TestStaffCancelAClusterAndCitizensAreTold(t *testing.T) {
+	r := newRig(t)
+	web := &inbox{sent: map[string][]string{}}
+	r.engine.Register("web", web)
+	loc := r.store.Config().Location()
+	for i := range 3 {
+		_, _, err := r.store.Book(ctx, booking.Request{Concerns: []booking.ConcernCount{{ID: "meldebescheinigung", Count: 1}},
+			Start: time.Date(2026, 11, 25, 9, 0, 0, 0, loc).Add(time.Duration(i) * 20 * time.Minute), Name: fmt.Sprintf("Max Mustermann %c", 'A'+i),
+			PersonKey: fmt.Sprint("web:", i), Source: "net:198.51.100.0/24", Channel: "web", ChatID: fmt.Sprint("chat", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	list := r.slash("anna", "clusters")
+	expect(t, "list", list, "gleiche Quelle", "198\\.51\\.100\\.0/24", "3 Termine", "/bb cancelcluster source:net:198.51.100.0/24",
+		"ähnlicher Name", "/bb cancelcluster name:max mustermann")
+	expect(t, "not for others", r.slash("mallory", "clusters"), "vorbehalten")
+	expect(t, "cancel", r.slash("anna", "cancelcluster source:net:198.51.100.0/24"), "3 Termine abgesagt", "3 Personen")
+	for i := range 3 {
+		web.mu.Lock()
+		got := strings.Join(web.sent[fmt.Sprint("chat", i)], "\n")
+		web.mu.Unlock()
+		expect(t, "citizen told", got, "vom Bürgerbüro abgesagt", "02175 992200")
+	}
+	expect(t, "gone", r.slash("anna", "clusters"), "Keine Auffälligkeiten")
+}
+
+func TestGuessingAlertReachesTheStaffChannel(t *testing.T) {
+	r := newRig(t)
+	r.bot.AlertGuessing(ctx, booking.Alert{Tries: 101, Limit: 100, Paused: true, Until: time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)})
+	expect(t, "alert", postText(r.lastPost(r.staff, 1)), "PIN-Prüfung für Fremde ausgesetzt bis 10:00", "101 falsche PINs")
 }

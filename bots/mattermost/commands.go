@@ -31,6 +31,7 @@ const help = "**/bb – Bürgerbüro**\n" +
 	"`/bb walkin <Anliegen>` – Wartenummer ausgeben (Infotheke)\n" +
 	"`/bb book` – Termin für eine anrufende Person buchen (im Direktchat mit dem Bot)\n" +
 	"`/bb cancel <Nummer>` – Termin ohne PIN absagen (wird protokolliert)\n" +
+	"`/bb clusters` – auffällige Gruppen von Buchungen (Horten) · `/bb cancelcluster <Gruppe>` – eine Gruppe absagen, die Personen werden benachrichtigt\n" +
 	"`/bb urgent <Nummer>` – Nummer als dringend vorziehen · `/bb checkin <Nummer>` – Termin ist da\n" +
 	"`/bb docs <Anliegen>` – Unterlagen und Gebühr\n" +
 	"`/bb alarm` – stiller Notruf an alle Kolleginnen und Kollegen im Dienst"
@@ -61,6 +62,10 @@ func (b *Bot) command(ctx context.Context, c command) string {
 		return b.book(ctx, c)
 	case "cancel", "absagen":
 		out = b.cancel(ctx, c, args)
+	case "clusters", "verdacht":
+		return b.clustersText(ctx)
+	case "cancelcluster":
+		out = b.cancelCluster(ctx, c, args)
 	case "urgent", "dringend":
 		out = b.urgent(ctx, c, args)
 	case "checkin":
@@ -176,7 +181,9 @@ func (b *Bot) callPost(post *model.Post, bk booking.Booking, status string) {
 		text += " · " + plain(bk.Name)
 	}
 	target := fmt.Sprint(bk.ID)
-	button := func(name, action, style string) *model.PostAction { return b.button(post.Id, name, action, target, style) }
+	button := func(name, action, style string) *model.PostAction {
+		return b.button(post.Id, name, action, target, style)
+	}
 	var actions []*model.PostAction
 	switch {
 	case post.Id == "": // not posted yet: buttons are signed for the post, once it has its id

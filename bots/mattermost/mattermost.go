@@ -99,11 +99,14 @@ type Store interface {
 	SetPriority(ctx context.Context, id uint64, urgent bool, actor string) (booking.Booking, error)
 	CheckIn(ctx context.Context, id uint64, owner booking.Owner, actor string) (booking.Booking, error)
 	DayBookings(ctx context.Context, day time.Time) ([]booking.Booking, error)
+	Clusters(ctx context.Context) ([]booking.Cluster, error)
+	CancelCluster(ctx context.Context, key, actor string) ([]booking.Booking, error)
 }
 
 // Dialogue is what the bot needs of the conversation engine.
 type Dialogue interface {
 	Handle(ctx context.Context, msg conversation.Message) ([]conversation.Reply, error)
+	NotifyCancelledByOffice(ctx context.Context, b booking.Booking) error
 }
 
 // Bot is the staff bot. It is also the engine's Sender for its channel.

@@ -25,17 +25,18 @@ import (
 var ctx = context.Background()
 
 type rig struct {
-	t     *testing.T
-	mm    *mattermosttest.Server
-	ours  *httptest.Server
-	bot   *Bot
-	store *booking.Store
-	calls *callsystem.System
-	clock *fakeclock.Clock
-	staff string // the staff channel's id
-	queue string // the queue channel's id
-	users map[string]string
-	cfg   Config
+	t      *testing.T
+	mm     *mattermosttest.Server
+	ours   *httptest.Server
+	bot    *Bot
+	store  *booking.Store
+	calls  *callsystem.System
+	clock  *fakeclock.Clock
+	staff  string // the staff channel's id
+	queue  string // the queue channel's id
+	users  map[string]string
+	cfg    Config
+	engine *conversation.Engine
 }
 
 const secret = "an-action-secret-of-some-length"
@@ -65,6 +66,7 @@ func newRig(t *testing.T) *rig {
 		t.Fatal(err)
 	}
 	engine.Register(Channel, r.bot)
+	r.engine = engine
 	mux := http.NewServeMux()
 	mux.Handle("POST /mattermost/command", r.bot.CommandHandler())
 	mux.Handle("POST /mattermost/action", r.bot.ActionHandler())

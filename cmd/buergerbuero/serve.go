@@ -77,7 +77,12 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := os.MkdirAll(filepath.Dir(*dataPath), 0o700); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
-	store, err := booking.Open(*dataPath, &cfg.Config, booking.Options{Logger: log})
+	var alertStaff func(context.Context, booking.Alert) // set once the staff bot exists
+	store, err := booking.Open(*dataPath, &cfg.Config, booking.Options{Logger: log, Alert: func(ctx context.Context, a booking.Alert) {
+		if alertStaff != nil {
+			alertStaff(ctx, a)
+		}
+	}})
 	if err != nil {
 		return err
 	}
@@ -172,6 +177,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 			return err
 		}
 		engine.Register(mattermost.Channel, mm)
+		alertStaff = mm.AlertGuessing
 		mux.Handle("POST /mattermost/command", mm.CommandHandler())
 		mux.Handle("POST /mattermost/action", mm.ActionHandler())
 		workers.Go(func() {
