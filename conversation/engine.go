@@ -1,6 +1,7 @@
 package conversation
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -243,6 +244,13 @@ func (e *Engine) load(channel, chatID string) (*dialogue, error) {
 	return d, err
 }
 
+// forget deletes a chat's stored dialogue.
+func (e *Engine) forget(channel, chatID string) error {
+	return e.store.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketDialogues).Delete(dialogueKey(channel, chatID))
+	})
+}
+
 func (e *Engine) save(channel, chatID string, d *dialogue) error {
 	data, err := json.Marshal(d)
 	if err != nil {
@@ -380,10 +388,11 @@ func (e *Engine) Handle(ctx context.Context, msg Message) ([]Reply, error) {
 		return nil, fmt.Errorf("load dialogue: %w", err)
 	}
 	now := e.store.Now()
+	stored := d != nil
 	t := &turn{e: e, now: now, staff: msg.Staff != "", person: msg.PersonKey, owner: chatOwner{Channel: msg.Channel, ChatID: msg.ChatID, Proven: msg.Proven}}
 	switch {
 	case d == nil:
-		d = &dialogue{State: stIdle, Lang: langOf(msg.Lang)}
+		d = e.freshDialogue(msg)
 	case now.Sub(d.Updated) > e.opts.DialogueTTL && d.State != stIdle:
 		d = &dialogue{State: stIdle, Lang: d.Lang, Handled: d.Handled}
 		t.d = d
@@ -440,10 +449,36 @@ func (e *Engine) Handle(ctx context.Context, msg Message) ([]Reply, error) {
 		}
 	}
 	d.Updated = now
-	if err := e.save(msg.Channel, msg.ChatID, d); err != nil {
-		return nil, fmt.Errorf("save dialogue: %w", err)
+	switch {
+	case e.worthKeeping(d, msg):
+		if err := e.save(msg.Channel, msg.ChatID, d); err != nil {
+			return nil, fmt.Errorf("save dialogue: %w", err)
+		}
+	case stored:
+		if err := e.forget(msg.Channel, msg.ChatID); err != nil {
+			return nil, fmt.Errorf("forget dialogue: %w", err)
+		}
 	}
 	return t.replies, nil
+}
+
+// freshDialogue is a chat's dialogue before it says anything worth keeping:
+// at the menu, in the channel's language, the menu's options offered.
+func (e *Engine) freshDialogue(msg Message) *dialogue {
+	d := &dialogue{State: stIdle, Lang: langOf(msg.Lang)}
+	d.Options = (&turn{e: e, d: d}).menuOptions()
+	return d
+}
+
+// worthKeeping reports whether d holds more than a fresh dialogue of the
+// chat would. Only such dialogues are stored: a script sending a question
+// from a fresh session each time leaves nothing behind.
+func (e *Engine) worthKeeping(d *dialogue, msg Message) bool {
+	kept, fresh := *d, *e.freshDialogue(msg)
+	kept.Updated = time.Time{}
+	a, errA := json.Marshal(kept)
+	b, errB := json.Marshal(fresh)
+	return errA != nil || errB != nil || !bytes.Equal(a, b)
 }
 
 // run handles global commands, then passes the input from state to state

@@ -998,6 +998,8 @@ func TestMailAlwaysNeedsThePIN(t *testing.T) {
 	ev := newEnv(t, "", tuesday)
 	ev.engine.Register(MailChannel, ev.sent)
 	addr := "erika@example.org"
+	// Mails that do not answer the service's own mail in its thread: their
+	// sender may be forged.
 	mail := func(text string) string {
 		replies, err := ev.engine.Handle(ctx, Message{Channel: MailChannel, ChatID: addr, PersonKey: "mail:" + addr, Email: addr, Text: text, Numbered: true})
 		if err != nil {
@@ -1006,7 +1008,12 @@ func TestMailAlwaysNeedsThePIN(t *testing.T) {
 		return dump(replies)
 	}
 	mail("Termin für Personalausweis am Donnerstag um 10 Uhr, Erika Müller")
-	num, pin := numberAndPIN(t, mail("ja"))
+	expect(t, "a yes not in the thread", mail("ja"), "direkt auf unsere Zusammenfassung antworten")
+	replies, err := ev.engine.Handle(ctx, Message{Channel: MailChannel, ChatID: addr, PersonKey: "mail:" + addr, Email: addr, Text: "ja", Numbered: true, Proven: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	num, pin := numberAndPIN(t, dump(replies))
 	b, err := ev.store.Lookup(ctx, num, pin)
 	if err != nil {
 		t.Fatal(err)
@@ -1023,7 +1030,7 @@ func TestMailAlwaysNeedsThePIN(t *testing.T) {
 		t.Fatalf("own bookings offered by mail:\n%s", out)
 	}
 	mail("stopp")
-	replies, err := ev.engine.Handle(ctx, Message{Channel: MailChannel, ChatID: addr, PersonKey: "mail:" + addr, Email: addr, Option: fmt.Sprintf("cancelid:%d", b.ID), Numbered: true})
+	replies, err = ev.engine.Handle(ctx, Message{Channel: MailChannel, ChatID: addr, PersonKey: "mail:" + addr, Email: addr, Option: fmt.Sprintf("cancelid:%d", b.ID), Numbered: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1231,4 +1238,37 @@ func TestAnotherChatNeedsThePINToMove(t *testing.T) {
 	o.say("Termin verschieben")
 	expect(t, "number only", o.say(num), "6-stellige PIN zu "+num)
 	expect(t, "pin", o.say(pin), "An welchem Tag")
+}
+
+// A message that leaves the dialogue as a fresh one would be (a question
+// answered, the menu shown) stores nothing: a script sending questions from
+// fresh sessions fills no file. A typed number still picks from the menu.
+func TestNothingIsStoredUntilADialogueIsWorthKeeping(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	for i := range 20 {
+		ev.chat(fmt.Sprint("fresh", i), "de").say("Öffnungszeiten")
+	}
+	stored := func(id string) bool {
+		d, err := ev.engine.load("test", id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d != nil
+	}
+	for i := range 20 {
+		if stored(fmt.Sprint("fresh", i)) {
+			t.Fatalf("dialogue %d stored after a question", i)
+		}
+	}
+	c := ev.chat("menu", "de")
+	c.say("")
+	expect(t, "a typed number at the menu", c.say("5"), "Öffnungszeiten")
+	c.say("Termin für Perso")
+	if !stored("menu") {
+		t.Fatal("a booking under way was not stored")
+	}
+	c.say("abbrechen")
+	if stored("menu") {
+		t.Fatal("a dialogue back at the menu is still stored")
+	}
 }

@@ -205,15 +205,16 @@ func (e *Engine) mailCopy(b booking.Booking, r Reply) {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
-		if err := e.Push(ctx, MailChannel, b.Email, []Reply{r}); err != nil {
+		if err := e.Push(ctx, MailChannel, b.Email, b.Lang, []Reply{r}); err != nil {
 			e.log.Warn("mail copy", "booking", b.ID, "err", err)
 		}
 	}()
 }
 
 // Push sends replies the engine starts on its own to a chat, and remembers
-// their options so a typed number answers them.
-func (e *Engine) Push(ctx context.Context, channel, chatID string, replies []Reply) error {
+// their options so a typed number answers them. lang is the chat's
+// language, for a chat that has no stored dialogue.
+func (e *Engine) Push(ctx context.Context, channel, chatID, lang string, replies []Reply) error {
 	s := e.sender(channel)
 	if s == nil {
 		return fmt.Errorf("no sender for channel %q", channel)
@@ -229,7 +230,7 @@ func (e *Engine) Push(ctx context.Context, channel, chatID string, replies []Rep
 		d, err := e.load(channel, chatID)
 		if err == nil {
 			if d == nil {
-				d = &dialogue{State: stIdle, Lang: "de", Updated: e.store.Now()}
+				d = &dialogue{State: stIdle, Lang: langOf(lang), Updated: e.store.Now()}
 			}
 			d.Options = opts
 			err = e.save(channel, chatID, d)
@@ -249,7 +250,7 @@ func (e *Engine) NotifyCalled(ctx context.Context, b booking.Booking, counter st
 	if b.Channel == "" || b.ChatID == "" || e.sender(b.Channel) == nil {
 		return nil
 	}
-	return e.Push(ctx, b.Channel, b.ChatID, []Reply{{Text: e.texts.T(langOf(b.Lang), "Called", "Number", b.Number, "Counter", counter)}})
+	return e.Push(ctx, b.Channel, b.ChatID, b.Lang, []Reply{{Text: e.texts.T(langOf(b.Lang), "Called", "Number", b.Number, "Counter", counter)}})
 }
 
 // NotifyCancelledByOffice tells the citizen of booking b, in the chat they
@@ -261,7 +262,7 @@ func (e *Engine) NotifyCancelledByOffice(ctx context.Context, b booking.Booking)
 		Attachments: []Attachment{e.calendarFile(b, "CANCEL", lang)}}
 	var errs []error
 	if b.Channel != "" && b.ChatID != "" && e.sender(b.Channel) != nil {
-		errs = append(errs, e.Push(ctx, b.Channel, b.ChatID, []Reply{r}))
+		errs = append(errs, e.Push(ctx, b.Channel, b.ChatID, b.Lang, []Reply{r}))
 	}
 	if b.Email != "" && b.Channel != MailChannel && e.sender(MailChannel) != nil {
 		errs = append(errs, e.sender(MailChannel).Send(ctx, b.Email, []Reply{r}))
@@ -322,7 +323,7 @@ func (e *Engine) offerEarlier(ctx context.Context) error {
 			{fmt.Sprintf("offer:%d:%d", w.ID, first.Unix()), e.texts.T(lang, "OptTakeOffer")},
 			{"unwatch:" + strconv.FormatUint(w.ID, 10), e.texts.T(lang, "OptStopWatching")},
 		}}
-		if err := e.Push(ctx, w.Channel, w.ChatID, []Reply{reply}); err != nil {
+		if err := e.Push(ctx, w.Channel, w.ChatID, w.Lang, []Reply{reply}); err != nil {
 			e.log.Warn("offer earlier time", "channel", w.Channel, "err", err)
 			continue
 		}
@@ -378,7 +379,7 @@ func (e *Engine) remind(ctx context.Context) error {
 			if e.reminded(key) {
 				continue
 			}
-			if err := e.Push(ctx, r.channel, r.chat, []Reply{r.reply}); err != nil {
+			if err := e.Push(ctx, r.channel, r.chat, b.Lang, []Reply{r.reply}); err != nil {
 				e.log.Warn("reminder", "channel", r.channel, "err", err)
 				continue
 			}

@@ -268,7 +268,7 @@ func TestSTARTTLSAndAuth(t *testing.T) {
 
 func TestPushedMailsAreNumberedAndAnswerable(t *testing.T) {
 	r := newMailRig(t, Config{}, nil)
-	err := r.engine.Push(context.Background(), Channel, "erika@example.org", []conversation.Reply{
+	err := r.engine.Push(context.Background(), Channel, "erika@example.org", "de", []conversation.Reply{
 		{Text: "Erinnerung: Ihr Termin T-123 ist morgen.", Options: []conversation.Option{{ID: "menu:hours", Label: "Öffnungszeiten"}}}})
 	if err != nil {
 		t.Fatal(err)
