@@ -120,3 +120,22 @@ func TestFreshAddressesOfOneDomainShareALimit(t *testing.T) {
 }
 
 func first(a, _ string) string { return a }
+
+// FuzzProvesMailbox: no reference a sender makes up proves a mailbox; only
+// an id the channel made for that very address does.
+func FuzzProvesMailbox(f *testing.F) {
+	m := &Mail{cfg: Config{Address: "termine@musterstadt.example"}, threadKey: []byte("0123456789abcdef0123456789abcdef")}
+	own := "0011223344556677aabbccdd." + m.threadMAC("erika@example.org", "0011223344556677aabbccdd") + "@musterstadt.example"
+	if made, _ := m.threadID("erika@example.org"); !m.provesMailbox(inbound{From: "Erika@Example.org", References: []string{made}}) {
+		f.Fatal("an id the channel made does not prove the mailbox")
+	}
+	f.Add("erika@example.org", own)
+	f.Add("eve@example.org", own)
+	f.Add("x@y", "a.b@musterstadt.example")
+	f.Fuzz(func(t *testing.T, from, ref string) {
+		proven := m.provesMailbox(inbound{From: from, References: []string{ref}})
+		if proven && !(ref == own && strings.EqualFold(strings.TrimSpace(from), "erika@example.org")) {
+			t.Fatalf("%q proved by %q", from, ref)
+		}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -158,4 +159,20 @@ func TestGuessingAlertReachesTheStaffChannel(t *testing.T) {
 	r := newRig(t)
 	r.bot.AlertGuessing(ctx, booking.Alert{Tries: 101, Limit: 100, Paused: true, Until: time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)})
 	expect(t, "alert", postText(r.lastPost(r.staff, 1)), "PIN-Prüfung für Fremde ausgesetzt bis 10:00", "101 falsche PINs")
+}
+
+var escaped = regexp.MustCompile(`\\.`)
+
+// FuzzPlain: no name, however written, yields a link, an image, a mention or
+// a line break in the markdown.
+func FuzzPlain(f *testing.F) {
+	f.Add("Eve [x](https://e.vil) @channel")
+	f.Add("![a](b)\n# Titel")
+	f.Fuzz(func(t *testing.T, name string) {
+		out := escaped.ReplaceAllString(plain(name), "") // what markdown reads as signs
+		if strings.Contains(out, "\n") || strings.Contains(out, "](") || strings.Contains(out, "@channel") || strings.Contains(out, "@all") ||
+			strings.Contains(out, "://") || strings.Contains(out, "@here") {
+			t.Fatalf("plain(%q) = %q", name, out)
+		}
+	})
 }

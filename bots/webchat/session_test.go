@@ -102,3 +102,27 @@ func TestProofOfWorkInChromium(t *testing.T) {
 	}
 	t.Logf("proof of work of %d bits in headless Chromium: %.0f ms", bits, took)
 }
+
+// FuzzRedeem: whatever a client sends as challenge, nonce or cookie, no
+// session comes of it without the work and the server's own challenge.
+func FuzzRedeem(f *testing.F) {
+	s := &sessions{key: []byte("0123456789abcdef"), bits: 12, now: time.Now, used: map[string]time.Time{}}
+	ch := s.challenge()
+	f.Add(ch, Solve(ch, 12), "")
+	f.Add("1.2.3", "0", "abc.def")
+	f.Add("99999999999.00.x", "", "0123456789abcdef0123456789abcdef.AAAA")
+	f.Fuzz(func(t *testing.T, challenge, nonce, cookie string) {
+		if value, ok := s.redeem(challenge, nonce); ok {
+			body, mac, _ := cutLast(challenge, ".")
+			if mac != s.mac("challenge", body) || LeadingZeroBits(challenge, nonce) < 12 {
+				t.Fatalf("redeemed %q %q", challenge, nonce)
+			}
+			cookie = value
+		}
+		req := httptest.NewRequest("GET", "/", nil)
+		req.AddCookie(&http.Cookie{Name: cookieName, Value: cookie})
+		if id := s.chatID(req); id != "" && !strings.HasPrefix(cookie, id+".") {
+			t.Fatalf("cookie %q gave chat %q", cookie, id)
+		}
+	})
+}
