@@ -399,8 +399,8 @@ func (c *Config) Validate(v *Checker) {
 	if b.MaxActivePerPerson < 1 {
 		v.Add("booking.max_active_per_person", "must be at least 1")
 	}
-	if b.MaxActivePerSource < b.MaxActivePerPerson {
-		v.Add("booking.max_active_per_source", "must be at least max_active_per_person")
+	if b.MaxActivePerSource < 1 {
+		v.Add("booking.max_active_per_source", "must be at least 1")
 	}
 	if b.ReleaseDelay < 0 {
 		v.Add("booking.release_delay", "must not be negative")

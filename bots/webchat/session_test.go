@@ -126,3 +126,12 @@ func FuzzRedeem(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkSolve is what a session costs a script in Go (the page's
+// worker, measured in TestProofOfWorkInChromium, is what it costs a phone).
+func BenchmarkSolve(b *testing.B) {
+	s := &sessions{key: []byte("0123456789abcdef"), bits: 20, now: time.Now, used: map[string]time.Time{}}
+	for b.Loop() {
+		Solve(s.challenge(), 20)
+	}
+}
