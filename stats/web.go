@@ -93,7 +93,7 @@ func Handler(log Events, cfg *booking.Config, now func() time.Time) http.Handler
 			charts = append(charts, template.HTML(c)) // built by svg.go with every text escaped
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:")
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'")
 		page.Execute(w, map[string]any{
 			"Office": cfg.Office.Name, "From": from.Format(time.DateOnly), "To": to.Format(time.DateOnly), "Period": p,
 			"PeriodChoices": []Period{Day, Week, Month}, "Total": rep.Total, "NoShows": rep.Total.NoShows + rep.Total.Expired,

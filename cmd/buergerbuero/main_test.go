@@ -427,3 +427,57 @@ func chatClient(t *testing.T, base string) *http.Client {
 	}
 	return c
 }
+
+// Every page the service serves refuses to be framed, and every staff
+// action refuses a cross-site request even with the clerk's login: the
+// wiring in serve, page by page.
+func TestEveryPageIsGuarded(t *testing.T) {
+	t.Chdir(t.TempDir())
+	ctx, cancel := context.WithCancel(context.Background())
+	var stderr syncBuffer
+	done := make(chan int)
+	go func() { done <- run(ctx, []string{"--listen", "127.0.0.1:0"}, &stderr, &stderr) }()
+	defer func() { cancel(); <-done }()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(stderr.String(), "buergerbuero started") {
+		if time.Now().After(deadline) {
+			t.Fatalf("not started:\n%s", stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	base := "http://" + regexp.MustCompile(`listen=(\S+)`).FindStringSubmatch(stderr.String())[1]
+	do := func(method, path, user string, header map[string]string) *http.Response {
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(`{"counter":"1","concern":"meldebescheinigung","id":1,"action":"done"}`))
+		if user != "" {
+			req.SetBasicAuth(user, "demo")
+		}
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res
+	}
+	for path, user := range map[string]string{"/chat/": "", "/display/": "", "/counter/": "counter", "/kiosk/": "kiosk", "/admin/stats/": "admin"} {
+		res := do("GET", path, user, nil)
+		if res.StatusCode != http.StatusOK || !strings.Contains(res.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'") || res.Header.Get("X-Frame-Options") != "DENY" {
+			t.Errorf("%s: %d, CSP %q, XFO %q", path, res.StatusCode, res.Header.Get("Content-Security-Policy"), res.Header.Get("X-Frame-Options"))
+		}
+	}
+	crossSite := map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example", "Content-Type": "application/json"}
+	simple := map[string]string{"Content-Type": "text/plain"}
+	for path, user := range map[string]string{"/counter/api/next": "counter", "/counter/api/act": "counter", "/kiosk/api/ticket": "kiosk"} {
+		if res := do("POST", path, user, crossSite); res.StatusCode != http.StatusForbidden {
+			t.Errorf("cross-site POST %s: %d", path, res.StatusCode)
+		}
+		if res := do("POST", path, user, simple); res.StatusCode != http.StatusUnsupportedMediaType {
+			t.Errorf("text/plain POST %s: %d", path, res.StatusCode)
+		}
+	}
+	if res := do("POST", "/kiosk/api/ticket", "kiosk", map[string]string{"Content-Type": "application/json", "Sec-Fetch-Site": "same-origin"}); res.StatusCode != http.StatusOK {
+		t.Errorf("the kiosk page's own request: %d", res.StatusCode)
+	}
+}
