@@ -10,8 +10,6 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // Request asks for an appointment.
@@ -58,7 +56,7 @@ func (s *Store) Book(ctx context.Context, req Request) (Booking, string, error) 
 		return Booking{}, "", err
 	}
 	var booked Booking
-	err = s.Update(func(tx *bolt.Tx) error {
+	err = s.write(func(tx Tx) error {
 		now := s.clock.Now()
 		if err := s.checkActiveLimit(tx, req.PersonKey, s.cfg.Booking.MaxActivePerPerson, ErrLimitReached, now); err != nil {
 			return err
@@ -100,7 +98,7 @@ func (s *Store) Book(ctx context.Context, req Request) (Booking, string, error) 
 
 // save writes b and its index entries. old is b as it was stored before
 // (nil for a new booking); a move re-indexes it.
-func (s *Store) save(tx *bolt.Tx, b *Booking, old *Booking) error {
+func (s *Store) save(tx Tx, b *Booking, old *Booking) error {
 	if old != nil && (old.Number != b.Number || !s.cfg.Day(old.Start).Equal(s.cfg.Day(b.Start))) {
 		if err := s.unindexDay(tx, old); err != nil {
 			return err
@@ -118,7 +116,7 @@ func (s *Store) save(tx *bolt.Tx, b *Booking, old *Booking) error {
 
 // checkActiveLimit refuses a person (or a source) that already holds max
 // active future appointments, with limitErr.
-func (s *Store) checkActiveLimit(tx *bolt.Tx, person string, max int, limitErr error, now time.Time) error {
+func (s *Store) checkActiveLimit(tx Tx, person string, max int, limitErr error, now time.Time) error {
 	if person == "" {
 		return nil
 	}
@@ -146,7 +144,7 @@ func (s *Store) checkActiveLimit(tx *bolt.Tx, person string, max int, limitErr e
 // Cancel cancels the appointment with number and PIN. The slot becomes
 // bookable again after the release delay.
 func (s *Store) Cancel(ctx context.Context, number, pin string) (Booking, error) {
-	return s.withPIN(ctx, Guesser{}, number, pin, func(tx *bolt.Tx, b *Booking, now time.Time) error {
+	return s.withPIN(ctx, Guesser{}, number, pin, func(tx Tx, b *Booking, now time.Time) error {
 		return s.cancel(tx, b, now, "")
 	})
 }
@@ -155,7 +153,7 @@ func (s *Store) Cancel(ctx context.Context, number, pin string) (Booking, error)
 // the right to it themselves: staff (actor names the clerk), or a dialogue
 // that checked the PIN earlier (actor empty).
 func (s *Store) CancelByID(ctx context.Context, id uint64, actor string) (Booking, error) {
-	b, err := s.update(id, nil, func(tx *bolt.Tx, b *Booking, now time.Time) error {
+	b, err := s.update(id, nil, func(tx Tx, b *Booking, now time.Time) error {
 		return s.cancel(tx, b, now, actor)
 	})
 	if err != nil {
@@ -166,9 +164,9 @@ func (s *Store) CancelByID(ctx context.Context, id uint64, actor string) (Bookin
 
 // update runs fn on booking id, which must still be waiting, in one write
 // transaction and saves it. allow, if set, may refuse the caller.
-func (s *Store) update(id uint64, allow func(*Booking) error, fn func(*bolt.Tx, *Booking, time.Time) error) (Booking, error) {
+func (s *Store) update(id uint64, allow func(*Booking) error, fn func(Tx, *Booking, time.Time) error) (Booking, error) {
 	var out Booking
-	err := s.Update(func(tx *bolt.Tx) error {
+	err := s.write(func(tx Tx) error {
 		b, err := getBooking(tx, id)
 		if err != nil {
 			return err
@@ -190,7 +188,7 @@ func (s *Store) update(id uint64, allow func(*Booking) error, fn func(*bolt.Tx, 
 	return out, err
 }
 
-func (s *Store) cancel(tx *bolt.Tx, b *Booking, now time.Time, actor string) error {
+func (s *Store) cancel(tx Tx, b *Booking, now time.Time, actor string) error {
 	old := *b
 	b.Status, b.CancelledAt = StatusCancelled, now
 	if err := s.save(tx, b, &old); err != nil {
@@ -205,7 +203,7 @@ func (s *Store) cancel(tx *bolt.Tx, b *Booking, now time.Time, actor string) err
 // PIN, name and e-mail stay; the old time is released after the release
 // delay, as for a cancellation.
 func (s *Store) Reschedule(ctx context.Context, number, pin string, start time.Time) (Booking, error) {
-	return s.withPIN(ctx, Guesser{}, number, pin, func(tx *bolt.Tx, b *Booking, now time.Time) error {
+	return s.withPIN(ctx, Guesser{}, number, pin, func(tx Tx, b *Booking, now time.Time) error {
 		return s.moveTo(tx, b, start, now, "")
 	})
 }
@@ -213,7 +211,7 @@ func (s *Store) Reschedule(ctx context.Context, number, pin string, start time.T
 // MoveByID moves booking id to start without a PIN, for callers that
 // checked the right to it themselves (see CancelByID).
 func (s *Store) MoveByID(ctx context.Context, id uint64, start time.Time, actor string) (Booking, error) {
-	b, err := s.update(id, nil, func(tx *bolt.Tx, b *Booking, now time.Time) error {
+	b, err := s.update(id, nil, func(tx Tx, b *Booking, now time.Time) error {
 		return s.moveTo(tx, b, start, now, actor)
 	})
 	if err != nil {
@@ -223,7 +221,7 @@ func (s *Store) MoveByID(ctx context.Context, id uint64, start time.Time, actor 
 }
 
 // moveTo moves b to start inside tx, after checking the new time.
-func (s *Store) moveTo(tx *bolt.Tx, b *Booking, start, now time.Time, actor string) error {
+func (s *Store) moveTo(tx Tx, b *Booking, start, now time.Time, actor string) error {
 	_, minutes, mask, err := s.cfg.plan(b.Concerns)
 	if err != nil {
 		return err
@@ -260,7 +258,7 @@ func (s *Store) Lookup(ctx context.Context, number, pin string) (Booking, error)
 // the PIN; anybody else's wrong tries are counted against them, across all
 // bookings and channels, and against everybody together.
 func (s *Store) LookupAs(ctx context.Context, who Guesser, number, pin string) (Booking, error) {
-	return s.withPIN(ctx, who, number, pin, func(*bolt.Tx, *Booking, time.Time) error { return nil })
+	return s.withPIN(ctx, who, number, pin, func(Tx, *Booking, time.Time) error { return nil })
 }
 
 // PINError tells a wrong PIN apart from a lock-out, with how many tries are
@@ -304,14 +302,14 @@ func (e *PINError) Unwrap() []error {
 // An unknown number or a locked booking is checked against a decoy hash, so
 // it takes as long as a wrong PIN; callers answer ErrNotFound, ErrWrongPIN
 // and ErrPINLocked alike to the citizen.
-func (s *Store) withPIN(ctx context.Context, who Guesser, number, pin string, fn func(*bolt.Tx, *Booking, time.Time) error) (Booking, error) {
+func (s *Store) withPIN(ctx context.Context, who Guesser, number, pin string, fn func(Tx, *Booking, time.Time) error) (Booking, error) {
 	number = NormalizeNumber(number)
 	var id uint64
 	var stored PINHash
 	var refused error // why no PIN can be checked: unknown number, locked booking, a guessing limit
 	var owned *Booking
 	var counted guessOutcome
-	err := s.Update(func(tx *bolt.Tx) error {
+	err := s.write(func(tx Tx) error {
 		now := s.clock.Now()
 		b, findErr := s.findUpcoming(tx, number, now)
 		if findErr == nil && who.Owner.owns(b) {
@@ -359,7 +357,7 @@ func (s *Store) withPIN(ctx context.Context, who Guesser, number, pin string, fn
 		return Booking{}, err
 	}
 	var out Booking
-	err = s.Update(func(tx *bolt.Tx) error {
+	err = s.write(func(tx Tx) error {
 		now := s.clock.Now()
 		b, err := getBooking(tx, id)
 		if err != nil {
@@ -408,7 +406,7 @@ type actionError struct{ err error }
 func (e actionError) Error() string { return e.err.Error() }
 
 func (s *Store) resetPINFailures(id uint64) error {
-	return s.Update(func(tx *bolt.Tx) error {
+	return s.write(func(tx Tx) error {
 		b, err := getBooking(tx, id)
 		if err != nil {
 			return err
@@ -420,7 +418,7 @@ func (s *Store) resetPINFailures(id uint64) error {
 
 // findUpcoming finds the appointment of today or later with number that is
 // still waiting.
-func (s *Store) findUpcoming(tx *bolt.Tx, number string, now time.Time) (*Booking, error) {
+func (s *Store) findUpcoming(tx Tx, number string, now time.Time) (*Booking, error) {
 	prefix := []byte(number + "/")
 	c := tx.Bucket(bucketByNumber).Cursor()
 	for k, v := c.Seek([]byte(number + "/" + dayKey(s.cfg.Day(now)))); k != nil && hasPrefix(k, prefix); k, v = c.Next() {
@@ -461,7 +459,7 @@ func NormalizeNumber(s string) string {
 // Get returns booking id.
 func (s *Store) Get(ctx context.Context, id uint64) (Booking, error) {
 	var out Booking
-	err := s.View(func(tx *bolt.Tx) error {
+	err := s.read(func(tx Tx) error {
 		b, err := getBooking(tx, id)
 		if err == nil {
 			out = *b
@@ -475,7 +473,7 @@ func (s *Store) Get(ctx context.Context, id uint64) (Booking, error) {
 // in any status, ordered by number.
 func (s *Store) DayBookings(ctx context.Context, day time.Time) ([]Booking, error) {
 	var out []Booking
-	err := s.View(func(tx *bolt.Tx) error {
+	err := s.read(func(tx Tx) error {
 		var err error
 		out, err = s.dayBookings(tx, s.cfg.Day(day))
 		return err
@@ -489,7 +487,7 @@ func (s *Store) DayBookings(ctx context.Context, day time.Time) ([]Booking, erro
 // SetPriority marks booking id as urgent (or not); staff only.
 func (s *Store) SetPriority(ctx context.Context, id uint64, urgent bool, actor string) (Booking, error) {
 	var out Booking
-	err := s.Update(func(tx *bolt.Tx) error {
+	err := s.write(func(tx Tx) error {
 		b, err := getBooking(tx, id)
 		if err != nil {
 			return err

@@ -123,7 +123,7 @@ func seededStore(b *testing.B, now time.Time, pastDays, futureDays int) *Store {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { s.Close() })
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.write(func(tx Tx) error {
 		n := 0
 		for d := -pastDays; d < futureDays; d++ {
 			day := s.cfg.Day(now).AddDate(0, 0, d)

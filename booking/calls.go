@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // The call system's changes to a booking. The policy of whom to call is the
@@ -25,7 +23,7 @@ func (s *Store) CallNext(ctx context.Context, counter, actor string, pick Pick) 
 		return Booking{}, fmt.Errorf("counter %q: %w", counter, ErrInvalidInput)
 	}
 	var out Booking
-	err := s.Update(func(tx *bolt.Tx) error {
+	err := s.write(func(tx Tx) error {
 		now := s.clock.Now()
 		day, err := s.dayBookings(tx, s.cfg.Day(now))
 		if err != nil {
@@ -45,7 +43,7 @@ func (s *Store) CallNext(ctx context.Context, counter, actor string, pick Pick) 
 	return out, err
 }
 
-func (s *Store) call(tx *bolt.Tx, b *Booking, counter, actor string, now time.Time) error {
+func (s *Store) call(tx Tx, b *Booking, counter, actor string, now time.Time) error {
 	if b.Status != StatusBooked {
 		return fmt.Errorf("%s is %s: %w", b.Number, b.Status, ErrNotActive)
 	}
@@ -82,7 +80,7 @@ const (
 // missed again, it expires; a walk-in is a no-show at once.
 func (s *Store) Act(ctx context.Context, id uint64, action CallAction, target, actor string) (Booking, error) {
 	var out Booking
-	err := s.Update(func(tx *bolt.Tx) error {
+	err := s.write(func(tx Tx) error {
 		b, err := getBooking(tx, id)
 		if err != nil {
 			return err
@@ -97,7 +95,7 @@ func (s *Store) Act(ctx context.Context, id uint64, action CallAction, target, a
 	return out, err
 }
 
-func (s *Store) act(tx *bolt.Tx, b *Booking, action CallAction, target, actor string, now time.Time) error {
+func (s *Store) act(tx Tx, b *Booking, action CallAction, target, actor string, now time.Time) error {
 	wrong := func() error {
 		return fmt.Errorf("%s is %s, cannot %s: %w", b.Number, b.Status, action, ErrNotActive)
 	}
@@ -176,7 +174,7 @@ func (s *Store) act(tx *bolt.Tx, b *Booking, action CallAction, target, actor st
 }
 
 // dayBookings reads the bookings of day inside tx.
-func (s *Store) dayBookings(tx *bolt.Tx, day time.Time) ([]Booking, error) {
+func (s *Store) dayBookings(tx Tx, day time.Time) ([]Booking, error) {
 	var out []Booking
 	prefix := []byte(dayKey(day) + "/")
 	c := tx.Bucket(bucketByDay).Cursor()

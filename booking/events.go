@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // EventType names a state change in the event log.
@@ -57,7 +55,7 @@ func eventFor(t EventType, b *Booking, at time.Time) Event {
 }
 
 // appendEvent adds e to the log inside tx, numbering it.
-func appendEvent(tx *bolt.Tx, e Event) error {
+func appendEvent(tx Tx, e Event) error {
 	bk := tx.Bucket(bucketEvents)
 	seq, err := bk.NextSequence()
 	if err != nil {
@@ -74,7 +72,7 @@ func appendEvent(tx *bolt.Tx, e Event) error {
 // Events calls fn for each event with a sequence number above after, in
 // order, until fn returns false.
 func (s *Store) Events(ctx context.Context, after uint64, fn func(Event) bool) error {
-	return s.View(func(tx *bolt.Tx) error {
+	return s.read(func(tx Tx) error {
 		c := tx.Bucket(bucketEvents).Cursor()
 		for k, v := c.Seek(u64key(after + 1)); k != nil; k, v = c.Next() {
 			if err := ctx.Err(); err != nil {

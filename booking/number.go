@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // Waiting numbers are short and easy to read aloud: "T-042" for an
@@ -21,7 +19,7 @@ const (
 
 // allocateAppointmentNumber picks a free appointment number. Three digits
 // while they last, then four.
-func allocateAppointmentNumber(tx *bolt.Tx, today string) (string, error) {
+func allocateAppointmentNumber(tx Tx, today string) (string, error) {
 	for _, r := range []struct{ lo, hi int }{{1, 999}, {1000, 9999}} {
 		size := r.hi - r.lo + 1
 		start := rand.IntN(size)
@@ -37,14 +35,14 @@ func allocateAppointmentNumber(tx *bolt.Tx, today string) (string, error) {
 }
 
 // numberFree reports whether no booking of today or later holds num.
-func numberFree(tx *bolt.Tx, num, today string) bool {
+func numberFree(tx Tx, num, today string) bool {
 	prefix := []byte(num + "/")
 	k, _ := tx.Bucket(bucketByNumber).Cursor().Seek([]byte(num + "/" + today))
 	return k == nil || !hasPrefix(k, prefix)
 }
 
 // nextWalkInNumber counts up the day's walk-in numbers.
-func nextWalkInNumber(tx *bolt.Tx, today string) (string, error) {
+func nextWalkInNumber(tx Tx, today string) (string, error) {
 	bk := tx.Bucket(bucketSeq)
 	key := []byte(today + "/W")
 	n := 0

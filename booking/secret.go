@@ -5,8 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // Secret returns the store's random 32-byte key named name, making it on
@@ -15,7 +13,7 @@ import (
 // keys, like everything else in the file.
 func (s *Store) Secret(ctx context.Context, name string) ([]byte, error) {
 	var key []byte
-	err := s.Update(func(tx *bolt.Tx) error {
+	err := s.write(func(tx Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		k := []byte("secret/" + name)
 		if key = bytes.Clone(meta.Get(k)); key != nil {

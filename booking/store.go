@@ -8,11 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
-	berrors "go.etcd.io/bbolt/errors"
 )
 
 // Clock tells the time. Tests inject a fake one.
@@ -36,25 +32,21 @@ type Options struct {
 	Alert func(context.Context, Alert)
 }
 
-// Store is an office's bookings in a bbolt file. It is safe for concurrent use.
+// Store is an office's bookings, kept in a Backend (a bbolt file by
+// default). It is safe for concurrent use.
 type Store struct {
-	// mu guards db: every transaction holds it for reading; Compact holds it
-	// for writing while it swaps the file.
-	mu     sync.RWMutex
-	db     *bolt.DB
-	path   string
-	opts   *bolt.Options
-	cfg    *Config
-	clock  Clock
-	log    *slog.Logger
-	hasher *pinHasher
+	backend Backend
+	cfg     *Config
+	clock   Clock
+	log     *slog.Logger
+	hasher  *pinHasher
 	// decoy is checked against when there is no PIN to check, so that an
 	// unknown number costs the same time as a wrong PIN.
 	decoy   PINHash
 	onAlert func(context.Context, Alert)
 }
 
-// Buckets of the bbolt file.
+// Buckets of the store.
 var (
 	bucketBookings = []byte("bookings")  // id (8 bytes) -> Booking JSON
 	bucketByDay    = []byte("by_day")    // "2026-11-25/T-042" -> dayEntry
@@ -67,77 +59,71 @@ var (
 	schemaVersion  = []byte("1")
 )
 
-// Open opens (or creates) the store at path for the office cfg.
+// Open opens (or creates) the store in the bbolt file at path for the
+// office cfg.
 func Open(path string, cfg *Config, opts Options) (*Store, error) {
+	if opts.LockTimeout == 0 {
+		opts.LockTimeout = time.Second
+	}
+	backend, err := OpenFile(path, opts.LockTimeout)
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	s, err := New(backend, cfg, opts)
+	if err != nil {
+		backend.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// New makes a store on backend for the office cfg, creating its buckets.
+// Close closes the backend.
+func New(backend Backend, cfg *Config, opts Options) (*Store, error) {
 	if cfg == nil {
 		return nil, errors.New("open store: no config")
 	}
 	if opts.Clock == nil {
 		opts.Clock = systemClock{}
 	}
-	if opts.LockTimeout == 0 {
-		opts.LockTimeout = time.Second
-	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	boltOpts := &bolt.Options{Timeout: opts.LockTimeout}
-	db, err := bolt.Open(path, 0o600, boltOpts)
-	if err != nil {
-		if errors.Is(err, berrors.ErrTimeout) {
-			return nil, fmt.Errorf("open store %s: the file is in use by another process: %w", path, err)
-		}
-		return nil, fmt.Errorf("open store %s: %w", path, err)
-	}
-	err = db.Update(func(tx *bolt.Tx) error {
+	err := backend.Update(func(tx Tx) error {
 		for _, name := range allBuckets {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			if _, err := tx.CreateBucket(name); err != nil {
 				return err
 			}
 		}
 		meta := tx.Bucket(bucketMeta)
 		switch v := meta.Get([]byte("schema")); {
 		case v == nil:
-			return meta.Put([]byte("schema"), schemaVersion)
+			if err := meta.Put([]byte("schema"), schemaVersion); err != nil {
+				return err
+			}
 		case !bytes.Equal(v, schemaVersion):
 			return fmt.Errorf("store schema %s, this program knows %s", v, schemaVersion)
 		}
-		return nil
+		return migrateLegacy(tx, opts.Clock.Now())
 	})
 	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open store %s: %w", path, err)
+		return nil, fmt.Errorf("open store: %w", err)
 	}
-	s := &Store{db: db, path: path, opts: boltOpts, cfg: cfg, clock: opts.Clock, log: opts.Logger, hasher: newPINHasher(), onAlert: opts.Alert}
+	s := &Store{backend: backend, cfg: cfg, clock: opts.Clock, log: opts.Logger, hasher: newPINHasher(), onAlert: opts.Alert}
 	if s.decoy, err = s.hasher.hash(context.Background(), "decoy"); err != nil {
-		db.Close()
 		return nil, err
 	}
 	return s, nil
 }
 
-// Close closes the file.
-func (s *Store) Close() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.db.Close()
-}
+// Close closes the backend.
+func (s *Store) Close() error { return s.backend.Close() }
 
-// View runs fn in a read transaction on the store's file. Packages that
-// keep buckets of their own in the file (dialogues, mail records) use it;
-// they must not touch the buckets this package owns.
-func (s *Store) View(fn func(*bolt.Tx) error) error {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.db.View(fn)
-}
+// read runs fn in a read transaction.
+func (s *Store) read(fn func(Tx) error) error { return s.backend.View(fn) }
 
-// Update runs fn in a write transaction on the store's file (see View).
-func (s *Store) Update(fn func(*bolt.Tx) error) error {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.db.Update(fn)
-}
+// write runs fn in a write transaction, durable when it returns nil.
+func (s *Store) write(fn func(Tx) error) error { return s.backend.Update(fn) }
 
 // Config is the office configuration the store runs on.
 func (s *Store) Config() *Config { return s.cfg }
@@ -153,7 +139,7 @@ func u64key(n uint64) []byte {
 
 func dayKey(t time.Time) string { return t.Format(time.DateOnly) }
 
-func getBooking(tx *bolt.Tx, id uint64) (*Booking, error) {
+func getBooking(tx Tx, id uint64) (*Booking, error) {
 	v := tx.Bucket(bucketBookings).Get(u64key(id))
 	if v == nil {
 		return nil, fmt.Errorf("booking %d: %w", id, ErrNotFound)
@@ -165,7 +151,7 @@ func getBooking(tx *bolt.Tx, id uint64) (*Booking, error) {
 	return &b, nil
 }
 
-func putBooking(tx *bolt.Tx, b *Booking) error {
+func putBooking(tx Tx, b *Booking) error {
 	data, err := json.Marshal(b)
 	if err != nil {
 		return fmt.Errorf("encode booking %d: %w", b.ID, err)
@@ -216,7 +202,7 @@ func decodeDayEntry(v []byte) (dayEntry, error) {
 }
 
 // index writes b's entries in the day, number and person indexes.
-func (s *Store) index(tx *bolt.Tx, b *Booking, release time.Time) error {
+func (s *Store) index(tx Tx, b *Booking, release time.Time) error {
 	day := s.cfg.Day(b.Start)
 	from := minuteOfDay(b.Start.In(s.cfg.compiled.loc))
 	e := dayEntry{kind: b.Kind, id: b.ID, from: from, to: from + b.Minutes,
@@ -243,7 +229,7 @@ func (s *Store) index(tx *bolt.Tx, b *Booking, release time.Time) error {
 const sourceIndexPrefix = "\x00src:"
 
 // unindexDay removes b's day and number entries (before it moves).
-func (s *Store) unindexDay(tx *bolt.Tx, b *Booking) error {
+func (s *Store) unindexDay(tx Tx, b *Booking) error {
 	day := dayKey(s.cfg.Day(b.Start))
 	if err := tx.Bucket(bucketByDay).Delete([]byte(day + "/" + b.Number)); err != nil {
 		return err
@@ -256,3 +242,11 @@ func personIndexKey(person string, id uint64) []byte {
 }
 
 func minuteOfDay(t time.Time) int { return t.Hour()*60 + t.Minute() }
+
+// Ping reports whether the store answers (a read transaction).
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.read(func(Tx) error { return nil }); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	return nil
+}

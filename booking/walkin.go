@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // WalkInRequest asks for a walk-in number, at the info desk or by chat.
@@ -28,7 +26,7 @@ func (s *Store) IssueWalkIn(ctx context.Context, req WalkInRequest) (Booking, er
 		return Booking{}, err
 	}
 	var out Booking
-	err = s.Update(func(tx *bolt.Tx) error {
+	err = s.write(func(tx Tx) error {
 		now := s.clock.Now()
 		today := s.cfg.Day(now)
 		if reason := s.cfg.ClosedReason(today); reason != "" {
@@ -68,7 +66,7 @@ func (s *Store) IssueWalkIn(ctx context.Context, req WalkInRequest) (Booking, er
 
 // checkContingents refuses when a contingent that covers one of the
 // concerns has given out its numbers for the day.
-func (s *Store) checkContingents(tx *bolt.Tx, concerns []ConcernCount, day time.Time) error {
+func (s *Store) checkContingents(tx Tx, concerns []ConcernCount, day time.Time) error {
 	var groups []Contingent
 	for _, ct := range s.cfg.WalkIns.Contingents {
 		if covers(ct, concerns) {

@@ -168,7 +168,7 @@ func TestManyChatsAtOnce(t *testing.T) {
 		}()
 	}
 	wg2.Wait()
-	d, err := ev.engine.load("test", "same")
+	d, err := ev.engine.load(ctx, "test", "same")
 	if err != nil || d == nil || (d.State != stIdle && d.State != stConcern) {
 		t.Fatalf("dialogue after concurrent messages: %+v %v", d, err)
 	}

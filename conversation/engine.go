@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/looplab/fsm"
-	bolt "go.etcd.io/bbolt"
 
 	"buergerbuero/booking"
 )
@@ -134,9 +133,9 @@ type Engine struct {
 	locks   [64]sync.Mutex // per chat: a chat always maps to the same lock
 	mu      sync.RWMutex
 	senders map[string]Sender
+	// What the engine keeps across restarts (storage.go).
+	dialogues, watchRecords, reminders *booking.Records
 }
-
-var bucketDialogues = []byte("dialogues")
 
 // New makes an engine on the store. It keeps its dialogues, watches and
 // reminders in the store's file, in buckets of its own.
@@ -160,19 +159,17 @@ func New(store *booking.Store, opts Options) (*Engine, error) {
 	if opts.MailReminderBefore == 0 {
 		opts.MailReminderBefore = 24 * time.Hour
 	}
-	err = store.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketDialogues, bucketWatches, bucketReminders} {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
-			}
+	e := &Engine{store: store, cfg: store.Config(), parser: NewParser(store.Config()), texts: texts,
+		opts: opts, log: opts.Logger, senders: map[string]Sender{}}
+	for _, r := range []struct {
+		kind string
+		into **booking.Records
+	}{{"dialogues", &e.dialogues}, {"watches", &e.watchRecords}, {"reminders", &e.reminders}} {
+		if *r.into, err = store.Records(r.kind); err != nil {
+			return nil, err
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("conversation buckets: %w", err)
 	}
-	return &Engine{store: store, cfg: store.Config(), parser: NewParser(store.Config()), texts: texts,
-		opts: opts, log: opts.Logger, senders: map[string]Sender{}}, nil
+	return e, nil
 }
 
 // Register sets the sender of a channel, for messages the engine starts.
@@ -227,38 +224,6 @@ type dialogue struct {
 	Updated   time.Time `json:"updated"`
 	// Handled are the IDs of the latest messages handled, to drop repeats.
 	Handled []string `json:"handled,omitempty"`
-}
-
-func dialogueKey(channel, chatID string) []byte { return []byte(channel + "\x00" + chatID) }
-
-func (e *Engine) load(channel, chatID string) (*dialogue, error) {
-	var d *dialogue
-	err := e.store.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketDialogues).Get(dialogueKey(channel, chatID))
-		if v == nil {
-			return nil
-		}
-		d = &dialogue{}
-		return json.Unmarshal(v, d)
-	})
-	return d, err
-}
-
-// forget deletes a chat's stored dialogue.
-func (e *Engine) forget(channel, chatID string) error {
-	return e.store.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketDialogues).Delete(dialogueKey(channel, chatID))
-	})
-}
-
-func (e *Engine) save(channel, chatID string, d *dialogue) error {
-	data, err := json.Marshal(d)
-	if err != nil {
-		return err
-	}
-	return e.store.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketDialogues).Put(dialogueKey(channel, chatID), data)
-	})
 }
 
 // The dialogue's states.
@@ -383,7 +348,7 @@ func (t *turn) fire(ctx context.Context, ev string) {
 // stored before Handle returns, so a restart resumes it.
 func (e *Engine) Handle(ctx context.Context, msg Message) ([]Reply, error) {
 	defer e.lock(msg.Channel, msg.ChatID)()
-	d, err := e.load(msg.Channel, msg.ChatID)
+	d, err := e.load(ctx, msg.Channel, msg.ChatID)
 	if err != nil {
 		return nil, fmt.Errorf("load dialogue: %w", err)
 	}
@@ -451,11 +416,11 @@ func (e *Engine) Handle(ctx context.Context, msg Message) ([]Reply, error) {
 	d.Updated = now
 	switch {
 	case e.worthKeeping(d, msg):
-		if err := e.save(msg.Channel, msg.ChatID, d); err != nil {
+		if err := e.save(ctx, msg.Channel, msg.ChatID, d); err != nil {
 			return nil, fmt.Errorf("save dialogue: %w", err)
 		}
 	case stored:
-		if err := e.forget(msg.Channel, msg.ChatID); err != nil {
+		if err := e.forget(ctx, msg.Channel, msg.ChatID); err != nil {
 			return nil, fmt.Errorf("forget dialogue: %w", err)
 		}
 	}

@@ -1249,7 +1249,7 @@ func TestNothingIsStoredUntilADialogueIsWorthKeeping(t *testing.T) {
 		ev.chat(fmt.Sprint("fresh", i), "de").say("Öffnungszeiten")
 	}
 	stored := func(id string) bool {
-		d, err := ev.engine.load("test", id)
+		d, err := ev.engine.load(ctx, "test", id)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,15 +2,11 @@ package conversation
 
 import (
 	"context"
-	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 
 	"buergerbuero/booking"
 	"buergerbuero/internal/retry"
@@ -19,11 +15,6 @@ import (
 // Messages the engine starts on its own: offers of earlier times that
 // became free, reminders, calls. What to send and when is derived from
 // stored state and the clock each Tick, so it survives restarts.
-
-var (
-	bucketWatches   = []byte("watches")   // id -> watch JSON
-	bucketReminders = []byte("reminders") // "<booking id>/day|hour" -> sent time
-)
 
 // watch is a citizen's wish to hear of an earlier free time.
 type watch struct {
@@ -36,62 +27,6 @@ type watch struct {
 	Before    time.Time              `json:"before"`           // offer only times before this
 	Offered   time.Time              `json:"offered,omitzero"` // the last time offered
 	Created   time.Time              `json:"created"`
-}
-
-func watchKey(id uint64) []byte {
-	k := make([]byte, 8)
-	binary.BigEndian.PutUint64(k, id)
-	return k
-}
-
-func (e *Engine) putWatch(w *watch) error {
-	return e.store.Update(func(tx *bolt.Tx) error {
-		bk := tx.Bucket(bucketWatches)
-		if w.ID == 0 {
-			id, err := bk.NextSequence()
-			if err != nil {
-				return err
-			}
-			w.ID = id
-		}
-		data, err := json.Marshal(w)
-		if err != nil {
-			return err
-		}
-		return bk.Put(watchKey(w.ID), data)
-	})
-}
-
-func (e *Engine) getWatch(id uint64) (*watch, error) {
-	var w *watch
-	err := e.store.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketWatches).Get(watchKey(id))
-		if v == nil {
-			return booking.ErrNotFound
-		}
-		w = &watch{}
-		return json.Unmarshal(v, w)
-	})
-	return w, err
-}
-
-func (e *Engine) deleteWatch(id uint64) error {
-	return e.store.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketWatches).Delete(watchKey(id)) })
-}
-
-func (e *Engine) watches() ([]watch, error) {
-	var out []watch
-	err := e.store.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketWatches).ForEach(func(_, v []byte) error {
-			var w watch
-			if err := json.Unmarshal(v, &w); err != nil {
-				return err
-			}
-			out = append(out, w)
-			return nil
-		})
-	})
-	return out, err
 }
 
 // onPushedOption handles the buttons of messages the engine sent on its
@@ -134,7 +69,7 @@ func (t *turn) onPushedOption(ctx context.Context, opt string, msg Message) {
 			}
 			w.BookingID, w.Concerns, w.Before = b.ID, b.Concerns, b.Start
 		}
-		if err := t.e.putWatch(w); err != nil {
+		if err := t.e.putWatch(ctx, w); err != nil {
 			t.sayError(err)
 			return
 		}
@@ -147,8 +82,8 @@ func (t *turn) onPushedOption(ctx context.Context, opt string, msg Message) {
 		t.quiet = true
 	case "unwatch":
 		id, _ := strconv.ParseUint(arg, 10, 64)
-		if w, err := t.e.getWatch(id); err == nil && w.Channel == msg.Channel && w.ChatID == msg.ChatID {
-			t.e.deleteWatch(id)
+		if w, err := t.e.getWatch(ctx, id); err == nil && w.Channel == msg.Channel && w.ChatID == msg.ChatID {
+			t.e.dropWatch(ctx, id)
 		}
 		t.say(Reply{Text: t.text("WatchStopped")})
 		t.quiet = true
@@ -165,7 +100,7 @@ func (t *turn) acceptOffer(ctx context.Context, arg string, msg Message) {
 	id, _ := strconv.ParseUint(idText, 10, 64)
 	sec, _ := strconv.ParseInt(unix, 10, 64)
 	start := time.Unix(sec, 0)
-	w, err := t.e.getWatch(id)
+	w, err := t.e.getWatch(ctx, id)
 	if err != nil || w.Channel != msg.Channel || w.ChatID != msg.ChatID {
 		t.say(Reply{Text: t.text("OfferGone", "When", t.e.when(t.d.Lang, start))})
 		return
@@ -176,7 +111,7 @@ func (t *turn) acceptOffer(ctx context.Context, arg string, msg Message) {
 		for _, ev := range []string{"book", "concern_chosen", "concerns_done", "day_chosen", "time_chosen"} {
 			t.fire(ctx, ev)
 		}
-		t.e.deleteWatch(w.ID)
+		t.e.dropWatch(ctx, w.ID)
 		return
 	}
 	b, err := t.e.store.MoveByOwner(ctx, w.BookingID, booking.Owner{Channel: msg.Channel, ChatID: msg.ChatID}, start)
@@ -187,10 +122,10 @@ func (t *turn) acceptOffer(ctx context.Context, arg string, msg Message) {
 		return
 	case err != nil:
 		t.say(Reply{Text: t.text("BookingGone")})
-		t.e.deleteWatch(w.ID)
+		t.e.dropWatch(ctx, w.ID)
 		return
 	}
-	t.e.deleteWatch(w.ID)
+	t.e.dropWatch(ctx, w.ID)
 	t.reset(ctx)
 	t.sayMoved(b)
 }
@@ -227,13 +162,13 @@ func (e *Engine) Push(ctx context.Context, channel, chatID, lang string, replies
 	}
 	if opts != nil {
 		unlock := e.lock(channel, chatID)
-		d, err := e.load(channel, chatID)
+		d, err := e.load(ctx, channel, chatID)
 		if err == nil {
 			if d == nil {
 				d = &dialogue{State: stIdle, Lang: langOf(lang), Updated: e.store.Now()}
 			}
 			d.Options = opts
-			err = e.save(channel, chatID, d)
+			err = e.save(ctx, channel, chatID, d)
 		}
 		unlock()
 		if err != nil {
@@ -284,11 +219,11 @@ func (e *Engine) Run(ctx context.Context, interval time.Duration) {
 // Tick does what is due at the clock's now: offers earlier times to those
 // watching, sends reminders, forgets stale dialogues.
 func (e *Engine) Tick(ctx context.Context) error {
-	return errors.Join(e.offerEarlier(ctx), e.remind(ctx), e.pruneDialogues())
+	return errors.Join(e.offerEarlier(ctx), e.remind(ctx), e.pruneDialogues(ctx))
 }
 
 func (e *Engine) offerEarlier(ctx context.Context) error {
-	ws, err := e.watches()
+	ws, err := e.watches(ctx)
 	if err != nil {
 		return err
 	}
@@ -297,13 +232,13 @@ func (e *Engine) offerEarlier(ctx context.Context) error {
 		if w.BookingID != 0 {
 			b, err := e.store.Get(ctx, w.BookingID)
 			if err != nil || b.Status != booking.StatusBooked || !b.Start.After(now) {
-				e.deleteWatch(w.ID)
+				e.dropWatch(ctx, w.ID)
 				continue
 			}
 			w.Before = b.Start
 		}
 		if !w.Before.After(now) {
-			e.deleteWatch(w.ID)
+			e.dropWatch(ctx, w.ID)
 			continue
 		}
 		days, err := e.store.FreeSlots(ctx, w.Concerns, now, w.Before)
@@ -328,7 +263,7 @@ func (e *Engine) offerEarlier(ctx context.Context) error {
 			continue
 		}
 		w.Offered = first
-		if err := e.putWatch(&w); err != nil {
+		if err := e.putWatch(ctx, &w); err != nil {
 			return err
 		}
 	}
@@ -375,47 +310,21 @@ func (e *Engine) remind(ctx context.Context) error {
 			if r.kind != "hour" && !now.Before(b.Start.Add(-time.Hour)) {
 				continue // the hour reminder says it all
 			}
-			key := []byte(fmt.Sprintf("%d/%s", b.ID, r.kind))
-			if e.reminded(key) {
+			key := fmt.Sprintf("%d/%s", b.ID, r.kind)
+			if sent, err := e.reminded(ctx, key); err != nil || sent {
+				if err != nil {
+					return err
+				}
 				continue
 			}
 			if err := e.Push(ctx, r.channel, r.chat, b.Lang, []Reply{r.reply}); err != nil {
 				e.log.Warn("reminder", "channel", r.channel, "err", err)
 				continue
 			}
-			if err := e.store.Update(func(tx *bolt.Tx) error {
-				return tx.Bucket(bucketReminders).Put(key, []byte(now.Format(time.RFC3339)))
-			}); err != nil {
+			if err := e.reminders.Put(ctx, key, nil); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
-}
-
-func (e *Engine) reminded(key []byte) bool {
-	sent := false
-	e.store.View(func(tx *bolt.Tx) error {
-		sent = tx.Bucket(bucketReminders).Get(key) != nil
-		return nil
-	})
-	return sent
-}
-
-// pruneDialogues deletes dialogues untouched for a week: they hold names
-// and e-mail addresses that are not needed any more.
-func (e *Engine) pruneDialogues() error {
-	cutoff := e.store.Now().Add(-7 * 24 * time.Hour)
-	return e.store.Update(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketDialogues).Cursor()
-		for k, v := c.First(); k != nil; k, v = c.Next() {
-			var d dialogue
-			if json.Unmarshal(v, &d) != nil || d.Updated.Before(cutoff) {
-				if err := c.Delete(); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	})
 }

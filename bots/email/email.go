@@ -8,12 +8,9 @@
 package email
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -28,8 +25,8 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/emersion/go-message/charset"
-	bolt "go.etcd.io/bbolt"
 
+	"buergerbuero/booking"
 	"buergerbuero/conversation"
 )
 
@@ -152,10 +149,11 @@ type Dialogue interface {
 	Handle(ctx context.Context, msg conversation.Message) ([]conversation.Reply, error)
 }
 
-// Files is where the channel keeps its records: the store's file.
-type Files interface {
-	View(fn func(*bolt.Tx) error) error
-	Update(fn func(*bolt.Tx) error) error
+// Store is what the channel needs of the booking store: records kept
+// across restarts, and a secret key.
+type Store interface {
+	Records(kind string) (*booking.Records, error)
+	Secret(ctx context.Context, name string) ([]byte, error)
 }
 
 // Mail is the e-mail channel. It is also the engine's Sender for e-mail:
@@ -163,7 +161,6 @@ type Files interface {
 type Mail struct {
 	cfg      Config
 	dialogue Dialogue
-	db       Files
 	log      *slog.Logger
 	now      func() time.Time
 	mu       sync.Mutex        // one mail at a time
@@ -171,18 +168,13 @@ type Mail struct {
 	// threadKey signs the Message-IDs the channel makes, so a reply in
 	// their thread proves the mailbox (thread.go).
 	threadKey []byte
+	// Records kept across restarts (records.go).
+	processedMails, replyTimes, threads *booking.Records
 }
 
-var (
-	bucketProcessed = []byte("email_processed") // Message-ID -> time handled
-	bucketRate      = []byte("email_rate")      // address -> JSON unix times of recent replies
-	bucketThreads   = []byte("email_threads")   // address -> JSON thread of the last mail
-	bucketSecret    = []byte("email_secret")    // "thread" -> the key of the Message-ID MACs
-)
-
-// New makes the channel; it keeps its records in db (the store's file).
-// now is the clock for records (time.Now if nil).
-func New(cfg Config, d Dialogue, db Files, log *slog.Logger, now func() time.Time) (*Mail, error) {
+// New makes the channel; it keeps its records in the store. now is the
+// clock for records (time.Now if nil).
+func New(cfg Config, d Dialogue, store Store, log *slog.Logger, now func() time.Time) (*Mail, error) {
 	cfg.Defaults()
 	if log == nil {
 		log = slog.Default()
@@ -190,27 +182,20 @@ func New(cfg Config, d Dialogue, db Files, log *slog.Logger, now func() time.Tim
 	if now == nil {
 		now = time.Now
 	}
-	var key []byte
-	err := db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketProcessed, bucketRate, bucketThreads, bucketSecret} {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
-			}
-		}
-		secrets := tx.Bucket(bucketSecret)
-		if key = bytes.Clone(secrets.Get([]byte("thread"))); key == nil {
-			key = make([]byte, 32)
-			if _, err := rand.Read(key); err != nil {
-				return err
-			}
-			return secrets.Put([]byte("thread"), key)
-		}
-		return nil
-	})
+	key, err := store.Secret(context.Background(), "email_thread")
 	if err != nil {
-		return nil, fmt.Errorf("email buckets: %w", err)
+		return nil, err
 	}
-	return &Mail{cfg: cfg, dialogue: d, db: db, log: log.With("channel", Channel), now: now, unsent: map[string][]byte{}, threadKey: key}, nil
+	m := &Mail{cfg: cfg, dialogue: d, log: log.With("channel", Channel), now: now, unsent: map[string][]byte{}, threadKey: key}
+	for _, r := range []struct {
+		kind string
+		into **booking.Records
+	}{{"email_processed", &m.processedMails}, {"email_rate", &m.replyTimes}, {"email_threads", &m.threads}} {
+		if *r.into, err = store.Records(r.kind); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
 }
 
 // Run watches the mailbox until ctx ends, reconnecting with back-off.
@@ -390,8 +375,8 @@ func (m *Mail) handleRaw(ctx context.Context, raw []byte, tooBig bool) error {
 	if err != nil {
 		return err
 	}
-	if m.processed(in.MessageID) {
-		return nil
+	if seen, err := m.processed(ctx, in.MessageID); err != nil || seen {
+		return err
 	}
 	// An answer that could not be sent is kept in memory and sent when the
 	// mail comes round again: the dialogue will not answer it twice.
@@ -413,9 +398,9 @@ func (m *Mail) handleRaw(ctx context.Context, raw []byte, tooBig bool) error {
 			return errRetry{err}
 		}
 		delete(m.unsent, in.MessageID)
-		m.noteReply(in.From, in)
+		m.noteReply(ctx, in.From, in)
 	}
-	return m.record(in.MessageID)
+	return m.record(ctx, in.MessageID)
 }
 
 // errRetry marks a failure worth trying the mail again for (SMTP down).
@@ -431,7 +416,7 @@ func (m *Mail) answer(ctx context.Context, in inbound, tooBig bool) (*outgoing, 
 		return nil, in.Automatic
 	case strings.EqualFold(in.From, m.cfg.Address):
 		return nil, "from our own address"
-	case !m.allowReply(in.From):
+	case !m.allowReply(ctx, in.From):
 		return nil, "reply limit for the address reached"
 	}
 	re := outgoing{To: in.From, Subject: replySubject(in.Subject, m.cfg.Name), InReplyTo: in.MessageID, References: in.References, Lang: in.Lang}
@@ -477,7 +462,10 @@ func (m *Mail) Send(ctx context.Context, chatID string, replies []conversation.R
 		return fmt.Errorf("not an e-mail address: %q", chatID)
 	}
 	lang := "de"
-	th := m.thread(chatID)
+	th, err := m.thread(ctx, chatID)
+	if err != nil {
+		return err
+	}
 	subject := hintsFor(lang).subject
 	if len(replies) > 0 {
 		first, _, _ := strings.Cut(replies[0].Text, "\n")
@@ -494,79 +482,6 @@ func (m *Mail) Send(ctx context.Context, chatID string, replies []conversation.R
 	return m.deliver(ctx, chatID, msg)
 }
 
-// thread is the last mail of an address, to answer in its thread.
-type thread struct {
-	MessageID  string    `json:"id"`
-	References []string  `json:"refs,omitempty"`
-	Lang       string    `json:"lang"`
-	At         time.Time `json:"at"`
-}
-
-func (m *Mail) thread(addr string) thread {
-	var th thread
-	m.db.View(func(tx *bolt.Tx) error {
-		if v := tx.Bucket(bucketThreads).Get([]byte(strings.ToLower(addr))); v != nil {
-			json.Unmarshal(v, &th)
-		}
-		return nil
-	})
-	return th
-}
-
-// noteReply remembers the thread and counts the reply for the limit.
-func (m *Mail) noteReply(addr string, in inbound) {
-	now := m.now().Unix()
-	err := m.db.Update(func(tx *bolt.Tx) error {
-		th, _ := json.Marshal(thread{MessageID: in.MessageID, References: in.References, Lang: in.Lang, At: m.now()})
-		if err := tx.Bucket(bucketThreads).Put([]byte(addr), th); err != nil {
-			return err
-		}
-		times := recent(tx.Bucket(bucketRate).Get([]byte(addr)), now)
-		data, _ := json.Marshal(append(times, now))
-		return tx.Bucket(bucketRate).Put([]byte(addr), data)
-	})
-	if err != nil {
-		m.log.Error("note reply", "err", err)
-	}
-}
-
-// recent keeps the reply times of the last hour.
-func recent(v []byte, now int64) []int64 {
-	var times []int64
-	json.Unmarshal(v, &times)
-	out := times[:0]
-	for _, t := range times {
-		if now-t < 3600 {
-			out = append(out, t)
-		}
-	}
-	return out
-}
-
-func (m *Mail) allowReply(addr string) bool {
-	n := 0
-	m.db.View(func(tx *bolt.Tx) error {
-		n = len(recent(tx.Bucket(bucketRate).Get([]byte(addr)), m.now().Unix()))
-		return nil
-	})
-	return n < m.cfg.RepliesPerHour
-}
-
-func (m *Mail) processed(id string) bool {
-	seen := false
-	m.db.View(func(tx *bolt.Tx) error {
-		seen = tx.Bucket(bucketProcessed).Get([]byte(id)) != nil
-		return nil
-	})
-	return seen
-}
-
-func (m *Mail) record(id string) error {
-	return m.db.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketProcessed).Put([]byte(id), []byte(m.now().Format(time.RFC3339)))
-	})
-}
-
 // parseHeaderOnly reads the header of a mail too big to fetch whole.
 func parseHeaderOnly(raw []byte) (inbound, error) {
 	in, err := parseMail(append(raw, "\r\n"...))
@@ -575,44 +490,4 @@ func parseHeaderOnly(raw []byte) (inbound, error) {
 	}
 	in.Text = ""
 	return in, nil
-}
-
-// Forget deletes the channel's records about addresses and mails older
-// than cutoff: threads and reply counts (which hold addresses) and the
-// Message-IDs of handled mails (which may hold them).
-func (m *Mail) Forget(cutoff time.Time) (int, error) {
-	n := 0
-	err := m.db.Update(func(tx *bolt.Tx) error {
-		threads := tx.Bucket(bucketThreads)
-		c := threads.Cursor()
-		for k, v := c.First(); k != nil; k, v = c.Next() {
-			var th thread
-			if json.Unmarshal(v, &th) != nil || th.At.Before(cutoff) {
-				if err := c.Delete(); err != nil {
-					return err
-				}
-				n++
-			}
-		}
-		rate := tx.Bucket(bucketRate).Cursor()
-		for k, v := rate.First(); k != nil; k, v = rate.Next() {
-			if len(recent(v, cutoff.Unix())) == 0 {
-				if err := rate.Delete(); err != nil {
-					return err
-				}
-				n++
-			}
-		}
-		processed := tx.Bucket(bucketProcessed).Cursor()
-		for k, v := processed.First(); k != nil; k, v = processed.Next() {
-			if at, err := time.Parse(time.RFC3339, string(v)); err != nil || at.Before(cutoff) {
-				if err := processed.Delete(); err != nil {
-					return err
-				}
-				n++
-			}
-		}
-		return nil
-	})
-	return n, err
 }

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/mattermost/mattermost/server/public/model"
-	bolt "go.etcd.io/bbolt"
 
 	"buergerbuero/booking"
 	"buergerbuero/callsystem"
@@ -88,20 +87,22 @@ func clip(s string, n int) string {
 	return s
 }
 
-// remember keeps a small fact about a user (their counter, when seen).
+// remember keeps a small fact about a user (their counter, when seen). A
+// failure is logged: the clerk is asked again at worst.
 func (b *Bot) remember(userID, key, value string) {
-	b.store.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketMattermost).Put([]byte(key+"/"+userID), []byte(value))
-	})
+	if err := b.facts.Put(context.Background(), key+"/"+userID, []byte(value)); err != nil {
+		b.log.Error("remember", "fact", key, "err", err)
+	}
 }
 
+// recall returns a fact remembered ("" if none, or if the store fails,
+// which is logged).
 func (b *Bot) recall(key string) string {
-	var v string
-	b.store.View(func(tx *bolt.Tx) error {
-		v = string(tx.Bucket(bucketMattermost).Get([]byte(key)))
-		return nil
-	})
-	return v
+	rec, _, err := b.facts.Get(context.Background(), key)
+	if err != nil {
+		b.log.Error("recall", "fact", strings.SplitN(key, "/", 2)[0], "err", err)
+	}
+	return string(rec.Value)
 }
 
 // counterOf returns the user's counter: the one given (remembered from now
@@ -427,19 +428,18 @@ func (b *Bot) alarm(ctx context.Context, c command) string {
 // onDuty lists the staff seen today, other than the caller.
 func (b *Bot) onDuty(except string) []string {
 	today := b.store.Config().Day(b.store.Now())
+	facts, err := b.facts.All(context.Background())
+	if err != nil {
+		b.log.Error("staff on duty", "err", err)
+	}
 	var ids []string
-	b.store.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketMattermost).Cursor()
-		prefix := []byte("seen/")
-		for k, v := c.Seek(prefix); k != nil && strings.HasPrefix(string(k), "seen/"); k, v = c.Next() {
-			id := strings.TrimPrefix(string(k), "seen/")
-			seen, err := time.Parse(time.RFC3339, string(v))
-			if err == nil && id != except && !b.store.Config().Day(seen).Before(today) {
-				ids = append(ids, id)
-			}
+	for _, f := range facts {
+		id, ok := strings.CutPrefix(f.Key, "seen/")
+		seen, err := time.Parse(time.RFC3339, string(f.Value))
+		if ok && err == nil && id != except && !b.store.Config().Day(seen).Before(today) {
+			ids = append(ids, id)
 		}
-		return nil
-	})
+	}
 	sort.Strings(ids)
 	return ids
 }

@@ -22,7 +22,6 @@ import (
 	"time"
 
 	"github.com/mattermost/mattermost/server/public/model"
-	bolt "go.etcd.io/bbolt"
 
 	"buergerbuero/booking"
 	"buergerbuero/callsystem"
@@ -91,8 +90,7 @@ type Calls interface {
 type Store interface {
 	Config() *booking.Config
 	Now() time.Time
-	View(fn func(*bolt.Tx) error) error
-	Update(fn func(*bolt.Tx) error) error
+	Records(kind string) (*booking.Records, error)
 	Find(ctx context.Context, number string) (booking.Booking, error)
 	IssueWalkIn(ctx context.Context, req booking.WalkInRequest) (booking.Booking, error)
 	CancelByID(ctx context.Context, id uint64, actor string) (booking.Booking, error)
@@ -118,6 +116,7 @@ type Bot struct {
 	dialogue Dialogue
 	parser   *conversation.Parser
 	log      *slog.Logger
+	facts    *booking.Records // small facts about clerks and the board, kept across restarts
 
 	mu           sync.Mutex
 	me           *model.User
@@ -127,23 +126,18 @@ type Bot struct {
 	queueChannel string
 }
 
-var bucketMattermost = []byte("mattermost") // counter/<user id>, seen/<user id>, name/<user id>, board/<day>
-
 // New makes the bot; Run connects it.
 func New(cfg Config, store Store, calls Calls, d Dialogue, log *slog.Logger) (*Bot, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	err := store.Update(func(tx *bolt.Tx) error {
-		_, err := tx.CreateBucketIfNotExists(bucketMattermost)
-		return err
-	})
+	facts, err := store.Records("mattermost") // counter/<user id>, seen/<user id>, name/<user id>, board/<day>
 	if err != nil {
-		return nil, fmt.Errorf("mattermost bucket: %w", err)
+		return nil, err
 	}
 	client := model.NewAPIv4Client(strings.TrimRight(cfg.URL, "/"))
 	client.SetToken(cfg.Token)
-	return &Bot{cfg: cfg, client: client, store: store, calls: calls, dialogue: d, parser: conversation.NewParser(store.Config()),
+	return &Bot{cfg: cfg, client: client, facts: facts, store: store, calls: calls, dialogue: d, parser: conversation.NewParser(store.Config()),
 		log: log.With("channel", Channel)}, nil
 }
 

@@ -12,11 +12,7 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-	berrors "go.etcd.io/bbolt/errors"
-
 	"buergerbuero/booking"
-	"buergerbuero/bots/email"
 	"buergerbuero/internal/basicauth"
 	"buergerbuero/internal/retry"
 	"buergerbuero/internal/webguard"
@@ -33,7 +29,7 @@ func requireAdmin(guard *basicauth.Guard, password string, next http.Handler) ht
 func mountOps(mux *http.ServeMux, store *booking.Store, cfg *fileConfig, guard *basicauth.Guard, metricsHandler http.Handler) {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		if err := store.View(func(*bolt.Tx) error { return nil }); err != nil {
+		if err := store.Ping(r.Context()); err != nil {
 			http.Error(w, "store not ready: "+err.Error(), http.StatusServiceUnavailable)
 			return
 		}
@@ -50,10 +46,11 @@ func mountOps(mux *http.ServeMux, store *booking.Store, cfg *fileConfig, guard *
 	})))
 }
 
-// retain runs the data-protection job now and then every day: personal
-// data past the retention period is deleted from the store and the mail
-// records, then the file is compacted so none is left in free pages.
-func retain(ctx context.Context, store *booking.Store, mail *email.Mail, days int, log *slog.Logger) {
+// retain runs the data-protection job now and then every day: the store's
+// one retention path deletes personal data past the retention period
+// (bookings, guess records, dialogues, mail and staff bot records), then
+// the file is compacted so none is left in free pages.
+func retain(ctx context.Context, store *booking.Store, days int, log *slog.Logger) {
 	run := func() {
 		cutoff := store.Now().AddDate(0, 0, -days)
 		n, err := store.Forget(ctx, cutoff)
@@ -61,19 +58,13 @@ func retain(ctx context.Context, store *booking.Store, mail *email.Mail, days in
 			log.Error("retention", "err", err)
 			return
 		}
-		m := 0
-		if mail != nil {
-			if m, err = mail.Forget(cutoff); err != nil {
-				log.Error("retention: mail records", "err", err)
-			}
-		}
-		if n+m > 0 {
+		if n > 0 {
 			if err := store.Compact(); err != nil {
 				log.Error("retention: compact", "err", err)
 				return
 			}
 		}
-		log.Info("retention job done", "bookings_anonymised", n, "mail_records_deleted", m, "before", cutoff.Format(time.DateOnly))
+		log.Info("retention job done", "bookings_and_records_cleared", n, "before", cutoff.Format(time.DateOnly))
 	}
 	run()
 	retry.Every(ctx, 24*time.Hour, run)
@@ -97,18 +88,13 @@ func backup(args []string, stderr io.Writer) error {
 		return fmt.Errorf("backup file: %w", err)
 	}
 	defer out.Close()
-	db, err := bolt.Open(*dataPath, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	_, err = booking.BackupFile(*dataPath, out)
 	if err == nil {
-		defer db.Close()
-		err = db.View(func(tx *bolt.Tx) error { _, err := tx.WriteTo(out); return err })
-		if err == nil {
-			err = out.Sync()
-		}
-		return err
+		return out.Sync()
 	}
-	if !errors.Is(err, berrors.ErrTimeout) {
+	if !errors.Is(err, booking.ErrFileLocked) {
 		os.Remove(fs.Arg(0))
-		return fmt.Errorf("open store: %w", err)
+		return fmt.Errorf("backup: %w", err)
 	}
 	// The service is running: ask it.
 	req, _ := http.NewRequest("GET", strings.TrimRight(*url, "/")+"/admin/backup", nil)

@@ -192,7 +192,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		log.Info("admin pages off: no admin.password (or BUERGERBUERO_ADMIN_PASSWORD)")
 	}
 	workers.Go(func() { meter.Follow(ctx, store, 5*time.Second) })
-	workers.Go(func() { retain(ctx, store, mail, cfg.Privacy.RetentionDays, log) })
+	workers.Go(func() { retain(ctx, store, cfg.Privacy.RetentionDays, log) })
 
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
 	serveErr := make(chan error, 1)

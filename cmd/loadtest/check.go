@@ -9,8 +9,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"buergerbuero/booking"
 	"buergerbuero/conversation"
 )
@@ -139,7 +137,7 @@ func inProcess(dir string, n int) (engineRate, rawRate float64, err error) {
 	wg.Wait()
 	engineRate = float64(booked.Load()) / time.Since(start).Seconds()
 
-	db, err := bolt.Open(filepath.Join(dir, "raw.db"), 0o600, nil)
+	db, err := booking.OpenFile(filepath.Join(dir, "raw.db"), time.Second) // the bbolt file, written directly
 	if err != nil {
 		return 0, 0, err
 	}
@@ -147,8 +145,8 @@ func inProcess(dir string, n int) (engineRate, rawRate float64, err error) {
 	value := make([]byte, 400)
 	start = time.Now()
 	for i := range 500 {
-		err := db.Update(func(tx *bolt.Tx) error {
-			b, err := tx.CreateBucketIfNotExists([]byte("raw"))
+		err := db.Update(func(tx booking.Tx) error {
+			b, err := tx.CreateBucket([]byte("raw"))
 			if err != nil {
 				return err
 			}

@@ -1,0 +1,69 @@
+package booking
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"time"
+)
+
+// legacyBuckets are the buckets the dialogue and the channels kept in the
+// file themselves before they kept records through the store; opening a
+// store moves them into records (written now, so retention counts from the
+// move) and deletes them. The mail channel's old thread key is dropped: a
+// new one is made.
+var legacyBuckets = []struct{ bucket, kind string }{
+	{"dialogues", "dialogues"}, {"watches", "watches"}, {"reminders", "reminders"},
+	{"email_processed", "email_processed"}, {"email_rate", "email_rate"}, {"email_threads", "email_threads"},
+	{"mattermost", "mattermost"}, {"email_secret", ""},
+}
+
+// migrateLegacy moves the legacy buckets into records, in the open
+// transaction.
+func migrateLegacy(tx Tx, now time.Time) error {
+	for _, l := range legacyBuckets {
+		old := tx.Bucket([]byte(l.bucket))
+		if _, missing := old.(missingBucket); missing {
+			continue
+		}
+		if l.kind != "" {
+			if err := copyLegacy(tx, old, l.kind, now); err != nil {
+				return fmt.Errorf("move %s: %w", l.bucket, err)
+			}
+		}
+		if err := tx.DeleteBucket([]byte(l.bucket)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func copyLegacy(tx Tx, old Bucket, kind string, now time.Time) error {
+	name := []byte(recordsPrefix + kind)
+	to, err := tx.CreateBucket(name)
+	if err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketMeta).Put(name, []byte{1}); err != nil {
+		return err
+	}
+	var maxID uint64
+	c := old.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		key := bytes.Clone(k)
+		if kind == "watches" && len(k) == 8 { // ids were 8 binary bytes, now hex
+			id := binary.BigEndian.Uint64(k)
+			maxID = max(maxID, id)
+			key = []byte(fmt.Sprintf("%016x", id))
+		}
+		if err := to.Put(key, encodeRecord(v, now)); err != nil {
+			return err
+		}
+	}
+	for n := uint64(0); n < maxID; { // new watch ids continue after the old ones
+		if n, err = to.NextSequence(); err != nil {
+			return err
+		}
+	}
+	return nil
+}

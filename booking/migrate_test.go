@@ -1,0 +1,68 @@
+package booking
+
+import (
+	"context"
+	"encoding/binary"
+	"path/filepath"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+
+	"buergerbuero/internal/fakeclock"
+)
+
+// A file of the previous version, with the buckets the dialogue and the
+// channels kept themselves, opens with those moved into records.
+func TestLegacyBucketsBecomeRecords(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.db")
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	watchID := make([]byte, 8)
+	binary.BigEndian.PutUint64(watchID, 7)
+	err = db.Update(func(tx *bolt.Tx) error {
+		for bucket, kv := range map[string][2]string{"dialogues": {"web\x00abc", `{"state":"name"}`}, "watches": {string(watchID), `{"id":7}`},
+			"mattermost": {"counter/u1", "2"}, "email_secret": {"thread", "old-key"}} {
+			b, err := tx.CreateBucketIfNotExists([]byte(bucket))
+			if err != nil {
+				return err
+			}
+			if err := b.Put([]byte(kv[0]), []byte(kv[1])); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(path, mustConfig(t, testOffice), Options{Clock: fakeclock.New(monday)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for kind, kv := range map[string][2]string{"dialogues": {"web\x00abc", `{"state":"name"}`}, "watches": {"0000000000000007", `{"id":7}`}, "mattermost": {"counter/u1", "2"}} {
+		r, err := s.Records(kind)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec, found, err := r.Get(context.Background(), kv[0])
+		if err != nil || !found || string(rec.Value) != kv[1] || !rec.Written.Equal(monday) {
+			t.Errorf("%s: %+v %v %v", kind, rec, found, err)
+		}
+	}
+	watches, _ := s.Records("watches")
+	if id, _ := watches.NextSequence(context.Background()); id != 8 {
+		t.Errorf("next watch id %d, want 8", id)
+	}
+	s.read(func(tx Tx) error {
+		for _, old := range []string{"dialogues", "watches", "mattermost", "email_secret"} {
+			if _, missing := tx.Bucket([]byte(old)).(missingBucket); !missing {
+				t.Errorf("legacy bucket %s is still there", old)
+			}
+		}
+		return nil
+	})
+}
