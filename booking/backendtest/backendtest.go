@@ -1,0 +1,418 @@
+// Package backendtest is the conformance suite every booking.Backend must
+// pass, in the spirit of testing/fstest: one call runs the storage contract
+// (buckets, order, atomic and durable transactions, isolation under
+// concurrency, backups) and then the booking rules on top of it (racing
+// bookings, capacity matching, the release delay, PIN limits, retention).
+// The bbolt file passes it (booking's own tests); another backend, such as
+// one on etcd, must only pass the same suite.
+package backendtest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+	_ "time/tzdata" // the test office's zone on machines without zoneinfo
+
+	"buergerbuero/booking"
+	"buergerbuero/internal/fakeclock"
+)
+
+// Opener opens the backend kept in dir. Called again with the same dir
+// after Close, it must find what was committed before.
+type Opener func(dir string) (booking.Backend, error)
+
+// TestBackend runs the whole suite against the backends open makes.
+func TestBackend(t *testing.T, open Opener) {
+	t.Run("buckets", func(t *testing.T) { testBuckets(t, open) })
+	t.Run("atomic", func(t *testing.T) { testAtomic(t, open) })
+	t.Run("durable", func(t *testing.T) { testDurable(t, open) })
+	t.Run("isolated", func(t *testing.T) { testIsolated(t, open) })
+	t.Run("backup", func(t *testing.T) { testBackup(t, open) })
+	t.Run("booking race", func(t *testing.T) { testBookingRace(t, open) })
+	t.Run("capacity matching", func(t *testing.T) { testCapacityMatching(t, open) })
+	t.Run("release delay", func(t *testing.T) { testReleaseDelay(t, open) })
+	t.Run("PIN limits", func(t *testing.T) { testPINLimits(t, open) })
+	t.Run("retention", func(t *testing.T) { testRetention(t, open) })
+}
+
+func mustOpen(t *testing.T, open Opener, dir string) booking.Backend {
+	t.Helper()
+	b, err := open(dir)
+	if err != nil {
+		t.Fatalf("open backend: %v", err)
+	}
+	return b
+}
+
+var bucket = []byte("conformance")
+
+func testBuckets(t *testing.T, open Opener) {
+	b := mustOpen(t, open, t.TempDir())
+	defer b.Close()
+	err := b.Update(func(tx booking.Tx) error {
+		bk, err := tx.CreateBucket(bucket)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.CreateBucket(bucket); err != nil {
+			return fmt.Errorf("creating a bucket twice: %w", err)
+		}
+		for _, k := range []string{"b", "d", "a", "c"} {
+			if err := bk.Put([]byte(k), []byte("v"+k)); err != nil {
+				return err
+			}
+		}
+		if n1, _ := bk.NextSequence(); n1 != 1 {
+			return fmt.Errorf("first sequence %d, want 1", n1)
+		}
+		if n2, _ := bk.NextSequence(); n2 != 2 {
+			return fmt.Errorf("second sequence %d, want 2", n2)
+		}
+		return bk.Delete([]byte("d"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = b.View(func(tx booking.Tx) error {
+		bk := tx.Bucket(bucket)
+		if v := bk.Get([]byte("a")); string(v) != "va" {
+			return fmt.Errorf("get a = %q", v)
+		}
+		if v := bk.Get([]byte("d")); v != nil {
+			return fmt.Errorf("a deleted key reads %q", v)
+		}
+		var keys []string
+		c := bk.Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			keys = append(keys, string(k))
+		}
+		if fmt.Sprint(keys) != "[a b c]" {
+			return fmt.Errorf("cursor order %v", keys)
+		}
+		if k, _ := c.Seek([]byte("bb")); string(k) != "c" {
+			return fmt.Errorf("seek bb lands on %q, want c", k)
+		}
+		if k, _ := c.Last(); string(k) != "c" {
+			return fmt.Errorf("last %q", k)
+		}
+		if k, _ := c.Prev(); string(k) != "b" {
+			return fmt.Errorf("prev of last %q", k)
+		}
+		if k, _ := c.Seek([]byte("z")); k != nil {
+			return fmt.Errorf("seek past the end lands on %q", k)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = b.Update(func(tx booking.Tx) error { return tx.DeleteBucket(bucket) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.View(func(tx booking.Tx) error {
+		if v := tx.Bucket(bucket).Get([]byte("a")); v != nil {
+			t.Errorf("a deleted bucket still reads %q", v)
+		}
+		return nil
+	})
+}
+
+// An error in a write transaction leaves nothing of it behind.
+func testAtomic(t *testing.T, open Opener) {
+	b := mustOpen(t, open, t.TempDir())
+	defer b.Close()
+	if err := b.Update(func(tx booking.Tx) error { _, err := tx.CreateBucket(bucket); return err }); err != nil {
+		t.Fatal(err)
+	}
+	failure := errors.New("half-way failure")
+	err := b.Update(func(tx booking.Tx) error {
+		if err := tx.Bucket(bucket).Put([]byte("half"), []byte("written")); err != nil {
+			return err
+		}
+		return failure
+	})
+	if !errors.Is(err, failure) {
+		t.Fatalf("Update returned %v, want the function's error", err)
+	}
+	b.View(func(tx booking.Tx) error {
+		if v := tx.Bucket(bucket).Get([]byte("half")); v != nil {
+			t.Errorf("a rolled-back write reads %q", v)
+		}
+		return nil
+	})
+}
+
+// What a write transaction committed is there after a reopen.
+func testDurable(t *testing.T, open Opener) {
+	dir := t.TempDir()
+	b := mustOpen(t, open, dir)
+	err := b.Update(func(tx booking.Tx) error {
+		bk, err := tx.CreateBucket(bucket)
+		if err != nil {
+			return err
+		}
+		return bk.Put([]byte("kept"), []byte("yes"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b = mustOpen(t, open, dir)
+	defer b.Close()
+	b.View(func(tx booking.Tx) error {
+		if v := tx.Bucket(bucket).Get([]byte("kept")); string(v) != "yes" {
+			t.Errorf("after a reopen: %q", v)
+		}
+		return nil
+	})
+}
+
+// Concurrent read-modify-write transactions never lose an update.
+func testIsolated(t *testing.T, open Opener) {
+	b := mustOpen(t, open, t.TempDir())
+	defer b.Close()
+	b.Update(func(tx booking.Tx) error { _, err := tx.CreateBucket(bucket); return err })
+	const writers, each = 8, 25
+	var wg sync.WaitGroup
+	for range writers {
+		wg.Go(func() {
+			for range each {
+				err := b.Update(func(tx booking.Tx) error {
+					bk := tx.Bucket(bucket)
+					n := 0
+					fmt.Sscan(string(bk.Get([]byte("n"))), &n)
+					return bk.Put([]byte("n"), []byte(fmt.Sprint(n+1)))
+				})
+				if err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	b.View(func(tx booking.Tx) error {
+		if v := string(tx.Bucket(bucket).Get([]byte("n"))); v != fmt.Sprint(writers*each) {
+			t.Errorf("counter %s after %d increments", v, writers*each)
+		}
+		return nil
+	})
+}
+
+// A backup holds what was committed.
+func testBackup(t *testing.T, open Opener) {
+	b := mustOpen(t, open, t.TempDir())
+	defer b.Close()
+	marker := []byte("a-value-to-find-in-the-backup")
+	b.Update(func(tx booking.Tx) error {
+		bk, err := tx.CreateBucket(bucket)
+		if err != nil {
+			return err
+		}
+		return bk.Put([]byte("k"), marker)
+	})
+	var copy bytes.Buffer
+	if n, err := b.WriteTo(&copy); err != nil || n != int64(copy.Len()) || !bytes.Contains(copy.Bytes(), marker) {
+		t.Fatalf("backup of %d bytes (%v) without the value", n, err)
+	}
+}
+
+// office is a small office: Tuesdays 08:00-12:00 with three counters, one
+// of which alone deregisters vehicles.
+const office = `
+office: {name: Konformitätsamt, timezone: Europe/Berlin, state: NW}
+counters: [{id: A}, {id: B}, {id: C}]
+concerns:
+  - {id: ausweis, name: {de: Ausweis}, minutes: 30}
+  - {id: kfz, name: {de: Kfz abmelden}, minutes: 30, counters: [C]}
+opening_hours:
+  tuesday: ["08:00-12:00"]
+booking: {horizon_days: 21, lead_time: 1h, slot_step: 30m, walk_in_share: 0, max_active_per_person: 1,
+  release_delay: 15m, pin_max_attempts: 3, pin_lockout: 1h, pin_guesses_total: 20}
+`
+
+var berlin, _ = time.LoadLocation("Europe/Berlin")
+
+// monday 2026-11-23 07:00; tuesday9 the next day at nine.
+var (
+	monday   = time.Date(2026, 11, 23, 7, 0, 0, 0, berlin)
+	tuesday9 = time.Date(2026, 11, 24, 9, 0, 0, 0, berlin)
+)
+
+func openStore(t *testing.T, open Opener, opts booking.Options) (*booking.Store, *fakeclock.Clock) {
+	t.Helper()
+	cfg, err := booking.ParseConfig("office.yaml", []byte(office))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := fakeclock.New(monday)
+	opts.Clock = clock
+	s, err := booking.New(mustOpen(t, open, t.TempDir()), cfg, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, clock
+}
+
+func request(concern string, start time.Time, person string) booking.Request {
+	return booking.Request{Concerns: []booking.ConcernCount{{ID: concern, Count: 1}}, Start: start, Name: "Erika Mustermann", PersonKey: person}
+}
+
+// Forty people racing for one time with three counters: exactly three get it.
+func testBookingRace(t *testing.T, open Opener) {
+	s, _ := openStore(t, open, booking.Options{})
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	booked, taken := 0, 0
+	for i := range 40 {
+		wg.Go(func() {
+			_, _, err := s.Book(context.Background(), request("ausweis", tuesday9, fmt.Sprint("p", i)))
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				booked++
+			case errors.Is(err, booking.ErrSlotTaken):
+				taken++
+			default:
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if booked != 3 || taken != 37 {
+		t.Fatalf("booked %d, taken %d; want 3 and 37", booked, taken)
+	}
+}
+
+// The only counter for vehicles is busy: a vehicle cannot be booked then,
+// an ID card still can.
+func testCapacityMatching(t *testing.T, open Opener) {
+	s, _ := openStore(t, open, booking.Options{})
+	ctx := context.Background()
+	if _, _, err := s.Book(ctx, request("kfz", tuesday9, "car1")); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Book(ctx, request("kfz", tuesday9, "car2")); !errors.Is(err, booking.ErrSlotTaken) {
+		t.Fatalf("a second vehicle at the same time: %v", err)
+	}
+	for i := range 2 {
+		if _, _, err := s.Book(ctx, request("ausweis", tuesday9, fmt.Sprint("id", i))); err != nil {
+			t.Fatalf("ID card %d beside the vehicle: %v", i, err)
+		}
+	}
+	if _, _, err := s.Book(ctx, request("ausweis", tuesday9, "id3")); !errors.Is(err, booking.ErrSlotTaken) {
+		t.Fatalf("a fourth appointment with three counters: %v", err)
+	}
+}
+
+// A cancelled time is bookable again only after the release delay.
+func testReleaseDelay(t *testing.T, open Opener) {
+	s, clock := openStore(t, open, booking.Options{})
+	ctx := context.Background()
+	var mine booking.Booking
+	var pin string
+	for i := range 3 {
+		b, p, err := s.Book(ctx, request("ausweis", tuesday9, fmt.Sprint("p", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		mine, pin = b, p
+	}
+	if _, err := s.Cancel(ctx, mine.Number, pin); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Book(ctx, request("ausweis", tuesday9, "trader")); !errors.Is(err, booking.ErrSlotTaken) {
+		t.Fatalf("right after the cancel: %v", err)
+	}
+	clock.Set(monday.Add(15 * time.Minute))
+	if _, _, err := s.Book(ctx, request("ausweis", tuesday9, "later")); err != nil {
+		t.Fatalf("after the release delay: %v", err)
+	}
+}
+
+// Wrong PINs lock a booking for strangers, not for its chat; the total
+// bound pauses strangers and alerts.
+func testPINLimits(t *testing.T, open Opener) {
+	var alerts []booking.Alert
+	var mu sync.Mutex
+	s, _ := openStore(t, open, booking.Options{Alert: func(_ context.Context, a booking.Alert) {
+		mu.Lock()
+		defer mu.Unlock()
+		alerts = append(alerts, a)
+	}})
+	ctx := context.Background()
+	req := request("ausweis", tuesday9, "owner")
+	req.Channel, req.ChatID = "telegram", "42"
+	b, pin, err := s.Book(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		s.LookupAs(ctx, booking.Guesser{Person: fmt.Sprint("stranger", i)}, b.Number, "000000")
+	}
+	if _, err := s.LookupAs(ctx, booking.Guesser{Person: "other"}, b.Number, pin); !errors.Is(err, booking.ErrPINLocked) {
+		t.Fatalf("a stranger while locked: %v", err)
+	}
+	if _, err := s.LookupAs(ctx, booking.Guesser{Owner: booking.Owner{Channel: "telegram", ChatID: "42"}}, b.Number, ""); err != nil {
+		t.Fatalf("the owner while locked: %v", err)
+	}
+	for i := range 20 {
+		s.LookupAs(ctx, booking.Guesser{Person: fmt.Sprint("script", i), Source: fmt.Sprint("net:", i)}, "T-999", "123456")
+	}
+	var ge *booking.GuessError
+	if _, err := s.LookupAs(ctx, booking.Guesser{Person: "fresh"}, "T-998", "123456"); !errors.As(err, &ge) || ge.Scope != booking.ScopeAll {
+		t.Fatalf("beyond the total: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(alerts) == 0 || !alerts[len(alerts)-1].Paused {
+		t.Errorf("alerts %+v, want the pause told", alerts)
+	}
+}
+
+// Forget leaves no personal datum of old bookings or old records; the
+// backup after Compact holds none of them either.
+func testRetention(t *testing.T, open Opener) {
+	s, clock := openStore(t, open, booking.Options{})
+	ctx := context.Background()
+	req := request("ausweis", tuesday9, "tg:forget-me")
+	req.Name, req.Email, req.Channel, req.ChatID, req.Source = "Hedwig Vergessmeinnicht", "hedwig@vergiss.example", "telegram", "chat-forget-me", "net:203.0.113.0/24"
+	if _, _, err := s.Book(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := s.Records("conformance")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := recs.Put(ctx, "hedwig@vergiss.example", []byte("Hedwig Vergessmeinnicht's dialogue")); err != nil {
+		t.Fatal(err)
+	}
+	s.LookupAs(ctx, booking.Guesser{Person: "tg:guesser-forget-me"}, "T-999", "000000")
+	clock.Set(tuesday9.AddDate(0, 0, 31))
+	if _, err := s.Forget(ctx, clock.Now().AddDate(0, 0, -30)); err != nil {
+		t.Fatal(err)
+	}
+	if _, found, _ := recs.Get(ctx, "hedwig@vergiss.example"); found {
+		t.Error("a record outlived the retention")
+	}
+	if err := s.Compact(); err != nil {
+		t.Fatal(err)
+	}
+	var copy bytes.Buffer
+	if _, err := s.Backup(&copy); err != nil {
+		t.Fatal(err)
+	}
+	for _, datum := range []string{"Vergessmeinnicht", "vergiss.example", "forget-me", "203.0.113"} {
+		if bytes.Contains(copy.Bytes(), []byte(datum)) {
+			t.Errorf("%q is still in the stored bytes", datum)
+		}
+	}
+}
