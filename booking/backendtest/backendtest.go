@@ -39,6 +39,14 @@ func TestBackend(t *testing.T, open Opener) {
 	t.Run("retention", func(t *testing.T) { testRetention(t, open) })
 }
 
+// check fails the test on a storage error.
+func check(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 func mustOpen(t *testing.T, open Opener, dir string) booking.Backend {
 	t.Helper()
 	b, err := open(dir)
@@ -114,12 +122,12 @@ func testBuckets(t *testing.T, open Opener) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.View(func(tx booking.Tx) error {
+	check(t, b.View(func(tx booking.Tx) error {
 		if v := tx.Bucket(bucket).Get([]byte("a")); v != nil {
 			t.Errorf("a deleted bucket still reads %q", v)
 		}
 		return nil
-	})
+	}))
 }
 
 // An error in a write transaction leaves nothing of it behind.
@@ -139,12 +147,12 @@ func testAtomic(t *testing.T, open Opener) {
 	if !errors.Is(err, failure) {
 		t.Fatalf("Update returned %v, want the function's error", err)
 	}
-	b.View(func(tx booking.Tx) error {
+	check(t, b.View(func(tx booking.Tx) error {
 		if v := tx.Bucket(bucket).Get([]byte("half")); v != nil {
 			t.Errorf("a rolled-back write reads %q", v)
 		}
 		return nil
-	})
+	}))
 }
 
 // What a write transaction committed is there after a reopen.
@@ -166,19 +174,19 @@ func testDurable(t *testing.T, open Opener) {
 	}
 	b = mustOpen(t, open, dir)
 	defer b.Close()
-	b.View(func(tx booking.Tx) error {
+	check(t, b.View(func(tx booking.Tx) error {
 		if v := tx.Bucket(bucket).Get([]byte("kept")); string(v) != "yes" {
 			t.Errorf("after a reopen: %q", v)
 		}
 		return nil
-	})
+	}))
 }
 
 // Concurrent read-modify-write transactions never lose an update.
 func testIsolated(t *testing.T, open Opener) {
 	b := mustOpen(t, open, t.TempDir())
 	defer b.Close()
-	b.Update(func(tx booking.Tx) error { _, err := tx.CreateBucket(bucket); return err })
+	check(t, b.Update(func(tx booking.Tx) error { _, err := tx.CreateBucket(bucket); return err }))
 	const writers, each = 8, 25
 	var wg sync.WaitGroup
 	for range writers {
@@ -197,12 +205,12 @@ func testIsolated(t *testing.T, open Opener) {
 		})
 	}
 	wg.Wait()
-	b.View(func(tx booking.Tx) error {
+	check(t, b.View(func(tx booking.Tx) error {
 		if v := string(tx.Bucket(bucket).Get([]byte("n"))); v != fmt.Sprint(writers*each) {
 			t.Errorf("counter %s after %d increments", v, writers*each)
 		}
 		return nil
-	})
+	}))
 }
 
 // A backup holds what was committed.
@@ -210,13 +218,13 @@ func testBackup(t *testing.T, open Opener) {
 	b := mustOpen(t, open, t.TempDir())
 	defer b.Close()
 	marker := []byte("a-value-to-find-in-the-backup")
-	b.Update(func(tx booking.Tx) error {
+	check(t, b.Update(func(tx booking.Tx) error {
 		bk, err := tx.CreateBucket(bucket)
 		if err != nil {
 			return err
 		}
 		return bk.Put([]byte("k"), marker)
-	})
+	}))
 	var copy bytes.Buffer
 	if n, err := b.WriteTo(&copy); err != nil || n != int64(copy.Len()) || !bytes.Contains(copy.Bytes(), marker) {
 		t.Fatalf("backup of %d bytes (%v) without the value", n, err)

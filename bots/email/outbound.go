@@ -101,8 +101,12 @@ func (m *Mail) compose(o outgoing, now time.Time) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	io.WriteString(tw, render(o.Replies, o.Lang))
-	tw.Close()
+	if _, err := io.WriteString(tw, render(o.Replies, o.Lang)); err != nil {
+		return nil, err
+	}
+	if err := tw.Close(); err != nil {
+		return nil, err
+	}
 	for _, r := range o.Replies {
 		for _, a := range r.Attachments {
 			var ah mail.AttachmentHeader
@@ -112,8 +116,12 @@ func (m *Mail) compose(o outgoing, now time.Time) ([]byte, error) {
 			if err != nil {
 				return nil, err
 			}
-			aw.Write(a.Data)
-			aw.Close()
+			if _, err := aw.Write(a.Data); err != nil {
+				return nil, err
+			}
+			if err := aw.Close(); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if err := w.Close(); err != nil {

@@ -68,7 +68,9 @@ func (b *Bot) onPosted(ctx context.Context, data map[string]any) {
 	name, _ := data["sender_name"].(string)
 	name = strings.TrimPrefix(name, "@")
 	if !b.isStaff(post.UserId, "") {
-		b.client.CreatePost(ctx, &model.Post{ChannelId: post.ChannelId, Message: "⛔ Dieser Bot ist für die Mitarbeitenden des Bürgerbüros."})
+		if _, _, err := b.client.CreatePost(ctx, &model.Post{ChannelId: post.ChannelId, Message: "⛔ Dieser Bot ist für die Mitarbeitenden des Bürgerbüros."}); err != nil {
+			b.log.Warn("refusal to a stranger not posted", "err", err)
+		}
 		return
 	}
 	if err := b.converse(ctx, post.ChannelId, name, conversation.Message{Text: post.Message}); err != nil {

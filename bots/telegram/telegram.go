@@ -337,11 +337,14 @@ func (b *Bot) onCallback(ctx context.Context, update int64, chat int64, q *model
 		if label != "" {
 			text += "\n\n✓ " + label
 		}
-		b.send(ctx, chat, func(ctx context.Context) error {
+		err := b.send(ctx, chat, func(ctx context.Context) error {
 			_, err := b.api.EditMessageText(ctx, &bot.EditMessageTextParams{ChatID: chat, MessageID: m.ID, Text: clip(text, 4096),
 				ReplyMarkup: models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{}}})
 			return err
 		})
+		if err != nil { // the pressed message keeps its buttons; the answer still comes
+			b.log.Warn("edit pressed message", "err", err)
+		}
 	}
 	b.handle(ctx, chat, &q.From, msg)
 }

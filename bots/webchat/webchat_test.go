@@ -265,3 +265,38 @@ func TestWebChatSlowsAFlood(t *testing.T) {
 		t.Fatalf("%d of 150 cookieless messages limited, want those over the address's burst of 100 limited", limited)
 	}
 }
+
+// When the store cannot write (a full disk), the citizen gets a clear
+// answer, nothing is half-written, and the dialogue goes on once it can.
+func TestAFailingStoreGivesAClearAnswerAndWritesNothing(t *testing.T) {
+	store, _, faults := storetest.OpenFaulty(t, nil, storetest.Berlin(2026, 11, 24, 9, 0))
+	e, err := conversation.New(store, conversation.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chat, err := New(e, nil, Options{Secret: []byte("a test secret of some length"), WorkBits: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(chat)
+	t.Cleanup(srv.Close)
+	c := newClient(t, srv.URL, "de")
+	c.say("Perso morgen 10 Uhr")
+	c.say("Max Mustermann")
+	if out := c.say("nein"); !strings.Contains(out, "verbindlich buchen") {
+		t.Fatalf("summary: %s", out)
+	}
+	faults.FailWrites.Store(true)
+	status, w := c.post(`{"text":"ja"}`)
+	if status != http.StatusInternalServerError || !strings.Contains(w.Error, "etwas schiefgegangen") || strings.Contains(texts(w.Replies), "Wartenummer:") {
+		t.Fatalf("while the store fails: %d %q %s", status, w.Error, texts(w.Replies))
+	}
+	faults.FailWrites.Store(false)
+	bookings, err := store.DayBookings(context.Background(), storetest.Berlin(2026, 11, 25, 0, 0))
+	if err != nil || len(bookings) != 0 {
+		t.Fatalf("half-written: %d bookings (%v)", len(bookings), err)
+	}
+	if out := c.say("ja"); !strings.Contains(out, "Wartenummer:") {
+		t.Fatalf("once the store writes again, the same answer books: %s", out)
+	}
+}

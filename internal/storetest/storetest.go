@@ -3,7 +3,9 @@
 package storetest
 
 import (
+	"errors"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 	_ "time/tzdata" // Berlin works on machines without zoneinfo
@@ -38,4 +40,46 @@ func Berlin(year int, month time.Month, day, hour, min int) time.Time {
 		panic(err) // time/tzdata is linked in
 	}
 	return time.Date(year, month, day, hour, min, 0, 0, loc)
+}
+
+// ErrInjected is the failure a Faults backend gives when told to.
+var ErrInjected = errors.New("storetest: injected storage failure")
+
+// Faults wraps a real backend and fails its writes while FailWrites is set,
+// as a full disk or a lost etcd quorum would.
+type Faults struct {
+	booking.Backend
+	FailWrites atomic.Bool
+}
+
+// Update fails with ErrInjected while FailWrites is set, without running fn.
+func (f *Faults) Update(fn func(booking.Tx) error) error {
+	if f.FailWrites.Load() {
+		return ErrInjected
+	}
+	return f.Backend.Update(fn)
+}
+
+// OpenFaulty opens a store like Open, on a bbolt file whose writes can be
+// made to fail.
+func OpenFaulty(tb testing.TB, cfg *booking.Config, now time.Time) (*booking.Store, *fakeclock.Clock, *Faults) {
+	tb.Helper()
+	if cfg == nil {
+		var err error
+		if cfg, err = booking.DemoConfig(); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	file, err := booking.OpenFile(filepath.Join(tb.TempDir(), "bb.db"), time.Second)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	faults := &Faults{Backend: file}
+	clock := fakeclock.New(now)
+	store, err := booking.New(faults, cfg, booking.Options{Clock: clock})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { store.Close() })
+	return store, clock, faults
 }
