@@ -46,12 +46,15 @@ type Event struct {
 	// Actor is the staff member who acted; empty for the citizen or the system.
 	Actor   string `json:"actor,omitempty"`
 	Channel string `json:"channel,omitempty"`
+	// WaitFrom is when the citizen's wait began (Booking.WaitFrom), as it
+	// stood at the event: a call's wait is At minus WaitFrom.
+	WaitFrom time.Time `json:"wait_from,omitzero"`
 }
 
 // eventFor builds the event of type t for b.
 func eventFor(t EventType, b *Booking, at time.Time) Event {
 	return Event{At: at, Type: t, BookingID: b.ID, Kind: b.Kind, Number: b.Number,
-		Concerns: b.Concerns, Start: b.Start, Channel: b.Channel}
+		Concerns: b.Concerns, Start: b.Start, Channel: b.Channel, WaitFrom: b.WaitFrom()}
 }
 
 // appendEvent adds e to the log inside tx, numbering it.

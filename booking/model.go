@@ -79,5 +79,22 @@ type Booking struct {
 // End is when the appointment is expected to be over.
 func (b Booking) End() time.Time { return b.Start.Add(time.Duration(b.Minutes) * time.Minute) }
 
+// WaitBegan is when a citizen's wait begins: a walk-in waits from the
+// ticket; an appointment from its time, or from the check-in if that came
+// later (who comes late has not waited). Statistics, metrics and the staff
+// bot all measure waiting from here, up to the first call.
+func WaitBegan(kind Kind, ticket, start, checkedIn time.Time) time.Time {
+	if kind == KindWalkIn {
+		return ticket
+	}
+	if checkedIn.After(start) {
+		return checkedIn
+	}
+	return start
+}
+
+// WaitFrom is when b's wait began (WaitBegan).
+func (b Booking) WaitFrom() time.Time { return WaitBegan(b.Kind, b.CreatedAt, b.Start, b.CheckedInAt) }
+
 // Active reports whether the booking is still waiting to be served or called.
 func (b Booking) Active() bool { return b.Status == StatusBooked || b.Status == StatusCalled }

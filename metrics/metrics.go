@@ -48,7 +48,7 @@ func New(queueLength func() float64) *Metrics {
 		calls: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "buergerbuero_calls_total",
 			Help: "Calls (first calls and re-calls) since the start, by counter."}, []string{"counter"}),
 		wait: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "buergerbuero_wait_seconds",
-			Help:    "Waiting time from the ticket or the appointment time to the first call.",
+			Help:    "Waiting time from the ticket, or the appointment time or a later check-in, to the first call.",
 			Buckets: []float64{60, 300, 600, 900, 1200, 1800, 2700, 3600, 5400, 7200}}, []string{"kind"}),
 		channelErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "buergerbuero_channel_errors_total",
 			Help: "Warnings and errors logged by a channel (telegram, email, mattermost, ...)."}, []string{"channel"}),
@@ -85,7 +85,11 @@ func (m *Metrics) Catch(ctx context.Context, log Events) error {
 		case booking.EventCalled, booking.EventRecalled:
 			m.calls.WithLabelValues(e.Counter).Inc()
 			if e.Type == booking.EventCalled {
-				m.wait.WithLabelValues(string(e.Kind)).Observe(max(0, e.At.Sub(e.Start).Seconds()))
+				from := e.WaitFrom
+				if from.IsZero() { // an event logged before events carried it
+					from = e.Start
+				}
+				m.wait.WithLabelValues(string(e.Kind)).Observe(max(0, e.At.Sub(from).Seconds()))
 			}
 		}
 		return true

@@ -105,3 +105,38 @@ func TestScrapedMetrics(t *testing.T) {
 		t.Error("the wrapped handler swallowed the log")
 	}
 }
+
+// An appointment holder who checks in late has waited from the check-in:
+// the metric uses the one rule (booking.WaitBegan), as statistics do.
+func TestWaitCountsFromALateCheckIn(t *testing.T) {
+	ctx := context.Background()
+	store, clock := storetest.Open(t, nil, storetest.Berlin(2026, 11, 24, 8, 0))
+	calls, _ := callsystem.New(ctx, store, nil)
+	m := New(func() float64 { return 0 })
+	start := storetest.Berlin(2026, 11, 24, 9, 20)
+	b, _, err := store.Book(ctx, booking.Request{Concerns: []booking.ConcernCount{{ID: "meldebescheinigung", Count: 1}}, Start: start, Name: "Max Muster", PersonKey: "p"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Skip(ctx, store); err != nil {
+		t.Fatal(err)
+	}
+	clock.Set(start.Add(10 * time.Minute))
+	if _, err := store.CheckIn(ctx, b.ID, booking.Owner{}, "desk"); err != nil {
+		t.Fatal(err)
+	}
+	clock.Set(start.Add(13 * time.Minute))
+	if _, err := calls.Next(ctx, "1", "clerk"); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Catch(ctx, store); err != nil {
+		t.Fatal(err)
+	}
+	var h dto.Metric
+	if err := m.wait.WithLabelValues("appointment").(interface{ Write(*dto.Metric) error }).Write(&h); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.GetHistogram().GetSampleSum(); got != 180 {
+		t.Errorf("waited %v s, want 180 (from the check-in, not the appointment time)", got)
+	}
+}

@@ -202,13 +202,7 @@ func Compute(ctx context.Context, log Events, cfg *booking.Config, from, to time
 		if day.Before(r.From) || day.After(r.To) {
 			continue
 		}
-		ref := c.issued // when the wait began
-		if c.kind == booking.KindAppointment {
-			ref = c.start
-			if c.checkedIn.After(ref) {
-				ref = c.checkedIn
-			}
-		}
+		ref := booking.WaitBegan(c.kind, c.issued, c.start, c.checkedIn)
 		groups := []*Figures{&r.Total, get(periods, periodKey(day, period)), get(hours, fmt.Sprintf("%02d", ref.In(loc).Hour()))}
 		if c.counter != "" {
 			groups = append(groups, get(counters, c.counter))

@@ -15,6 +15,7 @@ import (
 	"buergerbuero/booking"
 	"buergerbuero/callsystem"
 	"buergerbuero/conversation"
+	"buergerbuero/stats"
 )
 
 // command is one /bb request.
@@ -452,56 +453,28 @@ func (b *Bot) queueText(ctx context.Context) string {
 	return boardText(b.store.Config(), q, b.store.Now())
 }
 
-// todayText is the day's figures so far.
+// todayText is the day's figures so far, as the statistics count them,
+// and who is waiting now.
 func (b *Bot) todayText(ctx context.Context) string {
 	now := b.store.Now()
-	day, err := b.store.DayBookings(ctx, now)
+	cfg := b.store.Config()
+	day := cfg.Day(now)
+	report, err := stats.Compute(ctx, b.store, cfg, day, day, stats.Day)
 	if err != nil {
-		return "Die Zahlen sind gerade nicht lesbar: " + err.Error()
+		b.log.Error("today's figures", "err", err)
+		return "Die Zahlen sind gerade nicht lesbar."
 	}
-	var appts, walkins, served, noshow, cancelled, waiting int
-	var waits []time.Duration
-	for _, bk := range day {
-		if bk.Kind == booking.KindAppointment {
-			appts++
-		} else {
-			walkins++
-		}
-		switch bk.Status {
-		case booking.StatusDone:
-			served++
-		case booking.StatusNoShow, booking.StatusExpired:
-			noshow++
-		case booking.StatusCancelled:
-			cancelled++
-		case booking.StatusBooked:
-			waiting++
-		}
-		if !bk.CalledAt.IsZero() {
-			from := bk.CreatedAt
-			if bk.Kind == booking.KindAppointment {
-				from = bk.Start
-				if bk.CheckedInAt.After(from) {
-					from = bk.CheckedInAt
-				}
-			}
-			if w := bk.CalledAt.Sub(from); w > 0 {
-				waits = append(waits, w)
-			} else {
-				waits = append(waits, 0)
-			}
-		}
+	waiting := "–"
+	if q, err := b.calls.Queue(ctx); err == nil {
+		waiting = fmt.Sprint(len(q.Waiting))
 	}
-	avg := "–"
-	if len(waits) > 0 {
-		var sum time.Duration
-		for _, w := range waits {
-			sum += w
-		}
-		avg = fmt.Sprintf("%d Min.", int((sum/time.Duration(len(waits))).Round(time.Minute)/time.Minute))
+	f := report.Total
+	median := "–"
+	if f.Wait.N > 0 {
+		median = fmt.Sprintf("%d Min.", int(f.Wait.Median.Round(time.Minute)/time.Minute))
 	}
-	return fmt.Sprintf("**Heute, %s**\nTermine: %d · Wartenummern: %d\nBedient: %d · nicht erschienen/verfallen: %d · abgesagt: %d · wartend: %d\nMittlere Wartezeit bis zum Aufruf: %s",
-		now.In(b.store.Config().Location()).Format("02.01.2006 15:04"), appts-cancelled, walkins, served, noshow, cancelled, waiting, avg)
+	return fmt.Sprintf("**Heute, %s**\nTermine: %d · Wartenummern: %d\nBedient: %d · nicht erschienen/verfallen: %d · abgesagt: %d · wartend: %s\nWartezeit bis zum Aufruf (Median): %s",
+		now.In(cfg.Location()).Format("02.01.2006 15:04"), f.Appointments, f.WalkIns, f.Served, f.NoShows+f.Expired, f.Cancelled, waiting, median)
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

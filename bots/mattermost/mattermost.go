@@ -99,6 +99,7 @@ type Store interface {
 	DayBookings(ctx context.Context, day time.Time) ([]booking.Booking, error)
 	Clusters(ctx context.Context) ([]booking.Cluster, error)
 	CancelCluster(ctx context.Context, key, actor string) ([]booking.Booking, error)
+	Events(ctx context.Context, after uint64, fn func(booking.Event) bool) error
 }
 
 // Dialogue is what the bot needs of the conversation engine.
