@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"buergerbuero/booking"
+	"buergerbuero/conversation/understand"
 )
 
 // onIdle starts a flow from the menu, or from what a free text asks for.
@@ -17,37 +18,37 @@ func (t *turn) onIdle(ctx context.Context, in input) bool {
 	intent := u.Intent
 	switch in.option {
 	case "menu:book":
-		intent = IntentBook
+		intent = understand.IntentBook
 	case "menu:cancel":
-		intent = IntentCancel
+		intent = understand.IntentCancel
 	case "menu:reschedule":
-		intent = IntentReschedule
+		intent = understand.IntentReschedule
 	case "menu:docs":
-		intent = IntentDocs
+		intent = understand.IntentDocs
 	case "menu:hours":
-		intent = IntentHours
+		intent = understand.IntentHours
 	case "menu:status":
-		intent = IntentStatus
+		intent = understand.IntentStatus
 	case "":
 	default:
 		if strings.HasPrefix(in.option, "c:") { // a concern button from an old message
-			intent = IntentBook
+			intent = understand.IntentBook
 		}
 	}
-	if intent == IntentNone && (len(u.Concerns) > 0 || u.HasDay || u.HasTime) {
-		intent = IntentBook // "Personalausweis" or "Mittwoch 10 Uhr" alone means: book it
+	if intent == understand.IntentNone && (len(u.Concerns) > 0 || u.HasDay || u.HasTime) {
+		intent = understand.IntentBook // "Personalausweis" or "Mittwoch 10 Uhr" alone means: book it
 	}
-	if intent == IntentStop && u.SaysCancel {
-		intent = IntentCancel // "I want to cancel" with nothing going on
+	if intent == understand.IntentStop && u.SaysCancel {
+		intent = understand.IntentCancel // "I want to cancel" with nothing going on
 	}
 	// A number typed with the request, or just before it, is kept for the
 	// flows that need one; anything else forgets it.
 	if u.Number != "" {
 		t.d.Number = u.Number
-	} else if intent != IntentCancel && intent != IntentReschedule && intent != IntentStatus {
+	} else if intent != understand.IntentCancel && intent != understand.IntentReschedule && intent != understand.IntentStatus {
 		t.d.Number = ""
 	}
-	if intent == IntentNone && in.option == "" && u.Number != "" {
+	if intent == understand.IntentNone && in.option == "" && u.Number != "" {
 		// A waiting number alone: ask what it is about; the PIN, if it
 		// came along, is asked for again rather than kept in the file.
 		t.say(Reply{Text: t.text("NumberWhat", "Number", u.Number), Options: []Option{
@@ -57,31 +58,31 @@ func (t *turn) onIdle(ctx context.Context, in input) bool {
 	}
 	t.d.WantDay, t.d.WantMinute = "", 0
 	switch intent {
-	case IntentBook, IntentEarlier, IntentEarliest:
+	case understand.IntentBook, understand.IntentEarlier, understand.IntentEarliest:
 		t.noteWanted(u)
 		t.d.Flow = "book"
 		t.fire(ctx, "book")
 		return true
-	case IntentCancel:
+	case understand.IntentCancel:
 		t.d.Flow = "cancel"
 		t.fire(ctx, "cancel")
 		return true
-	case IntentReschedule:
+	case understand.IntentReschedule:
 		t.d.Flow = "reschedule"
 		t.fire(ctx, "reschedule")
 		return true
-	case IntentDocs:
+	case understand.IntentDocs:
 		t.d.Flow = "docs"
 		t.fire(ctx, "docs")
 		return true
-	case IntentHours:
+	case understand.IntentHours:
 		t.sayHours()
 		return true
-	case IntentStatus:
+	case understand.IntentStatus:
 		t.sayStatus(ctx, in.msg, t.d.Number)
 		t.d.Number = ""
 		return true
-	case IntentCheckIn:
+	case understand.IntentCheckIn:
 		t.checkIn(ctx, in.msg)
 		return true
 	}
@@ -192,8 +193,8 @@ func (t *turn) onCount(in input) (used bool) {
 	if v, found := strings.CutPrefix(in.option, "count:"); found {
 		n, _ = strconv.Atoi(v)
 		ok = true
-	} else if toks := tokens(normalize(in.msg.Text)); len(toks) > 0 && in.option == "" {
-		n, ok = numberWord(toks[0])
+	} else if toks := understand.Tokens(understand.Normalize(in.msg.Text)); len(toks) > 0 && in.option == "" {
+		n, ok = understand.NumberWord(toks[0])
 	}
 	if !ok {
 		return false
@@ -245,7 +246,7 @@ func (t *turn) onMore(ctx context.Context, in input) bool {
 	case in.option == "more:yes" || (!in.chained && u.Yes):
 		t.fire(ctx, "more_concerns")
 		return false // ask which concern
-	case in.option == "more:no" || (!in.chained && u.No) || u.HasDay || u.HasTime || u.HasPart || u.Intent == IntentEarliest:
+	case in.option == "more:no" || (!in.chained && u.No) || u.HasDay || u.HasTime || u.HasPart || u.Intent == understand.IntentEarliest:
 		t.applyPart(u)
 		t.d.DayFrom = ""
 		t.say(Reply{Text: t.text("BringDocs", "Docs", t.e.documents(t.d.Lang, t.d.Concerns))})
@@ -261,7 +262,7 @@ func (t *turn) onMore(ctx context.Context, in input) bool {
 	return false
 }
 
-func (t *turn) applyPart(u Understanding) {
+func (t *turn) applyPart(u understand.Understanding) {
 	if u.HasPart {
 		t.d.PartFrom, t.d.PartTo = u.PartFrom, u.PartTo
 	}
@@ -379,7 +380,7 @@ func (t *turn) onDay(ctx context.Context, in input) bool {
 		return t.chooseDay(ctx, day, in)
 	}
 	t.applyPart(u)
-	if u.Intent == IntentEarliest && !u.HasDay {
+	if u.Intent == understand.IntentEarliest && !u.HasDay {
 		days, err := t.freeDays(ctx, t.now)
 		if err != nil || len(days) == 0 {
 			return false // the prompt says there is nothing free
@@ -402,7 +403,7 @@ func (t *turn) onDay(ctx context.Context, in input) bool {
 		}
 		return t.chooseDay(ctx, u.Day.Format(time.DateOnly), in)
 	}
-	if in.option == "" && u.Intent == IntentMore {
+	if in.option == "" && u.Intent == understand.IntentMore {
 		t.d.DayFrom = t.nextPageDay(ctx)
 		return false
 	}
@@ -544,7 +545,7 @@ func (t *turn) onTime(ctx context.Context, in input) bool {
 		}
 		return t.chooseTime(ctx, start)
 	}
-	if in.option == "" && u.Intent == IntentMore && !u.HasTime && !u.HasDay {
+	if in.option == "" && u.Intent == understand.IntentMore && !u.HasTime && !u.HasDay {
 		for _, o := range t.d.Options {
 			if from, ok := strings.CutPrefix(o.ID, "times:"); ok {
 				t.d.TimeFrom, _ = strconv.Atoi(from)
@@ -571,7 +572,7 @@ func (t *turn) onTime(ctx context.Context, in input) bool {
 		d, _ := time.ParseInLocation(time.DateOnly, t.d.Day, t.e.cfg.Location())
 		return t.chooseTime(ctx, time.Date(d.Year(), d.Month(), d.Day(), u.Minute/60, u.Minute%60, 0, 0, d.Location()))
 	}
-	if u.Intent == IntentEarliest {
+	if u.Intent == understand.IntentEarliest {
 		if times, err := t.dayTimes(ctx); err == nil && len(times) > 0 {
 			return t.chooseTime(ctx, times[0])
 		}
@@ -589,7 +590,7 @@ func (t *turn) onTime(ctx context.Context, in input) bool {
 
 // noteWanted keeps a day, time or part of the day named before the day
 // step, so that step can take it.
-func (t *turn) noteWanted(u Understanding) {
+func (t *turn) noteWanted(u understand.Understanding) {
 	if u.HasDay {
 		t.d.WantDay = u.Day.Format(time.DateOnly)
 		// A day that cannot be booked is said at once, not kept; with a
@@ -648,7 +649,7 @@ func (t *turn) rememberAhead(in input) bool {
 		t.d.Email, t.d.EmailDone = in.u.Email, true
 		t.say(Reply{Text: t.text("ThanksNoted", "What", in.u.Email)})
 		return true
-	case looksLikeName(text):
+	case understand.LooksLikeName(text):
 		if name, err := booking.CleanName(text); err == nil {
 			t.d.Name = name
 			t.say(Reply{Text: t.text("ThanksNoted", "What", name)})
@@ -724,7 +725,7 @@ func (t *turn) onName(ctx context.Context, in input) bool {
 		return true
 	}
 	clean, err := booking.CleanName(name)
-	if toks := tokens(normalize(name)); err != nil || (len(toks) == 1 && (in.u.Yes || in.u.No)) { // "ja" is no name
+	if toks := understand.Tokens(understand.Normalize(name)); err != nil || (len(toks) == 1 && (in.u.Yes || in.u.No)) { // "ja" is no name
 		t.say(Reply{Text: t.text("BadName")})
 		return false
 	}
@@ -753,7 +754,7 @@ func (t *turn) onEmail(ctx context.Context, in input) bool {
 		text := strings.TrimSpace(in.msg.Text)
 		switch {
 		case in.chained:
-		case looksLikeName(text) && len(strings.Fields(text)) > 1 && !strings.EqualFold(text, t.d.Name):
+		case understand.LooksLikeName(text) && len(strings.Fields(text)) > 1 && !strings.EqualFold(text, t.d.Name):
 			// The full name, after only a surname at the name question.
 			if name, err := booking.CleanName(text); err == nil {
 				t.d.Name = name

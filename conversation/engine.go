@@ -17,6 +17,7 @@ import (
 	"github.com/looplab/fsm"
 
 	"buergerbuero/booking"
+	"buergerbuero/conversation/understand"
 )
 
 // Message is one thing a citizen sent, as a channel adapter hands it over.
@@ -126,7 +127,7 @@ type Options struct {
 type Engine struct {
 	store   *booking.Store
 	cfg     *booking.Config
-	parser  *Parser
+	parser  *understand.Parser
 	texts   *catalogue
 	opts    Options
 	log     *slog.Logger
@@ -159,7 +160,7 @@ func New(store *booking.Store, opts Options) (*Engine, error) {
 	if opts.MailReminderBefore == 0 {
 		opts.MailReminderBefore = 24 * time.Hour
 	}
-	e := &Engine{store: store, cfg: store.Config(), parser: NewParser(store.Config()), texts: texts,
+	e := &Engine{store: store, cfg: store.Config(), parser: understand.NewParser(store.Config()), texts: texts,
 		opts: opts, log: opts.Logger, senders: map[string]Sender{}}
 	for _, r := range []struct {
 		kind string
@@ -285,7 +286,7 @@ func transitions() fsm.Events {
 type input struct {
 	msg     Message
 	option  string // chosen option id, also from a typed number
-	u       Understanding
+	u       understand.Understanding
 	chained bool // passed on from an earlier state of the same message: do not re-ask
 }
 
@@ -389,7 +390,7 @@ func (e *Engine) Handle(ctx context.Context, msg Message) ([]Reply, error) {
 		case stIdle, stConcern, stMore, stConfirm, stCancelConfirm, stDocs, stNumber:
 			bare = true // at stNumber a PIN has six digits, a waiting number its letter
 		}
-		if i, ok := OptionNumber(msg.Text, len(d.Options), bare); ok {
+		if i, ok := understand.OptionNumber(msg.Text, len(d.Options), bare); ok {
 			in.option = d.Options[i].ID
 		}
 	}
@@ -576,24 +577,24 @@ func otherLang(lang string) string {
 func (e *Engine) global(ctx context.Context, t *turn, in input) bool {
 	opt, u := in.option, in.u
 	// In the name state a typed text is the name, unless it is only a command.
-	if t.d.State == stName && opt == "" && !isOnlyCommand(in.msg.Text) {
+	if t.d.State == stName && opt == "" && !understand.IsOnlyCommand(in.msg.Text) {
 		return false
 	}
 	switch {
-	case opt == "restart" || (opt == "" && u.Intent == IntentMenu):
+	case opt == "restart" || (opt == "" && u.Intent == understand.IntentMenu):
 		t.reset(ctx)
 		return true
-	case opt == "" && u.Intent == IntentStop && !(t.d.State == stIdle && u.SaysCancel):
+	case opt == "" && u.Intent == understand.IntentStop && !(t.d.State == stIdle && u.SaysCancel):
 		t.reset(ctx)
 		t.say(Reply{Text: t.text("Stopped")})
 		return true
-	case opt == "back" || (opt == "" && u.Intent == IntentBack):
+	case opt == "back" || (opt == "" && u.Intent == understand.IntentBack):
 		t.goBack(ctx)
 		return true
-	case opt == "" && u.Intent == IntentHelp:
+	case opt == "" && u.Intent == understand.IntentHelp:
 		t.say(Reply{Text: t.text("Help")})
 		return true
-	case opt == "" && u.Intent == IntentThanks:
+	case opt == "" && u.Intent == understand.IntentThanks:
 		if t.d.State == stIdle {
 			t.quiet = true // nothing to go on with; no menu after a goodbye
 			if in.msg.Channel == MailChannel {
@@ -602,13 +603,13 @@ func (e *Engine) global(ctx context.Context, t *turn, in input) bool {
 		}
 		t.say(Reply{Text: t.text("Welcome")})
 		return true
-	case opt == "" && u.Intent == IntentLostPIN:
+	case opt == "" && u.Intent == understand.IntentLostPIN:
 		t.say(Reply{Text: t.text("LostPIN", "Phone", t.e.cfg.Office.Phone)})
 		return true
-	case opt == "" && u.Intent == IntentWalkIn:
+	case opt == "" && u.Intent == understand.IntentWalkIn:
 		t.say(Reply{Text: t.text("WalkInInfo", "Hours", t.e.hoursLines(t.d.Lang))})
 		return true
-	case strings.HasPrefix(opt, "lang:") || (opt == "" && u.Intent == IntentLanguage):
+	case strings.HasPrefix(opt, "lang:") || (opt == "" && u.Intent == understand.IntentLanguage):
 		lang := strings.TrimPrefix(opt, "lang:")
 		if opt == "" {
 			lang = u.Lang
@@ -628,23 +629,6 @@ func (e *Engine) global(ctx context.Context, t *turn, in input) bool {
 		return true
 	}
 	return false
-}
-
-// isOnlyCommand reports whether text is nothing but a command word.
-func isOnlyCommand(text string) bool {
-	toks := tokens(normalize(text))
-	joined := strings.Join(toks, " ")
-	for _, iw := range intentWords {
-		if iw.intent != IntentMenu && iw.intent != IntentStop && iw.intent != IntentBack && iw.intent != IntentHelp && iw.intent != IntentLanguage {
-			continue
-		}
-		for _, w := range iw.words {
-			if joined == w {
-				return true
-			}
-		}
-	}
-	return strings.TrimSpace(text) == "?" || slices.Contains(greetings, joined)
 }
 
 // reset goes back to the menu and forgets the collected data.

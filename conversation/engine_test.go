@@ -16,6 +16,8 @@ import (
 
 var ctx = context.Background()
 
+var berlin, _ = time.LoadLocation("Europe/Berlin")
+
 // tuesday is Tuesday 24.11.2026, 09:00, in the demo office (open 08:00-12:30).
 var tuesday = time.Date(2026, 11, 24, 9, 0, 0, 0, berlin)
 

@@ -26,6 +26,7 @@ import (
 	"buergerbuero/booking"
 	"buergerbuero/callsystem"
 	"buergerbuero/conversation"
+	"buergerbuero/conversation/understand"
 	"buergerbuero/internal/retry"
 )
 
@@ -115,7 +116,7 @@ type Bot struct {
 	store    Store
 	calls    Calls
 	dialogue Dialogue
-	parser   *conversation.Parser
+	parser   *understand.Parser
 	log      *slog.Logger
 	facts    *booking.Records // small facts about clerks and the board, kept across restarts
 
@@ -138,7 +139,7 @@ func New(cfg Config, store Store, calls Calls, d Dialogue, log *slog.Logger) (*B
 	}
 	client := model.NewAPIv4Client(strings.TrimRight(cfg.URL, "/"))
 	client.SetToken(cfg.Token)
-	return &Bot{cfg: cfg, client: client, facts: facts, store: store, calls: calls, dialogue: d, parser: conversation.NewParser(store.Config()),
+	return &Bot{cfg: cfg, client: client, facts: facts, store: store, calls: calls, dialogue: d, parser: understand.NewParser(store.Config()),
 		log: log.With("channel", Channel)}, nil
 }
 

@@ -1,4 +1,9 @@
-package conversation
+// Package understand reads what citizens type: intents, concerns with
+// counts, dates, times and parts of the day, waiting numbers, PINs, names
+// and e-mail addresses, in German and English. It is a set of pure
+// functions over the office's configuration: no state, no store, so the
+// dialogue, the staff bot and the tests share one reading.
+package understand
 
 import (
 	"regexp"
@@ -97,7 +102,7 @@ func NewParser(cfg *booking.Config) *Parser {
 		texts := append([]string{c.ID, strings.ReplaceAll(c.ID, "-", " "), c.Name.DE, c.Name.EN}, c.Keywords...)
 		seen := map[string]bool{}
 		for _, t := range texts {
-			toks := tokens(normalize(t))
+			toks := Tokens(Normalize(t))
 			key := strings.Join(toks, " ")
 			if len(toks) == 0 || seen[key] {
 				continue
@@ -112,13 +117,13 @@ func NewParser(cfg *booking.Config) *Parser {
 
 // normalize lower-cases and spells umlauts out, so "Führungszeugnis",
 // "Fuehrungszeugnis" and "FÜHRUNGSZEUGNIS" compare equal.
-func normalize(s string) string {
+func Normalize(s string) string {
 	s = strings.ToLower(s)
 	return strings.NewReplacer("ä", "ae", "ö", "oe", "ü", "ue", "ß", "ss", "é", "e", "’", "'").Replace(s)
 }
 
 // tokens splits normalised text into words and numbers.
-func tokens(s string) []string {
+func Tokens(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 }
 
@@ -128,8 +133,8 @@ func (p *Parser) Understand(text string, now time.Time) Understanding {
 		text = text[:2000]
 	}
 	var u Understanding
-	norm := normalize(text)
-	toks := tokens(norm)
+	norm := Normalize(text)
+	toks := Tokens(norm)
 	u.Intent = intentOf(norm, toks)
 	yes, no := hasWord(toks, IntentYes), hasWord(toks, IntentNo)
 	u.Yes, u.No = yes && !no, no && !yes
@@ -287,7 +292,7 @@ func (p *Parser) concerns(toks []string) (found []booking.ConcernCount, plural [
 			}
 			n, counted := 1, false
 			if i > 0 {
-				if v, ok := numberWord(toks[i-1]); ok && v >= 1 && v <= 10 {
+				if v, ok := NumberWord(toks[i-1]); ok && v >= 1 && v <= 10 {
 					n, counted = v, true
 				}
 			}
@@ -398,7 +403,7 @@ func editDistance(a, b string, max int) int {
 }
 
 // numberWord reads "2" or "zwei"/"two".
-func numberWord(s string) (int, bool) {
+func NumberWord(s string) (int, bool) {
 	if n, err := strconv.Atoi(s); err == nil {
 		return n, true
 	}
@@ -503,7 +508,7 @@ func (p *Parser) date(u *Understanding, norm string, toks []string, now time.Tim
 	}
 	weeks, hasWeeks := weeksAhead(joined)
 	if m := relativeDays.FindStringSubmatch(joined); m != nil {
-		if n, ok := numberWord(m[1]); ok && n <= 400 {
+		if n, ok := NumberWord(m[1]); ok && n <= 400 {
 			if strings.HasPrefix(m[2], "w") {
 				weeks, hasWeeks = n, true
 			} else {
@@ -712,7 +717,7 @@ func nameIn(text string) string {
 	for i, line := range lines {
 		line = strings.TrimSpace(line)
 		if closingRe.MatchString(line) && i+1 < len(lines) {
-			if name := strings.TrimSpace(lines[i+1]); looksLikeName(name) {
+			if name := strings.TrimSpace(lines[i+1]); LooksLikeName(name) {
 				return name
 			}
 		}
@@ -720,7 +725,7 @@ func nameIn(text string) string {
 		if len(parts) < 2 {
 			continue
 		}
-		if last := strings.TrimSpace(strings.TrimRight(parts[len(parts)-1], ".!")); looksLikeName(last) {
+		if last := strings.TrimSpace(strings.TrimRight(parts[len(parts)-1], ".!")); LooksLikeName(last) {
 			return last
 		}
 	}
@@ -730,7 +735,7 @@ func nameIn(text string) string {
 var closingRe = regexp.MustCompile(`(?i)^(viele|liebe|beste|freundliche|herzliche)?\s*(grüße|gruesse|grüsse|gruß|gruss)[,!.]?$|^(mit freundlichen grüßen|mit freundlichen gruessen|mfg|best regards|kind regards|regards|best|cheers|thanks|thank you|danke)[,!.]?$`)
 
 // looksLikeName: two to four capitalised words of letters.
-func looksLikeName(s string) bool {
+func LooksLikeName(s string) bool {
 	words := strings.Fields(s)
 	if len(words) < 2 || len(words) > 4 {
 		return false
@@ -759,4 +764,21 @@ func cleanName(s string) string {
 		words = words[:4]
 	}
 	return strings.Join(words, " ")
+}
+
+// IsOnlyCommand reports whether text is nothing but a command word.
+func IsOnlyCommand(text string) bool {
+	toks := Tokens(Normalize(text))
+	joined := strings.Join(toks, " ")
+	for _, iw := range intentWords {
+		if iw.intent != IntentMenu && iw.intent != IntentStop && iw.intent != IntentBack && iw.intent != IntentHelp && iw.intent != IntentLanguage {
+			continue
+		}
+		for _, w := range iw.words {
+			if joined == w {
+				return true
+			}
+		}
+	}
+	return strings.TrimSpace(text) == "?" || slices.Contains(greetings, joined)
 }
