@@ -17,21 +17,21 @@ func (t *turn) onIdle(ctx context.Context, in input) bool {
 	u := in.u
 	intent := u.Intent
 	switch in.option {
-	case "menu:book":
+	case optMenuBook:
 		intent = understand.IntentBook
-	case "menu:cancel":
+	case optMenuCancel:
 		intent = understand.IntentCancel
-	case "menu:reschedule":
+	case optMenuReschedule:
 		intent = understand.IntentReschedule
-	case "menu:docs":
+	case optMenuDocs:
 		intent = understand.IntentDocs
-	case "menu:hours":
+	case optMenuHours:
 		intent = understand.IntentHours
-	case "menu:status":
+	case optMenuStatus:
 		intent = understand.IntentStatus
 	case "":
 	default:
-		if strings.HasPrefix(in.option, "c:") { // a concern button from an old message
+		if strings.HasPrefix(in.option, prefConcern) { // a concern button from an old message
 			intent = understand.IntentBook
 		}
 	}
@@ -52,7 +52,7 @@ func (t *turn) onIdle(ctx context.Context, in input) bool {
 		// A waiting number alone: ask what it is about; the PIN, if it
 		// came along, is asked for again rather than kept in the file.
 		t.say(Reply{Text: t.text("NumberWhat", "Number", u.Number), Options: []Option{
-			{"menu:cancel", t.text("OptCancel")}, {"menu:reschedule", t.text("OptReschedule")}, {"menu:status", t.text("OptStatus")}}})
+			{optMenuCancel, t.text("OptCancel")}, {optMenuReschedule, t.text("OptReschedule")}, {optMenuStatus, t.text("OptStatus")}}})
 		t.quiet = true
 		return true
 	}
@@ -100,14 +100,14 @@ func (t *turn) onIdle(ctx context.Context, in input) bool {
 func (t *turn) promptConcern(question string) {
 	opts := make([]Option, 0, len(t.e.cfg.Concerns)+1)
 	for _, c := range t.e.cfg.Concerns {
-		opts = append(opts, Option{"c:" + c.ID, c.Name.In(t.d.Lang)})
+		opts = append(opts, Option{concernOption(c.ID), c.Name.In(t.d.Lang)})
 	}
 	t.say(Reply{Text: t.text(question), Options: append(opts, t.back())})
 }
 
 // concernsOf reads the chosen concerns from an option or typed text.
 func (t *turn) concernsOf(in input) []booking.ConcernCount {
-	if id, ok := strings.CutPrefix(in.option, "c:"); ok {
+	if id, ok := optionArg(in.option, prefConcern); ok {
 		if _, known := t.e.cfg.Concern(id); known {
 			return []booking.ConcernCount{{ID: id, Count: 1}}
 		}
@@ -190,7 +190,7 @@ func (t *turn) onCount(in input) (used bool) {
 	id := t.d.AskCount
 	t.d.AskCount = ""
 	n, ok := 0, false
-	if v, found := strings.CutPrefix(in.option, "count:"); found {
+	if v, found := optionArg(in.option, prefCount); found {
 		n, _ = strconv.Atoi(v)
 		ok = true
 	} else if toks := understand.Tokens(understand.Normalize(in.msg.Text)); len(toks) > 0 && in.option == "" {
@@ -243,10 +243,10 @@ func (t *turn) onMore(ctx context.Context, in input) bool {
 		return false // the next question is "another concern?"
 	}
 	switch {
-	case in.option == "more:yes" || (!in.chained && u.Yes):
+	case in.option == optMoreYes || (!in.chained && u.Yes):
 		t.fire(ctx, "more_concerns")
 		return false // ask which concern
-	case in.option == "more:no" || (!in.chained && u.No) || u.HasDay || u.HasTime || u.HasPart || u.Intent == understand.IntentEarliest:
+	case in.option == optMoreNo || (!in.chained && u.No) || u.HasDay || u.HasTime || u.HasPart || u.Intent == understand.IntentEarliest:
 		t.applyPart(u)
 		t.d.DayFrom = ""
 		t.say(Reply{Text: t.text("BringDocs", "Docs", t.e.documents(t.d.Lang, t.d.Concerns))})
@@ -323,7 +323,7 @@ func (t *turn) promptDay(ctx context.Context) {
 		}
 		opts := []Option{t.back(), {"restart", t.text("OptRestart")}}
 		if !t.staff {
-			opts = append([]Option{{"watch:new", t.text("OptEarlierNoTime")}}, opts...)
+			opts = append([]Option{{optWatchNew, t.text("OptEarlierNoTime")}}, opts...)
 		}
 		t.say(Reply{Text: t.text("NoDays", "Horizon", t.e.cfg.Booking.HorizonDays, "Phone", t.e.cfg.Office.Phone), Options: opts})
 		return
@@ -331,17 +331,17 @@ func (t *turn) promptDay(ctx context.Context) {
 	var opts []Option
 	for i, d := range days {
 		if i == t.e.opts.DaysPerPage {
-			opts = append(opts, Option{"days:" + d.Day.Format(time.DateOnly), t.text("OptLaterDays")})
+			opts = append(opts, Option{daysOption(d.Day), t.text("OptLaterDays")})
 			break
 		}
-		opts = append(opts, Option{"day:" + d.Day.Format(time.DateOnly), t.text("DayLabel", "Day", t.e.dayName(t.d.Lang, d.Day), "N", len(d.Times))})
+		opts = append(opts, Option{dayOption(d.Day), t.text("DayLabel", "Day", t.e.dayName(t.d.Lang, d.Day), "N", len(d.Times))})
 	}
 	question := t.text("AskDay")
 	if t.d.PartTo != 0 {
 		question = t.text("AskDayPart", "Part", strings.TrimSpace(t.partName()))
 	}
 	if !t.staff {
-		opts = append(opts, Option{"watch:new", t.text("OptEarlier")})
+		opts = append(opts, Option{optWatchNew, t.text("OptEarlier")})
 	}
 	t.say(Reply{Text: question, Options: append(opts, t.back())})
 }
@@ -372,11 +372,11 @@ func (t *turn) partName() string {
 
 func (t *turn) onDay(ctx context.Context, in input) bool {
 	u := in.u
-	if day, ok := strings.CutPrefix(in.option, "days:"); ok {
+	if day, ok := optionArg(in.option, prefDays); ok {
 		t.d.DayFrom = day
 		return false
 	}
-	if day, ok := strings.CutPrefix(in.option, "day:"); ok {
+	if day, ok := optionArg(in.option, prefDay); ok {
 		return t.chooseDay(ctx, day, in)
 	}
 	t.applyPart(u)
@@ -419,7 +419,7 @@ func (t *turn) onDay(ctx context.Context, in input) bool {
 // nextPageDay is the first day after the shown page.
 func (t *turn) nextPageDay(ctx context.Context) string {
 	for i := len(t.d.Options) - 1; i >= 0; i-- {
-		if day, ok := strings.CutPrefix(t.d.Options[i].ID, "days:"); ok {
+		if day, ok := optionArg(t.d.Options[i].ID, prefDays); ok {
 			return day
 		}
 	}
@@ -522,22 +522,22 @@ func (t *turn) promptTime(ctx context.Context) {
 			continue
 		}
 		if len(opts) == t.e.opts.TimesPerPage {
-			opts = append(opts, Option{"times:" + strconv.Itoa(i), t.text("OptLaterTimes")})
+			opts = append(opts, Option{timesOption(i), t.text("OptLaterTimes")})
 			break
 		}
-		opts = append(opts, Option{"time:" + tm.Format(time.RFC3339), tm.In(t.e.cfg.Location()).Format("15:04")})
+		opts = append(opts, Option{timeOption(tm), tm.In(t.e.cfg.Location()).Format("15:04")})
 	}
-	opts = append(opts, Option{"back", t.text("OptOtherDay")})
+	opts = append(opts, Option{optBack, t.text("OptOtherDay")})
 	t.say(Reply{Text: t.text("AskTime", "Day", t.e.dayName(t.d.Lang, d)), Options: opts})
 }
 
 func (t *turn) onTime(ctx context.Context, in input) bool {
 	u := in.u
-	if from, ok := strings.CutPrefix(in.option, "times:"); ok {
+	if from, ok := optionArg(in.option, prefTimes); ok {
 		t.d.TimeFrom, _ = strconv.Atoi(from)
 		return false
 	}
-	if v, ok := strings.CutPrefix(in.option, "time:"); ok {
+	if v, ok := optionArg(in.option, prefTime); ok {
 		start, err := time.Parse(time.RFC3339, v)
 		if err != nil {
 			t.notUnderstood()
@@ -547,7 +547,7 @@ func (t *turn) onTime(ctx context.Context, in input) bool {
 	}
 	if in.option == "" && u.Intent == understand.IntentMore && !u.HasTime && !u.HasDay {
 		for _, o := range t.d.Options {
-			if from, ok := strings.CutPrefix(o.ID, "times:"); ok {
+			if from, ok := optionArg(o.ID, prefTimes); ok {
 				t.d.TimeFrom, _ = strconv.Atoi(from)
 			}
 		}
@@ -686,9 +686,9 @@ func (t *turn) sayNearest(start time.Time, times []time.Time, textID string) {
 	near := nearest(start, times, 4)
 	opts := make([]Option, 0, len(near)+1)
 	for _, tm := range near {
-		opts = append(opts, Option{"time:" + tm.Format(time.RFC3339), tm.In(t.e.cfg.Location()).Format("15:04")})
+		opts = append(opts, Option{timeOption(tm), tm.In(t.e.cfg.Location()).Format("15:04")})
 	}
-	opts = append(opts, Option{"back", t.text("OptOtherDay")})
+	opts = append(opts, Option{optBack, t.text("OptOtherDay")})
 	t.say(Reply{Text: t.text(textID, "Time", start.In(t.e.cfg.Location()).Format("15:04"), "Day", t.e.dayName(t.d.Lang, start), "When", t.e.when(t.d.Lang, start)), Options: opts})
 	t.quiet = true
 }
@@ -744,7 +744,7 @@ func (t *turn) onEmail(ctx context.Context, in input) bool {
 		t.fire(ctx, "email_given")
 		return true
 	}
-	if in.option == "email:none" || (!in.chained && in.u.No) {
+	if in.option == optNoEmail || (!in.chained && in.u.No) {
 		t.d.Email, t.d.EmailDone = "", true
 		t.fire(ctx, "email_given")
 		return true
@@ -793,17 +793,17 @@ func (t *turn) promptConfirm(ctx context.Context) {
 			return
 		}
 		t.say(Reply{Text: t.text("SummaryMove", "Number", b.Number, "Old", t.e.when(t.d.Lang, b.Start), "When", t.e.when(t.d.Lang, t.d.Start)),
-			Options: []Option{{"confirm:yes", t.text("OptYes")}, {"confirm:no", t.text("OptNo")}, t.back()}})
+			Options: []Option{{optConfirmYes, t.text("OptYes")}, {optConfirmNo, t.text("OptNo")}, t.back()}})
 		return
 	}
 	t.say(Reply{Text: t.text("Summary", "Concerns", t.e.concernList(t.d.Lang, t.d.Concerns), "When", t.e.when(t.d.Lang, t.d.Start),
 		"Minutes", minutes, "Name", t.d.Name, "Email", t.d.Email),
-		Options: []Option{{"confirm:yes", t.text("OptConfirm")}, {"confirm:no", t.text("OptDontBook")}, t.back()}})
+		Options: []Option{{optConfirmYes, t.text("OptConfirm")}, {optConfirmNo, t.text("OptDontBook")}, t.back()}})
 }
 
 func (t *turn) onConfirm(ctx context.Context, in input) bool {
-	yes := in.option == "confirm:yes" || (in.option == "" && in.u.Yes)
-	no := in.option == "confirm:no" || (in.option == "" && in.u.No)
+	yes := in.option == optConfirmYes || (in.option == "" && in.u.Yes)
+	no := in.option == optConfirmNo || (in.option == "" && in.u.No)
 	switch {
 	case in.chained:
 		return false
@@ -855,7 +855,7 @@ func (t *turn) onConfirm(ctx context.Context, in input) bool {
 	ics := t.e.calendarFile(b, "REQUEST", t.d.Lang)
 	r := Reply{Text: booked(msg.Channel != MailChannel && msg.Staff == ""), Attachments: []Attachment{ics}}
 	if msg.Staff == "" {
-		r.Options = []Option{{fmt.Sprintf("watch:%d", b.ID), t.text("OptEarlier")}}
+		r.Options = []Option{{watchOption(b.ID), t.text("OptEarlier")}}
 	}
 	t.say(r)
 	t.e.mailCopy(b, Reply{Text: booked(false), Attachments: []Attachment{ics}})
@@ -882,7 +882,7 @@ func (t *turn) bookFailed(ctx context.Context, err error, msg Message) bool {
 				// Made in this chat, it can go with one tap, PIN or not:
 				// the PIN may be lost, or never arrived.
 				if b.Channel == msg.Channel && b.ChatID == msg.ChatID && t.owner.Trusted() {
-					r.Options = []Option{{"cancelid:" + strconv.FormatUint(b.ID, 10), t.text("OptCancelThis")}}
+					r.Options = []Option{{cancelIDOption(b.ID), t.text("OptCancelThis")}}
 				}
 				t.say(r)
 				break

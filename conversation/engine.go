@@ -9,7 +9,6 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -517,12 +516,12 @@ func (t *turn) prompt(ctx context.Context) {
 		if c, ok := t.e.cfg.Concern(t.d.AskCount); ok {
 			opts := make([]Option, 0, 5)
 			for n := 1; n <= min(c.MaxCount, 4); n++ {
-				opts = append(opts, Option{"count:" + strconv.Itoa(n), t.text("OptPeople", "N", n)})
+				opts = append(opts, Option{countOption(n), t.text("OptPeople", "N", n)})
 			}
 			t.say(Reply{Text: t.text("AskCount", "Concern", c.Name.In(t.d.Lang)), Options: append(opts, t.back())})
 			return
 		}
-		t.say(Reply{Text: t.text("AskMore"), Options: []Option{{"more:yes", t.text("OptAddConcern")}, {"more:no", t.text("OptConcernsDone")}, t.back()}})
+		t.say(Reply{Text: t.text("AskMore"), Options: []Option{{optMoreYes, t.text("OptAddConcern")}, {optMoreNo, t.text("OptConcernsDone")}, t.back()}})
 	case stDay:
 		t.promptDay(ctx)
 	case stTime:
@@ -530,7 +529,7 @@ func (t *turn) prompt(ctx context.Context) {
 	case stName:
 		t.say(Reply{Text: t.text("AskName"), Options: []Option{t.back()}})
 	case stEmail:
-		t.say(Reply{Text: t.text("AskEmail"), Options: []Option{{"email:none", t.text("OptNoEmail")}, t.back()}})
+		t.say(Reply{Text: t.text("AskEmail"), Options: []Option{{optNoEmail, t.text("OptNoEmail")}, t.back()}})
 	case stConfirm:
 		t.promptConfirm(ctx)
 	case stNumber:
@@ -547,7 +546,7 @@ func (t *turn) prompt(ctx context.Context) {
 	}
 }
 
-func (t *turn) back() Option { return Option{"back", t.text("OptBack")} }
+func (t *turn) back() Option { return Option{optBack, t.text("OptBack")} }
 
 func (t *turn) promptMenu() {
 	text := t.text("Menu", "Office", t.e.cfg.Office.Name)
@@ -559,9 +558,9 @@ func (t *turn) promptMenu() {
 
 func (t *turn) menuOptions() []Option {
 	return []Option{
-		{"menu:book", t.text("OptBook")}, {"menu:cancel", t.text("OptCancel")}, {"menu:reschedule", t.text("OptReschedule")},
-		{"menu:docs", t.text("OptDocs")}, {"menu:hours", t.text("OptHours")}, {"menu:status", t.text("OptStatus")},
-		{"lang:" + otherLang(t.d.Lang), t.text("OptLanguage")},
+		{optMenuBook, t.text("OptBook")}, {optMenuCancel, t.text("OptCancel")}, {optMenuReschedule, t.text("OptReschedule")},
+		{optMenuDocs, t.text("OptDocs")}, {optMenuHours, t.text("OptHours")}, {optMenuStatus, t.text("OptStatus")},
+		{langOption(otherLang(t.d.Lang)), t.text("OptLanguage")},
 	}
 }
 
@@ -609,8 +608,8 @@ func (e *Engine) global(ctx context.Context, t *turn, in input) bool {
 	case opt == "" && u.Intent == understand.IntentWalkIn:
 		t.say(Reply{Text: t.text("WalkInInfo", "Hours", t.e.hoursLines(t.d.Lang))})
 		return true
-	case strings.HasPrefix(opt, "lang:") || (opt == "" && u.Intent == understand.IntentLanguage):
-		lang := strings.TrimPrefix(opt, "lang:")
+	case strings.HasPrefix(opt, prefLang) || (opt == "" && u.Intent == understand.IntentLanguage):
+		lang := strings.TrimPrefix(opt, prefLang)
 		if opt == "" {
 			lang = u.Lang
 			if lang == "" {
@@ -620,11 +619,11 @@ func (e *Engine) global(ctx context.Context, t *turn, in input) bool {
 		t.d.Lang = langOf(lang)
 		t.say(Reply{Text: t.text("LanguageSwitched")})
 		return true
-	case strings.HasPrefix(opt, "menu:") && t.d.State != stIdle:
+	case strings.HasPrefix(opt, prefMenu) && t.d.State != stIdle:
 		t.reset(ctx)
 		t.quiet = false
 		return false // the idle handler takes the menu option
-	case strings.HasPrefix(opt, "cancelid:"), strings.HasPrefix(opt, "offer:"), strings.HasPrefix(opt, "watch:"), strings.HasPrefix(opt, "unwatch:"):
+	case pushedOption(opt):
 		t.onPushedOption(ctx, opt, in.msg)
 		return true
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"slices"
 	"strconv"
-	"strings"
 
 	"buergerbuero/booking"
 )
@@ -14,7 +13,7 @@ import (
 // other) for cancelling or rescheduling, and checks them.
 func (t *turn) onNumberOrPIN(ctx context.Context, in input) bool {
 	u := in.u
-	if v, ok := strings.CutPrefix(in.option, "own:"); ok {
+	if v, ok := optionArg(in.option, prefOwn); ok {
 		id, _ := strconv.ParseUint(v, 10, 64)
 		b, err := t.ownBooking(ctx, id)
 		if err != nil {
@@ -124,7 +123,7 @@ func (t *turn) ownBookings(ctx context.Context) []booking.Booking {
 func (t *turn) ownBookingOptions(ctx context.Context) []Option {
 	var opts []Option
 	for _, b := range t.ownBookings(ctx) {
-		opts = append(opts, Option{"own:" + strconv.FormatUint(b.ID, 10), b.Number + " – " + t.e.when(t.d.Lang, b.Start)})
+		opts = append(opts, Option{ownOption(b.ID), b.Number + " – " + t.e.when(t.d.Lang, b.Start)})
 	}
 	return opts
 }
@@ -146,18 +145,18 @@ func (t *turn) promptCancelConfirm(ctx context.Context) {
 		return
 	}
 	t.say(Reply{Text: t.text("AskCancelConfirm", "Number", b.Number, "When", t.e.when(t.d.Lang, b.Start), "Concerns", t.e.concernList(t.d.Lang, b.Concerns)),
-		Options: []Option{{"confirm:yes", t.text("OptDoCancel")}, {"confirm:no", t.text("OptKeep")}}})
+		Options: []Option{{optConfirmYes, t.text("OptDoCancel")}, {optConfirmNo, t.text("OptKeep")}}})
 }
 
 func (t *turn) onCancelConfirm(ctx context.Context, in input) bool {
 	switch {
 	case in.chained:
 		return false
-	case in.option == "confirm:no" || (in.option == "" && in.u.No):
+	case in.option == optConfirmNo || (in.option == "" && in.u.No):
 		t.reset(ctx)
 		t.say(Reply{Text: t.text("KeptBooking")})
 		return true
-	case in.option != "confirm:yes" && !(in.option == "" && in.u.Yes):
+	case in.option != optConfirmYes && !(in.option == "" && in.u.Yes):
 		t.notUnderstood()
 		return false
 	}

@@ -34,8 +34,8 @@ type watch struct {
 func (t *turn) onPushedOption(ctx context.Context, opt string, msg Message) {
 	owner := booking.Owner{Channel: msg.Channel, ChatID: msg.ChatID}
 	kind, arg, _ := strings.Cut(opt, ":")
-	switch kind {
-	case "cancelid":
+	switch kind + ":" {
+	case prefCancelID:
 		if !t.owner.Trusted() {
 			t.say(Reply{Text: t.text("MailNeedsPIN")})
 			return
@@ -47,9 +47,9 @@ func (t *turn) onPushedOption(ctx context.Context, opt string, msg Message) {
 			return
 		}
 		t.sayCancelled(b)
-	case "watch":
+	case prefWatch:
 		w := &watch{Channel: msg.Channel, ChatID: msg.ChatID, Lang: t.d.Lang, Created: t.now}
-		if arg == "new" {
+		if opt == optWatchNew {
 			if len(t.d.Concerns) == 0 {
 				t.notUnderstood()
 				return
@@ -80,14 +80,14 @@ func (t *turn) onPushedOption(ctx context.Context, opt string, msg Message) {
 			t.say(Reply{Text: t.text("WatchStarted")})
 		}
 		t.quiet = true
-	case "unwatch":
+	case prefUnwatch:
 		id, _ := strconv.ParseUint(arg, 10, 64)
 		if w, err := t.e.getWatch(ctx, id); err == nil && w.Channel == msg.Channel && w.ChatID == msg.ChatID {
 			t.e.dropWatch(ctx, id)
 		}
 		t.say(Reply{Text: t.text("WatchStopped")})
 		t.quiet = true
-	case "offer":
+	case prefOffer:
 		t.acceptOffer(ctx, arg, msg)
 	}
 }
@@ -255,8 +255,8 @@ func (e *Engine) offerEarlier(ctx context.Context) error {
 			old = e.when(lang, w.Before)
 		}
 		reply := Reply{Text: e.texts.T(lang, "Offer", "When", e.when(lang, first), "Old", old), Options: []Option{
-			{fmt.Sprintf("offer:%d:%d", w.ID, first.Unix()), e.texts.T(lang, "OptTakeOffer")},
-			{"unwatch:" + strconv.FormatUint(w.ID, 10), e.texts.T(lang, "OptStopWatching")},
+			{offerOption(w.ID, first.Unix()), e.texts.T(lang, "OptTakeOffer")},
+			{unwatchOption(w.ID), e.texts.T(lang, "OptStopWatching")},
 		}}
 		if err := e.Push(ctx, w.Channel, w.ChatID, w.Lang, []Reply{reply}); err != nil {
 			e.log.Warn("offer earlier time", "channel", w.Channel, "err", err)
@@ -285,7 +285,7 @@ func (e *Engine) remind(ctx context.Context) error {
 		lang := langOf(b.Lang)
 		var cancel []Option // one tap to cancel, where the chat proves who it is
 		if (chatOwner{Channel: b.Channel, ChatID: b.ChatID}).Trusted() {
-			cancel = []Option{{"cancelid:" + strconv.FormatUint(b.ID, 10), e.texts.T(lang, "OptCancelThis")}}
+			cancel = []Option{{cancelIDOption(b.ID), e.texts.T(lang, "OptCancelThis")}}
 		}
 		day := e.texts.T(lang, "ReminderDay", "Number", b.Number, "When", e.when(lang, b.Start), "Docs", e.documents(lang, b.Concerns))
 		for _, r := range []struct {
