@@ -47,17 +47,17 @@ const (
 	prefOffer    = "offer:"    // take an offered earlier time: watch id ":" unix seconds
 )
 
-func concernOption(id string) string        { return prefConcern + id }
-func countOption(n int) string              { return prefCount + strconv.Itoa(n) }
-func dayOption(day time.Time) string        { return prefDay + day.Format(time.DateOnly) }
-func daysOption(from time.Time) string      { return prefDays + from.Format(time.DateOnly) }
-func timeOption(t time.Time) string         { return prefTime + t.Format(time.RFC3339) }
-func timesOption(from int) string           { return prefTimes + strconv.Itoa(from) }
-func ownOption(booking uint64) string       { return prefOwn + strconv.FormatUint(booking, 10) }
-func langOption(lang string) string         { return prefLang + lang }
-func cancelIDOption(booking uint64) string  { return prefCancelID + strconv.FormatUint(booking, 10) }
-func watchOption(booking uint64) string     { return prefWatch + strconv.FormatUint(booking, 10) }
-func unwatchOption(watch uint64) string     { return prefUnwatch + strconv.FormatUint(watch, 10) }
+func concernOption(id string) string       { return prefConcern + id }
+func countOption(n int) string             { return prefCount + strconv.Itoa(n) }
+func dayOption(day time.Time) string       { return prefDay + day.Format(time.DateOnly) }
+func daysOption(from time.Time) string     { return prefDays + from.Format(time.DateOnly) }
+func timeOption(t time.Time) string        { return prefTime + t.Format(time.RFC3339) }
+func timesOption(from int) string          { return prefTimes + strconv.Itoa(from) }
+func ownOption(booking uint64) string      { return prefOwn + strconv.FormatUint(booking, 10) }
+func langOption(lang string) string        { return prefLang + lang }
+func cancelIDOption(booking uint64) string { return prefCancelID + strconv.FormatUint(booking, 10) }
+func watchOption(booking uint64) string    { return prefWatch + strconv.FormatUint(booking, 10) }
+func unwatchOption(watch uint64) string    { return prefUnwatch + strconv.FormatUint(watch, 10) }
 func offerOption(watch uint64, at int64) string {
 	return fmt.Sprintf("%s%d:%d", prefOffer, watch, at)
 }
