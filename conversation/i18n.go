@@ -63,3 +63,10 @@ func langOf(hint string) string {
 		return "en"
 	}
 }
+
+// Text is the catalogue's text id in the language a channel hints at
+// ("de-DE", "en"), with template data as name, value pairs. Channels take
+// every word a citizen or clerk reads from here.
+func (e *Engine) Text(langHint, id string, kv ...any) string {
+	return e.texts.T(langOf(langHint), id, kv...)
+}

@@ -147,6 +147,8 @@ func (c *Config) Problems() [][2]string {
 // Dialogue is what the channel needs of the conversation engine.
 type Dialogue interface {
 	Handle(ctx context.Context, msg conversation.Message) ([]conversation.Reply, error)
+	// Text is a word from the catalogue, in the language hinted at.
+	Text(langHint, id string, kv ...any) string
 }
 
 // Store is what the channel needs of the booking store: records kept
@@ -421,8 +423,7 @@ func (m *Mail) answer(ctx context.Context, in inbound, tooBig bool) (*outgoing, 
 	}
 	re := outgoing{To: in.From, Subject: replySubject(in.Subject, m.cfg.Name), InReplyTo: in.MessageID, References: in.References, Lang: in.Lang}
 	if tooBig {
-		h := hintsFor(in.Lang)
-		re.Replies = []conversation.Reply{{Text: fmt.Sprintf(h.tooBig, m.cfg.MaxBytes/1024)}}
+		re.Replies = []conversation.Reply{{Text: m.dialogue.Text(in.Lang, "MailTooBig", "KB", m.cfg.MaxBytes/1024)}}
 		return &re, ""
 	}
 	replies, err := m.dialogue.Handle(ctx, conversation.Message{Channel: Channel, ChatID: in.From, PersonKey: personKey(in.From),
@@ -466,7 +467,7 @@ func (m *Mail) Send(ctx context.Context, chatID string, replies []conversation.R
 	if err != nil {
 		return err
 	}
-	subject := hintsFor(lang).subject
+	subject := m.dialogue.Text(lang, "MailSubject")
 	if len(replies) > 0 {
 		first, _, _ := strings.Cut(replies[0].Text, "\n")
 		subject = oneLine(first, 80)

@@ -19,23 +19,6 @@ import (
 )
 
 // hints are the few words the channel adds around the dialogue's replies.
-type hints struct{ answer, tooBig, subject string }
-
-func hintsFor(lang string) hints {
-	if lang == "en" {
-		return hints{
-			answer:  "Please answer with the number or in your own words.",
-			tooBig:  "Your e-mail is too large for us to read (more than %d KB). Please write to us again without attachments.",
-			subject: "Your appointment",
-		}
-	}
-	return hints{
-		answer:  "Bitte antworten Sie mit der Nummer oder in eigenen Worten.",
-		tooBig:  "Ihre E-Mail ist zu groß, um sie zu lesen (über %d KB). Bitte schreiben Sie uns noch einmal ohne Anhänge.",
-		subject: "Ihr Termin",
-	}
-}
-
 // outgoing is a mail to send.
 type outgoing struct {
 	To         string
@@ -48,7 +31,7 @@ type outgoing struct {
 
 // render turns the dialogue's replies into a mail body: texts one after
 // the other, options as a numbered list to answer with.
-func render(replies []conversation.Reply, lang string) string {
+func render(replies []conversation.Reply, answerHint string) string {
 	var b strings.Builder
 	for _, r := range replies {
 		if r.Text != "" {
@@ -59,7 +42,7 @@ func render(replies []conversation.Reply, lang string) string {
 			for i, o := range r.Options {
 				fmt.Fprintf(&b, "  %d) %s\n", i+1, o.Label)
 			}
-			b.WriteString("\n" + hintsFor(lang).answer + "\n\n")
+			b.WriteString("\n" + answerHint + "\n\n")
 		}
 	}
 	return strings.TrimRight(b.String(), "\n") + "\n"
@@ -101,7 +84,7 @@ func (m *Mail) compose(o outgoing, now time.Time) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := io.WriteString(tw, render(o.Replies, o.Lang)); err != nil {
+	if _, err := io.WriteString(tw, render(o.Replies, m.dialogue.Text(o.Lang, "MailAnswerHint"))); err != nil {
 		return nil, err
 	}
 	if err := tw.Close(); err != nil {

@@ -23,19 +23,6 @@ type command struct {
 	userID, userName, teamID, channelID, text string
 }
 
-const help = "**/bb – Bürgerbüro**\n" +
-	"`/bb next [Platz]` – nächste Person an Ihren Platz aufrufen (der Platz wird gemerkt)\n" +
-	"`/bb recall` · `/bb arrived` · `/bb noshow` · `/bb done` – für die an Ihrem Platz aufgerufene Nummer\n" +
-	"`/bb transfer <Platz|Anliegen>` – an einen anderen Platz oder zu einem anderen Anliegen weitergeben\n" +
-	"`/bb queue` – Warteschlange · `/bb today` – Zahlen des Tages\n" +
-	"`/bb walkin <Anliegen>` – Wartenummer ausgeben (Infotheke)\n" +
-	"`/bb book` – Termin für eine anrufende Person buchen (im Direktchat mit dem Bot)\n" +
-	"`/bb cancel <Nummer>` – Termin ohne PIN absagen (wird protokolliert)\n" +
-	"`/bb clusters` – auffällige Gruppen von Buchungen (Horten) · `/bb cancelcluster <Gruppe>` – eine Gruppe absagen, die Personen werden benachrichtigt\n" +
-	"`/bb urgent <Nummer>` – Nummer als dringend vorziehen · `/bb checkin <Nummer>` – Termin ist da\n" +
-	"`/bb docs <Anliegen>` – Unterlagen und Gebühr\n" +
-	"`/bb alarm` – stiller Notruf an alle Kolleginnen und Kollegen im Dienst"
-
 // command runs a staff member's /bb command and returns the answer.
 func (b *Bot) command(ctx context.Context, c command) string {
 	verb, args, _ := strings.Cut(c.text, " ")
@@ -45,7 +32,7 @@ func (b *Bot) command(ctx context.Context, c command) string {
 	var out string
 	switch strings.ToLower(verb) {
 	case "", "help", "hilfe":
-		return help
+		return b.dialogue.Text("de", "StaffHelp")
 	case "next", "weiter":
 		out = b.next(ctx, c, args)
 	case "recall", "arrived", "da", "noshow", "done", "fertig", "park":
@@ -75,7 +62,7 @@ func (b *Bot) command(ctx context.Context, c command) string {
 	case "alarm", "notruf":
 		return b.alarm(ctx, c)
 	default:
-		return fmt.Sprintf("Den Befehl „%s“ kenne ich nicht.\n\n%s", clip(verb, 30), help)
+		return fmt.Sprintf("Den Befehl „%s“ kenne ich nicht.\n\n%s", clip(verb, 30), b.dialogue.Text("de", "StaffHelp"))
 	}
 	b.refreshBoard(ctx)
 	return out

@@ -107,6 +107,8 @@ type Store interface {
 type Dialogue interface {
 	Handle(ctx context.Context, msg conversation.Message) ([]conversation.Reply, error)
 	NotifyCancelledByOffice(ctx context.Context, b booking.Booking) error
+	// Text is a word from the catalogue, in the language hinted at.
+	Text(langHint, id string, kv ...any) string
 }
 
 // Bot is the staff bot. It is also the engine's Sender for its channel.

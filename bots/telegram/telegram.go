@@ -74,6 +74,8 @@ func (c *Config) defaults() {
 // Dialogue is what the channel needs of the conversation engine.
 type Dialogue interface {
 	Handle(ctx context.Context, msg conversation.Message) ([]conversation.Reply, error)
+	// Text is a word from the catalogue, in the language hinted at.
+	Text(langHint, id string, kv ...any) string
 }
 
 // Bot is the Telegram channel. It is also the engine's Sender for Telegram.
@@ -357,7 +359,7 @@ func (b *Bot) handle(ctx context.Context, chat int64, from *models.User, msg con
 	replies, err := b.dialogue.Handle(ctx, msg)
 	if err != nil {
 		b.log.Error("dialogue", "chat", chat, "err", err)
-		replies = []conversation.Reply{{Text: "Entschuldigung, da ist etwas schiefgegangen. Bitte versuchen Sie es gleich noch einmal.\nSorry, something went wrong. Please try again in a moment."}}
+		replies = []conversation.Reply{{Text: b.dialogue.Text(msg.Lang, "ChannelError")}}
 	}
 	if err := b.deliver(ctx, chat, replies); err != nil {
 		b.log.Warn("telegram: deliver", "chat", chat, "err", err)

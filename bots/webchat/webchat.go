@@ -31,6 +31,8 @@ const Channel = "web"
 // Dialogue is what the web chat needs of the conversation engine.
 type Dialogue interface {
 	Handle(ctx context.Context, msg conversation.Message) ([]conversation.Reply, error)
+	// Text is a word from the catalogue, in the language hinted at.
+	Text(langHint, id string, kv ...any) string
 }
 
 //go:embed static
@@ -110,7 +112,7 @@ func (c *Chat) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // challenge hands out work for a new session.
 func (c *Chat) challenge(w http.ResponseWriter, r *http.Request) {
 	if !c.allow(r, "") {
-		writeError(w, http.StatusTooManyRequests, langHint(r), "Bitte etwas langsamer – versuchen Sie es in ein paar Sekunden noch einmal.", "Please slow down – try again in a few seconds.")
+		writeError(w, http.StatusTooManyRequests, c.dialogue.Text(langHint(r), "ChannelSlowDown"))
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"challenge": c.sessions.challenge(), "bits": c.sessions.bits})
@@ -124,12 +126,12 @@ func (c *Chat) session(w http.ResponseWriter, r *http.Request) {
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<10))
 	if err != nil || json.Unmarshal(body, &req) != nil {
-		writeError(w, http.StatusBadRequest, langHint(r), "Die Anfrage war nicht lesbar.", "The request could not be read.")
+		writeError(w, http.StatusBadRequest, c.dialogue.Text(langHint(r), "ChannelUnreadable"))
 		return
 	}
 	value, ok := c.sessions.redeem(req.Challenge, req.Nonce)
 	if !ok {
-		writeError(w, http.StatusForbidden, langHint(r), "Die Sitzung konnte nicht beginnen. Bitte laden Sie die Seite neu.", "The session could not start. Please reload the page.")
+		writeError(w, http.StatusForbidden, c.dialogue.Text(langHint(r), "ChatSessionFailed"))
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: value, Path: "/", HttpOnly: true, Secure: r.TLS != nil,
@@ -213,29 +215,29 @@ func (c *Chat) message(w http.ResponseWriter, r *http.Request) {
 	lang := langHint(r)
 	if id == "" {
 		// The page starts a session (a proof of work) and sends again.
-		writeJSON(w, http.StatusUnauthorized, map[string]any{"session": "needed", "error": pick(lang, "Einen Moment, die Verbindung wird aufgebaut …", "One moment, connecting …")})
+		writeJSON(w, http.StatusUnauthorized, map[string]any{"session": "needed", "error": c.dialogue.Text(lang, "ChatConnecting")})
 		return
 	}
 	if !c.allow(r, id) {
-		writeError(w, http.StatusTooManyRequests, lang, "Bitte etwas langsamer – versuchen Sie es in ein paar Sekunden noch einmal.", "Please slow down – try again in a few seconds.")
+		writeError(w, http.StatusTooManyRequests, c.dialogue.Text(lang, "ChannelSlowDown"))
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		writeError(w, http.StatusRequestEntityTooLarge, lang, "Ihre Nachricht ist zu lang (höchstens 8 KB).", "Your message is too long (at most 8 KB).")
+		writeError(w, http.StatusRequestEntityTooLarge, c.dialogue.Text(lang, "ChannelTooLong", "KB", maxBody>>10))
 		return
 	}
 	var req request
 	if err != nil || json.Unmarshal(body, &req) != nil {
-		writeError(w, http.StatusBadRequest, lang, "Die Nachricht war nicht lesbar.", "The message could not be read.")
+		writeError(w, http.StatusBadRequest, c.dialogue.Text(lang, "ChannelUnreadable"))
 		return
 	}
 	replies, err := c.dialogue.Handle(r.Context(), conversation.Message{Channel: Channel, ChatID: id, PersonKey: Channel + ":" + id,
 		Source: "net:" + clientaddr.Network(c.addrs.Addr(r)), Lang: lang, Text: req.Text, Option: req.Option})
 	if err != nil {
 		c.log.Error("web chat", "err", err)
-		writeError(w, http.StatusInternalServerError, lang, "Entschuldigung, da ist etwas schiefgegangen. Bitte versuchen Sie es noch einmal.", "Sorry, something went wrong. Please try again.")
+		writeError(w, http.StatusInternalServerError, c.dialogue.Text(lang, "ChannelError"))
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"replies": toWire(replies)})
@@ -287,15 +289,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
-// pick chooses the German or the English words for the browser's language.
-func pick(lang, de, en string) string {
-	if lang != "" && !strings.HasPrefix(strings.ToLower(lang), "de") {
-		return en
-	}
-	return de
-}
-
-func writeError(w http.ResponseWriter, status int, lang, de, en string) {
-	msg := pick(lang, de, en)
+// writeError answers with msg, as the error and as a reply to show.
+func writeError(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, map[string]any{"error": msg, "replies": []reply{{Text: msg}}})
 }
