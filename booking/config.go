@@ -4,7 +4,6 @@ import (
 	"bytes"
 	_ "embed"
 	"fmt"
-	"net/mail"
 	"regexp"
 	"sort"
 	"strings"
@@ -220,6 +219,7 @@ func ParseConfig(name string, data []byte) (*Config, error) {
 	if err := DecodeYAML(name, data, &cfg, cfg.Validate); err != nil {
 		return nil, err
 	}
+	cfg.Compile()
 	return &cfg, nil
 }
 
@@ -252,200 +252,6 @@ var (
 	idPattern    = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,39}$`)
 	rangePattern = regexp.MustCompile(`^([01]?\d|2[0-3]):([0-5]\d)\s*-\s*([01]?\d|2[0-4]):([0-5]\d)$`)
 )
-
-// Validate checks every field and compiles the derived rules; problems are
-// collected in v rather than returned at the first.
-func (c *Config) Validate(v *Checker) {
-	if strings.TrimSpace(c.Office.Name) == "" {
-		v.Add("office.name", "is required: the office's name is shown to citizens")
-	}
-	if c.Office.Email != "" {
-		if _, err := mail.ParseAddress(c.Office.Email); err != nil {
-			v.Add("office.email", "is not an e-mail address")
-		}
-	}
-	loc, err := time.LoadLocation(c.Office.Timezone)
-	if err != nil {
-		v.Add("office.timezone", fmt.Sprintf("unknown time zone %q (use e.g. Europe/Berlin)", c.Office.Timezone))
-		loc = time.UTC
-	}
-	c.compiled.loc = loc
-
-	c.compiled.counterIdx = map[string]int{}
-	if len(c.Counters) == 0 {
-		v.Add("counters", "at least one counter is required")
-	}
-	if len(c.Counters) > 64 {
-		v.Add("counters", "at most 64 counters are supported")
-	}
-	for i, ct := range c.Counters {
-		p := fmt.Sprintf("counters[%d]", i)
-		switch _, dup := c.compiled.counterIdx[ct.ID]; {
-		case strings.TrimSpace(ct.ID) == "":
-			v.Add(p+".id", "is required")
-		case dup:
-			v.Add(p+".id", fmt.Sprintf("%q is used twice", ct.ID))
-		default:
-			c.compiled.counterIdx[ct.ID] = i
-		}
-		if ct.Name == "" {
-			c.Counters[i].Name = ct.ID
-		}
-	}
-
-	c.compiled.concernIdx = map[string]int{}
-	c.compiled.servedBy = make([]uint64, len(c.Concerns))
-	if len(c.Concerns) == 0 {
-		v.Add("concerns", "at least one concern is required")
-	}
-	for i := range c.Concerns {
-		cn := &c.Concerns[i]
-		p := fmt.Sprintf("concerns[%d]", i)
-		switch _, dup := c.compiled.concernIdx[cn.ID]; {
-		case !idPattern.MatchString(cn.ID):
-			v.Add(p+".id", fmt.Sprintf("%q must be lower-case letters, digits, - or _", cn.ID))
-		case dup:
-			v.Add(p+".id", fmt.Sprintf("%q is used twice", cn.ID))
-		default:
-			c.compiled.concernIdx[cn.ID] = i
-		}
-		if strings.TrimSpace(cn.Name.DE) == "" {
-			v.Add(p+".name.de", "a German name is required")
-		}
-		if cn.Minutes < 1 || cn.Minutes > 480 {
-			v.Add(p+".minutes", fmt.Sprintf("must be between 1 and 480, not %d", cn.Minutes))
-		}
-		if cn.MaxCount == 0 {
-			cn.MaxCount = 1
-		}
-		if cn.MaxCount < 0 || cn.MaxCount > 10 {
-			v.Add(p+".max_count", fmt.Sprintf("must be between 1 and 10, not %d", cn.MaxCount))
-		}
-		if len(cn.Counters) == 0 {
-			c.compiled.servedBy[i] = allCounters(len(c.Counters))
-		}
-		for j, id := range cn.Counters {
-			k, ok := c.compiled.counterIdx[id]
-			if !ok {
-				v.Add(fmt.Sprintf("%s.counters[%d]", p, j), fmt.Sprintf("no counter has the id %q", id))
-				continue
-			}
-			c.compiled.servedBy[i] |= 1 << k
-		}
-	}
-
-	days := []struct {
-		name   string
-		day    time.Weekday
-		ranges []string
-	}{
-		{"monday", time.Monday, c.OpeningHours.Monday}, {"tuesday", time.Tuesday, c.OpeningHours.Tuesday},
-		{"wednesday", time.Wednesday, c.OpeningHours.Wednesday}, {"thursday", time.Thursday, c.OpeningHours.Thursday},
-		{"friday", time.Friday, c.OpeningHours.Friday}, {"saturday", time.Saturday, c.OpeningHours.Saturday},
-		{"sunday", time.Sunday, c.OpeningHours.Sunday},
-	}
-	open := false
-	for _, d := range days {
-		for j, s := range d.ranges {
-			p := fmt.Sprintf("opening_hours.%s[%d]", d.name, j)
-			r, err := parseRange(s)
-			if err != nil {
-				v.Add(p, err.Error())
-				continue
-			}
-			if prev := c.compiled.hours[d.day]; len(prev) > 0 && r.from < prev[len(prev)-1].to {
-				v.Add(p, "overlaps or comes before the range before it; list ranges in order")
-				continue
-			}
-			c.compiled.hours[d.day] = append(c.compiled.hours[d.day], r)
-			open = true
-		}
-	}
-	if !open {
-		v.Add("opening_hours", "the office must be open on at least one weekday")
-	}
-
-	if c.Closed.PublicHolidays {
-		hols, ok := stateHolidays(c.Office.State)
-		if !ok {
-			v.Add("office.state", fmt.Sprintf("%q is not a German state code (BW, BY, BE, BB, HB, HH, HE, MV, NI, NW, RP, SL, SN, ST, SH, TH); it picks the public holidays", c.Office.State))
-		}
-		c.compiled.holidays = &cal.Calendar{}
-		c.compiled.holidays.AddHoliday(hols...)
-	}
-	c.compiled.extraClosed = map[string]bool{}
-	for i, d := range c.Closed.Dates {
-		t, err := time.Parse(time.DateOnly, d)
-		if err != nil {
-			v.Add(fmt.Sprintf("closed.dates[%d]", i), fmt.Sprintf("%q is not a date like 2026-12-24", d))
-			continue
-		}
-		c.compiled.extraClosed[t.Format(time.DateOnly)] = true
-	}
-
-	b := &c.Booking
-	if b.HorizonDays < 1 || b.HorizonDays > 366 {
-		v.Add("booking.horizon_days", fmt.Sprintf("must be between 1 and 366, not %d", b.HorizonDays))
-	}
-	if b.LeadTime < 0 {
-		v.Add("booking.lead_time", "must not be negative")
-	}
-	if b.SlotStep < time.Minute || b.SlotStep > 4*time.Hour || b.SlotStep%time.Minute != 0 {
-		v.Add("booking.slot_step", fmt.Sprintf("must be whole minutes between 1m and 4h, not %s", b.SlotStep))
-	}
-	if b.WalkInShare < 0 || b.WalkInShare > 1 {
-		v.Add("booking.walk_in_share", fmt.Sprintf("must be between 0 and 1, not %g", b.WalkInShare))
-	}
-	if b.MaxActivePerPerson < 1 {
-		v.Add("booking.max_active_per_person", "must be at least 1")
-	}
-	if b.MaxActivePerSource < 1 {
-		v.Add("booking.max_active_per_source", "must be at least 1")
-	}
-	if b.ReleaseDelay < 0 {
-		v.Add("booking.release_delay", "must not be negative")
-	}
-	if b.PINMaxAttempts < 1 {
-		v.Add("booking.pin_max_attempts", "must be at least 1")
-	}
-	if b.PINGuessesPerPerson < 1 {
-		v.Add("booking.pin_guesses_per_person", "must be at least 1")
-	}
-	if b.PINGuessesPerSource < 1 {
-		v.Add("booking.pin_guesses_per_source", "must be at least 1")
-	}
-	if b.PINGuessesTotal < 1 || b.PINGuessesTotal > 114 {
-		v.Add("booking.pin_guesses_total", "must be between 1 and 114: more lets a script guess one of 1,000 bookings' 6-digit PINs within a year")
-	}
-	if b.PINLockout < time.Minute {
-		v.Add("booking.pin_lockout", "must be at least 1m")
-	}
-	reserved := int(float64(len(c.Counters))*b.WalkInShare + 0.5)
-	c.compiled.apptCap = len(c.Counters) - reserved
-	if c.Calls.RecallDelay < time.Minute || c.Calls.RecallDelay > time.Hour {
-		v.Add("calls.recall_delay", fmt.Sprintf("must be between 1m and 1h, not %s", c.Calls.RecallDelay))
-	}
-	if c.Calls.EarlyGrace < 0 || c.Calls.EarlyGrace > time.Hour {
-		v.Add("calls.early_grace", "must be between 0 and 1h")
-	}
-	for i, ct := range c.WalkIns.Contingents {
-		p := fmt.Sprintf("walk_ins.contingents[%d]", i)
-		if ct.Name == "" {
-			v.Add(p+".name", "is required")
-		}
-		if ct.PerDay < 1 {
-			v.Add(p+".per_day", "must be at least 1")
-		}
-		if len(ct.Concerns) == 0 {
-			v.Add(p+".concerns", "name at least one concern")
-		}
-		for j, id := range ct.Concerns {
-			if _, ok := c.compiled.concernIdx[id]; !ok {
-				v.Add(fmt.Sprintf("%s.concerns[%d]", p, j), fmt.Sprintf("no concern has the id %q", id))
-			}
-		}
-	}
-}
 
 func allCounters(n int) uint64 {
 	if n >= 64 {

@@ -2,6 +2,7 @@ package booking
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -186,4 +187,26 @@ func FuzzParseConfig(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Validate only checks: the config is the same before and after, and
+// Compile is what fills in defaults and derives the rules.
+func TestValidateChangesNothing(t *testing.T) {
+	cfg := Defaults()
+	if err := DecodeYAML("demo.yaml", DemoConfigYAML(), &cfg, nil); err != nil {
+		t.Fatal(err)
+	}
+	before := fmt.Sprintf("%#v", cfg)
+	var v Checker
+	cfg.Validate(&v)
+	if len(v.problems) != 0 {
+		t.Fatalf("problems: %v", v.problems)
+	}
+	if after := fmt.Sprintf("%#v", cfg); after != before {
+		t.Fatal("Validate changed the config")
+	}
+	cfg.Compile()
+	if cfg.Location() == nil || cfg.AppointmentCapacity() != 3 || cfg.Concerns[2].MaxCount != 1 {
+		t.Fatalf("compiled: loc %v, capacity %d, default max count %d", cfg.Location(), cfg.AppointmentCapacity(), cfg.Concerns[2].MaxCount)
+	}
 }

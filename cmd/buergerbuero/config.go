@@ -162,6 +162,7 @@ func loadConfig(path string) (*fileConfig, error) {
 	if err := booking.DecodeYAML(name, data, cfg, validate); err != nil {
 		return nil, err
 	}
+	cfg.Config.Compile()
 	return cfg, nil
 }
 

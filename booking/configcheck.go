@@ -1,0 +1,202 @@
+package booking
+
+import (
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+)
+
+// Validate checks every field and reports each problem to v, rather than
+// stopping at the first. It changes nothing: Compile derives the rules
+// from a config that passed.
+func (c *Config) Validate(v *Checker) {
+	c.checkOffice(v)
+	counters := c.checkCounters(v)
+	concerns := c.checkConcerns(v, counters)
+	c.checkHours(v)
+	c.checkClosed(v)
+	c.checkBooking(v)
+	c.checkCalls(v)
+	c.checkWalkIns(v, concerns)
+}
+
+func (c *Config) checkOffice(v *Checker) {
+	if strings.TrimSpace(c.Office.Name) == "" {
+		v.Add("office.name", "is required: the office's name is shown to citizens")
+	}
+	if c.Office.Email != "" {
+		if _, err := mail.ParseAddress(c.Office.Email); err != nil {
+			v.Add("office.email", "is not an e-mail address")
+		}
+	}
+	if _, err := time.LoadLocation(c.Office.Timezone); err != nil {
+		v.Add("office.timezone", fmt.Sprintf("unknown time zone %q (use e.g. Europe/Berlin)", c.Office.Timezone))
+	}
+}
+
+// checkCounters checks the counters and returns their ids.
+func (c *Config) checkCounters(v *Checker) map[string]bool {
+	ids := map[string]bool{}
+	if len(c.Counters) == 0 {
+		v.Add("counters", "at least one counter is required")
+	}
+	if len(c.Counters) > 64 {
+		v.Add("counters", "at most 64 counters are supported")
+	}
+	for i, ct := range c.Counters {
+		p := fmt.Sprintf("counters[%d]", i)
+		switch {
+		case strings.TrimSpace(ct.ID) == "":
+			v.Add(p+".id", "is required")
+		case ids[ct.ID]:
+			v.Add(p+".id", fmt.Sprintf("%q is used twice", ct.ID))
+		}
+		ids[ct.ID] = true
+	}
+	return ids
+}
+
+// checkConcerns checks the concerns against the counters and returns their ids.
+func (c *Config) checkConcerns(v *Checker, counters map[string]bool) map[string]bool {
+	ids := map[string]bool{}
+	if len(c.Concerns) == 0 {
+		v.Add("concerns", "at least one concern is required")
+	}
+	for i, cn := range c.Concerns {
+		p := fmt.Sprintf("concerns[%d]", i)
+		switch {
+		case !idPattern.MatchString(cn.ID):
+			v.Add(p+".id", fmt.Sprintf("%q must be lower-case letters, digits, - or _", cn.ID))
+		case ids[cn.ID]:
+			v.Add(p+".id", fmt.Sprintf("%q is used twice", cn.ID))
+		}
+		ids[cn.ID] = true
+		if strings.TrimSpace(cn.Name.DE) == "" {
+			v.Add(p+".name.de", "a German name is required")
+		}
+		if cn.Minutes < 1 || cn.Minutes > 480 {
+			v.Add(p+".minutes", fmt.Sprintf("must be between 1 and 480, not %d", cn.Minutes))
+		}
+		if cn.MaxCount < 0 || cn.MaxCount > 10 {
+			v.Add(p+".max_count", fmt.Sprintf("must be between 1 and 10, not %d", cn.MaxCount))
+		}
+		for j, id := range cn.Counters {
+			if !counters[id] {
+				v.Add(fmt.Sprintf("%s.counters[%d]", p, j), fmt.Sprintf("no counter has the id %q", id))
+			}
+		}
+	}
+	return ids
+}
+
+// weekdays are the opening hours' days in order, with their YAML names.
+func (c *Config) weekdays() []struct {
+	name   string
+	day    time.Weekday
+	ranges []string
+} {
+	h := c.OpeningHours
+	return []struct {
+		name   string
+		day    time.Weekday
+		ranges []string
+	}{
+		{"monday", time.Monday, h.Monday}, {"tuesday", time.Tuesday, h.Tuesday}, {"wednesday", time.Wednesday, h.Wednesday},
+		{"thursday", time.Thursday, h.Thursday}, {"friday", time.Friday, h.Friday}, {"saturday", time.Saturday, h.Saturday},
+		{"sunday", time.Sunday, h.Sunday},
+	}
+}
+
+func (c *Config) checkHours(v *Checker) {
+	open := false
+	for _, d := range c.weekdays() {
+		last := -1
+		for j, s := range d.ranges {
+			p := fmt.Sprintf("opening_hours.%s[%d]", d.name, j)
+			r, err := parseRange(s)
+			if err != nil {
+				v.Add(p, err.Error())
+				continue
+			}
+			if r.from < last {
+				v.Add(p, "overlaps or comes before the range before it; list ranges in order")
+				continue
+			}
+			last, open = r.to, true
+		}
+	}
+	if !open {
+		v.Add("opening_hours", "the office must be open on at least one weekday")
+	}
+}
+
+func (c *Config) checkClosed(v *Checker) {
+	if c.Closed.PublicHolidays {
+		if _, ok := stateHolidays(c.Office.State); !ok {
+			v.Add("office.state", fmt.Sprintf("%q is not a German state code (BW, BY, BE, BB, HB, HH, HE, MV, NI, NW, RP, SL, SN, ST, SH, TH); it picks the public holidays", c.Office.State))
+		}
+	}
+	for i, d := range c.Closed.Dates {
+		if _, err := time.Parse(time.DateOnly, d); err != nil {
+			v.Add(fmt.Sprintf("closed.dates[%d]", i), fmt.Sprintf("%q is not a date like 2026-12-24", d))
+		}
+	}
+}
+
+func (c *Config) checkBooking(v *Checker) {
+	b := c.Booking
+	for _, r := range []struct {
+		field string
+		bad   bool
+		why   string
+	}{
+		{"horizon_days", b.HorizonDays < 1 || b.HorizonDays > 366, fmt.Sprintf("must be between 1 and 366, not %d", b.HorizonDays)},
+		{"lead_time", b.LeadTime < 0, "must not be negative"},
+		{"slot_step", b.SlotStep < time.Minute || b.SlotStep > 4*time.Hour || b.SlotStep%time.Minute != 0,
+			fmt.Sprintf("must be whole minutes between 1m and 4h, not %s", b.SlotStep)},
+		{"walk_in_share", b.WalkInShare < 0 || b.WalkInShare > 1, fmt.Sprintf("must be between 0 and 1, not %g", b.WalkInShare)},
+		{"max_active_per_person", b.MaxActivePerPerson < 1, "must be at least 1"},
+		{"max_active_per_source", b.MaxActivePerSource < 1, "must be at least 1"},
+		{"release_delay", b.ReleaseDelay < 0, "must not be negative"},
+		{"pin_max_attempts", b.PINMaxAttempts < 1, "must be at least 1"},
+		{"pin_guesses_per_person", b.PINGuessesPerPerson < 1, "must be at least 1"},
+		{"pin_guesses_per_source", b.PINGuessesPerSource < 1, "must be at least 1"},
+		{"pin_guesses_total", b.PINGuessesTotal < 1 || b.PINGuessesTotal > 114,
+			"must be between 1 and 114: more lets a script guess one of 1,000 bookings' 6-digit PINs within a year"},
+		{"pin_lockout", b.PINLockout < time.Minute, "must be at least 1m"},
+	} {
+		if r.bad {
+			v.Add("booking."+r.field, r.why)
+		}
+	}
+}
+
+func (c *Config) checkCalls(v *Checker) {
+	if c.Calls.RecallDelay < time.Minute || c.Calls.RecallDelay > time.Hour {
+		v.Add("calls.recall_delay", fmt.Sprintf("must be between 1m and 1h, not %s", c.Calls.RecallDelay))
+	}
+	if c.Calls.EarlyGrace < 0 || c.Calls.EarlyGrace > time.Hour {
+		v.Add("calls.early_grace", "must be between 0 and 1h")
+	}
+}
+
+func (c *Config) checkWalkIns(v *Checker, concerns map[string]bool) {
+	for i, ct := range c.WalkIns.Contingents {
+		p := fmt.Sprintf("walk_ins.contingents[%d]", i)
+		if ct.Name == "" {
+			v.Add(p+".name", "is required")
+		}
+		if ct.PerDay < 1 {
+			v.Add(p+".per_day", "must be at least 1")
+		}
+		if len(ct.Concerns) == 0 {
+			v.Add(p+".concerns", "name at least one concern")
+		}
+		for j, id := range ct.Concerns {
+			if !concerns[id] {
+				v.Add(fmt.Sprintf("%s.concerns[%d]", p, j), fmt.Sprintf("no concern has the id %q", id))
+			}
+		}
+	}
+}
