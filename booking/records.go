@@ -216,3 +216,16 @@ func (r *Records) NextSequence(ctx context.Context) (uint64, error) {
 	}
 	return n, nil
 }
+
+// RecordsOf returns the records of each kind, in order (see Records).
+func (s *Store) RecordsOf(kinds ...string) ([]*Records, error) {
+	out := make([]*Records, len(kinds))
+	for i, kind := range kinds {
+		r, err := s.Records(kind)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = r
+	}
+	return out, nil
+}

@@ -161,14 +161,11 @@ func New(store *booking.Store, opts Options) (*Engine, error) {
 	}
 	e := &Engine{store: store, cfg: store.Config(), parser: understand.NewParser(store.Config()), texts: texts,
 		opts: opts, log: opts.Logger, senders: map[string]Sender{}}
-	for _, r := range []struct {
-		kind string
-		into **booking.Records
-	}{{"dialogues", &e.dialogues}, {"watches", &e.watchRecords}, {"reminders", &e.reminders}} {
-		if *r.into, err = store.Records(r.kind); err != nil {
-			return nil, err
-		}
+	recs, err := store.RecordsOf("dialogues", "watches", "reminders")
+	if err != nil {
+		return nil, err
 	}
+	e.dialogues, e.watchRecords, e.reminders = recs[0], recs[1], recs[2]
 	return e, nil
 }
 

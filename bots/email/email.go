@@ -154,7 +154,7 @@ type Dialogue interface {
 // Store is what the channel needs of the booking store: records kept
 // across restarts, and a secret key.
 type Store interface {
-	Records(kind string) (*booking.Records, error)
+	RecordsOf(kinds ...string) ([]*booking.Records, error)
 	Secret(ctx context.Context, name string) ([]byte, error)
 }
 
@@ -189,14 +189,11 @@ func New(cfg Config, d Dialogue, store Store, log *slog.Logger, now func() time.
 		return nil, err
 	}
 	m := &Mail{cfg: cfg, dialogue: d, log: log.With("channel", Channel), now: now, unsent: map[string][]byte{}, threadKey: key}
-	for _, r := range []struct {
-		kind string
-		into **booking.Records
-	}{{"email_processed", &m.processedMails}, {"email_rate", &m.replyTimes}, {"email_threads", &m.threads}} {
-		if *r.into, err = store.Records(r.kind); err != nil {
-			return nil, err
-		}
+	recs, err := store.RecordsOf("email_processed", "email_rate", "email_threads")
+	if err != nil {
+		return nil, err
 	}
+	m.processedMails, m.replyTimes, m.threads = recs[0], recs[1], recs[2]
 	return m, nil
 }
 

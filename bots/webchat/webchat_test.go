@@ -116,6 +116,12 @@ func texts(rs []reply) string {
 
 func setup(t *testing.T) (*httptest.Server, *conversation.Engine, *fakeclock.Clock, *booking.Store) {
 	s, clock := storetest.Open(t, nil, storetest.Berlin(2026, 11, 24, 9, 0))
+	srv, e := serveChat(t, s)
+	return srv, e, clock, s
+}
+
+// serveChat serves the web chat over a dialogue engine on s.
+func serveChat(t *testing.T, s *booking.Store) (*httptest.Server, *conversation.Engine) {
 	e, err := conversation.New(s, conversation.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -127,7 +133,7 @@ func setup(t *testing.T) (*httptest.Server, *conversation.Engine, *fakeclock.Clo
 	e.Register(Channel, chat)
 	srv := httptest.NewServer(chat)
 	t.Cleanup(srv.Close)
-	return srv, e, clock, s
+	return srv, e
 }
 
 func newClient(t *testing.T, base, lang string) *client {
@@ -270,16 +276,7 @@ func TestWebChatSlowsAFlood(t *testing.T) {
 // answer, nothing is half-written, and the dialogue goes on once it can.
 func TestAFailingStoreGivesAClearAnswerAndWritesNothing(t *testing.T) {
 	store, _, faults := storetest.OpenFaulty(t, nil, storetest.Berlin(2026, 11, 24, 9, 0))
-	e, err := conversation.New(store, conversation.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	chat, err := New(e, nil, Options{Secret: []byte("a test secret of some length"), WorkBits: 8})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(chat)
-	t.Cleanup(srv.Close)
+	srv, _ := serveChat(t, store)
 	c := newClient(t, srv.URL, "de")
 	c.say("Perso morgen 10 Uhr")
 	c.say("Max Mustermann")

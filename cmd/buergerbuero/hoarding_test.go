@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -9,7 +8,6 @@ import (
 	"net/http/cookiejar"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -30,21 +28,8 @@ func TestHoardingScriptHoldsLittleOfADay(t *testing.T) {
 	// The work per session is cheap here (its cost is measured in the
 	// webchat package); what is tested is what the limits let through.
 	os.WriteFile(cfgPath, append(booking.DemoConfigYAML(), "\nhttp: {chat_work_bits: 10}\n"...), 0o600)
-	ctx, cancel := context.WithCancel(context.Background())
-	var stderr syncBuffer
-	done := make(chan int)
-	go func() {
-		done <- run(ctx, []string{"--config", cfgPath, "--data", filepath.Join(dir, "bb.db"), "--listen", "127.0.0.1:0"}, &stderr, &stderr)
-	}()
-	defer func() { cancel(); <-done }()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(stderr.String(), "buergerbuero started") {
-		if time.Now().After(deadline) {
-			t.Fatalf("not started:\n%s", stderr.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	port := regexp.MustCompile(`listen=127.0.0.1:(\d+)`).FindStringSubmatch(stderr.String())[1]
+	base, _ := startService(t, "--config", cfgPath, "--data", filepath.Join(dir, "bb.db"), "--listen", "127.0.0.1:0")
+	port := base[strings.LastIndex(base, ":")+1:]
 
 	cfg, _ := booking.DemoConfig()
 	day := cfg.Day(time.Now()).AddDate(0, 0, 3)

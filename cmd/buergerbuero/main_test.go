@@ -433,19 +433,7 @@ func chatClient(t *testing.T, base string) *http.Client {
 // wiring in serve, page by page.
 func TestEveryPageIsGuarded(t *testing.T) {
 	t.Chdir(t.TempDir())
-	ctx, cancel := context.WithCancel(context.Background())
-	var stderr syncBuffer
-	done := make(chan int)
-	go func() { done <- run(ctx, []string{"--listen", "127.0.0.1:0"}, &stderr, &stderr) }()
-	defer func() { cancel(); <-done }()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(stderr.String(), "buergerbuero started") {
-		if time.Now().After(deadline) {
-			t.Fatalf("not started:\n%s", stderr.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	base := "http://" + regexp.MustCompile(`listen=(\S+)`).FindStringSubmatch(stderr.String())[1]
+	base, _ := startService(t, "--listen", "127.0.0.1:0")
 	do := func(method, path, user string, header map[string]string) *http.Response {
 		req, _ := http.NewRequest(method, base+path, strings.NewReader(`{"counter":"1","concern":"meldebescheinigung","id":1,"action":"done"}`))
 		if user != "" {
@@ -480,4 +468,24 @@ func TestEveryPageIsGuarded(t *testing.T) {
 	if res := do("POST", "/kiosk/api/ticket", "kiosk", map[string]string{"Content-Type": "application/json", "Sec-Fetch-Site": "same-origin"}); res.StatusCode != http.StatusOK {
 		t.Errorf("the kiosk page's own request: %d", res.StatusCode)
 	}
+}
+
+// startService runs the service with args until the test ends, once it has
+// said it started, and returns its base URL and its log.
+func startService(t *testing.T, args ...string) (string, *syncBuffer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	stderr := &syncBuffer{}
+	done := make(chan int)
+	go func() { done <- run(ctx, args, stderr, stderr) }()
+	t.Cleanup(func() { cancel(); <-done })
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(stderr.String(), "buergerbuero started") {
+		if time.Now().After(deadline) {
+			t.Fatalf("not started:\n%s", stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	listen := regexp.MustCompile(`listen=(\S+)`).FindStringSubmatch(stderr.String())
+	return "http://" + strings.Replace(listen[1], "0.0.0.0", "127.0.0.1", 1), stderr
 }
