@@ -30,26 +30,33 @@ type Calls interface {
 	Queue(ctx context.Context) (callsystem.Queue, error)
 }
 
+// Texts gives the page's words from the catalogue (the conversation
+// engine's), in the language the browser asks for.
+type Texts interface {
+	Text(langHint, id string, kv ...any) string
+}
+
 // Page serves the clerks' page and its API.
 type Page struct {
 	cfg      *booking.Config
 	calls    Calls
 	password string
 	guard    *basicauth.Guard
+	texts    Texts
 	log      *slog.Logger
 	mux      *http.ServeMux
 }
 
 // New makes the page; without a password it is off. guard throttles wrong
 // passwords (nil: a guard of its own that trusts no proxy).
-func New(cfg *booking.Config, calls Calls, password string, guard *basicauth.Guard, log *slog.Logger) *Page {
+func New(cfg *booking.Config, calls Calls, texts Texts, password string, guard *basicauth.Guard, log *slog.Logger) *Page {
 	if log == nil {
 		log = slog.Default()
 	}
 	if guard == nil {
 		guard = basicauth.NewGuard(nil, log, nil)
 	}
-	p := &Page{cfg: cfg, calls: calls, password: password, guard: guard, log: log, mux: http.NewServeMux()}
+	p := &Page{cfg: cfg, calls: calls, texts: texts, password: password, guard: guard, log: log, mux: http.NewServeMux()}
 	files, _ := fs.Sub(static, "static")
 	p.mux.Handle("GET /", http.FileServerFS(files))
 	p.mux.HandleFunc("GET /api/state", p.state)
@@ -95,7 +102,7 @@ func (p *Page) entry(b booking.Booking) entry {
 func (p *Page) state(w http.ResponseWriter, r *http.Request) {
 	q, err := p.calls.Queue(r.Context())
 	if err != nil {
-		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "Die Warteschlange ist gerade nicht lesbar."})
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": p.say(r, "PageQueueUnreadable")})
 		return
 	}
 	type counterState struct {
@@ -127,20 +134,20 @@ func (p *Page) next(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Counter string `json:"counter"`
 	}
-	if !decode(w, r, &req) {
+	if !p.decode(w, r, &req) {
 		return
 	}
 	if _, ok := p.cfg.CounterByID(req.Counter); !ok {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "Diesen Platz gibt es nicht."})
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": p.say(r, "PageNoSuchCounter")})
 		return
 	}
 	b, err := p.calls.Next(r.Context(), req.Counter, "counter-page:"+req.Counter)
 	switch {
 	case errors.Is(err, callsystem.ErrNobodyWaiting):
-		writeJSON(w, http.StatusOK, map[string]any{"message": "Niemand wartet gerade auf diesen Platz."})
+		writeJSON(w, http.StatusOK, map[string]any{"message": p.say(r, "PageNobodyWaiting")})
 	case err != nil:
 		p.log.Error("counter page: next", "err", err)
-		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "Das hat nicht geklappt."})
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": p.say(r, "PageFailed")})
 	default:
 		writeJSON(w, http.StatusOK, map[string]any{"called": p.entry(b)})
 	}
@@ -152,34 +159,34 @@ func (p *Page) act(w http.ResponseWriter, r *http.Request) {
 		Action string `json:"action"`
 		Target string `json:"target"`
 	}
-	if !decode(w, r, &req) {
+	if !p.decode(w, r, &req) {
 		return
 	}
 	action := booking.CallAction(req.Action)
 	switch action {
 	case booking.ActionRecall, booking.ActionStart, booking.ActionDone, booking.ActionNoShow, booking.ActionPark, booking.ActionUnpark, booking.ActionTransfer:
 	default:
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "Diese Aktion gibt es nicht."})
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": p.say(r, "PageNoSuchAction")})
 		return
 	}
 	b, err := p.calls.Act(r.Context(), req.ID, action, req.Target, "counter-page")
 	switch {
 	case errors.Is(err, booking.ErrNotActive):
-		writeJSON(w, http.StatusConflict, map[string]string{"error": "Diese Nummer ist schon weiter."})
+		writeJSON(w, http.StatusConflict, map[string]string{"error": p.say(r, "PageAlreadyFurther")})
 	case errors.Is(err, booking.ErrNotFound), errors.Is(err, booking.ErrInvalidInput):
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "Unbekannte Nummer oder unbekannter Platz."})
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": p.say(r, "PageUnknownNumberOrCounter")})
 	case err != nil:
 		p.log.Error("counter page: act", "err", err)
-		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "Das hat nicht geklappt."})
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": p.say(r, "PageFailed")})
 	default:
 		writeJSON(w, http.StatusOK, map[string]any{"booking": p.entry(b)})
 	}
 }
 
-func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+func (p *Page) decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
 	if err := json.NewDecoder(r.Body).Decode(v); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "Die Anfrage war nicht lesbar."})
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": p.say(r, "PageUnreadable")})
 		return false
 	}
 	return true
@@ -189,4 +196,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
+}
+
+// say is a word of the catalogue in the browser's language.
+func (p *Page) say(r *http.Request, id string) string {
+	return p.texts.Text(r.Header.Get("Accept-Language"), id)
 }

@@ -10,6 +10,7 @@ import (
 
 	"buergerbuero/booking"
 	"buergerbuero/callsystem"
+	"buergerbuero/conversation"
 	"buergerbuero/internal/storetest"
 )
 
@@ -19,7 +20,7 @@ func TestCounterPage(t *testing.T) {
 	cfg := store.Config()
 	calls, _ := callsystem.New(ctx, store, nil)
 	w, _ := store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []booking.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
-	srv := httptest.NewServer(New(cfg, calls, "counter-password", nil, nil))
+	srv := httptest.NewServer(New(cfg, calls, texts(t, store), "counter-password", nil, nil))
 	defer srv.Close()
 	do := func(method, path, body, pass string) (int, map[string]any) {
 		t.Helper()
@@ -70,4 +71,14 @@ func TestCounterPage(t *testing.T) {
 	if status, _ := do("POST", "/api/next", `{"counter":"99"}`, "counter-password"); status != http.StatusBadRequest {
 		t.Errorf("unknown counter: %d", status)
 	}
+}
+
+// texts is the real catalogue, the conversation engine's.
+func texts(t *testing.T, store *booking.Store) Texts {
+	t.Helper()
+	e, err := conversation.New(store, conversation.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
 }

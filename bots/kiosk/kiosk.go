@@ -34,26 +34,33 @@ type Queue interface {
 	Position(ctx context.Context, b booking.Booking) (callsystem.Position, error)
 }
 
+// Texts gives the page's words from the catalogue (the conversation
+// engine's), in the language the browser asks for.
+type Texts interface {
+	Text(langHint, id string, kv ...any) string
+}
+
 // Kiosk serves the info desk page and its API.
 type Kiosk struct {
 	desk     Desk
 	queue    Queue
 	password string
 	guard    *basicauth.Guard
+	texts    Texts
 	log      *slog.Logger
 	mux      *http.ServeMux
 }
 
 // New makes the kiosk; without a password it is off. guard throttles wrong
 // passwords (nil: a guard of its own that trusts no proxy).
-func New(desk Desk, queue Queue, password string, guard *basicauth.Guard, log *slog.Logger) *Kiosk {
+func New(desk Desk, queue Queue, texts Texts, password string, guard *basicauth.Guard, log *slog.Logger) *Kiosk {
 	if log == nil {
 		log = slog.Default()
 	}
 	if guard == nil {
 		guard = basicauth.NewGuard(nil, log, nil)
 	}
-	k := &Kiosk{desk: desk, queue: queue, password: password, guard: guard, log: log, mux: http.NewServeMux()}
+	k := &Kiosk{desk: desk, queue: queue, texts: texts, password: password, guard: guard, log: log, mux: http.NewServeMux()}
 	files, _ := fs.Sub(static, "static")
 	k.mux.Handle("GET /", http.FileServerFS(files))
 	k.mux.HandleFunc("GET /api/concerns", k.concerns)
@@ -99,26 +106,26 @@ func (k *Kiosk) ticket(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "Die Anfrage war nicht lesbar."})
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": k.say(r, "PageUnreadable")})
 		return
 	}
 	cfg := k.desk.Config()
 	c, ok := cfg.Concern(req.Concern)
 	if !ok {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "Dieses Anliegen gibt es nicht."})
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": k.say(r, "PageNoSuchConcern")})
 		return
 	}
 	b, err := k.desk.IssueWalkIn(r.Context(), booking.WalkInRequest{Concerns: []booking.ConcernCount{{ID: c.ID, Count: 1}}, Actor: "kiosk"})
 	switch {
 	case errors.Is(err, booking.ErrContingentExhausted):
-		writeJSON(w, http.StatusConflict, map[string]string{"error": "Für dieses Anliegen sind heute alle Wartenummern vergeben. Bitte vereinbaren Sie einen Termin."})
+		writeJSON(w, http.StatusConflict, map[string]string{"error": k.say(r, "PageContingentExhausted")})
 		return
 	case errors.Is(err, booking.ErrClosed):
-		writeJSON(w, http.StatusConflict, map[string]string{"error": "Heute gibt es keine Wartenummern mehr: Das Bürgerbüro ist geschlossen."})
+		writeJSON(w, http.StatusConflict, map[string]string{"error": k.say(r, "PageClosedForWalkIns")})
 		return
 	case err != nil:
 		k.log.Error("kiosk ticket", "err", err)
-		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "Das hat nicht geklappt. Bitte noch einmal versuchen."})
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": k.say(r, "PageFailed")})
 		return
 	}
 	t := ticket{Number: b.Number, Concern: c.Name.DE, Office: cfg.Office.Name, Issued: b.CreatedAt.In(cfg.Location()).Format("02.01.2006 15:04"),
@@ -133,4 +140,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
+}
+
+// say is a word of the catalogue in the browser's language.
+func (k *Kiosk) say(r *http.Request, id string) string {
+	return k.texts.Text(r.Header.Get("Accept-Language"), id)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"buergerbuero/callsystem"
+	"buergerbuero/conversation"
 	"buergerbuero/internal/browsertest"
 	"buergerbuero/internal/storetest"
 )
@@ -24,7 +25,11 @@ func setup(t *testing.T) *httptest.Server { return setupAt(t, 9, 0) }
 func setupAt(t *testing.T, hour, min int) *httptest.Server {
 	store, _ := storetest.Open(t, nil, storetest.Berlin(2026, 11, 24, hour, min))
 	calls, _ := callsystem.New(context.Background(), store, nil)
-	srv := httptest.NewServer(New(store, calls, "desk-password", nil, nil))
+	engine, err := conversation.New(store, conversation.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(New(store, calls, engine, "desk-password", nil, nil))
 	t.Cleanup(srv.Close)
 	return srv
 }

@@ -19,31 +19,30 @@ func (b *Bot) action(ctx context.Context, req model.PostActionIntegrationRequest
 	if action == "opt" { // a choice in a booking dialogue in the bot's DM
 		dm, option, _ := strings.Cut(target, "\x00")
 		if err := b.converse(ctx, dm, req.UserName, conversation.Message{Option: option}); err != nil {
-			return &model.PostActionIntegrationResponse{EphemeralText: "Das hat nicht geklappt: " + err.Error()}
+			return &model.PostActionIntegrationResponse{EphemeralText: b.say("StaffFailed", "Err", err.Error())}
 		}
 		return &model.PostActionIntegrationResponse{}
 	}
 	id, err := strconv.ParseUint(target, 10, 64)
 	verb := actionFor(action)
 	if err != nil || verb == "" {
-		return &model.PostActionIntegrationResponse{EphemeralText: "Diese Schaltfläche kenne ich nicht."}
+		return &model.PostActionIntegrationResponse{EphemeralText: b.say("StaffUnknownButton")}
 	}
 	bk, err := b.calls.Act(ctx, id, verb, "", req.UserName)
 	if err != nil {
-		text := "Das hat nicht geklappt: " + err.Error()
+		text := b.say("StaffFailed", "Err", err.Error())
 		if errors.Is(err, booking.ErrNotActive) {
-			text = "Diese Nummer ist schon weiter: " + strings.TrimPrefix(err.Error(), "booking: ")
+			text = b.say("StaffAlreadyFurther", "Err", strings.TrimPrefix(err.Error(), "booking: "))
 		}
 		return &model.PostActionIntegrationResponse{EphemeralText: text}
 	}
 	b.refreshBoard(ctx)
-	what := map[string]string{"arrived": "angekommen", "recall": "erneut aufgerufen", "noshow": "nicht erschienen", "done": "fertig",
-		"park": "geparkt", "unpark": "wieder eingereiht"}[action]
+	what := b.say("StaffDid_" + action)
 	if action == "noshow" && bk.Status == booking.StatusBooked {
-		what = fmt.Sprintf("nicht erschienen – automatischer erneuter Aufruf in %d Minuten", int(b.store.Config().Calls.RecallDelay.Minutes()))
+		what = b.say("StaffDidNoShowRecall", "Minutes", int(b.store.Config().Calls.RecallDelay.Minutes()))
 	}
 	if bk.Status == booking.StatusExpired {
-		what = "zweimal nicht erschienen – Termin verfallen"
+		what = b.say("StaffDidExpire")
 	}
 	post := &model.Post{Id: req.PostId, ChannelId: req.ChannelId}
 	b.callPost(post, bk, fmt.Sprintf("✓ %s – @%s, %s", what, req.UserName, b.store.Now().In(b.store.Config().Location()).Format("15:04")))

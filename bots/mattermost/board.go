@@ -28,7 +28,7 @@ func (b *Bot) refreshBoard(ctx context.Context) {
 		return
 	}
 	now := b.store.Now()
-	text := boardText(b.store.Config(), q, now)
+	text := b.boardText(b.store.Config(), q, now)
 	key := "board/" + now.In(b.store.Config().Location()).Format("2006-01-02")
 	b.mu.Lock()
 	defer b.mu.Unlock() // one refresh at a time, so there is one board post
@@ -47,40 +47,40 @@ func (b *Bot) refreshBoard(ctx context.Context) {
 }
 
 // boardText renders the queue as Markdown.
-func boardText(cfg *booking.Config, q callsystem.Queue, now time.Time) string {
+func (bot *Bot) boardText(cfg *booking.Config, q callsystem.Queue, now time.Time) string {
 	loc := cfg.Location()
 	var b strings.Builder
-	fmt.Fprintf(&b, "#### Warteschlange – Stand %s\n\n| Platz | aufgerufen / in Bearbeitung |\n|---|---|\n", now.In(loc).Format("15:04"))
+	b.WriteString(bot.say("StaffBoardTitle", "Time", now.In(loc).Format("15:04")) + "\n")
 	for _, c := range cfg.Counters {
 		who := "–"
 		if bk, ok := q.Serving[c.ID]; ok {
-			who = fmt.Sprintf("**%s** (%s seit %s)", bk.Number, statusText(bk.Status), bk.CalledAt.In(loc).Format("15:04"))
+			who = bot.say("StaffBoardServing", "Number", bk.Number, "Status", bot.statusText(bk.Status), "Since", bk.CalledAt.In(loc).Format("15:04"))
 		}
 		fmt.Fprintf(&b, "| %s | %s |\n", c.Name, who)
 	}
-	fmt.Fprintf(&b, "\n**Wartend: %d**", len(q.Waiting))
+	b.WriteString("\n" + bot.say("StaffBoardWaiting", "N", len(q.Waiting)))
 	for i, bk := range q.Waiting {
 		if i == 15 {
-			fmt.Fprintf(&b, "\n… und %d weitere", len(q.Waiting)-15)
+			b.WriteString("\n" + bot.say("StaffAndMore", "N", len(q.Waiting)-15))
 			break
 		}
 		since := bk.CreatedAt
-		label := "seit " + since.In(loc).Format("15:04")
+		label := bot.say("StaffSince", "Time", since.In(loc).Format("15:04"))
 		if bk.Kind == booking.KindAppointment {
-			label = "Termin " + bk.Start.In(loc).Format("15:04")
+			label = bot.say("StaffKindAppointment", "Time", bk.Start.In(loc).Format("15:04"))
 		}
 		flag := ""
 		if bk.Priority {
 			flag = " ❗"
 		}
-		fmt.Fprintf(&b, "\n- %s%s – %s, %s (%d Min.)", bk.Number, flag, concernNames(cfg, bk), label, int(now.Sub(since).Minutes()))
+		b.WriteString("\n- " + bot.say("StaffBoardLine", "Number", bk.Number+flag, "Concerns", concernNames(cfg, bk), "Label", label, "Minutes", int(now.Sub(since).Minutes())))
 	}
 	if len(q.Later) > 0 {
 		var later []string
 		for _, bk := range q.Later {
 			later = append(later, bk.Number+" "+bk.Start.In(loc).Format("15:04"))
 		}
-		fmt.Fprintf(&b, "\n\n**Termine später heute:** %s", strings.Join(later, ", "))
+		b.WriteString("\n\n" + bot.say("StaffBoardLater", "List", strings.Join(later, ", ")))
 	}
 	return b.String()
 }

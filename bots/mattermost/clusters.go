@@ -15,28 +15,28 @@ func (b *Bot) clustersText(ctx context.Context) string {
 	clusters, err := b.store.Clusters(ctx)
 	if err != nil {
 		b.log.Error("clusters", "err", err)
-		return "Die Liste ist gerade nicht lesbar."
+		return b.say("StaffListUnreadable")
 	}
 	if len(clusters) == 0 {
-		return fmt.Sprintf("Keine Auffälligkeiten: keine Gruppe von %d oder mehr Terminen aus einer Quelle oder unter einem Namen.", booking.MinClusterSize)
+		return b.say("StaffNoClusters", "Min", booking.MinClusterSize)
 	}
 	loc := b.store.Config().Location()
 	var out strings.Builder
-	out.WriteString("**Auffällige Gruppen von Buchungen** (mögliches Horten):\n")
+	out.WriteString(b.say("StaffClustersTitle") + "\n")
 	for _, c := range clusters {
-		why := "gleiche Quelle"
+		why := b.say("StaffClusterSource")
 		if c.Kind == booking.ClusterName {
-			why = "ähnlicher Name"
+			why = b.say("StaffClusterName")
 		}
-		fmt.Fprintf(&out, "\n• %s „%s“: %d Termine –", why, plain(c.Value), len(c.Bookings))
+		out.WriteString("\n• " + b.say("StaffClusterLine", "Why", why, "Value", plain(c.Value), "N", len(c.Bookings)))
 		for i, bk := range c.Bookings {
 			if i == 8 {
-				fmt.Fprintf(&out, " … und %d weitere", len(c.Bookings)-i)
+				out.WriteString(" " + b.say("StaffAndMore", "N", len(c.Bookings)-i))
 				break
 			}
 			fmt.Fprintf(&out, " %s (%s, %s)", bk.Number, bk.Start.In(loc).Format("02.01. 15:04"), plain(bk.Name))
 		}
-		fmt.Fprintf(&out, "\n  Alle absagen und die Personen benachrichtigen: `/bb cancelcluster %s`", c.Key)
+		out.WriteString("\n  " + b.say("StaffClusterCancelHint", "Key", c.Key))
 	}
 	return out.String()
 }
@@ -45,11 +45,11 @@ func (b *Bot) clustersText(ctx context.Context) string {
 // their chat (/bb cancelcluster <key>).
 func (b *Bot) cancelCluster(ctx context.Context, c command, key string) string {
 	if key == "" {
-		return "Welche Gruppe? `/bb clusters` zeigt sie mit dem Befehl zum Absagen."
+		return b.say("StaffWhichCluster")
 	}
 	cancelled, err := b.store.CancelCluster(ctx, key, c.userName)
 	if err != nil {
-		return "Diese Gruppe gibt es nicht (mehr). `/bb clusters` zeigt die aktuellen."
+		return b.say("StaffClusterGone")
 	}
 	told := 0
 	for _, bk := range cancelled {
@@ -60,15 +60,14 @@ func (b *Bot) cancelCluster(ctx context.Context, c command, key string) string {
 		told++
 	}
 	b.log.Warn("cluster cancelled by staff", "cluster_kind", strings.SplitN(key, ":", 2)[0], "bookings", len(cancelled), "by", c.userName)
-	return fmt.Sprintf("%d Termine abgesagt (protokolliert mit Ihrem Namen); %d Personen wurden in ihrem Chat oder per E-Mail benachrichtigt.", len(cancelled), told)
+	return b.say("StaffClusterCancelled", "N", len(cancelled), "Told", told)
 }
 
 // AlertGuessing tells the staff channel that PINs are being guessed.
 func (b *Bot) AlertGuessing(ctx context.Context, a booking.Alert) {
-	text := fmt.Sprintf("⚠️ **Ungewöhnlich viele falsche PINs**: %d in der letzten Stunde (Grenze %d). Vermutlich probiert jemand Wartenummern von der Anzeige durch.", a.Tries, a.Limit)
+	text := b.say("StaffGuessingAlert", "Tries", a.Tries, "Limit", a.Limit)
 	if a.Paused {
-		text = fmt.Sprintf("🛑 **PIN-Prüfung für Fremde ausgesetzt bis %s**: %d falsche PINs in der letzten Stunde. Bürgerinnen und Bürger können in dem Chat, in dem sie gebucht haben, weiter ohne PIN absagen und verschieben; am Telefon helfen Sie mit `/bb cancel`.",
-			a.Until.In(b.store.Config().Location()).Format("15:04"), a.Tries)
+		text = b.say("StaffGuessingPaused", "Until", a.Until.In(b.store.Config().Location()).Format("15:04"), "Tries", a.Tries)
 	}
 	b.mu.Lock()
 	staffChannel := b.staffChannel

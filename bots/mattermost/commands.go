@@ -32,7 +32,7 @@ func (b *Bot) command(ctx context.Context, c command) string {
 	var out string
 	switch strings.ToLower(verb) {
 	case "", "help", "hilfe":
-		return b.dialogue.Text("de", "StaffHelp")
+		return b.say("StaffHelp")
 	case "next", "weiter":
 		out = b.next(ctx, c, args)
 	case "recall", "arrived", "da", "noshow", "done", "fertig", "park":
@@ -62,7 +62,7 @@ func (b *Bot) command(ctx context.Context, c command) string {
 	case "alarm", "notruf":
 		return b.alarm(ctx, c)
 	default:
-		return fmt.Sprintf("Den Befehl „%s“ kenne ich nicht.\n\n%s", clip(verb, 30), b.dialogue.Text("de", "StaffHelp"))
+		return b.say("StaffUnknownCommand", "Verb", clip(verb, 30), "Help", b.say("StaffHelp"))
 	}
 	b.refreshBoard(ctx)
 	return out
@@ -104,12 +104,12 @@ func (b *Bot) counterOf(c command, given string) (id, problem string) {
 				return ct.ID, ""
 			}
 		}
-		return "", fmt.Sprintf("Einen Platz „%s“ gibt es nicht. Plätze: %s", clip(given, 20), counterList(cfg))
+		return "", b.say("StaffNoSuchCounter", "Given", clip(given, 20), "Counters", counterList(cfg))
 	}
 	if id := b.recall("counter/" + c.userID); id != "" {
 		return id, ""
 	}
-	return "", fmt.Sprintf("An welchem Platz sitzen Sie? Einmal `/bb next <Platz>` – Plätze: %s", counterList(cfg))
+	return "", b.say("StaffWhichCounter", "Counters", counterList(cfg))
 }
 
 func counterList(cfg *booking.Config) string {
@@ -127,17 +127,17 @@ func (b *Bot) next(ctx context.Context, c command, args string) string {
 	}
 	bk, err := b.calls.Next(ctx, counter, c.userName)
 	if errors.Is(err, callsystem.ErrNobodyWaiting) {
-		return "Niemand wartet gerade auf Ihren Platz. ☕"
+		return b.say("StaffNobodyWaiting")
 	}
 	if err != nil {
 		b.log.Error("next", "err", err)
-		return "Das hat nicht geklappt: " + err.Error()
+		return b.say("StaffFailed", "Err", err.Error())
 	}
-	status := fmt.Sprintf("aufgerufen von @%s um %s", c.userName, bk.CalledAt.In(b.store.Config().Location()).Format("15:04"))
+	status := b.say("StaffCalledBy", "User", c.userName, "Time", bk.CalledAt.In(b.store.Config().Location()).Format("15:04"))
 	if err := b.postWithButtons(ctx, &model.Post{ChannelId: c.channelID}, func(p *model.Post) { b.callPost(p, bk, status) }); err != nil {
 		b.log.Warn("call post", "err", err)
 	}
-	return fmt.Sprintf("**%s** ist an %s aufgerufen.", bk.Number, b.counterName(counter))
+	return b.say("StaffCalled", "Number", bk.Number, "Counter", b.counterName(counter))
 }
 
 func (b *Bot) counterName(id string) string {
@@ -161,9 +161,9 @@ func (b *Bot) callPost(post *model.Post, bk booking.Booking, status string) {
 		}
 		concerns = append(concerns, name)
 	}
-	kind := "Wartenummer"
+	kind := b.say("StaffKindWalkIn")
 	if bk.Kind == booking.KindAppointment {
-		kind = "Termin " + bk.Start.In(cfg.Location()).Format("15:04")
+		kind = b.say("StaffKindAppointment", "Time", bk.Start.In(cfg.Location()).Format("15:04"))
 	}
 	text := fmt.Sprintf("📣 **%s** → %s\n%s · %s", bk.Number, b.counterName(bk.Counter), kind, strings.Join(concerns, ", "))
 	if bk.Name != "" {
@@ -177,12 +177,12 @@ func (b *Bot) callPost(post *model.Post, bk booking.Booking, status string) {
 	switch {
 	case post.Id == "": // not posted yet: buttons are signed for the post, once it has its id
 	case bk.Status == booking.StatusCalled:
-		actions = []*model.PostAction{button("Angekommen", "arrived", "primary"), button("Erneut aufrufen", "recall", ""),
-			button("Nicht erschienen", "noshow", "danger"), button("Fertig", "done", "good")}
+		actions = []*model.PostAction{button(b.say("StaffBtnArrived"), "arrived", "primary"), button(b.say("StaffBtnRecall"), "recall", ""),
+			button(b.say("StaffBtnNoShow"), "noshow", "danger"), button(b.say("StaffBtnDone"), "done", "good")}
 	case bk.Status == booking.StatusServing:
-		actions = []*model.PostAction{button("Fertig", "done", "good"), button("Parken", "park", "")}
+		actions = []*model.PostAction{button(b.say("StaffBtnDone"), "done", "good"), button(b.say("StaffBtnPark"), "park", "")}
 	case bk.Status == booking.StatusParked:
-		actions = []*model.PostAction{button("Wieder einreihen", "unpark", "primary")}
+		actions = []*model.PostAction{button(b.say("StaffBtnUnpark"), "unpark", "primary")}
 	}
 	post.Message = ""
 	model.ParseSlackAttachment(post, []*model.SlackAttachment{{Text: text, Footer: status, Actions: actions}})
@@ -227,18 +227,18 @@ func (b *Bot) actOnCounter(ctx context.Context, c command, verb, target string) 
 	}
 	bk, ok := b.counterBooking(ctx, counter)
 	if !ok {
-		return fmt.Sprintf("An %s ist gerade niemand aufgerufen. `/bb next` ruft die nächste Person.", b.counterName(counter))
+		return b.say("StaffNobodyCalled", "Counter", b.counterName(counter))
 	}
 	if verb == "transfer" {
 		if target == "" {
-			return "Wohin? `/bb transfer <Platz>` oder `/bb transfer <Anliegen>` – Plätze: " + counterList(b.store.Config())
+			return b.say("StaffTransferWhere", "Counters", counterList(b.store.Config()))
 		}
 		if to, problem := b.counterOf(command{}, target); problem == "" {
 			target = to
 		} else if cs, _ := b.concernOf(target); len(cs) == 1 {
 			target = "concern:" + cs[0].ID
 		} else {
-			return problem + " – oder ein Anliegen, z. B. `/bb transfer kfz`."
+			return b.say("StaffTransferOrConcern", "Problem", problem)
 		}
 	}
 	done, err := b.calls.Act(ctx, bk.ID, actionFor(verb), target, c.userName)
@@ -250,30 +250,31 @@ func (b *Bot) actOnCounter(ctx context.Context, c command, verb, target string) 
 
 func (b *Bot) actError(bk booking.Booking, err error) string {
 	if errors.Is(err, booking.ErrNotActive) {
-		return fmt.Sprintf("%s ist schon erledigt (%s).", bk.Number, statusText(bk.Status))
+		return b.say("StaffAlreadyDone", "Number", bk.Number, "Status", b.statusText(bk.Status))
 	}
-	return "Das hat nicht geklappt: " + err.Error()
+	return b.say("StaffFailed", "Err", err.Error())
 }
 
 func (b *Bot) actDone(bk booking.Booking, verb string) string {
 	switch {
 	case verb == "recall":
-		return fmt.Sprintf("%s ist erneut aufgerufen.", bk.Number)
+		return b.say("StaffRecalled", "Number", bk.Number)
 	case verb == "noshow" && bk.Status == booking.StatusBooked:
-		return fmt.Sprintf("%s nicht erschienen: wird nach %d Minuten automatisch erneut aufgerufen.", bk.Number, int(b.store.Config().Calls.RecallDelay/time.Minute))
+		return b.say("StaffNoShowRecall", "Number", bk.Number, "Minutes", int(b.store.Config().Calls.RecallDelay/time.Minute))
 	case verb == "transfer" && bk.TransferTo == "":
-		return fmt.Sprintf("%s wartet jetzt (vorgezogen) auf: %s.", bk.Number, concernNames(b.store.Config(), bk))
+		return b.say("StaffTransferredConcern", "Number", bk.Number, "Concerns", concernNames(b.store.Config(), bk))
 	case verb == "transfer":
-		return fmt.Sprintf("%s geht an %s (vorgezogen).", bk.Number, b.counterName(bk.TransferTo))
+		return b.say("StaffTransferredCounter", "Number", bk.Number, "Counter", b.counterName(bk.TransferTo))
 	}
-	return fmt.Sprintf("%s: %s.", bk.Number, statusText(bk.Status))
+	return b.say("StaffStatus", "Number", bk.Number, "Status", b.statusText(bk.Status))
 }
 
-func statusText(s booking.Status) string {
-	return map[booking.Status]string{booking.StatusBooked: "wartet", booking.StatusCalled: "aufgerufen", booking.StatusServing: "in Bearbeitung",
-		booking.StatusDone: "fertig", booking.StatusNoShow: "nicht erschienen", booking.StatusExpired: "verfallen",
-		booking.StatusParked: "geparkt", booking.StatusCancelled: "abgesagt"}[s]
-}
+// statusText is a booking's status in the staff's words.
+func (b *Bot) statusText(s booking.Status) string { return b.say("StaffStatus_" + string(s)) }
+
+// say is a text of the catalogue for the staff (in German, the office's
+// working language), with template data as name, value pairs.
+func (b *Bot) say(id string, kv ...any) string { return b.dialogue.Text("de", id, kv...) }
 
 // concernOf reads a concern from what staff typed ("perso", "kfz").
 func (b *Bot) concernOf(text string) ([]booking.ConcernCount, string) {
@@ -283,7 +284,7 @@ func (b *Bot) concernOf(text string) ([]booking.ConcernCount, string) {
 		for _, c := range b.store.Config().Concerns {
 			ids = append(ids, c.ID)
 		}
-		return nil, fmt.Sprintf("Welches Anliegen? z. B. %s", strings.Join(ids, ", "))
+		return nil, b.say("StaffWhichConcern", "Examples", strings.Join(ids, ", "))
 	}
 	return cs, ""
 }
@@ -296,51 +297,51 @@ func (b *Bot) walkIn(ctx context.Context, c command, args string) string {
 	bk, err := b.store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: cs, Actor: c.userName})
 	switch {
 	case errors.Is(err, booking.ErrContingentExhausted):
-		return "Für dieses Anliegen sind heute alle Wartenummern vergeben. Bitte bieten Sie einen Termin an (`/bb book`)."
+		return b.say("StaffContingentExhausted")
 	case errors.Is(err, booking.ErrClosed):
-		return "Heute gibt es keine Wartenummern mehr: Das Bürgerbüro ist geschlossen."
+		return b.say("StaffClosedForWalkIns")
 	case err != nil:
-		return "Das hat nicht geklappt: " + err.Error()
+		return b.say("StaffFailed", "Err", err.Error())
 	}
-	return fmt.Sprintf("🎫 Wartenummer **%s** (%s) – bitte im Wartebereich Platz nehmen.", bk.Number, args)
+	return b.say("StaffWalkInIssued", "Number", bk.Number, "Concern", args)
 }
 
 func (b *Bot) cancel(ctx context.Context, c command, args string) string {
 	if args == "" {
-		return "Welche Nummer? `/bb cancel T-042`"
+		return b.say("StaffCancelWhich")
 	}
 	bk, err := b.store.Find(ctx, args)
 	if err != nil {
-		return fmt.Sprintf("Keine Buchung mit der Nummer %s ab heute.", clip(booking.NormalizeNumber(args), 12))
+		return b.say("StaffNoBookingFromToday", "Number", clip(booking.NormalizeNumber(args), 12))
 	}
 	done, err := b.store.CancelByID(ctx, bk.ID, c.userName)
 	if err != nil {
 		return b.actError(bk, err)
 	}
 	b.log.Info("cancelled by staff", "number", done.Number, "by", c.userName)
-	return fmt.Sprintf("%s (%s) ist abgesagt; protokolliert mit Ihrem Namen.", done.Number, done.Start.In(b.store.Config().Location()).Format("02.01. 15:04"))
+	return b.say("StaffCancelled", "Number", done.Number, "When", done.Start.In(b.store.Config().Location()).Format("02.01. 15:04"))
 }
 
 func (b *Bot) urgent(ctx context.Context, c command, args string) string {
 	bk, err := b.store.Find(ctx, args)
 	if err != nil {
-		return fmt.Sprintf("Keine Nummer %s für heute.", clip(booking.NormalizeNumber(args), 12))
+		return b.say("StaffNoNumberToday", "Number", clip(booking.NormalizeNumber(args), 12))
 	}
 	if _, err := b.store.SetPriority(ctx, bk.ID, true, c.userName); err != nil {
 		return b.actError(bk, err)
 	}
-	return fmt.Sprintf("%s ist als dringend vorgezogen.", bk.Number)
+	return b.say("StaffUrgent", "Number", bk.Number)
 }
 
 func (b *Bot) checkIn(ctx context.Context, c command, args string) string {
 	bk, err := b.store.Find(ctx, args)
 	if err != nil {
-		return fmt.Sprintf("Keine Nummer %s für heute.", clip(booking.NormalizeNumber(args), 12))
+		return b.say("StaffNoNumberToday", "Number", clip(booking.NormalizeNumber(args), 12))
 	}
 	if _, err := b.store.CheckIn(ctx, bk.ID, booking.Owner{}, c.userName); err != nil {
 		return b.actError(bk, err)
 	}
-	return fmt.Sprintf("%s ist angemeldet.", bk.Number)
+	return b.say("StaffCheckedIn", "Number", bk.Number)
 }
 
 func (b *Bot) docs(args string) string {
@@ -351,7 +352,7 @@ func (b *Bot) docs(args string) string {
 	var out []string
 	for _, cc := range cs {
 		c, _ := b.store.Config().Concern(cc.ID)
-		out = append(out, fmt.Sprintf("**%s** (%d Min.)\n- %s\nGebühr: %s", c.Name.DE, c.Minutes, strings.Join(c.Documents.DE, "\n- "), c.Fee.DE))
+		out = append(out, b.say("StaffDocs", "Name", c.Name.DE, "Minutes", c.Minutes, "Documents", strings.Join(c.Documents.DE, "\n- "), "Fee", c.Fee.DE))
 	}
 	return strings.Join(out, "\n\n")
 }
@@ -360,12 +361,12 @@ func (b *Bot) docs(args string) string {
 func (b *Bot) book(ctx context.Context, c command) string {
 	dm, _, err := b.client.CreateDirectChannel(ctx, b.botID(), c.userID)
 	if err != nil {
-		return "Den Direktchat konnte ich nicht öffnen: " + err.Error()
+		return b.say("StaffNoDirectChat", "Err", err.Error())
 	}
 	if err := b.converse(ctx, dm.Id, c.userName, conversation.Message{Option: "menu:book"}); err != nil {
-		return "Das hat nicht geklappt: " + err.Error()
+		return b.say("StaffFailed", "Err", err.Error())
 	}
-	return "Ich habe Ihnen einen Direktchat geöffnet: dort buchen wir den Termin für die anrufende Person."
+	return b.say("StaffBookInDirectChat")
 }
 
 // converse runs a staff member's message through the dialogue in the DM.
@@ -382,11 +383,11 @@ func (b *Bot) converse(ctx context.Context, dm, userName string, msg conversatio
 // colleague on duty at once.
 func (b *Bot) alarm(ctx context.Context, c command) string {
 	counter := b.recall("counter/" + c.userID)
-	where := "unbekanntem Platz"
+	where := b.say("StaffUnknownCounter")
 	if counter != "" {
 		where = b.counterName(counter)
 	}
-	text := fmt.Sprintf("🚨 **NOTRUF** von @%s an **%s** (%s). Bitte sofort hingehen.", c.userName, where,
+	text := b.say("StaffAlarm", "User", c.userName, "Where", where, "Time",
 		b.store.Now().In(b.store.Config().Location()).Format("15:04"))
 	b.mu.Lock()
 	staffChannel := b.staffChannel
@@ -408,9 +409,9 @@ func (b *Bot) alarm(ctx context.Context, c command) string {
 	}
 	b.log.Warn("emergency alarm", "by", c.userName, "counter", counter, "sent", sent)
 	if sent == 0 {
-		return "⚠️ Der Notruf konnte nicht zugestellt werden. Bitte rufen Sie Hilfe per Telefon!"
+		return b.say("StaffAlarmFailed")
 	}
-	return fmt.Sprintf("Notruf ist raus (%d Nachrichten). Hilfe kommt.", sent)
+	return b.say("StaffAlarmSent", "N", sent)
 }
 
 // onDuty lists the staff seen today, other than the caller.
@@ -435,9 +436,9 @@ func (b *Bot) onDuty(except string) []string {
 func (b *Bot) queueText(ctx context.Context) string {
 	q, err := b.calls.Queue(ctx)
 	if err != nil {
-		return "Die Warteschlange ist gerade nicht lesbar: " + err.Error()
+		return b.say("StaffQueueUnreadable", "Err", err.Error())
 	}
-	return boardText(b.store.Config(), q, b.store.Now())
+	return b.boardText(b.store.Config(), q, b.store.Now())
 }
 
 // todayText is the day's figures so far, as the statistics count them,
@@ -449,7 +450,7 @@ func (b *Bot) todayText(ctx context.Context) string {
 	report, err := stats.Compute(ctx, b.store, cfg, day, day, stats.Day)
 	if err != nil {
 		b.log.Error("today's figures", "err", err)
-		return "Die Zahlen sind gerade nicht lesbar."
+		return b.say("StaffFiguresUnreadable")
 	}
 	waiting := "–"
 	if q, err := b.calls.Queue(ctx); err == nil {
@@ -458,10 +459,10 @@ func (b *Bot) todayText(ctx context.Context) string {
 	f := report.Total
 	median := "–"
 	if f.Wait.N > 0 {
-		median = fmt.Sprintf("%d Min.", int(f.Wait.Median.Round(time.Minute)/time.Minute))
+		median = b.say("StaffMinutes", "N", int(f.Wait.Median.Round(time.Minute)/time.Minute))
 	}
-	return fmt.Sprintf("**Heute, %s**\nTermine: %d · Wartenummern: %d\nBedient: %d · nicht erschienen/verfallen: %d · abgesagt: %d · wartend: %s\nWartezeit bis zum Aufruf (Median): %s",
-		now.In(cfg.Location()).Format("02.01.2006 15:04"), f.Appointments, f.WalkIns, f.Served, f.NoShows+f.Expired, f.Cancelled, waiting, median)
+	return b.say("StaffToday", "When", now.In(cfg.Location()).Format("02.01.2006 15:04"), "Appointments", f.Appointments, "WalkIns", f.WalkIns,
+		"Served", f.Served, "NoShows", f.NoShows+f.Expired, "Cancelled", f.Cancelled, "Waiting", waiting, "Median", median)
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

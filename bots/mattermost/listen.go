@@ -68,7 +68,7 @@ func (b *Bot) onPosted(ctx context.Context, data map[string]any) {
 	name, _ := data["sender_name"].(string)
 	name = strings.TrimPrefix(name, "@")
 	if !b.isStaff(post.UserId, "") {
-		if _, _, err := b.client.CreatePost(ctx, &model.Post{ChannelId: post.ChannelId, Message: "⛔ Dieser Bot ist für die Mitarbeitenden des Bürgerbüros."}); err != nil {
+		if _, _, err := b.client.CreatePost(ctx, &model.Post{ChannelId: post.ChannelId, Message: b.say("StaffOnlyBot")}); err != nil {
 			b.log.Warn("refusal to a stranger not posted", "err", err)
 		}
 		return

@@ -251,7 +251,7 @@ func (b *Bot) CommandHandler() http.Handler {
 		var text string
 		if !b.isStaff(req.userID, req.teamID) {
 			b.log.Warn("slash command by non-staff refused", "user", req.userName)
-			text = "⛔ Diese Befehle sind den Mitarbeitenden des Bürgerbüros vorbehalten. Bitte wenden Sie sich an die Leitung, wenn Sie Zugang brauchen."
+			text = b.say("StaffOnlyCommands")
 		} else {
 			text = b.command(r.Context(), req)
 		}
@@ -273,16 +273,16 @@ func (b *Bot) ActionHandler() http.Handler {
 		if action == "" || !b.verify(sig, req.PostId, action, target, expires) {
 			b.log.Warn("forged or damaged button refused", "user", req.UserName, "action", action)
 			w.WriteHeader(http.StatusForbidden)
-			writeJSON(w, &model.PostActionIntegrationResponse{EphemeralText: "⛔ Diese Schaltfläche ist ungültig."})
+			writeJSON(w, &model.PostActionIntegrationResponse{EphemeralText: b.say("StaffButtonInvalid")})
 			return
 		}
 		if until, err := time.Parse(time.RFC3339, expires); err != nil || !b.store.Now().Before(until) {
-			writeJSON(w, &model.PostActionIntegrationResponse{EphemeralText: "⌛ Diese Schaltfläche ist abgelaufen. Bitte nutzen Sie `/bb`."})
+			writeJSON(w, &model.PostActionIntegrationResponse{EphemeralText: b.say("StaffButtonExpired")})
 			return
 		}
 		if !b.isStaff(req.UserId, req.TeamId) {
 			b.log.Warn("button by non-staff refused", "user", req.UserName)
-			writeJSON(w, &model.PostActionIntegrationResponse{EphemeralText: "⛔ Diese Schaltflächen sind den Mitarbeitenden des Bürgerbüros vorbehalten."})
+			writeJSON(w, &model.PostActionIntegrationResponse{EphemeralText: b.say("StaffOnlyButtons")})
 			return
 		}
 		writeJSON(w, b.action(r.Context(), req, action, target))

@@ -131,8 +131,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	engine.Register(webchat.Channel, chat)
 	mux.Handle("/chat/", http.StripPrefix("/chat", chat))
 	mux.Handle("/display/", http.StripPrefix("/display", foyer))
-	mux.Handle("/kiosk/", http.StripPrefix("/kiosk", kiosk.New(store, calls, cfg.Kiosk.Password, guard, log)))
-	mux.Handle("/counter/", http.StripPrefix("/counter", counter.New(&cfg.Config, calls, cfg.Counter.Password, guard, log)))
+	mux.Handle("/kiosk/", http.StripPrefix("/kiosk", kiosk.New(store, calls, engine, cfg.Kiosk.Password, guard, log)))
+	mux.Handle("/counter/", http.StripPrefix("/counter", counter.New(&cfg.Config, calls, engine, cfg.Counter.Password, guard, log)))
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/chat/", http.StatusFound) })
 
 	if cfg.Telegram.Token == "" {
