@@ -32,8 +32,11 @@ func main() {
 // service (SIGINT/SIGTERM in main).
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cmd := "serve"
-	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+	switch {
+	case len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-':
 		cmd, args = args[0], args[1:]
+	case len(args) == 1 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help"):
+		cmd = "help" // the whole usage, not only serve's flags
 	}
 	var err error
 	switch cmd {
@@ -53,10 +56,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		usage(stderr)
 		return 2
 	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0 // a subcommand's -h printed its flags
+	}
 	if err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(stderr, "buergerbuero:", err)
-		}
+		fmt.Fprintln(stderr, "buergerbuero:", err)
 		return 1
 	}
 	return 0
@@ -70,5 +74,6 @@ func usage(w io.Writer) {
   buergerbuero backup [--data FILE] [--url URL] OUT    a consistent copy of the store (also while it runs)
   buergerbuero stats export --from D --to D [--period day|week|month] [--table periods|concerns|counters|hours]
                                                        statistics as CSV (from a stopped store or a backup)
+  buergerbuero help                                    this text ("buergerbuero serve -h" and the others list their flags)
 `)
 }

@@ -489,3 +489,23 @@ func startService(t *testing.T, args ...string) (string, *syncBuffer) {
 	listen := regexp.MustCompile(`listen=(\S+)`).FindStringSubmatch(stderr.String())
 	return "http://" + strings.Replace(listen[1], "0.0.0.0", "127.0.0.1", 1), stderr
 }
+
+// -h and --help show every subcommand and exit 0; a subcommand's -h shows
+// its flags and exits 0 too.
+func TestHelpListsEverySubcommand(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"--help"}, {"help"}} {
+		var out bytes.Buffer
+		if code := run(context.Background(), args, &out, &out); code != 0 {
+			t.Errorf("%v: exit %d", args, code)
+		}
+		for _, sub := range []string{"serve", "check-config", "backup", "stats export", "help"} {
+			if !strings.Contains(out.String(), "buergerbuero "+sub) && !strings.Contains(out.String(), "buergerbuero ["+sub) {
+				t.Errorf("%v: %q not listed:\n%s", args, sub, out.String())
+			}
+		}
+	}
+	var out bytes.Buffer
+	if code := run(context.Background(), []string{"serve", "-h"}, &out, &out); code != 0 || !strings.Contains(out.String(), "Usage of serve") {
+		t.Errorf("serve -h: exit %d\n%s", code, out.String())
+	}
+}
