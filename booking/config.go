@@ -225,21 +225,25 @@ func ParseConfig(name string, data []byte) (*Config, error) {
 
 // DecodeYAML decodes data into target (a pointer to a struct holding its
 // defaults) strictly: every unknown field and wrong type is listed with its
-// line and column. After a clean decode, validate (if set) checks the values
-// and reports problems by field path. The result is nil or a *ConfigError
+// line and column. Once the file decodes (unknown fields aside), validate
+// (if set) checks the values and reports problems by field path, so one run
+// lists both kinds. The result is nil or a *ConfigError
 // with every problem. A program whose file holds more than the office
 // (channel settings) embeds Config inline and validates both.
 func DecodeYAML(name string, data []byte, target any, validate func(*Checker)) error {
 	positions, problems := checkFields(data, target)
-	if len(problems) == 0 {
-		if err := yaml.UnmarshalWithOptions(data, target, yaml.DisallowUnknownField()); err != nil {
-			problems = append(problems, problemFromYAML(err, positions))
+	if positions != nil { // the file parsed: decode it (past unknown fields, already listed) and check the values
+		var opts []yaml.DecodeOption
+		if len(problems) == 0 {
+			opts = append(opts, yaml.DisallowUnknownField())
 		}
-	}
-	if len(problems) == 0 && validate != nil {
-		v := Checker{positions: positions}
-		validate(&v)
-		problems = v.problems
+		if err := yaml.UnmarshalWithOptions(data, target, opts...); err != nil {
+			problems = append(problems, problemFromYAML(err, positions))
+		} else if validate != nil {
+			v := Checker{positions: positions}
+			validate(&v)
+			problems = append(problems, v.problems...)
+		}
 	}
 	if len(problems) > 0 {
 		sort.SliceStable(problems, func(i, j int) bool { return problems[i].Line < problems[j].Line })

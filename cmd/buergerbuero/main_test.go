@@ -509,3 +509,16 @@ func TestHelpListsEverySubcommand(t *testing.T) {
 		t.Errorf("serve -h: exit %d\n%s", code, out.String())
 	}
 }
+
+// One run of check-config lists unknown fields and wrong values together.
+func TestCheckConfigListsEveryKindOfProblemAtOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "office.yaml")
+	data := strings.Replace(string(booking.DemoConfigYAML()), "  timezone: Europe/Berlin", "  timezone: Europe/Berlin\n  colour: blue", 1)
+	data = strings.Replace(data, "    minutes: 15\n", "    minutes: 0\n", 1)
+	os.WriteFile(path, []byte(data), 0o600)
+	var out bytes.Buffer
+	code := run(context.Background(), []string{"check-config", path}, &out, &out)
+	if code != 1 || !strings.Contains(out.String(), `office.colour: unknown field "colour"`) || !strings.Contains(out.String(), "concerns[0].minutes: must be between 1 and 480, not 0") {
+		t.Fatalf("exit %d:\n%s", code, out.String())
+	}
+}
