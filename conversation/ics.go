@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/emersion/go-ical"
 
@@ -28,7 +29,9 @@ func (e *Engine) calendarFile(b booking.Booking, method, lang string) Attachment
 	ev.Props.SetDateTime(ical.PropDateTimeStamp, now.UTC())
 	ev.Props.SetDateTime(ical.PropDateTimeStart, b.Start.UTC())
 	ev.Props.SetDateTime(ical.PropDateTimeEnd, b.End().UTC())
-	ev.Props.SetText(ical.PropSequence, strconv.FormatInt(max(0, now.Unix()-b.CreatedAt.Unix()), 10))
+	seq := ical.NewProp(ical.PropSequence) // an INTEGER: seconds since booking, so it grows with every change
+	seq.Value = strconv.FormatInt(max(0, now.Unix()-b.CreatedAt.Unix()), 10)
+	ev.Props.Set(seq)
 	ev.Props.SetText(ical.PropSummary, fmt.Sprintf("%s: %s (%s)", office.Name, e.concernList(lang, b.Concerns), b.Number))
 	ev.Props.SetText(ical.PropLocation, office.Address)
 	ev.Props.SetText(ical.PropDescription, e.texts.T(lang, "BringDocs", "Docs", e.documents(lang, b.Concerns)))
@@ -49,7 +52,31 @@ func (e *Engine) calendarFile(b booking.Booking, method, lang string) Attachment
 	if err := ical.NewEncoder(&buf).Encode(cal); err != nil {
 		e.log.Error("encode calendar entry", "err", err)
 	}
-	return Attachment{Name: "termin-" + strings.ToLower(b.Number) + ".ics", ContentType: "text/calendar; charset=utf-8; method=" + method, Data: buf.Bytes()}
+	return Attachment{Name: "termin-" + strings.ToLower(b.Number) + ".ics", ContentType: "text/calendar; charset=utf-8; method=" + method, Data: foldICS(buf.Bytes())}
+}
+
+// foldICS folds content lines longer than 75 octets, as RFC 5545 (3.1)
+// asks: a CRLF and a space before the rest, never inside a UTF-8 character.
+func foldICS(data []byte) []byte {
+	var out bytes.Buffer
+	for _, line := range strings.SplitAfter(string(data), "\r\n") {
+		body, eol := strings.CutSuffix(line, "\r\n")
+		limit := 75
+		for len(body) > limit {
+			cut := limit
+			for cut > 0 && !utf8.RuneStart(body[cut]) {
+				cut--
+			}
+			out.WriteString(body[:cut] + "\r\n ")
+			body = body[cut:]
+			limit = 74 // the leading space counts
+		}
+		out.WriteString(body)
+		if eol {
+			out.WriteString("\r\n")
+		}
+	}
+	return out.Bytes()
 }
 
 func domainOf(addr string) string {

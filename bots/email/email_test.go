@@ -3,7 +3,6 @@ package email
 import (
 	"context"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -378,7 +377,7 @@ func TestCalendarFilesParseBack(t *testing.T) {
 		t.Fatalf("%d and %d events", len(evReq), len(evCan))
 	}
 	uid := func(e ical.Event) string { v, _ := e.Props.Text(ical.PropUID); return v }
-	seq := func(e ical.Event) int { v, _ := e.Props.Text(ical.PropSequence); n, _ := strconv.Atoi(v); return n }
+	seq := func(e ical.Event) int { n, _ := e.Props.Get(ical.PropSequence).Int(); return n }
 	if uid(evReq[0]) != uid(evCan[0]) || seq(evCan[0]) <= seq(evReq[0]) {
 		t.Fatalf("UID %q/%q SEQUENCE %d/%d: the cancel does not update the same entry", uid(evReq[0]), uid(evCan[0]), seq(evReq[0]), seq(evCan[0]))
 	}
