@@ -1274,3 +1274,22 @@ func TestNothingIsStoredUntilADialogueIsWorthKeeping(t *testing.T) {
 		t.Fatal("a dialogue back at the menu is still stored")
 	}
 }
+
+// Every time a citizen reads is the office's, whatever zone the server
+// runs in and whatever zone its clock reports.
+func TestTimesAreTheOfficesWhateverTheServersZone(t *testing.T) {
+	newYork, _ := time.LoadLocation("America/New_York")
+	saved := time.Local
+	defer func() { time.Local = saved }()
+	for _, zone := range []*time.Location{time.UTC, newYork} {
+		time.Local = zone
+		ev := newEnv(t, "", tuesday.In(zone))
+		c := ev.chat("1", "de")
+		c.say("Perso morgen 10 Uhr")
+		c.say("Max Mustermann")
+		out := c.say("nein")
+		expect(t, "summary in "+zone.String(), out, "Mi 25.11.2026, 10:00")
+		expect(t, "booked in "+zone.String(), c.say("ja"), "Mi 25.11.2026, 10:00")
+		expect(t, "hours in "+zone.String(), c.say("Öffnungszeiten"), "08:00-12:30")
+	}
+}

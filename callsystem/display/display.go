@@ -59,6 +59,9 @@ type state struct {
 
 // Options limit who may watch the display.
 type Options struct {
+	// Location is the office's time zone: the page shows the office's clock
+	// whatever zone the server runs in. Default: the server's.
+	Location *time.Location
 	// Token, if set, must be given as ?token= to open the stream (the page
 	// passes on its own ?token=), so only the office's screens can hold
 	// streams open.
@@ -79,6 +82,9 @@ func New(office string, recent []callsystem.Call, now func() time.Time, log *slo
 	}
 	if now == nil {
 		now = time.Now
+	}
+	if opts.Location == nil {
+		opts.Location = time.Local
 	}
 	if opts.MaxClients <= 0 {
 		opts.MaxClients = 50
@@ -132,7 +138,7 @@ func offer(ch chan []byte, msg []byte) {
 
 func (d *Display) stateLocked() []byte {
 	now := d.now()
-	_, offset := now.Zone()
+	_, offset := now.In(d.opts.Location).Zone()
 	data, _ := json.Marshal(state{Office: d.office, Calls: append([]Call{}, d.calls...), ServerTime: now.UnixMilli(), UTCOffset: offset})
 	return data
 }

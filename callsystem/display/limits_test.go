@@ -3,6 +3,7 @@ package display
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -106,5 +107,25 @@ func TestDisplayToken(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != 200 || !strings.Contains(res.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
 		t.Errorf("page: %d, CSP %q", res.StatusCode, res.Header.Get("Content-Security-Policy"))
+	}
+}
+
+// The display shows the office's clock whatever zone the server runs in.
+func TestDisplayClockIsTheOfficesWhateverTheServersZone(t *testing.T) {
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	newYork, _ := time.LoadLocation("America/New_York")
+	saved := time.Local
+	defer func() { time.Local = saved }()
+	for _, serverZone := range []*time.Location{time.UTC, newYork} {
+		time.Local = serverZone
+		at := time.Date(2026, 11, 27, 7, 43, 0, 0, time.UTC) // 08:43 in Berlin
+		d := New("Bürgerbüro", nil, func() time.Time { return at.In(time.Local) }, nil, Options{Location: berlin})
+		var st state
+		if err := json.Unmarshal(d.stateLocked(), &st); err != nil {
+			t.Fatal(err)
+		}
+		if st.UTCOffset != 3600 {
+			t.Errorf("server in %s: utc_offset %d, want 3600 (Berlin in November)", serverZone, st.UTCOffset)
+		}
 	}
 }
