@@ -309,6 +309,7 @@ func (s *Store) withPIN(ctx context.Context, who Guesser, number, pin string, fn
 	var refused error // why no PIN can be checked: unknown number, locked booking, a guessing limit
 	var owned *Booking
 	var counted guessOutcome
+	var lockedNow *Booking // a booking this try locked for strangers, for the log
 	err := s.write(func(tx Tx) error {
 		now := s.clock.Now()
 		b, findErr := s.findUpcoming(tx, number, now)
@@ -334,11 +335,18 @@ func (s *Store) withPIN(ctx context.Context, who Guesser, number, pin string, fn
 		b.PINFailures++
 		if b.PINFailures >= s.cfg.Booking.PINMaxAttempts {
 			b.PINFailures, b.PINLockedUntil = 0, now.Add(s.cfg.Booking.PINLockout)
+			lockedNow = b
 		}
 		id, stored = b.ID, *b.PIN
 		return putBooking(tx, b)
 	})
 	s.alert(ctx, counted.alerts)
+	if err == nil && lockedNow != nil {
+		s.log.Warn("booking locked for strangers after wrong PINs", "number", lockedNow.Number, "until", lockedNow.PINLockedUntil.In(s.cfg.Location()).Format("15:04"))
+	}
+	if err == nil && counted.refused != nil {
+		s.log.Info("PIN check refused by a guessing limit", "scope", counted.refused.Scope)
+	}
 	switch {
 	case err != nil:
 		return Booking{}, err

@@ -34,8 +34,19 @@ type Metrics struct {
 	wait          *prometheus.HistogramVec
 	channelErrors *prometheus.CounterVec
 
-	mu   sync.Mutex
-	last uint64 // the last event counted
+	mu    sync.Mutex
+	last  uint64       // the last event counted
+	audit *slog.Logger // where each event becomes an audit line; nil: nowhere
+}
+
+// AuditTo writes one structured line per event to log as Catch reads it:
+// the office's audit trail of bookings, cancellations, calls and staff
+// actions. Events hold waiting numbers, concerns, counters and staff user
+// names, never a citizen's name, address or PIN.
+func (m *Metrics) AuditTo(log *slog.Logger) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.audit = log
 }
 
 // New makes the metrics; queueLength is read at each scrape.
@@ -78,6 +89,7 @@ func (m *Metrics) Catch(ctx context.Context, log Events) error {
 	defer m.mu.Unlock()
 	return log.Events(ctx, m.last, func(e booking.Event) bool {
 		m.last = e.Seq
+		m.auditLine(ctx, e)
 		m.events.WithLabelValues(string(e.Type)).Inc()
 		switch e.Type {
 		case booking.EventBooked:
@@ -94,6 +106,21 @@ func (m *Metrics) Catch(ctx context.Context, log Events) error {
 		}
 		return true
 	})
+}
+
+// auditLine logs an event for the audit trail; m.mu is held.
+func (m *Metrics) auditLine(ctx context.Context, e booking.Event) {
+	if m.audit == nil {
+		return
+	}
+	attrs := []slog.Attr{slog.String("event", string(e.Type)), slog.String("number", e.Number), slog.String("kind", string(e.Kind)),
+		slog.Time("at", e.At)}
+	for _, kv := range [][2]string{{"actor", e.Actor}, {"counter", e.Counter}, {"channel", e.Channel}} {
+		if kv[1] != "" {
+			attrs = append(attrs, slog.String(kv[0], kv[1]))
+		}
+	}
+	m.audit.LogAttrs(ctx, slog.LevelInfo, "audit", attrs...)
 }
 
 // Follow catches up with the log every interval until ctx ends.

@@ -140,3 +140,41 @@ func TestWaitCountsFromALateCheckIn(t *testing.T) {
 		t.Errorf("waited %v s, want 180 (from the check-in, not the appointment time)", got)
 	}
 }
+
+// Each event becomes one audit line with the number, the staff member and
+// the counter, and never the citizen's name or address.
+func TestAuditLinesHoldNoPersonalData(t *testing.T) {
+	ctx := context.Background()
+	store, clock := storetest.Open(t, nil, storetest.Berlin(2026, 11, 24, 8, 0))
+	calls, _ := callsystem.New(ctx, store, nil)
+	m := New(func() float64 { return 0 })
+	var logs bytes.Buffer
+	m.AuditTo(slog.New(slog.NewJSONHandler(&logs, nil)))
+	start := storetest.Berlin(2026, 11, 24, 9, 20)
+	b, _, err := store.Book(ctx, booking.Request{Concerns: []booking.ConcernCount{{ID: "meldebescheinigung", Count: 1}}, Start: start,
+		Name: "Hedwig Geheim", Email: "hedwig@geheim.example", PersonKey: "tg:4711", Channel: "telegram", ChatID: "4711"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Set(start)
+	if _, err := calls.Next(ctx, "1", "anna.schmidt"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.CancelByID(ctx, b.ID, "anna.schmidt"); err == nil {
+		t.Fatal("a called booking was cancelled")
+	}
+	if err := m.Catch(ctx, store); err != nil {
+		t.Fatal(err)
+	}
+	out := logs.String()
+	for _, want := range []string{`"event":"booked"`, `"event":"called"`, `"number":"` + b.Number + `"`, `"actor":"anna.schmidt"`, `"counter":"1"`, `"channel":"telegram"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %s in the audit lines:\n%s", want, out)
+		}
+	}
+	for _, secret := range []string{"Hedwig", "geheim.example", "4711"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("%q in the audit lines:\n%s", secret, out)
+		}
+	}
+}

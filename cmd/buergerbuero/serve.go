@@ -101,6 +101,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := meter.Skip(ctx, store); err != nil {
 		return err
 	}
+	meter.AuditTo(log.With("audit", true))
 	cfg.Email.Defaults()
 	engine, err := conversation.New(store, conversation.Options{Logger: log, MailReminderBefore: cfg.Email.ReminderBefore, Queue: queueInfo{calls},
 		DialogueTTL: cfg.Dialogue.ExpireAfter})
