@@ -96,7 +96,7 @@ func Handler(log Events, cfg *booking.Config, now func() time.Time) http.Handler
 		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'")
 		page.Execute(w, map[string]any{
 			"Office": cfg.Office.Name, "From": from.Format(time.DateOnly), "To": to.Format(time.DateOnly), "Period": p,
-			"PeriodChoices": []Period{Day, Week, Month}, "Total": rep.Total, "NoShows": rep.Total.NoShows + rep.Total.Expired,
+			"PeriodChoices": []Period{Day, Week, Month}, "PeriodNames": map[Period]string{Day: "Tag", Week: "Woche", Month: "Monat"}, "Total": rep.Total, "NoShows": rep.Total.NoShows + rep.Total.Expired,
 			"WaitMedian": minutes(rep.Total.Wait.Median), "WaitP90": minutes(rep.Total.Wait.P90),
 			"Utilisation": fmt.Sprintf("%.0f", rep.Total.Utilisation()*100), "Charts": charts, "Concerns": concerns,
 			"Tables": Tables, "CSVBase": "",

@@ -77,26 +77,43 @@ type entry struct {
 	Concerns string `json:"concerns"`
 	Name     string `json:"name,omitempty"`
 	Status   string `json:"status"`
+	Label    string `json:"status_label"` // the status in the clerk's words
 	When     string `json:"when"`
 	Counter  string `json:"counter,omitempty"`
 }
 
-func (p *Page) entry(b booking.Booking) entry {
+func (p *Page) entry(r *http.Request, b booking.Booking) entry {
+	lang := r.Header.Get("Accept-Language")
 	var names []string
 	for _, cc := range b.Concerns {
 		if c, ok := p.cfg.Concern(cc.ID); ok {
-			names = append(names, c.Name.DE)
+			names = append(names, c.Name.In(pageLang(lang)))
 		}
 	}
-	when := "seit " + b.CreatedAt.In(p.cfg.Location()).Format("15:04")
+	when := p.texts.Text(lang, "StaffSince", "Time", b.CreatedAt.In(p.cfg.Location()).Format("15:04"))
 	if b.Kind == booking.KindAppointment {
-		when = "Termin " + b.Start.In(p.cfg.Location()).Format("15:04")
+		when = p.texts.Text(lang, "StaffKindAppointment", "Time", b.Start.In(p.cfg.Location()).Format("15:04"))
 	}
 	counter := ""
 	if c, ok := p.cfg.CounterByID(b.Counter); ok {
 		counter = c.Name
 	}
-	return entry{ID: b.ID, Number: b.Number, Concerns: strings.Join(names, ", "), Name: b.Name, Status: string(b.Status), When: when, Counter: counter}
+	return entry{ID: b.ID, Number: b.Number, Concerns: strings.Join(names, ", "), Name: b.Name, Status: string(b.Status),
+		Label: p.texts.Text(lang, "StaffStatus_"+string(b.Status)), When: when, Counter: counter}
+}
+
+// pageWords are the counter page's own words, sent with its state in the
+// browser's language (the page fills its labels from them).
+var pageWords = []string{"PageCounterTitle", "PageCounterMine", "PageCounterNext", "StaffBtnArrived", "StaffBtnRecall", "StaffBtnNoShow",
+	"StaffBtnPark", "StaffBtnDone", "PageCounterWaiting", "PageCounterCounters", "PageCounterLater", "PageCounterFree",
+	"PageCounterNobodyWaiting", "PageCounterNoLater", "PageCounterCalled"}
+
+// pageLang is "en" for a browser that asks for English first, else "de".
+func pageLang(acceptLanguage string) string {
+	if l := strings.ToLower(strings.TrimSpace(acceptLanguage)); l != "" && !strings.HasPrefix(l, "de") {
+		return "en"
+	}
+	return "de"
 }
 
 func (p *Page) state(w http.ResponseWriter, r *http.Request) {
@@ -114,20 +131,25 @@ func (p *Page) state(w http.ResponseWriter, r *http.Request) {
 	for _, c := range p.cfg.Counters {
 		cs := counterState{ID: c.ID, Name: c.Name}
 		if b, ok := q.Serving[c.ID]; ok {
-			e := p.entry(b)
+			e := p.entry(r, b)
 			cs.Serving = &e
 		}
 		counters = append(counters, cs)
 	}
 	waiting := []entry{}
 	for _, b := range q.Waiting {
-		waiting = append(waiting, p.entry(b))
+		waiting = append(waiting, p.entry(r, b))
 	}
 	later := []entry{}
 	for _, b := range q.Later {
-		later = append(later, p.entry(b))
+		later = append(later, p.entry(r, b))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"office": p.cfg.Office.Name, "counters": counters, "waiting": waiting, "later": later})
+	words := map[string]string{}
+	for _, id := range pageWords {
+		words[id] = p.say(r, id)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"office": p.cfg.Office.Name, "counters": counters, "waiting": waiting, "later": later,
+		"lang": pageLang(r.Header.Get("Accept-Language")), "words": words})
 }
 
 func (p *Page) next(w http.ResponseWriter, r *http.Request) {
@@ -149,7 +171,7 @@ func (p *Page) next(w http.ResponseWriter, r *http.Request) {
 		p.log.Error("counter page: next", "err", err)
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": p.say(r, "PageFailed")})
 	default:
-		writeJSON(w, http.StatusOK, map[string]any{"called": p.entry(b)})
+		writeJSON(w, http.StatusOK, map[string]any{"called": p.entry(r, b)})
 	}
 }
 
@@ -179,7 +201,7 @@ func (p *Page) act(w http.ResponseWriter, r *http.Request) {
 		p.log.Error("counter page: act", "err", err)
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": p.say(r, "PageFailed")})
 	default:
-		writeJSON(w, http.StatusOK, map[string]any{"booking": p.entry(b)})
+		writeJSON(w, http.StatusOK, map[string]any{"booking": p.entry(r, b)})
 	}
 }
 

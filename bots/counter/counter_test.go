@@ -2,6 +2,7 @@ package counter
 
 import (
 	"context"
+	"fmt"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -81,4 +82,49 @@ func texts(t *testing.T, store *booking.Store) Texts {
 		t.Fatal(err)
 	}
 	return e
+}
+
+// The page speaks the browser's language: its own labels, the statuses,
+// and a line for every empty list.
+func TestCounterPageSpeaksTheBrowsersLanguage(t *testing.T) {
+	ctx := context.Background()
+	store, _ := storetest.Open(t, nil, storetest.Berlin(2026, 11, 24, 9, 0))
+	calls, _ := callsystem.New(ctx, store, nil)
+	srv := httptest.NewServer(New(store.Config(), calls, texts(t, store), "counter-password", nil, nil))
+	defer srv.Close()
+	state := func(lang string) map[string]any {
+		req, _ := http.NewRequest("GET", srv.URL+"/api/state", nil)
+		req.SetBasicAuth("counter", "counter-password")
+		req.Header.Set("Accept-Language", lang)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var out map[string]any
+		json.NewDecoder(res.Body).Decode(&out)
+		return out
+	}
+	for lang, want := range map[string][]string{
+		"de-DE,de;q=0.9": {"Nächste Person aufrufen", "Gerade wartet niemand.", "Heute kommen keine weiteren Termine."},
+		"en-GB,en;q=0.8": {"Call the next person", "Nobody is waiting right now.", "No more appointments today."},
+	} {
+		words := state(lang)["words"].(map[string]any)
+		got := fmt.Sprint(words["PageCounterNext"], words["PageCounterNobodyWaiting"], words["PageCounterNoLater"])
+		for _, w := range want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: %q missing in %s", lang, w, got)
+			}
+		}
+	}
+	store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []booking.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
+	calls.Next(ctx, "1", "clerk")
+	serving := state("en")["counters"].([]any)[0].(map[string]any)["serving"].(map[string]any)
+	if serving["status_label"] != "called" || !strings.HasPrefix(serving["when"].(string), "since ") {
+		t.Errorf("English serving entry: %v", serving)
+	}
+	serving = state("de")["counters"].([]any)[0].(map[string]any)["serving"].(map[string]any)
+	if serving["status_label"] != "aufgerufen" || !strings.HasPrefix(serving["when"].(string), "seit ") {
+		t.Errorf("German serving entry: %v", serving)
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"buergerbuero/booking"
@@ -82,11 +83,17 @@ type concern struct {
 
 func (k *Kiosk) concerns(w http.ResponseWriter, r *http.Request) {
 	cfg := k.desk.Config()
+	lang := pageLang(r.Header.Get("Accept-Language"))
 	out := make([]concern, 0, len(cfg.Concerns))
 	for _, c := range cfg.Concerns {
-		out = append(out, concern{ID: c.ID, Name: c.Name.DE, Minutes: c.Minutes, Documents: c.Documents.DE})
+		out = append(out, concern{ID: c.ID, Name: c.Name.In(lang), Minutes: c.Minutes, Documents: c.Documents.In(lang)})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"office": cfg.Office.Name, "concerns": out})
+	words := map[string]string{}
+	for _, id := range []string{"PageKioskTitle", "PageKioskPick", "PageKioskYourNumber", "PageKioskHaveReady", "PageKioskWatchDisplay",
+		"PageKioskAgain", "PageKioskMinutes", "PageKioskAhead", "PageKioskOffline"} {
+		words[id] = k.say(r, id)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"office": cfg.Office.Name, "concerns": out, "lang": lang, "words": words})
 }
 
 // ticket is what the page prints.
@@ -128,8 +135,9 @@ func (k *Kiosk) ticket(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": k.say(r, "PageFailed")})
 		return
 	}
-	t := ticket{Number: b.Number, Concern: c.Name.DE, Office: cfg.Office.Name, Issued: b.CreatedAt.In(cfg.Location()).Format("02.01.2006 15:04"),
-		Documents: c.Documents.DE}
+	lang := pageLang(r.Header.Get("Accept-Language"))
+	t := ticket{Number: b.Number, Concern: c.Name.In(lang), Office: cfg.Office.Name, Issued: b.CreatedAt.In(cfg.Location()).Format("02.01.2006 15:04"),
+		Documents: c.Documents.In(lang)}
 	if pos, err := k.queue.Position(r.Context(), b); err == nil {
 		t.Ahead, t.WaitMin = pos.Ahead, int(pos.Wait.Round(time.Minute)/time.Minute)
 	}
@@ -145,4 +153,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // say is a word of the catalogue in the browser's language.
 func (k *Kiosk) say(r *http.Request, id string) string {
 	return k.texts.Text(r.Header.Get("Accept-Language"), id)
+}
+
+// pageLang is "en" for a browser that asks for English first, else "de".
+func pageLang(acceptLanguage string) string {
+	if l := strings.ToLower(strings.TrimSpace(acceptLanguage)); l != "" && !strings.HasPrefix(l, "de") {
+		return "en"
+	}
+	return "de"
 }

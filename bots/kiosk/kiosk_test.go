@@ -98,7 +98,7 @@ func TestKioskPageInChromium(t *testing.T) {
 	if _, err := chromedp.Call(page, network.Enable, network.EnableParams{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := chromedp.Call(page, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Authorization": auth}}); err != nil {
+	if _, err := chromedp.Call(page, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Authorization": auth, "Accept-Language": "de-DE,de;q=0.9"}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := chromedp.Do(page, chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(`button[data-concern="meldebescheinigung"]`),
@@ -107,8 +107,9 @@ func TestKioskPageInChromium(t *testing.T) {
 	}
 	number, _ := chromedp.Run(page, chromedp.Text("#ticket .number"))
 	docs, _ := chromedp.Run(page, chromedp.Text("#ticket .docs"))
-	if number != "W-001" || !strings.Contains(docs, "Personalausweis oder Reisepass") {
-		t.Fatalf("ticket shows %q, %q", number, docs)
+	wait, _ := chromedp.Run(page, chromedp.Text("#ticket .wait"))
+	if number != "W-001" || !strings.Contains(docs, "Personalausweis oder Reisepass") || !strings.Contains(wait, "vor Ihnen") {
+		t.Fatalf("ticket shows %q, %q, %q", number, docs, wait)
 	}
 	png, err := chromedp.Run(page, chromedp.FullScreenshot(100))
 	if err == nil {

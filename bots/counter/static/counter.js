@@ -8,9 +8,25 @@
     return fetch(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })
       .then(function (r) { return r.json(); });
   }
+  var words = {};
   function li(text) { var e = document.createElement("li"); e.textContent = text; return e; }
+  // fill fills a list, or says with one line that it is empty.
+  function fill(list, items, text, empty) {
+    list.textContent = "";
+    items.forEach(function (e) { list.appendChild(li(text(e))); });
+    if (!items.length) { var e = li(empty); e.className = "empty"; list.appendChild(e); }
+  }
+  // speak puts the page's own words in the language the server chose.
+  function speak(st) {
+    words = st.words || {};
+    document.documentElement.lang = st.lang || "de";
+    document.querySelectorAll("[data-text]").forEach(function (e) {
+      if (words[e.dataset.text]) { e.textContent = words[e.dataset.text]; }
+    });
+  }
   function refresh() {
     fetch("api/state").then(function (r) { return r.json(); }).then(function (st) {
+      speak(st);
       document.getElementById("office").textContent = st.office;
       if (!sel.options.length) {
         st.counters.forEach(function (c) { var o = document.createElement("option"); o.value = c.id; o.textContent = c.name; sel.appendChild(o); });
@@ -21,20 +37,19 @@
       serving.hidden = !current;
       if (current) {
         serving.querySelector(".number").textContent = current.number;
-        serving.querySelector(".details").textContent = current.concerns + " · " + current.when + (current.name ? " · " + current.name : "") + " · " + current.status;
+        serving.querySelector(".details").textContent = current.concerns + " · " + current.when + (current.name ? " · " + current.name : "") + " · " + current.status_label;
       }
-      var w = document.getElementById("waiting"); w.textContent = "";
-      st.waiting.forEach(function (e) { w.appendChild(li(e.number + " – " + e.concerns + ", " + e.when)); });
-      var cs = document.getElementById("counters"); cs.textContent = "";
-      st.counters.forEach(function (c) { cs.appendChild(li(c.name + ": " + (c.serving ? c.serving.number + " (" + c.serving.status + ")" : "frei"))); });
-      var l = document.getElementById("later"); l.textContent = "";
-      st.later.forEach(function (e) { l.appendChild(li(e.number + " – " + e.when)); });
+      fill(document.getElementById("waiting"), st.waiting, function (e) { return e.number + " – " + e.concerns + ", " + e.when; }, words.PageCounterNobodyWaiting);
+      fill(document.getElementById("counters"), st.counters, function (c) {
+        return c.name + ": " + (c.serving ? c.serving.number + " (" + c.serving.status_label + ")" : words.PageCounterFree);
+      }, "");
+      fill(document.getElementById("later"), st.later, function (e) { return e.number + " – " + e.when; }, words.PageCounterNoLater);
     });
   }
   sel.addEventListener("change", function () { localStorage.setItem("counter", sel.value); refresh(); });
   document.getElementById("next").addEventListener("click", function () {
     post("api/next", { counter: sel.value }).then(function (res) {
-      msg.textContent = res.called ? res.called.number + " ist aufgerufen." : (res.message || res.error);
+      msg.textContent = res.called ? (words.PageCounterCalled || "{n}").replace("{n}", res.called.number) : (res.message || res.error);
       refresh();
     });
   });
@@ -42,7 +57,7 @@
     b.addEventListener("click", function () {
       if (!current) { return; }
       post("api/act", { id: current.id, action: b.dataset.action }).then(function (res) {
-        msg.textContent = res.error || (res.booking.number + ": " + res.booking.status);
+        msg.textContent = res.error || (res.booking.number + ": " + res.booking.status_label);
         refresh();
       });
     });

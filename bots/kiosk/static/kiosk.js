@@ -4,15 +4,21 @@
   "use strict";
   var pick = document.getElementById("pick"), ticket = document.getElementById("ticket");
   var error = document.getElementById("error"), list = document.getElementById("concerns");
+  var words = {};
   function q(sel) { return ticket.querySelector(sel); }
   fetch("api/concerns").then(function (r) { return r.json(); }).then(function (data) {
+    words = data.words || {};
+    document.documentElement.lang = data.lang || "de";
+    document.querySelectorAll("[data-text]").forEach(function (e) {
+      if (words[e.dataset.text]) { e.textContent = words[e.dataset.text]; }
+    });
     document.getElementById("office").textContent = data.office;
     data.concerns.forEach(function (c) {
       var b = document.createElement("button");
       b.type = "button";
       b.dataset.concern = c.id;
       b.textContent = c.name;
-      var s = document.createElement("small"); s.textContent = "ca. " + c.minutes + " Min."; b.appendChild(s);
+      var s = document.createElement("small"); s.textContent = (words.PageKioskMinutes || "{n}").replace("{n}", c.minutes); b.appendChild(s);
       b.addEventListener("click", function () { issue(c.id); });
       list.appendChild(b);
     });
@@ -27,14 +33,14 @@
         q(".office").textContent = t.office;
         q(".number").textContent = t.number;
         q(".concern").textContent = t.concern;
-        q(".wait").textContent = t.ahead + " vor Ihnen, etwa " + t.wait_min + " Min.";
+        q(".wait").textContent = (words.PageKioskAhead || "{ahead}, {min}").replace("{ahead}", t.ahead).replace("{min}", t.wait_min);
         q(".issued").textContent = t.issued;
         var docs = q(".docs"); docs.textContent = "";
         t.documents.forEach(function (d) { var li = document.createElement("li"); li.textContent = d; docs.appendChild(li); });
         pick.hidden = true; ticket.hidden = false;
         if (!navigator.webdriver) { window.print(); } // not in a test browser
       })
-      .catch(function () { error.textContent = "Keine Verbindung zum Server."; error.hidden = false; });
+      .catch(function () { error.textContent = words.PageKioskOffline || "–"; error.hidden = false; });
   }
   document.getElementById("again").addEventListener("click", function () { ticket.hidden = true; pick.hidden = false; });
 }());
