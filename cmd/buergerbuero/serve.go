@@ -87,6 +87,15 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer store.Close()
+	if *configPath == "" {
+		n, err := store.SeedDemoDay(ctx)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			log.Info("demo: today is filled with made-up citizens, marked \"Demo:\", so there is somebody to call", "bookings", n)
+		}
+	}
 	calls, err := callsystem.New(ctx, store, log)
 	if err != nil {
 		return err
