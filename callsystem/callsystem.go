@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"sort"
 	"sync"
 	"time"
@@ -404,4 +405,41 @@ func (s *System) Queue(ctx context.Context) (Queue, error) {
 	}
 	sort.Slice(q.Later, func(i, j int) bool { return q.Later[i].Start.Before(q.Later[j].Start) })
 	return q, nil
+}
+
+// GroupWait is how long somebody who takes a walk-in number now would wait,
+// for one group of concerns (a walk-in contingent, or a concern).
+type GroupWait struct {
+	Group string
+	Wait  time.Duration
+}
+
+// WalkInWaits estimates, per walk-in contingent group (or per concern in an
+// office without contingents), the wait of a ticket taken now, from the
+// queue ahead and the measured service times (Position's model).
+func (s *System) WalkInWaits(ctx context.Context) ([]GroupWait, error) {
+	now := s.store.Now()
+	type group struct{ name, concern string }
+	var groups []group
+	for _, ct := range s.cfg.WalkIns.Contingents {
+		if len(ct.Concerns) > 0 {
+			groups = append(groups, group{ct.Name, ct.Concerns[0]})
+		}
+	}
+	if len(groups) == 0 {
+		for _, c := range s.cfg.Concerns {
+			groups = append(groups, group{c.Name.DE, c.ID})
+		}
+	}
+	out := make([]GroupWait, 0, len(groups))
+	for _, g := range groups {
+		ticket := booking.Booking{ID: math.MaxUint64, Kind: booking.KindWalkIn, Status: booking.StatusBooked, Start: now, CreatedAt: now, // last in line
+			Concerns: []booking.ConcernCount{{ID: g.concern, Count: 1}}}
+		p, err := s.Position(ctx, ticket)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, GroupWait{Group: g.name, Wait: p.Wait})
+	}
+	return out, nil
 }

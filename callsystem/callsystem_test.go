@@ -11,6 +11,7 @@ import (
 
 	"buergerbuero/booking"
 	"buergerbuero/internal/fakeclock"
+	"buergerbuero/internal/storetest"
 )
 
 var ctx = context.Background()
@@ -382,5 +383,28 @@ func TestTransferToAnotherConcern(t *testing.T) {
 	}
 	if _, err := r.sys.Act(ctx, w.ID, booking.ActionTransfer, "concern:zauber", "clerk"); !errors.Is(err, booking.ErrUnknownConcern) {
 		t.Fatalf("unknown concern: %v", err)
+	}
+}
+
+// A new walk-in's expected wait grows with the queue ahead of it, per group.
+func TestWalkInWaitsGrowWithTheQueue(t *testing.T) {
+	ctx := context.Background()
+	store, _ := storetest.Open(t, nil, storetest.Berlin(2026, 11, 24, 9, 0))
+	sys, err := New(ctx, store, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := sys.WalkInWaits(ctx)
+	if err != nil || len(before) != 2 || before[0].Group != "Ausweise und Pässe" {
+		t.Fatalf("groups %+v (%v)", before, err)
+	}
+	for range 6 {
+		if _, err := store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []booking.ConcernCount{{ID: "personalausweis", Count: 1}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	after, _ := sys.WalkInWaits(ctx)
+	if after[0].Wait <= before[0].Wait || after[1].Wait != before[1].Wait {
+		t.Errorf("IDs %v → %v, vehicles %v → %v: want only the IDs' wait to grow", before[0].Wait, after[0].Wait, before[1].Wait, after[1].Wait)
 	}
 }

@@ -417,6 +417,7 @@ func TestStatsPageInChromium(t *testing.T) {
 			t.Errorf("page lacks %q", want)
 		}
 	}
+	browsertest.NoViolations(t, page, "statistics")
 	png, err := chromedp.Run(page, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatal(err)

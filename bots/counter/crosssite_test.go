@@ -67,6 +67,10 @@ setTimeout(function () { document.getElementById("f").submit(); }, 1000); // at 
 	if err := chromedp.Do(page, chromedp.Navigate(target+"/"), chromedp.WaitReady("body")); err != nil {
 		t.Fatal(err)
 	}
+	if err := chromedp.Do(page, chromedp.Poll[chromedp.Void](`document.querySelectorAll("#counter option").length > 0`)); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.NoViolations(t, page, "clerks' page")
 	called, err := chromedp.Run(page, chromedp.Evaluate[string](`fetch("api/next", {method: "POST", headers: {"Content-Type": "application/json"}, body: '{"counter":"1"}'}).then(r => r.json()).then(j => j.called.number)`,
 		chromedp.EvalAwaitPromise))
 	if err != nil || called != w.Number {

@@ -111,6 +111,7 @@ func TestKioskPageInChromium(t *testing.T) {
 	if number != "W-001" || !strings.Contains(docs, "Personalausweis oder Reisepass") || !strings.Contains(wait, "vor Ihnen") {
 		t.Fatalf("ticket shows %q, %q, %q", number, docs, wait)
 	}
+	browsertest.NoViolations(t, page, "kiosk ticket")
 	png, err := chromedp.Run(page, chromedp.FullScreenshot(100))
 	if err == nil {
 		browsertest.Keep(t, "kiosk-ticket.png", png)

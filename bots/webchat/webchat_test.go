@@ -234,6 +234,7 @@ func TestChatPageInChromium(t *testing.T) {
 	if !strings.Contains(log, "Wofür möchten Sie einen Termin") && !strings.Contains(log, "What do you need an appointment for") {
 		t.Fatalf("the first button did not start a booking:\n%s", log)
 	}
+	browsertest.NoViolations(t, page, "web chat")
 	png, err := chromedp.Run(page, chromedp.FullScreenshot(100))
 	if err == nil {
 		browsertest.Keep(t, "webchat.png", png)

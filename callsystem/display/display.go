@@ -50,9 +50,16 @@ type Call struct {
 	Recall  bool   `json:"recall"`
 }
 
+// Wait is a group's expected wait as the page shows it.
+type Wait struct {
+	Group   string `json:"group"`
+	Minutes int    `json:"minutes"`
+}
+
 type state struct {
 	Office     string `json:"office"`
 	Calls      []Call `json:"calls"`
+	Waits      []Wait `json:"waits,omitempty"`
 	ServerTime int64  `json:"server_time"` // Unix milliseconds
 	UTCOffset  int    `json:"utc_offset"`  // seconds east of UTC of the office's clock
 }
@@ -60,7 +67,7 @@ type state struct {
 // Options limit who may watch the display.
 type Options struct {
 	// Location is the office's time zone: the page shows the office's clock
-	// whatever zone the server runs in. Default: the server's.
+	// whatever zone the server runs in. Default: the zone of now's times.
 	Location *time.Location
 	// Token, if set, must be given as ?token= to open the stream (the page
 	// passes on its own ?token=), so only the office's screens can hold
@@ -71,6 +78,10 @@ type Options struct {
 	// WriteTimeout is how long one write to a stream may take before the
 	// stream is dropped (a page that stopped reading); default 10s.
 	WriteTimeout time.Duration
+	// Waits, if set, tells the expected wait of a walk-in ticket taken now,
+	// per group of concerns; the page shows it and it is sent again every
+	// minute.
+	Waits func(context.Context) ([]callsystem.GroupWait, error)
 }
 
 // New makes the display for the office, starting with today's recent calls
@@ -82,9 +93,6 @@ func New(office string, recent []callsystem.Call, now func() time.Time, log *slo
 	}
 	if now == nil {
 		now = time.Now
-	}
-	if opts.Location == nil {
-		opts.Location = time.Local
 	}
 	if opts.MaxClients <= 0 {
 		opts.MaxClients = 50
@@ -107,13 +115,14 @@ func toCall(c callsystem.Call) Call {
 }
 
 // Called adds a call and sends the new state to every page.
-func (d *Display) Called(_ context.Context, c callsystem.Call) {
+func (d *Display) Called(ctx context.Context, c callsystem.Call) {
+	waits := d.waits(ctx)
 	d.mu.Lock()
 	d.calls = append([]Call{toCall(c)}, d.calls...)
 	if len(d.calls) > keep {
 		d.calls = d.calls[:keep]
 	}
-	msg := d.stateLocked()
+	msg := d.stateLocked(waits)
 	for ch := range d.clients {
 		offer(ch, msg)
 	}
@@ -136,10 +145,40 @@ func offer(ch chan []byte, msg []byte) {
 	}
 }
 
-func (d *Display) stateLocked() []byte {
+// waits asks for the expected waits (none if there is no way to, or it
+// fails, which is logged).
+func (d *Display) waits(ctx context.Context) []Wait {
+	if d.opts.Waits == nil {
+		return nil
+	}
+	gw, err := d.opts.Waits(ctx)
+	if err != nil {
+		d.log.Warn("display: expected waits", "err", err)
+		return nil
+	}
+	out := make([]Wait, 0, len(gw))
+	for _, w := range gw {
+		out = append(out, Wait{Group: w.Group, Minutes: int(w.Wait.Round(time.Minute) / time.Minute)})
+	}
+	return out
+}
+
+// state is the page's state now, with fresh waits.
+func (d *Display) state(ctx context.Context) []byte {
+	waits := d.waits(ctx)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.stateLocked(waits)
+}
+
+func (d *Display) stateLocked(waits []Wait) []byte {
 	now := d.now()
-	_, offset := now.In(d.opts.Location).Zone()
-	data, _ := json.Marshal(state{Office: d.office, Calls: append([]Call{}, d.calls...), ServerTime: now.UnixMilli(), UTCOffset: offset})
+	loc := d.opts.Location
+	if loc == nil {
+		loc = now.Location()
+	}
+	_, offset := now.In(loc).Zone()
+	data, _ := json.Marshal(state{Office: d.office, Calls: append([]Call{}, d.calls...), Waits: waits, ServerTime: now.UnixMilli(), UTCOffset: offset})
 	return data
 }
 
@@ -171,8 +210,8 @@ func (d *Display) events(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.clients[ch] = struct{}{}
-	first := d.stateLocked()
 	d.mu.Unlock()
+	first := d.state(r.Context())
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.Header().Set("X-Accel-Buffering", "no")
@@ -201,6 +240,7 @@ func (d *Display) events(w http.ResponseWriter, r *http.Request) {
 	}
 	ping := time.NewTicker(d.ping)
 	defer ping.Stop()
+	pings := 0
 	for {
 		select {
 		case <-r.Context().Done():
@@ -210,6 +250,13 @@ func (d *Display) events(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		case <-ping.C:
+			pings++
+			if pings%4 == 0 && d.opts.Waits != nil { // every minute, the waits anew
+				if !write("state", d.state(r.Context())) {
+					return
+				}
+				continue
+			}
 			if !write("ping", []byte("{}")) {
 				return
 			}

@@ -103,6 +103,7 @@ func TestDisplayInChromium(t *testing.T) {
 	if !strings.Contains(now, "Platz 1") || !strings.Contains(now, "Platz 3") || strings.Index(now, called[1].Number) > strings.Index(now, called[0].Number) {
 		t.Fatalf("current calls, newest first: %q", now)
 	}
+	browsertest.NoViolations(t, page, "display")
 	png, err := chromedp.Run(page, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatal(err)

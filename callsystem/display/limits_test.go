@@ -121,7 +121,7 @@ func TestDisplayClockIsTheOfficesWhateverTheServersZone(t *testing.T) {
 		at := time.Date(2026, 11, 27, 7, 43, 0, 0, time.UTC) // 08:43 in Berlin
 		d := New("Bürgerbüro", nil, func() time.Time { return at.In(time.Local) }, nil, Options{Location: berlin})
 		var st state
-		if err := json.Unmarshal(d.stateLocked(), &st); err != nil {
+		if err := json.Unmarshal(d.stateLocked(nil), &st); err != nil {
 			t.Fatal(err)
 		}
 		if st.UTCOffset != 3600 {

@@ -122,7 +122,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	foyer := display.New(cfg.Office.Name, recent, store.Now, log, display.Options{Location: cfg.Location(), Token: cfg.HTTP.DisplayToken, MaxClients: cfg.HTTP.MaxDisplays})
+	foyer := display.New(cfg.Office.Name, recent, store.Now, log, display.Options{Location: cfg.Location(), Token: cfg.HTTP.DisplayToken, MaxClients: cfg.HTTP.MaxDisplays,
+		Waits: calls.WalkInWaits})
 	calls.AddNotifier(foyer)
 
 	ctx, cancel := context.WithCancel(ctx)

@@ -57,3 +57,62 @@ func Keep(t *testing.T, name string, png []byte) {
 	}
 	t.Logf("screenshot: %s", path)
 }
+
+// Violation is one WCAG rule axe-core found broken on a page.
+type Violation struct {
+	ID     string   `json:"id"`
+	Impact string   `json:"impact"`
+	Help   string   `json:"help"`
+	Nodes  []string `json:"nodes"` // CSS selectors of the elements
+}
+
+// axeSource finds axe-core (npm): $BUERGERBUERO_AXE, or node_modules in
+// the module's root. Without it the check is skipped, unless
+// BUERGERBUERO_REQUIRE_AXE is set (as in CI), where that is a failure.
+func axeSource(t *testing.T) string {
+	t.Helper()
+	path := os.Getenv("BUERGERBUERO_AXE")
+	if path == "" {
+		dir, _ := os.Getwd()
+		for dir != "/" && dir != "." {
+			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+				break
+			}
+			dir = filepath.Dir(dir)
+		}
+		path = filepath.Join(dir, "node_modules", "axe-core", "axe.min.js")
+	}
+	src, err := os.ReadFile(path)
+	if err != nil {
+		if os.Getenv("BUERGERBUERO_REQUIRE_AXE") != "" {
+			t.Fatalf("this check needs axe-core: npm install --no-save axe-core@4 (%v)", err)
+		}
+		t.Skip("axe-core not installed: npm install --no-save axe-core@4 in the module's root (.ci/run does)")
+	}
+	return string(src)
+}
+
+// Axe runs axe-core's WCAG 2.1 A and AA rules on the page as it stands
+// and returns what it finds broken.
+func Axe(t *testing.T, page context.Context) []Violation {
+	t.Helper()
+	if _, err := chromedp.Run(page, chromedp.Evaluate[chromedp.Void](axeSource(t))); err != nil {
+		t.Fatalf("load axe-core: %v", err)
+	}
+	found, err := chromedp.Run(page, chromedp.Evaluate[[]Violation](`axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})
+		.then(r => r.violations.map(v => ({id: v.id, impact: v.impact || "", help: v.help, nodes: v.nodes.map(n => n.target.join(" "))})))`,
+		chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("axe-core: %v", err)
+	}
+	return found
+}
+
+// NoViolations fails the test for every WCAG violation axe-core finds on
+// the page; what names the page in the message.
+func NoViolations(t *testing.T, page context.Context, what string) {
+	t.Helper()
+	for _, v := range Axe(t, page) {
+		t.Errorf("%s: WCAG %s (%s): %s, at %v", what, v.ID, v.Impact, v.Help, v.Nodes)
+	}
+}

@@ -15,7 +15,33 @@
   var offset = 0;      // server time - local time
   var zone = null;     // the office's offset from UTC, in seconds
   var es = null, watchdog = null, last = null;
-  var CURRENT = 4, FRESH_MS = 10 * 60 * 1000;
+  var CURRENT = 2, FRESH_MS = 10 * 60 * 1000; // the newest calls in large type, the rest as the last calls
+  var waits = document.getElementById("waits"), waitList = document.getElementById("wait-list");
+
+  // fit shrinks an element's text until it fits its box: a long counter
+  // name is made smaller, never cut.
+  function fit(el) {
+    el.style.fontSize = "";
+    var size = parseFloat(getComputedStyle(el).fontSize), min = size * 0.3;
+    while (el.scrollWidth > el.clientWidth + 1 && size > min) {
+      size *= 0.92;
+      el.style.fontSize = size + "px";
+    }
+  }
+  // fitAll fits every row, and gives the rows of a list one size: the
+  // smallest any of them needed.
+  function fitAll() {
+    var sizes = {};
+    ["#now li", "#last li", "#waits"].forEach(function (sel) {
+      var els = Array.prototype.slice.call(document.querySelectorAll(sel));
+      els.forEach(fit);
+      var min = Math.min.apply(null, els.map(function (el) { return parseFloat(getComputedStyle(el).fontSize); }));
+      if (sel === "#last li" && sizes["#now li"]) { min = Math.min(min, sizes["#now li"] * 0.6); } // the last calls stay smaller
+      els.forEach(function (el) { el.style.fontSize = min + "px"; });
+      sizes[sel] = min;
+    });
+  }
+  window.addEventListener("resize", fitAll);
 
   function row(c, cls) {
     var li = document.createElement("li");
@@ -48,6 +74,10 @@
       }
     });
     empty.hidden = shown > 0;
+    var ws = st.waits || [];
+    waits.hidden = ws.length === 0;
+    waitList.textContent = ws.map(function (w) { return w.group + " " + (w.minutes > 0 ? "etwa " + w.minutes + " Min." : "kurz"); }).join(" · ");
+    fitAll();
     if (isNew) { announce(calls[0]); }
     newest = key;
   }
