@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -16,9 +17,12 @@ import (
 
 	"buergerbuero/booking"
 	"buergerbuero/callsystem"
+	"buergerbuero/conversation"
 	"buergerbuero/internal/browsertest"
 	"buergerbuero/internal/fakeclock"
+	"buergerbuero/internal/storetest"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
 
@@ -401,8 +405,15 @@ func TestStatsPageInChromium(t *testing.T) {
 	page := browsertest.Page(t, 1100, 1400, 60*time.Second)
 	s := newSim(t)
 	s.month()
-	srv := httptest.NewServer(Handler(s.store, s.cfg, s.clock.Now))
+	engine, err := conversation.New(s.store, conversation.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(Handler(s.store, s.cfg, s.clock.Now, engine))
 	defer srv.Close()
+	if _, err := chromedp.Call(page, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": "de-DE,de;q=0.9"}}); err != nil {
+		t.Fatal(err)
+	}
 	if err := chromedp.Do(page, chromedp.Navigate(srv.URL+"/?from=2026-11-01&to=2026-11-30&period=day"), chromedp.WaitReady("svg")); err != nil {
 		t.Fatal(err)
 	}
@@ -453,5 +464,35 @@ func TestCSVColumns(t *testing.T) {
 	}
 	if err := WriteCSV(io.Discard, rep, "people"); err == nil {
 		t.Error("an unknown table was written")
+	}
+}
+
+// The page speaks the browser's language and says so when a period has no
+// cases.
+func TestStatsPageSpeaksTheBrowsersLanguage(t *testing.T) {
+	store, clock := storetest.Open(t, nil, storetest.Berlin(2026, 11, 24, 9, 0))
+	engine, err := conversation.New(store, conversation.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(Handler(store, store.Config(), clock.Now, engine))
+	defer srv.Close()
+	for lang, want := range map[string][]string{
+		"en-GB": {`lang="en"`, "Waiting time by hour", "No cases in this period.", "<option value=\"week\">week</option>"},
+		"de-DE": {`lang="de"`, "Wartezeit nach Uhrzeit", "Keine Fälle in diesem Zeitraum.", "<option value=\"week\">Woche</option>"},
+	} {
+		req, _ := http.NewRequest("GET", srv.URL+"/?from=2026-11-01&to=2026-11-02", nil)
+		req.Header.Set("Accept-Language", lang)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		for _, w := range want {
+			if !strings.Contains(string(body), w) {
+				t.Errorf("%s: no %q", lang, w)
+			}
+		}
 	}
 }

@@ -128,7 +128,7 @@ func lineChart(title, unit string, labels []string, s series) string {
 
 // Charts are the report's three charts: waiting time per hour, cases per
 // concern, no-show rate over time.
-func Charts(r Report) []string {
+func Charts(r Report, words map[string]string) []string {
 	var hours []string
 	var median, p90 []float64
 	for _, row := range r.Hours {
@@ -150,8 +150,8 @@ func Charts(r Report) []string {
 		rate = append(rate, math.Round(row.Figures.NoShowRate()*1000)/10)
 	}
 	return []string{
-		barChart("Wartezeit nach Uhrzeit (Median und 90 %)", " min", hours, []series{{"Median", "#005ea8", median}, {"90 %", "#f2a900", p90}}),
-		barChart("Fälle nach Anliegen", "", concerns, []series{{"Termine", "#005ea8", appts}, {"ohne Termin", "#7fb800", walkins}}),
-		lineChart("Nicht erschienen im Zeitverlauf", " %", periods, series{"Quote", "#c0392b", rate}),
+		barChart(words["StatsChartWait"], " min", hours, []series{{words["StatsMedian"], "#005ea8", median}, {"90 %", "#f2a900", p90}}),
+		barChart(words["StatsChartConcerns"], "", concerns, []series{{words["StatsAppointments"], "#005ea8", appts}, {words["StatsWalkIns"], "#7fb800", walkins}}),
+		lineChart(words["StatsChartNoShows"], " %", periods, series{words["StatsRate"], "#c0392b", rate}),
 	}
 }

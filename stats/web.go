@@ -17,7 +17,19 @@ var pageHTML string
 // Handler serves the statistics page (charts and tables) at / and the CSV
 // tables at /<table>.csv, each for ?from=YYYY-MM-DD&to=YYYY-MM-DD&period=.
 // Put it behind the admin's authentication.
-func Handler(log Events, cfg *booking.Config, now func() time.Time) http.Handler {
+// Texts gives the page's words from the catalogue, in the language the
+// browser asks for.
+type Texts interface {
+	Text(langHint, id string, kv ...any) string
+}
+
+// pageWords are the ids of the page's words.
+var pageWords = []string{"StatsTitle", "StatsFrom", "StatsTo", "StatsPer", "StatsShow", "StatsAppointments", "StatsWalkIns", "StatsServed",
+	"StatsNoShows", "StatsCancelled", "StatsWaitMedian", "StatsWaitP90", "StatsUtilisation", "StatsConcernsTitle", "StatsConcern",
+	"StatsCases", "StatsMean", "StatsMedian", "StatsConfigured", "StatsNoCases", "StatsExport", "StatsDay", "StatsWeek", "StatsMonth",
+	"StatsChartWait", "StatsChartConcerns", "StatsChartNoShows", "StatsRate"}
+
+func Handler(log Events, cfg *booking.Config, now func() time.Time, texts Texts) http.Handler {
 	page := template.Must(template.New("page").Parse(pageHTML))
 	mux := http.NewServeMux()
 	query := func(r *http.Request) (time.Time, time.Time, Period, error) {
@@ -88,19 +100,33 @@ func Handler(log Events, cfg *booking.Config, now func() time.Time) http.Handler
 			concerns = append(concerns, concernRow{row.Name, f.Appointments + f.WalkIns, f.Served, minutes(f.Service.Mean) + " min",
 				minutes(f.Service.Median) + " min", fmt.Sprintf("%d min", row.ConfiguredMinutes)})
 		}
+		lang := r.Header.Get("Accept-Language")
+		words := map[string]string{}
+		for _, id := range pageWords {
+			words[id] = texts.Text(lang, id)
+		}
 		var charts []template.HTML
-		for _, c := range Charts(rep) {
+		for _, c := range Charts(rep, words) {
 			charts = append(charts, template.HTML(c)) // built by svg.go with every text escaped
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'")
 		page.Execute(w, map[string]any{
 			"Office": cfg.Office.Name, "From": from.Format(time.DateOnly), "To": to.Format(time.DateOnly), "Period": p,
-			"PeriodChoices": []Period{Day, Week, Month}, "PeriodNames": map[Period]string{Day: "Tag", Week: "Woche", Month: "Monat"}, "Total": rep.Total, "NoShows": rep.Total.NoShows + rep.Total.Expired,
+			"PeriodChoices": []Period{Day, Week, Month}, "PeriodNames": map[Period]string{Day: words["StatsDay"], Week: words["StatsWeek"], Month: words["StatsMonth"]},
+			"W": words, "Lang": pageLang(lang), "Total": rep.Total, "NoShows": rep.Total.NoShows + rep.Total.Expired,
 			"WaitMedian": minutes(rep.Total.Wait.Median), "WaitP90": minutes(rep.Total.Wait.P90),
 			"Utilisation": fmt.Sprintf("%.0f", rep.Total.Utilisation()*100), "Charts": charts, "Concerns": concerns,
 			"Tables": Tables, "CSVBase": "",
 		})
 	})
 	return mux
+}
+
+// pageLang is "en" for a browser that asks for English first, else "de".
+func pageLang(acceptLanguage string) string {
+	if l := strings.ToLower(strings.TrimSpace(acceptLanguage)); l != "" && !strings.HasPrefix(l, "de") {
+		return "en"
+	}
+	return "de"
 }

@@ -198,7 +198,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		})
 	}
 
-	mountOps(mux, store, cfg, guard, meter.Handler())
+	mountOps(mux, store, cfg, guard, engine, meter.Handler())
 	if cfg.Admin.Password == "" {
 		log.Info("admin pages off: no admin.password (or BUERGERBUERO_ADMIN_PASSWORD)")
 	}
