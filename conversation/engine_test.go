@@ -3,6 +3,8 @@ package conversation
 import (
 	"context"
 	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -1278,11 +1280,19 @@ func TestNothingIsStoredUntilADialogueIsWorthKeeping(t *testing.T) {
 // Every time a citizen reads is the office's, whatever zone the server
 // runs in and whatever zone its clock reports.
 func TestTimesAreTheOfficesWhateverTheServersZone(t *testing.T) {
-	newYork, _ := time.LoadLocation("America/New_York")
-	saved := time.Local
-	defer func() { time.Local = saved }()
-	for _, zone := range []*time.Location{time.UTC, newYork} {
-		time.Local = zone
+	if os.Getenv("BUERGERBUERO_TZ_CHILD") == "" {
+		// The process's zone is set at its start: run this test again in
+		// processes of their own, with TZ set.
+		for _, tz := range []string{"UTC", "America/New_York"} {
+			cmd := exec.Command(os.Args[0], "-test.run=^TestTimesAreTheOfficesWhateverTheServersZone$", "-test.v")
+			cmd.Env = append(os.Environ(), "TZ="+tz, "BUERGERBUERO_TZ_CHILD=1")
+			if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "--- PASS") {
+				t.Errorf("with TZ=%s: %v\n%s", tz, err, out)
+			}
+		}
+		return
+	}
+	for _, zone := range []*time.Location{time.Local} {
 		ev := newEnv(t, "", tuesday.In(zone))
 		c := ev.chat("1", "de")
 		c.say("Perso morgen 10 Uhr")
