@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"buergerbuero/bots/email/mailtest"
+	"buergerbuero/internal/skipnote"
 )
 
 // startDovecot runs Debian's dovecot-imapd on loopback with a throw-away
@@ -28,7 +29,7 @@ func startDovecot(t *testing.T) string {
 		if need {
 			t.Fatalf("dovecot interop test needs dovecot-imapd and root: %v (euid %d)", err, os.Geteuid())
 		}
-		t.Skip("dovecot not installed or not root: apt-get install dovecot-imapd (.ci/run does)")
+		skipnote.Skip(t, "dovecot (as root)", "apt-get install dovecot-imapd, and run the tests as root", "BUERGERBUERO_REQUIRE_DOVECOT")
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

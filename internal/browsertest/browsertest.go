@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"buergerbuero/internal/skipnote"
 )
 
 // Page starts Chromium and returns a tab's context, valid for timeout.
@@ -26,10 +28,7 @@ func Page(t *testing.T, width, height int, timeout time.Duration) context.Contex
 		}
 	}
 	if exe == "" {
-		if os.Getenv("BUERGERBUERO_REQUIRE_CHROMIUM") != "" {
-			t.Fatal("this test needs chromium (apt-get install chromium)")
-		}
-		t.Skip("chromium not installed: apt-get install chromium (.ci/run does)")
+		skipnote.Skip(t, "chromium", "apt-get install chromium", "BUERGERBUERO_REQUIRE_CHROMIUM")
 	}
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox,
 		chromedp.DisableGPU, chromedp.WindowSize(width, height), chromedp.UserDataDir(t.TempDir()),
@@ -84,10 +83,7 @@ func axeSource(t *testing.T) string {
 	}
 	src, err := os.ReadFile(path)
 	if err != nil {
-		if os.Getenv("BUERGERBUERO_REQUIRE_AXE") != "" {
-			t.Fatalf("this check needs axe-core: npm install --no-save axe-core@4 (%v)", err)
-		}
-		t.Skip("axe-core not installed: npm install --no-save axe-core@4 in the module's root (.ci/run does)")
+		skipnote.Skip(t, "axe-core", "npm install --no-save axe-core@4 in the module's root", "BUERGERBUERO_REQUIRE_AXE")
 	}
 	return string(src)
 }
