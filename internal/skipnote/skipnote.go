@@ -10,12 +10,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 )
-
-// noted holds the reasons this test binary told of: one line each.
-var noted sync.Map
 
 // Skip skips t because what is missing; how tells how to get it, and
 // require names the environment variable that turns the skip into a
@@ -25,7 +21,7 @@ func Skip(t testing.TB, what, how, require string) {
 	if os.Getenv(require) != "" {
 		t.Fatalf("%s is missing: %s", what, how)
 	}
-	if _, told := noted.LoadOrStore(what, true); !told {
+	if firstTime(what) {
 		if tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0); err == nil {
 			dir, _ := os.Getwd()
 			fmt.Fprintf(tty, "note: %s: tests skipped, %s is missing; %s\n", filepath.Base(dir), what, how)
@@ -33,4 +29,16 @@ func Skip(t testing.TB, what, how, require string) {
 		}
 	}
 	t.Skipf("%s is missing: %s (%s=1 makes this a failure)", what, how, require)
+}
+
+// firstTime reports whether this test process has not told of what yet: a
+// marker file per process and reason (no state in the package).
+func firstTime(what string) bool {
+	name := filepath.Join(os.TempDir(), fmt.Sprintf("buergerbuero-skipnote-%d-%x", os.Getpid(), what))
+	f, err := os.OpenFile(name, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return false
+	}
+	f.Close()
+	return true
 }
