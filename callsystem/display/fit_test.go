@@ -54,6 +54,13 @@ func TestLongNamesFitEveryScreen(t *testing.T) {
 			if len(overflow) > 0 {
 				t.Errorf("text does not fit: %v", overflow)
 			}
+			aligned, err := chromedp.Run(page, chromedp.Evaluate[bool](`["#now", "#last"].every(list => {
+				const xs = Array.from(document.querySelectorAll(list + " li .arrow")).map(a => Math.round(a.getBoundingClientRect().left));
+				return xs.every(x => Math.abs(x - xs[0]) <= 1);
+			})`))
+			if err != nil || !aligned {
+				t.Errorf("the arrows of the rows do not line up (%v)", err)
+			}
 			text, _ := chromedp.Run(page, chromedp.Text("body"))
 			for _, want := range []string{"Platz 12 (Kfz und Führer", "W-9993", "W-9990", "Ausweise und Pässe etwa 25 Min."} {
 				if !strings.Contains(text, want) {
