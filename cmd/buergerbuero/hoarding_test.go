@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"buergerbuero/booking"
-	"buergerbuero/bots/webchat"
 )
 
 // TestHoardingScriptHoldsLittleOfADay runs the attack that filled the demo
@@ -106,21 +105,7 @@ func hoardOnce(t *testing.T, port, from string, at time.Time, i int) string {
 		}
 		json.NewDecoder(res.Body).Decode(&w)
 		if w.Session == "needed" {
-			res, err := c.Get(base + "api/challenge")
-			if err != nil {
-				t.Error(err)
-				return ""
-			}
-			var ch struct {
-				Challenge string `json:"challenge"`
-				Bits      int    `json:"bits"`
-			}
-			json.NewDecoder(res.Body).Decode(&ch)
-			res.Body.Close()
-			solved, _ := json.Marshal(map[string]string{"challenge": ch.Challenge, "nonce": webchat.Solve(ch.Challenge, ch.Bits)})
-			if res, err := c.Post(base+"api/session", "application/json", strings.NewReader(string(solved))); err == nil {
-				res.Body.Close()
-			}
+			startChatSession(t, c, base)
 			return "session"
 		}
 		var out strings.Builder

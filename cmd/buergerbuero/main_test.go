@@ -406,9 +406,19 @@ func chatClient(t *testing.T, base string) *http.Client {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar}
+	startChatSession(t, c, base)
+	return c
+}
+
+// startChatSession does the proof of work for a session of the web chat at
+// base, the cookie going into c's jar. It reports failures with t.Error, so
+// it may run in any goroutine.
+func startChatSession(t *testing.T, c *http.Client, base string) {
+	t.Helper()
 	res, err := c.Get(base + "api/challenge")
 	if err != nil {
-		t.Fatal(err)
+		t.Error(err)
+		return
 	}
 	var ch struct {
 		Challenge string `json:"challenge"`
@@ -419,13 +429,13 @@ func chatClient(t *testing.T, base string) *http.Client {
 	body, _ := json.Marshal(map[string]string{"challenge": ch.Challenge, "nonce": webchat.Solve(ch.Challenge, ch.Bits)})
 	res, err = c.Post(base+"api/session", "application/json", bytes.NewReader(body))
 	if err != nil {
-		t.Fatal(err)
+		t.Error(err)
+		return
 	}
 	res.Body.Close()
 	if res.StatusCode != http.StatusOK {
-		t.Fatalf("session: %d", res.StatusCode)
+		t.Errorf("session: %d", res.StatusCode)
 	}
-	return c
 }
 
 // Every page the service serves refuses to be framed, and every staff
