@@ -21,5 +21,5 @@
 // availability.go, store.go, backend.go, boltfile.go, migrate.go,
 // appointment.go, owner.go, walkin.go, calls.go, pin.go, guess.go,
 // number.go, clusters.go, records.go, privacy.go (Forget, the one retention
-// path), secret.go, events.go, model.go, errors.go.
+// path), secret.go, demo.go (the demo's day), events.go, model.go, errors.go.
 package booking
