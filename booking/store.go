@@ -30,6 +30,9 @@ type Options struct {
 	// Alert, if set, is told when PINs are guessed at a rate staff should
 	// know of (after the change is stored).
 	Alert func(context.Context, Alert)
+	// PINKey keys the PIN hashes (HMAC-SHA-256); keep it outside the data
+	// file (LoadKey). Without it PINs are hashed with argon2id, slowly.
+	PINKey []byte
 }
 
 // Store is an office's bookings, kept in a Backend (a bbolt file by
@@ -109,7 +112,7 @@ func New(backend Backend, cfg *Config, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	s := &Store{backend: backend, cfg: cfg, clock: opts.Clock, log: opts.Logger, hasher: newPINHasher(), onAlert: opts.Alert}
+	s := &Store{backend: backend, cfg: cfg, clock: opts.Clock, log: opts.Logger, hasher: newPINHasher(opts.PINKey), onAlert: opts.Alert}
 	if s.decoy, err = s.hasher.hash(context.Background(), "decoy"); err != nil {
 		return nil, err
 	}

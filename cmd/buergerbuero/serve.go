@@ -37,6 +37,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", "", "config file (YAML); empty runs the embedded demo office")
 	dataPath := fs.String("data", "./data/buergerbuero.db", "the bbolt store file")
+	keyPath := fs.String("key", "", "the secret key file that keys the PIN hashes, made at first start (default: buergerbuero.key beside the data file); keep it out of the data file's backups")
 	listen := fs.String("listen", "localhost:8080", "address of the HTTP server (web chat, display, webhooks, admin)")
 	logFormat := fs.String("log-format", "text", "text or json")
 	if err := fs.Parse(args); err != nil {
@@ -77,8 +78,15 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := os.MkdirAll(filepath.Dir(*dataPath), 0o700); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
+	if *keyPath == "" {
+		*keyPath = filepath.Join(filepath.Dir(*dataPath), "buergerbuero.key")
+	}
+	key, err := booking.LoadKey(*keyPath)
+	if err != nil {
+		return err
+	}
 	var alertStaff func(context.Context, booking.Alert) // set once the staff bot exists
-	store, err := booking.Open(*dataPath, &cfg.Config, booking.Options{Logger: log, Alert: func(ctx context.Context, a booking.Alert) {
+	store, err := booking.Open(*dataPath, &cfg.Config, booking.Options{Logger: log, PINKey: key, Alert: func(ctx context.Context, a booking.Alert) {
 		if alertStaff != nil {
 			alertStaff(ctx, a)
 		}

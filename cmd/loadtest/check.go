@@ -44,10 +44,20 @@ func (i invariants) print(w io.Writer) {
 	}
 }
 
+// openStore opens the store of the stopped service, with its PIN key (made
+// by the service beside the data file).
+func (e *environment) openStore() (*booking.Store, error) {
+	key, err := booking.LoadKey(filepath.Join(filepath.Dir(e.dataPath), "buergerbuero.key"))
+	if err != nil {
+		return nil, err
+	}
+	return booking.Open(e.dataPath, e.office, booking.Options{LockTimeout: 5 * time.Second, PINKey: key})
+}
+
 // check opens the store of the stopped service and checks the invariants
 // against what the users were told.
 func (e *environment) check(res *results) (invariants, error) {
-	store, err := booking.Open(e.dataPath, e.office, booking.Options{LockTimeout: 5 * time.Second})
+	store, err := e.openStore()
 	if err != nil {
 		return invariants{}, fmt.Errorf("open the store: %w", err)
 	}

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"buergerbuero/booking"
 	"buergerbuero/bots/telegram/telegramtest"
 )
 
@@ -122,7 +121,7 @@ func TestCrashRecovery(t *testing.T) {
 		env.kill()
 		killed.Store(true)
 		wg.Wait()
-		store, err := booking.Open(env.dataPath, env.office, booking.Options{LockTimeout: 5 * time.Second})
+		store, err := env.openStore()
 		if err != nil {
 			t.Fatalf("cycle %d: reopen after the crash: %v", cycle, err)
 		}
