@@ -1,10 +1,10 @@
 package booking
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"fmt"
 	"math"
