@@ -237,7 +237,7 @@ func DecodeYAML(name string, data []byte, target any, validate func(*Checker)) e
 		if len(problems) == 0 {
 			opts = append(opts, yaml.DisallowUnknownField())
 		}
-		if err := yaml.UnmarshalWithOptions(data, target, opts...); err != nil {
+		if err := unmarshalSafely(data, target, opts...); err != nil {
 			problems = append(problems, problemFromYAML(err, positions))
 		} else if validate != nil {
 			v := Checker{positions: positions}
@@ -311,3 +311,15 @@ func (c *Config) CounterByID(id string) (Counter, bool) {
 // AppointmentCapacity is how many appointments may run at the same time:
 // the counters minus the share kept for walk-ins.
 func (c *Config) AppointmentCapacity() int { return c.compiled.apptCap }
+
+// unmarshalSafely decodes YAML, turning a panic of the YAML library on a
+// strange file (a tag where a list belongs, found by fuzzing) into an
+// error: a config is refused with a reason, never crashes the program.
+func unmarshalSafely(data []byte, target any, opts ...yaml.DecodeOption) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the file could not be read as a config (the YAML reader failed: %v); check its tags (!…) and structure", r)
+		}
+	}()
+	return yaml.UnmarshalWithOptions(data, target, opts...)
+}
