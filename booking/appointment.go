@@ -311,6 +311,8 @@ func (s *Store) withPIN(ctx context.Context, who Guesser, number, pin string, fn
 	var counted guessOutcome
 	var lockedNow *Booking // a booking this try locked for strangers, for the log
 	err := s.write(func(tx Tx) error {
+		// A batching backend may run this twice: only the last run counts.
+		id, stored, refused, owned, counted, lockedNow = 0, PINHash{}, nil, nil, guessOutcome{}, nil
 		now := s.clock.Now()
 		b, findErr := s.findUpcoming(tx, number, now)
 		if findErr == nil && who.Owner.owns(b) {

@@ -41,6 +41,7 @@ func openBolt(path string, opts *bolt.Options) (*boltFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	db.MaxBatchDelay = 2 * time.Millisecond // a lone write waits at most this for company
 	return &boltFile{db: db, path: path, opts: opts}, nil
 }
 
@@ -61,10 +62,16 @@ func (f *boltFile) View(fn func(Tx) error) error {
 	return f.db.View(func(tx *bolt.Tx) error { return fn(boltTx{tx}) })
 }
 
+// Update runs fn through bbolt's DB.Batch: writes that many chats make at
+// once share one transaction and one fsync (group commit), and each call
+// still returns only once its change is durable. fn may therefore run more
+// than once (if another function of the batch fails, the rest run again);
+// the store's functions have no effect outside the transaction but the last
+// run's, which the conformance suite checks (backendtest.Retrying).
 func (f *boltFile) Update(fn func(Tx) error) error {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
-	return f.db.Update(func(tx *bolt.Tx) error { return fn(boltTx{tx}) })
+	return f.db.Batch(func(tx *bolt.Tx) error { return fn(boltTx{tx}) })
 }
 
 func (f *boltFile) WriteTo(w io.Writer) (int64, error) {
@@ -116,6 +123,7 @@ func (f *boltFile) Compact() error {
 	if err != nil {
 		return fmt.Errorf("compact: reopen: %w", err)
 	}
+	db.MaxBatchDelay = 2 * time.Millisecond
 	f.db = db
 	if renameErr != nil {
 		os.Remove(tmp)

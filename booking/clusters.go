@@ -58,6 +58,7 @@ func (s *Store) Clusters(ctx context.Context) ([]Cluster, error) {
 func (s *Store) CancelCluster(ctx context.Context, key, actor string) ([]Booking, error) {
 	var cancelled []Booking
 	err := s.write(func(tx Tx) error {
+		cancelled = nil // a batching backend may run this twice
 		now := s.clock.Now()
 		active, err := s.activeAppointments(tx, now)
 		if err != nil {

@@ -18,6 +18,7 @@ const DemoNamePrefix = "Demo: "
 func (s *Store) SeedDemoDay(ctx context.Context) (int, error) {
 	made := 0
 	err := s.write(func(tx Tx) error {
+		made = 0 // a batching backend may run this twice
 		now := s.clock.Now()
 		today := s.cfg.Day(now)
 		existing, err := s.dayBookings(tx, today)

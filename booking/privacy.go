@@ -22,6 +22,7 @@ func (s *Store) Forget(ctx context.Context, cutoff time.Time) (int, error) {
 	until := dayKey(s.cfg.Day(cutoff))
 	n := 0
 	err := s.write(func(tx Tx) error {
+		n = 0 // a batching backend may run this twice
 		meta := tx.Bucket(bucketMeta)
 		from := string(meta.Get([]byte("forgotten_until")))
 		c := tx.Bucket(bucketByDay).Cursor()

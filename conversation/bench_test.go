@@ -44,14 +44,14 @@ func slotTexts(cfg *booking.Config, from time.Time, n int) []string {
 
 // BenchmarkBookingDialogue runs complete booking dialogues (four messages:
 // concern with day and time, name, no e-mail, confirm) through the engine,
-// from parallel chats.
+// from 64 parallel chats.
 func BenchmarkBookingDialogue(b *testing.B) {
 	cfg, err := booking.ParseConfig("roomy.yaml", []byte(roomyOffice))
 	if err != nil {
 		b.Fatal(err)
 	}
 	now := time.Date(2026, 11, 23, 6, 0, 0, 0, berlin)
-	s, err := booking.Open(b.TempDir()+"/bench.db", cfg, booking.Options{Clock: fakeclock.New(now)})
+	s, err := booking.Open(b.TempDir()+"/bench.db", cfg, booking.Options{Clock: fakeclock.New(now), PINKey: make([]byte, 32)}) // keyed PINs, as the service runs
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -62,6 +62,7 @@ func BenchmarkBookingDialogue(b *testing.B) {
 	}
 	slots := slotTexts(cfg, now, b.N+16)
 	var n atomic.Int64
+	b.SetParallelism(32) // 64 chats at once on two cores
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {

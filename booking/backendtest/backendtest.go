@@ -424,3 +424,27 @@ func testRetention(t *testing.T, open Opener) {
 		}
 	}
 }
+
+// Retrying wraps a backend so that every write transaction's function runs
+// twice: once in a transaction that is rolled back, then for real, as a
+// backend that batches writes (bbolt's DB.Batch) may do. A store on it
+// must behave exactly as on the backend itself: every function passed to
+// Update may have no effect outside its transaction but the last run's.
+func Retrying(b booking.Backend) booking.Backend { return retrying{b} }
+
+type retrying struct{ booking.Backend }
+
+var errRollBack = errors.New("backendtest: roll back the first run")
+
+func (r retrying) Update(fn func(booking.Tx) error) error {
+	err := r.Backend.Update(func(tx booking.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return errRollBack
+	})
+	if err != nil && !errors.Is(err, errRollBack) {
+		return err
+	}
+	return r.Backend.Update(fn)
+}
