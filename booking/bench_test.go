@@ -2,7 +2,11 @@ package booking
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -152,4 +156,88 @@ func seededStore(b *testing.B, now time.Time, pastDays, futureDays int) *Store {
 		b.Fatal(err)
 	}
 	return s
+}
+
+// seedDemoYear fills the demo office directly (no PIN hashing): a year of
+// history at 70 % of its appointment capacity and the horizon at 90 %.
+func seedDemoYear(b *testing.B, now time.Time) (*Store, int) {
+	cfg, err := DemoConfig()
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := Open(filepath.Join(b.TempDir(), "year.db"), cfg, Options{Clock: fakeclock.New(now)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	n := 0
+	for d := -365; d <= cfg.Booking.HorizonDays; d++ {
+		day := cfg.Day(now).AddDate(0, 0, d)
+		share := 0.7
+		if d >= 0 {
+			share = 0.9
+		}
+		err := s.write(func(tx Tx) error {
+			for _, o := range cfg.Openings(day) {
+				for t := o.From; !t.Add(15 * time.Minute).After(o.To); t = t.Add(15 * time.Minute) {
+					for range int(float64(cfg.AppointmentCapacity())*share + 0.5) {
+						n++
+						id, _ := tx.Bucket(bucketBookings).NextSequence()
+						bk := &Booking{ID: id, Kind: KindAppointment, Number: fmt.Sprintf("T-%04d", n%10000), Start: t, Minutes: 15,
+							Concerns: one("personalausweis"), Status: StatusBooked, Name: "Seed", CreatedAt: t.AddDate(0, 0, -7)}
+						if d < 0 {
+							bk.Status = StatusDone
+						}
+						if err := s.save(tx, bk, nil); err != nil {
+							return err
+						}
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	return s, n
+}
+
+// BenchmarkAvailabilityQueries asks the demo office, with a year of history
+// and a nearly full calendar, for the free times of every concern alone,
+// of counts and of pairs, over the 21-day horizon; it reports the p50 and
+// p99 of one query and the process's resident memory after loading.
+func BenchmarkAvailabilityQueries(b *testing.B) {
+	now := at(2026, 11, 23, 7, 0)
+	s, n := seedDemoYear(b, now)
+	var sets [][]ConcernCount
+	for _, c := range s.cfg.Concerns {
+		sets = append(sets, one(c.ID))
+	}
+	sets = append(sets, []ConcernCount{{ID: "personalausweis", Count: 2}}, []ConcernCount{{ID: "wohnsitz", Count: 3}},
+		[]ConcernCount{{ID: "personalausweis", Count: 1}, {ID: "reisepass", Count: 1}})
+	var took []time.Duration
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		start := time.Now()
+		if _, err := s.FreeSlots(ctx, sets[i%len(sets)], now, now.AddDate(0, 0, 21)); err != nil {
+			b.Fatal(err)
+		}
+		took = append(took, time.Since(start))
+	}
+	b.StopTimer()
+	slices.Sort(took)
+	b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(took[len(took)*99/100].Microseconds())/1000, "p99-ms")
+	runtime.GC()
+	if status, err := os.ReadFile("/proc/self/status"); err == nil {
+		for _, line := range strings.Split(string(status), "\n") {
+			if kb, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+				var v float64
+				fmt.Sscan(strings.TrimSuffix(strings.TrimSpace(kb), " kB"), &v)
+				b.ReportMetric(v/1024, "rss-MB")
+			}
+		}
+	}
+	b.ReportMetric(float64(n), "bookings")
 }
