@@ -114,7 +114,7 @@ func inProcess(dir string, n int) (engineRate, rawRate float64, err error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	store, err := booking.Open(filepath.Join(dir, "engine.db"), cfg, booking.Options{})
+	store, err := booking.Open(filepath.Join(dir, "engine.db"), cfg, booking.Options{PINKey: make([]byte, 32)}) // keyed PINs, as the service
 	if err != nil {
 		return 0, 0, err
 	}

@@ -80,8 +80,11 @@ var bookedRx = regexp.MustCompile(`Wartenummer: (T-\d+)\s+PIN: (\d{6})`)
 func (e *environment) drive(ctx context.Context, o options) *results {
 	res := newResults()
 	per := 1
-	if e.scenario == "race" {
+	switch e.scenario {
+	case "race":
 		per = max(1, o.users/10)
+	case "rush":
+		per = 10 // ten users for each time, eight counters: two of each ten lose
 	}
 	slots := e.slotTexts(o.users+o.mailUsers, per, time.Now())
 	var wg sync.WaitGroup

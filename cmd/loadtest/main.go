@@ -10,6 +10,8 @@
 //
 //	go run ./cmd/loadtest                      # 200 Telegram users, 20 mail users, 2 clerks
 //	go run ./cmd/loadtest -scenario race       # 200 users racing for 10 places
+//	go run ./cmd/loadtest -scenario rush -users 2000 -mail-users 200
+//	                                           # a town's new day: ten users for each place, at once
 package main
 
 import (
@@ -24,7 +26,7 @@ func main() {
 	users := flag.Int("users", 200, "simulated Telegram users")
 	mailUsers := flag.Int("mail-users", 20, "simulated mail users")
 	clerks := flag.Int("clerks", 2, "clerks calling walk-ins")
-	scenario := flag.String("scenario", "load", "load (many free places) or race (users race for 10 places)")
+	scenario := flag.String("scenario", "load", "load (many free places), race (users race for 10 places) or rush (ten users for each place)")
 	bin := flag.String("bin", "", "the buergerbuero binary; empty: build it")
 	flag.Parse()
 	if err := run(context.Background(), os.Stdout, options{users: *users, mailUsers: *mailUsers, clerks: *clerks, scenario: *scenario, bin: *bin}); err != nil {
