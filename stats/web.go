@@ -14,9 +14,6 @@ import (
 //go:embed page.html
 var pageHTML string
 
-// Handler serves the statistics page (charts and tables) at / and the CSV
-// tables at /<table>.csv, each for ?from=YYYY-MM-DD&to=YYYY-MM-DD&period=.
-// Put it behind the admin's authentication.
 // Texts gives the page's words from the catalogue, in the language the
 // browser asks for.
 type Texts interface {
@@ -29,6 +26,10 @@ var pageWords = []string{"StatsTitle", "StatsFrom", "StatsTo", "StatsPer", "Stat
 	"StatsCases", "StatsMean", "StatsMedian", "StatsConfigured", "StatsNoCases", "StatsExport", "StatsDay", "StatsWeek", "StatsMonth",
 	"StatsChartWait", "StatsChartConcerns", "StatsChartNoShows", "StatsRate"}
 
+// Handler serves the statistics page (charts and tables) at / and the CSV
+// tables at /<table>.csv, each for ?from=YYYY-MM-DD&to=YYYY-MM-DD&period=,
+// in the browser's language (texts). Put it behind the admin's
+// authentication.
 func Handler(log Events, cfg *booking.Config, now func() time.Time, texts Texts) http.Handler {
 	page := template.Must(template.New("page").Parse(pageHTML))
 	mux := http.NewServeMux()
