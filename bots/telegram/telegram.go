@@ -98,6 +98,15 @@ type chatState struct {
 	used    time.Time
 }
 
+// keepAlive is an HTTP transport that keeps enough connections to the Bot
+// API open for many chats answered at once (Go's default keeps two, so a
+// busy minute would open and close a connection per message).
+func keepAlive() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns, t.MaxIdleConnsPerHost = 256, 128
+	return t
+}
+
 // New makes the channel. It does not reach the network yet; Run does.
 func New(cfg Config, d Dialogue, log *slog.Logger) (*Bot, error) {
 	cfg.defaults()
@@ -112,7 +121,7 @@ func New(cfg Config, d Dialogue, log *slog.Logger) (*Bot, error) {
 		bot.WithNotAsyncHandlers(), // updates reach onUpdate in order; it queues them per chat
 		bot.WithDefaultHandler(b.onUpdate),
 		bot.WithErrorsHandler(func(err error) { b.log.Warn("telegram", "err", err) }),
-		bot.WithHTTPClient(cfg.PollTimeout, &http.Client{Timeout: cfg.PollTimeout + 15*time.Second}),
+		bot.WithHTTPClient(cfg.PollTimeout, &http.Client{Timeout: cfg.PollTimeout + 15*time.Second, Transport: keepAlive()}),
 		bot.WithAllowedUpdates(bot.AllowedUpdates{models.AllowedUpdateMessage, models.AllowedUpdateCallbackQuery}),
 	}
 	if cfg.WebhookSecret != "" {

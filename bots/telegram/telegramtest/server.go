@@ -61,6 +61,8 @@ type Server struct {
 	nextUpdate int64
 	nextMsg    int
 	sent       []Sent
+	sentTo     map[int64][]Sent // the same, by chat: thousands of users each read their own
+	news       map[int64]chan struct{} // per chat, closed at the next message sent to it: wakes WaitFor
 	answered   map[string]bool
 	commands   []Commands
 	webhook    string
@@ -74,7 +76,8 @@ type Server struct {
 
 // NewServer starts a fake Bot API server for token.
 func NewServer(token string) *Server {
-	s := &Server{Token: token, answered: map[string]bool{}, calls: map[string]int{}, failures: map[string][]int{}, pollWait: 2 * time.Second}
+	s := &Server{Token: token, answered: map[string]bool{}, calls: map[string]int{}, failures: map[string][]int{}, pollWait: 2 * time.Second,
+		sentTo: map[int64][]Sent{}, news: map[int64]chan struct{}{}}
 	s.cond = sync.NewCond(&s.mu)
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
@@ -155,13 +158,20 @@ func (s *Server) push(u models.Update) {
 func (s *Server) Sent(chat int64) []Sent {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []Sent
-	for _, m := range s.sent {
-		if m.ChatID == chat {
-			out = append(out, m)
-		}
+	return append([]Sent(nil), s.sentTo[chat]...)
+}
+
+// sentAndNews returns what was sent to chat and a channel closed at the
+// next message sent to it.
+func (s *Server) sentAndNews(chat int64) ([]Sent, chan struct{}) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch, ok := s.news[chat]
+	if !ok {
+		ch = make(chan struct{})
+		s.news[chat] = ch
 	}
-	return out
+	return append([]Sent(nil), s.sentTo[chat]...), ch
 }
 
 // Answered reports whether the callback query was answered.
@@ -188,9 +198,10 @@ func (s *Server) Webhook() (string, string) {
 // WaitFor waits until chat has received a message for which ok is true
 // among those after the first skip, and returns all after skip.
 func (s *Server) WaitFor(chat int64, skip int, timeout time.Duration, ok func(Sent) bool) ([]Sent, error) {
-	deadline := time.Now().Add(timeout)
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
 	for {
-		all := s.Sent(chat)
+		all, news := s.sentAndNews(chat)
 		if len(all) > skip {
 			for _, m := range all[skip:] {
 				if ok(m) {
@@ -198,13 +209,14 @@ func (s *Server) WaitFor(chat int64, skip int, timeout time.Duration, ok func(Se
 				}
 			}
 		}
-		if time.Now().After(deadline) {
+		select {
+		case <-news: // something was sent: look again
+		case <-timer.C:
 			if len(all) > skip {
 				return all[skip:], fmt.Errorf("chat %d: nothing matching within %s", chat, timeout)
 			}
 			return nil, fmt.Errorf("chat %d: nothing sent within %s", chat, timeout)
 		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
 
@@ -379,6 +391,11 @@ func (s *Server) record(w http.ResponseWriter, r *http.Request, method string) {
 		m.MessageID, _ = strconv.Atoi(r.FormValue("message_id"))
 	}
 	s.sent = append(s.sent, m)
+	s.sentTo[chat] = append(s.sentTo[chat], m)
+	if ch, ok := s.news[chat]; ok {
+		close(ch)
+		delete(s.news, chat)
+	}
 	s.mu.Unlock()
 	writeJSON(w, response{OK: true, Result: models.Message{ID: m.MessageID, Date: int(m.At.Unix()),
 		Chat: models.Chat{ID: chat, Type: models.ChatTypePrivate}, Text: m.Text}})
