@@ -61,7 +61,7 @@ type Server struct {
 	nextUpdate int64
 	nextMsg    int
 	sent       []Sent
-	sentTo     map[int64][]Sent // the same, by chat: thousands of users each read their own
+	sentTo     map[int64][]Sent        // the same, by chat: thousands of users each read their own
 	news       map[int64]chan struct{} // per chat, closed at the next message sent to it: wakes WaitFor
 	answered   map[string]bool
 	commands   []Commands
