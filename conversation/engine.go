@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
 	"slices"
 	"strings"
@@ -130,7 +129,8 @@ type Engine struct {
 	texts   *catalogue
 	opts    Options
 	log     *slog.Logger
-	locks   [64]sync.Mutex // per chat: a chat always maps to the same lock
+	lockMu  sync.Mutex
+	locks   map[string]*chatLock // the chats being handled, each with its own lock
 	mu      sync.RWMutex
 	senders map[string]Sender
 	// What the engine keeps across restarts (storage.go).
@@ -160,7 +160,7 @@ func New(store *booking.Store, opts Options) (*Engine, error) {
 		opts.MailReminderBefore = 24 * time.Hour
 	}
 	e := &Engine{store: store, cfg: store.Config(), parser: understand.NewParser(store.Config()), texts: texts,
-		opts: opts, log: opts.Logger, senders: map[string]Sender{}}
+		opts: opts, log: opts.Logger, senders: map[string]Sender{}, locks: map[string]*chatLock{}}
 	recs, err := store.RecordsOf("dialogues", "watches", "reminders")
 	if err != nil {
 		return nil, err
@@ -182,12 +182,33 @@ func (e *Engine) sender(channel string) Sender {
 	return e.senders[channel]
 }
 
+// lock holds the chat's own lock, so its messages are handled one at a
+// time while other chats go on; it returns the unlock.
 func (e *Engine) lock(channel, chatID string) func() {
-	h := fnv.New32a()
-	h.Write([]byte(channel + "\x00" + chatID))
-	l := &e.locks[h.Sum32()%uint32(len(e.locks))]
-	l.Lock()
-	return l.Unlock
+	key := channel + "\x00" + chatID
+	e.lockMu.Lock()
+	l := e.locks[key]
+	if l == nil {
+		l = &chatLock{}
+		e.locks[key] = l
+	}
+	l.users++
+	e.lockMu.Unlock()
+	l.mu.Lock()
+	return func() {
+		l.mu.Unlock()
+		e.lockMu.Lock()
+		if l.users--; l.users == 0 {
+			delete(e.locks, key) // only chats in hand hold a lock
+		}
+		e.lockMu.Unlock()
+	}
+}
+
+// chatLock orders one chat's messages; users counts who holds or waits.
+type chatLock struct {
+	mu    sync.Mutex
+	users int
 }
 
 // dialogue is the persisted state of one chat.
