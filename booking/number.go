@@ -18,10 +18,21 @@ const (
 )
 
 // allocateAppointmentNumber picks a free appointment number. Three digits
-// while they last, then four.
+// while they last, then four. It tries a few at random first: on a rush
+// day with every three-digit number taken, a scan of all of them inside
+// the write transaction would hold up every other booking.
 func allocateAppointmentNumber(tx Tx, today string) (string, error) {
 	for _, r := range []struct{ lo, hi int }{{1, 999}, {1000, 9999}} {
 		size := r.hi - r.lo + 1
+		for range 16 {
+			num := fmt.Sprintf("%s%03d", appointmentPrefix, r.lo+rand.IntN(size))
+			if numberFree(tx, num, today) {
+				return num, nil
+			}
+		}
+		if r.hi == 999 && tooFewFree(tx, today) {
+			continue // the three-digit numbers are (nearly) used up: go on to four
+		}
 		start := rand.IntN(size)
 		for i := range size {
 			n := r.lo + (start+i)%size
@@ -57,4 +68,17 @@ func nextWalkInNumber(tx Tx, today string) (string, error) {
 		return "", err
 	}
 	return fmt.Sprintf("%s%03d", walkInPrefix, n), nil
+}
+
+// tooFewFree reports whether fewer than one in ten three-digit appointment
+// numbers is free today and later, judged from a sample; then new numbers
+// come from the four-digit range at once.
+func tooFewFree(tx Tx, today string) bool {
+	free := 0
+	for n := 1; n <= 999; n += 10 {
+		if numberFree(tx, fmt.Sprintf("%s%03d", appointmentPrefix, n), today) {
+			free++
+		}
+	}
+	return free < 10
 }
