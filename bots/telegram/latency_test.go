@@ -29,14 +29,18 @@ func TestReplyLatencyAtHumanPace(t *testing.T) {
 		}
 		start := time.Now()
 		seen := len(all)
+		calls := r.api.Calls("sendMessage") + r.api.Calls("editMessageText")
 		r.api.Press(u.id, u.lang, last, buttons[0].CallbackData)
 		if _, err := r.api.WaitFor(u.id, seen, 10*time.Second, func(s telegramtest.Sent) bool {
-			return s.Method == "sendMessage" && len(s.Keyboard) > 0
+			return len(s.Keyboard) > 0
 		}); err != nil {
 			t.Fatal(err)
 		}
 		took = append(took, time.Since(start))
 		time.Sleep(100 * time.Millisecond)
+		if n := r.api.Calls("sendMessage") + r.api.Calls("editMessageText") - calls; n != 1 {
+			t.Errorf("a press on %q cost %d message calls, want 1", last.Text, n)
+		}
 		u.seen = len(r.api.Sent(u.id))
 	}
 	slices.Sort(took)

@@ -333,34 +333,74 @@ func (b *Bot) onCallback(ctx context.Context, update int64, chat int64, q *model
 		msg = conversation.Message{Text: n}
 	}
 	msg.ID = updateID(update)
-	// Show the choice in the pressed message and take its buttons away, so
-	// an old button cannot be pressed twice.
-	if m := q.Message.Message; m != nil && m.ReplyMarkup != nil {
-		label := ""
-		for _, row := range m.ReplyMarkup.InlineKeyboard {
-			for _, btn := range row {
-				if btn.CallbackData == q.Data {
-					label = btn.Text
-				}
-			}
+	replies := b.answer(ctx, chat, &q.From, msg)
+	pressed := q.Message.Message
+	if pressed == nil || pressed.ReplyMarkup == nil {
+		b.deliverLogged(ctx, chat, replies)
+		return
+	}
+	choice := pressedLabel(pressed, q.Data)
+	// The next question takes the pressed message's place: one call, and
+	// the old buttons are gone so they cannot be pressed twice.
+	if next, ok := editable(replies); ok {
+		text := next.Text
+		if choice != "" {
+			text = "✓ " + choice + "\n\n" + text
 		}
-		text := m.Text
-		if label != "" {
-			text += "\n\n✓ " + label
-		}
-		err := b.send(ctx, chat, func(ctx context.Context) error {
-			_, err := b.api.EditMessageText(ctx, &bot.EditMessageTextParams{ChatID: chat, MessageID: m.ID, Text: clip(text, 4096),
-				ReplyMarkup: models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{}}})
-			return err
-		})
-		if err != nil { // the pressed message keeps its buttons; the answer still comes
-			b.log.Warn("edit pressed message", "err", err)
+		if utf8.RuneCountInString(text) <= 4096 && b.edit(ctx, chat, pressed.ID, text, keyboard(next.Options)) == nil {
+			return
 		}
 	}
-	b.handle(ctx, chat, &q.From, msg)
+	// Otherwise the pressed message keeps its text, shows the choice and
+	// loses its buttons, and the answer comes as new messages (they notify).
+	text := pressed.Text
+	if choice != "" {
+		text += "\n\n✓ " + choice
+	}
+	if err := b.edit(ctx, chat, pressed.ID, clip(text, 4096), models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{}}); err != nil {
+		b.log.Warn("edit pressed message", "err", err) // it keeps its buttons; the answer still comes
+	}
+	b.deliverLogged(ctx, chat, replies)
+}
+
+// pressedLabel is the label of the button with data in the pressed message.
+func pressedLabel(m *models.Message, data string) string {
+	for _, row := range m.ReplyMarkup.InlineKeyboard {
+		for _, btn := range row {
+			if btn.CallbackData == data {
+				return btn.Text
+			}
+		}
+	}
+	return ""
+}
+
+// editable tells whether replies are one question with buttons and nothing
+// else, which can replace the pressed message. Answers without buttons (a
+// confirmation, a PIN) come as new messages, so they notify and stay.
+func editable(replies []conversation.Reply) (conversation.Reply, bool) {
+	merged := conversation.Merge(replies)
+	if len(merged) != 1 || len(merged[0].Options) == 0 || len(merged[0].Attachments) > 0 || strings.TrimSpace(merged[0].Text) == "" {
+		return conversation.Reply{}, false
+	}
+	return merged[0], true
+}
+
+// edit replaces a message's text and buttons within the rate limits.
+func (b *Bot) edit(ctx context.Context, chat int64, id int, text string, kb models.InlineKeyboardMarkup) error {
+	return b.send(ctx, chat, func(ctx context.Context) error {
+		_, err := b.api.EditMessageText(ctx, &bot.EditMessageTextParams{ChatID: chat, MessageID: id, Text: text, ReplyMarkup: kb})
+		return err
+	})
 }
 
 func (b *Bot) handle(ctx context.Context, chat int64, from *models.User, msg conversation.Message) {
+	b.deliverLogged(ctx, chat, b.answer(ctx, chat, from, msg))
+}
+
+// answer asks the dialogue for its replies to msg; an error becomes a
+// polite message.
+func (b *Bot) answer(ctx context.Context, chat int64, from *models.User, msg conversation.Message) []conversation.Reply {
 	msg.Channel = Channel
 	msg.ChatID = strconv.FormatInt(chat, 10)
 	msg.PersonKey = "tg:" + strconv.FormatInt(from.ID, 10)
@@ -368,8 +408,12 @@ func (b *Bot) handle(ctx context.Context, chat int64, from *models.User, msg con
 	replies, err := b.dialogue.Handle(ctx, msg)
 	if err != nil {
 		b.log.Error("dialogue", "chat", chat, "err", err)
-		replies = []conversation.Reply{{Text: b.dialogue.Text(msg.Lang, "ChannelError")}}
+		return []conversation.Reply{{Text: b.dialogue.Text(msg.Lang, "ChannelError")}}
 	}
+	return replies
+}
+
+func (b *Bot) deliverLogged(ctx context.Context, chat int64, replies []conversation.Reply) {
 	if err := b.deliver(ctx, chat, replies); err != nil {
 		b.log.Warn("telegram: deliver", "chat", chat, "err", err)
 	}
