@@ -8,6 +8,7 @@
 package email
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -17,6 +18,7 @@ import (
 	"mime"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -165,7 +167,7 @@ type Mail struct {
 	dialogue Dialogue
 	log      *slog.Logger
 	now      func() time.Time
-	mu       sync.Mutex        // one mail at a time
+	mu       sync.Mutex        // guards unsent
 	unsent   map[string][]byte // answers SMTP did not take yet, by Message-ID
 	// threadKey signs the Message-IDs the channel makes, so a reply in
 	// their thread proves the mailbox (thread.go).
@@ -302,68 +304,148 @@ func (m *Mail) session(ctx context.Context) error {
 	}
 }
 
-// processNew handles every unseen mail in the mailbox, oldest first.
+// processNew handles every unseen mail in the mailbox. Mails are fetched
+// in batches and handled in parallel, but one sender's mails in the order
+// they arrived.
 func (m *Mail) processNew(ctx context.Context, c *imapclient.Client) error {
 	data, err := c.UIDSearch(&imap.SearchCriteria{NotFlag: []imap.Flag{imap.FlagSeen, imap.FlagDeleted}}, nil).Wait()
 	if err != nil {
 		return fmt.Errorf("search: %w", err)
 	}
-	for _, uid := range data.AllUIDs() {
+	for uids := range slices.Chunk(data.AllUIDs(), fetchBatch) {
 		if ctx.Err() != nil {
 			return nil
 		}
-		if err := m.processUID(ctx, c, uid); err != nil {
+		mails, err := m.fetch(c, uids)
+		if err != nil {
 			return err
+		}
+		done, retry := m.handleAll(ctx, mails)
+		if len(done) > 0 {
+			store := &imap.StoreFlags{Op: imap.StoreFlagsAdd, Flags: []imap.Flag{imap.FlagSeen}, Silent: true}
+			if err := c.Store(imap.UIDSetNum(done...), store, nil).Close(); err != nil {
+				return fmt.Errorf("flag seen: %w", err)
+			}
+		}
+		if retry != nil {
+			return retry // those not flagged are handled again after the reconnect
 		}
 	}
 	return nil
 }
 
-// processUID handles one mail exactly once: it is recorded as handled in
-// the store before it is flagged \Seen, and a mail recorded before is only
-// flagged (the dialogue drops a repeat, too).
-func (m *Mail) processUID(ctx context.Context, c *imapclient.Client, uid imap.UID) error {
-	set := imap.UIDSetNum(uid)
+const (
+	fetchBatch  = 64      // mails whose headers one FETCH asks for
+	fetchBytes  = 8 << 20 // the most bytes of whole mails one FETCH asks for
+	mailsAtOnce = 8       // senders whose mails are handled at the same time
+)
+
+// fetched is one mail as read from the mailbox: whole, or only its header
+// when it is larger than allowed.
+type fetched struct {
+	uid    imap.UID
+	from   string
+	raw    []byte
+	tooBig bool
+}
+
+// fetch reads the mails uids: first sizes and headers, then the whole of
+// those small enough, a few megabytes per command.
+func (m *Mail) fetch(c *imapclient.Client, uids []imap.UID) ([]fetched, error) {
 	header := &imap.FetchItemBodySection{Specifier: imap.PartSpecifierHeader, Peek: true}
-	msgs, err := c.Fetch(set, &imap.FetchOptions{UID: true, RFC822Size: true, BodySection: []*imap.FetchItemBodySection{header}}).Collect()
+	heads, err := c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{UID: true, RFC822Size: true, Envelope: true,
+		BodySection: []*imap.FetchItemBodySection{header}}).Collect()
 	if err != nil {
-		return fmt.Errorf("fetch %d: %w", uid, err)
+		return nil, fmt.Errorf("fetch headers: %w", err)
 	}
-	if len(msgs) == 0 {
-		return nil
-	}
-	size := msgs[0].RFC822Size
-	var raw []byte
-	if size <= m.cfg.MaxBytes {
-		whole := &imap.FetchItemBodySection{Peek: true}
-		full, err := c.Fetch(set, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{whole}}).Collect()
-		if err != nil {
-			return fmt.Errorf("fetch %d: %w", uid, err)
+	var out []fetched
+	for _, h := range heads {
+		f := fetched{uid: h.UID, raw: h.FindBodySection(header), tooBig: h.RFC822Size > m.cfg.MaxBytes}
+		if h.Envelope != nil && len(h.Envelope.From) > 0 {
+			f.from = strings.ToLower(h.Envelope.From[0].Addr())
 		}
-		if len(full) > 0 {
-			raw = full[0].FindBodySection(whole)
+		out = append(out, f)
+	}
+	slices.SortFunc(out, func(a, b fetched) int { return cmp.Compare(a.uid, b.uid) })
+	whole := &imap.FetchItemBodySection{Peek: true}
+	sizes := map[imap.UID]int64{}
+	for _, h := range heads {
+		sizes[h.UID] = h.RFC822Size
+	}
+	for i := 0; i < len(out); {
+		var set []imap.UID
+		var bytes int64
+		j := i
+		for ; j < len(out) && (len(set) == 0 || bytes+sizes[out[j].uid] <= fetchBytes); j++ {
+			if !out[j].tooBig {
+				set = append(set, out[j].uid)
+				bytes += sizes[out[j].uid]
+			}
 		}
-	} else {
-		raw = msgs[0].FindBodySection(header)
-	}
-	if err := m.handleRaw(ctx, raw, size > m.cfg.MaxBytes); err != nil {
-		var later errRetry
-		if errors.As(err, &later) {
-			return err // not flagged: handled again after the reconnect
+		if len(set) > 0 {
+			full, err := c.Fetch(imap.UIDSetNum(set...), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{whole}}).Collect()
+			if err != nil {
+				return nil, fmt.Errorf("fetch mails: %w", err)
+			}
+			bodies := map[imap.UID][]byte{}
+			for _, f := range full {
+				bodies[f.UID] = f.FindBodySection(whole)
+			}
+			for k := i; k < j; k++ {
+				if !out[k].tooBig {
+					out[k].raw = bodies[out[k].uid]
+				}
+			}
 		}
-		m.log.Error("mail not handled", "uid", uid, "err", err)
+		i = j
 	}
-	store := &imap.StoreFlags{Op: imap.StoreFlagsAdd, Flags: []imap.Flag{imap.FlagSeen}, Silent: true}
-	if err := c.Store(set, store, nil).Close(); err != nil {
-		return fmt.Errorf("flag %d seen: %w", uid, err)
+	return out, nil
+}
+
+// handleAll handles mails, a few senders at once, each sender's in order.
+// It returns the mails done (to be flagged \Seen) and the first failure
+// worth trying again for; a sender's later mails wait for that retry.
+func (m *Mail) handleAll(ctx context.Context, mails []fetched) (done []imap.UID, retry error) {
+	var order []string
+	bySender := map[string][]fetched{}
+	for _, f := range mails {
+		if _, ok := bySender[f.from]; !ok {
+			order = append(order, f.from)
+		}
+		bySender[f.from] = append(bySender[f.from], f)
 	}
-	return nil
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, mailsAtOnce)
+	for _, sender := range order {
+		wg.Add(1)
+		slots <- struct{}{}
+		go func(queue []fetched) {
+			defer func() { <-slots; wg.Done() }()
+			for _, f := range queue {
+				err := m.handleRaw(ctx, f.raw, f.tooBig)
+				var later errRetry
+				if errors.As(err, &later) {
+					mu.Lock()
+					retry = cmp.Or(retry, err)
+					mu.Unlock()
+					return
+				}
+				if err != nil {
+					m.log.Error("mail not handled", "uid", f.uid, "err", err)
+				}
+				mu.Lock()
+				done = append(done, f.uid)
+				mu.Unlock()
+			}
+		}(bySender[sender])
+	}
+	wg.Wait()
+	return done, retry
 }
 
 // handleRaw handles one mail's bytes (only its header when tooBig).
 func (m *Mail) handleRaw(ctx context.Context, raw []byte, tooBig bool) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	var in inbound
 	var err error
 	if tooBig {
@@ -379,7 +461,9 @@ func (m *Mail) handleRaw(ctx context.Context, raw []byte, tooBig bool) error {
 	}
 	// An answer that could not be sent is kept in memory and sent when the
 	// mail comes round again: the dialogue will not answer it twice.
+	m.mu.Lock()
 	msg, ok := m.unsent[in.MessageID]
+	m.mu.Unlock()
 	if !ok {
 		reply, why := m.answer(ctx, in, tooBig)
 		if why != "" {
@@ -392,11 +476,17 @@ func (m *Mail) handleRaw(ctx context.Context, raw []byte, tooBig bool) error {
 		}
 	}
 	if msg != nil {
-		if err := m.deliver(ctx, in.From, msg); err != nil {
+		err := m.deliver(ctx, in.From, msg)
+		m.mu.Lock()
+		if err != nil {
 			m.unsent[in.MessageID] = msg
+		} else {
+			delete(m.unsent, in.MessageID)
+		}
+		m.mu.Unlock()
+		if err != nil {
 			return errRetry{err}
 		}
-		delete(m.unsent, in.MessageID)
 		m.noteReply(ctx, in.From, in)
 	}
 	return m.record(ctx, in.MessageID)

@@ -2,6 +2,7 @@ package email
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -489,5 +490,40 @@ func TestMalformedMailGetsNoAnswerAndChangesNothing(t *testing.T) {
 	r.store.Events(context.Background(), 0, func(booking.Event) bool { n++; return true })
 	if n != 0 {
 		t.Fatalf("%d events", n)
+	}
+}
+
+// A burst of mails is answered several at a time, but one sender's mails in
+// the order they came: the second answer must not overtake the first.
+func TestSendersAreAnsweredInParallelEachInOrder(t *testing.T) {
+	rec, err := mailtest.NewSMTP(nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rec.Close() })
+	rec.Slow(100 * time.Millisecond)
+	r := newMailRig(t, Config{}, rec)
+	r.stop() // the burst lies in the mailbox when the channel starts
+	for i := range 10 {
+		raw, _ := r.citizenMail(fmt.Sprintf("citizen%d@example.org", i), "Frage", "", "Öffnungszeiten")
+		r.deliver(raw)
+	}
+	for _, subject := range []string{"eins", "zwei", "drei"} {
+		raw, _ := r.citizenMail("order@example.org", subject, "", "Öffnungszeiten")
+		r.deliver(raw)
+	}
+	r.start()
+	r.wait(12)
+	for i, subject := range []string{"eins", "zwei", "drei"} {
+		m, err := rec.WaitTo("order@example.org", i, 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(m.Subject, subject) {
+			t.Errorf("answer %d to one sender is about %q, want %q: answers overtook each other", i+1, m.Subject, subject)
+		}
+	}
+	if n := rec.MostAtOnce(); n < 2 {
+		t.Errorf("at most %d answer sent at a time, want several senders answered in parallel", n)
 	}
 }

@@ -32,6 +32,9 @@ type SMTP struct {
 	mails    []Raw
 	refuse   int
 	password string
+	delay    time.Duration // how long each mail's DATA takes
+	inData   int           // mails being received right now
+	atOnce   int           // the most mails received at the same time
 }
 
 // Raw is a mail as the SMTP server received it.
@@ -119,6 +122,20 @@ func (s *SMTP) WaitTo(addr string, n int, timeout time.Duration) (Mail, error) {
 	}
 }
 
+// Slow makes receiving each mail take d, as a distant server would.
+func (s *SMTP) Slow(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.delay = d
+}
+
+// MostAtOnce is the most mails the server received at the same time.
+func (s *SMTP) MostAtOnce() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.atOnce
+}
+
 // NewSession implements smtp.Backend.
 func (s *SMTP) NewSession(*smtp.Conn) (smtp.Session, error) { return &session{s: s}, nil }
 
@@ -153,7 +170,14 @@ func (ss *session) Data(r io.Reader) error {
 		return err
 	}
 	ss.s.mu.Lock()
+	ss.s.inData++
+	ss.s.atOnce = max(ss.s.atOnce, ss.s.inData)
+	delay := ss.s.delay
+	ss.s.mu.Unlock()
+	time.Sleep(delay)
+	ss.s.mu.Lock()
 	defer ss.s.mu.Unlock()
+	ss.s.inData--
 	if ss.s.refuse > 0 {
 		ss.s.refuse--
 		return &smtp.SMTPError{Code: 451, Message: "try again later"}
