@@ -1303,3 +1303,28 @@ func TestTimesAreTheOfficesWhateverTheServersZone(t *testing.T) {
 		expect(t, "hours in "+zone.String(), c.say("Öffnungszeiten"), "08:00-12:30")
 	}
 }
+
+// Issue 14's list: ordinary questions citizens type, each answered as asked
+// and none taken for the start of a booking.
+func TestEverydayQuestions(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	tests := []struct {
+		lang, in string
+		want     string
+	}{
+		{"de", "Wo stehe ich?", "keinen Termin"},
+		{"de", "Wo stehe ich in der Schlange?", "keinen Termin"},
+		{"de", "Habt ihr samstags auf?", "Mo: 08:00-12:30"},
+		{"en", "How much is a passport?", "€70.00"},
+		{"de", "Was kostet ein Reisepass?", "70,00 €"},
+		{"de", "Wie wird das Wetter morgen?", "02175 992200"},
+	}
+	for i, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			out := ev.chat(fmt.Sprint("q", i), tc.lang).say(tc.in)
+			if !strings.Contains(out, tc.want) || strings.Contains(out, "Wofür möchten Sie") || strings.Contains(out, "What do you need an appointment for") {
+				t.Errorf("want %q and no booking, got\n%s", tc.want, out)
+			}
+		})
+	}
+}

@@ -43,6 +43,7 @@ const (
 	IntentEarliest   Intent = "earliest" // "so früh wie möglich": the first free time
 	IntentLostPIN    Intent = "lostpin"  // "PIN vergessen"
 	IntentThanks     Intent = "thanks"
+	IntentOffTopic   Intent = "offtopic" // "Wie wird das Wetter morgen?": not for this service
 )
 
 // Understanding is everything the parser found in one message.
@@ -147,6 +148,9 @@ func (p *Parser) Understand(text string, now time.Time) Understanding {
 	if u.HasDay && !u.HasTime {
 		u.Minute, u.HasTime = hourAfterDay(norm, toks)
 	}
+	if u.Intent == IntentOffTopic && len(u.Concerns) > 0 {
+		u.Intent = IntentNone // the weather and a passport: the passport is what counts
+	}
 	if u.Intent == IntentReschedule && len(u.Concerns) > 0 && !mentionsAppointment(toks) {
 		u.Intent = IntentNone // "change my address" is a concern, not a move of an appointment
 	}
@@ -186,11 +190,13 @@ var intentWords = []struct {
 		"naechster freier", "naechsten freien", "naechste freie", "fruehester", "fruehesten", "frueheste", "earliest", "asap", "as soon as possible",
 		"first available", "next available", "first free", "next free"}},
 	{IntentEarlier, []string{"frueher", "frueheren", "earlier", "eher"}},
-	{IntentStatus, []string{"wo bin ich", "status", "wartezeit", "warteschlange", "wann bin ich dran", "where am i", "queue", "position"}},
+	{IntentStatus, []string{"wo bin ich", "wo stehe ich", "schlange", "wie lange noch", "wie viele vor mir", "wie viele sind vor mir", "wann komme ich dran",
+		"how long until", "my turn", "status", "wartezeit", "warteschlange", "wann bin ich dran", "where am i", "queue", "position"}},
 	{IntentReschedule, []string{"verschieben", "umbuchen", "verlegen", "aendern", "reschedule", "move", "change"}},
 	{IntentCancel, []string{"absagen", "stornieren", "storno", "cancel my", "cancel the", "cancel appointment", "cancel an", "cancel a", "cancel booking",
 		"want to cancel", "like to cancel", "need to cancel", "have to cancel", "cancellation", "loeschen"}},
-	{IntentDocs, []string{"unterlagen", "mitbringen", "was brauche", "dokumente", "gebuehr", "kosten", "kostet", "documents", "what do i need", "bring", "fee", "cost"}},
+	{IntentDocs, []string{"unterlagen", "mitbringen", "was brauche", "dokumente", "gebuehr", "kosten", "kostet", "documents", "what do i need", "bring", "fee", "cost",
+		"wie viel", "wieviel", "preis", "how much", "price"}},
 	{IntentHours, []string{"oeffnungszeiten", "geoeffnet", "wann offen", "wann habt ihr", "opening hours", "opening times", "when are you open", "hours",
 		"adresse", "anschrift", "anfahrt", "wo seid ihr", "wo sind sie", "wo finde ich", "wo ist das", "where are you", "location", "how do i get"}},
 	{IntentHelp, []string{"hilfe", "help", "was kannst du", "what can you do"}},
@@ -203,6 +209,23 @@ var intentWords = []struct {
 	{IntentYes, []string{"ja", "jawohl", "jo", "ok", "okay", "yes", "yep", "sure", "passt", "genau", "richtig", "bestaetigen", "confirm", "gerne"}},
 	{IntentNo, []string{"nein", "no", "nope", "noe", "nicht", "fertig", "done", "keine", "nichts", "none", "skip", "ueberspringen", "ohne", "without", "nothing", "nothing else", "thats all", "that s all", "das wars", "das war s", "das ist alles"}},
 	{IntentThanks, []string{"danke", "dankeschoen", "vielen dank", "besten dank", "thanks", "thank you", "tschuess", "bye", "auf wiedersehen", "ciao"}},
+	{IntentOffTopic, []string{"wetter", "weather", "regnet", "rain", "fussball", "football", "bundesliga", "witz", "joke", "rezept", "recipe", "lotto", "horoskop"}},
+}
+
+// askWords and openWords make "Habt ihr samstags auf?" and "Is the office
+// open tomorrow?" questions about opening hours.
+var (
+	askWords  = []string{"habt", "haben", "hat", "ist", "seid", "sind", "are", "is"}
+	openWords = []string{"auf", "offen", "geoeffnet", "open"}
+)
+
+// asksIfOpen reports a question whether the office is open: an asking verb
+// and "auf"/"offen" at its end, or "open" anywhere in English.
+func asksIfOpen(toks []string) bool {
+	if len(toks) < 2 || !slices.ContainsFunc(toks, func(t string) bool { return slices.Contains(askWords, t) }) {
+		return false
+	}
+	return slices.Contains(openWords, toks[len(toks)-1]) || slices.Contains(toks, "open")
 }
 
 func intentOf(norm string, toks []string) Intent {
@@ -216,6 +239,9 @@ func intentOf(norm string, toks []string) Intent {
 	}
 	if strings.TrimSpace(norm) == "?" {
 		return IntentHelp
+	}
+	if asksIfOpen(toks) {
+		return IntentHours
 	}
 	return IntentNone
 }

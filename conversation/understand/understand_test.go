@@ -241,6 +241,18 @@ func TestParseIntentsNumbersAndNames(t *testing.T) {
 		{in: "Ja, bitte buchen.", intent: IntentBook, yes: true},
 		{in: "ja nein", intent: IntentYes},
 		{in: "?", intent: IntentHelp},
+		// Issue 14's list: what citizens type that was not understood.
+		{in: "Wo stehe ich?", intent: IntentStatus},
+		{in: "Wo stehe ich in der Schlange?", intent: IntentStatus},
+		{in: "Wie viele sind vor mir?", intent: IntentStatus},
+		{in: "Habt ihr samstags auf?", intent: IntentHours},
+		{in: "Ist das Bürgerbüro morgen offen?", intent: IntentHours},
+		{in: "Are you open on Saturdays?", intent: IntentHours},
+		{in: "Is the office open tomorrow?", intent: IntentHours},
+		{in: "How much is a passport?", intent: IntentDocs},
+		{in: "Wie viel kostet ein Reisepass?", intent: IntentDocs},
+		{in: "Wie wird das Wetter morgen?", intent: IntentOffTopic},
+		{in: "Wie wird das Wetter morgen? Ich brauche einen Pass", intent: IntentNone},
 	}
 	for _, tc := range tests {
 		u := p.Understand(tc.in, parseNow)
