@@ -626,6 +626,8 @@ func (e *Engine) global(ctx context.Context, t *turn, in input) bool {
 	case opt == "" && u.Intent == understand.IntentWalkIn:
 		t.say(Reply{Text: t.text("WalkInInfo", "Hours", t.e.hoursLines(t.d.Lang))})
 		return true
+	case opt == "" && t.answersAside(ctx, in):
+		return true // a question on the side; the step's question follows again
 	case strings.HasPrefix(opt, prefLang) || (opt == "" && u.Intent == understand.IntentLanguage):
 		lang := strings.TrimPrefix(opt, prefLang)
 		if opt == "" {
@@ -646,6 +648,34 @@ func (e *Engine) global(ctx context.Context, t *turn, in input) bool {
 		return true
 	}
 	return false
+}
+
+// answersAside answers a question asked in the middle of a flow (opening
+// hours, where one stands, documents and fee) and reports whether it did;
+// the dialogue stays at its step. At the menu the idle handler answers them.
+func (t *turn) answersAside(ctx context.Context, in input) bool {
+	switch t.d.State {
+	case stIdle, stName, stDocs:
+		return false
+	}
+	switch in.u.Intent {
+	case understand.IntentHours:
+		t.sayHours()
+	case understand.IntentStatus:
+		t.sayStatus(ctx, in.msg, "")
+	case understand.IntentDocs:
+		concerns := in.u.Concerns
+		if len(concerns) == 0 {
+			concerns = t.d.Concerns
+		}
+		if len(concerns) == 0 {
+			return false
+		}
+		t.sayDocs(concerns)
+	default:
+		return false
+	}
+	return true
 }
 
 // reset goes back to the menu and forgets the collected data.

@@ -1328,3 +1328,18 @@ func TestEverydayQuestions(t *testing.T) {
 		})
 	}
 }
+
+// Issue 14: questions on the side are answered and the booking goes on at
+// the same step, its question asked again.
+func TestQuestionsInTheMiddleOfABooking(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	c := ev.chat("1", "de")
+	expect(t, "concern", c.say("Termin für einen Personalausweis"), "weiteres Anliegen")
+	expect(t, "hours mid-booking", c.say("Habt ihr samstags auf?"), "Mo: 08:00-12:30", "weiteres Anliegen")
+	expect(t, "days", c.press("Weiter zur Terminwahl"), "An welchem Tag")
+	expect(t, "hours mid-booking", c.say("Öffnungszeiten"), "Mo: 08:00-12:30", "An welchem Tag")
+	expect(t, "docs mid-booking", c.say("Was muss ich mitbringen?"), "biometrisches", "37,00 €", "An welchem Tag")
+	expect(t, "fee of another concern", c.say("Was kostet ein Reisepass?"), "70,00 €", "An welchem Tag")
+	expect(t, "status mid-booking", c.say("Wo stehe ich?"), "keinen Termin", "An welchem Tag")
+	expect(t, "and on", c.say("morgen 10 Uhr"), "Vor- und Nachname")
+}

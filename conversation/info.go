@@ -19,12 +19,17 @@ func (t *turn) onDocs(ctx context.Context, in input) bool {
 		}
 		return false
 	}
-	for _, cc := range chosen {
+	t.sayDocs(chosen)
+	t.fire(ctx, "done")
+	return true
+}
+
+// sayDocs tells what to bring and what it costs for each concern.
+func (t *turn) sayDocs(concerns []booking.ConcernCount) {
+	for _, cc := range concerns {
 		c, _ := t.e.cfg.Concern(cc.ID)
 		t.say(Reply{Text: t.text("Docs", "Concern", c.Name.In(t.d.Lang), "Docs", bullets(c.Documents.In(t.d.Lang)), "Fee", c.Fee.In(t.d.Lang))})
 	}
-	t.fire(ctx, "done")
-	return true
 }
 
 // sayHours tells the weekly opening hours and the next closed days.
