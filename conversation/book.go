@@ -444,6 +444,9 @@ func (t *turn) chooseDay(ctx context.Context, day string, in input) bool {
 		t.fire(ctx, "day_chosen")
 		return true
 	}
+	if in.u.HasTime {
+		t.d.WantMinute = in.u.Minute + 1 // "10 Uhr" still holds for the day chosen next
+	}
 	switch {
 	case t.sayUnbookable(d):
 		t.d.DayFrom = day // a closed day: show the free days from there on
@@ -468,6 +471,8 @@ func (t *turn) sayUnbookable(day time.Time) bool {
 	switch {
 	case day.Before(first) || day.After(last):
 		t.say(Reply{Text: t.text("DayOutside", "Day", label, "First", t.e.dayName(t.d.Lang, first), "Last", t.e.dayName(t.d.Lang, last))})
+	case genericClosed(t.e.cfg.ClosedReason(day)):
+		t.say(Reply{Text: t.text("DayClosedPlain", "Day", label)}) // not "geschlossen (geschlossen)"
 	case t.e.cfg.ClosedReason(day) != "":
 		t.say(Reply{Text: t.text("DayClosed", "Day", label, "Reason", t.e.closedReason(t.d.Lang, day))})
 	default:
@@ -483,11 +488,15 @@ func (e *Engine) window(now time.Time) (time.Time, time.Time) {
 
 func (e *Engine) closedReason(lang string, d time.Time) string {
 	r := e.cfg.ClosedReason(d)
-	if r == "no opening hours" || r == "closed" {
+	if genericClosed(r) {
 		return e.texts.T(lang, "HoursClosedDay")
 	}
 	return r
 }
+
+// genericClosed reports whether a day's closed reason only says that it is
+// closed (no opening hours that weekday, or a closed day without a name).
+func genericClosed(reason string) bool { return reason == "no opening hours" || reason == "closed" }
 
 // dayTimes are the free times of the chosen day, filtered by part of day.
 func (t *turn) dayTimes(ctx context.Context) ([]time.Time, error) {
@@ -632,10 +641,16 @@ func (t *turn) withWanted(in input) input {
 	if d, err := time.ParseInLocation(time.DateOnly, t.d.WantDay, t.e.cfg.Location()); err == nil && !in.u.HasDay {
 		in.u.Day, in.u.HasDay = d, true
 	}
+	t.d.WantDay = ""
+	// The time waits for a day to be chosen ("Spätere Tage" first, then
+	// "Montag"); chooseDay keeps it again if that day has no room.
+	if _, dayButton := optionArg(in.option, prefDay); !in.u.HasDay && !dayButton {
+		return in
+	}
 	if t.d.WantMinute > 0 && !in.u.HasTime {
 		in.u.Minute, in.u.HasTime = t.d.WantMinute-1, true
 	}
-	t.d.WantDay, t.d.WantMinute = "", 0
+	t.d.WantMinute = 0
 	return in
 }
 

@@ -1343,3 +1343,26 @@ func TestQuestionsInTheMiddleOfABooking(t *testing.T) {
 	expect(t, "status mid-booking", c.say("Wo stehe ich?"), "keinen Termin", "An welchem Tag")
 	expect(t, "and on", c.say("morgen 10 Uhr"), "Vor- und Nachname")
 }
+
+// Issue 14: a time named with a closed day still holds for the day named
+// next, also after paging; and the closed day is said once, not
+// "geschlossen (geschlossen)".
+func TestClosedDayKeepsTheTime(t *testing.T) {
+	for _, steps := range [][]string{{"Montag"}, {"spätere Tage", "Montag"}} {
+		t.Run(strings.Join(steps, ", "), func(t *testing.T) {
+			ev := newEnv(t, "", time.Date(2026, 12, 23, 9, 0, 0, 0, berlin)) // tomorrow is 24.12., closed
+			c := ev.chat("1", "de")
+			out := c.say("Termin für Personalausweis morgen 10 Uhr")
+			expect(t, "closed", out, "Am Do 24.12. ist das Bürgerbüro geschlossen.", "An welchem Tag")
+			if strings.Contains(out, "(geschlossen)") {
+				t.Errorf("closed said twice:\n%s", out)
+			}
+			for _, s := range steps {
+				out = c.say(s)
+			}
+			expect(t, "the time holds", out, "Vor- und Nachname")
+			c.say("Erika Mustermann")
+			expect(t, "summary", c.press("Ohne E-Mail"), "Bitte prüfen", "10:00")
+		})
+	}
+}
