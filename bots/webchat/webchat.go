@@ -67,6 +67,7 @@ type Chat struct {
 	log      *slog.Logger
 	mux      *http.ServeMux
 	addrs    *clientaddr.Resolver
+	now      func() time.Time
 	sessions *sessions
 
 	mu       sync.Mutex
@@ -94,7 +95,7 @@ func New(d Dialogue, log *slog.Logger, opts Options) (*Chat, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	c := &Chat{dialogue: d, log: log, mux: http.NewServeMux(), addrs: opts.Addrs, queues: map[string]*queue{}, limiters: map[string]*rate.Limiter{},
+	c := &Chat{dialogue: d, log: log, mux: http.NewServeMux(), addrs: opts.Addrs, now: opts.Now, queues: map[string]*queue{}, limiters: map[string]*rate.Limiter{},
 		sessions: &sessions{key: opts.Secret, bits: opts.WorkBits, now: opts.Now, used: map[string]time.Time{}}}
 	files, _ := fs.Sub(static, "static")
 	c.mux.Handle("GET /", http.FileServerFS(files))
@@ -194,10 +195,11 @@ func (c *Chat) allow(r *http.Request, chat string) bool {
 	if len(c.limiters) > 20000 {
 		clear(c.limiters)
 	}
-	if !c.limiter("addr:"+host, addressRate, addressBurst).Allow() {
+	now := c.now()
+	if !c.limiter("addr:"+host, addressRate, addressBurst).AllowN(now, 1) {
 		return false
 	}
-	return chat == "" || c.limiter("chat:"+chat, chatRate, chatBurst).Allow()
+	return chat == "" || c.limiter("chat:"+chat, chatRate, chatBurst).AllowN(now, 1)
 }
 
 // limiter returns the limiter stored under key, making it if needed; c.mu is held.
@@ -263,7 +265,7 @@ func (c *Chat) poll(w http.ResponseWriter, r *http.Request) {
 func (c *Chat) Send(_ context.Context, chatID string, replies []conversation.Reply) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	now := time.Now()
+	now := c.now()
 	for id, q := range c.queues {
 		if now.Sub(q.touched) > forgetQueues {
 			delete(c.queues, id)

@@ -121,12 +121,17 @@ func setup(t *testing.T) (*httptest.Server, *conversation.Engine, *fakeclock.Clo
 }
 
 // serveChat serves the web chat over a dialogue engine on s.
-func serveChat(t *testing.T, s *booking.Store) (*httptest.Server, *conversation.Engine) {
+// now, if given, is the web chat's clock.
+func serveChat(t *testing.T, s *booking.Store, now ...func() time.Time) (*httptest.Server, *conversation.Engine) {
 	e, err := conversation.New(s, conversation.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	chat, err := New(e, nil, Options{Secret: []byte("a test secret of some length"), WorkBits: 8})
+	opts := Options{Secret: []byte("a test secret of some length"), WorkBits: 8}
+	if len(now) > 0 {
+		opts.Now = now[0]
+	}
+	chat, err := New(e, nil, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +249,11 @@ func TestChatPageInChromium(t *testing.T) {
 // TestWebChatSlowsAFlood: one address sending fast gets a polite 429
 // after its burst, and the dialogue is not flooded.
 func TestWebChatSlowsAFlood(t *testing.T) {
-	srv, _, _, _ := setup(t)
+	// The budgets refill with time; a clock that stands still makes the
+	// count the same on a slow, loaded machine.
+	s, _ := storetest.Open(t, nil, storetest.Berlin(2026, 11, 24, 9, 0))
+	frozen := time.Now()
+	srv, _ := serveChat(t, s, func() time.Time { return frozen })
 	countLimited := func(n int, next func() *client) int {
 		limited := 0
 		for range n {
@@ -260,15 +269,18 @@ func TestWebChatSlowsAFlood(t *testing.T) {
 	}
 	// One conversation sending fast is slowed down after a burst of ten.
 	flooder := newClient(t, srv.URL, "de")
-	if limited := countLimited(30, func() *client { return flooder }); limited < 15 {
-		t.Fatalf("%d of 30 fast messages limited, want most after a burst of 10", limited)
+	if limited := countLimited(30, func() *client { return flooder }); limited != 20 {
+		t.Fatalf("%d of 30 fast messages limited, want all after a burst of 10", limited)
 	}
 	// Someone else behind the same address (a proxy, the office network) still gets through.
 	if limited := countLimited(5, func() *client { return newClient(t, srv.URL, "de") }); limited != 0 {
 		t.Fatalf("%d of 5 messages from other people at the same address limited", limited)
 	}
 	// Throwing the cookie away does not help: the address has its own, larger budget.
-	if limited := countLimited(150, func() *client { return newClient(t, srv.URL, "de") }); limited < 10 {
+	// The address's 100: the flooder spent 1+30 (its session, its messages),
+	// the five others 2 each; 59 are left for 29 sessions with a message
+	// each and one more session, so 121 of the 150 messages are refused.
+	if limited := countLimited(150, func() *client { return newClient(t, srv.URL, "de") }); limited != 121 {
 		t.Fatalf("%d of 150 cookieless messages limited, want those over the address's burst of 100 limited", limited)
 	}
 }
