@@ -99,6 +99,10 @@ type Concern struct {
 	// MaxCount is how many of this concern one booking may hold (e.g. ID
 	// cards for a whole family); default 1.
 	MaxCount int `yaml:"max_count"`
+	// PerPerson marks a case each person needs for themselves (an ID card,
+	// a passport): a message for several people ("für meinen Mann und
+	// mich") then counts one for each, up to MaxCount.
+	PerPerson bool `yaml:"per_person"`
 }
 
 // WeeklyHours are the opening hours per weekday, each a list of ranges

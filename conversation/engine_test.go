@@ -1366,3 +1366,11 @@ func TestClosedDayKeepsTheTime(t *testing.T) {
 		})
 	}
 }
+
+// Issue 14: "beide" and "für meinen Mann und mich" book one case each.
+func TestTwoPeopleInOneSentence(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	expect(t, "beide", ev.chat("1", "de").say("Wir brauchen beide einen neuen Personalausweis"), "30 Minuten")
+	expect(t, "husband", ev.chat("2", "de").say("Personalausweis für meinen Mann und mich"), "30 Minuten")
+	expect(t, "children", ev.chat("3", "de").say("Reisepass für die Kinder"), "Für wie viele Personen")
+}

@@ -87,8 +87,10 @@ type Understanding struct {
 // Parser understands typed answers for one office: its concerns by name,
 // keyword and short form, dates and times in German and English.
 type Parser struct {
-	loc     *time.Location
-	phrases []phrase // longest first
+	loc       *time.Location
+	phrases   []phrase       // longest first
+	maxCounts map[string]int // each concern's most per appointment
+	perPerson map[string]bool
 }
 
 type phrase struct {
@@ -98,8 +100,9 @@ type phrase struct {
 
 // NewParser builds a parser for the office's concerns.
 func NewParser(cfg *booking.Config) *Parser {
-	p := &Parser{loc: cfg.Location()}
+	p := &Parser{loc: cfg.Location(), maxCounts: map[string]int{}, perPerson: map[string]bool{}}
 	for _, c := range cfg.Concerns {
+		p.maxCounts[c.ID], p.perPerson[c.ID] = c.MaxCount, c.PerPerson
 		texts := append([]string{c.ID, strings.ReplaceAll(c.ID, "-", " "), c.Name.DE, c.Name.EN}, c.Keywords...)
 		seen := map[string]bool{}
 		for _, t := range texts {
@@ -334,11 +337,57 @@ func (p *Parser) concerns(toks []string) (found []booking.ConcernCount, plural [
 		}
 	}
 	sort.SliceStable(order, func(i, j int) bool { return first[order[i]] < first[order[j]] }) // as the citizen named them
+	people, unknown := peopleIn(toks)
 	found = make([]booking.ConcernCount, 0, len(order))
 	for _, id := range order {
-		found = append(found, booking.ConcernCount{ID: id, Count: counts[id]})
+		n := counts[id]
+		switch {
+		case !p.perPerson[id]: // a car to deregister is one, whoever comes
+		case n == 1 && people > 1 && p.maxCounts[id] > 1:
+			n = min(people, p.maxCounts[id]) // "für meinen Mann und mich": one each
+		case n == 1 && unknown && p.maxCounts[id] > 1 && !slices.Contains(plural, id):
+			plural = append(plural, id) // "für die Kinder": how many?
+		}
+		found = append(found, booking.ConcernCount{ID: id, Count: n})
 	}
 	return found, plural
+}
+
+// Words that say a message is for several people.
+var (
+	bothWords   = []string{"beide", "beiden", "both", "zu zweit", "wir zwei", "us two"}
+	selfWords   = []string{"ich", "mich", "mir", "me", "i", "myself"}
+	familyWords = []string{"mann", "ehemann", "frau", "ehefrau", "partner", "partnerin", "freund", "freundin", "sohn", "tochter", "mutter", "vater",
+		"husband", "wife", "son", "daughter", "mother", "father", "kind", "child"}
+	groupWords  = []string{"kinder", "kindern", "children", "kids", "familie", "family"}
+	possessives = []string{"mein", "meine", "meinen", "meinem", "meiner", "my"}
+)
+
+// peopleIn tells for how many people a message asks: 2 for "beide" or
+// "meinen Mann und mich", and unknown for "die Kinder" or "die Familie".
+func peopleIn(toks []string) (people int, unknown bool) {
+	joined := " " + strings.Join(toks, " ") + " "
+	for _, w := range bothWords {
+		if strings.Contains(joined, " "+w+" ") {
+			return 2, false
+		}
+	}
+	if slices.ContainsFunc(toks, func(t string) bool { return slices.Contains(groupWords, t) }) {
+		return 0, true
+	}
+	for i, t := range toks {
+		if t != "und" && t != "and" || i == 0 || i == len(toks)-1 {
+			continue
+		}
+		a, b := toks[i-1], toks[i+1]
+		if slices.Contains(possessives, b) && i+2 < len(toks) {
+			b = toks[i+2] // "mich und meine Frau"
+		}
+		if slices.Contains(selfWords, a) && slices.Contains(familyWords, b) || slices.Contains(familyWords, a) && slices.Contains(selfWords, b) {
+			return 2, false
+		}
+	}
+	return 0, false
 }
 
 // pluralOf reports whether got is a plural of want: "ausweise", "paesse"

@@ -56,6 +56,17 @@ func TestParseConcerns(t *testing.T) {
 		{"Ich habe einen Schlüssel gefunden", "[{fundsache 1}]"},
 		{"Hallo", "[]"},
 		{"Termin am Dienstag", "[]"},
+		// Issue 14: several people in one sentence.
+		{"Wir brauchen beide einen neuen Personalausweis", "[{personalausweis 2}]"},
+		{"Personalausweis für meinen Mann und mich", "[{personalausweis 2}]"},
+		{"Reisepass für mich und meine Frau", "[{reisepass 2}]"},
+		{"passports for my wife and me", "[{reisepass 2}]"},
+		{"we both need an ID card", "[{personalausweis 2}]"},
+		{"3 Pässe für meinen Mann und mich", "[{reisepass 3}]"}, // a count said wins
+		{"Ich und mein Mann, Auto abmelden", "[{fahrzeug-abmelden 1}]"}, // not a case each person needs
+		{"Ummeldung für meine Frau und mich und ein Führungszeugnis", "[{wohnsitz 2} {fuehrungszeugnis 1}]"},
+		{"Reisepässe für die Kinder", "[{reisepass 1}]"},
+		{"Ich brauche einen Personalausweis und Max und Moritz auch", "[{personalausweis 1}]"}, // names are not family words
 	}
 	for _, tc := range tests {
 		got := fmt.Sprint(p.Understand(tc.in, parseNow).Concerns)
@@ -301,4 +312,14 @@ func FuzzUnderstand(f *testing.F) {
 		}
 		OptionNumber(s, 5, true)
 	})
+}
+
+// "für die Kinder" does not say how many: the dialogue asks.
+func TestFamilyWithoutACountIsAsked(t *testing.T) {
+	p := demoParser(t)
+	for _, in := range []string{"Personalausweis für die Kinder", "passport for the whole family"} {
+		if u := p.Understand(in, parseNow); fmt.Sprint(u.Plural) != "[personalausweis]" && fmt.Sprint(u.Plural) != "[reisepass]" {
+			t.Errorf("%q: plural %v, want the concern asked for a count", in, u.Plural)
+		}
+	}
 }
