@@ -931,7 +931,7 @@ func TestPluralConcernAsksHowMany(t *testing.T) {
 		buttons                   bool
 		want                      []string
 	}{
-		{"typed", "de", "Ich brauche für meine Frau und mich neue Ausweise", "2", false, []string{"2 × Personalausweis beantragen", "30 Minuten"}},
+		{"typed", "de", "Wir brauchen neue Ausweise", "2", false, []string{"2 × Personalausweis beantragen", "30 Minuten"}},
 		{"in words", "de", "Wir brauchen Reisepässe", "drei", false, []string{"3 × Reisepass", "60 Minuten"}},
 		{"button", "en", "we need new ID cards", "2 people", true, []string{"2 × Apply for an ID card", "30 minutes"}},
 	}

@@ -384,7 +384,8 @@ func peopleIn(toks []string) (people int, unknown bool) {
 			b = toks[i+2] // "mich und meine Frau"
 		}
 		if slices.Contains(selfWords, a) && slices.Contains(familyWords, b) || slices.Contains(familyWords, a) && slices.Contains(selfWords, b) {
-			return 2, false
+			// me and each one named: "meine Frau, meinen Sohn und mich" are three
+			return 1 + len(slices.DeleteFunc(slices.Clone(toks), func(t string) bool { return !slices.Contains(familyWords, t) })), false
 		}
 	}
 	return 0, false

@@ -62,7 +62,7 @@ func TestParseConcerns(t *testing.T) {
 		{"Reisepass für mich und meine Frau", "[{reisepass 2}]"},
 		{"passports for my wife and me", "[{reisepass 2}]"},
 		{"we both need an ID card", "[{personalausweis 2}]"},
-		{"3 Pässe für meinen Mann und mich", "[{reisepass 3}]"}, // a count said wins
+		{"3 Pässe für meinen Mann und mich", "[{reisepass 3}]"},         // a count said wins
 		{"Ich und mein Mann, Auto abmelden", "[{fahrzeug-abmelden 1}]"}, // not a case each person needs
 		{"Ummeldung für meine Frau und mich und ein Führungszeugnis", "[{wohnsitz 2} {fuehrungszeugnis 1}]"},
 		{"Reisepässe für die Kinder", "[{reisepass 1}]"},
