@@ -157,6 +157,9 @@ func (t *turn) onConcern(ctx context.Context, in input) bool {
 	switch {
 	case errors.Is(err, booking.ErrTooMany):
 		t.say(Reply{Text: t.e.tooManyText(t.d.Lang, merged)})
+		if len(t.d.Concerns) > 0 {
+			t.fire(ctx, "concern_chosen") // no dead end: back to "another concern?" with what there was
+		}
 		return false
 	case err != nil:
 		t.notUnderstood()
@@ -600,6 +603,11 @@ func (t *turn) onTime(ctx context.Context, in input) bool {
 // noteWanted keeps a day, time or part of the day named before the day
 // step, so that step can take it.
 func (t *turn) noteWanted(u understand.Understanding) {
+	if u.BadDate != "" && len(u.Concerns) > 0 {
+		// "Meldebescheinigung am 31.02.": the concern is taken, the date named
+		t.say(Reply{Text: t.text("NoSuchDate", "Date", u.BadDate)})
+		t.badDate = ""
+	}
 	if u.HasDay {
 		t.d.WantDay = u.Day.Format(time.DateOnly)
 		// A day that cannot be booked is said at once, not kept; with a

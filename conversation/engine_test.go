@@ -1374,3 +1374,18 @@ func TestTwoPeopleInOneSentence(t *testing.T) {
 	expect(t, "husband", ev.chat("2", "de").say("Personalausweis für meinen Mann und mich"), "30 Minuten")
 	expect(t, "children", ev.chat("3", "de").say("Reisepass für die Kinder"), "Für wie viele Personen")
 }
+
+// Issue 14: a date that does not exist is named even beside a concern; "next
+// Tuesday" is a day, not "more"; and a concern at its most per booking,
+// named after "add another" by mistake, leads back to the list, no dead end.
+func TestSlipsThatLostTheWay(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	out := ev.chat("1", "de").say("Termin für Meldebescheinigung am 31.02.")
+	expect(t, "bad date named", out, "Den 31.02. gibt es nicht", "Meldebescheinigung")
+	expect(t, "next Tuesday", ev.chat("2", "en").say("passport next Tuesday at 9am"), "Apply for or renew a passport", "first and last name")
+	c := ev.chat("3", "de")
+	c.say("Führungszeugnis")
+	c.press("Weiteres Anliegen")
+	expect(t, "at its most", c.say("Führungszeugnis"), "höchstens 1", "[Weiter zur Terminwahl]")
+	expect(t, "and on", c.press("Weiter zur Terminwahl"), "An welchem Tag")
+}

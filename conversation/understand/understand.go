@@ -151,6 +151,9 @@ func (p *Parser) Understand(text string, now time.Time) Understanding {
 	if u.HasDay && !u.HasTime {
 		u.Minute, u.HasTime = hourAfterDay(norm, toks)
 	}
+	if u.Intent == IntentMore && u.HasDay {
+		u.Intent = IntentNone // "next Tuesday" names a day; it does not ask for more
+	}
 	if u.Intent == IntentOffTopic && len(u.Concerns) > 0 {
 		u.Intent = IntentNone // the weather and a passport: the passport is what counts
 	}
