@@ -598,6 +598,11 @@ func (e *Engine) global(ctx context.Context, t *turn, in input) bool {
 		return false
 	}
 	switch {
+	case t.stale(opt):
+		// A button of an older message: say where the dialogue stands
+		// rather than start something over the citizen's head.
+		t.say(Reply{Text: t.text("StaleButton")})
+		return true
 	case opt == "restart" || (opt == "" && u.Intent == understand.IntentMenu):
 		t.reset(ctx)
 		return true
@@ -648,6 +653,19 @@ func (e *Engine) global(ctx context.Context, t *turn, in input) bool {
 		return true
 	}
 	return false
+}
+
+// stale reports whether opt is a button from an older message while a flow
+// is under way: an answer to a step (a concern, a day, a time) not among the
+// options last offered. What works at every step stays valid: the menu (its
+// commands, too), start over, the language, and the options the engine sent
+// on its own (a reminder's cancel, an offer).
+func (t *turn) stale(opt string) bool {
+	if opt == "" || t.d.State == stIdle || pushedOption(opt) || len(t.d.Options) == 0 ||
+		strings.HasPrefix(opt, prefMenu) || strings.HasPrefix(opt, prefLang) || opt == "restart" {
+		return false
+	}
+	return !slices.ContainsFunc(t.d.Options, func(o Option) bool { return o.ID == opt })
 }
 
 // answersAside answers a question asked in the middle of a flow (opening

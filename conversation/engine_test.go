@@ -981,7 +981,10 @@ func TestOwnBookingsWithoutPIN(t *testing.T) {
 		id = b.ID
 	}
 	forged := joined(other.send(Message{Option: fmt.Sprintf("own:%d", id)}))
-	expect(t, "forged", forged, "Diesen Termin finde ich nicht")
+	expect(t, "forged", forged, "älteren Nachricht") // never offered here: refused before any lookup
+	if strings.Contains(forged, num) {
+		t.Fatalf("a forged option showed the booking:\n%s", forged)
+	}
 
 	expect(t, "own booking offered", c.say("Termin verschieben"), num)
 	expect(t, "tap", c.press(num), "An welchem Tag")
@@ -1388,4 +1391,22 @@ func TestSlipsThatLostTheWay(t *testing.T) {
 	c.press("Weiteres Anliegen")
 	expect(t, "at its most", c.say("Führungszeugnis"), "höchstens 1", "[Weiter zur Terminwahl]")
 	expect(t, "and on", c.press("Weiter zur Terminwahl"), "An welchem Tag")
+}
+
+// Issue 14: a button of an older message is answered with where the
+// dialogue stands; it neither restarts nor changes the flow.
+func TestStaleButtonIsAnsweredNotActedOn(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	c := ev.chat("1", "de")
+	c.say("Termin buchen")
+	c.press("Personalausweis beantragen")
+	expect(t, "days", c.press("Weiter zur Terminwahl"), "An welchem Tag")
+	expect(t, "times", c.press("Mi 25.11."), "Um welche Uhrzeit")
+	out := joined(c.send(Message{Option: "c:reisepass"})) // from the first message
+	expect(t, "stale", out, "älteren Nachricht", "Um welche Uhrzeit")
+	out = joined(c.send(Message{Option: "day:2026-11-26"}))
+	expect(t, "stale day", out, "älteren Nachricht", "Um welche Uhrzeit am Mi 25.11.")
+	expect(t, "and on", c.press("09:30"), "Vor- und Nachname")
+	expect(t, "the concern unchanged", c.say("Erika Mustermann"), "E-Mail")
+	expect(t, "summary", c.press("Ohne E-Mail"), "Personalausweis", "Mi 25.11.")
 }
