@@ -1410,3 +1410,16 @@ func TestStaleButtonIsAnsweredNotActedOn(t *testing.T) {
 	expect(t, "the concern unchanged", c.say("Erika Mustermann"), "E-Mail")
 	expect(t, "summary", c.press("Ohne E-Mail"), "Personalausweis", "Mi 25.11.")
 }
+
+// Issue 14: a citizen who has checked in gets no reminder to come.
+func TestNoHourReminderAfterCheckIn(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	c := ev.chat("1", "de")
+	num, _ := c.book("Perso heute 10:30")
+	ev.clock.Set(time.Date(2026, 11, 24, 9, 31, 0, 0, berlin)) // the hour reminder is due
+	expect(t, "check-in", c.say("Ich bin da"), "angemeldet", num)
+	ev.engine.Tick(ctx)
+	if got := ev.sent.take("1"); len(got) != 0 {
+		t.Fatalf("reminded after checking in: %s", dump(got))
+	}
+}

@@ -89,8 +89,8 @@ func (e *Engine) remind(ctx context.Context) error {
 		return err
 	}
 	for _, b := range bs {
-		if b.Kind != booking.KindAppointment || b.Status != booking.StatusBooked {
-			continue
+		if b.Kind != booking.KindAppointment || b.Status != booking.StatusBooked || !b.CheckedInAt.IsZero() {
+			continue // a citizen who has checked in is here: no reminder to come
 		}
 		lang := langOf(b.Lang)
 		var cancel []Option // one tap to cancel, where the chat proves who it is
