@@ -758,6 +758,9 @@ func (t *turn) onName(ctx context.Context, in input) bool {
 		t.fire(ctx, "email_known")
 		return true
 	}
+	if t.e.sender(MailChannel) == nil {
+		t.d.EmailDone = true // no mail would come: the question is not asked
+	}
 	t.fire(ctx, "name_given")
 	return true
 }

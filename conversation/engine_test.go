@@ -81,6 +81,7 @@ func (ev *env) open() {
 		ev.t.Fatal(err)
 	}
 	e.Register("test", ev.sent)
+	e.Register(MailChannel, ev.sent) // an office with mail: the e-mail question is asked
 	ev.store, ev.engine = s, e
 	ev.t.Cleanup(func() { s.Close() })
 }
