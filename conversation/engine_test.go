@@ -1424,3 +1424,17 @@ func TestNoHourReminderAfterCheckIn(t *testing.T) {
 		t.Fatalf("reminded after checking in: %s", dump(got))
 	}
 }
+
+// Issue 14: an office without a mail channel does not ask for an e-mail
+// address that nothing would ever be sent to.
+func TestNoEmailQuestionWithoutMail(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	ev.engine.Register(MailChannel, nil) // this office has no mail channel
+	c := ev.chat("1", "de")
+	c.say("Perso morgen 10 Uhr")
+	out := c.say("Erika Mustermann")
+	expect(t, "straight to the summary", out, "Bitte prüfen", "Erika Mustermann")
+	if strings.Contains(out, "E-Mail") {
+		t.Fatalf("asked for an e-mail address:\n%s", out)
+	}
+}
