@@ -314,30 +314,11 @@ func (p *Parser) concerns(toks []string) (found []booking.ConcernCount, plural [
 	used := make([]bool, len(toks))
 	counts, first := map[string]int{}, map[string]int{}
 	var order []string
-	for _, ph := range p.phrases {
-		for i := 0; i+len(ph.tokens) <= len(toks); i++ {
-			if !matchAt(toks, used, i, ph.tokens) {
-				continue
-			}
-			for j := range ph.tokens {
-				used[i+j] = true
-			}
-			n, counted := 1, false
-			if i > 0 {
-				if v, ok := NumberWord(toks[i-1]); ok && v >= 1 && v <= 10 {
-					n, counted = v, true
-				}
-			}
-			last := len(ph.tokens) - 1
-			if !counted && pluralOf(toks[i+last], ph.tokens[last]) && !slices.Contains(plural, ph.concern) {
-				plural = append(plural, ph.concern) // "Ausweise": how many?
-			}
-			if _, seen := counts[ph.concern]; !seen {
-				order = append(order, ph.concern)
-				first[ph.concern] = i
-			}
-			counts[ph.concern] = max(counts[ph.concern], n) // two words for one concern are one case
-		}
+	// Words as written first, then slips and compounds: "Notausweis" is its
+	// own concern before it is a kind of "Ausweis", and "abmelden" a
+	// keyword before it is a slip of "anmelden".
+	for _, loose := range []bool{false, true} {
+		p.matchPhrases(toks, used, loose, counts, first, &order, &plural)
 	}
 	sort.SliceStable(order, func(i, j int) bool { return first[order[i]] < first[order[j]] }) // as the citizen named them
 	people, unknown := peopleIn(toks)
@@ -394,6 +375,36 @@ func peopleIn(toks []string) (people int, unknown bool) {
 	return 0, false
 }
 
+// matchPhrases marks the concerns whose phrases match unused tokens, with
+// a count from a number just before; loose allows slips and compounds.
+func (p *Parser) matchPhrases(toks []string, used []bool, loose bool, counts, first map[string]int, order, plural *[]string) {
+	for _, ph := range p.phrases {
+		for i := 0; i+len(ph.tokens) <= len(toks); i++ {
+			if !matchAt(toks, used, i, ph.tokens, loose) {
+				continue
+			}
+			for j := range ph.tokens {
+				used[i+j] = true
+			}
+			n, counted := 1, false
+			if i > 0 {
+				if v, ok := NumberWord(toks[i-1]); ok && v >= 1 && v <= 10 {
+					n, counted = v, true
+				}
+			}
+			last := len(ph.tokens) - 1
+			if !counted && pluralOf(toks[i+last], ph.tokens[last]) && !slices.Contains(*plural, ph.concern) {
+				*plural = append(*plural, ph.concern) // "Ausweise": how many?
+			}
+			if _, seen := counts[ph.concern]; !seen {
+				*order = append(*order, ph.concern)
+				first[ph.concern] = i
+			}
+			counts[ph.concern] = max(counts[ph.concern], n) // two words for one concern are one case
+		}
+	}
+}
+
 // pluralOf reports whether got is a plural of want: "ausweise", "paesse"
 // (for "Pässe"), "zeugnisse", "bescheinigungen", "kopien", "cards".
 func pluralOf(got, want string) bool {
@@ -412,10 +423,11 @@ func pluralOf(got, want string) bool {
 	return false
 }
 
-func matchAt(toks []string, used []bool, i int, want []string) bool {
+func matchAt(toks []string, used []bool, i int, want []string, loose bool) bool {
 	for j, w := range want {
 		got := toks[i+j]
-		if used[i+j] || !(similar(got, w) || pluralOf(got, w) || (len(want) == 1 && compoundOf(got, w))) {
+		exact := got == w || pluralOf(got, w)
+		if used[i+j] || !(exact || loose && (similar(got, w) || (len(want) == 1 && compoundOf(got, w)))) {
 			return false
 		}
 	}
