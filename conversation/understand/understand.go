@@ -188,23 +188,23 @@ var intentWords = []struct {
 	intent Intent
 	words  []string
 }{
-	{IntentCheckIn, []string{"ich bin da", "bin da", "bin jetzt da", "angekommen", "i am here", "i m here", "im here", "arrived", "check in", "checkin", "einchecken"}},
+	{IntentCheckIn, []string{"ich bin da", "bin da", "bin jetzt da", "im wartebereich", "im warteraum", "in the waiting area", "angekommen", "i am here", "i m here", "im here", "arrived", "check in", "checkin", "einchecken"}},
 	{IntentLostPIN, []string{"pin vergessen", "pin verloren", "pin verlegt", "pin weg", "keine pin", "pin nicht mehr", "lost my pin", "lost pin", "forgot my pin",
-		"forgot pin", "forgotten my pin", "forgotten pin", "dont have the pin", "don t have the pin", "don t have my pin", "dont have my pin"}},
-	{IntentWalkIn, []string{"ohne termin", "ohne einen termin", "without an appointment", "without appointment", "walk in", "walkin", "spontan", "einfach vorbeikommen"}},
+		"forgot pin", "forgotten my pin", "forgotten pin", "finde ich meine pin", "meine pin finden", "where is my pin", "where do i find my pin", "dont have the pin", "don t have the pin", "don t have my pin", "dont have my pin"}},
+	{IntentWalkIn, []string{"ohne termin", "ohne einen termin", "brauche ich einen termin", "muss ich einen termin", "so kommen", "do i need an appointment", "without an appointment", "without appointment", "walk in", "walkin", "spontan", "einfach vorbeikommen"}},
 	{IntentEarliest, []string{"fruehestmoeglich", "so frueh wie moeglich", "so bald wie moeglich", "moeglichst bald", "moeglichst frueh", "schnellstmoeglich",
 		"naechster freier", "naechsten freien", "naechste freie", "fruehester", "fruehesten", "frueheste", "earliest", "asap", "as soon as possible",
 		"first available", "next available", "first free", "next free"}},
 	{IntentEarlier, []string{"frueher", "frueheren", "earlier", "eher"}},
-	{IntentStatus, []string{"wo bin ich", "wo stehe ich", "schlange", "wie lange noch", "wie viele vor mir", "wie viele sind vor mir", "wann komme ich dran",
+	{IntentStatus, []string{"wo bin ich", "wo stehe ich", "schlange", "wie lange noch", "wie viele vor mir", "wie viele sind vor mir", "wann komme ich dran", "noch warten", "bald dran", "before me", "ahead of me",
 		"how long until", "my turn", "status", "wartezeit", "warteschlange", "wann bin ich dran", "where am i", "queue", "position"}},
 	{IntentReschedule, []string{"verschieben", "umbuchen", "verlegen", "aendern", "reschedule", "move", "change"}},
 	{IntentCancel, []string{"absagen", "stornieren", "storno", "cancel my", "cancel the", "cancel appointment", "cancel an", "cancel a", "cancel booking",
 		"want to cancel", "like to cancel", "need to cancel", "have to cancel", "cancellation", "loeschen"}},
 	{IntentDocs, []string{"unterlagen", "mitbringen", "was brauche", "dokumente", "gebuehr", "kosten", "kostet", "documents", "what do i need", "bring", "fee", "cost",
-		"wie viel", "wieviel", "preis", "how much", "price"}},
+		"wie viel", "wieviel", "preis", "how much", "price", "passfoto", "photo"}},
 	{IntentHours, []string{"oeffnungszeiten", "geoeffnet", "wann offen", "wann habt ihr", "opening hours", "opening times", "when are you open", "hours",
-		"adresse", "anschrift", "anfahrt", "wo seid ihr", "wo sind sie", "wo finde ich", "wo ist das", "where are you", "location", "how do i get"}},
+		"adresse", "anschrift", "anfahrt", "wo seid ihr", "wo sind sie", "wo finde ich", "wo ist das", "wie komme ich", "your address", "where are you", "location", "how do i get"}},
 	{IntentHelp, []string{"hilfe", "help", "was kannst du", "what can you do"}},
 	{IntentBook, []string{"termin", "buchen", "vereinbaren", "reservieren", "appointment", "book", "booking"}},
 	{IntentMenu, []string{"menue", "menu", "hauptmenue", "start", "neustart", "von vorne", "start over", "restart", "neu anfangen"}},
@@ -215,13 +215,13 @@ var intentWords = []struct {
 	{IntentYes, []string{"ja", "jawohl", "jo", "ok", "okay", "yes", "yep", "sure", "passt", "genau", "richtig", "bestaetigen", "confirm", "gerne"}},
 	{IntentNo, []string{"nein", "no", "nope", "noe", "nicht", "fertig", "done", "keine", "nichts", "none", "skip", "ueberspringen", "ohne", "without", "nothing", "nothing else", "thats all", "that s all", "das wars", "das war s", "das ist alles"}},
 	{IntentThanks, []string{"danke", "dankeschoen", "vielen dank", "besten dank", "thanks", "thank you", "tschuess", "bye", "auf wiedersehen", "ciao"}},
-	{IntentOffTopic, []string{"wetter", "weather", "regnet", "rain", "fussball", "football", "bundesliga", "witz", "joke", "rezept", "recipe", "lotto", "horoskop"}},
+	{IntentOffTopic, []string{"wetter", "weather", "regnet", "rain", "fussball", "football", "bundesliga", "witz", "joke", "rezept", "recipe", "lotto", "horoskop", "bus", "bahn"}},
 }
 
 // askWords and openWords make "Habt ihr samstags auf?" and "Is the office
 // open tomorrow?" questions about opening hours.
 var (
-	askWords  = []string{"habt", "haben", "hat", "ist", "seid", "sind", "are", "is"}
+	askWords  = []string{"habt", "haben", "hat", "ist", "seid", "sind", "are", "is", "do"}
 	openWords = []string{"auf", "offen", "geoeffnet", "open"}
 )
 
@@ -356,6 +356,11 @@ func peopleIn(toks []string) (people int, unknown bool) {
 			return 2, false
 		}
 	}
+	for i, t := range toks[:max(0, len(toks)-1)] {
+		if n, ok := NumberWord(toks[i+1]); ok && n >= 2 && (t == "alle" || t == "wir" || t == "all") {
+			return n, false // "alle vier", "wir drei"
+		}
+	}
 	if slices.ContainsFunc(toks, func(t string) bool { return slices.Contains(groupWords, t) }) {
 		return 0, true
 	}
@@ -387,7 +392,7 @@ func (p *Parser) matchPhrases(toks []string, used []bool, loose bool, counts, fi
 				used[i+j] = true
 			}
 			n, counted := 1, false
-			if i > 0 {
+			if i > 0 && (i < 2 || !slices.Contains(timeWords, toks[i-2])) { // "um halb zehn, Reisepass" counts no ten
 				if v, ok := NumberWord(toks[i-1]); ok && v >= 1 && v <= 10 {
 					n, counted = v, true
 				}
@@ -499,7 +504,8 @@ func NumberWord(s string) (int, bool) {
 		return n, true
 	}
 	words := map[string]int{"ein": 1, "eine": 1, "einen": 1, "einer": 1, "one": 1, "a": 1, "an": 1, "zwei": 2, "two": 2, "drei": 3, "three": 3,
-		"vier": 4, "four": 4, "fuenf": 5, "five": 5, "sechs": 6, "six": 6}
+		"vier": 4, "four": 4, "fuenf": 5, "five": 5, "sechs": 6, "six": 6, "sieben": 7, "seven": 7, "acht": 8, "eight": 8,
+		"neun": 9, "nine": 9, "zehn": 10, "ten": 10, "elf": 11, "eleven": 11, "zwoelf": 12, "twelve": 12}
 	n, ok := words[s]
 	return n, ok
 }
@@ -724,6 +730,12 @@ var (
 )
 
 // clockTime finds a time of day: 14:30, 14.30, 14 Uhr, 14h30, 2pm, 2:30 pm.
+// timeWords come before a number that is a time, not a count.
+var timeWords = []string{"halb", "um", "gegen", "ab", "at"}
+
+// timeHalf reads "halb zehn" or "halb 10", German for half past nine.
+var timeHalf = regexp.MustCompile(`\bhalb (\d{1,2}|[a-z]+)\b`)
+
 func clockTime(norm string) (int, bool) {
 	if m := timeAmPm.FindStringSubmatch(norm); m != nil {
 		h, _ := strconv.Atoi(m[1])
@@ -749,6 +761,11 @@ func clockTime(norm string) (int, bool) {
 		h, _ := strconv.Atoi(m[1])
 		mi, _ := strconv.Atoi(m[2])
 		return h*60 + mi, true
+	}
+	if m := timeHalf.FindStringSubmatch(norm); m != nil { // "halb zehn" is 9:30
+		if h, ok := NumberWord(m[1]); ok && h >= 1 && h <= 24 {
+			return (h-1)*60 + 30, true
+		}
 	}
 	if m := timeAt.FindStringSubmatch(norm); m != nil { // "morgen um 9"
 		h, _ := strconv.Atoi(m[1])
