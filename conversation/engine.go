@@ -3,6 +3,8 @@ package conversation
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -242,6 +244,10 @@ type dialogue struct {
 	Updated   time.Time `json:"updated"`
 	// Handled are the IDs of the latest messages handled, to drop repeats.
 	Handled []string `json:"handled,omitempty"`
+	// LastAnswer (a hash) and Repeats count the same answer given again in
+	// a row, so the third one adds where else to get help.
+	LastAnswer string `json:"last_answer,omitempty"`
+	Repeats    int    `json:"repeats,omitempty"`
 }
 
 // The dialogue's states.
@@ -425,6 +431,7 @@ func (e *Engine) Handle(ctx context.Context, msg Message) ([]Reply, error) {
 	if !t.quiet {
 		t.prompt(ctx)
 	}
+	t.noteRepeats()
 	d.Options = nil
 	for _, r := range t.replies {
 		if len(r.Options) > 0 {
@@ -655,6 +662,29 @@ func (e *Engine) global(ctx context.Context, t *turn, in input) bool {
 	return false
 }
 
+// noteRepeats counts the same answer given again in a row; from the third
+// on, it adds the office's phone, so nobody goes round in circles.
+func (t *turn) noteRepeats() {
+	if t.d.State == stIdle || len(t.replies) == 0 {
+		t.d.LastAnswer, t.d.Repeats = "", 0 // the menu's answers say it already; nothing kept
+		return
+	}
+	h := sha256.New()
+	for _, r := range t.replies {
+		h.Write([]byte(r.Text))
+	}
+	sum := hex.EncodeToString(h.Sum(nil)[:8])
+	if sum != t.d.LastAnswer {
+		t.d.LastAnswer, t.d.Repeats = sum, 0
+		return
+	}
+	t.d.Repeats++
+	if t.d.Repeats >= 2 {
+		hint := Reply{Text: t.text("StuckHint", "Phone", t.e.cfg.Office.Phone)}
+		t.replies = slices.Insert(t.replies, len(t.replies)-1, hint)
+	}
+}
+
 // stale reports whether opt is a button from an older message while a flow
 // is under way: an answer to a step (a concern, a day, a time) not among the
 // options last offered. What works at every step stays valid: the menu (its
@@ -698,7 +728,7 @@ func (t *turn) answersAside(ctx context.Context, in input) bool {
 
 // reset goes back to the menu and forgets the collected data.
 func (t *turn) reset(ctx context.Context) {
-	*t.d = dialogue{State: t.d.State, Lang: t.d.Lang, Handled: t.d.Handled}
+	*t.d = dialogue{State: t.d.State, Lang: t.d.Lang, Handled: t.d.Handled, LastAnswer: t.d.LastAnswer, Repeats: t.d.Repeats}
 	t.fire(ctx, "done")
 }
 
