@@ -345,12 +345,13 @@ const (
 type fetched struct {
 	uid    imap.UID
 	from   string
+	size   int64
 	raw    []byte
 	tooBig bool
 }
 
 // fetch reads the mails uids: first sizes and headers, then the whole of
-// those small enough, a few megabytes per command.
+// those small enough.
 func (m *Mail) fetch(c *imapclient.Client, uids []imap.UID) ([]fetched, error) {
 	header := &imap.FetchItemBodySection{Specifier: imap.PartSpecifierHeader, Peek: true}
 	heads, err := c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{UID: true, RFC822Size: true, Envelope: true,
@@ -360,46 +361,55 @@ func (m *Mail) fetch(c *imapclient.Client, uids []imap.UID) ([]fetched, error) {
 	}
 	var out []fetched
 	for _, h := range heads {
-		f := fetched{uid: h.UID, raw: h.FindBodySection(header), tooBig: h.RFC822Size > m.cfg.MaxBytes}
+		f := fetched{uid: h.UID, size: h.RFC822Size, raw: h.FindBodySection(header), tooBig: h.RFC822Size > m.cfg.MaxBytes}
 		if h.Envelope != nil && len(h.Envelope.From) > 0 {
 			f.from = strings.ToLower(h.Envelope.From[0].Addr())
 		}
 		out = append(out, f)
 	}
 	slices.SortFunc(out, func(a, b fetched) int { return cmp.Compare(a.uid, b.uid) })
-	whole := &imap.FetchItemBodySection{Peek: true}
-	sizes := map[imap.UID]int64{}
-	for _, h := range heads {
-		sizes[h.UID] = h.RFC822Size
+	var batch []*fetched
+	var batchBytes int64
+	for i := range out {
+		f := &out[i]
+		if f.tooBig {
+			continue // its header is all that is read
+		}
+		if len(batch) > 0 && batchBytes+f.size > fetchBytes {
+			if err := fetchBodies(c, batch); err != nil {
+				return nil, err
+			}
+			batch, batchBytes = nil, 0
+		}
+		batch, batchBytes = append(batch, f), batchBytes+f.size
 	}
-	for i := 0; i < len(out); {
-		var set []imap.UID
-		var bytes int64
-		j := i
-		for ; j < len(out) && (len(set) == 0 || bytes+sizes[out[j].uid] <= fetchBytes); j++ {
-			if !out[j].tooBig {
-				set = append(set, out[j].uid)
-				bytes += sizes[out[j].uid]
-			}
+	if len(batch) > 0 {
+		if err := fetchBodies(c, batch); err != nil {
+			return nil, err
 		}
-		if len(set) > 0 {
-			full, err := c.Fetch(imap.UIDSetNum(set...), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{whole}}).Collect()
-			if err != nil {
-				return nil, fmt.Errorf("fetch mails: %w", err)
-			}
-			bodies := map[imap.UID][]byte{}
-			for _, f := range full {
-				bodies[f.UID] = f.FindBodySection(whole)
-			}
-			for k := i; k < j; k++ {
-				if !out[k].tooBig {
-					out[k].raw = bodies[out[k].uid]
-				}
-			}
-		}
-		i = j
 	}
 	return out, nil
+}
+
+// fetchBodies reads the whole of mails in one FETCH.
+func fetchBodies(c *imapclient.Client, mails []*fetched) error {
+	whole := &imap.FetchItemBodySection{Peek: true}
+	uids := make([]imap.UID, len(mails))
+	for i, f := range mails {
+		uids[i] = f.uid
+	}
+	full, err := c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{whole}}).Collect()
+	if err != nil {
+		return fmt.Errorf("fetch mails: %w", err)
+	}
+	bodies := map[imap.UID][]byte{}
+	for _, f := range full {
+		bodies[f.UID] = f.FindBodySection(whole)
+	}
+	for _, f := range mails {
+		f.raw = bodies[f.uid]
+	}
+	return nil
 }
 
 // handleAll handles mails, a few senders at once, each sender's in order.
