@@ -25,19 +25,7 @@ func TestCounterPage(t *testing.T) {
 	defer srv.Close()
 	do := func(method, path, body, pass string) (int, map[string]any) {
 		t.Helper()
-		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		if pass != "" {
-			req.SetBasicAuth("counter", pass)
-		}
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		var out map[string]any
-		json.NewDecoder(res.Body).Decode(&out)
-		return res.StatusCode, out
+		return callAPI(t, srv.URL, method, path, body, pass, "")
 	}
 	if status, _ := do("POST", "/api/next", `{"counter":"1"}`, ""); status != http.StatusUnauthorized {
 		t.Fatalf("without login: %d", status)
@@ -93,16 +81,7 @@ func TestCounterPageSpeaksTheBrowsersLanguage(t *testing.T) {
 	srv := httptest.NewServer(New(store.Config(), calls, texts(t, store), "counter-password", nil, nil))
 	defer srv.Close()
 	state := func(lang string) map[string]any {
-		req, _ := http.NewRequest("GET", srv.URL+"/api/state", nil)
-		req.SetBasicAuth("counter", "counter-password")
-		req.Header.Set("Accept-Language", lang)
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		var out map[string]any
-		json.NewDecoder(res.Body).Decode(&out)
+		_, out := callAPI(t, srv.URL, "GET", "/api/state", "", "counter-password", lang)
 		return out
 	}
 	for lang, want := range map[string][]string{
@@ -127,4 +106,29 @@ func TestCounterPageSpeaksTheBrowsersLanguage(t *testing.T) {
 	if serving["status_label"] != "aufgerufen" || !strings.HasPrefix(serving["when"].(string), "seit ") {
 		t.Errorf("German serving entry: %v", serving)
 	}
+}
+
+// callAPI makes one request to the counter page's API as the browser would
+// (JSON, basic auth when pass is set, the browser's language when lang is)
+// and returns the status and the decoded answer.
+func callAPI(t *testing.T, base, method, path, body, pass, lang string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if pass != "" {
+		req.SetBasicAuth("counter", pass)
+	}
+	if lang != "" {
+		req.Header.Set("Accept-Language", lang)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out map[string]any
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil && res.StatusCode == http.StatusOK {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	return res.StatusCode, out
 }
