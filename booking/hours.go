@@ -54,9 +54,14 @@ func (c *Config) Day(t time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, c.compiled.loc)
 }
 
+// Reasons ClosedReason gives when a closed day has no name.
+const (
+	ReasonClosed  = "closed"           // an extra closed date
+	ReasonNoHours = "no opening hours" // a weekday without hours
+)
+
 // ClosedReason tells why the office is closed all day on day, or "" when it
-// opens: the holiday's name, "closed" for an extra closed date, or
-// "no opening hours" for a weekday without hours.
+// opens: the holiday's name, ReasonClosed or ReasonNoHours.
 func (c *Config) ClosedReason(day time.Time) string {
 	day = c.Day(day)
 	if c.compiled.holidays != nil {
@@ -65,10 +70,10 @@ func (c *Config) ClosedReason(day time.Time) string {
 		}
 	}
 	if c.compiled.extraClosed[day.Format(time.DateOnly)] {
-		return "closed"
+		return ReasonClosed
 	}
 	if len(c.compiled.hours[day.Weekday()]) == 0 {
-		return "no opening hours"
+		return ReasonNoHours
 	}
 	return ""
 }

@@ -499,7 +499,9 @@ func (e *Engine) closedReason(lang string, d time.Time) string {
 
 // genericClosed reports whether a day's closed reason only says that it is
 // closed (no opening hours that weekday, or a closed day without a name).
-func genericClosed(reason string) bool { return reason == "no opening hours" || reason == "closed" }
+func genericClosed(reason string) bool {
+	return reason == booking.ReasonNoHours || reason == booking.ReasonClosed
+}
 
 // dayTimes are the free times of the chosen day, filtered by part of day.
 func (t *turn) dayTimes(ctx context.Context) ([]time.Time, error) {
