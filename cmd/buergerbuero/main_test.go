@@ -182,7 +182,7 @@ func TestServeWithMattermost(t *testing.T) {
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "office.yaml")
 	section := "\nmattermost:\n  url: " + mm.URL + "\n  public_url: http://127.0.0.1\n  team: buergerbuero\n  staff_channel: leitstelle\n  staff_users: [anna]\n"
-	os.WriteFile(cfgPath, append(booking.DemoConfigYAML(), section...), 0o600)
+	os.WriteFile(cfgPath, append(alwaysOpenDemo(t), section...), 0o600)
 	t.Setenv("BUERGERBUERO_MATTERMOST_TOKEN", "bot-token")
 	t.Setenv("BUERGERBUERO_MATTERMOST_COMMAND_TOKEN", "cmd-token")
 	t.Setenv("BUERGERBUERO_MATTERMOST_ACTION_SECRET", "a-long-enough-action-secret")
@@ -593,4 +593,22 @@ func TestTheDemoWalkThrough(t *testing.T) {
 	if status, page := do("GET", "/admin/stats/", "admin", ""); status != http.StatusOK || !regexp.MustCompile(`ohne Termin<b>[1-9]`).MatchString(page) {
 		t.Fatalf("stats page: %d", status)
 	}
+}
+
+// alwaysOpenDemo is the demo office open every hour of every day, for
+// tests of a running service that hands out numbers now, whenever "now" is.
+func alwaysOpenDemo(t *testing.T) []byte {
+	t.Helper()
+	yaml := string(booking.DemoConfigYAML())
+	start, end := strings.Index(yaml, "opening_hours:"), strings.Index(yaml, "booking:")
+	if start < 0 || end < start {
+		t.Fatal("demo config without opening_hours and booking sections")
+	}
+	var open strings.Builder
+	open.WriteString("opening_hours:\n")
+	for _, day := range []string{"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"} {
+		open.WriteString("  " + day + ": [\"00:00-23:59\"]\n")
+	}
+	open.WriteString("\nclosed:\n  public_holidays: false\n\n")
+	return []byte(yaml[:start] + open.String() + yaml[end:])
 }
