@@ -10,10 +10,14 @@ import (
 	"time"
 )
 
-// corpusFloor is the share of the corpus understood that the parser must
-// not fall below, overall and in every category (issue 14 asks for 97 %
-// overall and 90 % per category on at least 400 messages).
-const corpusFloor = 0.90
+// corpusFloor and overallFloor are the shares of the corpus understood
+// that the parser must not fall below, in every category and overall: the
+// figures reached (99 % of 417), less a little room (issue 14 asks for at
+// least 97 % overall and 90 % per category on 400 messages).
+const (
+	corpusFloor  = 0.95
+	overallFloor = 0.98
+)
 
 // TestCorpus reads what citizens write (conversation/testdata/corpus.tsv)
 // and reports the share understood per category: every expectation of a
@@ -66,8 +70,8 @@ func TestCorpus(t *testing.T) {
 	overall := float64(totalRight) / float64(total)
 	fmt.Fprintf(&report, "| **all** | %d | **%.1f %%** |\n", total, 100*overall)
 	t.Logf("corpus, understood per category:\n| category | messages | understood |\n| --- | --- | --- |\n%s", report.String())
-	if overall < 0.97 {
-		t.Errorf("%.1f %% of the corpus understood, want at least 97 %%", 100*overall)
+	if overall < overallFloor {
+		t.Errorf("%.1f %% of the corpus understood, want at least %.0f %%", 100*overall, 100*overallFloor)
 	}
 }
 
@@ -78,6 +82,7 @@ func corpusMisses(u Understanding, want string) string {
 	var miss []string
 	for _, kv := range strings.Fields(want) {
 		key, val, _ := strings.Cut(kv, "=")
+		val = strings.ReplaceAll(val, "_", " ")
 		var got string
 		switch key {
 		case "intent":
@@ -99,6 +104,14 @@ func corpusMisses(u Understanding, want string) string {
 		case "part":
 			if u.HasPart {
 				got = fmt.Sprintf("%02d:%02d-%02d:%02d", u.PartFrom/60, u.PartFrom%60, u.PartTo/60, u.PartTo%60)
+			}
+		case "name":
+			got = u.Name
+		case "ask":
+			got = strings.Join(u.Plural, ",")
+		case "vague":
+			if u.VagueDay != "" {
+				got = "yes"
 			}
 		default:
 			return "unknown expectation " + key

@@ -6,6 +6,7 @@
 package understand
 
 import (
+	"fmt"
 	"regexp"
 	"slices"
 	"sort"
@@ -59,6 +60,9 @@ type Understanding struct {
 	// ByWeekday is set when the day was named only by its weekday
 	// ("Dienstag"): the next one, or the next one on a page of days shown.
 	ByWeekday bool
+	// VagueDay is a time named in words no date follows from ("nach
+	// Ostern", "zwischen den Jahren"), so the answer can ask which day.
+	VagueDay string
 	// BadDate is a date as written that does not exist ("31.02."), so the
 	// answer can say which one.
 	BadDate string
@@ -91,6 +95,7 @@ type Parser struct {
 	phrases   []phrase       // longest first
 	maxCounts map[string]int // each concern's most per appointment
 	perPerson map[string]bool
+	vocab     map[string][]string // each concern's words, for compounds
 }
 
 type phrase struct {
@@ -100,7 +105,7 @@ type phrase struct {
 
 // NewParser builds a parser for the office's concerns.
 func NewParser(cfg *booking.Config) *Parser {
-	p := &Parser{loc: cfg.Location(), maxCounts: map[string]int{}, perPerson: map[string]bool{}}
+	p := &Parser{loc: cfg.Location(), maxCounts: map[string]int{}, perPerson: map[string]bool{}, vocab: map[string][]string{}}
 	for _, c := range cfg.Concerns {
 		p.maxCounts[c.ID], p.perPerson[c.ID] = c.MaxCount, c.PerPerson
 		texts := append([]string{c.ID, strings.ReplaceAll(c.ID, "-", " "), c.Name.DE, c.Name.EN}, c.Keywords...)
@@ -113,6 +118,7 @@ func NewParser(cfg *booking.Config) *Parser {
 			}
 			seen[key] = true
 			p.phrases = append(p.phrases, phrase{concern: c.ID, tokens: toks})
+			p.vocab[c.ID] = append(p.vocab[c.ID], toks...)
 		}
 	}
 	sort.SliceStable(p.phrases, func(i, j int) bool { return len(p.phrases[i].tokens) > len(p.phrases[j].tokens) })
@@ -139,14 +145,21 @@ func (p *Parser) Understand(text string, now time.Time) Understanding {
 	var u Understanding
 	norm := Normalize(text)
 	toks := Tokens(norm)
-	u.Intent = intentOf(norm, toks)
+	u.Intent = refineIntent(intentOf(norm, toks), toks)
 	yes, no := hasWord(toks, IntentYes), hasWord(toks, IntentNo)
 	u.Yes, u.No = yes && !no, no && !yes
 	u.Lang = languageOf(toks)
 	u.SaysCancel = slices.Contains(toks, "cancel")
 	u.Concerns, u.Plural = p.concerns(toks)
 	p.date(&u, norm, toks, now.In(p.loc))
-	u.Minute, u.HasTime = clockTime(dateISO.ReplaceAllString(dateDMY.ReplaceAllString(norm, " "), " "))
+	if !u.HasDay {
+		u.VagueDay = vagueDay(toks)
+	}
+	timeText := dateISO.ReplaceAllString(dateDMY.ReplaceAllString(norm, " "), " ")
+	if _, _, rest, ok := shortDate(timeText); ok {
+		timeText = rest // "3.12 14h": the 3.12 was the day
+	}
+	u.Minute, u.HasTime = clockTime(timeText)
 	u.PartFrom, u.PartTo, u.HasPart = dayPart(toks)
 	if u.HasDay && !u.HasTime {
 		u.Minute, u.HasTime = hourAfterDay(norm, toks)
@@ -188,23 +201,32 @@ var intentWords = []struct {
 	intent Intent
 	words  []string
 }{
-	{IntentCheckIn, []string{"ich bin da", "bin da", "bin jetzt da", "im wartebereich", "im warteraum", "in the waiting area", "angekommen", "i am here", "i m here", "im here", "arrived", "check in", "checkin", "einchecken"}},
+	{IntentCheckIn, []string{"ich bin da", "bin da", "bin jetzt da", "im wartebereich", "im warteraum", "in the waiting area", "angekommen", "i am here", "i m here", "im here", "arrived", "check in", "checkin", "einchecken",
+		"bin vor ort", "sind vor ort", "bin hier", "bin jetzt hier", "sind da", "sind jetzt da", "bin im rathaus", "bin schon im rathaus", "im wartezimmer", "waiting room"}},
 	{IntentLostPIN, []string{"pin vergessen", "pin verloren", "pin verlegt", "pin weg", "keine pin", "pin nicht mehr", "lost my pin", "lost pin", "forgot my pin",
-		"forgot pin", "forgotten my pin", "forgotten pin", "finde ich meine pin", "meine pin finden", "where is my pin", "where do i find my pin", "dont have the pin", "don t have the pin", "don t have my pin", "dont have my pin"}},
-	{IntentWalkIn, []string{"ohne termin", "ohne einen termin", "brauche ich einen termin", "muss ich einen termin", "so kommen", "do i need an appointment", "without an appointment", "without appointment", "walk in", "walkin", "spontan", "einfach vorbeikommen"}},
+		"forgot pin", "forgotten my pin", "forgotten pin", "finde ich meine pin", "meine pin finden", "where is my pin", "where do i find my pin", "dont have the pin", "don t have the pin", "don t have my pin", "dont have my pin",
+		"pin geloescht", "keine pin bekommen", "hab keine bekommen", "habe keine bekommen", "never got a pin", "didn t get a pin", "no pin"}},
+	{IntentWalkIn, []string{"ohne termin", "ohne einen termin", "brauche ich einen termin", "muss ich einen termin", "so kommen", "do i need an appointment", "without an appointment", "without appointment", "walk in", "walkin", "spontan", "einfach vorbeikommen",
+		"vorbeischauen", "offene sprechstunde", "ohne terminvereinbarung", "vorher einen termin", "vorher termin", "drop by", "drop in", "book first", "book beforehand"}},
 	{IntentEarliest, []string{"fruehestmoeglich", "so frueh wie moeglich", "so bald wie moeglich", "moeglichst bald", "moeglichst frueh", "schnellstmoeglich",
 		"naechster freier", "naechsten freien", "naechste freie", "fruehester", "fruehesten", "frueheste", "earliest", "asap", "as soon as possible",
 		"first available", "next available", "first free", "next free"}},
 	{IntentEarlier, []string{"frueher", "frueheren", "earlier", "eher"}},
 	{IntentStatus, []string{"wo bin ich", "wo stehe ich", "schlange", "wie lange noch", "wie viele vor mir", "wie viele sind vor mir", "wann komme ich dran", "noch warten", "bald dran", "before me", "ahead of me",
-		"how long until", "my turn", "status", "wartezeit", "warteschlange", "wann bin ich dran", "where am i", "queue", "position"}},
-	{IntentReschedule, []string{"verschieben", "umbuchen", "verlegen", "aendern", "reschedule", "move", "change"}},
-	{IntentCancel, []string{"absagen", "stornieren", "storno", "cancel my", "cancel the", "cancel appointment", "cancel an", "cancel a", "cancel booking",
+		"how long until", "my turn", "status", "wartezeit", "warteschlange", "wann bin ich dran", "where am i", "queue", "position",
+		"dran", "warten noch", "dauert es noch", "still have to wait", "how long do i"}},
+	{IntentReschedule, []string{"verschieben", "umbuchen", "verlegen", "vorverlegen", "different time", "different day", "aendern", "reschedule", "move", "change"}},
+	{IntentCancel, []string{"absagen", "nicht wahrnehmen", "faellt aus", "streichen", "zurueckgeben", "brauch ich nicht mehr", "brauche ich nicht mehr",
+		"nicht mehr noetig", "please cancel", "cancel please", "cancel it", "don t need the appointment", "dont need the appointment", "no longer need", "stornieren", "storno", "cancel my", "cancel the", "cancel appointment", "cancel an", "cancel a", "cancel booking",
 		"want to cancel", "like to cancel", "need to cancel", "have to cancel", "cancellation", "loeschen"}},
 	{IntentDocs, []string{"unterlagen", "mitbringen", "was brauche", "dokumente", "gebuehr", "kosten", "kostet", "documents", "what do i need", "bring", "fee", "cost",
-		"wie viel", "wieviel", "preis", "how much", "price", "passfoto", "photo"}},
+		"wie viel", "wieviel", "preis", "how much", "price", "passfoto", "photo",
+		"passbild", "passbilder", "foto", "fotos", "geburtsurkunde", "birth certificate", "wohnungsgeberbestaetigung", "mitnehmen", "mitkommen", "vollmacht",
+		"zahlen", "bezahlen", "teuer", "kostenlos", "umsonst", "pay", "free of charge"}},
 	{IntentHours, []string{"oeffnungszeiten", "geoeffnet", "wann offen", "wann habt ihr", "opening hours", "opening times", "when are you open", "hours",
-		"adresse", "anschrift", "anfahrt", "wo seid ihr", "wo sind sie", "wo finde ich", "wo ist das", "wie komme ich", "your address", "where are you", "location", "how do i get"}},
+		"adresse", "anschrift", "anfahrt", "wo seid ihr", "wo sind sie", "wo finde ich", "wo ist das", "wie komme ich", "your address", "where are you", "location", "how do i get",
+		"sprechzeiten", "schliesst", "schliessen", "close", "closing", "wo genau", "parken", "parkplatz", "eingang", "stock", "etage", "welche adresse",
+		"where is the office", "where is your office", "park", "parking", "entrance"}},
 	{IntentHelp, []string{"hilfe", "help", "was kannst du", "what can you do"}},
 	{IntentBook, []string{"termin", "buchen", "vereinbaren", "reservieren", "appointment", "book", "booking"}},
 	{IntentMenu, []string{"menue", "menu", "hauptmenue", "start", "neustart", "von vorne", "start over", "restart", "neu anfangen"}},
@@ -214,15 +236,18 @@ var intentWords = []struct {
 	{IntentMore, []string{"spaeter", "weiter", "mehr", "andere tage", "later", "more", "next"}},
 	{IntentYes, []string{"ja", "jawohl", "jo", "ok", "okay", "yes", "yep", "sure", "passt", "genau", "richtig", "bestaetigen", "confirm", "gerne"}},
 	{IntentNo, []string{"nein", "no", "nope", "noe", "nicht", "fertig", "done", "keine", "nichts", "none", "skip", "ueberspringen", "ohne", "without", "nothing", "nothing else", "thats all", "that s all", "das wars", "das war s", "das ist alles"}},
-	{IntentThanks, []string{"danke", "dankeschoen", "vielen dank", "besten dank", "thanks", "thank you", "tschuess", "bye", "auf wiedersehen", "ciao"}},
-	{IntentOffTopic, []string{"wetter", "weather", "regnet", "rain", "fussball", "football", "bundesliga", "witz", "joke", "rezept", "recipe", "lotto", "horoskop", "bus", "bahn"}},
+	{IntentThanks, []string{"danke", "dankeschoen", "vielen dank", "besten dank", "thanks", "thank you", "tschuess", "bye", "auf wiedersehen", "ciao",
+		"lieben dank", "merci", "cheers"}},
+	{IntentOffTopic, []string{"wetter", "weather", "regnet", "rain", "fussball", "football", "bundesliga", "witz", "joke", "rezept", "recipe", "lotto", "horoskop", "bus", "bahn",
+		"wie spaet", "what time is it", "apotheke", "pharmacy", "pizza", "kino", "cinema", "movie", "wer bist du", "who are you",
+		"roboter", "robot", "wie geht es dir", "wie gehts", "how are you"}},
 }
 
 // askWords and openWords make "Habt ihr samstags auf?" and "Is the office
 // open tomorrow?" questions about opening hours.
 var (
-	askWords  = []string{"habt", "haben", "hat", "ist", "seid", "sind", "are", "is", "do"}
-	openWords = []string{"auf", "offen", "geoeffnet", "open"}
+	askWords  = []string{"habt", "haben", "hat", "ist", "seid", "sind", "macht", "machen", "are", "is", "do"}
+	openWords = []string{"auf", "zu", "da", "offen", "geoeffnet", "open"}
 )
 
 // asksIfOpen reports a question whether the office is open: an asking verb
@@ -251,6 +276,41 @@ func intentOf(norm string, toks []string) Intent {
 	}
 	return IntentNone
 }
+
+// refineIntent reads what word lists cannot: a separable verb ("Ich sage
+// meinen Termin ab"), an appointment to be had at another time ("Geht der
+// Termin auch später?", "Ich schaffe es um 10 nicht, geht auch 14 Uhr?"),
+// a thank-you that ends with "das war's", and "Is registration free?".
+func refineIntent(intent Intent, toks []string) Intent {
+	joined := " " + strings.Join(toks, " ") + " "
+	has := func(words ...string) bool {
+		return slices.ContainsFunc(words, func(w string) bool { return strings.Contains(joined, " "+w+" ") })
+	}
+	weak := intent == IntentNone || intent == IntentBook || intent == IntentMore || intent == IntentEarlier || intent == IntentNo
+	switch {
+	case weak && len(toks) > 1 && toks[len(toks)-1] == "ab" && has("sage", "sagen", "sag"):
+		return IntentCancel
+	case weak && has(ownAppointment...) && has(otherTime...):
+		return IntentReschedule
+	case weak && has(cannotCome...) && has(otherTime...):
+		return IntentReschedule
+	case weak && has(cannotCome...):
+		return IntentCancel
+	case intent == IntentNo && hasWord(toks, IntentThanks) && !has("nein", "no", "nope"):
+		return IntentThanks // "Danke, das war's"; in a dialogue it still says no
+	case intent == IntentNone && len(toks) > 1 && (toks[0] == "is" || toks[0] == "ist") && toks[len(toks)-1] == "free":
+		return IntentDocs // "Is registration free?" asks the fee
+	}
+	return intent
+}
+
+// Words that make a message about moving an appointment the citizen has.
+var (
+	ownAppointment = []string{"mein termin", "meinen termin", "meinem termin", "der termin", "den termin", "dem termin", "my appointment", "the appointment"}
+	otherTime      = []string{"spaeter", "frueher", "anderen tag", "andere zeit", "andere uhrzeit", "anderen zeit", "legen", "vorverlegen",
+		"geht auch", "stattdessen", "lieber", "later", "earlier", "instead", "different time", "different day", "another time", "another day"}
+	cannotCome = []string{"schaffe es", "schaff es", "schaffs", "schaffe das", "can t make it", "cannot make it", "cant make it", "i need a different time", "i need a different day"}
+)
 
 // mentionsAppointment reports whether the tokens speak of an appointment
 // ("Termin", "appointment", "booking").
@@ -344,40 +404,68 @@ var (
 	familyWords = []string{"mann", "ehemann", "frau", "ehefrau", "partner", "partnerin", "freund", "freundin", "sohn", "tochter", "mutter", "vater",
 		"husband", "wife", "son", "daughter", "mother", "father", "kind", "child"}
 	groupWords  = []string{"kinder", "kindern", "children", "kids", "familie", "family"}
-	possessives = []string{"mein", "meine", "meinen", "meinem", "meiner", "my"}
+	personWords = []string{"personen", "leute", "people", "persons"}
 )
 
 // peopleIn tells for how many people a message asks: 2 for "beide" or
-// "meinen Mann und mich", and unknown for "die Kinder" or "die Familie".
+// "meinen Mann und mich", 3 for "mich und meine beiden Kinder", and
+// unknown for "die Kinder" or "die Familie".
 func peopleIn(toks []string) (people int, unknown bool) {
+	if n, ok := namedWithSelf(toks); ok {
+		return n, false
+	}
+	for i, t := range toks[:max(0, len(toks)-1)] {
+		n, ok := NumberWord(t)
+		next := toks[i+1]
+		if ok && n >= 2 && slices.Contains(personWords, next) {
+			return n, false // "zwei Personen", "two people"
+		}
+		if n, ok := NumberWord(next); ok && n >= 2 && (t == "alle" || t == "wir" || t == "all") {
+			return n, false // "alle vier", "wir drei"
+		}
+	}
 	joined := " " + strings.Join(toks, " ") + " "
 	for _, w := range bothWords {
 		if strings.Contains(joined, " "+w+" ") {
 			return 2, false
 		}
 	}
-	for i, t := range toks[:max(0, len(toks)-1)] {
-		if n, ok := NumberWord(toks[i+1]); ok && n >= 2 && (t == "alle" || t == "wir" || t == "all") {
-			return n, false // "alle vier", "wir drei"
-		}
-	}
 	if slices.ContainsFunc(toks, func(t string) bool { return slices.Contains(groupWords, t) }) {
 		return 0, true
 	}
+	return 0, false
+}
+
+// namedWithSelf counts "me and" the people named beside: "meine Frau,
+// meinen Sohn und mich" are three, "me and my two children" three.
+func namedWithSelf(toks []string) (int, bool) {
+	withSelf := false
 	for i, t := range toks {
-		if t != "und" && t != "and" || i == 0 || i == len(toks)-1 {
-			continue
-		}
-		a, b := toks[i-1], toks[i+1]
-		if slices.Contains(possessives, b) && i+2 < len(toks) {
-			b = toks[i+2] // "mich und meine Frau"
-		}
-		if slices.Contains(selfWords, a) && slices.Contains(familyWords, b) || slices.Contains(familyWords, a) && slices.Contains(selfWords, b) {
-			// me and each one named: "meine Frau, meinen Sohn und mich" are three
-			return 1 + len(slices.DeleteFunc(slices.Clone(toks), func(t string) bool { return !slices.Contains(familyWords, t) })), false
+		if (t == "und" || t == "and") && i > 0 && i < len(toks)-1 &&
+			(slices.Contains(selfWords, toks[i-1]) || slices.Contains(selfWords, toks[i+1])) {
+			withSelf = true
 		}
 	}
-	return 0, false
+	if !withSelf {
+		return 0, false
+	}
+	n, others := 1, false
+	for i, t := range toks {
+		switch {
+		case slices.Contains(familyWords, t):
+			n, others = n+1, true
+		case slices.Contains(groupWords, t) && i > 0:
+			count, ok := NumberWord(toks[i-1])
+			if toks[i-1] == "beiden" || toks[i-1] == "both" {
+				count, ok = 2, true
+			}
+			if !ok || count < 1 {
+				return 0, false // "mich und die Kinder": how many?
+			}
+			n, others = n+count, true
+		}
+	}
+	return n, others
 }
 
 // matchPhrases marks the concerns whose phrases match unused tokens, with
@@ -385,7 +473,7 @@ func peopleIn(toks []string) (people int, unknown bool) {
 func (p *Parser) matchPhrases(toks []string, used []bool, loose bool, counts, first map[string]int, order, plural *[]string) {
 	for _, ph := range p.phrases {
 		for i := 0; i+len(ph.tokens) <= len(toks); i++ {
-			if !matchAt(toks, used, i, ph.tokens, loose) {
+			if !matchAt(toks, used, i, ph.tokens, loose) || loose && !p.compoundFits(toks[i], ph) {
 				continue
 			}
 			for j := range ph.tokens {
@@ -408,6 +496,22 @@ func (p *Parser) matchPhrases(toks []string, used []bool, loose bool, counts, fi
 			counts[ph.concern] = max(counts[ph.concern], n) // two words for one concern are one case
 		}
 	}
+}
+
+// compoundFits keeps a compound's first part from making it another thing:
+// "Kinderreisepass" and "Unterschriftsbeglaubigung" are the concern (a
+// short first part, or one of the concern's own words), a
+// "Bewohnerparkausweis" is not an ID card.
+func (p *Parser) compoundFits(got string, ph phrase) bool {
+	want := ph.tokens[0]
+	if len(ph.tokens) > 1 || !compoundOf(got, want) {
+		return true
+	}
+	first := strings.TrimSuffix(strings.TrimSuffix(got, want), "s")
+	if len(first) <= 7 {
+		return true
+	}
+	return slices.ContainsFunc(p.vocab[ph.concern], func(w string) bool { return strings.HasPrefix(w, first) })
 }
 
 // pluralOf reports whether got is a plural of want: "ausweise", "paesse"
@@ -517,6 +621,25 @@ var (
 	dateMonEn = regexp.MustCompile(`\b(january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\s(\d{1,2})(?:st|nd|rd|th)?\b`)
 )
 
+// dateShort finds "3.12" without its closing dot: a date only when the
+// message names a time besides ("Perso 3.12 14h"); alone it is 03:12.
+var dateShort = regexp.MustCompile(`\b(\d{1,2})\.(\d{1,2})(?:\s|$)`)
+
+// shortDate reads such a date and returns the text without it.
+func shortDate(norm string) (d, mo int, rest string, ok bool) {
+	m := dateShort.FindStringSubmatchIndex(norm)
+	if m == nil {
+		return 0, 0, norm, false
+	}
+	rest = norm[:m[0]] + " " + norm[m[1]:]
+	if _, hasTime := clockTime(rest); !hasTime {
+		return 0, 0, norm, false
+	}
+	d, _ = strconv.Atoi(norm[m[2]:m[3]])
+	mo, _ = strconv.Atoi(norm[m[4]:m[5]])
+	return d, mo, rest, true
+}
+
 var monthNames = map[string]time.Month{
 	"januar": 1, "jaenner": 1, "january": 1, "jan": 1, "februar": 2, "february": 2, "feb": 2, "maerz": 3, "march": 3, "mar": 3,
 	"april": 4, "apr": 4, "mai": 5, "may": 5, "juni": 6, "june": 6, "jun": 6, "juli": 7, "july": 7, "jul": 7, "august": 8, "aug": 8,
@@ -575,6 +698,11 @@ func (p *Parser) date(u *Understanding, norm string, toks []string, now time.Tim
 		checked(m[0], t, ok)
 		return
 	}
+	if d, mo, _, ok := shortDate(norm); ok {
+		t, ok := nextDate(today, mo, d)
+		checked(fmt.Sprintf("%d.%d", d, mo), t, ok)
+		return
+	}
 	if m := dateMonth.FindStringSubmatch(norm); m != nil {
 		d, _ := strconv.Atoi(m[1])
 		t, ok := nextDate(today, int(monthNames[m[2]]), d)
@@ -589,6 +717,9 @@ func (p *Parser) date(u *Understanding, norm string, toks []string, now time.Tim
 	}
 	joined := " " + strings.Join(toks, " ") + " "
 	joined = strings.ReplaceAll(joined, " guten morgen ", " ") // a greeting, not tomorrow
+	if dayInWords(u, joined, today) {
+		return
+	}
 	switch {
 	case strings.Contains(joined, " uebermorgen ") || strings.Contains(joined, " day after tomorrow "):
 		u.Day, u.HasDay = today.AddDate(0, 0, 2), true
@@ -617,7 +748,7 @@ func (p *Parser) date(u *Understanding, norm string, toks []string, now time.Tim
 	for i, t := range toks {
 		wd, ok := weekdayNames[t]
 		if !ok {
-			if wd, ok = shortWeekdays[t]; ok && len(toks) > 1 && !nextToDigits(toks, i) {
+			if wd, ok = shortWeekdays[t]; ok && len(toks) > 1 && !nextToDigits(toks, i) && !(i+1 < len(toks) && slices.Contains(timeWords, toks[i+1])) {
 				ok = false
 			}
 		}
@@ -736,6 +867,26 @@ var timeWords = []string{"halb", "um", "gegen", "ab", "at"}
 // timeHalf reads "halb zehn" or "halb 10", German for half past nine.
 var timeHalf = regexp.MustCompile(`\bhalb (\d{1,2}|[a-z]+)\b`)
 
+// timeQuarter reads "viertel nach zehn", "viertel vor drei", "half past
+// nine", "quarter to three"; hours before 7 are in the afternoon.
+var timeQuarter = regexp.MustCompile(`\b(viertel nach|viertel vor|quarter past|quarter to|half past) (\d{1,2}|[a-z]+)\b`)
+
+func quarterTime(norm string) (int, bool) {
+	m := timeQuarter.FindStringSubmatch(norm)
+	if m == nil {
+		return 0, false
+	}
+	h, ok := NumberWord(m[2])
+	if !ok || h < 1 || h > 23 {
+		return 0, false
+	}
+	if h < 7 {
+		h += 12 // "viertel vor drei" at an office is 14:45
+	}
+	offset := map[string]int{"viertel nach": 15, "quarter past": 15, "half past": 30, "viertel vor": -15, "quarter to": -15}[m[1]]
+	return h*60 + offset, true
+}
+
 func clockTime(norm string) (int, bool) {
 	if m := timeAmPm.FindStringSubmatch(norm); m != nil {
 		h, _ := strconv.Atoi(m[1])
@@ -762,6 +913,9 @@ func clockTime(norm string) (int, bool) {
 		mi, _ := strconv.Atoi(m[2])
 		return h*60 + mi, true
 	}
+	if minute, ok := quarterTime(norm); ok {
+		return minute, true
+	}
 	if m := timeHalf.FindStringSubmatch(norm); m != nil { // "halb zehn" is 9:30
 		if h, ok := NumberWord(m[1]); ok && h >= 1 && h <= 24 {
 			return (h-1)*60 + 30, true
@@ -784,9 +938,12 @@ func dayPart(toks []string) (int, int, bool) {
 			return 11 * 60, 14 * 60, true
 		case "nachmittag", "nachmittags", "afternoon", "afternoons":
 			return 12 * 60, 24 * 60, true
-		case "abend", "abends", "evening", "evenings", "spaet", "late":
+		case "abend", "abends", "evening", "evenings", "spaet", "late", "feierabend":
 			return 16 * 60, 24 * 60, true
 		}
+	}
+	if joined := " " + strings.Join(toks, " ") + " "; strings.Contains(joined, " nach der arbeit ") || strings.Contains(joined, " after work ") {
+		return 16 * 60, 24 * 60, true
 	}
 	return 0, 0, false
 }
@@ -824,6 +981,9 @@ func nameIn(text string) string {
 	lines := strings.Split(strings.TrimSpace(text), "\n")
 	for i, line := range lines {
 		line = strings.TrimSpace(line)
+		if m := closingThenName.FindStringSubmatch(line); m != nil && LooksLikeName(m[1]) {
+			return m[1] // "Führungszeugnis bitte. Gruß Klaus Meier"
+		}
 		if closingRe.MatchString(line) && i+1 < len(lines) {
 			if name := strings.TrimSpace(lines[i+1]); LooksLikeName(name) {
 				return name
@@ -839,6 +999,9 @@ func nameIn(text string) string {
 	}
 	return ""
 }
+
+// closingThenName finds a name after a closing on the same line.
+var closingThenName = regexp.MustCompile(`(?i:grüße|gruesse|grüsse|gruß|gruss|regards|cheers|lg|mfg|vg)[,!.]?\s+(\p{Lu}[\p{L}'\-]+(?:\s+\p{Lu}[\p{L}'\-]+){1,3})[.!]?\s*$`)
 
 var closingRe = regexp.MustCompile(`(?i)^(viele|liebe|beste|freundliche|herzliche)?\s*(grüße|gruesse|grüsse|gruß|gruss)[,!.]?$|^(mit freundlichen grüßen|mit freundlichen gruessen|mfg|best regards|kind regards|regards|best|cheers|thanks|thank you|danke)[,!.]?$`)
 
@@ -868,11 +1031,20 @@ func cleanName(s string) string {
 		s = s[:i]
 	}
 	words := strings.Fields(s)
+	for i, w := range words {
+		if i > 0 && !unicode.IsUpper([]rune(w)[0]) && !(slices.Contains(nameParticles, w) && i+1 < len(words)) {
+			words = words[:i] // "Mehmet Yılmaz und brauche einen Pass"
+			break
+		}
+	}
 	if len(words) > 4 {
 		words = words[:4]
 	}
 	return strings.Join(words, " ")
 }
+
+// nameParticles are the small words inside names ("Ursula von der Leyen").
+var nameParticles = []string{"von", "van", "der", "den", "de", "zu", "di", "da", "del", "la", "le", "al", "bin", "ibn"}
 
 // IsOnlyCommand reports whether text is nothing but a command word.
 func IsOnlyCommand(text string) bool {

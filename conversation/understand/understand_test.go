@@ -121,6 +121,24 @@ func TestParseDatesAndTimes(t *testing.T) {
 		{"Di 12.12.", "2026-12-12", ""},
 		{"morgen 2 Ausweise", "2026-11-25", ""},
 		{"in 10 Tagen", "2026-12-04", ""},
+		// days and times in words
+		{"am Ersten", "2026-12-01", ""},
+		{"on the first", "2026-12-01", ""},
+		{"Anfang Dezember", "2026-12-01", ""},
+		{"Mitte Januar", "2027-01-15", ""},
+		{"Ende Dezember", "2026-12-25", ""},
+		{"Anfang November", "2026-11-24", ""}, // this month: from today
+		{"Ende der Woche", "2026-11-26", ""},
+		{"Ende nächster Woche", "2026-12-03", ""},
+		{"end of next week", "2026-12-03", ""},
+		{"am Do um 11", "2026-11-26", "11:00"},
+		{"viertel nach zehn", "", "10:15"},
+		{"viertel vor drei", "", "14:45"},
+		{"half past nine", "", "09:30"},
+		{"quarter to 11", "", "10:45"},
+		{"3.12 14h", "2026-12-03", "14:00"},
+		{"3.12", "", "03:12"}, // alone, a time
+		{"ich bin am 15. eingezogen", "", ""},
 	}
 	for _, tc := range tests {
 		u := p.Understand(tc.in, parseNow)
@@ -320,6 +338,77 @@ func TestFamilyWithoutACountIsAsked(t *testing.T) {
 	for _, in := range []string{"Personalausweis für die Kinder", "passport for the whole family"} {
 		if u := p.Understand(in, parseNow); fmt.Sprint(u.Plural) != "[personalausweis]" && fmt.Sprint(u.Plural) != "[reisepass]" {
 			t.Errorf("%q: plural %v, want the concern asked for a count", in, u.Plural)
+		}
+	}
+}
+
+// Times of year with no day in them are kept as words, so the dialogue can
+// ask which day; with a day named they are not.
+func TestVagueDays(t *testing.T) {
+	p := demoParser(t)
+	tests := []struct{ in, want string }{
+		{"Perso nach Ostern", "nach ostern"},
+		{"zwischen den Jahren", "zwischen den Jahren"},
+		{"after Easter", "after easter"},
+		{"nach den Sommerferien", "nach den sommerferien"},
+		{"nach Ostern, am 7.4.", ""},
+		{"Perso morgen", ""},
+	}
+	for _, tc := range tests {
+		if got := p.Understand(tc.in, parseNow).VagueDay; got != tc.want {
+			t.Errorf("%q: vague %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// How many people a message books for, and compounds that are other things.
+func TestPeopleAndCompounds(t *testing.T) {
+	p := demoParser(t)
+	tests := []struct{ in, want string }{
+		{"Personalausweise für mich und meine beiden Kinder", "[{personalausweis 3}]"},
+		{"ID cards for me and my two children", "[{personalausweis 3}]"},
+		{"Ummeldung für zwei Personen", "[{wohnsitz 2}]"},
+		{"Meldebescheinigung für meine Frau und mich", "[{meldebescheinigung 2}]"},
+		{"Kinderreisepass", "[{reisepass 1}]"},
+		{"Unterschriftsbeglaubigung", "[{beglaubigung 1}]"},
+		{"Wohnsitzanmeldung", "[{wohnsitz 1}]"},
+		{"Bewohnerparkausweis", "[]"},
+		{"Studentenausweis", "[]"},
+	}
+	for _, tc := range tests {
+		if got := fmt.Sprint(p.Understand(tc.in, parseNow).Concerns); got != tc.want {
+			t.Errorf("%q: %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}
+
+// Intents a word list alone cannot tell, and names cut where they end.
+func TestIntentsInContextAndNames(t *testing.T) {
+	p := demoParser(t)
+	tests := []struct {
+		in     string
+		intent Intent
+		name   string
+	}{
+		{"Ich sage meinen Termin ab", IntentCancel, ""},
+		{"Geht der Termin auch später?", IntentReschedule, ""},
+		{"Ich schaffe es um 10 nicht, geht auch 14 Uhr?", IntentReschedule, ""},
+		{"I can't make it", IntentCancel, ""},
+		{"Gibt es einen früheren Termin?", IntentEarlier, ""},
+		{"Danke, das wars", IntentThanks, ""},
+		{"nein danke", IntentNo, ""},
+		{"Is registration free?", IntentDocs, ""},
+		{"Bis wann seid ihr heute da?", IntentHours, ""},
+		{"Habt ihr mittags zu?", IntentHours, ""},
+		{"Ich bin da", IntentCheckIn, ""},
+		{"Ich heiße Mehmet Yılmaz und brauche einen Reisepass", IntentNone, "Mehmet Yılmaz"},
+		{"Mein Name ist Ursula von der Leyen", IntentNone, "Ursula von der Leyen"},
+		{"Führungszeugnis bitte. Gruß Klaus Meier", IntentNone, "Klaus Meier"},
+	}
+	for _, tc := range tests {
+		u := p.Understand(tc.in, parseNow)
+		if u.Intent != tc.intent || u.Name != tc.name {
+			t.Errorf("%q: intent %q name %q, want %q %q", tc.in, u.Intent, u.Name, tc.intent, tc.name)
 		}
 	}
 }
