@@ -484,6 +484,13 @@ func (t *turn) sayUnbookable(day time.Time) bool {
 	return true
 }
 
+// sayWhichDay asks which day a time named in words means ("nach Ostern"),
+// with the days that can be booked.
+func (t *turn) sayWhichDay() {
+	first, last := t.e.window(t.now)
+	t.say(Reply{Text: t.text("WhichDay", "Words", t.vague, "First", t.e.dayName(t.d.Lang, first), "Last", t.e.dayName(t.d.Lang, last))})
+}
+
 func (e *Engine) window(now time.Time) (time.Time, time.Time) {
 	first := e.cfg.Day(now.Add(e.cfg.Booking.LeadTime))
 	return first, e.cfg.Day(now).AddDate(0, 0, e.cfg.Booking.HorizonDays)
@@ -609,6 +616,10 @@ func (t *turn) noteWanted(u understand.Understanding) {
 		// "Meldebescheinigung am 31.02.": the concern is taken, the date named
 		t.say(Reply{Text: t.text("NoSuchDate", "Date", u.BadDate)})
 		t.badDate = ""
+	}
+	if u.VagueDay != "" && !u.HasDay && len(u.Concerns) > 0 {
+		t.sayWhichDay() // "Perso nach Ostern": the concern is taken, the day asked
+		t.vague = ""
 	}
 	if u.HasDay {
 		t.d.WantDay = u.Day.Format(time.DateOnly)

@@ -338,6 +338,7 @@ type turn struct {
 	quiet   bool      // the last step said all there is; no prompt after it
 	staff   bool      // a clerk books for a caller: no offers meant for the citizen's own chat
 	badDate string    // a date the message named that does not exist ("31.02.")
+	vague   string    // a time named without a day ("nach Ostern"), to ask which day
 	owner   chatOwner // the chat, which may manage the bookings it made without a PIN
 	person  string    // the person key of the message
 }
@@ -349,6 +350,10 @@ func (t *turn) say(r Reply) { t.replies = append(t.replies, r) }
 func (t *turn) notUnderstood() {
 	if t.badDate != "" {
 		t.say(Reply{Text: t.text("NoSuchDate", "Date", t.badDate)})
+		return
+	}
+	if t.vague != "" {
+		t.sayWhichDay()
 		return
 	}
 	t.say(Reply{Text: t.text("NotUnderstood")})
@@ -419,7 +424,7 @@ func (e *Engine) Handle(ctx context.Context, msg Message) ([]Reply, error) {
 	}
 	if in.option == "" {
 		in.u = e.parser.Understand(msg.Text, now)
-		t.badDate = in.u.BadDate
+		t.badDate, t.vague = in.u.BadDate, in.u.VagueDay
 	}
 	switch {
 	case msg.Unsupported && msg.Text == "":
@@ -623,7 +628,8 @@ func (e *Engine) global(ctx context.Context, t *turn, in input) bool {
 	case opt == "" && u.Intent == understand.IntentHelp:
 		t.say(Reply{Text: t.text("Help")})
 		return true
-	case opt == "" && u.Intent == understand.IntentThanks:
+	case opt == "" && u.Intent == understand.IntentThanks && (t.d.State == stIdle || !u.Yes && !u.No):
+		// "Danke, das war's" in a dialogue still says no; the step takes it.
 		if t.d.State == stIdle {
 			t.quiet = true // nothing to go on with; no menu after a goodbye
 			if in.msg.Channel == MailChannel {

@@ -1116,12 +1116,13 @@ func TestTimeAtTheNameQuestion(t *testing.T) {
 }
 
 // Off-topic questions get the office's phone; "change my address" books a
-// registration; the address question shows hours and address.
+// registration; the address and parking questions show hours and address.
 func TestOffTopicAndAddressQuestions(t *testing.T) {
 	ev := newEnv(t, "", tuesday)
 	c := ev.chat("1", "de")
-	expect(t, "off topic", c.say("Wo kann ich parken?"), "Bei anderen Fragen hilft Ihnen das Bürgerbüro gern", "02175 992200")
+	expect(t, "off topic", c.say("Wo ist die nächste Apotheke?"), "Bei anderen Fragen hilft Ihnen das Bürgerbüro gern", "02175 992200")
 	expect(t, "address", c.say("Wie ist die Adresse?"), "Am Markt 1")
+	expect(t, "parking", c.say("Wo kann ich parken?"), "Am Markt 1") // where the office is, at least
 	e := ev.chat("2", "en")
 	expect(t, "change my address", e.say("I want to change my address"), "Register or change your address")
 }
@@ -1392,6 +1393,37 @@ func TestSlipsThatLostTheWay(t *testing.T) {
 	c.press("Weiteres Anliegen")
 	expect(t, "at its most", c.say("Führungszeugnis"), "höchstens 1", "[Weiter zur Terminwahl]")
 	expect(t, "and on", c.press("Weiter zur Terminwahl"), "An welchem Tag")
+}
+
+// Issue 14: a time of year named without a day ("nach Ostern") is asked
+// about with the days that can be booked, beside the concern and at the
+// day step; "am Ersten" and "Ende nächster Woche" are days.
+func TestVagueDayIsAsked(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	c := ev.chat("1", "de")
+	out := c.say("Perso nach Ostern")
+	expect(t, "beside a concern", out, "Welcher Tag genau ist „nach ostern“", "bis Di 15.12.", "Personalausweis")
+	out = c.press("Weiter zur Terminwahl")
+	expect(t, "days", out, "An welchem Tag")
+	out = c.say("zwischen den Jahren")
+	expect(t, "at the day step", out, "Welcher Tag genau ist „zwischen den Jahren“", "An welchem Tag")
+	if strings.Contains(out, "nicht verstanden") {
+		t.Fatalf("a vague day answered as not understood:\n%s", out)
+	}
+	expect(t, "then a day", c.say("am Ersten"), "Di 01.12.")
+	e := ev.chat("2", "en")
+	expect(t, "english", e.say("passport after Easter"), "Which day exactly is “after easter”")
+	expect(t, "end of next week", ev.chat("3", "de").say("Ummeldung Ende nächster Woche"), "Do 03.12.")
+}
+
+// "Danke, das war's" ends a conversation with nothing going on, and in a
+// dialogue still answers "anything else?" with no.
+func TestThanksThatSaysNo(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	c := ev.chat("1", "de")
+	c.say("Führungszeugnis")
+	expect(t, "in a dialogue", c.say("Danke, das wars"), "An welchem Tag")
+	expect(t, "idle", ev.chat("2", "de").say("Danke, das wars"), "Gern geschehen")
 }
 
 // Issue 14: a button of an older message is answered with where the
