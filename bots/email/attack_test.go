@@ -139,3 +139,16 @@ func FuzzProvesMailbox(f *testing.F) {
 		}
 	})
 }
+
+// A question in a reply in the middle of a booking is answered, and the
+// same step's question (with its numbered times) follows in that mail.
+func TestQuestionsInTheMiddleOfABookingByMail(t *testing.T) {
+	r := newMailRig(t, Config{}, nil)
+	c := &mailer{r: r}
+	body, id := c.say("erika@example.org", "", "Reisepass Donnerstag")
+	expect(t, "time step", body, "Um welche Uhrzeit am Do 26.11.?", "  1) ")
+	body, id = c.say("erika@example.org", id, "Was kostet ein Pass?")
+	expect(t, "fee, then the step again", body, "70,00 €", "Um welche Uhrzeit am Do 26.11.?", "  1) ")
+	body, _ = c.say("erika@example.org", id, "Wo stehe ich?")
+	expect(t, "where am I, then the step again", body, "Um welche Uhrzeit am Do 26.11.?")
+}

@@ -208,6 +208,22 @@ func TestBookByTypedTextInEnglishAndCancel(t *testing.T) {
 	expect(t, "cancelled", out, "ist abgesagt", "METHOD:CANCEL")
 }
 
+// A question in the middle of a booking (fee, hours, documents, where am
+// I) is answered and the booking goes on at the same step, on Telegram too.
+func TestQuestionsInTheMiddleOfABooking(t *testing.T) {
+	r := newRig(t, Config{})
+	u := r.user(2004, "de")
+	expect(t, "to the time step", u.say("Reisepass Donnerstag"), "Um welche Uhrzeit am Do 26.11.?")
+	for _, q := range []struct{ ask, answer string }{
+		{"Was kostet ein Pass?", "70,00 €"},
+		{"Habt ihr samstags auf?", "Öffnungszeiten"},
+		{"Was muss ich mitbringen?", "Geburtsurkunde"},
+	} {
+		expect(t, q.ask, u.say(q.ask), q.answer, "Um welche Uhrzeit am Do 26.11.?")
+	}
+	expect(t, "and on", u.say("10 Uhr"), "Auf welchen Namen")
+}
+
 func TestCommandsPhotosAndOrder(t *testing.T) {
 	r := newRig(t, Config{})
 	u := r.user(4004, "de")
