@@ -88,7 +88,7 @@ func (s *Store) Book(ctx context.Context, req Request) (Booking, string, error) 
 			return err
 		}
 		booked = *b
-		return nil
+		return applyEffect(ctx, tx, Change{Booking: booked, PIN: pin, Now: now})
 	})
 	if err != nil {
 		return Booking{}, "", fmt.Errorf("book: %w", err)
@@ -153,7 +153,7 @@ func (s *Store) Cancel(ctx context.Context, number, pin string) (Booking, error)
 // the right to it themselves: staff (actor names the clerk), or a dialogue
 // that checked the PIN earlier (actor empty).
 func (s *Store) CancelByID(ctx context.Context, id uint64, actor string) (Booking, error) {
-	b, err := s.update(id, nil, func(tx Tx, b *Booking, now time.Time) error {
+	b, err := s.update(ctx, id, nil, func(tx Tx, b *Booking, now time.Time) error {
 		return s.cancel(tx, b, now, actor)
 	})
 	if err != nil {
@@ -164,7 +164,8 @@ func (s *Store) CancelByID(ctx context.Context, id uint64, actor string) (Bookin
 
 // update runs fn on booking id, which must still be waiting, in one write
 // transaction and saves it. allow, if set, may refuse the caller.
-func (s *Store) update(id uint64, allow func(*Booking) error, fn func(Tx, *Booking, time.Time) error) (Booking, error) {
+// The context's effect (WithEffect) is stored with the change.
+func (s *Store) update(ctx context.Context, id uint64, allow func(*Booking) error, fn func(Tx, *Booking, time.Time) error) (Booking, error) {
 	var out Booking
 	err := s.write(func(tx Tx) error {
 		b, err := getBooking(tx, id)
@@ -179,11 +180,15 @@ func (s *Store) update(id uint64, allow func(*Booking) error, fn func(Tx, *Booki
 		if b.Status != StatusBooked {
 			return fmt.Errorf("%s is %s: %w", b.Number, b.Status, ErrNotActive)
 		}
-		if err := fn(tx, b, s.clock.Now()); err != nil {
+		now := s.clock.Now()
+		if err := fn(tx, b, now); err != nil {
 			return err
 		}
 		out = *b
-		return putBooking(tx, b)
+		if err := putBooking(tx, b); err != nil {
+			return err
+		}
+		return applyEffect(ctx, tx, Change{Booking: out, Now: now})
 	})
 	return out, err
 }
@@ -211,7 +216,7 @@ func (s *Store) Reschedule(ctx context.Context, number, pin string, start time.T
 // MoveByID moves booking id to start without a PIN, for callers that
 // checked the right to it themselves (see CancelByID).
 func (s *Store) MoveByID(ctx context.Context, id uint64, start time.Time, actor string) (Booking, error) {
-	b, err := s.update(id, nil, func(tx Tx, b *Booking, now time.Time) error {
+	b, err := s.update(ctx, id, nil, func(tx Tx, b *Booking, now time.Time) error {
 		return s.moveTo(tx, b, start, now, actor)
 	})
 	if err != nil {
@@ -320,7 +325,10 @@ func (s *Store) withPIN(ctx context.Context, who Guesser, number, pin string, fn
 				return err
 			}
 			owned = b
-			return putBooking(tx, b)
+			if err := putBooking(tx, b); err != nil {
+				return err
+			}
+			return applyEffect(ctx, tx, Change{Booking: *b, Now: now})
 		}
 		var err error
 		if counted, err = s.countGuess(tx, who, now); err != nil || counted.refused != nil {
@@ -393,7 +401,7 @@ func (s *Store) withPIN(ctx context.Context, who Guesser, number, pin string, fn
 			return err
 		}
 		out = *b
-		return nil
+		return applyEffect(ctx, tx, Change{Booking: out, Now: now})
 	})
 	var failed actionError
 	if errors.As(err, &failed) {

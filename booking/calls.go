@@ -38,7 +38,7 @@ func (s *Store) CallNext(ctx context.Context, counter, actor string, pick Pick) 
 			return err
 		}
 		out = *b
-		return nil
+		return applyEffect(ctx, tx, Change{Booking: out, Now: now})
 	})
 	return out, err
 }
@@ -90,7 +90,7 @@ func (s *Store) Act(ctx context.Context, id uint64, action CallAction, target, a
 			return err
 		}
 		out = *b
-		return nil
+		return applyEffect(ctx, tx, Change{Booking: out, Now: now})
 	})
 	return out, err
 }

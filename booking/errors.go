@@ -44,4 +44,7 @@ var (
 	// ErrContingentExhausted means today's walk-in numbers for the concern
 	// group are all given out.
 	ErrContingentExhausted = errors.New("booking: walk-in contingent exhausted")
+	// ErrUnreadable means a sealed record cannot be opened: it was sealed
+	// under another service key (or none) or was changed.
+	ErrUnreadable = errors.New("booking: sealed record unreadable")
 )

@@ -23,7 +23,7 @@ func (o Owner) owns(b *Booking) bool {
 // ownedUpdate runs fn on booking id in a write transaction if owner made it
 // and it is still waiting.
 func (s *Store) ownedUpdate(ctx context.Context, id uint64, owner Owner, fn func(Tx, *Booking, time.Time) error) (Booking, error) {
-	return s.update(id, func(b *Booking) error {
+	return s.update(ctx, id, func(b *Booking) error {
 		if !owner.owns(b) {
 			return fmt.Errorf("booking %d of another chat: %w", id, ErrNotFound)
 		}
@@ -51,7 +51,7 @@ func (s *Store) MoveByOwner(ctx context.Context, id uint64, owner Owner, start t
 // chat, or at the info desk when owner is the zero Owner and actor is set).
 func (s *Store) CheckIn(ctx context.Context, id uint64, owner Owner, actor string) (Booking, error) {
 	if actor != "" {
-		return s.update(id, nil, func(tx Tx, b *Booking, now time.Time) error {
+		return s.update(ctx, id, nil, func(tx Tx, b *Booking, now time.Time) error {
 			return s.checkIn(tx, b, now, actor)
 		})
 	}

@@ -3,6 +3,7 @@ package booking
 import (
 	"bytes"
 	"context"
+	"crypto/cipher"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -30,8 +31,10 @@ type Options struct {
 	// Alert, if set, is told when PINs are guessed at a rate staff should
 	// know of (after the change is stored).
 	Alert func(context.Context, Alert)
-	// PINKey keys the PIN hashes (HMAC-SHA-256); keep it outside the data
-	// file (LoadKey). Without it PINs are hashed with argon2id, slowly.
+	// PINKey is the service key: it keys the PIN hashes (HMAC-SHA-256)
+	// and seals the outbox (Seal); keep it outside the data file (LoadKey).
+	// Without it PINs are hashed with argon2id, slowly, and what is sealed
+	// cannot be read after a restart.
 	PINKey []byte
 }
 
@@ -47,6 +50,7 @@ type Store struct {
 	// unknown number costs the same time as a wrong PIN.
 	decoy   PINHash
 	onAlert func(context.Context, Alert)
+	sealer  cipher.AEAD // see Seal
 }
 
 // Buckets of the store.
@@ -115,6 +119,9 @@ func New(backend Backend, cfg *Config, opts Options) (*Store, error) {
 	s := &Store{backend: backend, cfg: cfg, clock: opts.Clock, log: opts.Logger, hasher: newPINHasher(opts.PINKey), onAlert: opts.Alert}
 	if s.decoy, err = s.hasher.hash(context.Background(), "decoy"); err != nil {
 		return nil, err
+	}
+	if s.sealer, err = newSealer(opts.PINKey); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
 	}
 	return s, nil
 }

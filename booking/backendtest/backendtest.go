@@ -2,7 +2,8 @@
 // pass, in the spirit of testing/fstest: one call runs the storage contract
 // (buckets, order, atomic and durable transactions, isolation under
 // concurrency, backups) and then the booking rules on top of it (racing
-// bookings, capacity matching, the release delay, PIN limits, retention).
+// bookings, capacity matching, the release delay, PIN limits, retention,
+// effects stored with their change, sealed records).
 // The bbolt file passes it (booking's own tests); another backend, such as
 // one on etcd, must only pass the same suite.
 package backendtest
@@ -37,6 +38,8 @@ func TestBackend(t *testing.T, open Opener) {
 	t.Run("release delay", func(t *testing.T) { testReleaseDelay(t, open) })
 	t.Run("PIN limits", func(t *testing.T) { testPINLimits(t, open) })
 	t.Run("retention", func(t *testing.T) { testRetention(t, open) })
+	t.Run("effects", func(t *testing.T) { testEffects(t, open) })
+	t.Run("sealed", func(t *testing.T) { testSealed(t, open) })
 }
 
 // check fails the test on a storage error.
@@ -447,4 +450,85 @@ func (r retrying) Update(fn func(booking.Tx) error) error {
 		return err
 	}
 	return r.Backend.Update(fn)
+}
+
+// A change's effect (the dialogue, the outbox) is stored with it, across a
+// reopen; a change that fails stores none of it.
+func testEffects(t *testing.T, open Opener) {
+	cfg, err := booking.ParseConfig("office.yaml", []byte(office))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	clock := fakeclock.New(monday)
+	s, err := booking.New(mustOpen(t, open, dir), cfg, booking.Options{Clock: clock})
+	check(t, err)
+	outbox := func(c booking.Change) ([]booking.Write, error) {
+		return []booking.Write{
+			{Kind: "outbox", Key: c.Booking.Number, Value: []byte("Ihre PIN: " + c.PIN)},
+			{Kind: "dialogues", Key: "chat-1", Value: []byte("idle")},
+		}, nil
+	}
+	ctx := booking.WithEffect(context.Background(), outbox)
+	b, pin, err := s.Book(ctx, request("kfz", tuesday9, "p1"))
+	check(t, err)
+	if _, _, err := s.Book(ctx, request("kfz", tuesday9, "p2")); !errors.Is(err, booking.ErrSlotTaken) {
+		t.Fatalf("second booking of the only vehicle counter: %v", err)
+	}
+	failing := booking.WithEffect(context.Background(), func(booking.Change) ([]booking.Write, error) {
+		return nil, errors.New("the outbox is full")
+	})
+	if _, _, err := s.Book(failing, request("ausweis", tuesday9, "p3")); err == nil {
+		t.Fatal("a booking whose effect failed was made")
+	}
+	check(t, s.Close())
+
+	s, err = booking.New(mustOpen(t, open, dir), cfg, booking.Options{Clock: clock})
+	check(t, err)
+	defer s.Close()
+	recs, err := s.RecordsOf("outbox", "dialogues")
+	check(t, err)
+	all, err := recs[0].All(context.Background())
+	check(t, err)
+	if len(all) != 1 || all[0].Key != b.Number || string(all[0].Value) != "Ihre PIN: "+pin {
+		t.Fatalf("outbox after reopen: %+v, want only %s with its PIN", all, b.Number)
+	}
+	if _, found, _ := recs[1].Get(context.Background(), "chat-1"); !found {
+		t.Fatal("the dialogue written with the booking is gone")
+	}
+	if bs, _ := s.PersonBookings(context.Background(), "p3"); len(bs) != 0 {
+		t.Fatalf("the booking whose effect failed is stored: %+v", bs)
+	}
+	cancelled, err := s.CancelByID(booking.WithEffect(context.Background(), func(c booking.Change) ([]booking.Write, error) {
+		return []booking.Write{{Kind: "outbox", Key: b.Number, Value: nil}, {Kind: "outbox", Key: "cancel-" + c.Booking.Number, Value: []byte(c.Booking.Status)}}, nil
+	}), b.ID, "")
+	check(t, err)
+	all, err = recs[0].All(context.Background())
+	check(t, err)
+	if len(all) != 1 || all[0].Key != "cancel-"+b.Number || string(all[0].Value) != string(cancelled.Status) {
+		t.Fatalf("outbox after the cancellation: %+v", all)
+	}
+}
+
+// Sealed values open again under the same service key, not under another,
+// and their plain text is not in the stored bytes.
+func testSealed(t *testing.T, open Opener) {
+	key := bytes.Repeat([]byte{7}, 32)
+	s, _ := openStore(t, open, booking.Options{PINKey: key})
+	sealed, err := s.Seal([]byte("PIN: 482910"))
+	check(t, err)
+	check(t, s.Apply(context.Background(), booking.Write{Kind: "outbox", Key: "m1", Value: sealed}))
+	var copy bytes.Buffer
+	_, err = s.Backup(&copy)
+	check(t, err)
+	if bytes.Contains(copy.Bytes(), []byte("482910")) {
+		t.Fatal("a sealed PIN is in the stored bytes")
+	}
+	if plain, err := s.Unseal(sealed); err != nil || string(plain) != "PIN: 482910" {
+		t.Fatalf("unseal: %q %v", plain, err)
+	}
+	other, _ := openStore(t, open, booking.Options{PINKey: bytes.Repeat([]byte{8}, 32)})
+	if _, err := other.Unseal(sealed); !errors.Is(err, booking.ErrUnreadable) {
+		t.Fatalf("another key opened it: %v", err)
+	}
 }
