@@ -883,23 +883,32 @@ func (t *turn) onConfirm(ctx context.Context, in input) bool {
 	if msg.Staff != "" {
 		req.PersonKey, req.Channel, req.ChatID, req.Actor = "", "", "", msg.Staff
 	}
-	b, pin, err := t.e.store.Book(ctx, req)
+	render := func(c booking.Change) (Reply, Reply) { return t.bookedReplies(c.Booking, c.PIN, msg) }
+	key := t.outboxKey()
+	b, pin, err := t.e.store.Book(t.tellWith(ctx, key, render), req)
 	if err != nil {
+		t.e.release(key)
 		return t.bookFailed(ctx, err, msg)
 	}
+	r, _ := render(booking.Change{Booking: b, PIN: pin})
+	t.told(key, r)
+	t.reset(ctx)
+	return true
+}
+
+// bookedReplies are the confirmation of booking b with its PIN: for the
+// chat, and for a copy by mail.
+func (t *turn) bookedReplies(b booking.Booking, pin string, msg Message) (chat, mail Reply) {
 	booked := func(chat bool) string {
 		return t.text("Booked", "Number", b.Number, "PIN", pin, "When", t.e.when(t.d.Lang, b.Start), "Address", t.e.cfg.Office.Address,
 			"Docs", t.e.documents(t.d.Lang, b.Concerns), "Recall", int(t.e.cfg.Calls.RecallDelay/time.Minute), "Chat", chat)
 	}
 	ics := t.e.calendarFile(b, "REQUEST", t.d.Lang)
-	r := Reply{Text: booked(msg.Channel != MailChannel && msg.Staff == ""), Attachments: []Attachment{ics}}
+	chat = Reply{Text: booked(msg.Channel != MailChannel && msg.Staff == ""), Attachments: []Attachment{ics}}
 	if msg.Staff == "" {
-		r.Options = []Option{{watchOption(b.ID), t.text("OptEarlier")}}
+		chat.Options = []Option{{watchOption(b.ID), t.text("OptEarlier")}}
 	}
-	t.say(r)
-	t.e.mailCopy(b, Reply{Text: booked(false), Attachments: []Attachment{ics}})
-	t.reset(ctx)
-	return true
+	return chat, Reply{Text: booked(false), Attachments: []Attachment{ics}}
 }
 
 // bookFailed explains why a confirmed booking did not go through.

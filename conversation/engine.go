@@ -86,6 +86,10 @@ type Reply struct {
 	Text        string
 	Options     []Option
 	Attachments []Attachment
+	// Outbox names the outbox entry that keeps this reply until the channel
+	// says it was shown (Delivered); empty for replies a crash may lose
+	// (a question asked again is asked again).
+	Outbox string `json:"-"`
 }
 
 // Sender delivers replies the engine sends on its own (reminders, offers of
@@ -136,7 +140,13 @@ type Engine struct {
 	mu      sync.RWMutex
 	senders map[string]Sender
 	// What the engine keeps across restarts (storage.go).
-	dialogues, watchRecords, reminders *booking.Records
+	dialogues, watchRecords, reminders, outbox *booking.Records
+	// The outbox's delivery (outbox.go).
+	outMu     sync.Mutex
+	inflight  map[string]time.Time // entries handed to a channel with a turn's replies
+	kicked    chan struct{}
+	deliverMu sync.Mutex
+	started   time.Time
 }
 
 // New makes an engine on the store. It keeps its dialogues, watches and
@@ -162,12 +172,13 @@ func New(store *booking.Store, opts Options) (*Engine, error) {
 		opts.MailReminderBefore = 24 * time.Hour
 	}
 	e := &Engine{store: store, cfg: store.Config(), parser: understand.NewParser(store.Config()), texts: texts,
-		opts: opts, log: opts.Logger, senders: map[string]Sender{}, locks: map[string]*chatLock{}}
-	recs, err := store.RecordsOf("dialogues", "watches", "reminders")
+		opts: opts, log: opts.Logger, senders: map[string]Sender{}, locks: map[string]*chatLock{},
+		inflight: map[string]time.Time{}, kicked: make(chan struct{}, 1), started: store.Now()}
+	recs, err := store.RecordsOf("dialogues", "watches", "reminders", outboxKind)
 	if err != nil {
 		return nil, err
 	}
-	e.dialogues, e.watchRecords, e.reminders = recs[0], recs[1], recs[2]
+	e.dialogues, e.watchRecords, e.reminders, e.outbox = recs[0], recs[1], recs[2], recs[3]
 	return e, nil
 }
 

@@ -31,6 +31,7 @@ type env struct {
 	path   string
 	cfg    *booking.Config
 	sent   *recorder
+	stop   context.CancelFunc // stops the outbox's delivery of this engine
 }
 
 // recorder is a Sender that keeps what the engine pushed.
@@ -72,7 +73,7 @@ func newEnv(t *testing.T, cfgYAML string, now time.Time) *env {
 }
 
 func (ev *env) open() {
-	s, err := booking.Open(ev.path, ev.cfg, booking.Options{Clock: ev.clock})
+	s, err := booking.Open(ev.path, ev.cfg, booking.Options{Clock: ev.clock, PINKey: testServiceKey})
 	if err != nil {
 		ev.t.Fatal(err)
 	}
@@ -82,14 +83,33 @@ func (ev *env) open() {
 	}
 	e.Register("test", ev.sent)
 	e.Register(MailChannel, ev.sent) // an office with mail: the e-mail question is asked
-	ev.store, ev.engine = s, e
-	ev.t.Cleanup(func() { s.Close() })
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { e.RunOutbox(ctx, 20*time.Millisecond); close(done) }()
+	ev.store, ev.engine, ev.stop = s, e, func() { stop(); <-done }
+	ev.t.Cleanup(func() { ev.stop(); s.Close() })
 }
+
+// testServiceKey is the service key of the test stores (PINs, the outbox).
+var testServiceKey = []byte("0123456789abcdef0123456789abcdef")
 
 // restart closes the store and opens it again with a new engine.
 func (ev *env) restart() {
+	ev.stop()
 	ev.store.Close()
 	ev.open()
+}
+
+// tick runs the engine's scheduler at the clock's time and delivers what
+// it put in the outbox.
+func (ev *env) tick(ctx context.Context) {
+	ev.t.Helper()
+	if err := ev.engine.Tick(ctx); err != nil {
+		ev.t.Fatal(err)
+	}
+	if err := ev.engine.DeliverOutbox(ctx); err != nil {
+		ev.t.Fatal(err)
+	}
 }
 
 // chat is one citizen talking to the engine.
@@ -113,6 +133,9 @@ func (c *chat) send(m Message) []Reply {
 	replies, err := c.ev.engine.Handle(ctx, m)
 	if err != nil {
 		c.ev.t.Fatalf("handle %+v: %v", m, err)
+	}
+	if err := c.ev.engine.Delivered(ctx, replies); err != nil { // shown, as a channel says
+		c.ev.t.Fatal(err)
 	}
 	c.last = replies
 	return replies
@@ -463,19 +486,19 @@ func TestEarlierTimeOfferedFirstComeFirstServed(t *testing.T) {
 	if _, err := ev.store.Cancel(ctx, num, pin); err != nil {
 		t.Fatal(err)
 	}
-	ev.engine.Tick(ctx)
+	ev.tick(ctx)
 	if got := ev.sent.take("me"); len(got) != 0 {
 		t.Fatalf("offered during the release delay: %s", dump(got))
 	}
 	ev.clock.Advance(15 * time.Minute)
-	ev.engine.Tick(ctx)
+	ev.tick(ctx)
 	offerMe, offerRival := ev.sent.take("me"), ev.sent.take("rival")
 	if got := ev.sent.take("early"); len(got) != 0 {
 		t.Fatalf("offered a time that is not earlier than the one free when watching began: %s", dump(got))
 	}
 	expect(t, "offer", dump(offerMe), "Di 24.11.2026, 08:00 ist frei geworden", "statt Do 26.11.2026, 08:30", "[Ja, diesen Termin nehmen]")
 	expect(t, "offer to rival", dump(offerRival), "Di 24.11.2026, 08:00")
-	ev.engine.Tick(ctx)
+	ev.tick(ctx)
 	if again := ev.sent.take("me"); len(again) != 0 {
 		t.Fatalf("offered twice: %s", dump(again))
 	}
@@ -485,7 +508,7 @@ func TestEarlierTimeOfferedFirstComeFirstServed(t *testing.T) {
 	expect(t, "too late", me.press("Ja, diesen Termin nehmen"), "schon jemand anderes genommen")
 	// The rival's Thursday 08:00 is released after the delay and offered to me.
 	ev.clock.Advance(15 * time.Minute)
-	ev.engine.Tick(ctx)
+	ev.tick(ctx)
 	offer := ev.sent.take("me")
 	expect(t, "next offer", dump(offer), "Do 26.11.2026, 08:00")
 	me.last = offer
@@ -496,13 +519,13 @@ func TestRemindersWithOneTapCancel(t *testing.T) {
 	ev := newEnv(t, "", tuesday)
 	c := ev.chat("1", "de")
 	num, _ := c.book("Perso Donnerstag 10 Uhr")
-	ev.engine.Tick(ctx)
+	ev.tick(ctx)
 	if got := ev.sent.take("1"); len(got) != 0 {
 		t.Fatalf("reminder two days early: %s", dump(got))
 	}
 	ev.clock.Set(time.Date(2026, 11, 25, 10, 0, 0, 0, berlin))
-	ev.engine.Tick(ctx)
-	ev.engine.Tick(ctx)
+	ev.tick(ctx)
+	ev.tick(ctx)
 	got := ev.sent.take("1")
 	if len(got) != 1 {
 		t.Fatalf("%d reminders the day before, want 1: %s", len(got), dump(got))
@@ -511,13 +534,13 @@ func TestRemindersWithOneTapCancel(t *testing.T) {
 	ev.restart() // reminders sent are remembered across restarts
 	ev.engine.Register("test", ev.sent)
 	c.ev = ev
-	ev.engine.Tick(ctx)
+	ev.tick(ctx)
 	if again := ev.sent.take("1"); len(again) != 0 {
 		t.Fatalf("reminded again after a restart: %s", dump(again))
 	}
 	expect(t, "typed number answers the reminder", c.say("1"), "ist abgesagt")
 	ev.clock.Set(time.Date(2026, 11, 26, 9, 5, 0, 0, berlin))
-	ev.engine.Tick(ctx)
+	ev.tick(ctx)
 	if got := ev.sent.take("1"); len(got) != 0 {
 		t.Fatalf("hour reminder for a cancelled booking: %s", dump(got))
 	}
@@ -567,7 +590,7 @@ func TestEnglishFlows(t *testing.T) {
 	expect(t, "time", c.say("9:00"), "Move your appointment", "to Thu 26.11.2026, 09:00")
 	expect(t, "moved", c.say("yes"), "is moved to Thu 26.11.2026, 09:00")
 	ev.clock.Set(time.Date(2026, 11, 25, 10, 0, 0, 0, berlin))
-	ev.engine.Tick(ctx)
+	ev.tick(ctx)
 	expect(t, "reminder", dump(ev.sent.take("1")), "Reminder: your appointment "+num+" is tomorrow", "[Cancel this appointment]")
 	ev.clock.Set(time.Date(2026, 11, 26, 8, 30, 0, 0, berlin))
 	expect(t, "check-in", c.say("I'm here"), "you are checked in")
@@ -611,7 +634,7 @@ func TestMailCopiesForOtherChannels(t *testing.T) {
 		t.Errorf("the mail speaks of the chat:\n%s", out)
 	}
 	ev.clock.Set(time.Date(2026, 11, 25, 10, 0, 0, 0, berlin))
-	ev.engine.Tick(ctx)
+	ev.tick(ctx)
 	waitMail("Erinnerung: Ihr Termin " + num + " ist morgen")
 	c.say("absagen")
 	c.say(num + " " + pin)
@@ -1028,7 +1051,7 @@ func TestMailAlwaysNeedsThePIN(t *testing.T) {
 	}
 
 	ev.clock.Set(time.Date(2026, 11, 25, 10, 0, 0, 0, berlin))
-	ev.engine.Tick(ctx)
+	ev.tick(ctx)
 	got := dump(ev.sent.take(addr))
 	expect(t, "mail reminder", got, "Erinnerung", num)
 	if strings.Contains(got, "absagen]") {
@@ -1451,7 +1474,7 @@ func TestNoHourReminderAfterCheckIn(t *testing.T) {
 	num, _ := c.book("Perso heute 10:30")
 	ev.clock.Set(time.Date(2026, 11, 24, 9, 31, 0, 0, berlin)) // the hour reminder is due
 	expect(t, "check-in", c.say("Ich bin da"), "angemeldet", num)
-	ev.engine.Tick(ctx)
+	ev.tick(ctx)
 	if got := ev.sent.take("1"); len(got) != 0 {
 		t.Fatalf("reminded after checking in: %s", dump(got))
 	}

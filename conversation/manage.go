@@ -160,8 +160,10 @@ func (t *turn) onCancelConfirm(ctx context.Context, in input) bool {
 		t.notUnderstood()
 		return false
 	}
-	b, err := t.e.store.CancelByID(ctx, t.d.BookingID, "")
+	key := t.outboxKey()
+	b, err := t.e.store.CancelByID(t.tellWith(ctx, key, t.cancelledReplies), t.d.BookingID, "")
 	if err != nil {
+		t.e.release(key)
 		if errors.Is(err, booking.ErrNotActive) || errors.Is(err, booking.ErrNotFound) {
 			t.say(Reply{Text: t.text("NotFound", "Number", t.d.Number)})
 			t.reset(ctx)
@@ -170,33 +172,39 @@ func (t *turn) onCancelConfirm(ctx context.Context, in input) bool {
 		t.sayError(err)
 		return false
 	}
-	t.sayCancelled(b)
+	r, _ := t.cancelledReplies(booking.Change{Booking: b})
+	t.told(key, r)
 	t.reset(ctx)
 	return true
 }
 
-func (t *turn) sayCancelled(b booking.Booking) {
+// cancelledReplies tell of a cancelled booking, with the calendar entry
+// that removes it: for the chat and for a copy by mail.
+func (t *turn) cancelledReplies(c booking.Change) (chat, mail Reply) {
+	b := c.Booking
 	r := Reply{Text: t.text("Cancelled", "Number", b.Number, "When", t.e.when(t.d.Lang, b.Start)),
 		Attachments: []Attachment{t.e.calendarFile(b, "CANCEL", t.d.Lang)}}
-	t.say(r)
-	t.e.mailCopy(b, r)
+	return r, r
 }
 
-// sayMoved tells of a moved booking, with the updated calendar entry.
-func (t *turn) sayMoved(b booking.Booking) {
+// movedReplies tell of a moved booking, with the updated calendar entry.
+func (t *turn) movedReplies(c booking.Change) (chat, mail Reply) {
+	b := c.Booking
 	r := Reply{Text: t.text("Moved", "Number", b.Number, "When", t.e.when(t.d.Lang, b.Start)),
 		Attachments: []Attachment{t.e.calendarFile(b, "REQUEST", t.d.Lang)}}
-	t.say(r)
-	t.e.mailCopy(b, r)
+	return r, r
 }
 
 // confirmMove moves the booking whose PIN this dialogue checked.
 func (t *turn) confirmMove(ctx context.Context) bool {
-	b, err := t.e.store.MoveByID(ctx, t.d.BookingID, t.d.Start, "")
+	key := t.outboxKey()
+	b, err := t.e.store.MoveByID(t.tellWith(ctx, key, t.movedReplies), t.d.BookingID, t.d.Start, "")
 	if err != nil {
+		t.e.release(key)
 		return t.bookFailed(ctx, err, Message{})
 	}
-	t.sayMoved(b)
+	r, _ := t.movedReplies(booking.Change{Booking: b})
+	t.told(key, r)
 	t.reset(ctx)
 	return true
 }

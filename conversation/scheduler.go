@@ -127,12 +127,10 @@ func (e *Engine) remind(ctx context.Context) error {
 				}
 				continue
 			}
-			if err := e.Push(ctx, r.channel, r.chat, b.Lang, []Reply{r.reply}); err != nil {
+			// The reminder and the note that it went out are stored together.
+			if err := e.Push(ctx, r.channel, r.chat, b.Lang, []Reply{r.reply}, booking.Write{Kind: "reminders", Key: key, Value: []byte{}}); err != nil {
 				e.log.Warn("reminder", "channel", r.channel, "err", err)
 				continue
-			}
-			if err := e.reminders.Put(ctx, key, nil); err != nil {
-				return err
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package conversation
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -40,12 +41,15 @@ func (t *turn) onPushedOption(ctx context.Context, opt string, msg Message) {
 			return
 		}
 		id, _ := strconv.ParseUint(arg, 10, 64)
-		b, err := t.e.store.CancelByOwner(ctx, id, owner)
+		key := t.outboxKey()
+		b, err := t.e.store.CancelByOwner(t.tellWith(ctx, key, t.cancelledReplies), id, owner)
 		if err != nil {
+			t.e.release(key)
 			t.say(Reply{Text: t.text("BookingGone")})
 			return
 		}
-		t.sayCancelled(b)
+		r, _ := t.cancelledReplies(booking.Change{Booking: b})
+		t.told(key, r)
 	case prefWatch:
 		w := &watch{Channel: msg.Channel, ChatID: msg.ChatID, Lang: t.d.Lang, Created: t.now}
 		if opt == optWatchNew {
@@ -113,7 +117,11 @@ func (t *turn) acceptOffer(ctx context.Context, arg string, msg Message) {
 		t.e.dropWatch(ctx, w.ID)
 		return
 	}
-	b, err := t.e.store.MoveByOwner(ctx, w.BookingID, booking.Owner{Channel: msg.Channel, ChatID: msg.ChatID}, start)
+	key := t.outboxKey()
+	b, err := t.e.store.MoveByOwner(t.tellWith(ctx, key, t.movedReplies), w.BookingID, booking.Owner{Channel: msg.Channel, ChatID: msg.ChatID}, start)
+	if err != nil {
+		t.e.release(key)
+	}
 	switch {
 	case errors.Is(err, booking.ErrSlotTaken), errors.Is(err, booking.ErrNotBookable):
 		t.say(Reply{Text: t.text("OfferGone", "When", t.e.when(t.d.Lang, start))})
@@ -126,31 +134,16 @@ func (t *turn) acceptOffer(ctx context.Context, arg string, msg Message) {
 	}
 	t.e.dropWatch(ctx, w.ID)
 	t.reset(ctx)
-	t.sayMoved(b)
+	r, _ := t.movedReplies(booking.Change{Booking: b})
+	t.told(key, r)
 }
 
-// mailCopy sends a copy of a confirmation, change or cancellation to the
-// e-mail address of a booking made on another channel, in the background.
-func (e *Engine) mailCopy(b booking.Booking, r Reply) {
-	if b.Email == "" || b.Channel == MailChannel || e.sender(MailChannel) == nil {
-		return
-	}
-	r.Options = nil
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		if err := e.Push(ctx, MailChannel, b.Email, b.Lang, []Reply{r}); err != nil {
-			e.log.Warn("mail copy", "booking", b.ID, "err", err)
-		}
-	}()
-}
-
-// Push sends replies the engine starts on its own to a chat, and remembers
-// their options so a typed number answers them. lang is the chat's
-// language, for a chat that has no stored dialogue.
-func (e *Engine) Push(ctx context.Context, channel, chatID, lang string, replies []Reply) error {
-	s := e.sender(channel)
-	if s == nil {
+// Push stores replies the engine starts on its own for a chat in the
+// outbox, with extra records in the same transaction, and remembers their
+// options so a typed number answers them; the outbox delivers them. lang
+// is the chat's language, for a chat that has no stored dialogue.
+func (e *Engine) Push(ctx context.Context, channel, chatID, lang string, replies []Reply, extra ...booking.Write) error {
+	if e.sender(channel) == nil {
 		return fmt.Errorf("no sender for channel %q", channel)
 	}
 	var opts []Option
@@ -160,32 +153,45 @@ func (e *Engine) Push(ctx context.Context, channel, chatID, lang string, replies
 		}
 	}
 	if opts != nil {
-		unlock := e.lock(channel, chatID)
+		defer e.lock(channel, chatID)()
 		d, err := e.load(ctx, channel, chatID)
-		if err == nil {
-			if d == nil {
-				d = &dialogue{State: stIdle, Lang: langOf(lang), Updated: e.store.Now()}
-			}
-			d.Options = opts
-			err = e.save(ctx, channel, chatID, d)
-		}
-		unlock()
 		if err != nil {
 			return fmt.Errorf("remember pushed options: %w", err)
 		}
+		if d == nil {
+			d = &dialogue{State: stIdle, Lang: langOf(lang), Updated: e.store.Now()}
+		}
+		d.Options = opts
+		state, err := json.Marshal(d)
+		if err != nil {
+			return err
+		}
+		extra = append(extra, booking.Write{Kind: "dialogues", Key: dialogueKey(channel, chatID), Value: state})
 	}
-	return s.Send(ctx, chatID, replies)
+	return e.enqueue(ctx, outgoing{Channel: channel, ChatID: chatID, Lang: lang, Replies: replies}, extra...)
 }
 
-// NotifyCalled tells the citizen in the chat they booked from that their
-// number is called ("T-042: please go to Platz 3"). The call system calls
-// it; bookings without a chat are skipped.
-func (e *Engine) NotifyCalled(ctx context.Context, b booking.Booking, counter string) error {
-	if b.Channel == "" || b.ChatID == "" || e.sender(b.Channel) == nil {
-		return nil
+// CallEffect is the call system's effect (booking.WithEffect): the message
+// that calls the citizen in the chat they booked from ("T-042: please go
+// to Platz 3") is stored with the call, so a crash cannot call a number
+// without telling its chat. Bookings without a chat get none.
+func (e *Engine) CallEffect(c booking.Change) ([]booking.Write, error) {
+	b := c.Booking
+	if b.Status != booking.StatusCalled || b.Channel == "" || b.ChatID == "" || e.sender(b.Channel) == nil {
+		return nil, nil // a start, a no-show, a finished case: nothing to tell
 	}
-	return e.Push(ctx, b.Channel, b.ChatID, b.Lang, []Reply{{Text: e.texts.T(langOf(b.Lang), "Called", "Number", b.Number, "Counter", counter)}})
+	counter, _ := e.cfg.CounterByID(b.Counter)
+	r := Reply{Text: e.texts.T(langOf(b.Lang), "Called", "Number", b.Number, "Counter", counter.Name)}
+	w, err := e.outboxWrite(newOutboxKey(c.Now), outgoing{Channel: b.Channel, ChatID: b.ChatID, Lang: b.Lang, Replies: []Reply{r}, Created: c.Now})
+	if err != nil {
+		return nil, err
+	}
+	return []booking.Write{w}, nil
 }
+
+// DeliverSoon wakes the outbox's delivery, after a change whose effect
+// stored a message (a call).
+func (e *Engine) DeliverSoon() { e.kick() }
 
 // NotifyCancelledByOffice tells the citizen of booking b, in the chat they
 // booked from and by mail where an address is known, that staff cancelled
@@ -198,8 +204,8 @@ func (e *Engine) NotifyCancelledByOffice(ctx context.Context, b booking.Booking)
 	if b.Channel != "" && b.ChatID != "" && e.sender(b.Channel) != nil {
 		errs = append(errs, e.Push(ctx, b.Channel, b.ChatID, b.Lang, []Reply{r}))
 	}
-	if b.Email != "" && b.Channel != MailChannel && e.sender(MailChannel) != nil {
-		errs = append(errs, e.sender(MailChannel).Send(ctx, b.Email, []Reply{r}))
+	if e.mailCopyWanted(b) {
+		errs = append(errs, e.Push(ctx, MailChannel, b.Email, b.Lang, []Reply{r}))
 	}
 	return errors.Join(errs...)
 }

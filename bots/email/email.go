@@ -149,6 +149,11 @@ func (c *Config) Problems() [][2]string {
 // Dialogue is what the channel needs of the conversation engine.
 type Dialogue interface {
 	Handle(ctx context.Context, msg conversation.Message) ([]conversation.Reply, error)
+	// Delivered and Undelivered say whether the replies of a turn were
+	// shown: what the engine keeps in its outbox is then done, or its to
+	// deliver.
+	Delivered(ctx context.Context, replies []conversation.Reply) error
+	Undelivered(replies []conversation.Reply)
 	// Text is a word from the catalogue, in the language hinted at.
 	Text(langHint, id string, kv ...any) string
 }
@@ -474,32 +479,50 @@ func (m *Mail) handleRaw(ctx context.Context, raw []byte, tooBig bool) error {
 	m.mu.Lock()
 	msg, ok := m.unsent[in.MessageID]
 	m.mu.Unlock()
+	var replies []conversation.Reply
 	if !ok {
 		reply, why := m.answer(ctx, in, tooBig)
 		if why != "" {
 			m.log.Info("mail not answered", "from", in.From, "why", why)
 		}
 		if reply != nil {
+			replies = reply.Replies
 			if msg, err = m.compose(*reply, m.now()); err != nil {
+				m.dialogue.Undelivered(replies)
 				return err
 			}
 		}
 	}
-	if msg != nil {
-		err := m.deliver(ctx, in.From, msg)
-		m.mu.Lock()
-		if err != nil {
-			m.unsent[in.MessageID] = msg
-		} else {
-			delete(m.unsent, in.MessageID)
-		}
-		m.mu.Unlock()
-		if err != nil {
-			return errRetry{err}
-		}
-		m.noteReply(ctx, in.From, in)
+	if msg == nil {
+		return m.record(ctx, in.MessageID)
 	}
+	err = m.deliver(ctx, in.From, msg)
+	switch {
+	case err != nil && kept(replies):
+		// The dialogue's outbox keeps what must arrive (a confirmation) and
+		// sends it when SMTP takes it again; the mail is handled.
+		m.dialogue.Undelivered(replies)
+		m.log.Warn("answer not sent; the outbox will deliver it", "to", in.From, "err", err)
+		return m.record(ctx, in.MessageID)
+	case err != nil:
+		m.mu.Lock()
+		m.unsent[in.MessageID] = msg
+		m.mu.Unlock()
+		return errRetry{err}
+	}
+	m.mu.Lock()
+	delete(m.unsent, in.MessageID)
+	m.mu.Unlock()
+	if err := m.dialogue.Delivered(ctx, replies); err != nil {
+		m.log.Error("note delivery", "to", in.From, "err", err)
+	}
+	m.noteReply(ctx, in.From, in)
 	return m.record(ctx, in.MessageID)
+}
+
+// kept reports whether the dialogue keeps any of replies in its outbox.
+func kept(replies []conversation.Reply) bool {
+	return slices.ContainsFunc(replies, func(r conversation.Reply) bool { return r.Outbox != "" })
 }
 
 // errRetry marks a failure worth trying the mail again for (SMTP down).

@@ -87,7 +87,9 @@ func (r *mailRig) start() {
 	r.engine.Register(Channel, r.mail)
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel, r.done = cancel, make(chan struct{})
-	go func() { r.mail.Run(ctx); close(r.done) }()
+	outboxDone := make(chan struct{})
+	go func() { r.engine.RunOutbox(ctx, 20*time.Millisecond); close(outboxDone) }()
+	go func() { r.mail.Run(ctx); <-outboxDone; close(r.done) }()
 	r.t.Cleanup(r.stop)
 }
 

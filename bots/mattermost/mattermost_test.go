@@ -67,6 +67,10 @@ func newRig(t *testing.T) *rig {
 	}
 	engine.Register(Channel, r.bot)
 	r.engine = engine
+	outboxCtx, stopOutbox := context.WithCancel(ctx)
+	outboxDone := make(chan struct{})
+	go func() { engine.RunOutbox(outboxCtx, 20*time.Millisecond); close(outboxDone) }()
+	t.Cleanup(func() { stopOutbox(); <-outboxDone })
 	mux := http.NewServeMux()
 	mux.Handle("POST /mattermost/command", r.bot.CommandHandler())
 	mux.Handle("POST /mattermost/action", r.bot.ActionHandler())

@@ -74,6 +74,11 @@ func (c *Config) defaults() {
 // Dialogue is what the channel needs of the conversation engine.
 type Dialogue interface {
 	Handle(ctx context.Context, msg conversation.Message) ([]conversation.Reply, error)
+	// Delivered and Undelivered say whether the replies of a turn were
+	// shown: what the engine keeps in its outbox is then done, or its to
+	// deliver.
+	Delivered(ctx context.Context, replies []conversation.Reply) error
+	Undelivered(replies []conversation.Reply)
 	// Text is a word from the catalogue, in the language hinted at.
 	Text(langHint, id string, kv ...any) string
 }
@@ -348,6 +353,7 @@ func (b *Bot) onCallback(ctx context.Context, update int64, chat int64, q *model
 			text = "✓ " + choice + "\n\n" + text
 		}
 		if utf8.RuneCountInString(text) <= 4096 && b.edit(ctx, chat, pressed.ID, text, keyboard(next.Options)) == nil {
+			b.settle(ctx, chat, replies, nil)
 			return
 		}
 	}
@@ -414,8 +420,19 @@ func (b *Bot) answer(ctx context.Context, chat int64, from *models.User, msg con
 }
 
 func (b *Bot) deliverLogged(ctx context.Context, chat int64, replies []conversation.Reply) {
-	if err := b.deliver(ctx, chat, replies); err != nil {
+	b.settle(ctx, chat, replies, b.deliver(ctx, chat, replies))
+}
+
+// settle tells the dialogue whether a turn's replies were shown; what it
+// keeps in its outbox is then done, or its to deliver.
+func (b *Bot) settle(ctx context.Context, chat int64, replies []conversation.Reply, err error) {
+	if err != nil {
 		b.log.Warn("telegram: deliver", "chat", chat, "err", err)
+		b.dialogue.Undelivered(replies)
+		return
+	}
+	if err := b.dialogue.Delivered(ctx, replies); err != nil {
+		b.log.Error("telegram: note delivery", "chat", chat, "err", err)
 	}
 }
 

@@ -15,7 +15,9 @@ import (
 
 	"buergerbuero/booking"
 	"buergerbuero/bots/telegram/telegramtest"
+	"buergerbuero/callsystem"
 	"buergerbuero/conversation"
+	"buergerbuero/internal/fakeclock"
 	"buergerbuero/internal/storetest"
 )
 
@@ -27,6 +29,7 @@ type rig struct {
 	bot    *Bot
 	engine *conversation.Engine
 	store  *booking.Store
+	clock  *fakeclock.Clock
 }
 
 // newRig runs the real bot against the fake Bot API with the demo office on
@@ -43,7 +46,7 @@ func newRigFor(t testing.TB, cfg Config, officeYAML string) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, _ := storetest.Open(t, office, storetest.Berlin(2026, 11, 24, 9, 0)) // closed after the bot's cleanup below
+	store, clock := storetest.Open(t, office, storetest.Berlin(2026, 11, 24, 9, 0)) // closed after the bot's cleanup below
 	engine, err := conversation.New(store, conversation.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -64,12 +67,13 @@ func newRigFor(t testing.TB, cfg Config, officeYAML string) *rig {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { b.Run(ctx); close(done) }()
+	go engine.RunOutbox(ctx, 50*time.Millisecond)
 	t.Cleanup(func() {
 		cancel()
 		api.Close()
 		<-done
 	})
-	return &rig{t: t, api: api, bot: b, engine: engine, store: store}
+	return &rig{t: t, api: api, bot: b, engine: engine, store: store, clock: clock}
 }
 
 // user is a simulated Telegram user in a private chat with the bot.
@@ -177,11 +181,18 @@ func TestBookByButtons(t *testing.T) {
 	if err != nil || b.PersonKey != "tg:1001" || b.ChatID != "1001" || b.Channel != Channel {
 		t.Fatalf("stored booking %+v, %v", b, err)
 	}
-	// The call system's call reaches the same chat.
+	// The call system's call reaches the same chat, through the outbox.
 	before := len(r.api.Sent(1001))
-	if err := r.engine.NotifyCalled(context.Background(), b, "Platz 3"); err != nil {
+	calls, err := callsystem.New(context.Background(), r.store, nil)
+	if err != nil {
 		t.Fatal(err)
 	}
+	calls.SetCallEffect(r.engine.CallEffect)
+	r.clock.Set(b.Start.Add(-time.Minute))
+	if called, err := calls.Next(context.Background(), "3", "anna"); err != nil || called.ID != b.ID {
+		t.Fatalf("call: %+v %v", called, err)
+	}
+	r.engine.DeliverSoon()
 	msgs, err := r.api.WaitFor(1001, before, 5*time.Second, func(s telegramtest.Sent) bool { return strings.Contains(s.Text, "Platz 3") })
 	if err != nil {
 		t.Fatal(err)

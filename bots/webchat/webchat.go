@@ -31,6 +31,11 @@ const Channel = "web"
 // Dialogue is what the web chat needs of the conversation engine.
 type Dialogue interface {
 	Handle(ctx context.Context, msg conversation.Message) ([]conversation.Reply, error)
+	// Delivered and Undelivered say whether the replies of a turn were
+	// shown: what the engine keeps in its outbox is then done, or its to
+	// deliver.
+	Delivered(ctx context.Context, replies []conversation.Reply) error
+	Undelivered(replies []conversation.Reply)
 	// Text is a word from the catalogue, in the language hinted at.
 	Text(langHint, id string, kv ...any) string
 }
@@ -242,7 +247,13 @@ func (c *Chat) message(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, c.dialogue.Text(lang, "ChannelError"))
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"replies": toWire(replies)})
+	if err := writeJSON(w, http.StatusOK, map[string]any{"replies": toWire(replies)}); err != nil {
+		c.dialogue.Undelivered(replies) // the outbox delivers what must reach the page
+		return
+	}
+	if err := c.dialogue.Delivered(r.Context(), replies); err != nil {
+		c.log.Error("web chat: note delivery", "err", err)
+	}
 }
 
 func (c *Chat) poll(w http.ResponseWriter, r *http.Request) {
@@ -284,14 +295,15 @@ func (c *Chat) Send(_ context.Context, chatID string, replies []conversation.Rep
 	return nil
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
+// writeJSON answers with v; the error says the answer did not get out.
+func writeJSON(w http.ResponseWriter, status int, v any) error {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+	return json.NewEncoder(w).Encode(v)
 }
 
 // writeError answers with msg, as the error and as a reply to show.
 func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, map[string]any{"error": msg, "replies": []reply{{Text: msg}}})
+	writeJSON(w, status, map[string]any{"error": msg, "replies": []reply{{Text: msg}}}) // a failed error answer has nothing left to say
 }

@@ -170,6 +170,9 @@ func TestWebChatBooksAndGetsReminders(t *testing.T) {
 	if err := e.Tick(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	if err := e.DeliverOutbox(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	res, err := c.http.Get(srv.URL + "/api/poll")
 	if err != nil {
 		t.Fatal(err)

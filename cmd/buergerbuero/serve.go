@@ -125,7 +125,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	calls.AddNotifier(chatNotifier{engine, log})
+	calls.SetCallEffect(engine.CallEffect)
+	calls.AddNotifier(chatNotifier{engine})
 	recent, err := calls.Recent(ctx, 10)
 	if err != nil {
 		return err
@@ -217,6 +218,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	workers.Go(func() { engine.Run(ctx, 30*time.Second) })
+	workers.Go(func() { engine.RunOutbox(ctx, 5*time.Second) })
 
 	log.Info("buergerbuero started", "store", *dataPath, "counters", len(cfg.Counters), "concerns", len(cfg.Concerns),
 		"listen", ln.Addr().String(), "chat", "http://"+ln.Addr().String()+"/chat/", "display", "http://"+ln.Addr().String()+"/display/",
@@ -276,19 +278,12 @@ func (q queueInfo) Position(ctx context.Context, b booking.Booking) (conversatio
 	return conversation.Position{Ahead: p.Ahead, Wait: p.Wait, Called: p.Called, Counter: p.Counter}, err
 }
 
-// chatNotifier tells citizens in their chat that their number is called,
-// without holding up the clerk who called.
+// chatNotifier has the outbox deliver the message that tells citizens in
+// their chat that their number is called, without holding up the clerk.
 type chatNotifier struct {
 	engine *conversation.Engine
-	log    *slog.Logger
 }
 
-func (n chatNotifier) Called(_ context.Context, c callsystem.Call) {
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		if err := n.engine.NotifyCalled(ctx, c.Booking, c.Counter.Name); err != nil {
-			n.log.Warn("call not sent to the chat", "number", c.Booking.Number, "err", err)
-		}
-	}()
+func (n chatNotifier) Called(context.Context, callsystem.Call) {
+	n.engine.DeliverSoon() // the call's message was stored with the call (SetCallEffect)
 }

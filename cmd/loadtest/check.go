@@ -136,6 +136,7 @@ func inProcess(dir string, n int) (engineRate, rawRate float64, err error) {
 			var out []conversation.Reply
 			for _, text := range []string{"Perso " + slots[i], "Erika Muster", "nein", "ja"} {
 				out, _ = engine.Handle(context.Background(), conversation.Message{Channel: "load", ChatID: chat, PersonKey: chat, Text: text})
+				engine.Delivered(context.Background(), out) // as a channel does once it showed them
 			}
 			for _, r := range out {
 				if bookedRx.MatchString(r.Text) {

@@ -1,0 +1,304 @@
+package conversation
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"buergerbuero/booking"
+)
+
+// The outbox: messages that must reach a citizen across a crash. A
+// booking, cancellation or move is stored in one transaction with the
+// dialogue's new state and the message that tells of it (booking.WithEffect);
+// what the engine sends on its own (calls, reminders, offers, copies by
+// mail) is stored before it is sent. The channel that shows a turn's
+// replies says when it did (Delivered); whatever is left is delivered by
+// DeliverOutbox, oldest first per chat, with back-off, after a restart with
+// a note that it may be a repeat. Entries are sealed with the service key
+// (a confirmation holds the PIN) and deleted once delivered; the store's
+// Forget clears any left after the retention period.
+
+const outboxKind = "outbox"
+
+// Outbox timing: a turn's reply the channel has not confirmed within
+// handOverGrace is the outbox's to deliver; failed deliveries wait from
+// outboxFirstWait, doubling up to outboxMaxWait, for up to outboxGiveUp.
+const (
+	handOverGrace   = 2 * time.Minute
+	outboxFirstWait = 10 * time.Second
+	outboxMaxWait   = 30 * time.Minute
+	outboxGiveUp    = 72 * time.Hour
+)
+
+// outgoing is one outbox entry: replies for one chat.
+type outgoing struct {
+	Channel string    `json:"channel"`
+	ChatID  string    `json:"chat"`
+	Lang    string    `json:"lang"`
+	Replies []Reply   `json:"replies"`
+	Created time.Time `json:"created"`
+	// Handed is set for a turn's reply, handed to the channel at once: if
+	// the outbox has to deliver it, the channel may have shown it already.
+	Handed   bool      `json:"handed,omitempty"`
+	Attempts int       `json:"attempts,omitempty"`
+	NextTry  time.Time `json:"next_try,omitzero"`
+}
+
+// newOutboxKey names an entry so that keys sort by time.
+func newOutboxKey(now time.Time) string {
+	var r [6]byte
+	rand.Read(r[:])
+	return fmt.Sprintf("%020d-%s", now.UnixNano(), hex.EncodeToString(r[:]))
+}
+
+// outboxWrite is the sealed record of o under key.
+func (e *Engine) outboxWrite(key string, o outgoing) (booking.Write, error) {
+	plain, err := json.Marshal(o)
+	if err != nil {
+		return booking.Write{}, err
+	}
+	sealed, err := e.store.Seal(plain)
+	if err != nil {
+		return booking.Write{}, err
+	}
+	return booking.Write{Kind: outboxKind, Key: key, Value: sealed}, nil
+}
+
+// hold marks key as handed to a channel with a turn's replies, so the
+// outbox leaves it to the channel for a while.
+func (e *Engine) hold(key string) {
+	e.outMu.Lock()
+	defer e.outMu.Unlock()
+	e.inflight[key] = time.Now()
+}
+
+func (e *Engine) release(keys ...string) {
+	e.outMu.Lock()
+	defer e.outMu.Unlock()
+	for _, k := range keys {
+		delete(e.inflight, k)
+	}
+}
+
+// held reports whether a channel still has key in hand.
+func (e *Engine) held(key string) bool {
+	e.outMu.Lock()
+	defer e.outMu.Unlock()
+	at, ok := e.inflight[key]
+	return ok && time.Since(at) < handOverGrace
+}
+
+// kick wakes the outbox's delivery.
+func (e *Engine) kick() {
+	select {
+	case e.kicked <- struct{}{}:
+	default:
+	}
+}
+
+// Delivered tells the engine that a channel showed these replies (as
+// returned by Handle): their outbox entries are done.
+func (e *Engine) Delivered(ctx context.Context, replies []Reply) error {
+	var writes []booking.Write
+	var keys []string
+	for _, r := range replies {
+		if r.Outbox != "" && !slices.Contains(keys, r.Outbox) {
+			keys = append(keys, r.Outbox)
+			writes = append(writes, booking.Write{Kind: outboxKind, Key: r.Outbox})
+		}
+	}
+	if len(writes) == 0 {
+		return nil
+	}
+	defer e.release(keys...)
+	return e.store.Apply(ctx, writes...)
+}
+
+// Undelivered tells the engine that a channel could not show these
+// replies: the outbox delivers their entries, with back-off.
+func (e *Engine) Undelivered(replies []Reply) {
+	for _, r := range replies {
+		if r.Outbox != "" {
+			e.release(r.Outbox)
+		}
+	}
+	e.kick()
+}
+
+// enqueue stores replies for a chat in the outbox, with extra records in
+// the same transaction, and wakes the delivery.
+func (e *Engine) enqueue(ctx context.Context, o outgoing, extra ...booking.Write) error {
+	o.Created = e.store.Now()
+	w, err := e.outboxWrite(newOutboxKey(o.Created), o)
+	if err != nil {
+		return err
+	}
+	if err := e.store.Apply(ctx, append([]booking.Write{w}, extra...)...); err != nil {
+		return err
+	}
+	e.kick()
+	return nil
+}
+
+// RunOutbox delivers the outbox now, whenever something is added, and
+// every interval (for retries), until ctx ends.
+func (e *Engine) RunOutbox(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if err := e.DeliverOutbox(ctx); err != nil && ctx.Err() == nil {
+			e.log.Error("outbox", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-e.kicked:
+		}
+	}
+}
+
+// DeliverOutbox sends every entry that is due, oldest first; an entry that
+// fails holds back the later ones of its chat, so each chat reads its
+// messages in order.
+func (e *Engine) DeliverOutbox(ctx context.Context) error {
+	e.deliverMu.Lock()
+	defer e.deliverMu.Unlock()
+	recs, err := e.outbox.All(ctx)
+	if err != nil {
+		return err
+	}
+	now := e.store.Now()
+	blocked := map[string]bool{}
+	var errs []error
+	for _, rec := range recs {
+		if e.held(rec.Key) {
+			continue
+		}
+		plain, err := e.store.Unseal(rec.Value)
+		var o outgoing
+		if err == nil {
+			err = json.Unmarshal(plain, &o)
+		}
+		if err != nil {
+			e.log.Error("outbox entry unreadable, dropped", "key", rec.Key, "err", err)
+			errs = append(errs, e.outbox.Delete(ctx, rec.Key))
+			continue
+		}
+		chat := o.Channel + "\x00" + o.ChatID
+		if blocked[chat] || now.Before(o.NextTry) {
+			blocked[chat] = true
+			continue
+		}
+		s := e.sender(o.Channel)
+		if s == nil {
+			blocked[chat] = true
+			continue // the channel is not configured (now): kept for the retention period
+		}
+		replies := o.Replies
+		if o.Handed || rec.Written.Before(e.started) {
+			replies = e.markRepeat(o) // it may have reached the citizen already
+		}
+		if err := s.Send(ctx, o.ChatID, replies); err != nil {
+			blocked[chat] = true
+			errs = append(errs, e.retryLater(ctx, rec.Key, o, now, err))
+			continue
+		}
+		errs = append(errs, e.outbox.Delete(ctx, rec.Key))
+	}
+	return errors.Join(errs...)
+}
+
+// markRepeat says on the first reply that it may be a repeat.
+func (e *Engine) markRepeat(o outgoing) []Reply {
+	replies := slices.Clone(o.Replies)
+	if len(replies) > 0 {
+		replies[0].Text = e.texts.T(langOf(o.Lang), "Repeat") + "\n\n" + replies[0].Text
+	}
+	return replies
+}
+
+// retryLater keeps a failed entry for a later try, or drops it after
+// outboxGiveUp.
+func (e *Engine) retryLater(ctx context.Context, key string, o outgoing, now time.Time, cause error) error {
+	if now.Sub(o.Created) > outboxGiveUp {
+		e.log.Error("outbox entry given up", "channel", o.Channel, "created", o.Created, "err", cause)
+		return e.outbox.Delete(ctx, key)
+	}
+	wait := outboxFirstWait << min(o.Attempts, 20)
+	o.Attempts++
+	o.NextTry = now.Add(min(wait, outboxMaxWait))
+	e.log.Warn("outbox delivery failed, will retry", "channel", o.Channel, "attempt", o.Attempts, "at", o.NextTry, "err", cause)
+	w, err := e.outboxWrite(key, o)
+	if err != nil {
+		return err
+	}
+	return e.store.Apply(ctx, w)
+}
+
+// tellWith returns ctx under which the next booking change also stores, in
+// its own transaction: the chat's reply made by render (under key, unless
+// key is empty), the copy by mail render makes for a booking with an
+// address from another channel, and the chat's dialogue as it is once the
+// change is done. So a crash keeps the change and its message together.
+func (t *turn) tellWith(ctx context.Context, key string, render func(booking.Change) (chat, mail Reply)) context.Context {
+	channel, chatID, lang := t.owner.Channel, t.owner.ChatID, t.d.Lang
+	after := dialogue{State: stIdle, Lang: t.d.Lang, Handled: t.d.Handled, LastAnswer: t.d.LastAnswer, Repeats: t.d.Repeats}
+	return booking.WithEffect(ctx, func(c booking.Change) ([]booking.Write, error) {
+		chat, mail := render(c)
+		var writes []booking.Write
+		if key != "" {
+			w, err := t.e.outboxWrite(key, outgoing{Channel: channel, ChatID: chatID, Lang: lang, Replies: []Reply{chat}, Created: c.Now, Handed: true})
+			if err != nil {
+				return nil, err
+			}
+			writes = append(writes, w)
+		}
+		if t.e.mailCopyWanted(c.Booking) {
+			mail.Options = nil
+			w, err := t.e.outboxWrite(newOutboxKey(c.Now), outgoing{Channel: MailChannel, ChatID: c.Booking.Email, Lang: c.Booking.Lang, Replies: []Reply{mail}, Created: c.Now})
+			if err != nil {
+				return nil, err
+			}
+			writes = append(writes, w)
+		}
+		after.Updated = c.Now
+		state, err := json.Marshal(after)
+		if err != nil {
+			return nil, err
+		}
+		return append(writes, booking.Write{Kind: "dialogues", Key: dialogueKey(channel, chatID), Value: state}), nil
+	})
+}
+
+// outboxKey is the key of the entry that keeps this turn's message of a
+// change, held for the channel; empty for a clerk's turn (the clerk sees
+// the answer at once and can look the booking up).
+func (t *turn) outboxKey() string {
+	if t.staff {
+		return ""
+	}
+	key := newOutboxKey(t.now)
+	t.e.hold(key)
+	return key
+}
+
+// told says the reply of a change that went through, kept in the outbox
+// under key until the channel shows it.
+func (t *turn) told(key string, r Reply) {
+	r.Outbox = key
+	t.say(r)
+	t.e.kick() // a copy by mail may wait in the outbox
+}
+
+// mailCopyWanted reports whether a change of b is copied by mail: made on
+// another channel, with an address, where the office has mail.
+func (e *Engine) mailCopyWanted(b booking.Booking) bool {
+	return b.Email != "" && b.Channel != MailChannel && e.sender(MailChannel) != nil
+}
