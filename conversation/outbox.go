@@ -201,9 +201,12 @@ func (e *Engine) DeliverOutbox(ctx context.Context) error {
 			blocked[chat] = true
 			continue // the channel is not configured (now): kept for the retention period
 		}
-		replies := o.Replies
+		replies := slices.Clone(o.Replies)
 		if o.Handed || rec.Written.Before(e.started) {
 			replies = e.markRepeat(o) // it may have reached the citizen already
+		}
+		for i := range replies {
+			replies[i].Outbox = rec.Key // a channel may dedupe by it (a mail's Message-ID)
 		}
 		if err := s.Send(ctx, o.ChatID, replies); err != nil {
 			blocked[chat] = true

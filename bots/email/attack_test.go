@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 // mailer plays citizens (or an attacker) writing to the rig, counting the
@@ -126,8 +127,16 @@ func first(a, _ string) string { return a }
 func FuzzProvesMailbox(f *testing.F) {
 	m := &Mail{cfg: Config{Address: "termine@musterstadt.example"}, threadKey: []byte("0123456789abcdef0123456789abcdef")}
 	own := "0011223344556677aabbccdd." + m.threadMAC("erika@example.org", "0011223344556677aabbccdd") + "@musterstadt.example"
-	if made, _ := m.threadID("erika@example.org"); !m.provesMailbox(inbound{From: "Erika@Example.org", References: []string{made}}) {
+	if made, _ := m.threadID("erika@example.org", ""); !m.provesMailbox(inbound{From: "Erika@Example.org", References: []string{made}}) {
 		f.Fatal("an id the channel made does not prove the mailbox")
+	}
+	// A confirmation's id comes from its outbox entry: the same when sent
+	// again after a crash (mail programs show it once), and still a proof.
+	once, _ := m.threadID("erika@example.org", "00000001764000000000-a1b2c3")
+	again, _ := m.threadID("erika@example.org", "00000001764000000000-a1b2c3")
+	other, _ := m.threadID("erika@example.org", "00000001764000000000-ffffff")
+	if once != again || once == other || !m.provesMailbox(inbound{From: "erika@example.org", References: []string{once}}) {
+		f.Fatalf("outbox ids: %s %s %s", once, again, other)
 	}
 	f.Add("erika@example.org", own)
 	f.Add("eve@example.org", own)
@@ -151,4 +160,30 @@ func TestQuestionsInTheMiddleOfABookingByMail(t *testing.T) {
 	expect(t, "fee, then the step again", body, "70,00 €", "Um welche Uhrzeit am Do 26.11.?", "  1) ")
 	body, _ = c.say("erika@example.org", id, "Wo stehe ich?")
 	expect(t, "where am I, then the step again", body, "Um welche Uhrzeit am Do 26.11.?")
+}
+
+// SMTP refuses the confirmation: the mail is handled all the same, and the
+// confirmation (with the PIN that opens the booking) goes out from the
+// outbox once SMTP takes mail again, once.
+func TestRefusedConfirmationComesFromTheOutbox(t *testing.T) {
+	r := newMailRig(t, Config{}, nil)
+	c := &mailer{r: r}
+	body, id := c.say("erika@example.org", "", "Perso Donnerstag 10 Uhr, Erika Mustermann")
+	expect(t, "summary", body, "Bitte prüfen")
+	r.smtp.Refuse(3) // every try of the confirmation fails
+	raw, _ := r.citizenMail("erika@example.org", "Re: Termin", "<"+id+">", "ja")
+	r.deliver(raw)
+	m := r.wait(c.sent) // after the channel's three tries, the outbox's
+	expect(t, "from the outbox", m.Body, "Ihr Termin ist gebucht", "Wiederholung")
+	got := bookedRx.FindStringSubmatch(m.Body)
+	if got == nil {
+		t.Fatalf("no number and PIN:\n%s", m.Body)
+	}
+	if _, err := r.store.Lookup(context.Background(), got[1], got[2]); err != nil {
+		t.Fatalf("the PIN mailed does not open the booking: %v", err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if n := r.smtp.Count(); n != c.sent+1 {
+		t.Fatalf("%d mails, want %d: the confirmation once", n, c.sent+1)
+	}
 }

@@ -57,7 +57,7 @@ func (m *Mail) compose(o outgoing, now time.Time) ([]byte, error) {
 	h.SetAddressList("From", []*mail.Address{{Name: m.cfg.Name, Address: m.cfg.Address}})
 	h.SetAddressList("To", []*mail.Address{{Address: o.To}})
 	h.SetSubject(oneLine(o.Subject, 200))
-	id, err := m.threadID(o.To)
+	id, err := m.threadID(o.To, outboxKeyOf(o.Replies))
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"strings"
+
+	"buergerbuero/conversation"
 )
 
 // Proof of the mailbox. A mail's From can be forged; a reply in the thread
@@ -17,13 +19,30 @@ import (
 // from that address without the PIN.
 
 // threadID makes a Message-ID (without angle brackets) for a mail to addr.
-func (m *Mail) threadID(addr string) (string, error) {
+//
+// A mail that carries an outbox entry (a confirmation) takes its nonce
+// from the entry's key: sent again after a crash, it has the same
+// Message-ID, and mail programs show it once.
+func (m *Mail) threadID(addr, outboxKey string) (string, error) {
 	nonce := make([]byte, 12)
-	if _, err := rand.Read(nonce); err != nil {
+	if outboxKey != "" {
+		sum := sha256.Sum256([]byte(outboxKey))
+		copy(nonce, sum[:])
+	} else if _, err := rand.Read(nonce); err != nil {
 		return "", err
 	}
 	n := hex.EncodeToString(nonce)
 	return n + "." + m.threadMAC(addr, n) + "@" + domainOf(m.cfg.Address), nil
+}
+
+// outboxKeyOf is the outbox entry the replies carry, if any.
+func outboxKeyOf(replies []conversation.Reply) string {
+	for _, r := range replies {
+		if r.Outbox != "" {
+			return r.Outbox
+		}
+	}
+	return ""
 }
 
 func (m *Mail) threadMAC(addr, nonce string) string {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"buergerbuero/booking"
 	"buergerbuero/bots/telegram/telegramtest"
 )
 
@@ -139,7 +141,103 @@ func TestCrashRecovery(t *testing.T) {
 	if len(toldOf) < 20 || resumes < 10 {
 		t.Fatalf("the test proved little: %d bookings told, %d dialogues resumed after a crash", len(toldOf), resumes)
 	}
-	t.Logf("20 crashes: %d bookings told and kept, %d dialogues resumed after a restart", len(toldOf), resumes)
+	d := checkDelivery(t, env, users, toldOf)
+	t.Logf("20 crashes: %d bookings told and kept, %d dialogues resumed after a restart; %d bookings stored, "+
+		"%d confirmations delivered (%d of them by the outbox after a restart), %d duplicates (%d marked as a possible repeat)",
+		len(toldOf), resumes, d.bookings, d.delivered, d.afterRestart, d.duplicates, d.markedRepeats)
+}
+
+// delivery is what reached the citizens of the crash test.
+type delivery struct {
+	bookings, delivered, afterRestart, duplicates, markedRepeats int
+}
+
+// checkDelivery restarts the service once more and checks the other half
+// of the invariant: every stored booking's confirmation reaches its chat
+// exactly once (a repeat after a crash only marked as one), and every
+// confirmation a chat got is of a stored booking.
+func checkDelivery(t *testing.T, env *environment, users []*crashUser, toldOf []told) delivery {
+	t.Helper()
+	store, err := env.openStore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	bs, err := store.Between(context.Background(), now.AddDate(0, 0, -1), now.AddDate(0, 0, 30))
+	store.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := map[string]string{} // number -> chat
+	for _, b := range bs {
+		if b.Kind == booking.KindAppointment && b.Channel == "telegram" {
+			stored[b.Number] = b.ChatID
+		}
+	}
+	if err := env.start(); err != nil {
+		t.Fatal(err)
+	}
+	confirmations := func() map[string][]string { // number -> the texts that confirmed it
+		out := map[string][]string{}
+		for _, u := range users {
+			for _, m := range env.tg.Sent(u.id) {
+				if c := bookedRx.FindStringSubmatch(m.Text); c != nil {
+					out[c[1]] = append(out[c[1]], fmt.Sprint(u.id)+"\x00"+m.Text)
+				}
+			}
+		}
+		return out
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		got, missing := confirmations(), 0
+		for num := range stored {
+			if len(got[num]) == 0 {
+				missing++
+			}
+		}
+		if missing == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d stored bookings never had their confirmation delivered", missing, len(stored))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	env.stop()
+	d := delivery{bookings: len(stored)}
+	for num, texts := range confirmations() {
+		chat, ok := stored[num]
+		if !ok {
+			t.Errorf("a confirmation of %s, which is not stored: a change that did not commit was told", num)
+			continue
+		}
+		d.delivered++
+		for i, text := range texts {
+			to, body, _ := strings.Cut(text, "\x00")
+			if to != chat {
+				t.Errorf("the confirmation of %s went to chat %s, not %s", num, to, chat)
+			}
+			if i > 0 {
+				d.duplicates++
+				if strings.Contains(body, "Wiederholung") {
+					d.markedRepeats++
+				} else {
+					t.Errorf("%s confirmed %d times, the repeat unmarked", num, len(texts))
+				}
+			}
+		}
+	}
+	live := map[string]bool{}
+	for _, to := range toldOf {
+		live[to.number] = true
+	}
+	for num := range stored {
+		if !live[num] {
+			d.afterRestart++ // the service died before its answer; the outbox delivered it after a restart
+		}
+	}
+	return d
 }
 
 // waitReply waits for the bot's answer (a message with buttons), giving up
