@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"buergerbuero/booking"
+	"buergerbuero/bots/email/mailtest"
 	"buergerbuero/bots/telegram/telegramtest"
 )
 
@@ -22,6 +23,34 @@ type crashUser struct {
 	seen    int  // messages received so far
 	inDoubt bool // a message was sent and the service died before it answered
 	done    bool
+}
+
+// crashMailer books by mail across crashes: a first mail that says it
+// all, then "ja" in the thread of the summary once it came. Mails stay in
+// the mailbox until handled, so a crash loses none of them.
+type crashMailer struct {
+	addr, slot string
+	asked      bool   // the first mail is in the mailbox
+	summary    string // the summary's Message-ID, once it came
+	confirmed  bool   // "ja" is in the mailbox
+}
+
+// step moves the mailer on by what reached it so far.
+func (m *crashMailer) step(env *environment) {
+	switch {
+	case !m.asked:
+		raw, _ := mailtest.CitizenMail(m.addr, "Termin", "", "Guten Tag, ich brauche einen Termin für meinen Personalausweis "+m.slot+", Mara Mail")
+		m.asked = env.imap.Deliver(raw) == nil
+	case m.summary == "":
+		for _, got := range env.smtp.To(m.addr) {
+			if strings.Contains(got.Body, "Bitte prüfen") {
+				m.summary = got.MessageID
+			}
+		}
+	case !m.confirmed:
+		raw, _ := mailtest.CitizenMail(m.addr, "Re: Termin", "<"+m.summary+">", "Ja, bitte.")
+		m.confirmed = env.imap.Deliver(raw) == nil
+	}
 }
 
 var crashSteps = []struct{ text, expect string }{
@@ -52,8 +81,10 @@ func TestCrashRecovery(t *testing.T) {
 	defer env.close()
 	rng := rand.New(rand.NewPCG(20, 26))
 	var users []*crashUser
+	var mailers []*crashMailer
 	var toldOf []told
 	slots := env.slotTexts(400, 1, time.Now())
+	mailSlots := env.slotTexts(440, 1, time.Now())[400:]
 	resumes := 0
 	for cycle := range 20 {
 		if err := env.start(); err != nil {
@@ -61,6 +92,13 @@ func TestCrashRecovery(t *testing.T) {
 		}
 		for range 8 { // new users arrive
 			users = append(users, &crashUser{id: int64(2_000_000 + len(users)), slot: slots[len(users)]})
+		}
+		for range 2 { // and by mail, each from a domain of their own (the per-domain limit)
+			n := len(mailers)
+			mailers = append(mailers, &crashMailer{addr: fmt.Sprintf("m%d@mail%d.example", n, n), slot: mailSlots[n]})
+		}
+		for _, m := range mailers {
+			m.step(env)
 		}
 		var killed atomic.Bool
 		var mu sync.Mutex
@@ -142,9 +180,15 @@ func TestCrashRecovery(t *testing.T) {
 		t.Fatalf("the test proved little: %d bookings told, %d dialogues resumed after a crash", len(toldOf), resumes)
 	}
 	d := checkDelivery(t, env, users, toldOf)
-	t.Logf("20 crashes: %d bookings told and kept, %d dialogues resumed after a restart; %d bookings stored, "+
-		"%d confirmations delivered (%d of them by the outbox after a restart), %d duplicates (%d marked as a possible repeat)",
-		len(toldOf), resumes, d.bookings, d.delivered, d.afterRestart, d.duplicates, d.markedRepeats)
+	md := checkMailDelivery(t, env, mailers)
+	t.Logf("20 crashes: %d bookings told and kept, %d dialogues resumed after a restart; Telegram: %d bookings stored, "+
+		"%d confirmations delivered (%d of them by the outbox after a restart), %d duplicates (%d marked as a possible repeat); "+
+		"mail: %d bookings stored, %d confirmed, %d sent twice under the same Message-ID (shown once), %d distinct duplicates",
+		len(toldOf), resumes, d.bookings, d.delivered, d.afterRestart, d.duplicates, d.markedRepeats,
+		md.bookings, md.delivered, md.duplicates, md.markedRepeats) // for mail, markedRepeats counts distinct Message-IDs beyond the first
+	if md.bookings < 5 {
+		t.Fatalf("only %d bookings by mail: the mail half proved little", md.bookings)
+	}
 }
 
 // delivery is what reached the citizens of the crash test.
@@ -238,6 +282,99 @@ func checkDelivery(t *testing.T, env *environment, users []*crashUser, toldOf []
 		}
 	}
 	return d
+}
+
+// checkMailDelivery checks, after checkDelivery's last run, that every
+// booking made by mail got its confirmation: once, or again under the same
+// Message-ID (which mail programs show once); and no confirmation of a
+// booking that is not stored.
+func checkMailDelivery(t *testing.T, env *environment, mailers []*crashMailer) delivery {
+	t.Helper()
+	stored := mailBookings(t, env)
+	confirmed := func() map[string]map[string]int { // number -> Message-ID -> times sent
+		ids := map[string]map[string]int{}
+		for _, m := range mailers {
+			for _, got := range env.smtp.To(m.addr) {
+				if c := bookedRx.FindStringSubmatch(got.Body); c != nil {
+					if ids[c[1]] == nil {
+						ids[c[1]] = map[string]int{}
+					}
+					ids[c[1]][got.MessageID]++
+				}
+			}
+		}
+		return ids
+	}
+	if err := env.start(); err != nil { // one more run, for mails handled at the very end
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		ids, missing := confirmed(), 0
+		for num := range stored {
+			if len(ids[num]) == 0 {
+				missing++
+			}
+		}
+		if missing == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d bookings made by mail never had their confirmation delivered", missing, len(stored))
+		}
+	}
+	env.stop()
+	final := mailBookings(t, env) // with those the last run made
+	d := delivery{bookings: len(stored)}
+	for num, byID := range confirmed() {
+		addr, ok := final[num]
+		if !ok {
+			t.Errorf("a confirmation of %s, which is not stored: a change that did not commit was told", num)
+			continue
+		}
+		for _, m := range mailers {
+			if m.addr != addr && len(env.smtp.To(m.addr)) > 0 {
+				for _, got := range env.smtp.To(m.addr) {
+					if c := bookedRx.FindStringSubmatch(got.Body); c != nil && c[1] == num {
+						t.Errorf("the confirmation of %s went to %s, not %s", num, m.addr, addr)
+					}
+				}
+			}
+		}
+		if _, told := stored[num]; !told {
+			continue
+		}
+		d.delivered++
+		for _, n := range byID {
+			d.duplicates += n - 1
+		}
+		d.markedRepeats += len(byID) - 1
+		if len(byID) > 1 {
+			t.Errorf("%s confirmed under %d Message-IDs", num, len(byID))
+		}
+	}
+	return d
+}
+
+// mailBookings are the stored appointments made by mail: number -> address.
+func mailBookings(t *testing.T, env *environment) map[string]string {
+	t.Helper()
+	store, err := env.openStore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	now := time.Now()
+	bs, err := store.Between(context.Background(), now.AddDate(0, 0, -1), now.AddDate(0, 0, 30))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, b := range bs {
+		if b.Kind == booking.KindAppointment && b.Channel == "email" {
+			out[b.Number] = b.ChatID
+		}
+	}
+	return out
 }
 
 // waitReply waits for the bot's answer (a message with buttons), giving up

@@ -122,6 +122,23 @@ func (s *SMTP) WaitTo(addr string, n int, timeout time.Duration) (Mail, error) {
 	}
 }
 
+// To returns every mail sent to addr so far, read back, in order.
+func (s *SMTP) To(addr string) []Mail {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Mail
+	for _, m := range s.mails {
+		for _, to := range m.To {
+			if strings.EqualFold(to, addr) {
+				if parsed, err := Parse(m); err == nil {
+					out = append(out, parsed)
+				}
+			}
+		}
+	}
+	return out
+}
+
 // Slow makes receiving each mail take d, as a distant server would.
 func (s *SMTP) Slow(d time.Duration) {
 	s.mu.Lock()
