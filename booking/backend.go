@@ -36,6 +36,8 @@ type Tx interface {
 	CreateBucket(name []byte) (Bucket, error)
 	// DeleteBucket removes a bucket and everything in it, if it exists.
 	DeleteBucket(name []byte) error
+	// Buckets lists the names of every bucket, in order.
+	Buckets() ([][]byte, error)
 }
 
 // Bucket is an ordered map of byte keys to byte values. Values returned are
@@ -48,6 +50,10 @@ type Bucket interface {
 	// NextSequence returns a number one higher than the last it returned
 	// in this bucket, starting at 1.
 	NextSequence() (uint64, error)
+	// Sequence is the last number NextSequence returned; SetSequence sets
+	// it (a copy of a store keeps its ids).
+	Sequence() uint64
+	SetSequence(n uint64) error
 }
 
 // Cursor walks a bucket in key order. Each move returns the key and value
@@ -74,7 +80,9 @@ func (m missingBucket) Cursor() Cursor           { return emptyCursor{} }
 func (m missingBucket) NextSequence() (uint64, error) {
 	return 0, m.err()
 }
-func (m missingBucket) err() error { return fmt.Errorf("bucket %q does not exist", string(m)) }
+func (m missingBucket) Sequence() uint64         { return 0 }
+func (m missingBucket) SetSequence(uint64) error { return m.err() }
+func (m missingBucket) err() error               { return fmt.Errorf("bucket %q does not exist", string(m)) }
 
 type emptyCursor struct{}
 

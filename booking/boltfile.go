@@ -1,6 +1,7 @@
 package booking
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -165,3 +166,14 @@ func (b boltBucket) Put(key, value []byte) error   { return b.b.Put(key, value) 
 func (b boltBucket) Delete(key []byte) error       { return b.b.Delete(key) }
 func (b boltBucket) Cursor() Cursor                { return b.b.Cursor() }
 func (b boltBucket) NextSequence() (uint64, error) { return b.b.NextSequence() }
+func (b boltBucket) Sequence() uint64              { return b.b.Sequence() }
+func (b boltBucket) SetSequence(n uint64) error    { return b.b.SetSequence(n) }
+
+func (t boltTx) Buckets() ([][]byte, error) {
+	var names [][]byte
+	err := t.tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
+		names = append(names, bytes.Clone(name))
+		return nil
+	})
+	return names, err
+}

@@ -40,6 +40,7 @@ func TestBackend(t *testing.T, open Opener) {
 	t.Run("retention", func(t *testing.T) { testRetention(t, open) })
 	t.Run("effects", func(t *testing.T) { testEffects(t, open) })
 	t.Run("sealed", func(t *testing.T) { testSealed(t, open) })
+	t.Run("copy", func(t *testing.T) { testCopy(t, open) })
 }
 
 // check fails the test on a storage error.
@@ -531,4 +532,54 @@ func testSealed(t *testing.T, open Opener) {
 	if _, err := other.Unseal(sealed); !errors.Is(err, booking.ErrUnreadable) {
 		t.Fatalf("another key opened it: %v", err)
 	}
+}
+
+// A copy into a bbolt file and back (backup, migration) keeps every key and
+// every bucket's sequence: the next booking id goes on, not back to 1.
+func testCopy(t *testing.T, open Opener) {
+	src := mustOpen(t, open, t.TempDir())
+	defer src.Close()
+	check(t, src.Update(func(tx booking.Tx) error {
+		for _, name := range []string{"copy-a", "copy-b"} {
+			bk, err := tx.CreateBucket([]byte(name))
+			if err != nil {
+				return err
+			}
+			for i := range 250 { // more than one chunk of a copy
+				if err := bk.Put([]byte(fmt.Sprintf("%s-%04d", name, i)), []byte(fmt.Sprint(i))); err != nil {
+					return err
+				}
+			}
+			for range 7 {
+				if _, err := bk.NextSequence(); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}))
+	file, err := booking.OpenFile(t.TempDir()+"/copy.db", time.Second)
+	check(t, err)
+	defer file.Close()
+	check(t, booking.CopyBackend(file, src))
+	back := mustOpen(t, open, t.TempDir())
+	defer back.Close()
+	check(t, booking.CopyBackend(back, file))
+	check(t, back.Update(func(tx booking.Tx) error {
+		for _, name := range []string{"copy-a", "copy-b"} {
+			bk := tx.Bucket([]byte(name))
+			n := 0
+			c := bk.Cursor()
+			for k, _ := c.First(); k != nil; k, _ = c.Next() {
+				n++
+			}
+			if n != 250 || string(bk.Get([]byte(name+"-0249"))) != "249" {
+				t.Errorf("bucket %s after two copies: %d keys", name, n)
+			}
+			if next, err := bk.NextSequence(); err != nil || next != 8 {
+				t.Errorf("bucket %s: next sequence %d (%v), want 8", name, next, err)
+			}
+		}
+		return nil
+	}))
 }

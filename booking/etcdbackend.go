@@ -1,0 +1,555 @@
+package booking
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.etcd.io/etcd/client/v3/concurrency"
+)
+
+// The etcd backend: the store's buckets as keys in an etcd cluster, for a
+// town that runs several service instances on a replicated store. etcd's
+// storage engine is bbolt, with Raft consensus over three or five members.
+//
+// Keys, under the configured prefix:
+//
+//	<prefix>b/<bucket>\x00<key>  a value
+//	<prefix>m/<bucket>          the bucket exists; its value is its sequence
+//	<prefix>lock                the writers' lock
+//
+// Write transactions are serialised across every instance by an etcd
+// lock (concurrency.Mutex on a lease); each buffers its writes and commits
+// them in one etcd transaction that succeeds only while it still holds
+// the lock, so a writer whose lease ran out (a paused or partitioned
+// instance) commits nothing. Read transactions read one revision: a
+// consistent snapshot. A commit is durable when etcd answers: a majority
+// of members has it on disk.
+
+// EtcdConfig says how to reach the cluster.
+type EtcdConfig struct {
+	Endpoints []string
+	// Prefix keeps this service's keys apart from others in the cluster
+	// ("/buergerbuero/").
+	Prefix string
+	// TLS, if set, secures the connection (client certificates included).
+	TLS *tls.Config
+	// Username and Password, if set, log in with etcd's authentication.
+	Username, Password string
+	// DialTimeout defaults to 5s; RequestTimeout, per request, to 10s.
+	DialTimeout, RequestTimeout time.Duration
+	// LockTTL is how long the writers' lock outlives an instance that
+	// died holding it; default 10s.
+	LockTTL time.Duration
+}
+
+type etcdBackend struct {
+	cli     *clientv3.Client
+	session *concurrency.Session
+	lock    *concurrency.Mutex
+	local   sync.Mutex // one writer of this process at a time (the lock is per session)
+	prefix  string
+	timeout time.Duration
+}
+
+// OpenEtcd connects to the etcd cluster of cfg. The store's buckets live
+// under cfg.Prefix.
+func OpenEtcd(cfg EtcdConfig) (Backend, error) {
+	if len(cfg.Endpoints) == 0 {
+		return nil, fmt.Errorf("etcd: no endpoints: %w", ErrInvalidInput)
+	}
+	cfg.DialTimeout = cmpDuration(cfg.DialTimeout, 5*time.Second)
+	cfg.RequestTimeout = cmpDuration(cfg.RequestTimeout, 10*time.Second)
+	cfg.LockTTL = cmpDuration(cfg.LockTTL, 10*time.Second)
+	cli, err := clientv3.New(clientv3.Config{Endpoints: cfg.Endpoints, DialTimeout: cfg.DialTimeout, TLS: cfg.TLS,
+		Username: cfg.Username, Password: cfg.Password})
+	if err != nil {
+		return nil, fmt.Errorf("etcd: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.DialTimeout)
+	defer cancel()
+	if _, err := cli.Get(ctx, cfg.Prefix+"m/", clientv3.WithPrefix(), clientv3.WithCountOnly()); err != nil {
+		cli.Close()
+		return nil, fmt.Errorf("etcd %v: %w", cfg.Endpoints, err)
+	}
+	session, err := concurrency.NewSession(cli, concurrency.WithTTL(int(cfg.LockTTL/time.Second)))
+	if err != nil {
+		cli.Close()
+		return nil, fmt.Errorf("etcd session: %w", err)
+	}
+	return &etcdBackend{cli: cli, session: session, lock: concurrency.NewMutex(session, cfg.Prefix+"lock"),
+		prefix: cfg.Prefix, timeout: cfg.RequestTimeout}, nil
+}
+
+func cmpDuration(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}
+
+func (e *etcdBackend) ctx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), e.timeout)
+}
+
+func (e *etcdBackend) View(fn func(Tx) error) error {
+	ctx, cancel := e.ctx()
+	defer cancel()
+	res, err := e.cli.Get(ctx, e.prefix+"m/", clientv3.WithPrefix(), clientv3.WithCountOnly())
+	if err != nil {
+		return fmt.Errorf("etcd: %w", err)
+	}
+	tx := &etcdTx{e: e, rev: res.Header.Revision}
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.err
+}
+
+func (e *etcdBackend) Update(fn func(Tx) error) error {
+	e.local.Lock()
+	defer e.local.Unlock()
+	ctx, cancel := e.ctx()
+	defer cancel()
+	if err := e.lock.Lock(ctx); err != nil {
+		return fmt.Errorf("etcd lock: %w", err)
+	}
+	defer func() {
+		unlockCtx, cancel := e.ctx()
+		defer cancel()
+		e.lock.Unlock(unlockCtx)
+	}()
+	tx := &etcdTx{e: e, writable: true, puts: map[string][]byte{}, seqs: map[string]uint64{}}
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if tx.err != nil {
+		return tx.err
+	}
+	return tx.commit(ctx)
+}
+
+// WriteTo writes a consistent copy as a bbolt file, the format the service
+// runs on by default: a backup restores into either store (migrate).
+func (e *etcdBackend) WriteTo(w io.Writer) (int64, error) {
+	dir, err := os.MkdirTemp("", "buergerbuero-etcd-backup")
+	if err != nil {
+		return 0, err
+	}
+	defer os.RemoveAll(dir)
+	file, err := OpenFile(filepath.Join(dir, "backup.db"), time.Second)
+	if err != nil {
+		return 0, err
+	}
+	defer file.Close()
+	if err := CopyBackend(file, e); err != nil {
+		return 0, err
+	}
+	return file.WriteTo(w)
+}
+
+// Compact drops etcd's history up to now, so deleted values are gone from
+// the cluster's disks once etcd defragments.
+func (e *etcdBackend) Compact() error {
+	ctx, cancel := e.ctx()
+	defer cancel()
+	res, err := e.cli.Get(ctx, e.prefix+"m/", clientv3.WithPrefix(), clientv3.WithCountOnly())
+	if err != nil {
+		return fmt.Errorf("etcd: %w", err)
+	}
+	if _, err := e.cli.Compact(ctx, res.Header.Revision, clientv3.WithCompactPhysical()); err != nil {
+		return fmt.Errorf("etcd compact: %w", err)
+	}
+	for _, ep := range e.cli.Endpoints() {
+		if _, err := e.cli.Defragment(ctx, ep); err != nil {
+			return fmt.Errorf("etcd defragment %s: %w", ep, err)
+		}
+	}
+	return nil
+}
+
+func (e *etcdBackend) Close() error {
+	return errors.Join(e.session.Close(), e.cli.Close())
+}
+
+func (e *etcdBackend) dataKey(bucket, key string) string {
+	return e.prefix + "b/" + bucket + "\x00" + key
+}
+func (e *etcdBackend) dataPrefix(bucket string) string { return e.prefix + "b/" + bucket + "\x00" }
+func (e *etcdBackend) metaKey(bucket string) string    { return e.prefix + "m/" + bucket }
+
+// etcdTx is one transaction: reads at rev (a view) or at the newest
+// revision under the writers' lock (an update), writes buffered.
+type etcdTx struct {
+	e        *etcdBackend
+	rev      int64 // a view's revision; 0 in an update
+	writable bool
+	puts     map[string][]byte // data and meta keys -> value; nil value: deleted
+	seqs     map[string]uint64 // bucket -> sequence set in this tx
+	dropped  []string          // buckets deleted in this tx
+	err      error             // the first read error; the transaction fails with it
+}
+
+func (t *etcdTx) get(key string) ([]byte, bool) {
+	if v, ok := t.puts[key]; ok {
+		return v, v != nil
+	}
+	ctx, cancel := t.e.ctx()
+	defer cancel()
+	opts := []clientv3.OpOption{}
+	if t.rev > 0 {
+		opts = append(opts, clientv3.WithRev(t.rev))
+	}
+	res, err := t.e.cli.Get(ctx, key, opts...)
+	if err != nil {
+		t.fail(err)
+		return nil, false
+	}
+	if len(res.Kvs) == 0 {
+		return nil, false
+	}
+	return res.Kvs[0].Value, true
+}
+
+func (t *etcdTx) fail(err error) {
+	if t.err == nil {
+		t.err = fmt.Errorf("etcd: %w", err)
+	}
+}
+
+func (t *etcdTx) exists(bucket string) bool {
+	_, ok := t.get(t.e.metaKey(bucket))
+	return ok
+}
+
+func (t *etcdTx) Bucket(name []byte) Bucket {
+	if !t.exists(string(name)) {
+		return missingBucket(name)
+	}
+	return &etcdBucket{tx: t, name: string(name)}
+}
+
+func (t *etcdTx) CreateBucket(name []byte) (Bucket, error) {
+	if !t.writable {
+		return nil, errors.New("etcd: create bucket in a read-only transaction")
+	}
+	if !t.exists(string(name)) {
+		t.puts[t.e.metaKey(string(name))] = seqValue(0)
+	}
+	return &etcdBucket{tx: t, name: string(name)}, t.err
+}
+
+func (t *etcdTx) Buckets() ([][]byte, error) {
+	ctx, cancel := t.e.ctx()
+	defer cancel()
+	prefix := t.e.prefix + "m/"
+	opts := []clientv3.OpOption{clientv3.WithPrefix(), clientv3.WithKeysOnly(), clientv3.WithSort(clientv3.SortByKey, clientv3.SortAscend)}
+	if t.rev > 0 {
+		opts = append(opts, clientv3.WithRev(t.rev))
+	}
+	res, err := t.e.cli.Get(ctx, prefix, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("etcd: %w", err)
+	}
+	names := map[string]bool{}
+	for _, kv := range res.Kvs {
+		names[string(kv.Key[len(prefix):])] = true
+	}
+	for k, v := range t.puts {
+		if name, ok := strings.CutPrefix(k, prefix); ok {
+			names[name] = v != nil
+		}
+	}
+	var out [][]byte
+	for name, exists := range names {
+		if exists {
+			out = append(out, []byte(name))
+		}
+	}
+	slices.SortFunc(out, bytes.Compare)
+	return out, nil
+}
+
+func (t *etcdTx) DeleteBucket(name []byte) error {
+	if !t.writable {
+		return errors.New("etcd: delete bucket in a read-only transaction")
+	}
+	bucket := string(name)
+	t.dropped = append(t.dropped, bucket)
+	for k := range t.puts {
+		if len(k) > len(t.e.dataPrefix(bucket)) && k[:len(t.e.dataPrefix(bucket))] == t.e.dataPrefix(bucket) {
+			delete(t.puts, k)
+		}
+	}
+	t.puts[t.e.metaKey(bucket)] = nil
+	delete(t.seqs, bucket)
+	return t.err
+}
+
+// commit writes the buffered changes in one etcd transaction, only while
+// this instance still holds the writers' lock.
+func (t *etcdTx) commit(ctx context.Context) error {
+	var ops []clientv3.Op
+	for _, bucket := range t.dropped {
+		// Key by key: a range delete may not overlap the puts of a bucket
+		// made again in the same transaction.
+		prefix := t.e.dataPrefix(bucket)
+		res, err := t.e.cli.Get(ctx, prefix, clientv3.WithPrefix(), clientv3.WithKeysOnly())
+		if err != nil {
+			return fmt.Errorf("etcd: %w", err)
+		}
+		for _, kv := range res.Kvs {
+			if _, put := t.puts[string(kv.Key)]; !put {
+				t.puts[string(kv.Key)] = nil
+			}
+		}
+	}
+	for bucket, seq := range t.seqs {
+		t.puts[t.e.metaKey(bucket)] = seqValue(seq)
+	}
+	keys := make([]string, 0, len(t.puts))
+	for k := range t.puts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if v := t.puts[k]; v == nil {
+			ops = append(ops, clientv3.OpDelete(k))
+		} else {
+			ops = append(ops, clientv3.OpPut(k, string(v)))
+		}
+	}
+	if len(ops) == 0 {
+		return nil
+	}
+	res, err := t.e.cli.Txn(ctx).If(t.e.lock.IsOwner()).Then(ops...).Commit()
+	if err != nil {
+		return fmt.Errorf("etcd commit of %d writes: %w", len(ops), err)
+	}
+	if !res.Succeeded {
+		return errors.New("etcd commit: the writers' lock was lost (lease expired); nothing written")
+	}
+	return nil
+}
+
+func seqValue(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
+
+type etcdBucket struct {
+	tx   *etcdTx
+	name string
+}
+
+func (b *etcdBucket) Get(key []byte) []byte {
+	k := b.tx.e.dataKey(b.name, string(key))
+	if _, put := b.tx.puts[k]; !put && slices.Contains(b.tx.dropped, b.name) {
+		return nil // dropped in this transaction
+	}
+	v, ok := b.tx.get(k)
+	if !ok {
+		return nil
+	}
+	return v
+}
+
+func (b *etcdBucket) Put(key, value []byte) error {
+	if !b.tx.writable {
+		return errors.New("etcd: put in a read-only transaction")
+	}
+	if len(key) == 0 {
+		return errors.New("etcd: empty key")
+	}
+	b.tx.puts[b.tx.e.dataKey(b.name, string(key))] = bytes.Clone(append([]byte{}, value...))
+	return nil
+}
+
+func (b *etcdBucket) Delete(key []byte) error {
+	if !b.tx.writable {
+		return errors.New("etcd: delete in a read-only transaction")
+	}
+	b.tx.puts[b.tx.e.dataKey(b.name, string(key))] = nil
+	return nil
+}
+
+func (b *etcdBucket) NextSequence() (uint64, error) {
+	if !b.tx.writable {
+		return 0, errors.New("etcd: sequence in a read-only transaction")
+	}
+	n := b.Sequence() + 1
+	b.tx.seqs[b.name] = n
+	return n, b.tx.err
+}
+
+func (b *etcdBucket) Sequence() uint64 {
+	if n, ok := b.tx.seqs[b.name]; ok {
+		return n
+	}
+	v, _ := b.tx.get(b.tx.e.metaKey(b.name))
+	if len(v) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(v)
+}
+
+func (b *etcdBucket) SetSequence(n uint64) error {
+	if !b.tx.writable {
+		return errors.New("etcd: sequence in a read-only transaction")
+	}
+	b.tx.seqs[b.name] = n
+	return nil
+}
+
+func (b *etcdBucket) Cursor() Cursor { return &etcdCursor{b: b, pos: -1} }
+
+// etcdCursor walks a bucket: the keys from where it was placed to the end
+// of the bucket, read at once, merged with the transaction's own writes.
+type etcdCursor struct {
+	b     *etcdBucket
+	from  string // the first key loaded ("" = the whole bucket)
+	keys  []string
+	vals  map[string][]byte
+	pos   int
+	valid bool // keys hold the bucket from `from` on
+}
+
+// load reads the bucket from key from on.
+func (c *etcdCursor) load(from string) {
+	if c.valid && c.from <= from {
+		return
+	}
+	t := c.b.tx
+	prefix := t.e.dataPrefix(c.b.name)
+	ctx, cancel := t.e.ctx()
+	defer cancel()
+	opts := []clientv3.OpOption{clientv3.WithRange(clientv3.GetPrefixRangeEnd(prefix)), clientv3.WithSort(clientv3.SortByKey, clientv3.SortAscend)}
+	if t.rev > 0 {
+		opts = append(opts, clientv3.WithRev(t.rev))
+	}
+	vals := map[string][]byte{}
+	dropped := slices.Contains(t.dropped, c.b.name)
+	if !dropped {
+		res, err := t.e.cli.Get(ctx, prefix+from, opts...)
+		if err != nil {
+			t.fail(err)
+			return
+		}
+		for _, kv := range res.Kvs {
+			vals[string(kv.Key[len(prefix):])] = kv.Value
+		}
+	}
+	for k, v := range t.puts {
+		if len(k) >= len(prefix) && k[:len(prefix)] == prefix && k[len(prefix):] >= from {
+			if v == nil {
+				delete(vals, k[len(prefix):])
+			} else {
+				vals[k[len(prefix):]] = v
+			}
+		}
+	}
+	c.keys = c.keys[:0]
+	for k := range vals {
+		c.keys = append(c.keys, k)
+	}
+	sort.Strings(c.keys)
+	c.vals, c.from, c.valid = vals, from, true
+}
+
+func (c *etcdCursor) at(i int) ([]byte, []byte) {
+	if i < 0 || i >= len(c.keys) {
+		c.pos = len(c.keys)
+		return nil, nil
+	}
+	c.pos = i
+	k := c.keys[i]
+	return []byte(k), c.vals[k]
+}
+
+func (c *etcdCursor) First() ([]byte, []byte) { c.load(""); return c.at(0) }
+func (c *etcdCursor) Last() ([]byte, []byte)  { c.load(""); return c.at(len(c.keys) - 1) }
+
+func (c *etcdCursor) Seek(seek []byte) ([]byte, []byte) {
+	c.load(string(seek))
+	return c.at(sort.SearchStrings(c.keys, string(seek)))
+}
+
+func (c *etcdCursor) Next() ([]byte, []byte) { return c.at(c.pos + 1) }
+
+func (c *etcdCursor) Prev() ([]byte, []byte) {
+	if c.pos <= 0 {
+		c.pos = -1
+		return nil, nil
+	}
+	if c.from != "" { // loaded from a seek: the keys before it are needed now
+		k := c.keys[c.pos]
+		c.load("")
+		c.pos = sort.SearchStrings(c.keys, k)
+	}
+	return c.at(c.pos - 1)
+}
+
+func (c *etcdCursor) Delete() error {
+	if c.pos < 0 || c.pos >= len(c.keys) {
+		return errors.New("etcd: cursor delete off a key")
+	}
+	return c.b.Delete([]byte(c.keys[c.pos]))
+}
+
+// CopyBackend copies every bucket of from, with its sequence, into to: a
+// backup of the etcd store as a bbolt file, or a bbolt file moved into
+// etcd (buergerbuero migrate). It reads one snapshot of from and writes
+// in transactions of at most copyChunk keys (etcd limits a transaction's
+// writes), so run it while no service writes to.
+func CopyBackend(to, from Backend) error {
+	return from.View(func(src Tx) error {
+		names, err := src.Buckets()
+		if err != nil {
+			return err
+		}
+		for _, name := range names {
+			in := src.Bucket(name)
+			seq := in.Sequence()
+			c := in.Cursor()
+			k, v := c.First()
+			for first := true; first || k != nil; first = false {
+				var keys, vals [][]byte // gathered first: an Update may run its function twice
+				for ; k != nil && len(keys) < copyChunk; k, v = c.Next() {
+					keys, vals = append(keys, bytes.Clone(k)), append(vals, bytes.Clone(v))
+				}
+				err := to.Update(func(dst Tx) error {
+					out, err := dst.CreateBucket(name)
+					if err != nil {
+						return err
+					}
+					if err := out.SetSequence(seq); err != nil {
+						return err
+					}
+					for i := range keys {
+						if err := out.Put(keys[i], vals[i]); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+				if err != nil {
+					return fmt.Errorf("copy bucket %q: %w", name, err)
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// copyChunk is how many keys CopyBackend writes per transaction: below
+// etcd's default limit of 128 operations per transaction.
+const copyChunk = 100
