@@ -28,6 +28,7 @@ type fileConfig struct {
 	Counter        CounterConfig     `yaml:"counter"`
 	Privacy        PrivacyConfig     `yaml:"privacy"`
 	HTTP           HTTPConfig        `yaml:"http"`
+	Store          StoreConfig       `yaml:"store"`
 }
 
 // HTTPConfig sets how the web server sees its clients.
@@ -118,6 +119,7 @@ func (f *fileConfig) validate(c *booking.Checker) {
 	if f.HTTP.MaxDisplays < 1 || f.HTTP.MaxDisplays > 10000 {
 		c.Add("http.max_displays", "must be between 1 and 10000")
 	}
+	f.Store.validate(c)
 }
 
 // weakPassword says why a staff password is too weak to stand on the
@@ -179,6 +181,7 @@ func (cfg *fileConfig) fromEnvironment() {
 		"BUERGERBUERO_KIOSK_PASSWORD":           &cfg.Kiosk.Password,
 		"BUERGERBUERO_COUNTER_PASSWORD":         &cfg.Counter.Password,
 		"BUERGERBUERO_DISPLAY_TOKEN":            &cfg.HTTP.DisplayToken,
+		"BUERGERBUERO_ETCD_PASSWORD":            &cfg.Store.Etcd.Password,
 	} {
 		if v := os.Getenv(env); v != "" {
 			*field = v

@@ -5,6 +5,7 @@
 //	buergerbuero check-config FILE
 //	buergerbuero backup [--data FILE] [--url URL] OUT
 //	buergerbuero stats export --from D --to D [--period P] [--table T]
+//	buergerbuero migrate --config FILE [--data FILE] --to etcd|file
 //
 // Without --config it runs the embedded demo office.
 package main
@@ -48,6 +49,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = backup(args, stderr)
 	case "stats":
 		err = statsCommand(args, stdout, stderr)
+	case "migrate":
+		err = migrate(args, stdout, stderr)
 	case "help", "-h", "--help":
 		usage(stdout)
 		return 0
@@ -74,6 +77,8 @@ func usage(w io.Writer) {
   buergerbuero backup [--data FILE] [--url URL] OUT    a consistent copy of the store (also while it runs)
   buergerbuero stats export --from D --to D [--period day|week|month] [--table periods|concerns|counters|hours]
                                                        statistics as CSV (from a stopped store or a backup)
+  buergerbuero migrate --config FILE [--data FILE] --to etcd|file
+                                                       move the bbolt file into etcd (store.etcd), or etcd into a file
   buergerbuero help                                    this text ("buergerbuero serve -h" and the others list their flags)
 `)
 }

@@ -78,20 +78,26 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := os.MkdirAll(filepath.Dir(*dataPath), 0o700); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
+	backend, where, err := openBackend(cfg, *dataPath)
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
 	if *keyPath == "" {
 		*keyPath = filepath.Join(filepath.Dir(*dataPath), "buergerbuero.key")
 	}
 	key, err := booking.LoadKey(*keyPath)
 	if err != nil {
+		backend.Close()
 		return err
 	}
 	var alertStaff func(context.Context, booking.Alert) // set once the staff bot exists
-	store, err := booking.Open(*dataPath, &cfg.Config, booking.Options{Logger: log, PINKey: key, Alert: func(ctx context.Context, a booking.Alert) {
+	store, err := booking.New(backend, &cfg.Config, booking.Options{Logger: log, PINKey: key, Alert: func(ctx context.Context, a booking.Alert) {
 		if alertStaff != nil {
 			alertStaff(ctx, a)
 		}
 	}})
 	if err != nil {
+		backend.Close()
 		return err
 	}
 	defer store.Close()
@@ -220,7 +226,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	workers.Go(func() { engine.Run(ctx, 30*time.Second) })
 	workers.Go(func() { engine.RunOutbox(ctx, 5*time.Second) })
 
-	log.Info("buergerbuero started", "store", *dataPath, "counters", len(cfg.Counters), "concerns", len(cfg.Concerns),
+	log.Info("buergerbuero started", "store", where, "counters", len(cfg.Counters), "concerns", len(cfg.Concerns),
 		"listen", ln.Addr().String(), "chat", "http://"+ln.Addr().String()+"/chat/", "display", "http://"+ln.Addr().String()+"/display/",
 		"counter", "http://"+ln.Addr().String()+"/counter/")
 	select {
