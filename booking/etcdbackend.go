@@ -57,11 +57,57 @@ type EtcdConfig struct {
 
 type etcdBackend struct {
 	cli     *clientv3.Client
-	session *concurrency.Session
-	lock    *concurrency.Mutex
 	local   sync.Mutex // one writer of this process at a time (the lock is per session)
 	prefix  string
 	timeout time.Duration
+	ttl     int // seconds a lease outlives an instance
+
+	mu      sync.Mutex // guards session and lock
+	session *concurrency.Session
+	lock    *concurrency.Mutex
+}
+
+// current returns the live session and its writers' lock, making new ones
+// when the old lease ran out (after a partition or a lost quorum).
+func (e *etcdBackend) current() (*concurrency.Session, *concurrency.Mutex, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.session != nil {
+		select {
+		case <-e.session.Done():
+			e.session = nil
+		default:
+			return e.session, e.lock, nil
+		}
+	}
+	session, err := concurrency.NewSession(e.cli, concurrency.WithTTL(e.ttl))
+	if err != nil {
+		return nil, nil, fmt.Errorf("etcd session: %w", err)
+	}
+	e.session, e.lock = session, concurrency.NewMutex(session, e.prefix+"lock")
+	return e.session, e.lock, nil
+}
+
+// campaign waits to lead the jobs called name; lost closes with the lease.
+func (e *etcdBackend) campaign(ctx context.Context, name, instance string) (<-chan struct{}, error) {
+	session, _, err := e.current()
+	if err != nil {
+		return nil, err
+	}
+	election := concurrency.NewElection(session, e.prefix+"leader/"+name)
+	if err := election.Campaign(ctx, instance); err != nil {
+		return nil, err
+	}
+	go func() { // step down when the jobs stop, so another instance takes over at once
+		select {
+		case <-ctx.Done():
+			resignCtx, cancel := e.ctx()
+			defer cancel()
+			election.Resign(resignCtx)
+		case <-session.Done():
+		}
+	}()
+	return session.Done(), nil
 }
 
 // OpenEtcd connects to the etcd cluster of cfg. The store's buckets live
@@ -84,13 +130,12 @@ func OpenEtcd(cfg EtcdConfig) (Backend, error) {
 		cli.Close()
 		return nil, fmt.Errorf("etcd %v: %w", cfg.Endpoints, err)
 	}
-	session, err := concurrency.NewSession(cli, concurrency.WithTTL(int(cfg.LockTTL/time.Second)))
-	if err != nil {
+	e := &etcdBackend{cli: cli, prefix: cfg.Prefix, timeout: cfg.RequestTimeout, ttl: max(1, int(cfg.LockTTL/time.Second))}
+	if _, _, err := e.current(); err != nil {
 		cli.Close()
-		return nil, fmt.Errorf("etcd session: %w", err)
+		return nil, err
 	}
-	return &etcdBackend{cli: cli, session: session, lock: concurrency.NewMutex(session, cfg.Prefix+"lock"),
-		prefix: cfg.Prefix, timeout: cfg.RequestTimeout}, nil
+	return e, nil
 }
 
 func cmpDuration(d, def time.Duration) time.Duration {
@@ -123,15 +168,19 @@ func (e *etcdBackend) Update(fn func(Tx) error) error {
 	defer e.local.Unlock()
 	ctx, cancel := e.ctx()
 	defer cancel()
-	if err := e.lock.Lock(ctx); err != nil {
+	_, lock, err := e.current()
+	if err != nil {
+		return err
+	}
+	if err := lock.Lock(ctx); err != nil {
 		return fmt.Errorf("etcd lock: %w", err)
 	}
 	defer func() {
 		unlockCtx, cancel := e.ctx()
 		defer cancel()
-		e.lock.Unlock(unlockCtx)
+		lock.Unlock(unlockCtx)
 	}()
-	tx := &etcdTx{e: e, writable: true, puts: map[string][]byte{}, seqs: map[string]uint64{}}
+	tx := &etcdTx{e: e, lock: lock, writable: true, puts: map[string][]byte{}, seqs: map[string]uint64{}}
 	if err := fn(tx); err != nil {
 		return err
 	}
@@ -181,7 +230,14 @@ func (e *etcdBackend) Compact() error {
 }
 
 func (e *etcdBackend) Close() error {
-	return errors.Join(e.session.Close(), e.cli.Close())
+	e.mu.Lock()
+	session := e.session
+	e.mu.Unlock()
+	var err error
+	if session != nil {
+		err = session.Close()
+	}
+	return errors.Join(err, e.cli.Close())
 }
 
 func (e *etcdBackend) dataKey(bucket, key string) string {
@@ -194,7 +250,8 @@ func (e *etcdBackend) metaKey(bucket string) string    { return e.prefix + "m/" 
 // revision under the writers' lock (an update), writes buffered.
 type etcdTx struct {
 	e        *etcdBackend
-	rev      int64 // a view's revision; 0 in an update
+	lock     *concurrency.Mutex // an update's hold on the writers' lock
+	rev      int64              // a view's revision; 0 in an update
 	writable bool
 	puts     map[string][]byte // data and meta keys -> value; nil value: deleted
 	seqs     map[string]uint64 // bucket -> sequence set in this tx
@@ -334,7 +391,7 @@ func (t *etcdTx) commit(ctx context.Context) error {
 	if len(ops) == 0 {
 		return nil
 	}
-	res, err := t.e.cli.Txn(ctx).If(t.e.lock.IsOwner()).Then(ops...).Commit()
+	res, err := t.e.cli.Txn(ctx).If(t.lock.IsOwner()).Then(ops...).Commit()
 	if err != nil {
 		return fmt.Errorf("etcd commit of %d writes: %w", len(ops), err)
 	}

@@ -125,6 +125,10 @@ type Options struct {
 	// default 24h.
 	MailReminderBefore time.Duration
 	Logger             *slog.Logger
+	// Instance names this service instance, the same across its restarts:
+	// of several instances on one store, each knows the messages it
+	// handed to a channel itself (the outbox).
+	Instance string
 }
 
 // Engine runs the booking dialogue of every chat of every channel.

@@ -46,6 +46,7 @@ type outgoing struct {
 	// Handed is set for a turn's reply, handed to the channel at once: if
 	// the outbox has to deliver it, the channel may have shown it already.
 	Handed   bool      `json:"handed,omitempty"`
+	Instance string    `json:"instance,omitempty"` // the instance that handed it
 	Attempts int       `json:"attempts,omitempty"`
 	NextTry  time.Time `json:"next_try,omitzero"`
 }
@@ -86,12 +87,16 @@ func (e *Engine) release(keys ...string) {
 	}
 }
 
-// held reports whether a channel still has key in hand.
-func (e *Engine) held(key string) bool {
+// held reports whether a channel still has the entry o in hand: one of
+// this instance for a while after it took it (unless it gave it back,
+// Undelivered), one of another instance for a while after it was made.
+func (e *Engine) held(key string, o outgoing, now time.Time) bool {
 	e.outMu.Lock()
 	defer e.outMu.Unlock()
-	at, ok := e.inflight[key]
-	return ok && time.Since(at) < handOverGrace
+	if at, ok := e.inflight[key]; ok {
+		return !at.IsZero() && time.Since(at) < handOverGrace
+	}
+	return o.Handed && o.Instance != e.opts.Instance && now.Sub(o.Created) < handOverGrace
 }
 
 // kick wakes the outbox's delivery.
@@ -123,11 +128,13 @@ func (e *Engine) Delivered(ctx context.Context, replies []Reply) error {
 // Undelivered tells the engine that a channel could not show these
 // replies: the outbox delivers their entries, with back-off.
 func (e *Engine) Undelivered(replies []Reply) {
+	e.outMu.Lock()
 	for _, r := range replies {
 		if r.Outbox != "" {
-			e.release(r.Outbox)
+			e.inflight[r.Outbox] = time.Time{} // given back: the outbox's at once
 		}
 	}
+	e.outMu.Unlock()
 	e.kick()
 }
 
@@ -178,9 +185,6 @@ func (e *Engine) DeliverOutbox(ctx context.Context) error {
 	blocked := map[string]bool{}
 	var errs []error
 	for _, rec := range recs {
-		if e.held(rec.Key) {
-			continue
-		}
 		plain, err := e.store.Unseal(rec.Value)
 		var o outgoing
 		if err == nil {
@@ -189,6 +193,9 @@ func (e *Engine) DeliverOutbox(ctx context.Context) error {
 		if err != nil {
 			e.log.Error("outbox entry unreadable, dropped", "key", rec.Key, "err", err)
 			errs = append(errs, e.outbox.Delete(ctx, rec.Key))
+			continue
+		}
+		if e.held(rec.Key, o, now) {
 			continue
 		}
 		chat := o.Channel + "\x00" + o.ChatID
@@ -214,6 +221,7 @@ func (e *Engine) DeliverOutbox(ctx context.Context) error {
 			continue
 		}
 		errs = append(errs, e.outbox.Delete(ctx, rec.Key))
+		e.release(rec.Key)
 	}
 	return errors.Join(errs...)
 }
@@ -257,7 +265,7 @@ func (t *turn) tellWith(ctx context.Context, key string, render func(booking.Cha
 		chat, mail := render(c)
 		var writes []booking.Write
 		if key != "" {
-			w, err := t.e.outboxWrite(key, outgoing{Channel: channel, ChatID: chatID, Lang: lang, Replies: []Reply{chat}, Created: c.Now, Handed: true})
+			w, err := t.e.outboxWrite(key, outgoing{Channel: channel, ChatID: chatID, Lang: lang, Replies: []Reply{chat}, Created: c.Now, Handed: true, Instance: t.e.opts.Instance})
 			if err != nil {
 				return nil, err
 			}

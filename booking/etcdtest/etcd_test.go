@@ -92,3 +92,63 @@ var (
 	monday   = time.Date(2026, 11, 23, 7, 0, 0, 0, berlin)
 	tuesday9 = time.Date(2026, 11, 24, 9, 0, 0, 0, berlin)
 )
+
+// Of two instances one leads; when it goes (its lease ends), the other
+// takes over. On a bbolt file the only instance leads at once.
+func TestLeadership(t *testing.T) {
+	c := Start(t, 1)
+	cfg, err := booking.ParseConfig("office.yaml", []byte(office))
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := func() *booking.Store {
+		b, err := booking.OpenEtcd(booking.EtcdConfig{Endpoints: c.Endpoints, Prefix: "/lead/", LockTTL: 2 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := booking.New(b, cfg, booking.Options{Clock: fixedClock(monday)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	a, b := open(), open()
+	defer b.Close()
+	ctx := context.Background()
+	lostA, err := a.Lead(ctx, "jobs", "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	led := make(chan error, 1)
+	go func() {
+		_, err := b.Lead(ctx, "jobs", "b")
+		led <- err
+	}()
+	select {
+	case err := <-led:
+		t.Fatalf("b leads while a does (%v)", err)
+	case <-time.After(500 * time.Millisecond):
+	}
+	a.Close() // a goes away; its lease with it
+	select {
+	case <-lostA:
+	case <-time.After(5 * time.Second):
+		t.Fatal("a was not told it lost the lead")
+	}
+	select {
+	case err := <-led:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("b did not take over")
+	}
+	file, err := booking.Open(t.TempDir()+"/bb.db", cfg, booking.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	if lost, err := file.Lead(ctx, "jobs", "only"); err != nil || lost != nil {
+		t.Fatalf("the bbolt file's instance does not lead at once: %v %v", lost, err)
+	}
+}

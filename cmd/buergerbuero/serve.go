@@ -126,8 +126,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	meter.AuditTo(log.With("audit", true))
 	cfg.Email.Defaults()
+	instance := instanceName(ln.Addr())
 	engine, err := conversation.New(store, conversation.Options{Logger: log, MailReminderBefore: cfg.Email.ReminderBefore, Queue: queueInfo{calls},
-		DialogueTTL: cfg.Dialogue.ExpireAfter})
+		DialogueTTL: cfg.Dialogue.ExpireAfter, Instance: instance})
 	if err != nil {
 		return err
 	}
@@ -144,6 +145,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var workers sync.WaitGroup
+	var leaderJobs []func(context.Context) // run once in a cluster: on the instance that leads
 	mux := http.NewServeMux()
 
 	chatSecret, err := store.Secret(ctx, "webchat")
@@ -172,7 +174,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		if cfg.Telegram.WebhookURL != "" {
 			mux.Handle("POST /telegram/webhook", tg.WebhookHandler())
 		}
-		workers.Go(func() {
+		leaderJobs = append(leaderJobs, func(ctx context.Context) {
 			if err := tg.Run(ctx); err != nil {
 				log.Error("telegram channel stopped", "err", err)
 			}
@@ -188,7 +190,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 			return err
 		}
 		engine.Register(email.Channel, mail)
-		workers.Go(func() {
+		leaderJobs = append(leaderJobs, func(ctx context.Context) {
 			if err := mail.Run(ctx); err != nil {
 				log.Error("e-mail channel stopped", "err", err)
 			}
@@ -206,7 +208,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		alertStaff = mm.AlertGuessing
 		mux.Handle("POST /mattermost/command", mm.CommandHandler())
 		mux.Handle("POST /mattermost/action", mm.ActionHandler())
-		workers.Go(func() {
+		leaderJobs = append(leaderJobs, func(ctx context.Context) {
 			if err := mm.Run(ctx); err != nil {
 				log.Error("mattermost bot stopped", "err", err)
 			}
@@ -218,13 +220,15 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		log.Info("admin pages off: no admin.password (or BUERGERBUERO_ADMIN_PASSWORD)")
 	}
 	workers.Go(func() { meter.Follow(ctx, store, 5*time.Second) })
-	workers.Go(func() { retain(ctx, store, cfg.Privacy.RetentionDays, log) })
+	leaderJobs = append(leaderJobs,
+		func(ctx context.Context) { retain(ctx, store, cfg.Privacy.RetentionDays, log) },
+		func(ctx context.Context) { engine.Run(ctx, 30*time.Second) },
+		func(ctx context.Context) { engine.RunOutbox(ctx, 5*time.Second) })
 
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
-	workers.Go(func() { engine.Run(ctx, 30*time.Second) })
-	workers.Go(func() { engine.RunOutbox(ctx, 5*time.Second) })
+	workers.Go(func() { lead(ctx, store, instance, log, leaderJobs) })
 
 	log.Info("buergerbuero started", "store", where, "counters", len(cfg.Counters), "concerns", len(cfg.Concerns),
 		"listen", ln.Addr().String(), "chat", "http://"+ln.Addr().String()+"/chat/", "display", "http://"+ln.Addr().String()+"/display/",
@@ -292,4 +296,42 @@ type chatNotifier struct {
 
 func (n chatNotifier) Called(context.Context, callsystem.Call) {
 	n.engine.DeliverSoon() // the call's message was stored with the call (SetCallEffect)
+}
+
+// instanceName names this instance in a cluster: host and listening
+// address, the same again after a restart.
+func instanceName(addr net.Addr) string {
+	host, err := os.Hostname()
+	if err != nil {
+		host = "localhost"
+	}
+	return host + "/" + addr.String()
+}
+
+// lead runs jobs while this instance leads (on a bbolt file: always), and
+// campaigns again when it loses the lead, until ctx ends.
+func lead(ctx context.Context, store *booking.Store, instance string, log *slog.Logger, jobs []func(context.Context)) {
+	for ctx.Err() == nil {
+		lost, err := store.Lead(ctx, "jobs", instance)
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Error("cannot campaign to lead; trying again", "err", err)
+				time.Sleep(time.Second)
+			}
+			continue
+		}
+		log.Info("this instance leads: it polls the channels and runs the jobs", "instance", instance)
+		jobCtx, stop := context.WithCancel(ctx)
+		var running sync.WaitGroup
+		for _, job := range jobs {
+			running.Go(func() { job(jobCtx) })
+		}
+		select {
+		case <-ctx.Done():
+		case <-lost:
+			log.Warn("this instance lost the lead (its lease ran out); the jobs stop here", "instance", instance)
+		}
+		stop()
+		running.Wait()
+	}
 }
