@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"buergerbuero/booking"
+	"buergerbuero/internal/retry"
 )
 
 // ErrNobodyWaiting means no one is due for the counter right now.
@@ -46,6 +47,7 @@ type System struct {
 	mu        sync.RWMutex
 	notifiers []Notifier
 	effect    booking.Effect         // stored with each call (SetCallEffect)
+	announced map[string]bool        // calls told to the notifiers ("id@unixnano"), for FollowCalls
 	service   map[string]serviceTime // per concern: measured minutes per case
 }
 
@@ -60,7 +62,7 @@ func New(ctx context.Context, store *booking.Store, log *slog.Logger) (*System, 
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &System{store: store, cfg: store.Config(), log: log, service: map[string]serviceTime{}}
+	s := &System{store: store, cfg: store.Config(), log: log, service: map[string]serviceTime{}, announced: map[string]bool{}}
 	if err := s.learnServiceTimes(ctx); err != nil {
 		return nil, fmt.Errorf("service times: %w", err)
 	}
@@ -96,9 +98,18 @@ func (s *System) AddNotifier(n Notifier) {
 func (s *System) notify(ctx context.Context, b booking.Booking) {
 	counter, _ := s.cfg.CounterByID(b.Counter)
 	c := Call{Booking: b, Counter: counter, Recall: b.Calls > 1, At: b.CalledAt}
-	s.mu.RLock()
+	s.mu.Lock()
+	key := callKey(b.ID, b.CalledAt)
+	if s.announced[key] {
+		s.mu.Unlock()
+		return // told already (FollowCalls and this instance's own call)
+	}
+	if len(s.announced) > 4096 {
+		clear(s.announced)
+	}
+	s.announced[key] = true
 	ns := append([]Notifier(nil), s.notifiers...)
-	s.mu.RUnlock()
+	s.mu.Unlock()
 	for _, n := range ns {
 		n.Called(ctx, c)
 	}
@@ -462,4 +473,34 @@ func (s *System) WalkInWaits(ctx context.Context) ([]GroupWait, error) {
 		out = append(out, GroupWait{Group: g.name, Wait: p.Wait})
 	}
 	return out, nil
+}
+
+func callKey(id uint64, at time.Time) string { return fmt.Sprintf("%d@%d", id, at.UnixNano()) }
+
+// FollowCalls tells the notifiers (the display, the chats) of the calls
+// other service instances on the same store make: it reads the event log
+// every interval, from its end at the start, until ctx ends. Calls this
+// instance made are told once.
+func (s *System) FollowCalls(ctx context.Context, interval time.Duration) {
+	var last uint64
+	if err := s.store.Events(ctx, 0, func(e booking.Event) bool { last = e.Seq; return true }); err != nil && ctx.Err() == nil {
+		s.log.Error("follow calls: read the event log", "err", err)
+	}
+	retry.Every(ctx, interval, func() {
+		err := s.store.Events(ctx, last, func(e booking.Event) bool {
+			last = e.Seq
+			if e.Type != booking.EventCalled && e.Type != booking.EventRecalled {
+				return true
+			}
+			b, err := s.store.Get(ctx, e.BookingID)
+			if err != nil || !b.CalledAt.Equal(e.At) {
+				return true // gone, or called again since: that call has its own event
+			}
+			s.notify(ctx, b)
+			return true
+		})
+		if err != nil && ctx.Err() == nil {
+			s.log.Error("follow calls", "err", err)
+		}
+	})
 }

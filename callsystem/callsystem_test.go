@@ -408,3 +408,55 @@ func TestWalkInWaitsGrowWithTheQueue(t *testing.T) {
 		t.Errorf("IDs %v → %v, vehicles %v → %v: want only the IDs' wait to grow", before[0].Wait, after[0].Wait, before[1].Wait, after[1].Wait)
 	}
 }
+
+// Of two instances on one store, each display hears the other's calls
+// (FollowCalls reads the event log) and its own once.
+func TestInstancesHearEachOthersCalls(t *testing.T) {
+	r := newRig(t, false)
+	other, err := New(ctx, r.store, nil) // a second instance's call system on the same store
+	if err != nil {
+		t.Fatal(err)
+	}
+	heard := &recorder{}
+	other.AddNotifier(heard)
+	followCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { other.FollowCalls(followCtx, 10*time.Millisecond); close(done) }()
+	defer func() { stop(); <-done }()
+	time.Sleep(30 * time.Millisecond) // it starts at the log's end
+	r.clock.Set(mon(9, 0))
+	first := r.walkIn("ausweis", mon(8, 50))
+	second := r.walkIn("ausweis", mon(8, 55))
+	if b, err := r.next("A"); err != nil || b.ID != first.ID { // called on the first instance
+		t.Fatalf("call: %+v %v", b, err)
+	}
+	if b, err := other.Next(ctx, "B", "clerk"); err != nil || b.ID != second.ID { // and on the second
+		t.Fatalf("call on the other instance: %+v %v", b, err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		heard.mu.Lock()
+		n := len(heard.calls)
+		var numbers []string
+		for _, c := range heard.calls {
+			numbers = append(numbers, c.Booking.Number)
+		}
+		heard.mu.Unlock()
+		if n >= 2 {
+			if fmt.Sprint(numbers) != fmt.Sprint([]string{second.Number, first.Number}) && fmt.Sprint(numbers) != fmt.Sprint([]string{first.Number, second.Number}) || n != 2 {
+				t.Fatalf("the second instance heard %v, want each call once", numbers)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the second instance heard %v", numbers)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond)
+	heard.mu.Lock()
+	defer heard.mu.Unlock()
+	if len(heard.calls) != 2 {
+		t.Fatalf("%d calls heard, want 2", len(heard.calls))
+	}
+}

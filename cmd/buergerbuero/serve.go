@@ -220,6 +220,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		log.Info("admin pages off: no admin.password (or BUERGERBUERO_ADMIN_PASSWORD)")
 	}
 	workers.Go(func() { meter.Follow(ctx, store, 5*time.Second) })
+	if len(cfg.Store.Etcd.Endpoints) > 0 { // other instances call too: their calls reach this display
+		workers.Go(func() { calls.FollowCalls(ctx, time.Second) })
+	}
 	leaderJobs = append(leaderJobs,
 		func(ctx context.Context) { retain(ctx, store, cfg.Privacy.RetentionDays, log) },
 		func(ctx context.Context) { engine.Run(ctx, 30*time.Second) },
