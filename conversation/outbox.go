@@ -30,10 +30,13 @@ const outboxKind = "outbox"
 // handOverGrace is the outbox's to deliver; failed deliveries wait from
 // outboxFirstWait, doubling up to outboxMaxWait, for up to outboxGiveUp.
 const (
-	handOverGrace   = 2 * time.Minute
-	outboxFirstWait = 10 * time.Second
-	outboxMaxWait   = 30 * time.Minute
-	outboxGiveUp    = 72 * time.Hour
+	handOverGrace = 2 * time.Minute
+	// otherInstanceGrace is how long another instance's handed reply is
+	// left to it: after that the instance is taken for dead.
+	otherInstanceGrace = 30 * time.Second
+	outboxFirstWait    = 10 * time.Second
+	outboxMaxWait      = 30 * time.Minute
+	outboxGiveUp       = 72 * time.Hour
 )
 
 // outgoing is one outbox entry: replies for one chat.
@@ -96,7 +99,7 @@ func (e *Engine) held(key string, o outgoing, now time.Time) bool {
 	if at, ok := e.inflight[key]; ok {
 		return !at.IsZero() && time.Since(at) < handOverGrace
 	}
-	return o.Handed && o.Instance != e.opts.Instance && now.Sub(o.Created) < handOverGrace
+	return o.Handed && o.Instance != e.opts.Instance && now.Sub(o.Created) < otherInstanceGrace
 }
 
 // kick wakes the outbox's delivery.

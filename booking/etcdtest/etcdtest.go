@@ -1,15 +1,20 @@
-// Package etcdtest runs etcd in process for tests: real members on
-// loopback ports (go.etcd.io/etcd/server/v3/embed), no external service.
+// Package etcdtest runs etcd in process, for tests and the load tool:
+// real members on loopback ports (go.etcd.io/etcd/server/v3/embed), no
+// external service.
 package etcdtest
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"go.etcd.io/etcd/server/v3/embed"
+	"go.uber.org/zap"
 )
 
 // Cluster is a running cluster of embedded members.
@@ -17,31 +22,56 @@ type Cluster struct {
 	Members []*embed.Etcd
 	// Endpoints are the members' client URLs.
 	Endpoints []string
+	stopped   map[int]bool
 }
 
-// Start runs a cluster of n members (1 or 3) in dir and stops it at the
-// end of the test.
+// Start runs a cluster of n members (1, 3 or 5) and stops it at the end
+// of the test.
 func Start(tb testing.TB, n int) *Cluster {
 	tb.Helper()
+	c, err := StartCluster(tb.TempDir(), n)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(c.Close)
+	return c
+}
+
+// StartCluster runs a cluster of n members with their data in dir.
+func StartCluster(dir string, n int) (*Cluster, error) {
 	type ports struct{ client, peer string }
 	var ps []ports
 	var initial string
 	for i := range n {
-		p := ports{client: freeURL(tb), peer: freeURL(tb)}
-		ps = append(ps, p)
+		client, err := freeURL()
+		if err != nil {
+			return nil, err
+		}
+		peer, err := freeURL()
+		if err != nil {
+			return nil, err
+		}
+		ps = append(ps, ports{client, peer})
 		if i > 0 {
 			initial += ","
 		}
-		initial += fmt.Sprintf("m%d=%s", i, p.peer)
+		initial += fmt.Sprintf("m%d=%s", i, peer)
 	}
-	c := &Cluster{}
-	started := make(chan *embed.Etcd, n)
-	errs := make(chan error, n)
+	c := &Cluster{stopped: map[int]bool{}}
+	type result struct {
+		i   int
+		e   *embed.Etcd
+		err error
+	}
+	started := make(chan result, n)
 	for i, p := range ps {
 		cfg := embed.NewConfig()
 		cfg.Name = fmt.Sprintf("m%d", i)
-		cfg.Dir = tb.TempDir()
-		cfg.LogLevel = "error"
+		cfg.Dir = filepath.Join(dir, cfg.Name)
+		if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
+			return nil, err
+		}
+		cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop()) // its shutdown notes are not the test's
 		cfg.MaxTxnOps = 1024
 		cu, _ := url.Parse(p.client)
 		pu, _ := url.Parse(p.peer)
@@ -51,46 +81,68 @@ func Start(tb testing.TB, n int) *Cluster {
 		cfg.InitialClusterToken = "buergerbuero-test"
 		go func() { // members of a new cluster wait for each other to start
 			e, err := embed.StartEtcd(cfg)
-			if err != nil {
-				errs <- err
-				return
-			}
-			started <- e
+			started <- result{i, e, err}
 		}()
 		c.Endpoints = append(c.Endpoints, p.client)
 	}
+	c.Members = make([]*embed.Etcd, n)
+	var errs []error
 	for range n {
 		select {
-		case e := <-started:
-			c.Members = append(c.Members, e)
-		case err := <-errs:
-			tb.Fatalf("start etcd: %v", err)
+		case r := <-started:
+			c.Members[r.i], errs = r.e, append(errs, r.err)
 		case <-time.After(60 * time.Second):
-			tb.Fatal("etcd did not start in a minute")
+			errs = append(errs, errors.New("etcd did not start in a minute"))
 		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("start etcd: %w", err)
 	}
 	for _, e := range c.Members {
 		select {
 		case <-e.Server.ReadyNotify():
 		case <-time.After(60 * time.Second):
-			tb.Fatal("etcd not ready in a minute")
+			c.Close()
+			return nil, errors.New("etcd not ready in a minute")
 		}
 	}
-	tb.Cleanup(func() {
-		for _, e := range c.Members {
-			e.Close()
+	return c, nil
+}
+
+// StopLeader stops the member that leads the Raft group and returns its
+// index; the others elect a new leader (with three members, two keep the
+// quorum).
+func (c *Cluster) StopLeader() (int, error) {
+	for i, e := range c.Members {
+		if c.stopped[i] || e == nil {
+			continue
 		}
-	})
-	return c
+		if e.Server.Leader() == e.Server.MemberID() {
+			e.Close()
+			c.stopped[i] = true
+			return i, nil
+		}
+	}
+	return -1, errors.New("no member leads")
+}
+
+// Close stops every member still running.
+func (c *Cluster) Close() {
+	for i, e := range c.Members {
+		if e != nil && !c.stopped[i] {
+			e.Close()
+			c.stopped[i] = true
+		}
+	}
 }
 
 // freeURL is a loopback URL on a port free just now.
-func freeURL(tb testing.TB) string {
-	tb.Helper()
+func freeURL() (string, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		tb.Fatal(err)
+		return "", err
 	}
 	defer l.Close()
-	return "http://" + l.Addr().String()
+	return "http://" + l.Addr().String(), nil
 }

@@ -35,6 +35,9 @@ type EtcdStoreConfig struct {
 	// Or BUERGERBUERO_ETCD_PASSWORD.
 	Username string `yaml:"username"`
 	Password string `yaml:"password"`
+	// Lease is how long an instance that died still holds the lead and
+	// the writers' lock: the others take over after it; default 10s.
+	Lease time.Duration `yaml:"lease"`
 }
 
 // EtcdTLS names the PEM files of a TLS connection to etcd.
@@ -50,6 +53,9 @@ func (s StoreConfig) validate(c *booking.Checker) {
 		if u, err := url.Parse(ep); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			c.Add(fmt.Sprintf("store.etcd.endpoints[%d]", i), "must be a URL such as https://etcd1.rathaus.local:2379")
 		}
+	}
+	if l := s.Etcd.Lease; l != 0 && (l < time.Second || l > time.Minute) {
+		c.Add("store.etcd.lease", "must be between 1s and 1m")
 	}
 	t := s.Etcd.TLS
 	if (t.Cert == "") != (t.Key == "") {
@@ -67,7 +73,7 @@ func (s StoreConfig) validate(c *booking.Checker) {
 // etcdConfig is the booking package's view of the section.
 func (s StoreConfig) etcdConfig() (booking.EtcdConfig, error) {
 	e := s.Etcd
-	cfg := booking.EtcdConfig{Endpoints: e.Endpoints, Prefix: e.Prefix, Username: e.Username, Password: e.Password}
+	cfg := booking.EtcdConfig{Endpoints: e.Endpoints, Prefix: e.Prefix, Username: e.Username, Password: e.Password, LockTTL: e.Lease}
 	if cfg.Prefix == "" {
 		cfg.Prefix = "/buergerbuero/"
 	}

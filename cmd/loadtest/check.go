@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"buergerbuero/booking"
+	"buergerbuero/booking/etcdtest"
 	"buergerbuero/conversation"
 )
 
@@ -50,6 +51,13 @@ func (e *environment) openStore() (*booking.Store, error) {
 	key, err := booking.LoadKey(filepath.Join(filepath.Dir(e.dataPath), "buergerbuero.key"))
 	if err != nil {
 		return nil, err
+	}
+	if e.cluster != nil {
+		backend, err := booking.OpenEtcd(booking.EtcdConfig{Endpoints: e.cluster.Endpoints, Prefix: "/load/"})
+		if err != nil {
+			return nil, err
+		}
+		return booking.New(backend, e.office, booking.Options{PINKey: key})
 	}
 	return booking.Open(e.dataPath, e.office, booking.Options{LockTimeout: 5 * time.Second, PINKey: key})
 }
@@ -113,20 +121,46 @@ type discard struct{}
 func (discard) Send(context.Context, string, []conversation.Reply) error { return nil }
 
 // inProcess measures, on this machine and in this run, complete booking
-// dialogues through the engine alone and raw bbolt writes per second.
-func inProcess(dir string, n int) (engineRate, rawRate float64, err error) {
+// dialogues through the engine alone on the bbolt file (and on etcd, when
+// cluster is set) and raw bbolt writes per second.
+func inProcess(dir string, n int, cluster *etcdtest.Cluster) (boltRate, etcdRate, rawRate float64, err error) {
+	file, err := booking.OpenFile(filepath.Join(dir, "engine.db"), time.Second)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	if boltRate, err = engineRate(file, n); err != nil {
+		return 0, 0, 0, err
+	}
+	if cluster != nil {
+		backend, err := booking.OpenEtcd(booking.EtcdConfig{Endpoints: cluster.Endpoints, Prefix: "/engine/"})
+		if err != nil {
+			return 0, 0, 0, err
+		}
+		if etcdRate, err = engineRate(backend, n); err != nil {
+			return 0, 0, 0, err
+		}
+	}
+	rawRate, err = rawBoltRate(dir)
+	return boltRate, etcdRate, rawRate, err
+}
+
+// engineRate books n dialogues at once through the engine alone on
+// backend (closed after) and returns bookings per second.
+func engineRate(backend booking.Backend, n int) (float64, error) {
 	cfg, err := booking.ParseConfig("office.yaml", []byte(officeYAML("load")))
 	if err != nil {
-		return 0, 0, err
+		backend.Close()
+		return 0, err
 	}
-	store, err := booking.Open(filepath.Join(dir, "engine.db"), cfg, booking.Options{PINKey: make([]byte, 32)}) // keyed PINs, as the service
+	store, err := booking.New(backend, cfg, booking.Options{PINKey: make([]byte, 32)}) // keyed PINs, as the service
 	if err != nil {
-		return 0, 0, err
+		backend.Close()
+		return 0, err
 	}
 	defer store.Close()
 	engine, err := conversation.New(store, conversation.Options{})
 	if err != nil {
-		return 0, 0, err
+		return 0, err
 	}
 	engine.Register(conversation.MailChannel, discard{}) // an office with mail, as the service: the e-mail question is asked
 	env := &environment{office: cfg}
@@ -153,17 +187,20 @@ func inProcess(dir string, n int) (engineRate, rawRate float64, err error) {
 	}
 	wg.Wait()
 	if booked.Load() == 0 {
-		return 0, 0, fmt.Errorf("the engine alone booked nothing of %d dialogues", n)
+		return 0, fmt.Errorf("the engine alone booked nothing of %d dialogues", n)
 	}
-	engineRate = float64(booked.Load()) / time.Since(start).Seconds()
+	return float64(booked.Load()) / time.Since(start).Seconds(), nil
+}
 
+// rawBoltRate is fsync'd single-put bbolt transactions per second.
+func rawBoltRate(dir string) (float64, error) {
 	db, err := booking.OpenFile(filepath.Join(dir, "raw.db"), time.Second) // the bbolt file, written directly
 	if err != nil {
-		return 0, 0, err
+		return 0, err
 	}
 	defer db.Close()
 	value := make([]byte, 400)
-	start = time.Now()
+	start := time.Now()
 	for i := range 500 {
 		err := db.Update(func(tx booking.Tx) error {
 			b, err := tx.CreateBucket([]byte("raw"))
@@ -173,9 +210,8 @@ func inProcess(dir string, n int) (engineRate, rawRate float64, err error) {
 			return b.Put([]byte(fmt.Sprint(i)), value)
 		})
 		if err != nil {
-			return 0, 0, err
+			return 0, err
 		}
 	}
-	rawRate = 500 / time.Since(start).Seconds()
-	return engineRate, rawRate, nil
+	return 500 / time.Since(start).Seconds(), nil
 }

@@ -8,10 +8,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"buergerbuero/booking"
+	"buergerbuero/booking/etcdtest"
 	"buergerbuero/bots/email/mailtest"
 	"buergerbuero/bots/mattermost/mattermosttest"
 	"buergerbuero/bots/telegram/telegramtest"
@@ -26,11 +28,31 @@ type environment struct {
 	mm                 *mattermosttest.Server
 	clerkIDs           map[string]string // Mattermost user id by clerk name
 	cfgPath, dataPath  string
-	addr               string
-	cmd                *exec.Cmd
+	addrs              []string    // one per service instance
+	cmds               []*exec.Cmd // the running instances (nil: not running)
 	office             *booking.Config
 	log                *os.File
+	cluster            *etcdtest.Cluster // the etcd store, if on etcd
+	next               atomic.Uint64     // round-robin over the instances, as a load balancer
+	// nudge lets a Telegram user without an answer for nudgeAfter ask
+	// again ("?"), as after an instance died with the message.
+	nudge bool
 }
+
+// nudgeAfter is how long a nudging user waits before asking again.
+const nudgeAfter = 15 * time.Second
+
+// patience is how long a user waits for an answer before giving up (or
+// asking again).
+func (e *environment) patience() time.Duration {
+	if e.nudge {
+		return nudgeAfter
+	}
+	return 60 * time.Second
+}
+
+// addr is the first instance's address.
+func (e *environment) addr() string { return e.addrs[0] }
 
 const (
 	tgToken      = "4242:load-test"
@@ -96,12 +118,9 @@ admin: {password: %q}
 	if err := os.WriteFile(e.cfgPath, []byte(cfg), 0o600); err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
+	if err := e.addInstances(1); err != nil {
 		return nil, err
 	}
-	e.addr = ln.Addr().String()
-	ln.Close()
 	if e.log, err = os.Create(filepath.Join(dir, "serve.log")); err != nil {
 		return nil, err
 	}
@@ -123,16 +142,64 @@ func buildServe(dir string) (string, error) {
 	return bin, nil
 }
 
-// start runs serve and waits until it is ready.
-func (e *environment) start() error {
-	e.cmd = exec.Command(e.bin, "serve", "--config", e.cfgPath, "--data", e.dataPath, "--listen", e.addr)
-	e.cmd.Stdout, e.cmd.Stderr = e.log, e.log
-	if err := e.cmd.Start(); err != nil {
+// addInstances gives n more service instances an address.
+func (e *environment) addInstances(n int) error {
+	for range n {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		e.addrs = append(e.addrs, ln.Addr().String())
+		e.cmds = append(e.cmds, nil)
+		ln.Close()
+	}
+	return nil
+}
+
+// onEtcd puts the store on a three-member etcd cluster in this process,
+// served by instances service instances at once.
+func (e *environment) onEtcd(instances int) error {
+	cluster, err := etcdtest.StartCluster(filepath.Join(e.dir, "etcd"), 3)
+	if err != nil {
 		return err
 	}
+	e.cluster = cluster
+	cfg, err := os.ReadFile(e.cfgPath)
+	if err != nil {
+		return err
+	}
+	cfg = fmt.Appendf(cfg, "store: {etcd: {endpoints: [\"%s\"], prefix: /load/, lease: 2s}}\n", strings.Join(cluster.Endpoints, `", "`))
+	if err := os.WriteFile(e.cfgPath, cfg, 0o600); err != nil {
+		return err
+	}
+	return e.addInstances(instances - 1)
+}
+
+// start runs every instance that is not running and waits until each is
+// ready.
+func (e *environment) start() error {
+	for i := range e.cmds {
+		if e.cmds[i] == nil {
+			if err := e.startOne(i); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// startOne runs instance i; every instance shares the key file.
+func (e *environment) startOne(i int) error {
+	cmd := exec.Command(e.bin, "serve", "--config", e.cfgPath, "--data", e.dataPath, "--listen", e.addrs[i],
+		"--key", filepath.Join(filepath.Dir(e.dataPath), "buergerbuero.key"))
+	cmd.Stdout, cmd.Stderr = e.log, e.log
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	e.cmds[i] = cmd
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		res, err := http.Get("http://" + e.addr + "/readyz")
+		res, err := http.Get("http://" + e.addrs[i] + "/readyz")
 		if err == nil {
 			res.Body.Close()
 			if res.StatusCode == 200 && e.mm.Connected() > 0 {
@@ -147,35 +214,57 @@ func (e *environment) start() error {
 	}
 }
 
-// stop ends serve as systemd would (SIGTERM).
+// stop ends every instance as systemd would (SIGTERM).
 func (e *environment) stop() {
-	if e.cmd == nil || e.cmd.Process == nil {
-		return
+	for i, cmd := range e.cmds {
+		if cmd == nil || cmd.Process == nil {
+			continue
+		}
+		cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+		e.cmds[i] = nil
 	}
-	e.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { e.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(15 * time.Second):
-		e.cmd.Process.Kill()
-		<-done
-	}
-	e.cmd = nil
 }
 
-// kill ends serve at once, as a power cut would (SIGKILL).
+// kill ends every instance at once, as a power cut would (SIGKILL).
 func (e *environment) kill() {
-	if e.cmd == nil || e.cmd.Process == nil {
-		return
+	for i := range e.cmds {
+		e.killOne(i)
 	}
-	e.cmd.Process.Kill()
-	e.cmd.Wait()
-	e.cmd = nil
+}
+
+// killOne ends instance i with SIGKILL.
+func (e *environment) killOne(i int) {
+	if cmd := e.cmds[i]; cmd != nil && cmd.Process != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+	}
+	e.cmds[i] = nil
+}
+
+// anyAddr is the address of a running instance, taking turns.
+func (e *environment) anyAddr() string {
+	for range len(e.addrs) {
+		i := int(e.next.Add(1) % uint64(len(e.addrs)))
+		if e.cmds[i] != nil {
+			return e.addrs[i]
+		}
+	}
+	return e.addrs[0]
 }
 
 func (e *environment) close() {
 	e.stop()
+	if e.cluster != nil {
+		e.cluster.Close()
+	}
 	e.tg.Close()
 	e.imap.Close()
 	e.smtp.Close()

@@ -28,8 +28,11 @@ func main() {
 	clerks := flag.Int("clerks", 2, "clerks calling walk-ins")
 	scenario := flag.String("scenario", "load", "load (many free places), race (users race for 10 places) or rush (ten users for each place)")
 	bin := flag.String("bin", "", "the buergerbuero binary; empty: build it")
+	store := flag.String("store", "bbolt", "bbolt (the file) or etcd (a three-member cluster in this process)")
+	instances := flag.Int("instances", 1, "service instances at once (with -store etcd)")
 	flag.Parse()
-	if err := run(context.Background(), os.Stdout, options{users: *users, mailUsers: *mailUsers, clerks: *clerks, scenario: *scenario, bin: *bin}); err != nil {
+	if err := run(context.Background(), os.Stdout, options{users: *users, mailUsers: *mailUsers, clerks: *clerks, scenario: *scenario, bin: *bin,
+		store: *store, instances: *instances}); err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
 		os.Exit(1)
 	}
@@ -38,6 +41,8 @@ func main() {
 type options struct {
 	users, mailUsers, clerks int
 	scenario, bin            string
+	store                    string // bbolt or etcd
+	instances                int    // service instances (etcd)
 }
 
 func run(ctx context.Context, out io.Writer, o options) error {
@@ -57,10 +62,17 @@ func run(ctx context.Context, out io.Writer, o options) error {
 		return err
 	}
 	defer env.close()
+	where := "a bbolt file"
+	if o.store == "etcd" {
+		if err := env.onEtcd(max(1, o.instances)); err != nil {
+			return err
+		}
+		where = fmt.Sprintf("etcd (3 members), %d service instance(s)", max(1, o.instances))
+	}
 	if err := env.start(); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "buergerbuero load test (%s): %d Telegram users, %d mail users, %d clerks, on loopback\n", o.scenario, o.users, o.mailUsers, o.clerks)
+	fmt.Fprintf(out, "buergerbuero load test (%s): %d Telegram users, %d mail users, %d clerks, on loopback, store on %s\n", o.scenario, o.users, o.mailUsers, o.clerks, where)
 	res := env.drive(ctx, o)
 	env.stop()
 	inv, err := env.check(res)
@@ -69,12 +81,16 @@ func run(ctx context.Context, out io.Writer, o options) error {
 	}
 	res.print(out)
 	inv.print(out)
-	engine, raw, err := inProcess(dir, 200)
+	engine, onEtcd, raw, err := inProcess(dir, 200, env.cluster)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "\nsame run, same machine:\n  through Telegram, end to end: %8.1f bookings/s\n  through the engine alone:     %8.1f bookings/s\n  raw bbolt writes:             %8.1f writes/s\n",
-		res.bookingsPerSecond(), engine, raw)
+	fmt.Fprintf(out, "\nsame run, same machine:\n  through Telegram, end to end: %8.1f bookings/s (store on %s)\n  through the engine alone:     %8.1f bookings/s (bbolt)\n",
+		res.bookingsPerSecond(), where, engine)
+	if env.cluster != nil {
+		fmt.Fprintf(out, "  through the engine alone:     %8.1f bookings/s (etcd, 3 members)\n", onEtcd)
+	}
+	fmt.Fprintf(out, "  raw bbolt writes:             %8.1f writes/s\n", raw)
 	fmt.Fprintf(out, "  ratios: engine/telegram %.1f×, raw bbolt/engine %.1f×\n", engine/max(res.bookingsPerSecond(), 0.001), raw/max(engine, 0.001))
 	if !inv.ok() {
 		return fmt.Errorf("invariants broken")
