@@ -42,7 +42,7 @@ func TestEtcdFailover(t *testing.T) {
 	done := make(chan *results)
 	go func() { done <- env.drive(context.Background(), options{users: 150}) }()
 	time.Sleep(1500 * time.Millisecond) // the rush is under way
-	env.killOne(0) // at once, as a power cut
+	env.killOne(0)                      // at once, as a power cut
 	stopped := make(chan error, 1)
 	var member int
 	go func() { // the Raft leader goes too; stopping a member takes a while
