@@ -47,4 +47,7 @@ var (
 	// ErrUnreadable means a sealed record cannot be opened: it was sealed
 	// under another service key (or none) or was changed.
 	ErrUnreadable = errors.New("booking: sealed record unreadable")
+	// ErrUnavailable means the store cannot be reached or cannot decide
+	// (an etcd cluster without a quorum): nothing was written; try later.
+	ErrUnavailable = errors.New("booking: store unavailable")
 )

@@ -82,7 +82,7 @@ func (e *etcdBackend) current() (*concurrency.Session, *concurrency.Mutex, error
 	}
 	session, err := concurrency.NewSession(e.cli, concurrency.WithTTL(e.ttl))
 	if err != nil {
-		return nil, nil, fmt.Errorf("etcd session: %w", err)
+		return nil, nil, fmt.Errorf("etcd session: %w: %w", ErrUnavailable, err)
 	}
 	e.session, e.lock = session, concurrency.NewMutex(session, e.prefix+"lock")
 	return e.session, e.lock, nil
@@ -122,13 +122,13 @@ func OpenEtcd(cfg EtcdConfig) (Backend, error) {
 	cli, err := clientv3.New(clientv3.Config{Endpoints: cfg.Endpoints, DialTimeout: cfg.DialTimeout, TLS: cfg.TLS,
 		Username: cfg.Username, Password: cfg.Password})
 	if err != nil {
-		return nil, fmt.Errorf("etcd: %w", err)
+		return nil, fmt.Errorf("etcd: %w: %w", ErrUnavailable, err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.DialTimeout)
 	defer cancel()
 	if _, err := cli.Get(ctx, cfg.Prefix+"m/", clientv3.WithPrefix(), clientv3.WithCountOnly()); err != nil {
 		cli.Close()
-		return nil, fmt.Errorf("etcd %v: %w", cfg.Endpoints, err)
+		return nil, fmt.Errorf("etcd %v: %w: %w", cfg.Endpoints, ErrUnavailable, err)
 	}
 	e := &etcdBackend{cli: cli, prefix: cfg.Prefix, timeout: cfg.RequestTimeout, ttl: max(1, int(cfg.LockTTL/time.Second))}
 	if _, _, err := e.current(); err != nil {
@@ -154,7 +154,7 @@ func (e *etcdBackend) View(fn func(Tx) error) error {
 	defer cancel()
 	res, err := e.cli.Get(ctx, e.prefix+"m/", clientv3.WithPrefix(), clientv3.WithCountOnly())
 	if err != nil {
-		return fmt.Errorf("etcd: %w", err)
+		return fmt.Errorf("etcd: %w: %w", ErrUnavailable, err)
 	}
 	tx := &etcdTx{e: e, rev: res.Header.Revision}
 	if err := fn(tx); err != nil {
@@ -173,7 +173,7 @@ func (e *etcdBackend) Update(fn func(Tx) error) error {
 		return err
 	}
 	if err := lock.Lock(ctx); err != nil {
-		return fmt.Errorf("etcd lock: %w", err)
+		return fmt.Errorf("etcd lock: %w: %w", ErrUnavailable, err)
 	}
 	defer func() {
 		unlockCtx, cancel := e.ctx()
@@ -216,7 +216,7 @@ func (e *etcdBackend) Compact() error {
 	defer cancel()
 	res, err := e.cli.Get(ctx, e.prefix+"m/", clientv3.WithPrefix(), clientv3.WithCountOnly())
 	if err != nil {
-		return fmt.Errorf("etcd: %w", err)
+		return fmt.Errorf("etcd: %w: %w", ErrUnavailable, err)
 	}
 	if _, err := e.cli.Compact(ctx, res.Header.Revision, clientv3.WithCompactPhysical()); err != nil {
 		return fmt.Errorf("etcd compact: %w", err)
@@ -282,7 +282,7 @@ func (t *etcdTx) get(key string) ([]byte, bool) {
 
 func (t *etcdTx) fail(err error) {
 	if t.err == nil {
-		t.err = fmt.Errorf("etcd: %w", err)
+		t.err = fmt.Errorf("etcd: %w: %w", ErrUnavailable, err)
 	}
 }
 
@@ -318,7 +318,7 @@ func (t *etcdTx) Buckets() ([][]byte, error) {
 	}
 	res, err := t.e.cli.Get(ctx, prefix, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("etcd: %w", err)
+		return nil, fmt.Errorf("etcd: %w: %w", ErrUnavailable, err)
 	}
 	names := map[string]bool{}
 	for _, kv := range res.Kvs {
@@ -365,7 +365,7 @@ func (t *etcdTx) commit(ctx context.Context) error {
 		prefix := t.e.dataPrefix(bucket)
 		res, err := t.e.cli.Get(ctx, prefix, clientv3.WithPrefix(), clientv3.WithKeysOnly())
 		if err != nil {
-			return fmt.Errorf("etcd: %w", err)
+			return fmt.Errorf("etcd: %w: %w", ErrUnavailable, err)
 		}
 		for _, kv := range res.Kvs {
 			if _, put := t.puts[string(kv.Key)]; !put {
@@ -393,10 +393,10 @@ func (t *etcdTx) commit(ctx context.Context) error {
 	}
 	res, err := t.e.cli.Txn(ctx).If(t.lock.IsOwner()).Then(ops...).Commit()
 	if err != nil {
-		return fmt.Errorf("etcd commit of %d writes: %w", len(ops), err)
+		return fmt.Errorf("etcd commit of %d writes: %w: %w", len(ops), ErrUnavailable, err)
 	}
 	if !res.Succeeded {
-		return errors.New("etcd commit: the writers' lock was lost (lease expired); nothing written")
+		return fmt.Errorf("etcd commit: the writers' lock was lost (lease expired); nothing written: %w", ErrUnavailable)
 	}
 	return nil
 }

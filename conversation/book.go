@@ -954,5 +954,9 @@ func (t *turn) bookFailed(ctx context.Context, err error, msg Message) bool {
 
 func (t *turn) sayError(err error) {
 	t.e.log.Error("dialogue step failed", "err", err, "state", t.d.State)
+	if errors.Is(err, booking.ErrUnavailable) {
+		t.say(Reply{Text: t.text("StoreDown", "Phone", t.e.cfg.Office.Phone)})
+		return
+	}
 	t.say(Reply{Text: t.text("Error", "Phone", t.e.cfg.Office.Phone)})
 }

@@ -390,7 +390,20 @@ func (t *turn) fire(ctx context.Context, ev string) {
 // Handle runs one message through its chat's dialogue and returns the
 // replies. Messages of one chat are handled one at a time; the dialogue is
 // stored before Handle returns, so a restart resumes it.
+//
+// When the store cannot be reached or cannot decide (an etcd cluster
+// without a quorum), nothing is written and the reply says so, with the
+// office's phone.
 func (e *Engine) Handle(ctx context.Context, msg Message) ([]Reply, error) {
+	replies, err := e.handle(ctx, msg)
+	if errors.Is(err, booking.ErrUnavailable) {
+		e.log.Error("store unavailable: the message is answered, nothing written", "channel", msg.Channel, "err", err)
+		return []Reply{{Text: e.texts.T(langOf(msg.Lang), "StoreDown", "Phone", e.cfg.Office.Phone)}}, nil
+	}
+	return replies, err
+}
+
+func (e *Engine) handle(ctx context.Context, msg Message) ([]Reply, error) {
 	defer e.lock(msg.Channel, msg.ChatID)()
 	d, err := e.load(ctx, msg.Channel, msg.ChatID)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"buergerbuero/booking"
 	"buergerbuero/booking/backendtest"
+	"buergerbuero/conversation"
 )
 
 // The etcd backend passes the conformance suite the bbolt file passes,
@@ -150,5 +151,66 @@ func TestLeadership(t *testing.T) {
 	defer file.Close()
 	if lost, err := file.Lead(ctx, "jobs", "only"); err != nil || lost != nil {
 		t.Fatalf("the bbolt file's instance does not lead at once: %v %v", lost, err)
+	}
+}
+
+// Two of three members down: nothing can be decided, the store says so
+// (ErrUnavailable), the dialogue tells the citizen in plain words with the
+// office's phone; with the members back, booking goes on and nothing made
+// before is lost.
+func TestQuorumLoss(t *testing.T) {
+	c := Start(t, 3)
+	cfg, err := booking.ParseConfig("office.yaml", []byte(office))
+	if err != nil {
+		t.Fatal(err)
+	}
+	backend, err := booking.OpenEtcd(booking.EtcdConfig{Endpoints: c.Endpoints, Prefix: "/quorum/", RequestTimeout: 2 * time.Second, LockTTL: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := booking.New(backend, cfg, booking.Options{Clock: fixedClock(monday)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	ctx := context.Background()
+	req := func(person string, start time.Time) booking.Request {
+		return booking.Request{Concerns: []booking.ConcernCount{{ID: "ausweis", Count: 1}}, Start: start, Name: "Erika Mustermann", PersonKey: person}
+	}
+	before, pin, err := store.Book(ctx, req("p1", tuesday9))
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine, err := conversation.New(store, conversation.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Stop(1)
+	c.Stop(2)
+	if _, _, err := store.Book(ctx, req("p2", tuesday9.Add(30*time.Minute))); !errors.Is(err, booking.ErrUnavailable) {
+		t.Fatalf("a booking without a quorum: %v, want ErrUnavailable", err)
+	}
+	replies, err := engine.Handle(ctx, conversation.Message{Channel: "test", ChatID: "c1", PersonKey: "p3", Lang: "de", Text: "Ausweis Dienstag 10 Uhr"})
+	if err != nil || len(replies) == 0 || !strings.Contains(replies[0].Text, "nicht erreichbar") {
+		t.Fatalf("the citizen without a quorum was told %+v (%v)", replies, err)
+	}
+	for _, i := range []int{1, 2} {
+		if err := c.Restart(i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, _, err := store.Book(ctx, req("p2", tuesday9.Add(30*time.Minute)))
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no booking after the quorum came back: %v", err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if got, err := store.Lookup(ctx, before.Number, pin); err != nil || got.ID != before.ID {
+		t.Fatalf("the booking made before the outage: %+v %v", got, err)
 	}
 }

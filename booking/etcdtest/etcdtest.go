@@ -23,6 +23,7 @@ type Cluster struct {
 	// Endpoints are the members' client URLs.
 	Endpoints []string
 	stopped   map[int]bool
+	configs   []*embed.Config
 }
 
 // Start runs a cluster of n members (1, 3 or 5) and stops it at the end
@@ -57,7 +58,7 @@ func StartCluster(dir string, n int) (*Cluster, error) {
 		}
 		initial += fmt.Sprintf("m%d=%s", i, peer)
 	}
-	c := &Cluster{stopped: map[int]bool{}}
+	c := &Cluster{stopped: map[int]bool{}, configs: make([]*embed.Config, n)}
 	type result struct {
 		i   int
 		e   *embed.Etcd
@@ -79,6 +80,7 @@ func StartCluster(dir string, n int) (*Cluster, error) {
 		cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{*pu}, []url.URL{*pu}
 		cfg.InitialCluster = initial
 		cfg.InitialClusterToken = "buergerbuero-test"
+		c.configs[i] = cfg
 		go func() { // members of a new cluster wait for each other to start
 			e, err := embed.StartEtcd(cfg)
 			started <- result{i, e, err}
@@ -125,6 +127,30 @@ func (c *Cluster) StopLeader() (int, error) {
 		}
 	}
 	return -1, errors.New("no member leads")
+}
+
+// Stop stops member i.
+func (c *Cluster) Stop(i int) {
+	if !c.stopped[i] {
+		c.Members[i].Close()
+		c.stopped[i] = true
+	}
+}
+
+// Restart starts the stopped member i again on its data, and waits until
+// it is ready (with a quorum back, the cluster is).
+func (c *Cluster) Restart(i int) error {
+	if !c.stopped[i] {
+		return nil
+	}
+	cfg := c.configs[i]
+	cfg.ClusterState = embed.ClusterStateFlagExisting
+	e, err := embed.StartEtcd(cfg)
+	if err != nil {
+		return fmt.Errorf("restart etcd member %d: %w", i, err)
+	}
+	c.Members[i], c.stopped[i] = e, false
+	return nil
 }
 
 // Close stops every member still running.

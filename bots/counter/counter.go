@@ -169,7 +169,7 @@ func (p *Page) next(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"message": p.say(r, "PageNobodyWaiting")})
 	case err != nil:
 		p.log.Error("counter page: next", "err", err)
-		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": p.say(r, "PageFailed")})
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": p.failed(r, err)})
 	default:
 		writeJSON(w, http.StatusOK, map[string]any{"called": p.entry(r, b)})
 	}
@@ -199,7 +199,7 @@ func (p *Page) act(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": p.say(r, "PageUnknownNumberOrCounter")})
 	case err != nil:
 		p.log.Error("counter page: act", "err", err)
-		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": p.say(r, "PageFailed")})
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": p.failed(r, err)})
 	default:
 		writeJSON(w, http.StatusOK, map[string]any{"booking": p.entry(r, b)})
 	}
@@ -223,4 +223,13 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // say is a word of the catalogue in the browser's language.
 func (p *Page) say(r *http.Request, id string) string {
 	return p.texts.Text(r.Header.Get("Accept-Language"), id)
+}
+
+// failed says why an action did not go through: the store being
+// unreachable in plain words, anything else as a failure.
+func (p *Page) failed(r *http.Request, err error) string {
+	if errors.Is(err, booking.ErrUnavailable) {
+		return p.say(r, "StaffStoreDown")
+	}
+	return p.say(r, "PageFailed")
 }

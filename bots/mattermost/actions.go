@@ -19,7 +19,7 @@ func (b *Bot) action(ctx context.Context, req model.PostActionIntegrationRequest
 	if action == "opt" { // a choice in a booking dialogue in the bot's DM
 		dm, option, _ := strings.Cut(target, "\x00")
 		if err := b.converse(ctx, dm, req.UserName, conversation.Message{Option: option}); err != nil {
-			return &model.PostActionIntegrationResponse{EphemeralText: b.say("StaffFailed", "Err", err.Error())}
+			return &model.PostActionIntegrationResponse{EphemeralText: b.failed(err)}
 		}
 		return &model.PostActionIntegrationResponse{}
 	}
@@ -30,7 +30,7 @@ func (b *Bot) action(ctx context.Context, req model.PostActionIntegrationRequest
 	}
 	bk, err := b.calls.Act(ctx, id, verb, "", req.UserName)
 	if err != nil {
-		text := b.say("StaffFailed", "Err", err.Error())
+		text := b.failed(err)
 		if errors.Is(err, booking.ErrNotActive) {
 			text = b.say("StaffAlreadyFurther", "Err", strings.TrimPrefix(err.Error(), "booking: "))
 		}

@@ -131,7 +131,7 @@ func (b *Bot) next(ctx context.Context, c command, args string) string {
 	}
 	if err != nil {
 		b.log.Error("next", "err", err)
-		return b.say("StaffFailed", "Err", err.Error())
+		return b.failed(err)
 	}
 	status := b.say("StaffCalledBy", "User", c.userName, "Time", bk.CalledAt.In(b.store.Config().Location()).Format("15:04"))
 	if err := b.postWithButtons(ctx, &model.Post{ChannelId: c.channelID}, func(p *model.Post) { b.callPost(p, bk, status) }); err != nil {
@@ -252,7 +252,7 @@ func (b *Bot) actError(bk booking.Booking, err error) string {
 	if errors.Is(err, booking.ErrNotActive) {
 		return b.say("StaffAlreadyDone", "Number", bk.Number, "Status", b.statusText(bk.Status))
 	}
-	return b.say("StaffFailed", "Err", err.Error())
+	return b.failed(err)
 }
 
 func (b *Bot) actDone(bk booking.Booking, verb string) string {
@@ -301,7 +301,7 @@ func (b *Bot) walkIn(ctx context.Context, c command, args string) string {
 	case errors.Is(err, booking.ErrClosed):
 		return b.say("StaffClosedForWalkIns")
 	case err != nil:
-		return b.say("StaffFailed", "Err", err.Error())
+		return b.failed(err)
 	}
 	return b.say("StaffWalkInIssued", "Number", bk.Number, "Concern", args)
 }
@@ -364,7 +364,7 @@ func (b *Bot) book(ctx context.Context, c command) string {
 		return b.say("StaffNoDirectChat", "Err", err.Error())
 	}
 	if err := b.converse(ctx, dm.Id, c.userName, conversation.Message{Option: "menu:book"}); err != nil {
-		return b.say("StaffFailed", "Err", err.Error())
+		return b.failed(err)
 	}
 	return b.say("StaffBookInDirectChat")
 }
@@ -472,4 +472,13 @@ func writeJSON(w http.ResponseWriter, v any) {
 
 func decodeJSON(r *http.Request, v any) error {
 	return json.NewDecoder(r.Body).Decode(v)
+}
+
+// failed tells the clerk why an action did not go through: the store
+// being unreachable in plain words, anything else as it is.
+func (b *Bot) failed(err error) string {
+	if errors.Is(err, booking.ErrUnavailable) {
+		return b.say("StaffStoreDown")
+	}
+	return b.say("StaffFailed", "Err", err.Error())
 }

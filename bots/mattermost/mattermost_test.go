@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -424,4 +426,16 @@ func TestTransferByCommand(t *testing.T) {
 	expect(t, "nowhere", r.slash("anna", "transfer"), "Wohin?")
 	expect(t, "to a counter", r.slash("anna", "transfer 3"), "W-002 geht an Platz 3 (vorgezogen)")
 	expect(t, "the kfz counter gets W-001", r.slash("ben", "next 4"), "**W-001** ist an Platz 4 (Kfz) aufgerufen")
+}
+
+// A store that cannot decide (etcd without a quorum) is named to the clerk
+// in plain words; other failures as they are.
+func TestClerkIsToldTheStoreIsDown(t *testing.T) {
+	r := newRig(t)
+	if got := r.bot.failed(fmt.Errorf("etcd: %w: no leader", booking.ErrUnavailable)); !strings.Contains(got, "nicht erreichbar") || !strings.Contains(got, "nichts geändert") {
+		t.Fatalf("store down told as %q", got)
+	}
+	if got := r.bot.failed(errors.New("disk on fire")); !strings.Contains(got, "disk on fire") {
+		t.Fatalf("another failure told as %q", got)
+	}
 }
