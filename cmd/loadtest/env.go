@@ -51,8 +51,6 @@ func (e *environment) patience() time.Duration {
 	return 60 * time.Second
 }
 
-// addr is the first instance's address.
-func (e *environment) addr() string { return e.addrs[0] }
 
 const (
 	tgToken      = "4242:load-test"
