@@ -57,7 +57,6 @@ type EtcdConfig struct {
 
 type etcdBackend struct {
 	cli     *clientv3.Client
-	local   sync.Mutex // one writer of this process at a time (the lock is per session)
 	prefix  string
 	timeout time.Duration
 	ttl     int // seconds a lease outlives an instance
@@ -65,6 +64,10 @@ type etcdBackend struct {
 	mu      sync.Mutex // guards session and lock
 	session *concurrency.Session
 	lock    *concurrency.Mutex
+
+	batchMu sync.Mutex // guards batch
+	batch   *etcdBatch // the write transactions waiting to go together (etcdbatch.go)
+	writers sync.Mutex // one batch of this process at a time (the lock is per session)
 }
 
 // current returns the live session and its writers' lock, making new ones
@@ -161,33 +164,6 @@ func (e *etcdBackend) View(fn func(Tx) error) error {
 		return err
 	}
 	return tx.err
-}
-
-func (e *etcdBackend) Update(fn func(Tx) error) error {
-	e.local.Lock()
-	defer e.local.Unlock()
-	ctx, cancel := e.ctx()
-	defer cancel()
-	_, lock, err := e.current()
-	if err != nil {
-		return err
-	}
-	if err := lock.Lock(ctx); err != nil {
-		return fmt.Errorf("etcd lock: %w: %w", ErrUnavailable, err)
-	}
-	defer func() {
-		unlockCtx, cancel := e.ctx()
-		defer cancel()
-		lock.Unlock(unlockCtx)
-	}()
-	tx := &etcdTx{e: e, lock: lock, writable: true, puts: map[string][]byte{}, seqs: map[string]uint64{}}
-	if err := fn(tx); err != nil {
-		return err
-	}
-	if tx.err != nil {
-		return tx.err
-	}
-	return tx.commit(ctx)
 }
 
 // WriteTo writes a consistent copy as a bbolt file, the format the service
@@ -610,3 +586,9 @@ func CopyBackend(to, from Backend) error {
 // copyChunk is how many keys CopyBackend writes per transaction: below
 // etcd's default limit of 128 operations per transaction.
 const copyChunk = 100
+
+// etcdUnavailable wraps an etcd client error: the store cannot be reached
+// or cannot decide.
+func etcdUnavailable(what string, err error) error {
+	return fmt.Errorf("etcd %s: %w: %w", what, ErrUnavailable, err)
+}

@@ -51,7 +51,6 @@ func (e *environment) patience() time.Duration {
 	return 60 * time.Second
 }
 
-
 const (
 	tgToken      = "4242:load-test"
 	mmToken      = "mm-load-token"
