@@ -18,6 +18,7 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/client/v3/concurrency"
+	"go.uber.org/zap"
 )
 
 // The etcd backend: the store's buckets as keys in an etcd cluster, for a
@@ -68,6 +69,7 @@ type etcdBackend struct {
 	batchMu sync.Mutex // guards batch
 	batch   *etcdBatch // the write transactions waiting to go together (etcdbatch.go)
 	writers sync.Mutex // one batch of this process at a time (the lock is per session)
+	cache   *readCache // what write transactions read (etcdbatch.go); guarded by writers
 }
 
 // current returns the live session and its writers' lock, making new ones
@@ -122,7 +124,7 @@ func OpenEtcd(cfg EtcdConfig) (Backend, error) {
 	cfg.DialTimeout = cmpDuration(cfg.DialTimeout, 5*time.Second)
 	cfg.RequestTimeout = cmpDuration(cfg.RequestTimeout, 10*time.Second)
 	cfg.LockTTL = cmpDuration(cfg.LockTTL, 10*time.Second)
-	cli, err := clientv3.New(clientv3.Config{Endpoints: cfg.Endpoints, DialTimeout: cfg.DialTimeout, TLS: cfg.TLS,
+	cli, err := clientv3.New(clientv3.Config{Endpoints: cfg.Endpoints, DialTimeout: cfg.DialTimeout, TLS: cfg.TLS, Logger: zap.NewNop(), // errors are returned, and logged by the service
 		Username: cfg.Username, Password: cfg.Password})
 	if err != nil {
 		return nil, fmt.Errorf("etcd: %w: %w", ErrUnavailable, err)
@@ -133,7 +135,8 @@ func OpenEtcd(cfg EtcdConfig) (Backend, error) {
 		cli.Close()
 		return nil, fmt.Errorf("etcd %v: %w: %w", cfg.Endpoints, ErrUnavailable, err)
 	}
-	e := &etcdBackend{cli: cli, prefix: cfg.Prefix, timeout: cfg.RequestTimeout, ttl: max(1, int(cfg.LockTTL/time.Second))}
+	e := &etcdBackend{cli: cli, prefix: cfg.Prefix, timeout: cfg.RequestTimeout, ttl: max(1, int(cfg.LockTTL/time.Second)),
+		cache: &readCache{values: map[string]cached{}}}
 	if _, _, err := e.current(); err != nil {
 		cli.Close()
 		return nil, err
@@ -153,13 +156,7 @@ func (e *etcdBackend) ctx() (context.Context, context.CancelFunc) {
 }
 
 func (e *etcdBackend) View(fn func(Tx) error) error {
-	ctx, cancel := e.ctx()
-	defer cancel()
-	res, err := e.cli.Get(ctx, e.prefix+"m/", clientv3.WithPrefix(), clientv3.WithCountOnly())
-	if err != nil {
-		return fmt.Errorf("etcd: %w: %w", ErrUnavailable, err)
-	}
-	tx := &etcdTx{e: e, rev: res.Header.Revision}
+	tx := &etcdTx{e: e, view: true} // its first read fixes the revision the others read at
 	if err := fn(tx); err != nil {
 		return err
 	}
@@ -226,8 +223,10 @@ func (e *etcdBackend) metaKey(bucket string) string    { return e.prefix + "m/" 
 // revision under the writers' lock (an update), writes buffered.
 type etcdTx struct {
 	e        *etcdBackend
+	cache    *readCache         // an update's reads (etcdbatch.go); nil in a view
 	lock     *concurrency.Mutex // an update's hold on the writers' lock
-	rev      int64              // a view's revision; 0 in an update
+	view     bool               // read-only
+	rev      int64              // a view's revision, fixed by its first read; 0 in an update
 	writable bool
 	puts     map[string][]byte // data and meta keys -> value; nil value: deleted
 	seqs     map[string]uint64 // bucket -> sequence set in this tx
@@ -239,21 +238,48 @@ func (t *etcdTx) get(key string) ([]byte, bool) {
 	if v, ok := t.puts[key]; ok {
 		return v, v != nil
 	}
+	if t.cache != nil {
+		if c, ok := t.cache.values[key]; ok {
+			return c.value, c.present
+		}
+	}
+	v, ok := t.fetch(key)
+	if t.cache != nil && t.err == nil {
+		t.cache.values[key] = cached{value: v, present: ok}
+	}
+	return v, ok
+}
+
+// fetch reads key from the cluster.
+func (t *etcdTx) fetch(key string) ([]byte, bool) {
 	ctx, cancel := t.e.ctx()
 	defer cancel()
 	opts := []clientv3.OpOption{}
-	if t.rev > 0 {
-		opts = append(opts, clientv3.WithRev(t.rev))
-	}
-	res, err := t.e.cli.Get(ctx, key, opts...)
+	res, err := t.e.cli.Get(ctx, key, t.atRev(opts)...)
 	if err != nil {
 		t.fail(err)
 		return nil, false
 	}
+	t.fixRev(res.Header.Revision)
 	if len(res.Kvs) == 0 {
 		return nil, false
 	}
 	return res.Kvs[0].Value, true
+}
+
+// atRev reads a view at its revision, once its first read fixed it.
+func (t *etcdTx) atRev(opts []clientv3.OpOption) []clientv3.OpOption {
+	if t.rev > 0 {
+		return append(opts, clientv3.WithRev(t.rev))
+	}
+	return opts
+}
+
+// fixRev makes a view's first read's revision the one it reads at.
+func (t *etcdTx) fixRev(rev int64) {
+	if t.view && t.rev == 0 {
+		t.rev = rev
+	}
 }
 
 func (t *etcdTx) fail(err error) {
@@ -289,13 +315,11 @@ func (t *etcdTx) Buckets() ([][]byte, error) {
 	defer cancel()
 	prefix := t.e.prefix + "m/"
 	opts := []clientv3.OpOption{clientv3.WithPrefix(), clientv3.WithKeysOnly(), clientv3.WithSort(clientv3.SortByKey, clientv3.SortAscend)}
-	if t.rev > 0 {
-		opts = append(opts, clientv3.WithRev(t.rev))
-	}
-	res, err := t.e.cli.Get(ctx, prefix, opts...)
+	res, err := t.e.cli.Get(ctx, prefix, t.atRev(opts)...)
 	if err != nil {
 		return nil, fmt.Errorf("etcd: %w: %w", ErrUnavailable, err)
 	}
+	t.fixRev(res.Header.Revision)
 	names := map[string]bool{}
 	for _, kv := range res.Kvs {
 		names[string(kv.Key[len(prefix):])] = true
@@ -466,13 +490,13 @@ func (c *etcdCursor) load(from string) {
 	ctx, cancel := t.e.ctx()
 	defer cancel()
 	opts := []clientv3.OpOption{clientv3.WithRange(clientv3.GetPrefixRangeEnd(prefix)), clientv3.WithSort(clientv3.SortByKey, clientv3.SortAscend)}
-	if t.rev > 0 {
-		opts = append(opts, clientv3.WithRev(t.rev))
-	}
 	vals := map[string][]byte{}
 	dropped := slices.Contains(t.dropped, c.b.name)
 	if !dropped {
-		res, err := t.e.cli.Get(ctx, prefix+from, opts...)
+		res, err := t.e.cli.Get(ctx, prefix+from, t.atRev(opts)...)
+		if err == nil {
+			t.fixRev(res.Header.Revision)
+		}
 		if err != nil {
 			t.fail(err)
 			return

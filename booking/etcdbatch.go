@@ -1,10 +1,47 @@
 package booking
 
 import (
+	"context"
+	"fmt"
 	"maps"
 	"slices"
 	"time"
 )
+
+// A read cache for write transactions: under the writers' lock nobody
+// else writes, so what one transaction read stays true for the next, as
+// long as no other instance committed in between. Every commit writes a
+// marker key with a value of its own; a batch that finds the marker as
+// this instance left it keeps the cache, else starts it afresh.
+
+type cached struct {
+	value   []byte
+	present bool
+}
+
+type readCache struct {
+	values map[string]cached
+	marker string // the marker this instance's last commit wrote
+	seq    uint64
+}
+
+// readCacheMax bounds the cache; beyond it, it starts afresh.
+const readCacheMax = 200_000
+
+// validate keeps the cache if the marker is as this instance left it.
+func (e *etcdBackend) validateCache(ctx context.Context) {
+	c := e.cache
+	res, err := e.cli.Get(ctx, e.prefix+"marker")
+	if err != nil || c.marker == "" || len(res.Kvs) == 0 || string(res.Kvs[0].Value) != c.marker || len(c.values) > readCacheMax {
+		clear(c.values)
+	}
+}
+
+// nextMarker is the marker the next commit writes.
+func (e *etcdBackend) nextMarker() string {
+	e.cache.seq++
+	return fmt.Sprintf("%p-%d-%d", e, time.Now().UnixNano(), e.cache.seq)
+}
 
 // Group commit on etcd. A write transaction costs the writers' lock (two
 // Raft writes) and its commit (one more); a rush of bookings from one
@@ -76,8 +113,9 @@ func (e *etcdBackend) runBatch(b *etcdBatch) {
 		defer cancel()
 		lock.Unlock(unlockCtx)
 	}()
+	e.validateCache(ctx)
 	for i := 0; i < len(b.calls); {
-		tx := &etcdTx{e: e, lock: lock, writable: true, puts: map[string][]byte{}, seqs: map[string]uint64{}}
+		tx := &etcdTx{e: e, cache: e.cache, lock: lock, writable: true, puts: map[string][]byte{}, seqs: map[string]uint64{}}
 		var ok []etcdCall
 		for ; i < len(b.calls) && (len(ok) == 0 || len(tx.puts)+len(tx.seqs) < etcdBatchOps); i++ {
 			saved := tx.save()
@@ -92,7 +130,12 @@ func (e *etcdBackend) runBatch(b *etcdBatch) {
 			}
 			ok = append(ok, b.calls[i])
 		}
+		marker := e.nextMarker()
+		if len(tx.puts)+len(tx.seqs)+len(tx.dropped) > 0 {
+			tx.puts[e.prefix+"marker"] = []byte(marker)
+		}
 		err := tx.commit(ctx)
+		e.noteCommit(tx, marker, err)
 		for _, c := range ok {
 			c.done <- err
 		}
@@ -113,4 +156,22 @@ func (t *etcdTx) save() txState {
 
 func (t *etcdTx) restore(s txState) {
 	t.puts, t.seqs, t.dropped, t.err = s.puts, s.seqs, s.dropped, nil
+}
+
+// noteCommit brings the cache up to what tx committed; a failed commit
+// (its outcome unknown) empties it.
+func (e *etcdBackend) noteCommit(tx *etcdTx, marker string, err error) {
+	c := e.cache
+	switch {
+	case err != nil, len(tx.dropped) > 0:
+		clear(c.values)
+		c.marker = ""
+		return
+	case len(tx.puts) == 0:
+		return // nothing written: the marker stays
+	}
+	for k, v := range tx.puts {
+		c.values[k] = cached{value: v, present: v != nil}
+	}
+	c.marker = marker
 }
