@@ -169,8 +169,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	if _, err := b.api.DeleteWebhook(ctx, &bot.DeleteWebhookParams{}); err != nil {
 		b.log.Warn("telegram: delete webhook", "err", err)
 	}
-	b.api.Start(ctx)
-	return nil
+	return b.pollUpdates(ctx) // poll.go: an update is confirmed only once handled
 }
 
 // WebhookHandler receives updates in webhook mode. A call without the right
@@ -246,12 +245,19 @@ func commandMessage(text string) (conversation.Message, bool) {
 	return conversation.Message{Text: text}, true // unknown: the dialogue says it did not understand
 }
 
-// onUpdate is called by the library for each update, in order; it queues
-// the work on the update's chat.
-func (b *Bot) onUpdate(ctx context.Context, _ *bot.Bot, u *models.Update) {
+// onUpdate is called by the library for each update of the webhook, in
+// order; it queues the work on the update's chat.
+func (b *Bot) onUpdate(ctx context.Context, _ *bot.Bot, u *models.Update) { b.route(ctx, u, nil) }
+
+// route queues an update's work on its chat; done, if set, is called once
+// the work is done (or there is none).
+func (b *Bot) route(ctx context.Context, u *models.Update, done func()) {
+	if done == nil {
+		done = func() {}
+	}
 	switch {
 	case u.Message != nil && u.Message.From != nil:
-		b.enqueue(u.Message.Chat.ID, func(ctx context.Context) { b.onMessage(ctx, u.ID, u.Message) })
+		b.enqueue(u.Message.Chat.ID, func(ctx context.Context) { defer done(); b.onMessage(ctx, u.ID, u.Message) })
 	case u.CallbackQuery != nil:
 		chat := u.CallbackQuery.From.ID
 		if m := u.CallbackQuery.Message.Message; m != nil {
@@ -261,7 +267,9 @@ func (b *Bot) onUpdate(ctx context.Context, _ *bot.Bot, u *models.Update) {
 		if _, err := b.api.AnswerCallbackQuery(ctx, &bot.AnswerCallbackQueryParams{CallbackQueryID: u.CallbackQuery.ID}); err != nil {
 			b.log.Warn("telegram: answer callback", "err", err)
 		}
-		b.enqueue(chat, func(ctx context.Context) { b.onCallback(ctx, u.ID, chat, u.CallbackQuery) })
+		b.enqueue(chat, func(ctx context.Context) { defer done(); b.onCallback(ctx, u.ID, chat, u.CallbackQuery) })
+	default:
+		done()
 	}
 }
 
