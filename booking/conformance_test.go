@@ -28,3 +28,82 @@ func TestBoltFileConformanceWhenWritesRunTwice(t *testing.T) {
 		return backendtest.Retrying(b), nil
 	})
 }
+
+// A store within a namespace of the file (an office of a town) passes the
+// same suite.
+func TestNamespaceConformance(t *testing.T) {
+	backendtest.TestBackend(t, func(dir string) (booking.Backend, error) {
+		b, err := booking.OpenFile(filepath.Join(dir, "bb.db"), time.Second)
+		if err != nil {
+			return nil, err
+		}
+		return booking.Within(b, "office/ohligs/"), nil
+	})
+}
+
+// Two offices in one file keep apart: each books its own places, and one
+// office's bookings are not found in the other; the first office is the
+// file as a single office left it.
+func TestOfficesInOneFileKeepApart(t *testing.T) {
+	cfg, err := booking.DemoConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, err := booking.OpenFile(filepath.Join(t.TempDir(), "bb.db"), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	now := time.Date(2026, 11, 24, 8, 0, 0, 0, cfg.Location())
+	clock := fixedClock(now)
+	open := func(ns string) *booking.Store {
+		s, err := booking.New(keepOpen{booking.Within(file, ns)}, cfg, booking.Options{Clock: clock})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	mitte, ohligs := open(""), open("office/ohligs/")
+	ctx := t.Context()
+	days, err := mitte.FreeSlots(ctx, []booking.ConcernCount{{ID: "personalausweis", Count: 1}}, now, now.AddDate(0, 0, 7))
+	if err != nil || len(days) == 0 {
+		t.Fatalf("no free time: %v", err)
+	}
+	req := booking.Request{Concerns: []booking.ConcernCount{{ID: "personalausweis", Count: 1}}, Start: days[0].Times[0], Name: "Erika Mustermann", PersonKey: "tg:1"}
+	a, pinA, err := mitte.Book(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _, err := ohligs.Book(ctx, req) // the same person, the same time, another office's places
+	if err != nil {
+		t.Fatalf("the other office: %v", err)
+	}
+	if got, err := ohligs.Lookup(ctx, a.Number, pinA); err == nil && got.ID != b.ID {
+		t.Fatal("one office's booking is found in the other")
+	}
+	if got, err := mitte.Get(ctx, a.ID); err != nil || got.Number != a.Number {
+		t.Fatalf("the first office's booking: %+v %v", got, err)
+	}
+	var names [][]byte
+	if err := booking.Within(file, "office/ohligs/").View(func(tx booking.Tx) error {
+		var err error
+		names, err = tx.Buckets()
+		return err
+	}); err != nil || len(names) == 0 {
+		t.Fatalf("the second office's buckets: %q %v", names, err)
+	}
+	for _, n := range names {
+		if string(n) == "office/ohligs/bookings" {
+			t.Fatalf("bucket names within a namespace carry it: %q", n)
+		}
+	}
+}
+
+// keepOpen is a backend whose Close leaves the shared file open.
+type keepOpen struct{ booking.Backend }
+
+func (keepOpen) Close() error { return nil }
+
+type fixedClock time.Time
+
+func (c fixedClock) Now() time.Time { return time.Time(c) }
