@@ -195,6 +195,7 @@ func (e *Engine) DeliverOutbox(ctx context.Context) error {
 		}
 		if err != nil {
 			e.log.Error("outbox entry unreadable, dropped", "key", rec.Key, "err", err)
+			e.release(rec.Key)
 			errs = append(errs, e.outbox.Delete(ctx, rec.Key))
 			continue
 		}
@@ -243,6 +244,7 @@ func (e *Engine) markRepeat(o outgoing) []Reply {
 func (e *Engine) retryLater(ctx context.Context, key string, o outgoing, now time.Time, cause error) error {
 	if now.Sub(o.Created) > outboxGiveUp {
 		e.log.Error("outbox entry given up", "channel", o.Channel, "created", o.Created, "err", cause)
+		e.release(key)
 		return e.outbox.Delete(ctx, key)
 	}
 	wait := outboxFirstWait << min(o.Attempts, 20)
