@@ -27,15 +27,18 @@ func DemoConfig() (*Config, error) { return ParseConfig("demo.yaml", demoYAML) }
 // Config is an office's configuration, as read from YAML. After ParseConfig
 // it is validated and compiled; treat it as read-only.
 type Config struct {
-	Office       OfficeInfo    `yaml:"office"`
-	Counters     []Counter     `yaml:"counters"`
-	Concerns     []Concern     `yaml:"concerns"`
-	OpeningHours WeeklyHours   `yaml:"opening_hours"`
-	Closed       ClosedDays    `yaml:"closed"`
-	Booking      BookingRules  `yaml:"booking"`
-	Calls        CallRules     `yaml:"calls"`
-	WalkIns      WalkInRules   `yaml:"walk_ins"`
-	compiled     compiledRules `yaml:"-"`
+	Office       OfficeInfo   `yaml:"office"`
+	Counters     []Counter    `yaml:"counters"`
+	Concerns     []Concern    `yaml:"concerns"`
+	OpeningHours WeeklyHours  `yaml:"opening_hours"`
+	Closed       ClosedDays   `yaml:"closed"`
+	Booking      BookingRules `yaml:"booking"`
+	Calls        CallRules    `yaml:"calls"`
+	WalkIns      WalkInRules  `yaml:"walk_ins"`
+	// Offices, if set, are a town's several offices (offices.go); then
+	// counters, opening hours, closed days and walk-ins are each office's.
+	Offices  []OfficeConfig `yaml:"offices"`
+	compiled compiledRules  `yaml:"-"`
 }
 
 // OfficeInfo describes the office itself, as citizens are told about it.

@@ -12,6 +12,13 @@ import (
 // from a config that passed.
 func (c *Config) Validate(v *Checker) {
 	c.checkOffice(v)
+	if len(c.Offices) > 0 { // a town: counters, hours, closed days and walk-ins are each office's
+		c.checkConcerns(v, nil)
+		c.checkOffices(v)
+		c.checkBooking(v)
+		c.checkCalls(v)
+		return
+	}
 	counters := c.checkCounters(v)
 	concerns := c.checkConcerns(v, counters)
 	c.checkHours(v)
@@ -82,7 +89,7 @@ func (c *Config) checkConcerns(v *Checker, counters map[string]bool) map[string]
 			v.Add(p+".max_count", fmt.Sprintf("must be between 1 and 10, not %d", cn.MaxCount))
 		}
 		for j, id := range cn.Counters {
-			if !counters[id] {
+			if counters != nil && !counters[id] { // nil: a town's, whose counters are each office's
 				v.Add(fmt.Sprintf("%s.counters[%d]", p, j), fmt.Sprintf("no counter has the id %q", id))
 			}
 		}

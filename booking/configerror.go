@@ -49,11 +49,21 @@ func (e *ConfigError) Error() string {
 type Checker struct {
 	positions map[string]*token.Position
 	problems  []Problem
+	parent    *Checker // set for a checker Under a path
+	prefix    string
 }
+
+// Under returns a checker whose paths lie under prefix ("offices[1]."),
+// reporting to v.
+func (v *Checker) Under(prefix string) *Checker { return &Checker{parent: v, prefix: prefix} }
 
 // Add records a problem with the field at path (e.g. "concerns[1].minutes").
 // A field that is not in the file is reported at its nearest parent.
 func (v *Checker) Add(path, why string) {
+	if v.parent != nil {
+		v.parent.Add(v.prefix+path, why)
+		return
+	}
 	p := Problem{Field: path, Why: why}
 	for q := path; ; {
 		if pos, ok := v.positions[q]; ok {

@@ -197,6 +197,14 @@ func checkConfig(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s: OK: %s, %d counters, %d concerns\n", args[0], cfg.Office.Name, len(cfg.Counters), len(cfg.Concerns))
+	if len(cfg.Offices) == 0 {
+		fmt.Fprintf(stdout, "%s: OK: %s, %d counters, %d concerns\n", args[0], cfg.Office.Name, len(cfg.Counters), len(cfg.Concerns))
+		return nil
+	}
+	var offices []string
+	for _, o := range cfg.Config.OfficeConfigs() {
+		offices = append(offices, fmt.Sprintf("%s (%d counters, %d concerns)", o.Office.Name, len(o.Counters), len(o.Concerns)))
+	}
+	fmt.Fprintf(stdout, "%s: OK: %s, %d offices: %s\n", args[0], cfg.Office.Name, len(offices), strings.Join(offices, "; "))
 	return nil
 }

@@ -612,3 +612,26 @@ func alwaysOpenDemo(t *testing.T) []byte {
 	open.WriteString("\nclosed:\n  public_holidays: false\n\n")
 	return []byte(yaml[:start] + open.String() + yaml[end:])
 }
+
+// A town's file with two offices is checked office by office; serve says
+// plainly that it does not run several offices yet.
+func TestTwoOfficesCheckedNotServed(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "town.yaml")
+	town := `office: {name: Bürgerbüros Musterstadt, timezone: Europe/Berlin, state: NW}
+concerns: [{id: ausweis, name: {de: Personalausweis}, minutes: 15}, {id: melde, name: {de: Meldebescheinigung}, minutes: 5}]
+offices:
+  - {id: mitte, office: {name: Bürgerbüro Mitte}, counters: [{id: "1"}, {id: "2"}], opening_hours: {monday: ["08:00-12:00"]}}
+  - {id: ohligs, office: {name: Bürgerbüro Ohligs}, counters: [{id: "1"}], opening_hours: {tuesday: ["14:00-18:00"]}, concerns: [{id: melde}]}
+`
+	os.WriteFile(path, []byte(town), 0o600)
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"check-config", path}, &out, &errOut); code != 0 ||
+		!strings.Contains(out.String(), "2 offices: Bürgerbüro Mitte (2 counters, 2 concerns); Bürgerbüro Ohligs (1 counters, 1 concerns)") {
+		t.Fatalf("check-config: exit %d\n%s%s", code, out.String(), errOut.String())
+	}
+	out.Reset()
+	if code := run(context.Background(), []string{"serve", "--config", path, "--data", filepath.Join(t.TempDir(), "bb.db"), "--listen", "127.0.0.1:0"}, &out, &errOut); code == 0 ||
+		!strings.Contains(errOut.String(), "not built yet") {
+		t.Fatalf("serve with two offices: exit %d\n%s", code, errOut.String())
+	}
+}

@@ -59,6 +59,12 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	switch n := len(cfg.Offices); {
+	case n > 1:
+		return fmt.Errorf("%s lists %d offices: check-config checks them, but serving several offices from one service is not built yet (issue 17); run one office per config for now", *configPath, n)
+	case n == 1:
+		cfg.Config = *cfg.Config.OfficeConfigs()[0] // a town of one office is that office
+	}
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
