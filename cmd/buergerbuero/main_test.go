@@ -613,15 +613,28 @@ func alwaysOpenDemo(t *testing.T) []byte {
 	return []byte(yaml[:start] + open.String() + yaml[end:])
 }
 
-// A town's file with two offices is checked office by office; serve says
-// plainly that it does not run several offices yet.
-func TestTwoOfficesCheckedNotServed(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "town.yaml")
+// A town's file with two offices is checked office by office and served:
+// each office has its own display, kiosk and store, with its own numbers;
+// the channels for the whole town wait for the dialogue's "where?" step.
+func TestTwoOfficesCheckedAndServed(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "town.yaml")
+	week := "\n"
+	for _, day := range []string{"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"} {
+		week += "      " + day + `: ["00:00-23:59"]` + "\n"
+	}
 	town := `office: {name: Bürgerbüros Musterstadt, timezone: Europe/Berlin, state: NW}
 concerns: [{id: ausweis, name: {de: Personalausweis}, minutes: 15}, {id: melde, name: {de: Meldebescheinigung}, minutes: 5}]
+closed: {public_holidays: false}
 offices:
-  - {id: mitte, office: {name: Bürgerbüro Mitte}, counters: [{id: "1"}, {id: "2"}], opening_hours: {monday: ["08:00-12:00"]}}
-  - {id: ohligs, office: {name: Bürgerbüro Ohligs}, counters: [{id: "1"}], opening_hours: {tuesday: ["14:00-18:00"]}, concerns: [{id: melde}]}
+  - id: mitte
+    office: {name: Bürgerbüro Mitte}
+    counters: [{id: "1"}, {id: "2"}]
+    opening_hours:` + week + `  - id: ohligs
+    office: {name: Bürgerbüro Ohligs}
+    counters: [{id: "1"}]
+    concerns: [{id: melde}]
+    opening_hours:` + week + `kiosk: {password: "Kiosk-Schluessel-Musterstadt"}
 `
 	os.WriteFile(path, []byte(town), 0o600)
 	var out, errOut bytes.Buffer
@@ -629,9 +642,69 @@ offices:
 		!strings.Contains(out.String(), "2 offices: Bürgerbüro Mitte (2 counters, 2 concerns); Bürgerbüro Ohligs (1 counters, 1 concerns)") {
 		t.Fatalf("check-config: exit %d\n%s%s", code, out.String(), errOut.String())
 	}
-	out.Reset()
-	if code := run(context.Background(), []string{"serve", "--config", path, "--data", filepath.Join(t.TempDir(), "bb.db"), "--listen", "127.0.0.1:0"}, &out, &errOut); code == 0 ||
+	withBot := filepath.Join(dir, "town-bot.yaml")
+	os.WriteFile(withBot, []byte(town+"telegram: {token: \"42:abc\"}\n"), 0o600)
+	if code := run(context.Background(), []string{"serve", "--config", withBot, "--data", filepath.Join(dir, "x.db"), "--listen", "127.0.0.1:0"}, &out, &errOut); code == 0 ||
 		!strings.Contains(errOut.String(), "not built yet") {
-		t.Fatalf("serve with two offices: exit %d\n%s", code, errOut.String())
+		t.Fatalf("serve with two offices and one bot: exit %d\n%s", code, errOut.String())
+	}
+
+	data := filepath.Join(dir, "bb.db")
+	ctx, cancel := context.WithCancel(context.Background())
+	var stderr syncBuffer
+	done := make(chan int)
+	go func() {
+		done <- run(ctx, []string{"--config", path, "--data", data, "--listen", "127.0.0.1:0"}, &stderr, &stderr)
+	}()
+	var addr []string
+	for deadline := time.Now().Add(10 * time.Second); addr == nil; time.Sleep(10 * time.Millisecond) {
+		addr = regexp.MustCompile(`listen=(\S+)`).FindStringSubmatch(stderr.String())
+		if time.Now().After(deadline) {
+			t.Fatalf("not started:\n%s", stderr.String())
+		}
+	}
+	base := "http://" + addr[1]
+	for _, office := range []string{"mitte", "ohligs"} {
+		res, err := http.Get(base + "/display/" + office + "/")
+		if err != nil || res.StatusCode != http.StatusOK {
+			t.Fatalf("display of %s: %v %v", office, res, err)
+		}
+		res.Body.Close()
+		req, _ := http.NewRequest(http.MethodPost, base+"/kiosk/"+office+"/api/ticket", strings.NewReader(`{"concern": "melde"}`))
+		req.SetBasicAuth("kiosk", "Kiosk-Schluessel-Musterstadt")
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		res, err = http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || !strings.Contains(string(body), "W-001") {
+			t.Fatalf("walk-in at %s: %s %s", office, res.Status, body)
+		}
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d:\n%s", code, stderr.String())
+	}
+	file, err := booking.OpenFile(data, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	cfg, err := booking.ParseConfig("town.yaml", []byte(town[:strings.Index(town, "kiosk:")]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, ns := range []string{"", "office/ohligs/"} {
+		store, err := booking.New(sharedBackend{booking.Within(file, ns)}, cfg.OfficeConfigs()[i], booking.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		today, err := store.DayBookings(context.Background(), time.Now())
+		if err != nil || len(today) != 1 || today[0].Number != "W-001" {
+			t.Fatalf("office %d's store holds %+v (%v), want its one walk-in", i, today, err)
+		}
 	}
 }
