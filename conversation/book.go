@@ -900,7 +900,7 @@ func (t *turn) onConfirm(ctx context.Context, in input) bool {
 // chat, and for a copy by mail.
 func (t *turn) bookedReplies(b booking.Booking, pin string, msg Message) (chat, mail Reply) {
 	booked := func(chat bool) string {
-		return t.text("Booked", "Number", b.Number, "PIN", pin, "When", t.e.when(t.d.Lang, b.Start), "Address", t.e.cfg.Office.Address,
+		return t.text("Booked", "Number", b.Number, "PIN", pin, "When", t.e.when(t.d.Lang, b.Start), "Office", t.e.cfg.Office.Name, "Address", t.e.cfg.Office.Address,
 			"Docs", t.e.documents(t.d.Lang, b.Concerns), "Recall", int(t.e.cfg.Calls.RecallDelay/time.Minute), "Chat", chat)
 	}
 	ics := t.e.calendarFile(b, "REQUEST", t.d.Lang)

@@ -105,7 +105,7 @@ func (e *Engine) remind(ctx context.Context) error {
 		}{
 			{"day", b.Channel, b.ChatID, 24 * time.Hour, Reply{Text: day, Options: cancel}},
 			{"hour", b.Channel, b.ChatID, time.Hour, Reply{Text: e.texts.T(lang, "ReminderHour", "Number", b.Number,
-				"Time", b.Start.In(e.cfg.Location()).Format("15:04"), "Address", e.cfg.Office.Address), Options: cancel}},
+				"Time", b.Start.In(e.cfg.Location()).Format("15:04"), "Office", e.cfg.Office.Name, "Address", e.cfg.Office.Address), Options: cancel}},
 			// A booking made on another channel with an e-mail address gets a mail too.
 			{"mail", MailChannel, b.Email, e.opts.MailReminderBefore, Reply{Text: day}},
 		} {

@@ -636,17 +636,22 @@ offices:
     concerns: [{id: melde}]
     opening_hours:` + week + `kiosk: {password: "Kiosk-Schluessel-Musterstadt"}
 `
-	os.WriteFile(path, []byte(town), 0o600)
+	api := telegramtest.NewServer("42:town")
+	defer api.Close()
+	os.WriteFile(path, []byte(town+"telegram: {token: \"42:town\", api_url: \""+api.URL+"\", poll_timeout: 2s, messages_per_second: 1000, chat_messages_per_second: 1000, chat_burst: 100}\n"), 0o600)
 	var out, errOut bytes.Buffer
 	if code := run(context.Background(), []string{"check-config", path}, &out, &errOut); code != 0 ||
 		!strings.Contains(out.String(), "2 offices: Bürgerbüro Mitte (2 counters, 2 concerns); Bürgerbüro Ohligs (1 counters, 1 concerns)") {
 		t.Fatalf("check-config: exit %d\n%s%s", code, out.String(), errOut.String())
 	}
-	withBot := filepath.Join(dir, "town-bot.yaml")
-	os.WriteFile(withBot, []byte(town+"telegram: {token: \"42:abc\"}\n"), 0o600)
-	if code := run(context.Background(), []string{"serve", "--config", withBot, "--data", filepath.Join(dir, "x.db"), "--listen", "127.0.0.1:0"}, &out, &errOut); code == 0 ||
+	withStaffBot := filepath.Join(dir, "town-mattermost.yaml")
+	os.WriteFile(withStaffBot, []byte(town+"mattermost: {url: \"http://127.0.0.1:9\", public_url: \"http://127.0.0.1\", team: rathaus, staff_channel: leitstelle, staff_users: [anna]}\n"), 0o600)
+	t.Setenv("BUERGERBUERO_MATTERMOST_TOKEN", "bot-token")
+	t.Setenv("BUERGERBUERO_MATTERMOST_COMMAND_TOKEN", "cmd-token")
+	t.Setenv("BUERGERBUERO_MATTERMOST_ACTION_SECRET", "a-long-enough-action-secret")
+	if code := run(context.Background(), []string{"serve", "--config", withStaffBot, "--data", filepath.Join(dir, "x.db"), "--listen", "127.0.0.1:0"}, &out, &errOut); code == 0 ||
 		!strings.Contains(errOut.String(), "not built yet") {
-		t.Fatalf("serve with two offices and one bot: exit %d\n%s", code, errOut.String())
+		t.Fatalf("serve with two offices and the staff bot: exit %d\n%s", code, errOut.String())
 	}
 
 	data := filepath.Join(dir, "bb.db")
@@ -684,6 +689,43 @@ offices:
 			t.Fatalf("walk-in at %s: %s %s", office, res.Status, body)
 		}
 	}
+	// One Telegram bot for the town: it asks where, then books at that office.
+	api.Text(7, "de", "Meldebescheinigung morgen 10 Uhr, Erika Mustermann")
+	asked, err := api.WaitFor(7, 0, 10*time.Second, func(m telegramtest.Sent) bool { return strings.Contains(m.Text, "In welchem Bürgerbüro") })
+	if err != nil {
+		t.Fatalf("no question where: %v\n%s", err, stderr.String())
+	}
+	var where telegramtest.Sent
+	var ohligs string
+	for _, m := range asked {
+		for _, b := range m.Buttons() {
+			if strings.Contains(b.Text, "Ohligs") {
+				where, ohligs = m, b.CallbackData
+			}
+		}
+	}
+	if ohligs == "" {
+		t.Fatalf("no button for Ohligs in %+v", asked)
+	}
+	seen := len(api.Sent(7))
+	api.Press(7, "de", where, ohligs)
+	summary, err := api.WaitFor(7, seen, 10*time.Second, func(m telegramtest.Sent) bool { return strings.Contains(m.Text, "Bitte prüfen") })
+	if err != nil {
+		t.Fatalf("no summary after choosing Ohligs: %v %+v", err, api.Sent(7))
+	}
+	seen += len(summary)
+	api.Text(7, "de", "ja")
+	booked, err := api.WaitFor(7, seen, 10*time.Second, func(m telegramtest.Sent) bool { return strings.Contains(m.Text, "Wartenummer") })
+	if err != nil {
+		t.Fatalf("not booked: %v %+v", err, api.Sent(7))
+	}
+	var confirmation string
+	for _, m := range booked {
+		confirmation += m.Text
+	}
+	if !strings.Contains(confirmation, "Ort: Bürgerbüro Ohligs") {
+		t.Fatalf("the confirmation does not name the office:\n%s", confirmation)
+	}
 	cancel()
 	if code := <-done; code != 0 {
 		t.Fatalf("exit %d:\n%s", code, stderr.String())
@@ -705,6 +747,10 @@ offices:
 		today, err := store.DayBookings(context.Background(), time.Now())
 		if err != nil || len(today) != 1 || today[0].Number != "W-001" {
 			t.Fatalf("office %d's store holds %+v (%v), want its one walk-in", i, today, err)
+		}
+		tomorrow, err := store.DayBookings(context.Background(), time.Now().AddDate(0, 0, 1))
+		if want := i; err != nil || len(tomorrow) != want {
+			t.Fatalf("office %d's store holds %d appointments tomorrow (%v), want %d: the Telegram booking is Ohligs'", i, len(tomorrow), err, want)
 		}
 	}
 }

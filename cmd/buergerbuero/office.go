@@ -15,12 +15,12 @@ import (
 	"buergerbuero/callsystem/display"
 	"buergerbuero/conversation"
 	"buergerbuero/internal/basicauth"
-	"buergerbuero/internal/clientaddr"
 )
 
 // officeRun is one office's running parts: its store, call system,
-// dialogue, foyer display and web chat. A single office's pages are at
-// /chat/, /display/, /kiosk/, /counter/; a town's at /chat/<id>/ and so on.
+// dialogue, foyer display and (a single office's) web chat. A single
+// office's pages are at /chat/, /display/, /kiosk/, /counter/; a town's at
+// /display/<id>/ and so on, with one chat for the town at /chat/.
 type officeRun struct {
 	id     string // empty for a single office
 	cfg    *booking.Config
@@ -28,7 +28,7 @@ type officeRun struct {
 	calls  *callsystem.System
 	engine *conversation.Engine
 	foyer  *display.Display
-	chat   *webchat.Chat
+	chat   *webchat.Chat // nil for an office of a town
 }
 
 // path is where the office's page of kind ("chat", "display") lives.
@@ -41,12 +41,15 @@ func (o *officeRun) path(kind string) string {
 
 // mount adds the office's pages.
 func (o *officeRun) mount(mux *http.ServeMux, cfg *fileConfig, guard *basicauth.Guard, log *slog.Logger) {
-	for kind, h := range map[string]http.Handler{
-		"chat":    o.chat,
+	pages := map[string]http.Handler{
 		"display": o.foyer,
 		"kiosk":   kiosk.New(o.store, o.calls, o.engine, cfg.Kiosk.Password, guard, log),
 		"counter": counter.New(o.cfg, o.calls, o.engine, cfg.Counter.Password, guard, log),
-	} {
+	}
+	if o.chat != nil { // a town's offices share the town's chat, which asks where
+		pages["chat"] = o.chat
+	}
+	for kind, h := range pages {
 		p := o.path(kind)
 		mux.Handle(p, http.StripPrefix(p[:len(p)-1], h))
 	}
@@ -63,11 +66,9 @@ func (o *officeRun) jobs(cfg *fileConfig, log *slog.Logger) []func(context.Conte
 
 // officeDeps are what every office of a town shares.
 type officeDeps struct {
-	key        []byte
-	log        *slog.Logger
-	instance   string
-	chatSecret []byte // one web chat session is good at every office's chat
-	addrs      *clientaddr.Resolver
+	key      []byte
+	log      *slog.Logger
+	instance string
 }
 
 // sharedBackend is an office's part of the town's backend: closing the
@@ -101,9 +102,5 @@ func startOffice(ctx context.Context, id string, cfg *booking.Config, backend bo
 	o.foyer = display.New(cfg.Office.Name, recent, store.Now, log, display.Options{Location: cfg.Location(), Token: fc.HTTP.DisplayToken,
 		MaxClients: fc.HTTP.MaxDisplays, Waits: o.calls.WalkInWaits})
 	o.calls.AddNotifier(o.foyer)
-	if o.chat, err = webchat.New(o.engine, log, webchat.Options{Secret: d.chatSecret, WorkBits: fc.HTTP.ChatWorkBits, Addrs: d.addrs}); err != nil {
-		return nil, err
-	}
-	o.engine.Register(webchat.Channel, o.chat)
 	return o, nil
 }

@@ -60,13 +60,14 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	offices := cfg.Config.OfficeConfigs()
 	var officeIDs []string // set for a town of several offices: their pages live under /<page>/<id>/
 	if len(offices) > 1 {
-		if cfg.Telegram.Token != "" || cfg.Email.IMAP.Host != "" || cfg.Mattermost.URL != "" {
-			return fmt.Errorf("%s lists %d offices: one Telegram bot, mailbox and staff bot for several offices needs the dialogue's \"where?\" step, not built yet (issue 17); each office has its web chat, display, kiosk and clerks' page meanwhile", *configPath, len(offices))
+		if cfg.Mattermost.URL != "" {
+			return fmt.Errorf("%s lists %d offices: the Mattermost staff bot for several offices (a channel per office) is not built yet (issue 17); each office has its clerks' page (/counter/<office>/) meanwhile", *configPath, len(offices))
 		}
 		for _, o := range cfg.Offices {
 			officeIDs = append(officeIDs, o.ID)
 		}
 	}
+	townCfg := cfg.Config    // the town's catalogue of concerns, for the dialogue that asks where
 	cfg.Config = *offices[0] // the first office is wired as a single one; the others follow (office.go)
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
@@ -170,19 +171,51 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if officeIDs != nil {
 		first.id = officeIDs[0]
 	}
+	if len(offices) > 1 {
+		first.chat = nil // the town's chat, below, asks where
+	}
 	first.mount(mux, cfg, guard, log)
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, first.path("chat"), http.StatusFound)
-	})
+	// The channels talk to the office, or to the town in front of its offices.
+	var citizens townDialogue = engine
+	if len(offices) > 1 {
+		town := []conversation.TownOffice{{ID: first.id, Engine: engine}}
+		for i := 1; i < len(offices); i++ { // the town's other offices, each in its own part of the store
+			o, err := startOffice(ctx, officeIDs[i], offices[i], backend, cfg, officeDeps{key: key, log: log, instance: instance})
+			if err != nil {
+				return err
+			}
+			defer o.store.Close()
+			o.mount(mux, cfg, guard, log)
+			leaderJobs = append(leaderJobs, o.jobs(cfg, log)...)
+			if len(cfg.Store.Etcd.Endpoints) > 0 {
+				workers.Go(func() { o.calls.FollowCalls(ctx, time.Second) })
+			}
+			log.Info("office started", "office", o.cfg.Office.Name, "chat", o.path("chat"), "display", o.path("display"))
+			town = append(town, conversation.TownOffice{ID: o.id, Engine: o.engine})
+		}
+
+		t, err := conversation.NewTown(&townCfg, town, log)
+		if err != nil {
+			return err
+		}
+		townChat, err := webchat.New(t, log, webchat.Options{Secret: chatSecret, WorkBits: cfg.HTTP.ChatWorkBits, Addrs: addrs})
+		if err != nil {
+			return err
+		}
+		t.Register(webchat.Channel, townChat)
+		mux.Handle("/chat/", http.StripPrefix("/chat", townChat)) // the town's one chat asks where
+		citizens = t
+	}
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/chat/", http.StatusFound) })
 
 	if cfg.Telegram.Token == "" {
 		log.Info("telegram channel off: no token (set telegram.token or BUERGERBUERO_TELEGRAM_TOKEN)")
 	} else {
-		tg, err := telegram.New(cfg.Telegram, engine, log)
+		tg, err := telegram.New(cfg.Telegram, citizens, log)
 		if err != nil {
 			return err
 		}
-		engine.Register(telegram.Channel, tg)
+		citizens.Register(telegram.Channel, tg)
 		if cfg.Telegram.WebhookURL != "" {
 			mux.Handle("POST /telegram/webhook", tg.WebhookHandler())
 		}
@@ -197,11 +230,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if cfg.Email.IMAP.Host == "" {
 		log.Info("e-mail channel off: no email.imap.host")
 	} else {
-		mail, err = email.New(cfg.Email, engine, store, log, store.Now)
+		mail, err = email.New(cfg.Email, citizens, store, log, store.Now)
 		if err != nil {
 			return err
 		}
-		engine.Register(email.Channel, mail)
+		citizens.Register(email.Channel, mail)
 		leaderJobs = append(leaderJobs, func(ctx context.Context) {
 			if err := mail.Run(ctx); err != nil {
 				log.Error("e-mail channel stopped", "err", err)
@@ -236,20 +269,6 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		workers.Go(func() { calls.FollowCalls(ctx, time.Second) })
 	}
 	leaderJobs = append(leaderJobs, first.jobs(cfg, log)...)
-	for i := 1; i < len(offices); i++ { // the town's other offices, each in its own part of the store
-		o, err := startOffice(ctx, officeIDs[i], offices[i], backend, cfg, officeDeps{key: key, log: log, instance: instance, chatSecret: chatSecret, addrs: addrs})
-		if err != nil {
-			return err
-		}
-		defer o.store.Close()
-		o.mount(mux, cfg, guard, log)
-		leaderJobs = append(leaderJobs, o.jobs(cfg, log)...)
-		if len(cfg.Store.Etcd.Endpoints) > 0 {
-			workers.Go(func() { o.calls.FollowCalls(ctx, time.Second) })
-		}
-		log.Info("office started", "office", o.cfg.Office.Name, "chat", o.path("chat"), "display", o.path("display"))
-	}
-
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
@@ -359,4 +378,14 @@ func lead(ctx context.Context, store *booking.Store, instance string, log *slog.
 		stop()
 		running.Wait()
 	}
+}
+
+// townDialogue is what the citizens' channels talk to: an office's engine,
+// or the town in front of its offices.
+type townDialogue interface {
+	Handle(ctx context.Context, msg conversation.Message) ([]conversation.Reply, error)
+	Text(langHint, id string, kv ...any) string
+	Delivered(ctx context.Context, replies []conversation.Reply) error
+	Undelivered(replies []conversation.Reply)
+	Register(channel string, s conversation.Sender)
 }

@@ -1,0 +1,327 @@
+package conversation
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"buergerbuero/booking"
+	"buergerbuero/conversation/understand"
+)
+
+// A town with several offices (issue 17) talks to its citizens through
+// one Telegram bot, one mailbox and one web chat. Town stands in front of
+// the offices' engines: a chat is bound to one office at a time, whose
+// engine holds the dialogue. The town asks where only when it matters —
+// when more than one office offers what the citizen named — and takes a
+// typed office name ("in Ohligs") or "egal"/"wo es am schnellsten geht"
+// (the earliest free time at any office that offers it). Every message
+// after that comes from the office's engine, which names its office and
+// address.
+
+// TownOffice is one office of a town, with its engine.
+type TownOffice struct {
+	ID     string
+	Engine *Engine
+}
+
+// Town is the dialogue of a town with several offices.
+type Town struct {
+	offices []TownOffice
+	parser  *understand.Parser // the town's catalogue
+	texts   *catalogue
+	binds   *booking.Records // chat -> binding, in the first office's store
+	log     *slog.Logger
+
+	mu     sync.Mutex
+	outbox map[string]*Engine // outbox key -> the engine that keeps it, for Delivered
+}
+
+// binding is where a chat stands with the town.
+type binding struct {
+	Office  string `json:"office,omitempty"`
+	Pending string `json:"pending,omitempty"` // the message that made the town ask where
+	Asked   bool   `json:"asked,omitempty"`   // the question where is open
+	Lang    string `json:"lang,omitempty"`
+}
+
+// optOffice prefixes the options of the "where?" question; optAnywhere is
+// the earliest time at any office.
+const (
+	optOffice   = "office:"
+	optAnywhere = "office:*"
+)
+
+// NewTown stands in front of offices (at least two), whose catalogue of
+// concerns is the town's cfg.
+func NewTown(cfg *booking.Config, offices []TownOffice, log *slog.Logger) (*Town, error) {
+	if len(offices) < 2 {
+		return nil, fmt.Errorf("a town needs two offices or more, not %d: %w", len(offices), booking.ErrInvalidInput)
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	binds, err := offices[0].Engine.store.Records("town_chats")
+	if err != nil {
+		return nil, err
+	}
+	return &Town{offices: offices, parser: understand.NewParser(cfg), texts: offices[0].Engine.texts, binds: binds, log: log,
+		outbox: map[string]*Engine{}}, nil
+}
+
+// Text is the catalogue's text, as Engine.Text.
+func (t *Town) Text(langHint, id string, kv ...any) string { return t.offices[0].Engine.Text(langHint, id, kv...) }
+
+// Register sets a channel's sender at every office.
+func (t *Town) Register(channel string, s Sender) {
+	for _, o := range t.offices {
+		o.Engine.Register(channel, s)
+	}
+}
+
+// Handle runs one message: at the office the chat is bound to, or it asks
+// where.
+func (t *Town) Handle(ctx context.Context, msg Message) ([]Reply, error) {
+	key := dialogueKey(msg.Channel, msg.ChatID)
+	b, err := t.binding(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	if b.Lang == "" {
+		b.Lang = langOf(msg.Lang)
+	}
+	if chosen, ok := strings.CutPrefix(msg.Option, optOffice); ok {
+		return t.choose(ctx, key, b, chosen, msg)
+	}
+	if b.Office != "" {
+		if o := t.office(b.Office); o != nil {
+			if other := t.named(msg.Text); other != nil && other != o {
+				if idle, err := o.Engine.idle(ctx, msg.Channel, msg.ChatID); err == nil && idle {
+					return t.bindAndHandle(ctx, key, b, other, msg) // "lieber in Ohligs"
+				}
+			}
+			return t.forward(ctx, o, msg)
+		}
+	}
+	if o := t.named(msg.Text); o != nil {
+		return t.bindAndHandle(ctx, key, b, o, msg)
+	}
+	if b.Asked && msg.Option == "" { // "2" answers the question where (a mail's numbered list)
+		asked := t.askWhere(b.Lang, t.offering(t.parser.Understand(b.Pending, time.Now()).Concerns), b.Pending != "")
+		if i, ok := understand.OptionNumber(msg.Text, len(asked.Options), true); ok {
+			chosen, _ := strings.CutPrefix(asked.Options[i].ID, optOffice)
+			return t.choose(ctx, key, b, chosen, msg)
+		}
+	}
+	u := t.parser.Understand(msg.Text, time.Now())
+	candidates := t.offering(u.Concerns)
+	switch {
+	case len(u.Concerns) > 0 && len(candidates) == 1:
+		return t.bindAndHandle(ctx, key, b, candidates[0], msg) // only one office does it: no question
+	case len(u.Concerns) > 0 && len(candidates) > 1 && anywhere(msg.Text, u):
+		return t.bindAndHandle(ctx, key, b, t.earliest(ctx, candidates, u.Concerns), msg)
+	}
+	b.Pending, b.Asked = msg.Text, true
+	if err := t.save(ctx, key, b); err != nil {
+		return nil, err
+	}
+	return []Reply{t.askWhere(b.Lang, candidates, len(u.Concerns) > 0)}, nil
+}
+
+// choose binds the chat to the office picked (or the earliest anywhere)
+// and goes on with the message that made the town ask.
+func (t *Town) choose(ctx context.Context, key string, b binding, chosen string, msg Message) ([]Reply, error) {
+	pending := Message{Channel: msg.Channel, ChatID: msg.ChatID, PersonKey: msg.PersonKey, Source: msg.Source, Lang: msg.Lang,
+		Email: msg.Email, Proven: msg.Proven, Numbered: msg.Numbered, Staff: msg.Staff, Text: b.Pending}
+	if pending.Text == "" {
+		pending.Option = optMenuBook
+	}
+	var o *TownOffice
+	if chosen == "*" {
+		u := t.parser.Understand(b.Pending, time.Now())
+		o = t.earliest(ctx, t.offering(u.Concerns), u.Concerns)
+	} else {
+		o = t.office(chosen)
+	}
+	if o == nil {
+		return []Reply{t.askWhere(b.Lang, nil, false)}, nil
+	}
+	b.Pending = ""
+	return t.bindAndHandle(ctx, key, b, o, pending)
+}
+
+// bindAndHandle binds the chat to o and runs msg there, first saying
+// which office it is.
+func (t *Town) bindAndHandle(ctx context.Context, key string, b binding, o *TownOffice, msg Message) ([]Reply, error) {
+	b.Office, b.Pending, b.Asked = o.ID, "", false
+	if err := t.save(ctx, key, b); err != nil {
+		return nil, err
+	}
+	replies, err := t.forward(ctx, o, msg)
+	if err != nil {
+		return nil, err
+	}
+	cfg := o.Engine.cfg
+	here := Reply{Text: t.texts.T(b.Lang, "TownOffice", "Office", cfg.Office.Name, "Address", cfg.Office.Address)}
+	return append([]Reply{here}, replies...), nil
+}
+
+// forward runs msg at office o, noting which engine keeps the replies'
+// outbox entries.
+func (t *Town) forward(ctx context.Context, o *TownOffice, msg Message) ([]Reply, error) {
+	replies, err := o.Engine.Handle(ctx, msg)
+	t.mu.Lock()
+	for _, r := range replies {
+		if r.Outbox != "" {
+			t.outbox[r.Outbox] = o.Engine
+		}
+	}
+	t.mu.Unlock()
+	return replies, err
+}
+
+// Delivered tells the engines that kept the replies that they were shown.
+func (t *Town) Delivered(ctx context.Context, replies []Reply) error {
+	var errs []error
+	for e, rs := range t.byEngine(replies) {
+		errs = append(errs, e.Delivered(ctx, rs))
+	}
+	return errors.Join(errs...)
+}
+
+// Undelivered hands the replies back to the engines that keep them.
+func (t *Town) Undelivered(replies []Reply) {
+	for e, rs := range t.byEngine(replies) {
+		e.Undelivered(rs)
+	}
+}
+
+func (t *Town) byEngine(replies []Reply) map[*Engine][]Reply {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := map[*Engine][]Reply{}
+	for _, r := range replies {
+		if e, ok := t.outbox[r.Outbox]; ok && r.Outbox != "" {
+			out[e] = append(out[e], r)
+			delete(t.outbox, r.Outbox)
+		}
+	}
+	return out
+}
+
+// askWhere asks which office, offering those that do what was named (all
+// without a concern) and, where it helps, the earliest time anywhere.
+func (t *Town) askWhere(lang string, candidates []*TownOffice, concerns bool) Reply {
+	if len(candidates) == 0 {
+		for i := range t.offices {
+			candidates = append(candidates, &t.offices[i])
+		}
+	}
+	var opts []Option
+	for _, o := range candidates {
+		opts = append(opts, Option{ID: optOffice + o.ID, Label: o.Engine.cfg.Office.Name})
+	}
+	if concerns && len(candidates) > 1 {
+		opts = append(opts, Option{ID: optAnywhere, Label: t.texts.T(lang, "OptAnywhere")})
+	}
+	return Reply{Text: t.texts.T(lang, "AskWhere"), Options: opts}
+}
+
+// offering are the offices that offer every one of concerns (all offices
+// for none).
+func (t *Town) offering(concerns []booking.ConcernCount) []*TownOffice {
+	var out []*TownOffice
+	for i := range t.offices {
+		o := &t.offices[i]
+		if !slices.ContainsFunc(concerns, func(c booking.ConcernCount) bool { _, ok := o.Engine.cfg.Concern(c.ID); return !ok }) {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// earliest is the office among candidates with the earliest free time for
+// concerns (the first, when none has one).
+func (t *Town) earliest(ctx context.Context, candidates []*TownOffice, concerns []booking.ConcernCount) *TownOffice {
+	if len(candidates) == 0 {
+		return nil
+	}
+	best, at := candidates[0], time.Time{}
+	for _, o := range candidates {
+		now := o.Engine.store.Now()
+		days, err := o.Engine.store.FreeSlots(ctx, concerns, now, now.AddDate(0, 0, o.Engine.cfg.Booking.HorizonDays))
+		if err != nil || len(days) == 0 {
+			continue
+		}
+		if first := days[0].Times[0]; at.IsZero() || first.Before(at) {
+			best, at = o, first
+		}
+	}
+	return best
+}
+
+// named is the office a text names ("in Ohligs", "Bürgerbüro Mitte").
+func (t *Town) named(text string) *TownOffice {
+	toks := understand.Tokens(understand.Normalize(text))
+	for i := range t.offices {
+		o := &t.offices[i]
+		words := understand.Tokens(understand.Normalize(o.ID))
+		if slices.ContainsFunc(words, func(w string) bool { return len(w) >= 3 && slices.Contains(toks, w) }) {
+			return o
+		}
+	}
+	return nil
+}
+
+// anywhere reports whether the message leaves the office to the town:
+// "egal wo", "wo es am schnellsten geht", "so früh wie möglich".
+func anywhere(text string, u understand.Understanding) bool {
+	if u.Intent == understand.IntentEarliest {
+		return true
+	}
+	joined := " " + strings.Join(understand.Tokens(understand.Normalize(text)), " ") + " "
+	for _, w := range []string{" egal ", " schnellsten ", " irgendwo ", " anywhere ", " any office ", " fastest "} {
+		if strings.Contains(joined, w) {
+			return true
+		}
+	}
+	return false
+}
+
+func (t *Town) office(id string) *TownOffice {
+	for i := range t.offices {
+		if t.offices[i].ID == id {
+			return &t.offices[i]
+		}
+	}
+	return nil
+}
+
+func (t *Town) binding(ctx context.Context, key string) (binding, error) {
+	var b binding
+	rec, found, err := t.binds.Get(ctx, key)
+	if err != nil || !found {
+		return b, err
+	}
+	return b, json.Unmarshal(rec.Value, &b)
+}
+
+func (t *Town) save(ctx context.Context, key string, b binding) error {
+	data, err := json.Marshal(b)
+	if err != nil {
+		return err
+	}
+	return t.binds.Put(ctx, key, data)
+}
+
+// idle reports whether the chat's dialogue is at the menu (or has none).
+func (e *Engine) idle(ctx context.Context, channel, chatID string) (bool, error) {
+	d, err := e.load(ctx, channel, chatID)
+	return d == nil || d.State == stIdle, err
+}

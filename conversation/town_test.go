@@ -1,0 +1,162 @@
+package conversation
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"buergerbuero/booking"
+	"buergerbuero/internal/fakeclock"
+)
+
+// townYAML: Mitte opens Mondays and does everything; Ohligs opens every
+// weekday afternoon and does ID cards and certificates of registration,
+// not vehicles.
+const townYAML = `
+office: {name: Bürgerbüros Musterstadt, timezone: Europe/Berlin, state: NW, phone: "02175 1"}
+concerns:
+  - {id: personalausweis, name: {de: Personalausweis beantragen}, keywords: [perso, ausweis], minutes: 15}
+  - {id: fahrzeug-abmelden, name: {de: Fahrzeug abmelden}, keywords: [kfz, auto abmelden], minutes: 15}
+  - {id: meldebescheinigung, name: {de: Meldebescheinigung}, minutes: 5}
+closed: {public_holidays: false}
+booking: {horizon_days: 21, lead_time: 1h, slot_step: 10m, walk_in_share: 0, max_active_per_person: 1}
+offices:
+  - id: mitte
+    office: {name: Bürgerbüro Mitte, address: "Am Markt 1"}
+    counters: [{id: "1"}, {id: "2"}]
+    opening_hours: {monday: ["08:00-12:00"]}
+  - id: ohligs
+    office: {name: Bürgerbüro Ohligs, address: "Düsseldorfer Str. 9"}
+    counters: [{id: "1"}]
+    opening_hours: {monday: ["14:00-18:00"], tuesday: ["14:00-18:00"], wednesday: ["14:00-18:00"], thursday: ["14:00-18:00"], friday: ["14:00-18:00"]}
+    concerns: [{id: personalausweis}, {id: meldebescheinigung}]
+`
+
+type townEnv struct {
+	t     *testing.T
+	town  *Town
+	mitte *Engine
+	ohl   *Engine
+}
+
+// newTownEnv runs two offices in one file on Tuesday 24.11.2026, 10:00.
+func newTownEnv(t *testing.T) *townEnv {
+	cfg, err := booking.ParseConfig("town.yaml", []byte(townYAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, err := booking.OpenFile(filepath.Join(t.TempDir(), "bb.db"), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { file.Close() })
+	clock := fakeclock.New(tuesday)
+	var offices []TownOffice
+	for i, oc := range cfg.OfficeConfigs() {
+		ns := ""
+		if i > 0 {
+			ns = "office/" + cfg.Offices[i].ID + "/"
+		}
+		store, err := booking.New(keepOpen{booking.Within(file, ns)}, oc, booking.Options{Clock: clock, PINKey: testServiceKey})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := New(store, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		offices = append(offices, TownOffice{ID: cfg.Offices[i].ID, Engine: e})
+	}
+	town, err := NewTown(cfg, offices, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &townEnv{t: t, town: town, mitte: offices[0].Engine, ohl: offices[1].Engine}
+}
+
+type keepOpen struct{ booking.Backend }
+
+func (keepOpen) Close() error { return nil }
+
+// say sends text (or an option) from chat and returns the replies.
+func (e *townEnv) say(chat, text, option string) []Reply {
+	e.t.Helper()
+	rs, err := e.town.Handle(ctx, Message{Channel: "test", ChatID: chat, PersonKey: "test:" + chat, Lang: "de", Text: text, Option: option})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.town.Delivered(ctx, rs); err != nil {
+		e.t.Fatal(err)
+	}
+	return rs
+}
+
+func optionFor(rs []Reply, label string) string {
+	for _, r := range rs {
+		for _, o := range r.Options {
+			if strings.Contains(o.Label, label) {
+				return o.ID
+			}
+		}
+	}
+	return ""
+}
+
+// Where several offices offer it, the town asks where; the answer goes on
+// with what the citizen wrote, at that office, named with its address.
+func TestTownAsksWhereWhenItMatters(t *testing.T) {
+	e := newTownEnv(t)
+	out := dump(e.say("1", "Meldebescheinigung", ""))
+	expect(t, "where?", out, "In welchem Bürgerbüro", "[Bürgerbüro Mitte]", "[Bürgerbüro Ohligs]", "[Frühester Termin in irgendeinem Bürgerbüro]")
+	rs := e.say("1", "", optionFor(e.say("1", "Meldebescheinigung", ""), "Ohligs"))
+	expect(t, "at Ohligs", dump(rs), "Bürgerbüro Ohligs, Düsseldorfer Str. 9:", "Meldebescheinigung", "weiteres Anliegen")
+	// Only Mitte deregisters vehicles: no question.
+	expect(t, "only one office", dump(e.say("2", "Auto abmelden", "")), "Bürgerbüro Mitte, Am Markt 1:", "Fahrzeug abmelden")
+	// A typed office is taken.
+	expect(t, "typed office", dump(e.say("3", "Perso in Ohligs", "")), "Bürgerbüro Ohligs", "Personalausweis")
+}
+
+// "Egal wo" takes the office with the earliest free time: on a Tuesday
+// morning that is Ohligs this afternoon, not Mitte next Monday.
+func TestTownEarliestAnywhere(t *testing.T) {
+	e := newTownEnv(t)
+	expect(t, "earliest", dump(e.say("1", "Personalausweis, egal wo", "")), "Bürgerbüro Ohligs")
+	rs := e.say("2", "Meldebescheinigung", "")
+	expect(t, "the option", dump(e.say("2", "", optionFor(rs, "Frühester"))), "Bürgerbüro Ohligs")
+}
+
+// A booking at one office is stored there and confirmed with its name and
+// address; the other office knows nothing of it.
+func TestTownBooksAtTheChosenOffice(t *testing.T) {
+	e := newTownEnv(t)
+	e.say("1", "Perso in Ohligs heute 15 Uhr", "")
+	e.say("1", "Erika Mustermann", "")
+	out := dump(e.say("1", "ja", ""))
+	num, pin := numberAndPIN(t, out)
+	expect(t, "confirmation", out, "Ort: Bürgerbüro Ohligs, Düsseldorfer Str. 9")
+	if _, err := e.ohl.store.Lookup(ctx, num, pin); err != nil {
+		t.Fatalf("not at Ohligs: %v", err)
+	}
+	if _, err := e.mitte.store.Lookup(ctx, num, pin); err == nil {
+		t.Fatal("found at Mitte too")
+	}
+	if left, _ := e.ohl.outbox.All(ctx); len(left) != 0 {
+		t.Fatalf("%d outbox entries left at Ohligs after the chat showed the confirmation", len(left))
+	}
+}
+
+// By mail the question where is a numbered list: "2" answers it.
+func TestTownWhereByNumber(t *testing.T) {
+	e := newTownEnv(t)
+	rs, err := e.town.Handle(ctx, Message{Channel: MailChannel, ChatID: "erika@example.org", PersonKey: "mail:erika@example.org", Lang: "de", Text: "Meldebescheinigung", Numbered: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect(t, "where?", dump(rs), "In welchem Bürgerbüro")
+	rs, err = e.town.Handle(ctx, Message{Channel: MailChannel, ChatID: "erika@example.org", PersonKey: "mail:erika@example.org", Lang: "de", Text: "2", Numbered: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect(t, "the second office", dump(rs), "Bürgerbüro Ohligs, Düsseldorfer Str. 9:", "Meldebescheinigung")
+}
