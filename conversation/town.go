@@ -76,7 +76,9 @@ func NewTown(cfg *booking.Config, offices []TownOffice, log *slog.Logger) (*Town
 }
 
 // Text is the catalogue's text, as Engine.Text.
-func (t *Town) Text(langHint, id string, kv ...any) string { return t.offices[0].Engine.Text(langHint, id, kv...) }
+func (t *Town) Text(langHint, id string, kv ...any) string {
+	return t.offices[0].Engine.Text(langHint, id, kv...)
+}
 
 // Register sets a channel's sender at every office.
 func (t *Town) Register(channel string, s Sender) {
