@@ -635,6 +635,7 @@ offices:
     counters: [{id: "1"}]
     concerns: [{id: melde}]
     opening_hours:` + week + `kiosk: {password: "Kiosk-Schluessel-Musterstadt"}
+admin: {password: "Admin-Schluessel-Musterstadt"}
 `
 	api := telegramtest.NewServer("42:town")
 	defer api.Close()
@@ -687,6 +688,20 @@ offices:
 		res.Body.Close()
 		if res.StatusCode != http.StatusOK || !strings.Contains(string(body), "W-001") {
 			t.Fatalf("walk-in at %s: %s %s", office, res.Status, body)
+		}
+	}
+	// Each office's statistics, behind the admin password.
+	for _, office := range []string{"mitte", "ohligs"} {
+		req, _ := http.NewRequest(http.MethodGet, base+"/admin/stats/"+office+"/", nil)
+		req.SetBasicAuth("admin", "Admin-Schluessel-Musterstadt")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || !strings.Contains(string(body), "Bürgerbüro "+strings.ToUpper(office[:1])+office[1:]) {
+			t.Fatalf("statistics of %s: %s\n%.300s", office, res.Status, body)
 		}
 	}
 	// One Telegram bot for the town: it asks where, then books at that office.

@@ -15,6 +15,7 @@ import (
 	"buergerbuero/callsystem/display"
 	"buergerbuero/conversation"
 	"buergerbuero/internal/basicauth"
+	"buergerbuero/stats"
 )
 
 // officeRun is one office's running parts: its store, call system,
@@ -52,6 +53,10 @@ func (o *officeRun) mount(mux *http.ServeMux, cfg *fileConfig, guard *basicauth.
 	for kind, h := range pages {
 		p := o.path(kind)
 		mux.Handle(p, http.StripPrefix(p[:len(p)-1], h))
+	}
+	if o.id != "" { // a town's office: its statistics at /admin/stats/<id>/
+		p := "/admin/stats/" + o.id
+		mux.Handle(p+"/", requireAdmin(guard, cfg.Admin.Password, http.StripPrefix(p, stats.Handler(o.store, o.cfg, o.store.Now, o.engine))))
 	}
 }
 
