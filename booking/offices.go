@@ -112,6 +112,8 @@ func (c *Config) checkOffices(v *Checker) {
 			v.Add(p+".id", fmt.Sprintf("%q must be lower-case letters, digits, - or _", o.ID))
 		case ids[o.ID]:
 			v.Add(p+".id", fmt.Sprintf("%q is used twice", o.ID))
+		case o.ID == "town":
+			v.Add(p+".id", `"town" names the town's own pages (/admin/stats/town/); choose another`)
 		}
 		ids[o.ID] = true
 		town := map[string]bool{}

@@ -96,3 +96,11 @@ func TestTownProblemsWithLines(t *testing.T) {
 		}
 	}
 }
+
+// "town" names the town's own pages: no office may take it.
+func TestOfficeIDTownIsReserved(t *testing.T) {
+	_, err := ParseConfig("town.yaml", []byte(strings.Replace(twoOffices, "id: ohligs", "id: town", 1)))
+	if err == nil || !strings.Contains(err.Error(), "offices[1].id") || !strings.Contains(err.Error(), "/admin/stats/town/") {
+		t.Fatalf("an office called town: %v", err)
+	}
+}

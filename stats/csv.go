@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -23,6 +24,8 @@ import (
 //	          service_n, service_mean_min, service_median_min, configured_min
 //	counters: counter, name, served, wait_n, wait_median_min, wait_p90_min, service_n, service_median_min
 //	hours:    hour, appointments, walk_ins, wait_n, wait_median_min, wait_p90_min, wait_max_min
+//	offices:  office, name, appointments, walk_ins, served, no_shows, expired, cancelled, no_show_rate,
+//	          wait_n, wait_median_min, wait_p90_min, utilisation (a town's; the last row is the town)
 var Tables = []string{"periods", "concerns", "counters", "hours"}
 
 func minutes(d time.Duration) string { return strconv.FormatFloat(d.Minutes(), 'f', 1, 64) }
@@ -65,8 +68,16 @@ func WriteCSV(w io.Writer, r Report, table string) error {
 			f := row.Figures
 			cw.Write([]string{row.Key, itoa(f.Appointments), itoa(f.WalkIns), itoa(f.Wait.N), minutes(f.Wait.Median), minutes(f.Wait.P90), minutes(f.Wait.Max)})
 		}
+	case "offices":
+		cw.Write([]string{"office", "name", "appointments", "walk_ins", "served", "no_shows", "expired", "cancelled", "no_show_rate",
+			"wait_n", "wait_median_min", "wait_p90_min", "utilisation"})
+		for _, row := range append(slices.Clone(r.Offices), Row{Key: "town", Figures: r.Total}) {
+			f := row.Figures
+			cw.Write([]string{row.Key, row.Name, itoa(f.Appointments), itoa(f.WalkIns), itoa(f.Served), itoa(f.NoShows), itoa(f.Expired),
+				itoa(f.Cancelled), ratio(f.NoShowRate()), itoa(f.Wait.N), minutes(f.Wait.Median), minutes(f.Wait.P90), ratio(f.Utilisation())})
+		}
 	default:
-		return fmt.Errorf("table %q: use periods, concerns, counters or hours", table)
+		return fmt.Errorf("table %q: use periods, concerns, counters, hours or offices", table)
 	}
 	cw.Flush()
 	return cw.Error()

@@ -116,6 +116,8 @@ type Report struct {
 	Concerns []Row
 	Counters []Row
 	Hours    []Row
+	// Offices are a town's offices' totals (ComputeTown); empty for one office.
+	Offices []Row
 }
 
 // Events is the event log to read.

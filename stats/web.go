@@ -1,10 +1,12 @@
 package stats
 
 import (
+	"context"
 	_ "embed"
 	"fmt"
 	"html/template"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,13 +26,29 @@ type Texts interface {
 var pageWords = []string{"StatsTitle", "StatsFrom", "StatsTo", "StatsPer", "StatsShow", "StatsAppointments", "StatsWalkIns", "StatsServed",
 	"StatsNoShows", "StatsCancelled", "StatsWaitMedian", "StatsWaitP90", "StatsUtilisation", "StatsConcernsTitle", "StatsConcern",
 	"StatsCases", "StatsMean", "StatsMedian", "StatsConfigured", "StatsNoCases", "StatsExport", "StatsDay", "StatsWeek", "StatsMonth",
-	"StatsChartWait", "StatsChartConcerns", "StatsChartNoShows", "StatsRate"}
+	"StatsChartWait", "StatsChartConcerns", "StatsChartNoShows", "StatsRate", "StatsOfficesTitle", "StatsOffice", "StatsTownTotal"}
 
 // Handler serves the statistics page (charts and tables) at / and the CSV
 // tables at /<table>.csv, each for ?from=YYYY-MM-DD&to=YYYY-MM-DD&period=,
 // in the browser's language (texts). Put it behind the admin's
 // authentication.
 func Handler(log Events, cfg *booking.Config, now func() time.Time, texts Texts) http.Handler {
+	return handler(cfg.Office.Name, cfg, Tables, func(ctx context.Context, from, to time.Time, p Period) (Report, error) {
+		return Compute(ctx, log, cfg, from, to, p)
+	}, now, texts)
+}
+
+// TownHandler serves a town's statistics as Handler does one office's,
+// with the offices side by side and the town's total (the offices table).
+func TownHandler(town string, offices []OfficeLog, now func() time.Time, texts Texts) http.Handler {
+	return handler(town, offices[0].Config, append(slices.Clone(Tables), "offices"), func(ctx context.Context, from, to time.Time, p Period) (Report, error) {
+		return ComputeTown(ctx, offices, from, to, p)
+	}, now, texts)
+}
+
+// handler serves the reports compute makes; cfg gives the calendar.
+func handler(office string, cfg *booking.Config, tables []string, compute func(ctx context.Context, from, to time.Time, p Period) (Report, error),
+	now func() time.Time, texts Texts) http.Handler {
 	page := template.Must(template.New("page").Parse(pageHTML))
 	mux := http.NewServeMux()
 	query := func(r *http.Request) (time.Time, time.Time, Period, error) {
@@ -60,7 +78,7 @@ func Handler(log Events, cfg *booking.Config, now func() time.Time, texts Texts)
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return Report{}, false
 		}
-		rep, err := Compute(r.Context(), log, cfg, from, to, p)
+		rep, err := compute(r.Context(), from, to, p)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return Report{}, false
@@ -113,12 +131,12 @@ func Handler(log Events, cfg *booking.Config, now func() time.Time, texts Texts)
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'")
 		page.Execute(w, map[string]any{
-			"Office": cfg.Office.Name, "From": from.Format(time.DateOnly), "To": to.Format(time.DateOnly), "Period": p,
+			"Office": office, "Offices": officeRows(rep), "From": from.Format(time.DateOnly), "To": to.Format(time.DateOnly), "Period": p,
 			"PeriodChoices": []Period{Day, Week, Month}, "PeriodNames": map[Period]string{Day: words["StatsDay"], Week: words["StatsWeek"], Month: words["StatsMonth"]},
 			"W": words, "Lang": pageLang(lang), "Total": rep.Total, "NoShows": rep.Total.NoShows + rep.Total.Expired,
 			"WaitMedian": minutes(rep.Total.Wait.Median), "WaitP90": minutes(rep.Total.Wait.P90),
 			"Utilisation": fmt.Sprintf("%.0f", rep.Total.Utilisation()*100), "Charts": charts, "Concerns": concerns,
-			"Tables": Tables, "CSVBase": "",
+			"Tables": tables, "CSVBase": "",
 		})
 	})
 	return mux
@@ -130,4 +148,26 @@ func pageLang(acceptLanguage string) string {
 		return "en"
 	}
 	return "de"
+}
+
+// officeRow is a town's office (or the town) as the page shows it.
+type officeRow struct {
+	Name                                           string
+	Appointments, WalkIns, Served, NoShows, Cancel int
+	WaitMedian, WaitP90, Utilisation               string
+}
+
+// officeRows are the offices side by side and, last, the town (none for
+// one office).
+func officeRows(r Report) []officeRow {
+	if len(r.Offices) == 0 {
+		return nil
+	}
+	var out []officeRow
+	for _, row := range append(slices.Clone(r.Offices), Row{Figures: r.Total}) {
+		f := row.Figures
+		out = append(out, officeRow{Name: row.Name, Appointments: f.Appointments, WalkIns: f.WalkIns, Served: f.Served, NoShows: f.NoShows + f.Expired,
+			Cancel: f.Cancelled, WaitMedian: minutes(f.Wait.Median), WaitP90: minutes(f.Wait.P90), Utilisation: fmt.Sprintf("%.0f", f.Utilisation()*100)})
+	}
+	return out
 }

@@ -690,7 +690,20 @@ admin: {password: "Admin-Schluessel-Musterstadt"}
 			t.Fatalf("walk-in at %s: %s %s", office, res.Status, body)
 		}
 	}
-	// Each office's statistics, behind the admin password.
+	// Each office's statistics, and the town's with the offices side by side, behind the admin password.
+	req, _ := http.NewRequest(http.MethodGet, base+"/admin/stats/town/", nil)
+	req.SetBasicAuth("admin", "Admin-Schluessel-Musterstadt")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	for _, want := range []string{"Die Bürgerbüros im Vergleich", "Bürgerbüro Mitte", "Bürgerbüro Ohligs", "Stadt gesamt"} {
+		if res.StatusCode != http.StatusOK || !strings.Contains(string(body), want) {
+			t.Fatalf("the town's statistics: %s, missing %q", res.Status, want)
+		}
+	}
 	for _, office := range []string{"mitte", "ohligs"} {
 		req, _ := http.NewRequest(http.MethodGet, base+"/admin/stats/"+office+"/", nil)
 		req.SetBasicAuth("admin", "Admin-Schluessel-Musterstadt")

@@ -26,6 +26,7 @@ import (
 	"buergerbuero/internal/basicauth"
 	"buergerbuero/internal/clientaddr"
 	"buergerbuero/metrics"
+	"buergerbuero/stats"
 )
 
 // serve runs the service until ctx ends: the store, the dialogue engine,
@@ -179,6 +180,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	var citizens townDialogue = engine
 	if len(offices) > 1 {
 		town := []conversation.TownOffice{{ID: first.id, Engine: engine}}
+		logs := []stats.OfficeLog{{ID: first.id, Log: store, Config: &cfg.Config}}
 		for i := 1; i < len(offices); i++ { // the town's other offices, each in its own part of the store
 			o, err := startOffice(ctx, officeIDs[i], offices[i], backend, cfg, officeDeps{key: key, log: log, instance: instance})
 			if err != nil {
@@ -192,6 +194,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 			}
 			log.Info("office started", "office", o.cfg.Office.Name, "chat", o.path("chat"), "display", o.path("display"))
 			town = append(town, conversation.TownOffice{ID: o.id, Engine: o.engine})
+			logs = append(logs, stats.OfficeLog{ID: o.id, Log: o.store, Config: o.cfg})
 		}
 
 		t, err := conversation.NewTown(&townCfg, town, log)
@@ -205,6 +208,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		t.Register(webchat.Channel, townChat)
 		mux.Handle("/chat/", http.StripPrefix("/chat", townChat)) // the town's one chat asks where
 		citizens = t
+		mux.Handle("/admin/stats/town/", requireAdmin(guard, cfg.Admin.Password, // the offices side by side
+			http.StripPrefix("/admin/stats/town", stats.TownHandler(townCfg.Office.Name, logs, store.Now, engine))))
 	}
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/chat/", http.StatusFound) })
 
