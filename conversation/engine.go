@@ -148,6 +148,7 @@ type Engine struct {
 	// The outbox's delivery (outbox.go).
 	outMu     sync.Mutex
 	inflight  map[string]time.Time // entries handed to a channel with a turn's replies
+	shown     map[string]time.Time // entries a channel said it showed: never sent again, whatever a delivery pass read before
 	kicked    chan struct{}
 	deliverMu sync.Mutex
 	started   time.Time
@@ -177,7 +178,7 @@ func New(store *booking.Store, opts Options) (*Engine, error) {
 	}
 	e := &Engine{store: store, cfg: store.Config(), parser: understand.NewParser(store.Config()), texts: texts,
 		opts: opts, log: opts.Logger, senders: map[string]Sender{}, locks: map[string]*chatLock{},
-		inflight: map[string]time.Time{}, kicked: make(chan struct{}, 1), started: store.Now()}
+		inflight: map[string]time.Time{}, shown: map[string]time.Time{}, kicked: make(chan struct{}, 1), started: store.Now()}
 	recs, err := store.RecordsOf("dialogues", "watches", "reminders", outboxKind)
 	if err != nil {
 		return nil, err

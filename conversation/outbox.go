@@ -96,10 +96,25 @@ func (e *Engine) release(keys ...string) {
 func (e *Engine) held(key string, o outgoing, now time.Time) bool {
 	e.outMu.Lock()
 	defer e.outMu.Unlock()
+	if _, ok := e.shown[key]; ok {
+		return true // shown while this pass was under way: done
+	}
 	if at, ok := e.inflight[key]; ok {
 		return !at.IsZero() && time.Since(at) < handOverGrace
 	}
 	return o.Handed && o.Instance != e.opts.Instance && now.Sub(o.Created) < otherInstanceGrace
+}
+
+// forgetShown drops the notes of entries shown a while ago: their records
+// are gone by then.
+func (e *Engine) forgetShown() {
+	e.outMu.Lock()
+	defer e.outMu.Unlock()
+	for k, at := range e.shown {
+		if time.Since(at) > handOverGrace {
+			delete(e.shown, k)
+		}
+	}
 }
 
 // kick wakes the outbox's delivery.
@@ -124,6 +139,12 @@ func (e *Engine) Delivered(ctx context.Context, replies []Reply) error {
 	if len(writes) == 0 {
 		return nil
 	}
+	e.outMu.Lock()
+	now := time.Now()
+	for _, k := range keys {
+		e.shown[k] = now
+	}
+	e.outMu.Unlock()
 	defer e.release(keys...)
 	return e.store.Apply(ctx, writes...)
 }
@@ -180,6 +201,7 @@ func (e *Engine) RunOutbox(ctx context.Context, interval time.Duration) {
 func (e *Engine) DeliverOutbox(ctx context.Context) error {
 	e.deliverMu.Lock()
 	defer e.deliverMu.Unlock()
+	e.forgetShown()
 	recs, err := e.outbox.All(ctx)
 	if err != nil {
 		return err
