@@ -134,7 +134,7 @@ func (m *simModel) activeOf(person string) int {
 func TestSimulation(t *testing.T) {
 	seen := map[string]int{}
 	for seed := range uint64(5) {
-		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) { simulate(t, seed, 300, seen) })
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) { simulate(t, seed, 300, seen, false) })
 	}
 	// The run must have met every outcome, or it proves little.
 	for _, want := range []string{"book ok", "book slot taken", "book limit reached", "book not bookable",
@@ -161,11 +161,67 @@ func outcome(err error) string {
 	return "other"
 }
 
-func simulate(t *testing.T, seed uint64, steps int, seen map[string]int) {
+// TestSimulationBesideAnotherOffice runs the simulation on an office of a
+// town, in its own part of the file, while the town's other office in the
+// same file books at the same times for people of the same names: the
+// model of the one office, which knows nothing of the other, must still
+// predict every outcome.
+func TestSimulationBesideAnotherOffice(t *testing.T) {
+	seen := map[string]int{}
+	for seed := range uint64(3) {
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) { simulate(t, seed, 300, seen, true) })
+	}
+	if seen["book ok"] == 0 || seen["book slot taken"] == 0 || seen["neighbour booked"] < 50 {
+		t.Fatalf("the run proved little: %v", seen)
+	}
+}
+
+// simulate runs the simulation; beside, it runs the office in a namespace
+// of the file with another office booking in the file's own part.
+func simulate(t *testing.T, seed uint64, steps int, seen map[string]int, beside bool) {
 	rng := rand.New(rand.NewPCG(seed, 99))
 	s, clock, path := newStore(t, testOffice, monday)
 	cfg := s.cfg
-	_ = cfg
+	var neighbour *Store
+	var file Backend
+	open := func() { // the office under test, reopened (a restart)
+		var err error
+		if !beside {
+			if s, err = Open(path, cfg, Options{Clock: clock}); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+		if file, err = OpenFile(path, time.Second); err != nil {
+			t.Fatal(err)
+		}
+		if neighbour, err = New(simShared{file}, cfg, Options{Clock: clock}); err != nil {
+			t.Fatal(err)
+		}
+		if s, err = New(simShared{Within(file, "office/ohligs/")}, cfg, Options{Clock: clock}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	closeAll := func() {
+		s.Close()
+		if beside {
+			neighbour.Close()
+			file.Close()
+		}
+	}
+	if beside {
+		s.Close()
+		open()
+	}
+	t.Cleanup(func() { closeAll() })
+	noise := rand.New(rand.NewPCG(seed, 7)) // the other office's own rhythm
+	neighbourBooks := func() {
+		c := simConcerns[noise.IntN(len(simConcerns))]
+		start := at(2026, 11, 23+noise.IntN(4), 8+noise.IntN(4), 30*noise.IntN(2))
+		if _, _, err := neighbour.Book(ctx, Request{Concerns: c.concerns, Start: start, Name: "Nachbar Amt", PersonKey: fmt.Sprint("p", noise.IntN(60))}); err == nil {
+			seen["neighbour booked"]++
+		}
+	}
 	model := &simModel{now: monday, bookings: map[string]*simBooking{}}
 	var starts []time.Time // grid times on open days, some soon to be past
 	for _, d := range []int{23, 24, 26} {
@@ -187,6 +243,9 @@ func simulate(t *testing.T, seed uint64, steps int, seen map[string]int) {
 		return !b.cancelled && b.start.Add(time.Duration(b.minutes)*time.Minute).After(model.now)
 	}
 	for step := range steps {
+		if beside {
+			neighbourBooks()
+		}
 		switch op := rng.IntN(100); {
 		case op < 45: // book
 			c := simConcerns[rng.IntN(len(simConcerns))]
@@ -275,12 +334,8 @@ func simulate(t *testing.T, seed uint64, steps int, seen map[string]int) {
 			clock.Advance(d)
 			model.now = model.now.Add(d)
 		default: // restart
-			s.Close()
-			var err error
-			if s, err = Open(path, cfg, Options{Clock: clock}); err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Close() })
+			closeAll()
+			open()
 		}
 		checkAgainstModel(t, step, s, model)
 	}
@@ -342,3 +397,9 @@ func checkAgainstModel(t *testing.T, step int, s *Store, m *simModel) {
 		}
 	}
 }
+
+// simShared is a part of a file shared by two offices: closing an office
+// leaves the file open.
+type simShared struct{ Backend }
+
+func (simShared) Close() error { return nil }
