@@ -7,6 +7,7 @@ import (
 
 	"buergerbuero/booking"
 	"buergerbuero/booking/backendtest"
+	"buergerbuero/internal/fakeclock"
 )
 
 // The bbolt file passes the conformance suite every backend must pass.
@@ -55,9 +56,9 @@ func TestOfficesInOneFileKeepApart(t *testing.T) {
 	}
 	defer file.Close()
 	now := time.Date(2026, 11, 24, 8, 0, 0, 0, cfg.Location())
-	clock := fixedClock(now)
+	clock := fakeclock.New(now)
 	open := func(ns string) *booking.Store {
-		s, err := booking.New(keepOpen{booking.Within(file, ns)}, cfg, booking.Options{Clock: clock})
+		s, err := booking.New(booking.Shared(booking.Within(file, ns)), cfg, booking.Options{Clock: clock})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -98,12 +99,3 @@ func TestOfficesInOneFileKeepApart(t *testing.T) {
 		}
 	}
 }
-
-// keepOpen is a backend whose Close leaves the shared file open.
-type keepOpen struct{ booking.Backend }
-
-func (keepOpen) Close() error { return nil }
-
-type fixedClock time.Time
-
-func (c fixedClock) Now() time.Time { return time.Time(c) }

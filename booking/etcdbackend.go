@@ -2,6 +2,7 @@ package booking
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"encoding/binary"
@@ -87,7 +88,7 @@ func (e *etcdBackend) current() (*concurrency.Session, *concurrency.Mutex, error
 	}
 	session, err := concurrency.NewSession(e.cli, concurrency.WithTTL(e.ttl))
 	if err != nil {
-		return nil, nil, fmt.Errorf("etcd session: %w: %w", ErrUnavailable, err)
+		return nil, nil, etcdUnavailable("session", err)
 	}
 	e.session, e.lock = session, concurrency.NewMutex(session, e.prefix+"lock")
 	return e.session, e.lock, nil
@@ -121,19 +122,19 @@ func OpenEtcd(cfg EtcdConfig) (Backend, error) {
 	if len(cfg.Endpoints) == 0 {
 		return nil, fmt.Errorf("etcd: no endpoints: %w", ErrInvalidInput)
 	}
-	cfg.DialTimeout = cmpDuration(cfg.DialTimeout, 5*time.Second)
-	cfg.RequestTimeout = cmpDuration(cfg.RequestTimeout, 10*time.Second)
-	cfg.LockTTL = cmpDuration(cfg.LockTTL, 10*time.Second)
+	cfg.DialTimeout = cmp.Or(cfg.DialTimeout, 5*time.Second)
+	cfg.RequestTimeout = cmp.Or(cfg.RequestTimeout, 10*time.Second)
+	cfg.LockTTL = cmp.Or(cfg.LockTTL, 10*time.Second)
 	cli, err := clientv3.New(clientv3.Config{Endpoints: cfg.Endpoints, DialTimeout: cfg.DialTimeout, TLS: cfg.TLS, Logger: zap.NewNop(), // errors are returned, and logged by the service
 		Username: cfg.Username, Password: cfg.Password})
 	if err != nil {
-		return nil, fmt.Errorf("etcd: %w: %w", ErrUnavailable, err)
+		return nil, etcdUnavailable("connect", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.DialTimeout)
 	defer cancel()
 	if _, err := cli.Get(ctx, cfg.Prefix+"m/", clientv3.WithPrefix(), clientv3.WithCountOnly()); err != nil {
 		cli.Close()
-		return nil, fmt.Errorf("etcd %v: %w: %w", cfg.Endpoints, ErrUnavailable, err)
+		return nil, etcdUnavailable(fmt.Sprint(cfg.Endpoints), err)
 	}
 	e := &etcdBackend{cli: cli, prefix: cfg.Prefix, timeout: cfg.RequestTimeout, ttl: max(1, int(cfg.LockTTL/time.Second)),
 		cache: &readCache{values: map[string]cached{}}}
@@ -142,13 +143,6 @@ func OpenEtcd(cfg EtcdConfig) (Backend, error) {
 		return nil, err
 	}
 	return e, nil
-}
-
-func cmpDuration(d, def time.Duration) time.Duration {
-	if d <= 0 {
-		return def
-	}
-	return d
 }
 
 func (e *etcdBackend) ctx() (context.Context, context.CancelFunc) {
@@ -189,7 +183,7 @@ func (e *etcdBackend) Compact() error {
 	defer cancel()
 	res, err := e.cli.Get(ctx, e.prefix+"m/", clientv3.WithPrefix(), clientv3.WithCountOnly())
 	if err != nil {
-		return fmt.Errorf("etcd: %w: %w", ErrUnavailable, err)
+		return etcdUnavailable("read", err)
 	}
 	if _, err := e.cli.Compact(ctx, res.Header.Revision, clientv3.WithCompactPhysical()); err != nil {
 		return fmt.Errorf("etcd compact: %w", err)
@@ -284,7 +278,7 @@ func (t *etcdTx) fixRev(rev int64) {
 
 func (t *etcdTx) fail(err error) {
 	if t.err == nil {
-		t.err = fmt.Errorf("etcd: %w: %w", ErrUnavailable, err)
+		t.err = etcdUnavailable("read", err)
 	}
 }
 
@@ -317,7 +311,7 @@ func (t *etcdTx) Buckets() ([][]byte, error) {
 	opts := []clientv3.OpOption{clientv3.WithPrefix(), clientv3.WithKeysOnly(), clientv3.WithSort(clientv3.SortByKey, clientv3.SortAscend)}
 	res, err := t.e.cli.Get(ctx, prefix, t.atRev(opts)...)
 	if err != nil {
-		return nil, fmt.Errorf("etcd: %w: %w", ErrUnavailable, err)
+		return nil, etcdUnavailable("read", err)
 	}
 	t.fixRev(res.Header.Revision)
 	names := map[string]bool{}
@@ -365,7 +359,7 @@ func (t *etcdTx) commit(ctx context.Context) error {
 		prefix := t.e.dataPrefix(bucket)
 		res, err := t.e.cli.Get(ctx, prefix, clientv3.WithPrefix(), clientv3.WithKeysOnly())
 		if err != nil {
-			return fmt.Errorf("etcd: %w: %w", ErrUnavailable, err)
+			return etcdUnavailable("read", err)
 		}
 		for _, kv := range res.Kvs {
 			if _, put := t.puts[string(kv.Key)]; !put {
@@ -393,7 +387,7 @@ func (t *etcdTx) commit(ctx context.Context) error {
 	}
 	res, err := t.e.cli.Txn(ctx).If(t.lock.IsOwner()).Then(ops...).Commit()
 	if err != nil {
-		return fmt.Errorf("etcd commit of %d writes: %w: %w", len(ops), ErrUnavailable, err)
+		return etcdUnavailable(fmt.Sprintf("commit of %d writes", len(ops)), err)
 	}
 	if !res.Succeeded {
 		return fmt.Errorf("etcd commit: the writers' lock was lost (lease expired); nothing written: %w", ErrUnavailable)

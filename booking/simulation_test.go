@@ -195,10 +195,10 @@ func simulate(t *testing.T, seed uint64, steps int, seen map[string]int, beside 
 		if file, err = OpenFile(path, time.Second); err != nil {
 			t.Fatal(err)
 		}
-		if neighbour, err = New(simShared{file}, cfg, Options{Clock: clock}); err != nil {
+		if neighbour, err = New(Shared(file), cfg, Options{Clock: clock}); err != nil {
 			t.Fatal(err)
 		}
-		if s, err = New(simShared{Within(file, "office/ohligs/")}, cfg, Options{Clock: clock}); err != nil {
+		if s, err = New(Shared(Within(file, "office/ohligs/")), cfg, Options{Clock: clock}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -397,9 +397,3 @@ func checkAgainstModel(t *testing.T, step int, s *Store, m *simModel) {
 		}
 	}
 }
-
-// simShared is a part of a file shared by two offices: closing an office
-// leaves the file open.
-type simShared struct{ Backend }
-
-func (simShared) Close() error { return nil }

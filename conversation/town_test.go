@@ -58,7 +58,7 @@ func newTownEnv(t *testing.T) *townEnv {
 		if i > 0 {
 			ns = "office/" + cfg.Offices[i].ID + "/"
 		}
-		store, err := booking.New(keepOpen{booking.Within(file, ns)}, oc, booking.Options{Clock: clock, PINKey: testServiceKey})
+		store, err := booking.New(booking.Shared(booking.Within(file, ns)), oc, booking.Options{Clock: clock, PINKey: testServiceKey})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -74,10 +74,6 @@ func newTownEnv(t *testing.T) *townEnv {
 	}
 	return &townEnv{t: t, town: town, mitte: offices[0].Engine, ohl: offices[1].Engine}
 }
-
-type keepOpen struct{ booking.Backend }
-
-func (keepOpen) Close() error { return nil }
 
 // say sends text (or an option) from chat and returns the replies.
 func (e *townEnv) say(chat, text, option string) []Reply {

@@ -12,10 +12,6 @@ import (
 	"buergerbuero/internal/fakeclock"
 )
 
-type noClose struct{ booking.Backend }
-
-func (noClose) Close() error { return nil }
-
 // A town's figures: each office's own, side by side, and the town's total
 // with the waits of both in one distribution.
 func TestTownFiguresSideBySide(t *testing.T) {
@@ -32,7 +28,7 @@ func TestTownFiguresSideBySide(t *testing.T) {
 	clock := fakeclock.New(monday)
 	var offices []OfficeLog
 	for i, ns := range []string{"", "office/ohligs/"} {
-		store, err := booking.New(noClose{booking.Within(file, ns)}, cfg, booking.Options{Clock: clock})
+		store, err := booking.New(booking.Shared(booking.Within(file, ns)), cfg, booking.Options{Clock: clock})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -14,6 +14,7 @@ import (
 	"buergerbuero/booking"
 	"buergerbuero/booking/backendtest"
 	"buergerbuero/conversation"
+	"buergerbuero/internal/fakeclock"
 )
 
 // The etcd backend passes the conformance suite the bbolt file passes,
@@ -43,7 +44,7 @@ func TestTwoInstancesDecideOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := booking.New(b, cfg, booking.Options{Clock: fixedClock(monday)})
+		s, err := booking.New(b, cfg, booking.Options{Clock: fakeclock.New(monday)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -71,10 +72,6 @@ func TestTwoInstancesDecideOnce(t *testing.T) {
 		t.Fatalf("booked %d, taken %d through two instances; want 3 and 37", booked.Load(), taken.Load())
 	}
 }
-
-type fixedClock time.Time
-
-func (c fixedClock) Now() time.Time { return time.Time(c) }
 
 const office = `
 office: {name: Etcd-Amt, timezone: Europe/Berlin, state: NW}
@@ -107,7 +104,7 @@ func TestLeadership(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := booking.New(b, cfg, booking.Options{Clock: fixedClock(monday)})
+		s, err := booking.New(b, cfg, booking.Options{Clock: fakeclock.New(monday)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -168,7 +165,7 @@ func TestQuorumLoss(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := booking.New(backend, cfg, booking.Options{Clock: fixedClock(monday)})
+	store, err := booking.New(backend, cfg, booking.Options{Clock: fakeclock.New(monday)})
 	if err != nil {
 		t.Fatal(err)
 	}

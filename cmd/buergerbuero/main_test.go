@@ -768,7 +768,7 @@ admin: {password: "Admin-Schluessel-Musterstadt"}
 		t.Fatal(err)
 	}
 	for i, ns := range []string{"", "office/ohligs/"} {
-		store, err := booking.New(sharedBackend{booking.Within(file, ns)}, cfg.OfficeConfigs()[i], booking.Options{})
+		store, err := booking.New(booking.Shared(booking.Within(file, ns)), cfg.OfficeConfigs()[i], booking.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

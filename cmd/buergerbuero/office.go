@@ -10,7 +10,6 @@ import (
 	"buergerbuero/booking"
 	"buergerbuero/bots/counter"
 	"buergerbuero/bots/kiosk"
-	"buergerbuero/bots/webchat"
 	"buergerbuero/callsystem"
 	"buergerbuero/callsystem/display"
 	"buergerbuero/conversation"
@@ -19,9 +18,9 @@ import (
 )
 
 // officeRun is one office's running parts: its store, call system,
-// dialogue, foyer display and (a single office's) web chat. A single
-// office's pages are at /chat/, /display/, /kiosk/, /counter/; a town's at
-// /display/<id>/ and so on, with one chat for the town at /chat/.
+// dialogue and foyer display. A single office's pages are at /display/,
+// /kiosk/, /counter/; a town's at /display/<id>/ and so on. The web chat
+// at /chat/ is the office's or the town's (serve.go).
 type officeRun struct {
 	id     string // empty for a single office
 	cfg    *booking.Config
@@ -29,7 +28,6 @@ type officeRun struct {
 	calls  *callsystem.System
 	engine *conversation.Engine
 	foyer  *display.Display
-	chat   *webchat.Chat // nil for an office of a town
 }
 
 // path is where the office's page of kind ("chat", "display") lives.
@@ -46,9 +44,6 @@ func (o *officeRun) mount(mux *http.ServeMux, cfg *fileConfig, guard *basicauth.
 		"display": o.foyer,
 		"kiosk":   kiosk.New(o.store, o.calls, o.engine, cfg.Kiosk.Password, guard, log),
 		"counter": counter.New(o.cfg, o.calls, o.engine, cfg.Counter.Password, guard, log),
-	}
-	if o.chat != nil { // a town's offices share the town's chat, which asks where
-		pages["chat"] = o.chat
 	}
 	for kind, h := range pages {
 		p := o.path(kind)
@@ -76,17 +71,11 @@ type officeDeps struct {
 	instance string
 }
 
-// sharedBackend is an office's part of the town's backend: closing the
-// office's store leaves the backend open for the others.
-type sharedBackend struct{ booking.Backend }
-
-func (sharedBackend) Close() error { return nil }
-
 // startOffice starts a town's further office id with its config, in its
 // own namespace of backend.
 func startOffice(ctx context.Context, id string, cfg *booking.Config, backend booking.Backend, fc *fileConfig, d officeDeps) (*officeRun, error) {
 	log := d.log.With("office", id)
-	store, err := booking.New(sharedBackend{booking.Within(backend, "office/"+id+"/")}, cfg, booking.Options{Logger: log, PINKey: d.key})
+	store, err := booking.New(booking.Shared(booking.Within(backend, "office/"+id+"/")), cfg, booking.Options{Logger: log, PINKey: d.key})
 	if err != nil {
 		return nil, fmt.Errorf("office %s: %w", id, err)
 	}

@@ -159,21 +159,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	var leaderJobs []func(context.Context) // run once in a cluster: on the instance that leads
 	mux := http.NewServeMux()
 
-	chatSecret, err := store.Secret(ctx, "webchat")
-	if err != nil {
-		return err
-	}
-	chat, err := webchat.New(engine, log, webchat.Options{Secret: chatSecret, WorkBits: cfg.HTTP.ChatWorkBits, Addrs: addrs})
-	if err != nil {
-		return err
-	}
-	engine.Register(webchat.Channel, chat)
-	first := &officeRun{cfg: &cfg.Config, store: store, calls: calls, engine: engine, foyer: foyer, chat: chat}
+	first := &officeRun{cfg: &cfg.Config, store: store, calls: calls, engine: engine, foyer: foyer}
 	if officeIDs != nil {
 		first.id = officeIDs[0]
-	}
-	if len(offices) > 1 {
-		first.chat = nil // the town's chat, below, asks where
 	}
 	first.mount(mux, cfg, guard, log)
 	// The channels talk to the office, or to the town in front of its offices.
@@ -192,7 +180,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 			if len(cfg.Store.Etcd.Endpoints) > 0 {
 				workers.Go(func() { o.calls.FollowCalls(ctx, time.Second) })
 			}
-			log.Info("office started", "office", o.cfg.Office.Name, "chat", o.path("chat"), "display", o.path("display"))
+			log.Info("office started", "office", o.cfg.Office.Name, "display", o.path("display"))
 			town = append(town, conversation.TownOffice{ID: o.id, Engine: o.engine})
 			logs = append(logs, stats.OfficeLog{ID: o.id, Log: o.store, Config: o.cfg})
 		}
@@ -201,16 +189,21 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		townChat, err := webchat.New(t, log, webchat.Options{Secret: chatSecret, WorkBits: cfg.HTTP.ChatWorkBits, Addrs: addrs})
-		if err != nil {
-			return err
-		}
-		t.Register(webchat.Channel, townChat)
-		mux.Handle("/chat/", http.StripPrefix("/chat", townChat)) // the town's one chat asks where
 		citizens = t
 		mux.Handle("/admin/stats/town/", requireAdmin(guard, cfg.Admin.Password, // the offices side by side
 			http.StripPrefix("/admin/stats/town", stats.TownHandler(townCfg.Office.Name, logs, store.Now, engine))))
 	}
+	// One web chat: the office's, or the town's that asks where.
+	chatSecret, err := store.Secret(ctx, "webchat")
+	if err != nil {
+		return err
+	}
+	chat, err := webchat.New(citizens, log, webchat.Options{Secret: chatSecret, WorkBits: cfg.HTTP.ChatWorkBits, Addrs: addrs})
+	if err != nil {
+		return err
+	}
+	citizens.Register(webchat.Channel, chat)
+	mux.Handle("/chat/", http.StripPrefix("/chat", chat))
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/chat/", http.StatusFound) })
 
 	if cfg.Telegram.Token == "" {
@@ -280,7 +273,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	workers.Go(func() { lead(ctx, store, instance, log, leaderJobs) })
 
 	log.Info("buergerbuero started", "store", where, "counters", len(cfg.Counters), "concerns", len(cfg.Concerns),
-		"listen", ln.Addr().String(), "chat", "http://"+ln.Addr().String()+first.path("chat"), "display", "http://"+ln.Addr().String()+first.path("display"),
+		"listen", ln.Addr().String(), "chat", "http://"+ln.Addr().String()+"/chat/", "display", "http://"+ln.Addr().String()+first.path("display"),
 		"counter", "http://"+ln.Addr().String()+first.path("counter"))
 	select {
 	case <-ctx.Done():

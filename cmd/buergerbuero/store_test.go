@@ -13,6 +13,7 @@ import (
 
 	"buergerbuero/booking"
 	"buergerbuero/booking/etcdtest"
+	"buergerbuero/internal/fakeclock"
 )
 
 // A bbolt file moves into etcd with `migrate --to etcd` and back with
@@ -28,7 +29,7 @@ func TestMigrateToEtcdAndBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	file, err := booking.Open(data, cfg, booking.Options{Clock: fixed(now)})
+	file, err := booking.Open(data, cfg, booking.Options{Clock: fakeclock.New(now)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +58,7 @@ func TestMigrateToEtcdAndBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	onEtcd, err := booking.New(backend, cfg, booking.Options{Clock: fixed(now)})
+	onEtcd, err := booking.New(backend, cfg, booking.Options{Clock: fakeclock.New(now)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +77,7 @@ func TestMigrateToEtcdAndBack(t *testing.T) {
 	if code := run(context.Background(), []string{"migrate", "--config", cfgPath, "--data", back, "--to", "file"}, &out, &errOut); code != 0 {
 		t.Fatalf("migrate --to file: exit %d\n%s", code, errOut.String())
 	}
-	again, err := booking.Open(back, cfg, booking.Options{Clock: fixed(now)})
+	again, err := booking.Open(back, cfg, booking.Options{Clock: fakeclock.New(now)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +116,3 @@ func TestMigrateToEtcdAndBack(t *testing.T) {
 		t.Fatalf("exit %d:\n%s", code, stderr.String())
 	}
 }
-
-type fixed time.Time
-
-func (f fixed) Now() time.Time { return time.Time(f) }
