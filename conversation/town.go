@@ -115,13 +115,13 @@ func (t *Town) Handle(ctx context.Context, msg Message) ([]Reply, error) {
 		return t.bindAndHandle(ctx, key, b, o, msg)
 	}
 	if b.Asked && msg.Option == "" { // "2" answers the question where (a mail's numbered list)
-		asked := t.askWhere(b.Lang, t.offering(t.parser.Understand(b.Pending, time.Now()).Concerns), b.Pending != "")
+		asked := t.askWhere(b.Lang, t.offering(t.understand(b.Pending).Concerns), b.Pending != "")
 		if i, ok := understand.OptionNumber(msg.Text, len(asked.Options), true); ok {
 			chosen, _ := strings.CutPrefix(asked.Options[i].ID, optOffice)
 			return t.choose(ctx, key, b, chosen, msg)
 		}
 	}
-	u := t.parser.Understand(msg.Text, time.Now())
+	u := t.understand(msg.Text)
 	candidates := t.offering(u.Concerns)
 	switch {
 	case len(u.Concerns) > 0 && len(candidates) == 1:
@@ -146,7 +146,7 @@ func (t *Town) choose(ctx context.Context, key string, b binding, chosen string,
 	}
 	var o *TownOffice
 	if chosen == "*" {
-		u := t.parser.Understand(b.Pending, time.Now())
+		u := t.understand(b.Pending)
 		o = t.earliest(ctx, t.offering(u.Concerns), u.Concerns)
 	} else {
 		o = t.office(chosen)
@@ -294,6 +294,11 @@ func anywhere(text string, u understand.Understanding) bool {
 		}
 	}
 	return false
+}
+
+// understand reads text at the store's time (the clock is injected).
+func (t *Town) understand(text string) understand.Understanding {
+	return t.parser.Understand(text, t.offices[0].Engine.store.Now())
 }
 
 func (t *Town) office(id string) *TownOffice {

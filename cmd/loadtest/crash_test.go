@@ -69,16 +69,7 @@ func TestCrashRecovery(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and crashes the service twenty times")
 	}
-	dir := t.TempDir()
-	bin, err := buildServe(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	env, err := newEnvironment(dir, bin, "load")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.close()
+	env := testEnvironment(t, "load")
 	rng := rand.New(rand.NewPCG(20, 26))
 	var users []*crashUser
 	var mailers []*crashMailer
@@ -366,6 +357,23 @@ func storedBookings(t *testing.T, env *environment, channel string) map[string]s
 		}
 	}
 	return out
+}
+
+// testEnvironment builds the service and makes an environment for
+// scenario, closed at the end of the test.
+func testEnvironment(t *testing.T, scenario string) *environment {
+	t.Helper()
+	dir := t.TempDir()
+	bin, err := buildServe(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := newEnvironment(dir, bin, scenario)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(env.close)
+	return env
 }
 
 // waitReply waits for the bot's answer (a message with buttons), giving up

@@ -19,16 +19,7 @@ func TestEtcdFailover(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the service and runs an etcd cluster")
 	}
-	dir := t.TempDir()
-	bin, err := buildServe(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	env, err := newEnvironment(dir, bin, "load")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.close()
+	env := testEnvironment(t, "load")
 	if err := env.onEtcd(2); err != nil {
 		t.Fatal(err)
 	}
