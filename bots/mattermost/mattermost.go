@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -57,6 +58,33 @@ type Config struct {
 	// every member of that team act.
 	StaffUsers []string `yaml:"staff_users"`
 	StaffTeam  bool     `yaml:"staff_team"`
+	// Offices gives each office of a town with several offices its own
+	// channels and clerks, by the office's id. The staff users above act
+	// in every office.
+	Offices map[string]OfficeStaff `yaml:"offices"`
+
+	office string // the office this bot serves in a town (ForOffice)
+}
+
+// OfficeStaff are one office's channels and clerks in a town's Mattermost.
+type OfficeStaff struct {
+	// StaffChannel gets the office's alarms, QueueChannel its queue board;
+	// a /bb typed in either acts at this office.
+	StaffChannel string `yaml:"staff_channel"`
+	QueueChannel string `yaml:"queue_channel"`
+	// StaffUsers are the office's clerks.
+	StaffUsers []string `yaml:"staff_users"`
+}
+
+// ForOffice is the config of office id's bot in a town: the office's
+// channels, and its clerks beside the town-wide staff users.
+func (c Config) ForOffice(id string) Config {
+	o := c.Offices[id]
+	c.office = id
+	c.StaffChannel, c.QueueChannel = o.StaffChannel, o.QueueChannel
+	c.StaffUsers = append(slices.Clone(c.StaffUsers), o.StaffUsers...)
+	c.Offices = nil
+	return c
 }
 
 // Problems lists what is wrong with the config, as (field, why) pairs.
@@ -74,7 +102,11 @@ func (c *Config) Problems() [][2]string {
 	if len(c.ActionSecret) < 16 {
 		out = append(out, [2]string{"mattermost.action_secret", "needs at least 16 characters"})
 	}
-	if len(c.StaffUsers) == 0 && !c.StaffTeam {
+	officeStaff := false
+	for _, o := range c.Offices {
+		officeStaff = officeStaff || len(o.StaffUsers) > 0
+	}
+	if len(c.StaffUsers) == 0 && !c.StaffTeam && !officeStaff {
 		out = append(out, [2]string{"mattermost.staff_users", "name the staff (or set staff_team: true)"})
 	}
 	return out
@@ -149,14 +181,22 @@ func New(cfg Config, store Store, calls Calls, d Dialogue, log *slog.Logger) (*B
 // the queue board up to date and listens for direct messages to the bot,
 // until ctx ends.
 func (b *Bot) Run(ctx context.Context) error {
+	if b.start(ctx) {
+		listen(ctx, b.cfg, b.log, b.onPosted)
+	}
+	return nil
+}
+
+// start connects (waiting while Mattermost cannot be reached) and keeps
+// the queue board up to date; false if ctx ended first.
+func (b *Bot) start(ctx context.Context) bool {
 	retry.Until(ctx, b.log, "mattermost connect", func() error { return b.connect(ctx) }, nil)
 	if ctx.Err() != nil {
-		return nil
+		return false
 	}
 	b.refreshBoard(ctx)
 	go retry.Every(ctx, time.Minute, func() { b.refreshBoard(ctx) })
-	b.listen(ctx)
-	return nil
+	return true
 }
 
 // connect learns the bot's own user and the team's channels.
@@ -221,9 +261,20 @@ func (b *Bot) isStaff(userID, teamID string) bool {
 	return (userID != "" && b.staffIDs[userID]) || (b.cfg.StaffTeam && teamID != "" && teamID == b.teamID)
 }
 
-// sign is the HMAC of a button's action and target.
+// hasChannel reports whether id is the office's staff or queue channel.
+func (b *Bot) hasChannel(id string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return id != "" && (id == b.staffChannel || id == b.queueChannel)
+}
+
+// sign is the HMAC of a button's action and target (and, in a town, of
+// its office, so a button cannot be sent to another office).
 func (b *Bot) sign(parts ...string) string {
 	mac := hmac.New(sha256.New, []byte(b.cfg.ActionSecret))
+	if b.cfg.office != "" {
+		mac.Write([]byte("office\x00" + b.cfg.office + "\x00"))
+	}
 	mac.Write([]byte(strings.Join(parts, "\x00")))
 	return hex.EncodeToString(mac.Sum(nil))
 }
@@ -235,32 +286,42 @@ func (b *Bot) verify(sig string, parts ...string) bool {
 
 // CommandHandler serves the /bb slash command.
 func (b *Bot) CommandHandler() http.Handler {
+	return commandHandler(b.cfg.CommandToken, b.log, func(ctx context.Context, c command) string {
+		if !b.isStaff(c.userID, c.teamID) {
+			b.log.Warn("slash command by non-staff refused", "user", c.userName)
+			return b.say("StaffOnlyCommands")
+		}
+		return b.command(ctx, c)
+	})
+}
+
+// commandHandler checks a /bb request's token and hands it to answer.
+func commandHandler(token string, log *slog.Logger, answer func(context.Context, command) string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 		if err := r.ParseForm(); err != nil {
 			http.Error(w, "bad request", http.StatusBadRequest)
 			return
 		}
-		if subtle.ConstantTimeCompare([]byte(r.PostForm.Get("token")), []byte(b.cfg.CommandToken)) != 1 || b.cfg.CommandToken == "" {
-			b.log.Warn("slash command with a wrong token refused", "user", r.PostForm.Get("user_name"))
+		if subtle.ConstantTimeCompare([]byte(r.PostForm.Get("token")), []byte(token)) != 1 || token == "" {
+			log.Warn("slash command with a wrong token refused", "user", r.PostForm.Get("user_name"))
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}
-		req := command{userID: r.PostForm.Get("user_id"), userName: r.PostForm.Get("user_name"), teamID: r.PostForm.Get("team_id"),
+		c := command{userID: r.PostForm.Get("user_id"), userName: r.PostForm.Get("user_name"), teamID: r.PostForm.Get("team_id"),
 			channelID: r.PostForm.Get("channel_id"), text: strings.TrimSpace(r.PostForm.Get("text"))}
-		var text string
-		if !b.isStaff(req.userID, req.teamID) {
-			b.log.Warn("slash command by non-staff refused", "user", req.userName)
-			text = b.say("StaffOnlyCommands")
-		} else {
-			text = b.command(r.Context(), req)
-		}
-		writeJSON(w, &model.CommandResponse{ResponseType: model.CommandResponseTypeEphemeral, Text: text})
+		writeJSON(w, &model.CommandResponse{ResponseType: model.CommandResponseTypeEphemeral, Text: answer(r.Context(), c)})
 	})
 }
 
 // ActionHandler serves the bot's buttons.
 func (b *Bot) ActionHandler() http.Handler {
+	return actionHandler(b.log, func(string) *Bot { return b })
+}
+
+// actionHandler serves buttons, each at the bot of the office it names
+// (office "" on a single office's bot).
+func actionHandler(log *slog.Logger, botOf func(office string) *Bot) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 		var req model.PostActionIntegrationRequest
@@ -270,9 +331,13 @@ func (b *Bot) ActionHandler() http.Handler {
 		}
 		ctxString := func(k string) string { v, _ := req.Context[k].(string); return v }
 		action, target, expires, sig := ctxString("action"), ctxString("target"), ctxString("expires"), ctxString("sig")
-		if action == "" || !b.verify(sig, req.PostId, action, target, expires) {
-			b.log.Warn("forged or damaged button refused", "user", req.UserName, "action", action)
+		b := botOf(ctxString("office"))
+		if b == nil || action == "" || !b.verify(sig, req.PostId, action, target, expires) {
+			log.Warn("forged or damaged button refused", "user", req.UserName, "action", action)
 			w.WriteHeader(http.StatusForbidden)
+			if b == nil {
+				return
+			}
 			writeJSON(w, &model.PostActionIntegrationResponse{EphemeralText: b.say("StaffButtonInvalid")})
 			return
 		}
@@ -325,9 +390,12 @@ const buttonLifetime = 12 * time.Hour
 // given another action, or pressed days later.
 func (b *Bot) button(postID, name, action, target, style string) *model.PostAction {
 	expires := b.store.Now().Add(buttonLifetime).UTC().Format(time.RFC3339)
+	context := map[string]any{"action": action, "target": target, "expires": expires, "sig": b.sign(postID, action, target, expires)}
+	if b.cfg.office != "" {
+		context["office"] = b.cfg.office
+	}
 	return &model.PostAction{Type: model.PostActionTypeButton, Name: name, Style: style, Integration: &model.PostActionIntegration{
-		URL:     strings.TrimRight(b.cfg.PublicURL, "/") + "/mattermost/action",
-		Context: map[string]any{"action": action, "target": target, "expires": expires, "sig": b.sign(postID, action, target, expires)},
+		URL: strings.TrimRight(b.cfg.PublicURL, "/") + "/mattermost/action", Context: context,
 	}}
 }
 

@@ -97,6 +97,7 @@ func (f *fileConfig) validate(c *booking.Checker) {
 	for _, p := range append(f.Email.Problems(), f.Mattermost.Problems()...) {
 		c.Add(p[0], p[1])
 	}
+	f.checkMattermostOffices(c)
 	if f.Dialogue.ExpireAfter < time.Minute || f.Dialogue.ExpireAfter > 7*24*time.Hour {
 		c.Add("dialogue.expire_after", "must be between 1m and 168h")
 	}
@@ -120,6 +121,31 @@ func (f *fileConfig) validate(c *booking.Checker) {
 		c.Add("http.max_displays", "must be between 1 and 10000")
 	}
 	f.Store.validate(c)
+}
+
+// checkMattermostOffices checks that, in a town, every office has its
+// Mattermost channels and no other office is named.
+func (f *fileConfig) checkMattermostOffices(c *booking.Checker) {
+	if f.Mattermost.URL == "" {
+		return
+	}
+	known := map[string]bool{}
+	var ids []string
+	for _, o := range f.Offices {
+		known[o.ID] = true
+		ids = append(ids, o.ID)
+		if _, ok := f.Mattermost.Offices[o.ID]; !ok && len(f.Offices) > 1 {
+			c.Add("mattermost.offices", fmt.Sprintf("office %s needs its staff channel, queue channel and clerks here", o.ID))
+		}
+	}
+	for id := range f.Mattermost.Offices {
+		switch {
+		case len(f.Offices) < 2:
+			c.Add("mattermost.offices", "is for a town with several offices (set offices:); one office uses staff_channel and queue_channel above")
+		case !known[id]:
+			c.Add("mattermost.offices."+id, fmt.Sprintf("is no office of the town (offices: %s)", strings.Join(ids, ", ")))
+		}
+	}
 }
 
 // weakPassword says why a staff password is too weak to stand on the

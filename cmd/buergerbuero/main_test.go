@@ -650,10 +650,16 @@ admin: {password: "Admin-Schluessel-Musterstadt"}
 	t.Setenv("BUERGERBUERO_MATTERMOST_TOKEN", "bot-token")
 	t.Setenv("BUERGERBUERO_MATTERMOST_COMMAND_TOKEN", "cmd-token")
 	t.Setenv("BUERGERBUERO_MATTERMOST_ACTION_SECRET", "a-long-enough-action-secret")
-	if code := run(context.Background(), []string{"serve", "--config", withStaffBot, "--data", filepath.Join(dir, "x.db"), "--listen", "127.0.0.1:0"}, &out, &errOut); code == 0 ||
-		!strings.Contains(errOut.String(), "not built yet") {
-		t.Fatalf("serve with two offices and the staff bot: exit %d\n%s", code, errOut.String())
+	if code := run(context.Background(), []string{"check-config", withStaffBot}, &out, &errOut); code == 0 ||
+		!strings.Contains(errOut.String(), "office ohligs needs its staff channel") {
+		t.Fatalf("check-config of a town's staff bot without the offices' channels: exit %d\n%s", code, errOut.String())
 	}
+	mm := mattermosttest.New("bot-token", "mitte-leitstelle", "ohligs-leitstelle")
+	defer mm.Close()
+	olga := mm.AddUser("olga")
+	town += "mattermost: {url: \"" + mm.URL + "\", public_url: \"http://127.0.0.1\", team: buergerbuero, offices: {" +
+		"mitte: {staff_channel: mitte-leitstelle, staff_users: [anna]}, ohligs: {staff_channel: ohligs-leitstelle, staff_users: [olga]}}}\n"
+	os.WriteFile(path, []byte(town+"telegram: {token: \"42:town\", api_url: \""+api.URL+"\", poll_timeout: 2s, messages_per_second: 1000, chat_messages_per_second: 1000, chat_burst: 100}\n"), 0o600)
 
 	data := filepath.Join(dir, "bb.db")
 	ctx, cancel := context.WithCancel(context.Background())
@@ -717,6 +723,24 @@ admin: {password: "Admin-Schluessel-Musterstadt"}
 			t.Fatalf("statistics of %s: %s\n%.300s", office, res.Status, body)
 		}
 	}
+	// One staff bot for the town: olga's /bb acts at her office, Ohligs.
+	var answer []byte
+	for range 100 { // until the bot has connected and knows its staff
+		res, err := http.PostForm(base+"/mattermost/command", map[string][]string{"token": {"cmd-token"}, "user_id": {olga},
+			"user_name": {"olga"}, "channel_id": {mm.ChannelID("ohligs-leitstelle")}, "text": {"walkin melde"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		answer, _ = io.ReadAll(res.Body)
+		res.Body.Close()
+		if !strings.Contains(string(answer), "vorbehalten") {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(string(answer), "Wartenummer **W-002**") {
+		t.Fatalf("olga's walk-in at Ohligs: %s", answer)
+	}
 	// One Telegram bot for the town: it asks where, then books at that office.
 	api.Text(7, "de", "Meldebescheinigung morgen 10 Uhr, Erika Mustermann")
 	asked, err := api.WaitFor(7, 0, 10*time.Second, func(m telegramtest.Sent) bool { return strings.Contains(m.Text, "In welchem Bürgerbüro") })
@@ -773,8 +797,8 @@ admin: {password: "Admin-Schluessel-Musterstadt"}
 			t.Fatal(err)
 		}
 		today, err := store.DayBookings(context.Background(), time.Now())
-		if err != nil || len(today) != 1 || today[0].Number != "W-001" {
-			t.Fatalf("office %d's store holds %+v (%v), want its one walk-in", i, today, err)
+		if err != nil || len(today) != 1+i || today[0].Number != "W-001" {
+			t.Fatalf("office %d's store holds %+v (%v), want its kiosk's walk-in (and at Ohligs olga's)", i, today, err)
 		}
 		tomorrow, err := store.DayBookings(context.Background(), time.Now().AddDate(0, 0, 1))
 		if want := i; err != nil || len(tomorrow) != want {

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"buergerbuero/booking"
 	"buergerbuero/bots/counter"
 	"buergerbuero/bots/kiosk"
+	"buergerbuero/bots/mattermost"
 	"buergerbuero/callsystem"
 	"buergerbuero/callsystem/display"
 	"buergerbuero/conversation"
@@ -28,6 +30,62 @@ type officeRun struct {
 	calls  *callsystem.System
 	engine *conversation.Engine
 	foyer  *display.Display
+
+	mu         sync.Mutex
+	alertStaff func(context.Context, booking.Alert) // the staff bot's, once it exists
+}
+
+// alert tells the office's staff that PINs are being guessed (the store's
+// Alert), once the staff bot is there.
+func (o *officeRun) alert(ctx context.Context, a booking.Alert) {
+	o.mu.Lock()
+	tell := o.alertStaff
+	o.mu.Unlock()
+	if tell != nil {
+		tell(ctx, a)
+	}
+}
+
+// staffBot starts the Mattermost staff bot: the office's, or in a town
+// one per office behind one command, each in the office's channels. It
+// returns the job that runs it on the instance that leads.
+func staffBot(mux *http.ServeMux, cfg mattermost.Config, runs []*officeRun, log *slog.Logger) (func(context.Context), error) {
+	var bots []*mattermost.Bot
+	for _, o := range runs {
+		c, l := cfg, log
+		if o.id != "" {
+			c, l = cfg.ForOffice(o.id), log.With("office", o.id)
+		}
+		bot, err := mattermost.New(c, o.store, o.calls, o.engine, l)
+		if err != nil {
+			return nil, err
+		}
+		o.engine.Register(mattermost.Channel, bot)
+		o.mu.Lock()
+		o.alertStaff = bot.AlertGuessing
+		o.mu.Unlock()
+		bots = append(bots, bot)
+	}
+	type staffSide interface {
+		CommandHandler() http.Handler
+		ActionHandler() http.Handler
+		Run(context.Context) error
+	}
+	var side staffSide = bots[0]
+	if len(bots) > 1 {
+		town, err := mattermost.NewTown(bots, log)
+		if err != nil {
+			return nil, err
+		}
+		side = town
+	}
+	mux.Handle("POST /mattermost/command", side.CommandHandler())
+	mux.Handle("POST /mattermost/action", side.ActionHandler())
+	return func(ctx context.Context) {
+		if err := side.Run(ctx); err != nil {
+			log.Error("mattermost bot stopped", "err", err)
+		}
+	}, nil
 }
 
 // path is where the office's page of kind ("chat", "display") lives.
@@ -75,11 +133,12 @@ type officeDeps struct {
 // own namespace of backend.
 func startOffice(ctx context.Context, id string, cfg *booking.Config, backend booking.Backend, fc *fileConfig, d officeDeps) (*officeRun, error) {
 	log := d.log.With("office", id)
-	store, err := booking.New(booking.Shared(booking.Within(backend, "office/"+id+"/")), cfg, booking.Options{Logger: log, PINKey: d.key})
+	o := &officeRun{id: id, cfg: cfg}
+	store, err := booking.New(booking.Shared(booking.Within(backend, "office/"+id+"/")), cfg, booking.Options{Logger: log, PINKey: d.key, Alert: o.alert})
 	if err != nil {
 		return nil, fmt.Errorf("office %s: %w", id, err)
 	}
-	o := &officeRun{id: id, cfg: cfg, store: store}
+	o.store = store
 	if o.calls, err = callsystem.New(ctx, store, log); err != nil {
 		return nil, err
 	}

@@ -17,7 +17,6 @@ import (
 
 	"buergerbuero/booking"
 	"buergerbuero/bots/email"
-	"buergerbuero/bots/mattermost"
 	"buergerbuero/bots/telegram"
 	"buergerbuero/bots/webchat"
 	"buergerbuero/callsystem"
@@ -61,9 +60,6 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	offices := cfg.Config.OfficeConfigs()
 	var officeIDs []string // set for a town of several offices: their pages live under /<page>/<id>/
 	if len(offices) > 1 {
-		if cfg.Mattermost.URL != "" {
-			return fmt.Errorf("%s lists %d offices: the Mattermost staff bot for several offices (a channel per office) is not built yet (issue 17); each office has its clerks' page (/counter/<office>/) meanwhile", *configPath, len(offices))
-		}
 		for _, o := range cfg.Offices {
 			officeIDs = append(officeIDs, o.ID)
 		}
@@ -101,12 +97,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		backend.Close()
 		return err
 	}
-	var alertStaff func(context.Context, booking.Alert) // set once the staff bot exists
-	store, err := booking.New(backend, &cfg.Config, booking.Options{Logger: log, PINKey: key, Alert: func(ctx context.Context, a booking.Alert) {
-		if alertStaff != nil {
-			alertStaff(ctx, a)
-		}
-	}})
+	first := &officeRun{cfg: &cfg.Config}
+	store, err := booking.New(backend, &cfg.Config, booking.Options{Logger: log, PINKey: key, Alert: first.alert})
 	if err != nil {
 		backend.Close()
 		return err
@@ -159,7 +151,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	var leaderJobs []func(context.Context) // run once in a cluster: on the instance that leads
 	mux := http.NewServeMux()
 
-	first := &officeRun{cfg: &cfg.Config, store: store, calls: calls, engine: engine, foyer: foyer}
+	first.store, first.calls, first.engine, first.foyer = store, calls, engine, foyer
+	runs := []*officeRun{first}
 	if officeIDs != nil {
 		first.id = officeIDs[0]
 	}
@@ -181,6 +174,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 				workers.Go(func() { o.calls.FollowCalls(ctx, time.Second) })
 			}
 			log.Info("office started", "office", o.cfg.Office.Name, "display", o.path("display"))
+			runs = append(runs, o)
 			town = append(town, conversation.TownOffice{ID: o.id, Engine: o.engine})
 			logs = append(logs, stats.OfficeLog{ID: o.id, Log: o.store, Config: o.cfg})
 		}
@@ -243,19 +237,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if cfg.Mattermost.URL == "" {
 		log.Info("mattermost staff bot off: no mattermost.url")
 	} else {
-		mm, err := mattermost.New(cfg.Mattermost, store, calls, engine, log)
+		job, err := staffBot(mux, cfg.Mattermost, runs, log)
 		if err != nil {
 			return err
 		}
-		engine.Register(mattermost.Channel, mm)
-		alertStaff = mm.AlertGuessing
-		mux.Handle("POST /mattermost/command", mm.CommandHandler())
-		mux.Handle("POST /mattermost/action", mm.ActionHandler())
-		leaderJobs = append(leaderJobs, func(ctx context.Context) {
-			if err := mm.Run(ctx); err != nil {
-				log.Error("mattermost bot stopped", "err", err)
-			}
-		})
+		leaderJobs = append(leaderJobs, job)
 	}
 
 	mountOps(mux, store, cfg, guard, engine, meter.Handler())
