@@ -80,11 +80,49 @@ func (t *Town) Text(langHint, id string, kv ...any) string {
 	return t.offices[0].Engine.Text(langHint, id, kv...)
 }
 
-// Register sets a channel's sender at every office.
+// Register sets a channel's sender at every office; each office's buttons
+// are tagged with the office, so a press reaches it whichever office the
+// chat is bound to by then (a reminder's "cancel" from another office).
 func (t *Town) Register(channel string, s Sender) {
 	for _, o := range t.offices {
-		o.Engine.Register(channel, s)
+		o.Engine.Register(channel, officeSender{office: o.ID, s: s})
 	}
+}
+
+// officeSender tags the buttons of an office's messages with the office.
+type officeSender struct {
+	office string
+	s      Sender
+}
+
+func (o officeSender) Send(ctx context.Context, chatID string, replies []Reply) error {
+	return o.s.Send(ctx, chatID, tagOptions(o.office, replies))
+}
+
+// tagOptions marks the options of replies as office's ("@ohligs|own:7").
+func tagOptions(office string, replies []Reply) []Reply {
+	out := make([]Reply, len(replies))
+	for i, r := range replies {
+		if len(r.Options) > 0 {
+			opts := make([]Option, len(r.Options))
+			for j, o := range r.Options {
+				o.ID = "@" + office + "|" + o.ID
+				opts[j] = o
+			}
+			r.Options = opts
+		}
+		out[i] = r
+	}
+	return out
+}
+
+// untag splits a tagged option into its office and the office's option.
+func untag(option string) (office, inner string, ok bool) {
+	rest, ok := strings.CutPrefix(option, "@")
+	if !ok {
+		return "", option, false
+	}
+	return strings.Cut(rest, "|")
 }
 
 // Handle runs one message: at the office the chat is bound to, or it asks
@@ -101,15 +139,22 @@ func (t *Town) Handle(ctx context.Context, msg Message) ([]Reply, error) {
 	if chosen, ok := strings.CutPrefix(msg.Option, optOffice); ok {
 		return t.choose(ctx, key, b, chosen, msg)
 	}
-	if b.Office != "" {
-		if o := t.office(b.Office); o != nil {
-			if other := t.named(msg.Text); other != nil && other != o {
-				if idle, err := o.Engine.idle(ctx, msg.Channel, msg.ChatID); err == nil && idle {
-					return t.bindAndHandle(ctx, key, b, other, msg) // "lieber in Ohligs"
-				}
-			}
-			return t.forward(ctx, o, msg)
+	if id, inner, ok := untag(msg.Option); ok { // a button of an office's message: that office answers
+		o := t.office(id)
+		if o == nil {
+			return []Reply{t.askWhere(b.Lang, nil, false)}, nil
 		}
+		msg.Option = inner
+		if o.ID != b.Office {
+			return t.bindAndHandle(ctx, key, b, o, msg)
+		}
+		return t.forward(ctx, o, msg)
+	}
+	if h := t.holder(ctx, b, msg); h != nil { // "absagen" where the chat's booking is at another office
+		return t.bindAndHandle(ctx, key, b, h, msg)
+	}
+	if o := t.office(b.Office); o != nil && !t.leaves(ctx, o, msg) {
+		return t.forward(ctx, o, msg)
 	}
 	if o := t.named(msg.Text); o != nil {
 		return t.bindAndHandle(ctx, key, b, o, msg)
@@ -134,6 +179,19 @@ func (t *Town) Handle(ctx context.Context, msg Message) ([]Reply, error) {
 		return nil, err
 	}
 	return []Reply{t.askWhere(b.Lang, candidates, len(u.Concerns) > 0)}, nil
+}
+
+// leaves reports whether a chat at its menu of office o turns to another
+// office: it names one ("lieber in Ohligs"), or a concern o does not offer.
+func (t *Town) leaves(ctx context.Context, o *TownOffice, msg Message) bool {
+	other := t.named(msg.Text)
+	u := t.understand(msg.Text)
+	elsewhere := (other != nil && other != o) || (len(u.Concerns) > 0 && !slices.Contains(t.offering(u.Concerns), o))
+	if !elsewhere || msg.Option != "" {
+		return false
+	}
+	idle, err := o.Engine.idle(ctx, msg.Channel, msg.ChatID)
+	return err == nil && idle
 }
 
 // choose binds the chat to the office picked (or the earliest anywhere)
@@ -175,9 +233,10 @@ func (t *Town) bindAndHandle(ctx context.Context, key string, b binding, o *Town
 }
 
 // forward runs msg at office o, noting which engine keeps the replies'
-// outbox entries.
+// outbox entries, and tags their buttons with the office.
 func (t *Town) forward(ctx context.Context, o *TownOffice, msg Message) ([]Reply, error) {
 	replies, err := o.Engine.Handle(ctx, msg)
+	replies = tagOptions(o.ID, replies)
 	t.mu.Lock()
 	for _, r := range replies {
 		if r.Outbox != "" {
@@ -215,6 +274,49 @@ func (t *Town) byEngine(replies []Reply) map[*Engine][]Reply {
 		}
 	}
 	return out
+}
+
+// holder is the office a message about an existing booking (cancel, move,
+// "where am I", "I am here", a waiting number) is for, when that is not
+// the chat's office and the chat's dialogue is at its menu: the one office
+// holding the chat's own upcoming bookings (the one with the number
+// given), else the one where the number and PIN typed match. Nil leaves the
+// message to the chat's office.
+func (t *Town) holder(ctx context.Context, b binding, msg Message) *TownOffice {
+	if msg.Option != "" || msg.Text == "" {
+		return nil
+	}
+	u := t.understand(msg.Text)
+	switch u.Intent {
+	case understand.IntentCancel, understand.IntentReschedule, understand.IntentStatus, understand.IntentCheckIn:
+	default:
+		if u.Number == "" {
+			return nil
+		}
+	}
+	bound := t.office(b.Office)
+	if bound != nil {
+		if idle, err := bound.Engine.idle(ctx, msg.Channel, msg.ChatID); err != nil || !idle {
+			return nil
+		}
+	}
+	var holders []*TownOffice
+	for i := range t.offices {
+		if t.offices[i].Engine.holdsOwn(ctx, msg, u.Number) {
+			holders = append(holders, &t.offices[i])
+		}
+	}
+	if len(holders) == 0 && u.Number != "" && u.PIN != "" {
+		for i := range t.offices { // the chat's office checks the PIN itself: not twice
+			if o := &t.offices[i]; o != bound && o.Engine.holdsByPIN(ctx, msg, u.Number, u.PIN) {
+				holders = append(holders, o)
+			}
+		}
+	}
+	if len(holders) != 1 || holders[0] == bound {
+		return nil
+	}
+	return holders[0]
 }
 
 // askWhere asks which office, offering those that do what was named (all
@@ -325,6 +427,35 @@ func (t *Town) save(ctx context.Context, key string, b binding) error {
 		return err
 	}
 	return t.binds.Put(ctx, key, data)
+}
+
+// holdsOwn reports whether this office holds an active booking, still to
+// come or under way, that msg's chat made itself (with number, if given).
+func (e *Engine) holdsOwn(ctx context.Context, msg Message, number string) bool {
+	owner := chatOwner{Channel: msg.Channel, ChatID: msg.ChatID, Proven: msg.Proven}
+	if msg.Staff != "" || !owner.Trusted() {
+		return false
+	}
+	mine, err := e.store.PersonBookings(ctx, msg.PersonKey)
+	if err != nil {
+		e.log.Error("own bookings", "err", err)
+		return false
+	}
+	now := e.store.Now()
+	return slices.ContainsFunc(mine, func(b booking.Booking) bool {
+		return b.Channel == msg.Channel && b.ChatID == msg.ChatID && b.Active() && b.End().After(now) &&
+			(number == "" || b.Number == booking.NormalizeNumber(number))
+	})
+}
+
+// holdsByPIN reports whether this office holds the active booking number
+// with pin. A wrong PIN counts as a guess here, as at the menu.
+func (e *Engine) holdsByPIN(ctx context.Context, msg Message, number, pin string) bool {
+	if b, err := e.store.Find(ctx, number); err != nil || !b.Active() {
+		return false // no such number here: nothing to guess at
+	}
+	_, err := e.store.LookupAs(ctx, booking.Guesser{Person: msg.PersonKey, Source: msg.Source}, number, pin)
+	return err == nil
 }
 
 // idle reports whether the chat's dialogue is at the menu (or has none).

@@ -156,3 +156,48 @@ func TestTownWhereByNumber(t *testing.T) {
 	}
 	expect(t, "the second office", dump(rs), "Bürgerbüro Ohligs, Düsseldorfer Str. 9:", "Meldebescheinigung")
 }
+
+// Cancel, move, "where am I" and buttons reach the office that holds the
+// booking, whichever office the chat was last bound to; number and PIN
+// find it from any chat.
+func TestTownManagesAcrossOffices(t *testing.T) {
+	e := newTownEnv(t)
+	e.say("1", "Perso in Ohligs heute 15 Uhr", "")
+	e.say("1", "Erika Mustermann", "")
+	num, pin := numberAndPIN(t, dump(e.say("1", "ja", "")))
+	// The chat goes on to Mitte for a vehicle, and is bound there.
+	expect(t, "to Mitte", dump(e.say("1", "Auto abmelden", "")), "Bürgerbüro Mitte")
+	stale := e.say("1", "Menü", "") // Mitte's menu, before the chat leaves Mitte
+	// "absagen" is about the booking at Ohligs.
+	rs := e.say("1", "Ich möchte meinen Termin absagen", "")
+	expect(t, "cancel at Ohligs", dump(rs), "Bürgerbüro Ohligs", num)
+	rs = e.say("1", "", optionFor(rs, num))
+	yes := optionFor(rs, "Ja")
+	if !strings.HasPrefix(yes, "@ohligs|") {
+		t.Fatalf("Ohligs's button is not tagged with its office: %q in %s", yes, dump(rs))
+	}
+	// Mitte's old menu button still works: it goes to Mitte.
+	if opt := optionFor(stale, "Termin buchen"); !strings.HasPrefix(opt, "@mitte|") {
+		t.Fatalf("Mitte's menu not tagged: %q", opt)
+	} else {
+		expect(t, "Mitte's button", dump(e.say("1", "", opt)), "Bürgerbüro Mitte")
+	}
+	// Ohligs's "yes" still cancels at Ohligs, though the chat is at Mitte again.
+	expect(t, "cancelled", dump(e.say("1", "", yes)), "abgesagt")
+	if b, err := e.ohl.store.Find(ctx, num); err != nil || b.Status != booking.StatusCancelled {
+		t.Fatalf("Ohligs's booking after the cancel: %+v %v", b, err)
+	}
+
+	// Another chat books at Ohligs; a third, which never wrote, cancels with number and PIN.
+	e.say("2", "Perso in Ohligs heute 16 Uhr", "")
+	e.say("2", "Max Mustermann", "")
+	num, pin = numberAndPIN(t, dump(e.say("2", "ja", "")))
+	expect(t, "status", dump(e.say("2", "Wann bin ich dran?", "")), num)
+	rs = e.say("3", "Termin "+num+" PIN "+pin+" absagen", "")
+	expect(t, "number and PIN from a stranger chat", dump(rs), "Bürgerbüro Ohligs", num)
+	// A wrong PIN gets the answer a number nobody holds gets: nothing tells where it is.
+	wrong, unknown := dump(e.say("4", "Termin "+num+" PIN 000000 absagen", "")), dump(e.say("5", "Termin T-9999 PIN 000000 absagen", ""))
+	if wrong != unknown {
+		t.Fatalf("a wrong PIN told something an unknown number does not:\n%s\n---\n%s", wrong, unknown)
+	}
+}
