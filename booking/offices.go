@@ -60,6 +60,17 @@ func (c *Config) OfficeConfigs() []*Config {
 	return out
 }
 
+// OfficePart is the part of the town's store (for Within) that its i-th
+// office keeps its data in: the first office's is the unprefixed store, as
+// a single office left it, so a town grows from one office without moving
+// data; the others' are "office/<id>/".
+func (c *Config) OfficePart(i int) string {
+	if i == 0 || i >= len(c.Offices) {
+		return ""
+	}
+	return "office/" + c.Offices[i].ID + "/"
+}
+
 // officeConfig is the town's config with office o's own parts.
 func (c *Config) officeConfig(o *OfficeConfig) *Config {
 	oc := &Config{Office: c.Office, Booking: c.Booking, Calls: c.Calls, Closed: c.Closed, WalkIns: c.WalkIns}

@@ -278,7 +278,7 @@ func (t *Town) byEngine(replies []Reply) map[*Engine][]Reply {
 
 // holder is the office a message about an existing booking (cancel, move,
 // "where am I", "I am here", a waiting number) is for, when that is not
-// the chat's office and the chat's dialogue is at its menu: the one office
+// the chat's office (and, without a number, the chat is at its menu): the one office
 // holding the chat's own upcoming bookings (the one with the number
 // given), else the one where the number and PIN typed match. Nil leaves the
 // message to the chat's office.
@@ -295,7 +295,7 @@ func (t *Town) holder(ctx context.Context, b binding, msg Message) *TownOffice {
 		}
 	}
 	bound := t.office(b.Office)
-	if bound != nil {
+	if bound != nil && u.Number == "" { // without a number, only from the menu: "absagen" mid-booking is the booking's
 		if idle, err := bound.Engine.idle(ctx, msg.Channel, msg.ChatID); err != nil || !idle {
 			return nil
 		}

@@ -1,13 +1,11 @@
 package conversation
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"buergerbuero/booking"
-	"buergerbuero/internal/fakeclock"
+	"buergerbuero/internal/storetest"
 )
 
 // townYAML: Mitte opens Mondays and does everything; Ohligs opens every
@@ -46,22 +44,9 @@ func newTownEnv(t *testing.T) *townEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	file, err := booking.OpenFile(filepath.Join(t.TempDir(), "bb.db"), time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { file.Close() })
-	clock := fakeclock.New(tuesday)
+	stores, _ := storetest.OpenTown(t, cfg, tuesday, booking.Options{PINKey: testServiceKey})
 	var offices []TownOffice
-	for i, oc := range cfg.OfficeConfigs() {
-		ns := ""
-		if i > 0 {
-			ns = "office/" + cfg.Offices[i].ID + "/"
-		}
-		store, err := booking.New(booking.Shared(booking.Within(file, ns)), oc, booking.Options{Clock: clock, PINKey: testServiceKey})
-		if err != nil {
-			t.Fatal(err)
-		}
+	for i, store := range stores {
 		e, err := New(store, Options{})
 		if err != nil {
 			t.Fatal(err)

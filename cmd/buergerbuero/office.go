@@ -130,11 +130,11 @@ type officeDeps struct {
 }
 
 // startOffice starts a town's further office id with its config, in its
-// own namespace of backend.
-func startOffice(ctx context.Context, id string, cfg *booking.Config, backend booking.Backend, fc *fileConfig, d officeDeps) (*officeRun, error) {
+// own part of backend (Config.OfficePart).
+func startOffice(ctx context.Context, id, part string, cfg *booking.Config, backend booking.Backend, fc *fileConfig, d officeDeps) (*officeRun, error) {
 	log := d.log.With("office", id)
 	o := &officeRun{id: id, cfg: cfg}
-	store, err := booking.New(booking.Shared(booking.Within(backend, "office/"+id+"/")), cfg, booking.Options{Logger: log, PINKey: d.key, Alert: o.alert})
+	store, err := booking.New(booking.Shared(booking.Within(backend, part)), cfg, booking.Options{Logger: log, PINKey: d.key, Alert: o.alert})
 	if err != nil {
 		return nil, fmt.Errorf("office %s: %w", id, err)
 	}

@@ -163,7 +163,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		town := []conversation.TownOffice{{ID: first.id, Engine: engine}}
 		logs := []stats.OfficeLog{{ID: first.id, Log: store, Config: &cfg.Config}}
 		for i := 1; i < len(offices); i++ { // the town's other offices, each in its own part of the store
-			o, err := startOffice(ctx, officeIDs[i], offices[i], backend, cfg, officeDeps{key: key, log: log, instance: instance})
+			o, err := startOffice(ctx, officeIDs[i], townCfg.OfficePart(i), offices[i], backend, cfg, officeDeps{key: key, log: log, instance: instance})
 			if err != nil {
 				return err
 			}

@@ -83,3 +83,27 @@ func OpenFaulty(tb testing.TB, cfg *booking.Config, now time.Time) (*booking.Sto
 	tb.Cleanup(func() { store.Close() })
 	return store, clock, faults
 }
+
+// OpenTown opens the stores of a town's offices (cfg lists them) in one
+// fresh file, each in its own part as serve keeps them, with one clock
+// standing at now; opts' clock is replaced by it.
+func OpenTown(tb testing.TB, cfg *booking.Config, now time.Time, opts booking.Options) ([]*booking.Store, *fakeclock.Clock) {
+	tb.Helper()
+	file, err := booking.OpenFile(filepath.Join(tb.TempDir(), "bb.db"), time.Second)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { file.Close() })
+	clock := fakeclock.New(now)
+	opts.Clock = clock
+	var stores []*booking.Store
+	for i, oc := range cfg.OfficeConfigs() {
+		store, err := booking.New(booking.Shared(booking.Within(file, cfg.OfficePart(i))), oc, opts)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(func() { store.Close() })
+		stores = append(stores, store)
+	}
+	return stores, clock
+}
