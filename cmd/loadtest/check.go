@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -45,32 +46,98 @@ func (i invariants) print(w io.Writer) {
 	}
 }
 
-// openStore opens the store of the stopped service, with its PIN key (made
-// by the service beside the data file).
+// openStore opens the (first office's) store of the stopped service.
 func (e *environment) openStore() (*booking.Store, error) {
+	stores, err := e.openStores()
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range stores[1:] {
+		s.Close()
+	}
+	return stores[0], nil
+}
+
+// openStores opens the stores of the stopped service's offices, each in
+// its part of the file (or of etcd), with the PIN key the service made
+// beside the data file. Closing the first closes the file.
+func (e *environment) openStores() ([]*booking.Store, error) {
 	key, err := booking.LoadKey(filepath.Join(filepath.Dir(e.dataPath), "buergerbuero.key"))
 	if err != nil {
 		return nil, err
 	}
+	var backend booking.Backend
 	if e.cluster != nil {
-		backend, err := booking.OpenEtcd(booking.EtcdConfig{Endpoints: e.cluster.Endpoints, Prefix: "/load/"})
+		backend, err = booking.OpenEtcd(booking.EtcdConfig{Endpoints: e.cluster.Endpoints, Prefix: "/load/"})
+	} else {
+		backend, err = booking.OpenFile(e.dataPath, 5*time.Second)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var stores []*booking.Store
+	for i, cfg := range e.town.OfficeConfigs() {
+		part := booking.Within(backend, e.town.OfficePart(i))
+		if i > 0 {
+			part = booking.Shared(part)
+		}
+		s, err := booking.New(part, cfg, booking.Options{PINKey: key})
 		if err != nil {
+			for _, s := range stores {
+				s.Close()
+			}
 			return nil, err
 		}
-		return booking.New(backend, e.office, booking.Options{PINKey: key})
+		stores = append(stores, s)
 	}
-	return booking.Open(e.dataPath, e.office, booking.Options{LockTimeout: 5 * time.Second, PINKey: key})
+	return stores, nil
 }
 
-// check opens the store of the stopped service and checks the invariants
-// against what the users were told.
+// check opens the stores of the stopped service and checks the
+// invariants, office by office, against what the users were told.
 func (e *environment) check(res *results) (invariants, error) {
-	store, err := e.openStore()
+	stores, err := e.openStores()
 	if err != nil {
 		return invariants{}, fmt.Errorf("open the store: %w", err)
 	}
-	defer store.Close()
-	return checkStore(store, res.told, res.stuck)
+	defer func() {
+		for _, s := range slices.Backward(stores) { // the first holds the file
+			s.Close()
+		}
+	}()
+	all := invariants{stuck: res.stuck}
+	for i, store := range stores {
+		var here []told
+		for _, t := range res.told {
+			if t.office == i {
+				here = append(here, t)
+			}
+		}
+		inv, err := checkStore(store, here, nil)
+		if err != nil {
+			return all, err
+		}
+		all.add(inv, e.officeID(i))
+	}
+	return all, nil
+}
+
+// add counts an office's findings, each named with the office (if any).
+func (i *invariants) add(o invariants, office string) {
+	name := func(l []string) []string {
+		if office == "" {
+			return l
+		}
+		var out []string
+		for _, s := range l {
+			out = append(out, office+": "+s)
+		}
+		return out
+	}
+	i.bookings += o.bookings
+	i.overCapacity = append(i.overCapacity, name(o.overCapacity)...)
+	i.lost = append(i.lost, name(o.lost)...)
+	i.doubled = append(i.doubled, name(o.doubled)...)
 }
 
 func checkStore(store *booking.Store, toldOf []told, stuck []string) (invariants, error) {
@@ -147,7 +214,7 @@ func inProcess(dir string, n int, cluster *etcdtest.Cluster) (boltRate, etcdRate
 // engineRate books n dialogues at once through the engine alone on
 // backend (closed after) and returns bookings per second.
 func engineRate(backend booking.Backend, n int) (float64, error) {
-	cfg, err := booking.ParseConfig("office.yaml", []byte(officeYAML("load")))
+	cfg, err := booking.ParseConfig("office.yaml", []byte(officeYAML("load", 1)))
 	if err != nil {
 		backend.Close()
 		return 0, err

@@ -124,7 +124,7 @@ func TestCrashRecovery(t *testing.T) {
 					}
 					if m := bookedRx.FindStringSubmatch(reply); m != nil {
 						mu.Lock()
-						toldOf = append(toldOf, told{m[1], m[2], fmt.Sprint("tg:", u.id)})
+						toldOf = append(toldOf, told{m[1], m[2], fmt.Sprint("tg:", u.id), 0})
 						mu.Unlock()
 						u.done = true
 						return
@@ -368,7 +368,7 @@ func testEnvironment(t *testing.T, scenario string) *environment {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env, err := newEnvironment(dir, bin, scenario)
+	env, err := newEnvironment(dir, bin, scenario, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -404,13 +404,8 @@ func TestRaceScenario(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the service")
 	}
-	dir := t.TempDir()
-	bin, err := buildServe(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out strings.Builder
-	if err := run(t.Context(), &out, options{users: 200, clerks: 1, scenario: "race", bin: bin}); err != nil {
+	if err := run(t.Context(), &out, options{users: 200, clerks: 1, scenario: "race", bin: testBinary(t)}); err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
 	for _, want := range []string{"booked 10 (Telegram 10), told the time is taken 190, stuck 0", "invariants (all hold): 10 appointments stored"} {

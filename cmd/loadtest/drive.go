@@ -19,6 +19,7 @@ import (
 // told is a booking a simulated user was told of.
 type told struct {
 	number, pin, person string
+	office              int // in a town: which office
 }
 
 // results are what the users and clerks saw.
@@ -104,7 +105,7 @@ func (e *environment) drive(ctx context.Context, o options) *results {
 		go func() {
 			defer wg.Done()
 			defer tgWG.Done()
-			e.telegramUser(res, int64(1_000_000+i), slots[i])
+			e.telegramUser(res, int64(1_000_000+i), slots[i], i%e.offices)
 		}()
 	}
 	go func() { tgWG.Wait(); res.tgTook = time.Since(tgStart) }()
@@ -112,7 +113,7 @@ func (e *environment) drive(ctx context.Context, o options) *results {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			e.mailUser(res, fmt.Sprintf("buerger%d@load.example", i), slots[o.users+i])
+			e.mailUser(res, fmt.Sprintf("buerger%d@load.example", i), slots[o.users+i], i%e.offices)
 		}()
 	}
 	for i := range o.clerks {
@@ -129,11 +130,12 @@ func (e *environment) drive(ctx context.Context, o options) *results {
 	return res
 }
 
-// telegramUser books by typing, step by step, as a Telegram user.
-func (e *environment) telegramUser(res *results, id int64, slot string) {
+// telegramUser books by typing, step by step, as a Telegram user, at
+// office (of a town).
+func (e *environment) telegramUser(res *results, id int64, slot string, office int) {
 	seen := 0
 	steps := []struct{ name, text, expect string }{
-		{"telegram: concern, day, time", "Perso " + slot, "Vor- und Nachname"},
+		{"telegram: concern, day, time", "Perso " + e.where(office) + slot, "Vor- und Nachname"},
 		{"telegram: name", "Erika Muster", "E-Mail"},
 		{"telegram: e-mail", "nein", "Bitte prüfen"},
 		{"telegram: confirm", "ja", "Wartenummer"},
@@ -158,7 +160,7 @@ func (e *environment) telegramUser(res *results, id int64, slot string) {
 			text += m.Text + "\n"
 		}
 		if m := bookedRx.FindStringSubmatch(text); m != nil {
-			res.booked(told{m[1], m[2], fmt.Sprint("tg:", id)}, true)
+			res.booked(told{m[1], m[2], fmt.Sprint("tg:", id), office}, true)
 			return
 		}
 		if strings.Contains(text, "nicht frei") || strings.Contains(text, "gerade von jemand anderem gebucht") || strings.Contains(text, "kann ich nicht buchen") {
@@ -195,9 +197,10 @@ func (e *environment) askAgain(id int64, seen *int, text, expect string) ([]tele
 	return e.tg.WaitFor(id, *seen, 90*time.Second, func(m telegramtest.Sent) bool { return answered([]telegramtest.Sent{m}) })
 }
 
-// mailUser books by mail: a first mail that says everything, then "ja".
-func (e *environment) mailUser(res *results, addr, slot string) {
-	raw, _ := mailtest.CitizenMail(addr, "Termin", "", "Guten Tag, ich brauche einen Termin für meinen Personalausweis "+slot+", Mara Mail")
+// mailUser books by mail at office (of a town): a first mail that says
+// everything, then "ja".
+func (e *environment) mailUser(res *results, addr, slot string, office int) {
+	raw, _ := mailtest.CitizenMail(addr, "Termin", "", "Guten Tag, ich brauche einen Termin für meinen Personalausweis "+e.where(office)+slot+", Mara Mail")
 	start := time.Now()
 	if err := e.imap.Deliver(raw); err != nil {
 		res.fail("mail: first mail", addr)
@@ -227,7 +230,7 @@ func (e *environment) mailUser(res *results, addr, slot string) {
 	}
 	res.step("mail: confirm", time.Since(start))
 	if g := bookedRx.FindStringSubmatch(m.Body); g != nil {
-		res.booked(told{g[1], g[2], "mail:" + addr}, false)
+		res.booked(told{g[1], g[2], "mail:" + addr, office}, false)
 		return
 	}
 	if strings.Contains(m.Body, "gerade von jemand anderem gebucht") {
@@ -237,8 +240,10 @@ func (e *environment) mailUser(res *results, addr, slot string) {
 	res.fail("mail: confirm (unexpected answer)", addr)
 }
 
-// clerk issues walk-in numbers at the desk and calls and serves them.
+// clerk issues walk-in numbers at the desk and calls and serves them, in
+// the channel of the clerk's office.
 func (e *environment) clerk(res *results, i, rounds int) {
+	channel := e.staffChannels()[i%e.offices]
 	counter := fmt.Sprint(i%8 + 1)
 	if e.scenario == "race" {
 		counter = "1"
@@ -248,7 +253,7 @@ func (e *environment) clerk(res *results, i, rounds int) {
 			{"clerk: walk-in", "walkin perso"}, {"clerk: next", "next " + counter}, {"clerk: done", "done"},
 		} {
 			start := time.Now()
-			out, err := e.slash(fmt.Sprintf("clerk%d", i), c.text)
+			out, err := e.slash(fmt.Sprintf("clerk%d", i), channel, c.text)
 			if err != nil || out == "" {
 				res.fail(c.step, fmt.Sprintf("clerk%d round %d", i, r))
 				return
@@ -258,10 +263,10 @@ func (e *environment) clerk(res *results, i, rounds int) {
 	}
 }
 
-// slash sends a /bb command to the service as Mattermost would.
-func (e *environment) slash(user, text string) (string, error) {
+// slash sends a /bb command typed in channel to the service as Mattermost would.
+func (e *environment) slash(user, channel, text string) (string, error) {
 	res, err := http.PostForm("http://"+e.anyAddr()+"/mattermost/command", url.Values{"token": {commandToken}, "user_id": {e.clerkIDs[user]},
-		"user_name": {user}, "channel_id": {e.mm.ChannelID("leitstelle")}, "text": {text}})
+		"user_name": {user}, "channel_id": {e.mm.ChannelID(channel)}, "text": {text}})
 	if err != nil {
 		return "", err
 	}

@@ -30,7 +30,9 @@ type environment struct {
 	cfgPath, dataPath  string
 	addrs              []string    // one per service instance
 	cmds               []*exec.Cmd // the running instances (nil: not running)
-	office             *booking.Config
+	office             *booking.Config // the (first) office
+	town               *booking.Config // the file: the office, or a town of offices
+	offices            int             // 1, or the town's offices
 	log                *os.File
 	cluster            *etcdtest.Cluster // the etcd store, if on etcd
 	next               atomic.Uint64     // round-robin over the instances, as a load balancer
@@ -58,26 +60,43 @@ const (
 	adminPass    = "load-test-admin-secret"
 )
 
-// offices: "load" has room for everyone, "race" has ten places a day on
-// one counter, so most users lose; "rush" is the load office with ten users
-// wanting each place at once, as when a town's new day opens. All mail
-// users write from one domain, so the per-source limit is lifted.
-func officeYAML(scenario string) string {
+// officeYAML is the scenario's office: "load" has room for everyone,
+// "race" has ten places a day on one counter, so most users lose; "rush" is
+// the load office with ten users wanting each place at once, as when a
+// town's new day opens. All mail users write from one domain, so the
+// per-source limit is lifted. With offices > 1 it is a town of that many
+// such offices (townOffices), each with the hours and counters above.
+func officeYAML(scenario string, offices int) string {
 	hours, counters := `["06:00-22:00"]`, `[{id: "1"}, {id: "2"}, {id: "3"}, {id: "4"}, {id: "5"}, {id: "6"}, {id: "7"}, {id: "8"}]`
 	if scenario == "race" {
 		hours, counters = `["08:00-09:40"]`, `[{id: "1"}]`
 	}
-	return fmt.Sprintf(`office: {name: Lasttest-Amt, timezone: Europe/Berlin, state: NW, phone: "0123 456"}
-counters: %s
+	week := fmt.Sprintf(`{monday: %[1]s, tuesday: %[1]s, wednesday: %[1]s, thursday: %[1]s, friday: %[1]s, saturday: %[1]s, sunday: %[1]s}`, hours)
+	town := `office: {name: Lasttest-Amt, timezone: Europe/Berlin, state: NW, phone: "0123 456"}
 concerns: [{id: ausweis, name: {de: Personalausweis, en: ID card}, keywords: [perso], minutes: 10}]
-opening_hours: {monday: %[2]s, tuesday: %[2]s, wednesday: %[2]s, thursday: %[2]s, friday: %[2]s, saturday: %[2]s, sunday: %[2]s}
 closed: {public_holidays: false}
 booking: {horizon_days: 30, lead_time: 0s, slot_step: 10m, walk_in_share: 0, max_active_per_person: 1, max_active_per_source: 100000, pin_guesses_per_person: 100}
-`, counters, hours)
+`
+	if offices <= 1 {
+		return town + fmt.Sprintf("counters: %s\nopening_hours: %s\n", counters, week)
+	}
+	town += "offices:\n"
+	for _, name := range townOffices[:offices] {
+		town += fmt.Sprintf("  - id: %s\n    office: {name: Lasttest-Amt %s}\n    counters: %s\n    opening_hours: %s\n", strings.ToLower(name), name, counters, week)
+	}
+	return town
 }
 
-func newEnvironment(dir, bin, scenario string) (*environment, error) {
-	e := &environment{dir: dir, bin: bin, scenario: scenario, cfgPath: filepath.Join(dir, "config.yaml"), dataPath: filepath.Join(dir, "bb.db")}
+// townOffices name the offices of a town in the load test; users ask for
+// one by name ("Perso in Ohligs …").
+var townOffices = []string{"Mitte", "Ohligs", "Wald", "Burg"}
+
+func newEnvironment(dir, bin, scenario string, offices int) (*environment, error) {
+	if offices > len(townOffices) {
+		return nil, fmt.Errorf("at most %d offices, not %d", len(townOffices), offices)
+	}
+	e := &environment{dir: dir, bin: bin, scenario: scenario, cfgPath: filepath.Join(dir, "config.yaml"), dataPath: filepath.Join(dir, "bb.db"),
+		offices: max(1, offices)}
 	var err error
 	e.tg = telegramtest.NewServer(tgToken)
 	if e.imap, err = mailtest.NewIMAP("termine", "imap-pw"); err != nil {
@@ -86,11 +105,12 @@ func newEnvironment(dir, bin, scenario string) (*environment, error) {
 	if e.smtp, err = mailtest.NewSMTP(nil, ""); err != nil {
 		return nil, err
 	}
-	e.mm = mattermosttest.New(mmToken, "leitstelle")
-	office := officeYAML(scenario)
-	if e.office, err = booking.ParseConfig("office.yaml", []byte(office)); err != nil {
+	e.mm = mattermosttest.New(mmToken, e.staffChannels()...)
+	office := officeYAML(scenario, e.offices)
+	if e.town, err = booking.ParseConfig("office.yaml", []byte(office)); err != nil {
 		return nil, err
 	}
+	e.office = e.town.OfficeConfigs()[0]
 	ih, ip, _ := net.SplitHostPort(e.imap.Addr)
 	sh, sp, _ := net.SplitHostPort(e.smtp.Addr)
 	var staff []string
@@ -109,9 +129,11 @@ email:
   replies_per_hour: 100000
   imap: {host: %s, port: %s, security: none, username: termine, password: imap-pw}
   smtp: {host: %s, port: %s, security: none}
-mattermost: {url: %q, token: %q, command_token: %q, action_secret: "load-test-action-secret", public_url: "http://127.0.0.1", team: buergerbuero, staff_channel: leitstelle, staff_users: [%s]}
+mattermost:
+  {url: %q, token: %q, command_token: %q, action_secret: "load-test-action-secret", public_url: "http://127.0.0.1", team: buergerbuero,
+   %s}
 admin: {password: %q}
-`, tgToken, e.tg.URL, ih, ip, sh, sp, e.mm.URL, mmToken, commandToken, strings.Join(staff, ", "), adminPass)
+`, tgToken, e.tg.URL, ih, ip, sh, sp, e.mm.URL, mmToken, commandToken, e.staffYAML(staff), adminPass)
 	if err := os.WriteFile(e.cfgPath, []byte(cfg), 0o600); err != nil {
 		return nil, err
 	}
@@ -255,6 +277,52 @@ func (e *environment) anyAddr() string {
 		}
 	}
 	return e.addrs[0]
+}
+
+// staffChannels are the Mattermost channels: one, or one per office.
+func (e *environment) staffChannels() []string {
+	if e.offices == 1 {
+		return []string{"leitstelle"}
+	}
+	var out []string
+	for i := range e.offices {
+		out = append(out, "leitstelle-"+e.officeID(i))
+	}
+	return out
+}
+
+// staffYAML is the staff bot's channels and clerks; in a town clerk i
+// works at office i mod offices.
+func (e *environment) staffYAML(staff []string) string {
+	if e.offices == 1 {
+		return fmt.Sprintf("staff_channel: leitstelle,\n   staff_users: [%s]", strings.Join(staff, ", "))
+	}
+	var offices []string
+	for i, ch := range e.staffChannels() {
+		var mine []string
+		for j := i; j < len(staff); j += e.offices {
+			mine = append(mine, staff[j])
+		}
+		offices = append(offices, fmt.Sprintf("%s: {staff_channel: %s, staff_users: [%s]}", e.officeID(i), ch, strings.Join(mine, ", ")))
+	}
+	return "offices: {\n    " + strings.Join(offices, ",\n    ") + "}"
+}
+
+// officeID is office i's id ("" for a single office).
+func (e *environment) officeID(i int) string {
+	if e.offices == 1 {
+		return ""
+	}
+	return strings.ToLower(townOffices[i])
+}
+
+// where is how a user names office i in a message ("in Ohligs "), or
+// nothing for a single office.
+func (e *environment) where(i int) string {
+	if e.offices == 1 {
+		return ""
+	}
+	return "in " + townOffices[i] + " "
 }
 
 func (e *environment) close() {

@@ -65,3 +65,33 @@ func TestEtcdFailover(t *testing.T) {
 	}
 	t.Logf("etcd member %d (the Raft leader) stopped and the leading instance killed mid-rush; %d users asked again after no answer\n%s", member, res.nudges, report.String())
 }
+
+// TestTownOfThreeOffices runs the load tool on a town of three offices:
+// users name their office, clerks call at theirs; every booking a user was
+// told of is at the office they named, with its PIN, and no office is
+// over capacity.
+func TestTownOfThreeOffices(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the service")
+	}
+	var out strings.Builder
+	if err := run(t.Context(), &out, options{users: 60, mailUsers: 6, clerks: 3, scenario: "load", bin: testBinary(t), offices: 3}); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	for _, want := range []string{"a town of 3 offices", "booked 66 (Telegram 60), told the time is taken 0, stuck 0", "invariants (all hold): 66 appointments stored"} {
+		if !strings.Contains(out.String(), want) {
+			t.Fatalf("missing %q in\n%s", want, out.String())
+		}
+	}
+	t.Log("\n" + out.String())
+}
+
+// testBinary builds the service for the test.
+func testBinary(t *testing.T) string {
+	t.Helper()
+	bin, err := buildServe(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}

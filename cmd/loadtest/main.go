@@ -12,6 +12,7 @@
 //	go run ./cmd/loadtest -scenario race       # 200 users racing for 10 places
 //	go run ./cmd/loadtest -scenario rush -users 2000 -mail-users 200
 //	                                           # a town's new day: ten users for each place, at once
+//	go run ./cmd/loadtest -offices 3           # a town of three offices: users name one, clerks work at one each
 package main
 
 import (
@@ -30,9 +31,10 @@ func main() {
 	bin := flag.String("bin", "", "the buergerbuero binary; empty: build it")
 	store := flag.String("store", "bbolt", "bbolt (the file) or etcd (a three-member cluster in this process)")
 	instances := flag.Int("instances", 1, "service instances at once (with -store etcd)")
+	offices := flag.Int("offices", 1, "offices of one town (up to 4): users ask for one by name, clerks work at one each")
 	flag.Parse()
 	if err := run(context.Background(), os.Stdout, options{users: *users, mailUsers: *mailUsers, clerks: *clerks, scenario: *scenario, bin: *bin,
-		store: *store, instances: *instances}); err != nil {
+		store: *store, instances: *instances, offices: *offices}); err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
 		os.Exit(1)
 	}
@@ -43,6 +45,7 @@ type options struct {
 	scenario, bin            string
 	store                    string // bbolt or etcd
 	instances                int    // service instances (etcd)
+	offices                  int    // offices of the town (1: one office)
 }
 
 func run(ctx context.Context, out io.Writer, o options) error {
@@ -57,7 +60,7 @@ func run(ctx context.Context, out io.Writer, o options) error {
 			return err
 		}
 	}
-	env, err := newEnvironment(dir, bin, o.scenario)
+	env, err := newEnvironment(dir, bin, o.scenario, o.offices)
 	if err != nil {
 		return err
 	}
@@ -71,6 +74,9 @@ func run(ctx context.Context, out io.Writer, o options) error {
 	}
 	if err := env.start(); err != nil {
 		return err
+	}
+	if env.offices > 1 {
+		where += fmt.Sprintf(", a town of %d offices", env.offices)
 	}
 	fmt.Fprintf(out, "buergerbuero load test (%s): %d Telegram users, %d mail users, %d clerks, on loopback, store on %s\n", o.scenario, o.users, o.mailUsers, o.clerks, where)
 	res := env.drive(ctx, o)
