@@ -35,8 +35,8 @@ type Metrics struct {
 	channelErrors *prometheus.CounterVec
 
 	mu    sync.Mutex
-	last  uint64       // the last event counted
-	audit *slog.Logger // where each event becomes an audit line; nil: nowhere
+	last  map[string]uint64 // the last event counted, by office
+	audit *slog.Logger      // where each event becomes an audit line; nil: nowhere
 }
 
 // AuditTo writes one structured line per event to log as Catch reads it:
@@ -49,25 +49,31 @@ func (m *Metrics) AuditTo(log *slog.Logger) {
 	m.audit = log
 }
 
-// New makes the metrics; queueLength is read at each scrape.
-func New(queueLength func() float64) *Metrics {
-	m := &Metrics{reg: prometheus.NewRegistry(),
+// New makes the metrics. Each office's figures carry its id in the label
+// "office" (empty for a single office).
+func New() *Metrics {
+	m := &Metrics{reg: prometheus.NewRegistry(), last: map[string]uint64{},
 		events: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "buergerbuero_events_total",
-			Help: "Booking events since the start, by type (booked, cancelled, walk_in, called, served, no_show, expired, ...)."}, []string{"type"}),
+			Help: "Booking events since the start, by type (booked, cancelled, walk_in, called, served, no_show, expired, ...)."}, []string{"type", "office"}),
 		bookings: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "buergerbuero_bookings_total",
-			Help: "Appointments booked since the start, by channel (empty for staff bookings)."}, []string{"channel"}),
+			Help: "Appointments booked since the start, by channel (empty for staff bookings)."}, []string{"channel", "office"}),
 		calls: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "buergerbuero_calls_total",
-			Help: "Calls (first calls and re-calls) since the start, by counter."}, []string{"counter"}),
+			Help: "Calls (first calls and re-calls) since the start, by counter."}, []string{"counter", "office"}),
 		wait: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "buergerbuero_wait_seconds",
 			Help:    "Waiting time from the ticket, or the appointment time or a later check-in, to the first call.",
-			Buckets: []float64{60, 300, 600, 900, 1200, 1800, 2700, 3600, 5400, 7200}}, []string{"kind"}),
+			Buckets: []float64{60, 300, 600, 900, 1200, 1800, 2700, 3600, 5400, 7200}}, []string{"kind", "office"}),
 		channelErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "buergerbuero_channel_errors_total",
 			Help: "Warnings and errors logged by a channel (telegram, email, mattermost, ...)."}, []string{"channel"}),
 	}
 	m.reg.MustRegister(m.events, m.bookings, m.calls, m.wait, m.channelErrors,
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "buergerbuero_queue_length", Help: "Citizens who could be called now."}, queueLength),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// AddQueue reports office's queue length, read at each scrape.
+func (m *Metrics) AddQueue(office string, length func() float64) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "buergerbuero_queue_length", Help: "Citizens who could be called now.",
+		ConstLabels: prometheus.Labels{"office": office}}, length))
 }
 
 // Handler serves the metrics in Prometheus' text format.
@@ -75,33 +81,35 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 }
 
-// Skip starts counting after the events already in the log.
-func (m *Metrics) Skip(ctx context.Context, log Events) error {
+// Skip starts counting office's events after those already in its log.
+func (m *Metrics) Skip(ctx context.Context, log Events, office string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	return log.Events(ctx, 0, func(e booking.Event) bool {
-		m.last = e.Seq
+		m.last[office] = e.Seq
 		return true
 	})
 }
 
-// Catch counts the events added to the log since the last call.
-func (m *Metrics) Catch(ctx context.Context, log Events) error {
+// Catch counts the events added to office's log since the last call.
+func (m *Metrics) Catch(ctx context.Context, log Events, office string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return log.Events(ctx, m.last, func(e booking.Event) bool {
-		m.last = e.Seq
-		m.auditLine(ctx, e)
-		m.events.WithLabelValues(string(e.Type)).Inc()
+	return log.Events(ctx, m.last[office], func(e booking.Event) bool {
+		m.last[office] = e.Seq
+		m.auditLine(ctx, e, office)
+		m.events.WithLabelValues(string(e.Type), office).Inc()
 		switch e.Type {
 		case booking.EventBooked:
-			m.bookings.WithLabelValues(e.Channel).Inc()
+			m.bookings.WithLabelValues(e.Channel, office).Inc()
 		case booking.EventCalled, booking.EventRecalled:
-			m.calls.WithLabelValues(e.Counter).Inc()
+			m.calls.WithLabelValues(e.Counter, office).Inc()
 			if e.Type == booking.EventCalled {
 				from := e.WaitFrom
 				if from.IsZero() { // an event logged before events carried it
 					from = e.Start
 				}
-				m.wait.WithLabelValues(string(e.Kind)).Observe(max(0, e.At.Sub(from).Seconds()))
+				m.wait.WithLabelValues(string(e.Kind), office).Observe(max(0, e.At.Sub(from).Seconds()))
 			}
 		}
 		return true
@@ -109,13 +117,13 @@ func (m *Metrics) Catch(ctx context.Context, log Events) error {
 }
 
 // auditLine logs an event for the audit trail; m.mu is held.
-func (m *Metrics) auditLine(ctx context.Context, e booking.Event) {
+func (m *Metrics) auditLine(ctx context.Context, e booking.Event, office string) {
 	if m.audit == nil {
 		return
 	}
 	attrs := []slog.Attr{slog.String("event", string(e.Type)), slog.String("number", e.Number), slog.String("kind", string(e.Kind)),
 		slog.Time("at", e.At)}
-	for _, kv := range [][2]string{{"actor", e.Actor}, {"counter", e.Counter}, {"channel", e.Channel}} {
+	for _, kv := range [][2]string{{"office", office}, {"actor", e.Actor}, {"counter", e.Counter}, {"channel", e.Channel}} {
 		if kv[1] != "" {
 			attrs = append(attrs, slog.String(kv[0], kv[1]))
 		}
@@ -123,9 +131,9 @@ func (m *Metrics) auditLine(ctx context.Context, e booking.Event) {
 	m.audit.LogAttrs(ctx, slog.LevelInfo, "audit", attrs...)
 }
 
-// Follow catches up with the log every interval until ctx ends.
-func (m *Metrics) Follow(ctx context.Context, log Events, interval time.Duration) {
-	retry.Every(ctx, interval, func() { m.Catch(ctx, log) })
+// Follow catches up with office's log every interval until ctx ends.
+func (m *Metrics) Follow(ctx context.Context, log Events, office string, interval time.Duration) {
+	retry.Every(ctx, interval, func() { m.Catch(ctx, log, office) })
 }
 
 // CountErrors wraps a log handler: each warning or error that names a

@@ -696,6 +696,18 @@ admin: {password: "Admin-Schluessel-Musterstadt"}
 			t.Fatalf("walk-in at %s: %s %s", office, res.Status, body)
 		}
 	}
+	// /metrics tells the offices apart: each office's walk-in and queue under its id.
+	metricsPage, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	scraped, _ := io.ReadAll(metricsPage.Body)
+	metricsPage.Body.Close()
+	for _, want := range []string{`buergerbuero_queue_length{office="mitte"} 1`, `buergerbuero_queue_length{office="ohligs"} 1`} {
+		if !strings.Contains(string(scraped), want) {
+			t.Fatalf("/metrics lacks %s:\n%s", want, scraped)
+		}
+	}
 	// Each office's statistics, and the town's with the offices side by side, behind the admin password.
 	req, _ := http.NewRequest(http.MethodGet, base+"/admin/stats/town/", nil)
 	req.SetBasicAuth("admin", "Admin-Schluessel-Musterstadt")

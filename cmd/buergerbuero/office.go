@@ -16,6 +16,7 @@ import (
 	"buergerbuero/callsystem/display"
 	"buergerbuero/conversation"
 	"buergerbuero/internal/basicauth"
+	"buergerbuero/metrics"
 	"buergerbuero/stats"
 )
 
@@ -111,6 +112,23 @@ func (o *officeRun) mount(mux *http.ServeMux, cfg *fileConfig, guard *basicauth.
 		p := "/admin/stats/" + o.id
 		mux.Handle(p+"/", requireAdmin(guard, cfg.Admin.Password, http.StripPrefix(p, stats.Handler(o.store, o.cfg, o.store.Now, o.engine))))
 	}
+}
+
+// measure has meter count the office's events (from now on) and report
+// its queue, under its id.
+func (o *officeRun) measure(ctx context.Context, meter *metrics.Metrics, workers *sync.WaitGroup) error {
+	if err := meter.Skip(ctx, o.store, o.id); err != nil {
+		return err
+	}
+	meter.AddQueue(o.id, func() float64 {
+		q, err := o.calls.Queue(context.Background())
+		if err != nil {
+			return 0
+		}
+		return float64(len(q.Waiting))
+	})
+	workers.Go(func() { meter.Follow(ctx, o.store, o.id, 5*time.Second) })
+	return nil
 }
 
 // jobs are what the office does on its own, on the instance that leads.

@@ -45,13 +45,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if *logFormat == "json" {
 		handler = slog.NewJSONHandler(stderr, nil)
 	}
-	var queueLength func() float64 // set once the call system exists
-	meter := metrics.New(func() float64 {
-		if queueLength == nil {
-			return 0
-		}
-		return queueLength()
-	})
+	meter := metrics.New()
 	log := slog.New(meter.CountErrors(handler))
 	cfg, err := loadConfig(*configPath)
 	if err != nil {
@@ -115,16 +109,6 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	calls, err := callsystem.New(ctx, store, log)
 	if err != nil {
-		return err
-	}
-	queueLength = func() float64 {
-		q, err := calls.Queue(context.Background())
-		if err != nil {
-			return 0
-		}
-		return float64(len(q.Waiting))
-	}
-	if err := meter.Skip(ctx, store); err != nil {
 		return err
 	}
 	meter.AuditTo(log.With("audit", true))
@@ -248,7 +232,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if cfg.Admin.Password == "" {
 		log.Info("admin pages off: no admin.password (or BUERGERBUERO_ADMIN_PASSWORD)")
 	}
-	workers.Go(func() { meter.Follow(ctx, store, 5*time.Second) })
+	for _, o := range runs {
+		if err := o.measure(ctx, meter, &workers); err != nil {
+			return err
+		}
+	}
 	if len(cfg.Store.Etcd.Endpoints) > 0 { // other instances call too: their calls reach this display
 		workers.Go(func() { calls.FollowCalls(ctx, time.Second) })
 	}
