@@ -28,8 +28,8 @@ type environment struct {
 	mm                 *mattermosttest.Server
 	clerkIDs           map[string]string // Mattermost user id by clerk name
 	cfgPath, dataPath  string
-	addrs              []string    // one per service instance
-	cmds               []*exec.Cmd // the running instances (nil: not running)
+	addrs              []string        // one per service instance
+	cmds               []*exec.Cmd     // the running instances (nil: not running)
 	office             *booking.Config // the (first) office
 	town               *booking.Config // the file: the office, or a town of offices
 	offices            int             // 1, or the town's offices
