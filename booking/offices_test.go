@@ -1,9 +1,11 @@
 package booking
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 // twoOffices is a town with two offices: Mitte with three counters and
@@ -102,5 +104,40 @@ func TestOfficeIDTownIsReserved(t *testing.T) {
 	_, err := ParseConfig("town.yaml", []byte(strings.Replace(twoOffices, "id: ohligs", "id: town", 1)))
 	if err == nil || !strings.Contains(err.Error(), "offices[1].id") || !strings.Contains(err.Error(), "/admin/stats/town/") {
 		t.Fatalf("an office called town: %v", err)
+	}
+}
+
+// ActiveHeld counts what a person and a source hold at one office; a
+// request that carries what they hold elsewhere is refused at the limit.
+func TestLimitsCountWhatIsHeldElsewhere(t *testing.T) {
+	s, _, _ := newStore(t, testOffice, monday)
+	ctx := context.Background()
+	start := at(2026, 11, 24, 9, 0)
+	if _, _, err := s.Book(ctx, Request{Concerns: one("ausweis"), Start: start, Name: "Erika Mustermann", PersonKey: "p", Source: "net:a"}); err != nil {
+		t.Fatal(err)
+	}
+	if persons, sources, err := s.ActiveHeld(ctx, "p", "net:a"); err != nil || persons != 1 || sources != 1 {
+		t.Fatalf("held: %d %d %v, want 1 1", persons, sources, err)
+	}
+	if persons, sources, _ := s.ActiveHeld(ctx, "q", ""); persons != 0 || sources != 0 {
+		t.Fatalf("another person holds %d %d", persons, sources)
+	}
+	later := start.Add(time.Hour)
+	tests := []struct {
+		name string
+		req  Request
+		want error
+	}{
+		{"person holds one elsewhere", Request{PersonKey: "q", HeldElsewhere: s.Config().Booking.MaxActivePerPerson}, ErrLimitReached},
+		{"source holds its share elsewhere", Request{PersonKey: "r", Source: "net:b", SourceHeldElsewhere: s.Config().Booking.MaxActivePerSource}, ErrSourceLimitReached},
+		{"nothing elsewhere", Request{PersonKey: "s", Source: "net:b"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.req.Concerns, tt.req.Start, tt.req.Name = one("ausweis"), later, "Max Mustermann"
+			if _, _, err := s.Book(ctx, tt.req); !errors.Is(err, tt.want) {
+				t.Fatalf("got %v, want %v", err, tt.want)
+			}
+		})
 	}
 }

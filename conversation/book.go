@@ -883,6 +883,13 @@ func (t *turn) onConfirm(ctx context.Context, in input) bool {
 	if msg.Staff != "" {
 		req.PersonKey, req.Channel, req.ChatID, req.Actor = "", "", "", msg.Staff
 	}
+	if t.e.town != nil && (req.PersonKey != "" || req.Source != "") {
+		var err error
+		if req.HeldElsewhere, req.SourceHeldElsewhere, err = t.e.town.heldElsewhere(ctx, t.e, req.PersonKey, req.Source); err != nil {
+			t.sayError(err)
+			return false
+		}
+	}
 	render := func(c booking.Change) (Reply, Reply) { return t.bookedReplies(c.Booking, c.PIN, msg) }
 	key := t.outboxKey()
 	b, pin, err := t.e.store.Book(t.tellWith(ctx, key, render), req)
@@ -911,6 +918,18 @@ func (t *turn) bookedReplies(b booking.Booking, pin string, msg Message) (chat, 
 	return chat, Reply{Text: booked(false), Attachments: []Attachment{ics}}
 }
 
+// heldInTown is the person's appointment at another office of the town,
+// when this office holds none: the one that reached the town-wide limit.
+func (t *turn) heldInTown(ctx context.Context, person string) (booking.Booking, *TownOffice, bool) {
+	if t.e.town == nil {
+		return booking.Booking{}, nil, false
+	}
+	if held, _, err := t.e.store.ActiveHeld(ctx, person, ""); err != nil || held > 0 {
+		return booking.Booking{}, nil, false
+	}
+	return t.e.town.heldAt(ctx, t.e, person)
+}
+
 // bookFailed explains why a confirmed booking did not go through.
 func (t *turn) bookFailed(ctx context.Context, err error, msg Message) bool {
 	switch {
@@ -923,6 +942,16 @@ func (t *turn) bookFailed(ctx context.Context, err error, msg Message) bool {
 		}
 		return true
 	case errors.Is(err, booking.ErrLimitReached):
+		if b, o, ok := t.heldInTown(ctx, msg.PersonKey); ok {
+			r := Reply{Text: t.text("LimitReachedAt", "Number", b.Number, "When", t.e.when(t.d.Lang, b.Start), "Office", o.Engine.cfg.Office.Name,
+				"Max", t.e.cfg.Booking.MaxActivePerPerson)}
+			if b.Channel == msg.Channel && b.ChatID == msg.ChatID && t.owner.Trusted() { // that office's button
+				r.Options = tagOptions(o.ID, []Reply{{Options: []Option{{cancelIDOption(b.ID), t.text("OptCancelThis")}}}})[0].Options
+			}
+			t.say(r)
+			t.reset(ctx)
+			return true
+		}
 		mine, _ := t.e.store.PersonBookings(ctx, msg.PersonKey)
 		for _, b := range mine {
 			if b.Status == booking.StatusBooked && b.Kind == booking.KindAppointment && b.End().After(t.now) {

@@ -152,6 +152,9 @@ type Engine struct {
 	kicked    chan struct{}
 	deliverMu sync.Mutex
 	started   time.Time
+	// town is the town in front of this office, if it has several
+	// (NewTown sets it before any message): limits hold town-wide.
+	town *Town
 }
 
 // New makes an engine on the store. It keeps its dialogues, watches and

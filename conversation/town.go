@@ -71,8 +71,52 @@ func NewTown(cfg *booking.Config, offices []TownOffice, log *slog.Logger) (*Town
 	if err != nil {
 		return nil, err
 	}
-	return &Town{offices: offices, parser: understand.NewParser(cfg), texts: offices[0].Engine.texts, binds: binds, log: log,
-		outbox: map[string]*Engine{}}, nil
+	t := &Town{offices: offices, parser: understand.NewParser(cfg), texts: offices[0].Engine.texts, binds: binds, log: log,
+		outbox: map[string]*Engine{}}
+	for _, o := range offices {
+		o.Engine.town = t
+	}
+	return t, nil
+}
+
+// heldElsewhere counts the active appointments person and source hold at
+// the town's offices other than e's, so the limits hold town-wide: a
+// script gains nothing by booking one at each office.
+func (t *Town) heldElsewhere(ctx context.Context, e *Engine, person, source string) (persons, sources int, err error) {
+	for _, o := range t.offices {
+		if o.Engine == e {
+			continue
+		}
+		p, s, err := o.Engine.store.ActiveHeld(ctx, person, source)
+		if err != nil {
+			return 0, 0, err
+		}
+		persons, sources = persons+p, sources+s
+	}
+	return persons, sources, nil
+}
+
+// heldAt is person's active upcoming appointment at an office other than
+// e's, and that office.
+func (t *Town) heldAt(ctx context.Context, e *Engine, person string) (booking.Booking, *TownOffice, bool) {
+	for i := range t.offices {
+		o := &t.offices[i]
+		if o.Engine == e {
+			continue
+		}
+		mine, err := o.Engine.store.PersonBookings(ctx, person)
+		if err != nil {
+			t.log.Error("person bookings", "office", o.ID, "err", err)
+			continue
+		}
+		now := o.Engine.store.Now()
+		for _, b := range mine {
+			if b.Status == booking.StatusBooked && b.Kind == booking.KindAppointment && b.End().After(now) {
+				return b, o, true
+			}
+		}
+	}
+	return booking.Booking{}, nil, false
 }
 
 // Text is the catalogue's text, as Engine.Text.
@@ -99,14 +143,17 @@ func (o officeSender) Send(ctx context.Context, chatID string, replies []Reply) 
 	return o.s.Send(ctx, chatID, tagOptions(o.office, replies))
 }
 
-// tagOptions marks the options of replies as office's ("@ohligs|own:7").
+// tagOptions marks the options of replies as office's ("@ohligs|own:7"),
+// but for those already another office's.
 func tagOptions(office string, replies []Reply) []Reply {
 	out := make([]Reply, len(replies))
 	for i, r := range replies {
 		if len(r.Options) > 0 {
 			opts := make([]Option, len(r.Options))
 			for j, o := range r.Options {
-				o.ID = "@" + office + "|" + o.ID
+				if !strings.HasPrefix(o.ID, "@") {
+					o.ID = "@" + office + "|" + o.ID
+				}
 				opts[j] = o
 			}
 			r.Options = opts

@@ -186,3 +186,32 @@ func TestTownManagesAcrossOffices(t *testing.T) {
 		t.Fatalf("a wrong PIN told something an unknown number does not:\n%s\n---\n%s", wrong, unknown)
 	}
 }
+
+// The limit of active appointments per person holds town-wide: a second
+// booking at another office is refused, naming the first and its office,
+// with that office's button to cancel it; once cancelled, it books.
+func TestTownLimitHoldsAcrossOffices(t *testing.T) {
+	e := newTownEnv(t)
+	e.say("1", "Perso in Ohligs heute 15 Uhr", "")
+	e.say("1", "Erika Mustermann", "")
+	num, _ := numberAndPIN(t, dump(e.say("1", "ja", "")))
+	e.say("1", "Auto abmelden am Montag um 9 Uhr", "")
+	e.say("1", "Erika Mustermann", "")
+	rs := e.say("1", "ja", "")
+	expect(t, "refused", dump(rs), num, "im Bürgerbüro Ohligs", "in allen Bürgerbüros")
+	cancel := optionFor(rs, "absagen")
+	if !strings.HasPrefix(cancel, "@ohligs|") {
+		t.Fatalf("the cancel button is not Ohligs's: %q\n%s", cancel, dump(rs))
+	}
+	if held, _, _ := e.mitte.store.ActiveHeld(ctx, "test:1", ""); held != 0 {
+		t.Fatalf("Mitte booked beyond the limit: %d", held)
+	}
+	rs = e.say("1", "", cancel)
+	if yes := optionFor(rs, "Ja"); yes != "" {
+		rs = e.say("1", "", yes)
+	}
+	expect(t, "cancelled at Ohligs", dump(rs), "abgesagt")
+	e.say("1", "Auto abmelden am Montag um 9 Uhr", "")
+	e.say("1", "Erika Mustermann", "")
+	expect(t, "now Mitte books", dump(e.say("1", "ja", "")), "Ort: Bürgerbüro Mitte")
+}
