@@ -326,7 +326,7 @@ func (t *turn) promptDay(ctx context.Context) {
 		}
 		opts := []Option{t.back(), {"restart", t.text("OptRestart")}}
 		if !t.staff {
-			opts = append([]Option{{optWatchNew, t.text("OptEarlierNoTime")}}, opts...)
+			opts = append(append([]Option{{optWatchNew, t.text("OptEarlierNoTime")}}, t.watchAnywhere()...), opts...)
 		}
 		t.say(Reply{Text: t.text("NoDays", "Horizon", t.e.cfg.Booking.HorizonDays, "Phone", t.e.cfg.Office.Phone), Options: opts})
 		return
@@ -344,9 +344,18 @@ func (t *turn) promptDay(ctx context.Context) {
 		question = t.text("AskDayPart", "Part", strings.TrimSpace(t.partName()))
 	}
 	if !t.staff {
-		opts = append(opts, Option{optWatchNew, t.text("OptEarlier")})
+		opts = append(append(opts, Option{optWatchNew, t.text("OptEarlier")}), t.watchAnywhere()...)
 	}
 	t.say(Reply{Text: question, Options: append(opts, t.back())})
+}
+
+// watchAnywhere offers, in a town where other offices offer the concerns
+// too, to hear of a free time at any of them.
+func (t *turn) watchAnywhere() []Option {
+	if t.e.town == nil || len(t.e.town.offering(t.d.Concerns)) < 2 {
+		return nil
+	}
+	return []Option{{optWatchAnywhere, t.text("OptEarlierAnywhere")}}
 }
 
 // openInPart reports whether the office is open on day at some time in

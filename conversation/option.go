@@ -28,6 +28,7 @@ const (
 	optMoreNo         = "more:no"
 	optNoEmail        = "email:none"
 	optWatchNew       = "watch:new" // tell me when a time becomes free, with no booking yet
+	optWatchAnywhere  = "watch:any" // the same, at any office of the town that offers the concerns
 )
 
 // Prefixes of options with an argument.

@@ -64,7 +64,11 @@ func (e *Engine) offerEarlier(ctx context.Context) error {
 		if w.BookingID != 0 {
 			old = e.when(lang, w.Before)
 		}
-		reply := Reply{Text: e.texts.T(lang, "Offer", "When", e.when(lang, first), "Old", old), Options: []Option{
+		office := "" // in a town, the office is named
+		if e.town != nil {
+			office = e.cfg.Office.Name
+		}
+		reply := Reply{Text: e.texts.T(lang, "Offer", "When", e.when(lang, first), "Old", old, "Office", office), Options: []Option{
 			{offerOption(w.ID, first.Unix()), e.texts.T(lang, "OptTakeOffer")},
 			{unwatchOption(w.ID), e.texts.T(lang, "OptStopWatching")},
 		}}

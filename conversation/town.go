@@ -96,6 +96,43 @@ func (t *Town) heldElsewhere(ctx context.Context, e *Engine, person, source stri
 	return persons, sources, nil
 }
 
+// watchElsewhere leaves a town-wide watch w (kept at e) at the town's
+// other offices that offer its concerns, each watching for anything
+// earlier than its own first free time.
+func (t *Town) watchElsewhere(ctx context.Context, e *Engine, w watch) error {
+	for _, o := range t.offering(w.Concerns) {
+		if o.Engine == e {
+			continue
+		}
+		there := w
+		there.ID, there.Offered, there.Before = 0, time.Time{}, o.Engine.firstFree(ctx, w.Concerns)
+		if err := o.Engine.putWatch(ctx, &there); err != nil {
+			return fmt.Errorf("watch at %s: %w", o.ID, err)
+		}
+	}
+	return nil
+}
+
+// dropWatches drops the town-wide watches of a chat at offices other than
+// e's.
+func (t *Town) dropWatches(ctx context.Context, e *Engine, channel, chatID string) {
+	for _, o := range t.offices {
+		if o.Engine == e {
+			continue
+		}
+		ws, err := o.Engine.watches(ctx)
+		if err != nil {
+			t.log.Error("town-wide watches", "office", o.ID, "err", err)
+			continue
+		}
+		for _, w := range ws {
+			if w.Town && w.Channel == channel && w.ChatID == chatID {
+				o.Engine.dropWatch(ctx, w.ID)
+			}
+		}
+	}
+}
+
 // heldAt is person's active upcoming appointment at an office other than
 // e's, and that office.
 func (t *Town) heldAt(ctx context.Context, e *Engine, person string) (booking.Booking, *TownOffice, bool) {

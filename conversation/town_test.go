@@ -3,8 +3,10 @@ package conversation
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"buergerbuero/booking"
+	"buergerbuero/internal/fakeclock"
 	"buergerbuero/internal/storetest"
 )
 
@@ -36,6 +38,8 @@ type townEnv struct {
 	town  *Town
 	mitte *Engine
 	ohl   *Engine
+	clock *fakeclock.Clock
+	sent  *recorder // what the offices pushed to the "test" chats
 }
 
 // newTownEnv runs two offices in one file on Tuesday 24.11.2026, 10:00.
@@ -44,7 +48,7 @@ func newTownEnv(t *testing.T) *townEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stores, _ := storetest.OpenTown(t, cfg, tuesday, booking.Options{PINKey: testServiceKey})
+	stores, clock := storetest.OpenTown(t, cfg, tuesday, booking.Options{PINKey: testServiceKey})
 	var offices []TownOffice
 	for i, store := range stores {
 		e, err := New(store, Options{})
@@ -57,7 +61,9 @@ func newTownEnv(t *testing.T) *townEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &townEnv{t: t, town: town, mitte: offices[0].Engine, ohl: offices[1].Engine}
+	sent := &recorder{sent: map[string][]Reply{}}
+	town.Register("test", sent)
+	return &townEnv{t: t, town: town, mitte: offices[0].Engine, ohl: offices[1].Engine, clock: clock, sent: sent}
 }
 
 // say sends text (or an option) from chat and returns the replies.
@@ -214,4 +220,47 @@ func TestTownLimitHoldsAcrossOffices(t *testing.T) {
 	e.say("1", "Auto abmelden am Montag um 9 Uhr", "")
 	e.say("1", "Erika Mustermann", "")
 	expect(t, "now Mitte books", dump(e.say("1", "ja", "")), "Ort: Bürgerbüro Mitte")
+}
+
+// "Tell me when something is free, at any office": the watch is left at
+// every office offering the concern; a time freed at Ohligs is offered,
+// naming Ohligs, and taking it goes on at Ohligs and ends the watch at
+// Mitte.
+func TestTownWatchesAnywhere(t *testing.T) {
+	e := newTownEnv(t)
+	e.say("2", "Meldebescheinigung in Ohligs heute 14 Uhr", "")
+	e.say("2", "Max Mustermann", "")
+	num, _ := numberAndPIN(t, dump(e.say("2", "ja", "")))
+	rs := e.say("1", "Meldebescheinigung in Mitte", "")
+	rs = e.say("1", "", optionFor(rs, "Terminwahl"))
+	anywhere := optionFor(rs, "in irgendeinem Bürgerbüro")
+	if anywhere == "" {
+		t.Fatalf("no watch at any office offered:\n%s", dump(rs))
+	}
+	expect(t, "watching", dump(e.say("1", "", anywhere)), "Bescheid")
+	ws, _ := e.ohl.watches(ctx)
+	if len(ws) != 1 || !ws[0].Town || !ws[0].Before.Equal(tuesday.Add(5*time.Hour+10*time.Minute)) {
+		t.Fatalf("Ohligs's watches: %+v; want one, for anything before 14:10", ws)
+	}
+	b, _ := e.ohl.store.Find(ctx, num)
+	if _, err := e.ohl.store.CancelByID(ctx, b.ID, "test"); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(16 * time.Minute) // the release delay
+	if err := e.ohl.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.ohl.DeliverOutbox(ctx); err != nil {
+		t.Fatal(err)
+	}
+	offer := e.sent.take("1")
+	expect(t, "offer", dump(offer), "24.11.2026, 14:00 im Bürgerbüro Ohligs ist frei geworden")
+	take := optionFor(offer, "nehmen")
+	if !strings.HasPrefix(take, "@ohligs|") {
+		t.Fatalf("the offer's button is not Ohligs's: %q\n%s", take, dump(offer))
+	}
+	expect(t, "taken at Ohligs", dump(e.say("1", "", take)), "Bürgerbüro Ohligs", "Vor- und Nachname")
+	if ws, _ := e.mitte.watches(ctx); len(ws) != 0 {
+		t.Fatalf("Mitte still watches: %+v", ws)
+	}
 }

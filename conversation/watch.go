@@ -27,6 +27,7 @@ type watch struct {
 	Before    time.Time              `json:"before"`           // offer only times before this
 	Offered   time.Time              `json:"offered,omitzero"` // the last time offered
 	Created   time.Time              `json:"created"`
+	Town      bool                   `json:"town,omitempty"` // one of the watches left at every office of the town offering the concerns
 }
 
 // onPushedOption handles the buttons of messages the engine sent on its
@@ -52,17 +53,13 @@ func (t *turn) onPushedOption(ctx context.Context, opt string, msg Message) {
 		t.told(key, r)
 	case prefWatch:
 		w := &watch{Channel: msg.Channel, ChatID: msg.ChatID, Lang: t.d.Lang, Created: t.now}
-		if opt == optWatchNew {
+		if opt == optWatchNew || opt == optWatchAnywhere {
 			if len(t.d.Concerns) == 0 {
 				t.notUnderstood()
 				return
 			}
-			// Watch for anything earlier than what is free now (or anything at all).
-			_, last := t.e.window(t.now)
-			w.Concerns, w.Before = t.d.Concerns, last.AddDate(0, 0, 1)
-			if days, err := t.e.store.FreeSlots(ctx, t.d.Concerns, t.now, last); err == nil && len(days) > 0 {
-				w.Before = days[0].Times[0]
-			}
+			w.Concerns, w.Before = t.d.Concerns, t.e.firstFree(ctx, t.d.Concerns)
+			w.Town = opt == optWatchAnywhere && t.e.town != nil
 		} else {
 			id, _ := strconv.ParseUint(arg, 10, 64)
 			b, err := t.e.store.Get(ctx, id)
@@ -76,6 +73,12 @@ func (t *turn) onPushedOption(ctx context.Context, opt string, msg Message) {
 			t.sayError(err)
 			return
 		}
+		if w.Town {
+			if err := t.e.town.watchElsewhere(ctx, t.e, *w); err != nil {
+				t.sayError(err)
+				return
+			}
+		}
 		t.reset(ctx)
 		if w.BookingID == 0 {
 			t.say(Reply{Text: t.text("WatchStartedNew")})
@@ -87,11 +90,31 @@ func (t *turn) onPushedOption(ctx context.Context, opt string, msg Message) {
 		id, _ := strconv.ParseUint(arg, 10, 64)
 		if w, err := t.e.getWatch(ctx, id); err == nil && w.Channel == msg.Channel && w.ChatID == msg.ChatID {
 			t.e.dropWatch(ctx, id)
+			t.dropTownWatches(ctx, w)
 		}
 		t.say(Reply{Text: t.text("WatchStopped")})
 		t.quiet = true
 	case prefOffer:
 		t.acceptOffer(ctx, arg, msg)
+	}
+}
+
+// firstFree is the first free time for concerns from now, or the day after
+// the booking window when none is: a new watch offers anything earlier.
+func (e *Engine) firstFree(ctx context.Context, concerns []booking.ConcernCount) time.Time {
+	now := e.store.Now()
+	_, last := e.window(now)
+	if days, err := e.store.FreeSlots(ctx, concerns, now, last); err == nil && len(days) > 0 {
+		return days[0].Times[0]
+	}
+	return last.AddDate(0, 0, 1)
+}
+
+// dropTownWatches drops the siblings of a town-wide watch at the other
+// offices, once it is taken or stopped.
+func (t *turn) dropTownWatches(ctx context.Context, w *watch) {
+	if w.Town && t.e.town != nil {
+		t.e.town.dropWatches(ctx, t.e, w.Channel, w.ChatID)
 	}
 }
 
@@ -115,6 +138,7 @@ func (t *turn) acceptOffer(ctx context.Context, arg string, msg Message) {
 			t.fire(ctx, ev)
 		}
 		t.e.dropWatch(ctx, w.ID)
+		t.dropTownWatches(ctx, w)
 		return
 	}
 	key := t.outboxKey()
