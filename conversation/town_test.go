@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"buergerbuero/booking"
+	"buergerbuero/callsystem"
 	"buergerbuero/internal/fakeclock"
 	"buergerbuero/internal/storetest"
 )
@@ -263,4 +264,26 @@ func TestTownWatchesAnywhere(t *testing.T) {
 	if ws, _ := e.mitte.watches(ctx); len(ws) != 0 {
 		t.Fatalf("Mitte still watches: %+v", ws)
 	}
+}
+
+// In a town, waiting numbers repeat from office to office: the call in the
+// chat names the office.
+func TestTownCallNamesTheOffice(t *testing.T) {
+	e := newTownEnv(t)
+	e.say("1", "Perso in Ohligs heute 14 Uhr", "")
+	e.say("1", "Erika Mustermann", "")
+	num, _ := numberAndPIN(t, dump(e.say("1", "ja", "")))
+	calls, err := callsystem.New(ctx, e.ohl.store, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls.SetCallEffect(e.ohl.CallEffect)
+	e.clock.Set(tuesday.Add(5 * time.Hour))
+	if _, err := calls.Next(ctx, "1", "clerk"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.ohl.DeliverOutbox(ctx); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, "call", dump(e.sent.take("1")), num+" (Bürgerbüro Ohligs): Bitte gehen Sie jetzt zu")
 }
