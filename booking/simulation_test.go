@@ -134,7 +134,7 @@ func (m *simModel) activeOf(person string) int {
 func TestSimulation(t *testing.T) {
 	seen := map[string]int{}
 	for seed := range uint64(5) {
-		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) { simulate(t, seed, 300, seen, false) })
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) { simulate(t, seed, 300, seen, simAlone) })
 	}
 	// The run must have met every outcome, or it proves little.
 	for _, want := range []string{"book ok", "book slot taken", "book limit reached", "book not bookable",
@@ -169,16 +169,49 @@ func outcome(err error) string {
 func TestSimulationBesideAnotherOffice(t *testing.T) {
 	seen := map[string]int{}
 	for seed := range uint64(3) {
-		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) { simulate(t, seed, 300, seen, true) })
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) { simulate(t, seed, 300, seen, simBeside) })
 	}
 	if seen["book ok"] == 0 || seen["book slot taken"] == 0 || seen["neighbour booked"] < 50 {
 		t.Fatalf("the run proved little: %v", seen)
 	}
 }
 
-// simulate runs the simulation; beside, it runs the office in a namespace
-// of the file with another office booking in the file's own part.
-func simulate(t *testing.T, seed uint64, steps int, seen map[string]int, beside bool) {
+// TestSimulationInATown runs the simulation on an office of a town whose
+// limit per person holds town-wide: each booking carries what the person
+// holds at the other office (as the dialogue passes it), and the model
+// predicts the limit from its own bookings and those the other office was
+// seen to make. No person ever holds more than the limit across both.
+func TestSimulationInATown(t *testing.T) {
+	seen := map[string]int{}
+	for seed := range uint64(3) {
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) { simulate(t, seed, 300, seen, simTown) })
+	}
+	if seen["book ok"] == 0 || seen["book limit reached"] == 0 || seen["neighbour booked"] < 20 || seen["neighbour refused: limit"] == 0 {
+		t.Fatalf("the run proved little: %v", seen)
+	}
+}
+
+// simMode is where the simulated office stands.
+type simMode int
+
+const (
+	simAlone  simMode = iota // a single office in its file
+	simBeside                // an office of a town beside another in one file, limits per office
+	simTown                  // the same, with the limit per person town-wide
+)
+
+// neighbourBooking is a booking the town's other office made.
+type neighbourBooking struct {
+	person  string
+	start   time.Time
+	minutes int
+}
+
+// simulate runs the simulation; beside another office (simBeside,
+// simTown), it runs the office in a namespace of the file with another
+// office booking in the file's own part.
+func simulate(t *testing.T, seed uint64, steps int, seen map[string]int, mode simMode) {
+	beside := mode != simAlone
 	rng := rand.New(rand.NewPCG(seed, 99))
 	s, clock, path := newStore(t, testOffice, monday)
 	cfg := s.cfg
@@ -214,15 +247,38 @@ func simulate(t *testing.T, seed uint64, steps int, seen map[string]int, beside 
 		open()
 	}
 	t.Cleanup(func() { closeAll() })
+	model := &simModel{now: monday, bookings: map[string]*simBooking{}}
+	var elsewhere []neighbourBooking // what the other office booked (in a town, it counts toward the limit)
+	heldElsewhere := func(person string) int {
+		n := 0
+		for _, b := range elsewhere {
+			if b.person == person && b.start.Add(time.Duration(b.minutes)*time.Minute).After(model.now) {
+				n++
+			}
+		}
+		return n
+	}
 	noise := rand.New(rand.NewPCG(seed, 7)) // the other office's own rhythm
 	neighbourBooks := func() {
 		c := simConcerns[noise.IntN(len(simConcerns))]
 		start := at(2026, 11, 23+noise.IntN(4), 8+noise.IntN(4), 30*noise.IntN(2))
-		if _, _, err := neighbour.Book(ctx, Request{Concerns: c.concerns, Start: start, Name: "Nachbar Amt", PersonKey: fmt.Sprint("p", noise.IntN(60))}); err == nil {
+		req := Request{Concerns: c.concerns, Start: start, Name: "Nachbar Amt", PersonKey: fmt.Sprint("p", noise.IntN(60))}
+		if mode == simTown { // as the dialogue does: what the office under test holds counts
+			held, _, err := s.ActiveHeld(ctx, req.PersonKey, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.HeldElsewhere = held
+		}
+		_, _, err := neighbour.Book(ctx, req)
+		switch {
+		case err == nil:
 			seen["neighbour booked"]++
+			elsewhere = append(elsewhere, neighbourBooking{req.PersonKey, start, c.minutes})
+		case errors.Is(err, ErrLimitReached):
+			seen["neighbour refused: limit"]++
 		}
 	}
-	model := &simModel{now: monday, bookings: map[string]*simBooking{}}
 	var starts []time.Time // grid times on open days, some soon to be past
 	for _, d := range []int{23, 24, 26} {
 		for mm := 8 * 60; mm < 15*60; mm += 30 {
@@ -251,16 +307,25 @@ func simulate(t *testing.T, seed uint64, steps int, seen map[string]int, beside 
 			c := simConcerns[rng.IntN(len(simConcerns))]
 			start := starts[rng.IntN(len(starts))]
 			person := fmt.Sprint("p", rng.IntN(60))
+			req := Request{Concerns: c.concerns, Start: start, Name: "Sim Person", PersonKey: person}
+			held := 0
+			if mode == simTown {
+				real, _, err := neighbour.ActiveHeld(ctx, person, "")
+				if held = heldElsewhere(person); err != nil || real != held {
+					t.Fatalf("step %d: the other office holds %d for %s, its model %d (%v)", step, real, person, held, err)
+				}
+				req.HeldElsewhere = real
+			}
 			var want error
 			switch {
-			case model.activeOf(person) >= 1:
+			case model.activeOf(person)+held >= 1:
 				want = ErrLimitReached
 			case !model.offered(start, c.minutes):
 				want = ErrNotBookable
 			case !model.fitsModel(start, c.minutes, c.counters, ""):
 				want = ErrSlotTaken
 			}
-			b, pin, err := s.Book(ctx, Request{Concerns: c.concerns, Start: start, Name: "Sim Person", PersonKey: person})
+			b, pin, err := s.Book(ctx, req)
 			seen["book "+outcome(err)]++
 			if !sameOutcome(err, want) {
 				t.Fatalf("step %d: book %v at %s for %s: err = %v, model says %v", step, c.concerns, start.Format("Mon 15:04"), person, err, want)
@@ -338,6 +403,14 @@ func simulate(t *testing.T, seed uint64, steps int, seen map[string]int, beside 
 			open()
 		}
 		checkAgainstModel(t, step, s, model)
+		if mode == simTown {
+			for p := range 60 {
+				person := fmt.Sprint("p", p)
+				if n := model.activeOf(person) + heldElsewhere(person); n > 1 {
+					t.Fatalf("step %d: %s holds %d appointments in the town", step, person, n)
+				}
+			}
+		}
 	}
 }
 
