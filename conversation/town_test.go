@@ -156,7 +156,7 @@ func TestTownManagesAcrossOffices(t *testing.T) {
 	e := newTownEnv(t)
 	e.say("1", "Perso in Ohligs heute 15 Uhr", "")
 	e.say("1", "Erika Mustermann", "")
-	num, pin := numberAndPIN(t, dump(e.say("1", "ja", "")))
+	num, _ := numberAndPIN(t, dump(e.say("1", "ja", "")))
 	// The chat goes on to Mitte for a vehicle, and is bound there.
 	expect(t, "to Mitte", dump(e.say("1", "Auto abmelden", "")), "Bürgerbüro Mitte")
 	stale := e.say("1", "Menü", "") // Mitte's menu, before the chat leaves Mitte
@@ -183,7 +183,7 @@ func TestTownManagesAcrossOffices(t *testing.T) {
 	// Another chat books at Ohligs; a third, which never wrote, cancels with number and PIN.
 	e.say("2", "Perso in Ohligs heute 16 Uhr", "")
 	e.say("2", "Max Mustermann", "")
-	num, pin = numberAndPIN(t, dump(e.say("2", "ja", "")))
+	num, pin := numberAndPIN(t, dump(e.say("2", "ja", "")))
 	expect(t, "status", dump(e.say("2", "Wann bin ich dran?", "")), num)
 	rs = e.say("3", "Termin "+num+" PIN "+pin+" absagen", "")
 	expect(t, "number and PIN from a stranger chat", dump(rs), "Bürgerbüro Ohligs", num)
