@@ -32,6 +32,16 @@ func (e *Engine) Tick(ctx context.Context) error {
 	return errors.Join(e.offerEarlier(ctx), e.remind(ctx), e.pruneDialogues(ctx))
 }
 
+// townOffice is the office's name where a town has several, for the
+// messages that must say which office (a call, an offer, a reminder); ""
+// for a single office.
+func (e *Engine) townOffice() string {
+	if e.town == nil {
+		return ""
+	}
+	return e.cfg.Office.Name
+}
+
 func (e *Engine) offerEarlier(ctx context.Context) error {
 	ws, err := e.watches(ctx)
 	if err != nil {
@@ -64,11 +74,7 @@ func (e *Engine) offerEarlier(ctx context.Context) error {
 		if w.BookingID != 0 {
 			old = e.when(lang, w.Before)
 		}
-		office := "" // in a town, the office is named
-		if e.town != nil {
-			office = e.cfg.Office.Name
-		}
-		reply := Reply{Text: e.texts.T(lang, "Offer", "When", e.when(lang, first), "Old", old, "Office", office), Options: []Option{
+		reply := Reply{Text: e.texts.T(lang, "Offer", "When", e.when(lang, first), "Old", old, "Office", e.townOffice()), Options: []Option{
 			{offerOption(w.ID, first.Unix()), e.texts.T(lang, "OptTakeOffer")},
 			{unwatchOption(w.ID), e.texts.T(lang, "OptStopWatching")},
 		}}
@@ -101,7 +107,7 @@ func (e *Engine) remind(ctx context.Context) error {
 		if (chatOwner{Channel: b.Channel, ChatID: b.ChatID}).Trusted() {
 			cancel = []Option{{cancelIDOption(b.ID), e.texts.T(lang, "OptCancelThis")}}
 		}
-		day := e.texts.T(lang, "ReminderDay", "Number", b.Number, "When", e.when(lang, b.Start), "Docs", e.documents(lang, b.Concerns))
+		day := e.texts.T(lang, "ReminderDay", "Number", b.Number, "When", e.when(lang, b.Start), "Docs", e.documents(lang, b.Concerns), "Office", e.townOffice())
 		for _, r := range []struct {
 			kind, channel, chat string
 			before              time.Duration

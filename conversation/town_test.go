@@ -287,3 +287,19 @@ func TestTownCallNamesTheOffice(t *testing.T) {
 	}
 	expect(t, "call", dump(e.sent.take("1")), num+" (Bürgerbüro Ohligs): Bitte gehen Sie jetzt zu")
 }
+
+// The day-before reminder of a town's office names the office.
+func TestTownReminderNamesTheOffice(t *testing.T) {
+	e := newTownEnv(t)
+	e.say("1", "Perso in Ohligs morgen 15 Uhr", "")
+	e.say("1", "Erika Mustermann", "")
+	num, _ := numberAndPIN(t, dump(e.say("1", "ja", "")))
+	e.clock.Advance(8 * time.Hour) // the evening before
+	if err := e.ohl.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.ohl.DeliverOutbox(ctx); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, "reminder", dump(e.sent.take("1")), "Erinnerung: Ihr Termin "+num+" ist morgen", ", im Bürgerbüro Ohligs.")
+}

@@ -205,11 +205,8 @@ func (e *Engine) CallEffect(c booking.Change) ([]booking.Write, error) {
 		return nil, nil // a start, a no-show, a finished case: nothing to tell
 	}
 	counter, _ := e.cfg.CounterByID(b.Counter)
-	office := "" // in a town, numbers repeat from office to office: the call names its office
-	if e.town != nil {
-		office = e.cfg.Office.Name
-	}
-	r := Reply{Text: e.texts.T(langOf(b.Lang), "Called", "Number", b.Number, "Counter", counter.Name, "Office", office)}
+	// In a town, numbers repeat from office to office: the call names its office.
+	r := Reply{Text: e.texts.T(langOf(b.Lang), "Called", "Number", b.Number, "Counter", counter.Name, "Office", e.townOffice())}
 	w, err := e.outboxWrite(newOutboxKey(c.Now), outgoing{Channel: b.Channel, ChatID: b.ChatID, Lang: b.Lang, Replies: []Reply{r}, Created: c.Now})
 	if err != nil {
 		return nil, err
