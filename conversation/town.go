@@ -79,83 +79,6 @@ func NewTown(cfg *booking.Config, offices []TownOffice, log *slog.Logger) (*Town
 	return t, nil
 }
 
-// heldElsewhere counts the active appointments person and source hold at
-// the town's offices other than e's, so the limits hold town-wide: a
-// script gains nothing by booking one at each office.
-func (t *Town) heldElsewhere(ctx context.Context, e *Engine, person, source string) (persons, sources int, err error) {
-	for _, o := range t.offices {
-		if o.Engine == e {
-			continue
-		}
-		p, s, err := o.Engine.store.ActiveHeld(ctx, person, source)
-		if err != nil {
-			return 0, 0, err
-		}
-		persons, sources = persons+p, sources+s
-	}
-	return persons, sources, nil
-}
-
-// watchElsewhere leaves a town-wide watch w (kept at e) at the town's
-// other offices that offer its concerns, each watching for anything
-// earlier than its own first free time.
-func (t *Town) watchElsewhere(ctx context.Context, e *Engine, w watch) error {
-	for _, o := range t.offering(w.Concerns) {
-		if o.Engine == e {
-			continue
-		}
-		there := w
-		there.ID, there.Offered, there.Before = 0, time.Time{}, o.Engine.firstFree(ctx, w.Concerns)
-		if err := o.Engine.putWatch(ctx, &there); err != nil {
-			return fmt.Errorf("watch at %s: %w", o.ID, err)
-		}
-	}
-	return nil
-}
-
-// dropWatches drops the town-wide watches of a chat at offices other than
-// e's.
-func (t *Town) dropWatches(ctx context.Context, e *Engine, channel, chatID string) {
-	for _, o := range t.offices {
-		if o.Engine == e {
-			continue
-		}
-		ws, err := o.Engine.watches(ctx)
-		if err != nil {
-			t.log.Error("town-wide watches", "office", o.ID, "err", err)
-			continue
-		}
-		for _, w := range ws {
-			if w.Town && w.Channel == channel && w.ChatID == chatID {
-				o.Engine.dropWatch(ctx, w.ID)
-			}
-		}
-	}
-}
-
-// heldAt is person's active upcoming appointment at an office other than
-// e's, and that office.
-func (t *Town) heldAt(ctx context.Context, e *Engine, person string) (booking.Booking, *TownOffice, bool) {
-	for i := range t.offices {
-		o := &t.offices[i]
-		if o.Engine == e {
-			continue
-		}
-		mine, err := o.Engine.store.PersonBookings(ctx, person)
-		if err != nil {
-			t.log.Error("person bookings", "office", o.ID, "err", err)
-			continue
-		}
-		now := o.Engine.store.Now()
-		for _, b := range mine {
-			if b.Status == booking.StatusBooked && b.Kind == booking.KindAppointment && b.End().After(now) {
-				return b, o, true
-			}
-		}
-	}
-	return booking.Booking{}, nil, false
-}
-
 // Text is the catalogue's text, as Engine.Text.
 func (t *Town) Text(langHint, id string, kv ...any) string {
 	return t.offices[0].Engine.Text(langHint, id, kv...)
@@ -360,49 +283,6 @@ func (t *Town) byEngine(replies []Reply) map[*Engine][]Reply {
 	return out
 }
 
-// holder is the office a message about an existing booking (cancel, move,
-// "where am I", "I am here", a waiting number) is for, when that is not
-// the chat's office (and, without a number, the chat is at its menu): the one office
-// holding the chat's own upcoming bookings (the one with the number
-// given), else the one where the number and PIN typed match. Nil leaves the
-// message to the chat's office.
-func (t *Town) holder(ctx context.Context, b binding, msg Message) *TownOffice {
-	if msg.Option != "" || msg.Text == "" {
-		return nil
-	}
-	u := t.understand(msg.Text)
-	switch u.Intent {
-	case understand.IntentCancel, understand.IntentReschedule, understand.IntentStatus, understand.IntentCheckIn:
-	default:
-		if u.Number == "" {
-			return nil
-		}
-	}
-	bound := t.office(b.Office)
-	if bound != nil && u.Number == "" { // without a number, only from the menu: "absagen" mid-booking is the booking's
-		if idle, err := bound.Engine.idle(ctx, msg.Channel, msg.ChatID); err != nil || !idle {
-			return nil
-		}
-	}
-	var holders []*TownOffice
-	for i := range t.offices {
-		if t.offices[i].Engine.holdsOwn(ctx, msg, u.Number) {
-			holders = append(holders, &t.offices[i])
-		}
-	}
-	if len(holders) == 0 && u.Number != "" && u.PIN != "" {
-		for i := range t.offices { // the chat's office checks the PIN itself: not twice
-			if o := &t.offices[i]; o != bound && o.Engine.holdsByPIN(ctx, msg, u.Number, u.PIN) {
-				holders = append(holders, o)
-			}
-		}
-	}
-	if len(holders) != 1 || holders[0] == bound {
-		return nil
-	}
-	return holders[0]
-}
-
 // askWhere asks which office, offering those that do what was named (all
 // without a concern) and, where it helps, the earliest time anywhere.
 func (t *Town) askWhere(lang string, candidates []*TownOffice, concerns bool) Reply {
@@ -511,35 +391,6 @@ func (t *Town) save(ctx context.Context, key string, b binding) error {
 		return err
 	}
 	return t.binds.Put(ctx, key, data)
-}
-
-// holdsOwn reports whether this office holds an active booking, still to
-// come or under way, that msg's chat made itself (with number, if given).
-func (e *Engine) holdsOwn(ctx context.Context, msg Message, number string) bool {
-	owner := chatOwner{Channel: msg.Channel, ChatID: msg.ChatID, Proven: msg.Proven}
-	if msg.Staff != "" || !owner.Trusted() {
-		return false
-	}
-	mine, err := e.store.PersonBookings(ctx, msg.PersonKey)
-	if err != nil {
-		e.log.Error("own bookings", "err", err)
-		return false
-	}
-	now := e.store.Now()
-	return slices.ContainsFunc(mine, func(b booking.Booking) bool {
-		return b.Channel == msg.Channel && b.ChatID == msg.ChatID && b.Active() && b.End().After(now) &&
-			(number == "" || b.Number == booking.NormalizeNumber(number))
-	})
-}
-
-// holdsByPIN reports whether this office holds the active booking number
-// with pin. A wrong PIN counts as a guess here, as at the menu.
-func (e *Engine) holdsByPIN(ctx context.Context, msg Message, number, pin string) bool {
-	if b, err := e.store.Find(ctx, number); err != nil || !b.Active() {
-		return false // no such number here: nothing to guess at
-	}
-	_, err := e.store.LookupAs(ctx, booking.Guesser{Person: msg.PersonKey, Source: msg.Source}, number, pin)
-	return err == nil
 }
 
 // idle reports whether the chat's dialogue is at the menu (or has none).
