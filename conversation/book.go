@@ -923,6 +923,9 @@ func (t *turn) bookedReplies(b booking.Booking, pin string, msg Message) (chat, 
 	chat = Reply{Text: booked(msg.Channel != MailChannel && msg.Staff == ""), Attachments: []Attachment{ics}}
 	if msg.Staff == "" {
 		chat.Options = []Option{{watchOption(b.ID), t.text("OptEarlier")}}
+		if t.e.town != nil && len(t.e.town.offering(b.Concerns)) > 1 {
+			chat.Options = append(chat.Options, Option{watchAnywhereOption(b.ID), t.text("OptEarlierAnywhere")})
+		}
 	}
 	return chat, Reply{Text: booked(false), Attachments: []Attachment{ics}}
 }

@@ -154,7 +154,8 @@ type Engine struct {
 	started   time.Time
 	// town is the town in front of this office, if it has several
 	// (NewTown sets it before any message): limits hold town-wide.
-	town *Town
+	town  *Town
+	moves *booking.Records // moves across offices still to finish (town_across.go)
 }
 
 // New makes an engine on the store. It keeps its dialogues, watches and

@@ -58,7 +58,13 @@ func ownOption(booking uint64) string      { return prefOwn + strconv.FormatUint
 func langOption(lang string) string        { return prefLang + lang }
 func cancelIDOption(booking uint64) string { return prefCancelID + strconv.FormatUint(booking, 10) }
 func watchOption(booking uint64) string    { return prefWatch + strconv.FormatUint(booking, 10) }
-func unwatchOption(watch uint64) string    { return prefUnwatch + strconv.FormatUint(watch, 10) }
+
+// watchAnywhereOption asks to hear of an earlier time for a booking at any
+// office of the town ("watch:any:12").
+func watchAnywhereOption(booking uint64) string {
+	return optWatchAnywhere + ":" + strconv.FormatUint(booking, 10)
+}
+func unwatchOption(watch uint64) string { return prefUnwatch + strconv.FormatUint(watch, 10) }
 func offerOption(watch uint64, at int64) string {
 	return fmt.Sprintf("%s%d:%d", prefOffer, watch, at)
 }

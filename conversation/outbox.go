@@ -285,7 +285,7 @@ func (e *Engine) retryLater(ctx context.Context, key string, o outgoing, now tim
 // key is empty), the copy by mail render makes for a booking with an
 // address from another channel, and the chat's dialogue as it is once the
 // change is done. So a crash keeps the change and its message together.
-func (t *turn) tellWith(ctx context.Context, key string, render func(booking.Change) (chat, mail Reply)) context.Context {
+func (t *turn) tellWith(ctx context.Context, key string, render func(booking.Change) (chat, mail Reply), extra ...booking.Write) context.Context {
 	channel, chatID, lang := t.owner.Channel, t.owner.ChatID, t.d.Lang
 	after := dialogue{State: stIdle, Lang: t.d.Lang, Handled: t.d.Handled, LastAnswer: t.d.LastAnswer, Repeats: t.d.Repeats}
 	return booking.WithEffect(ctx, func(c booking.Change) ([]booking.Write, error) {
@@ -311,7 +311,7 @@ func (t *turn) tellWith(ctx context.Context, key string, render func(booking.Cha
 		if err != nil {
 			return nil, err
 		}
-		return append(writes, booking.Write{Kind: "dialogues", Key: dialogueKey(channel, chatID), Value: state}), nil
+		return append(append(writes, extra...), booking.Write{Kind: "dialogues", Key: dialogueKey(channel, chatID), Value: state}), nil
 	})
 }
 

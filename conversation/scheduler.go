@@ -29,7 +29,7 @@ func (e *Engine) Run(ctx context.Context, interval time.Duration) {
 // Tick does what is due at the clock's now: offers earlier times to those
 // watching, sends reminders, forgets stale dialogues.
 func (e *Engine) Tick(ctx context.Context) error {
-	return errors.Join(e.offerEarlier(ctx), e.remind(ctx), e.pruneDialogues(ctx))
+	return errors.Join(e.offerEarlier(ctx), e.remind(ctx), e.pruneDialogues(ctx), e.finishMoves(ctx))
 }
 
 // townOffice is the office's name where a town has several, for the
@@ -49,6 +49,15 @@ func (e *Engine) offerEarlier(ctx context.Context) error {
 	}
 	now := e.store.Now()
 	for _, w := range ws {
+		old := ""
+		if w.FromBooking != 0 { // a town-wide watch for a booking at another office
+			b, ok := e.town.bookingAt(ctx, w.FromOffice, w.FromBooking)
+			if !ok || b.Status != booking.StatusBooked || !b.Start.After(now) {
+				e.dropWatch(ctx, w.ID)
+				continue
+			}
+			w.Before, old = b.Start, e.when(langOf(w.Lang), b.Start)
+		}
 		if w.BookingID != 0 {
 			b, err := e.store.Get(ctx, w.BookingID)
 			if err != nil || b.Status != booking.StatusBooked || !b.Start.After(now) {
@@ -70,7 +79,6 @@ func (e *Engine) offerEarlier(ctx context.Context) error {
 			continue
 		}
 		lang := langOf(w.Lang)
-		old := ""
 		if w.BookingID != 0 {
 			old = e.when(lang, w.Before)
 		}

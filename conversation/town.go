@@ -74,6 +74,9 @@ func NewTown(cfg *booking.Config, offices []TownOffice, log *slog.Logger) (*Town
 	t := &Town{offices: offices, parser: understand.NewParser(cfg), texts: offices[0].Engine.texts, binds: binds, log: log,
 		outbox: map[string]*Engine{}}
 	for _, o := range offices {
+		if o.Engine.moves, err = o.Engine.store.Records(movesKind); err != nil {
+			return nil, err
+		}
 		o.Engine.town = t
 	}
 	return t, nil

@@ -2,6 +2,8 @@ package conversation
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -40,6 +42,9 @@ func (t *Town) watchElsewhere(ctx context.Context, e *Engine, w watch) error {
 		}
 		there := w
 		there.ID, there.Offered, there.Before = 0, time.Time{}, o.Engine.firstFree(ctx, w.Concerns)
+		if w.BookingID != 0 { // earlier there than the booking here: taking it moves the booking
+			there.BookingID, there.FromOffice, there.FromBooking, there.Before = 0, t.idOf(e), w.BookingID, w.Before
+		}
 		if err := o.Engine.putWatch(ctx, &there); err != nil {
 			return fmt.Errorf("watch at %s: %w", o.ID, err)
 		}
@@ -160,4 +165,132 @@ func (e *Engine) holdsByPIN(ctx context.Context, msg Message, number, pin string
 	}
 	_, err := e.store.LookupAs(ctx, booking.Guesser{Person: msg.PersonKey, Source: msg.Source}, number, pin)
 	return err == nil
+}
+
+// idOf is the id of e's office.
+func (t *Town) idOf(e *Engine) string {
+	for _, o := range t.offices {
+		if o.Engine == e {
+			return o.ID
+		}
+	}
+	return ""
+}
+
+// bookingAt is booking id at office; false without a town, an office or a
+// booking of that id.
+func (t *Town) bookingAt(ctx context.Context, office string, id uint64) (booking.Booking, bool) {
+	if t == nil {
+		return booking.Booking{}, false
+	}
+	o := t.office(office)
+	if o == nil {
+		return booking.Booking{}, false
+	}
+	b, err := o.Engine.store.Get(ctx, id)
+	return b, err == nil
+}
+
+// pendingMove is a booking at another office to cancel because its
+// citizen took an earlier time here; kept with the new booking, so a crash
+// between the two cannot leave both.
+type pendingMove struct {
+	Office  string `json:"office"`
+	Booking uint64 `json:"booking"`
+	Channel string `json:"channel"`
+	ChatID  string `json:"chat"`
+}
+
+// moveAcross takes an offered earlier time at this office for a booking at
+// another office of the town: the new booking here (a new number and PIN)
+// and, in the same transaction, the note to cancel the old one, which is
+// cancelled right after (or by the next tick, after a crash).
+func (t *turn) moveAcross(ctx context.Context, w *watch, start time.Time, msg Message) {
+	old, ok := t.e.town.bookingAt(ctx, w.FromOffice, w.FromBooking)
+	from := t.e.town.office(w.FromOffice)
+	if !ok || from == nil || old.Status != booking.StatusBooked || old.Channel != msg.Channel || old.ChatID != msg.ChatID {
+		t.say(Reply{Text: t.text("BookingGone")})
+		t.e.dropWatch(ctx, w.ID)
+		return
+	}
+	req := booking.Request{Concerns: old.Concerns, Start: start, Name: old.Name, Email: old.Email, PersonKey: old.PersonKey, Source: old.Source,
+		Channel: old.Channel, ChatID: old.ChatID, Lang: old.Lang}
+	persons, sources, err := t.e.town.heldElsewhere(ctx, t.e, req.PersonKey, req.Source)
+	if err != nil {
+		t.sayError(err)
+		return
+	}
+	req.HeldElsewhere, req.SourceHeldElsewhere = max(0, persons-1), max(0, sources-1) // the old booking is given up
+	note, err := json.Marshal(pendingMove{Office: from.ID, Booking: old.ID, Channel: old.Channel, ChatID: old.ChatID})
+	if err != nil {
+		t.sayError(err)
+		return
+	}
+	key := t.outboxKey()
+	render := func(c booking.Change) (Reply, Reply) {
+		chat, mail := t.bookedReplies(c.Booking, c.PIN, msg)
+		moved := t.text("MovedAcross", "Office", t.e.cfg.Office.Name, "Old", t.e.when(t.d.Lang, old.Start), "From", from.Engine.cfg.Office.Name, "Number", old.Number)
+		chat.Text, mail.Text = moved+"\n\n"+chat.Text, moved+"\n\n"+mail.Text
+		return chat, mail
+	}
+	b, pin, err := t.e.store.Book(t.tellWith(ctx, key, render, booking.Write{Kind: movesKind, Key: key, Value: note}), req)
+	switch {
+	case errors.Is(err, booking.ErrSlotTaken), errors.Is(err, booking.ErrNotBookable):
+		t.e.release(key)
+		t.say(Reply{Text: t.text("OfferGone", "When", t.e.when(t.d.Lang, start))})
+		t.quiet = true
+		return
+	case err != nil:
+		t.e.release(key)
+		t.say(Reply{Text: t.text("BookingGone")})
+		return
+	}
+	t.e.dropWatch(ctx, w.ID)
+	t.dropTownWatches(ctx, w)
+	t.e.finishMove(ctx, key, note)
+	t.reset(ctx)
+	r, _ := render(booking.Change{Booking: b, PIN: pin})
+	t.told(key, r)
+}
+
+// movesKind is the records of moves across offices still to finish.
+const movesKind = "town_moves"
+
+// finishMoves cancels the old bookings of moves across offices that a
+// crash left unfinished.
+func (e *Engine) finishMoves(ctx context.Context) error {
+	if e.town == nil {
+		return nil
+	}
+	recs, err := e.moves.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, r := range recs {
+		e.finishMove(ctx, r.Key, r.Value)
+	}
+	return nil
+}
+
+// finishMove cancels a move's old booking and forgets the note; a failure
+// is logged and tried again at the next tick.
+func (e *Engine) finishMove(ctx context.Context, key string, note []byte) {
+	var m pendingMove
+	if err := json.Unmarshal(note, &m); err != nil {
+		e.log.Error("move across offices: unreadable note", "err", err)
+		return
+	}
+	from := e.town.office(m.Office)
+	if from == nil {
+		e.log.Error("move across offices: no such office", "office", m.Office)
+		return
+	}
+	_, err := from.Engine.store.CancelByOwner(ctx, m.Booking, booking.Owner{Channel: m.Channel, ChatID: m.ChatID})
+	if err != nil && !errors.Is(err, booking.ErrNotActive) && !errors.Is(err, booking.ErrNotFound) {
+		e.log.Warn("move across offices: old booking not cancelled yet", "office", m.Office, "err", err)
+		return
+	}
+	if err := e.moves.Delete(ctx, key); err != nil {
+		e.log.Error("move across offices: forget the note", "err", err)
+	}
 }

@@ -1,6 +1,7 @@
 package conversation
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -302,4 +303,69 @@ func TestTownReminderNamesTheOffice(t *testing.T) {
 		t.Fatal(err)
 	}
 	expect(t, "reminder", dump(e.sent.take("1")), "Erinnerung: Ihr Termin "+num+" ist morgen", ", im Bürgerbüro Ohligs.")
+}
+
+// "Tell me if something earlier is free, at any office" for a booking:
+// Ohligs offers an earlier time in place of the booking at Mitte; taking
+// it books at Ohligs (a new number and PIN) and cancels the one at Mitte.
+func TestTownMovesEarlierToAnotherOffice(t *testing.T) {
+	e := newTownEnv(t)
+	e.say("1", "Perso in Mitte am Montag um 9 Uhr", "")
+	e.say("1", "Erika Mustermann", "")
+	rs := e.say("1", "ja", "")
+	oldNum, _ := numberAndPIN(t, dump(rs))
+	anywhere := optionFor(rs, "in irgendeinem Bürgerbüro")
+	if !strings.HasPrefix(anywhere, "@mitte|watch:any:") {
+		t.Fatalf("no watch at any office after booking: %q\n%s", anywhere, dump(rs))
+	}
+	expect(t, "watching", dump(e.say("1", "", anywhere)), "Bescheid")
+	if err := e.ohl.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.ohl.DeliverOutbox(ctx); err != nil {
+		t.Fatal(err)
+	}
+	offer := e.sent.take("1")
+	expect(t, "offer", dump(offer), "24.11.2026, 14:00 im Bürgerbüro Ohligs ist frei geworden (statt Mo 30.11.2026, 09:00)")
+	rs = e.say("1", "", optionFor(offer, "nehmen"))
+	out := dump(rs)
+	expect(t, "moved", out, "jetzt im Bürgerbüro Ohligs", oldNum, "im Bürgerbüro Mitte ist dafür abgesagt", "Ort: Bürgerbüro Ohligs")
+	newNum, pin := numberAndPIN(t, out)
+	if b, err := e.ohl.store.Lookup(ctx, newNum, pin); err != nil || !b.Start.Equal(tuesday.Add(5*time.Hour)) || b.Name != "Erika Mustermann" {
+		t.Fatalf("the new booking at Ohligs: %+v %v", b, err)
+	}
+	if b, _ := e.mitte.store.Find(ctx, oldNum); b.Status != booking.StatusCancelled {
+		t.Fatalf("the booking at Mitte: %s", b.Status)
+	}
+	for _, o := range []*Engine{e.mitte, e.ohl} {
+		if ws, _ := o.watches(ctx); len(ws) != 0 {
+			t.Fatalf("watches left: %+v", ws)
+		}
+		if notes, _ := o.moves.All(ctx); len(notes) != 0 {
+			t.Fatalf("unfinished moves: %+v", notes)
+		}
+	}
+}
+
+// A move across offices that a crash cut after the new booking is
+// finished by the next tick: the old booking is cancelled then.
+func TestTownFinishesACutMove(t *testing.T) {
+	e := newTownEnv(t)
+	e.say("1", "Perso in Mitte am Montag um 9 Uhr", "")
+	e.say("1", "Erika Mustermann", "")
+	num, _ := numberAndPIN(t, dump(e.say("1", "ja", "")))
+	old, _ := e.mitte.store.Find(ctx, num)
+	note := `{"office": "mitte", "booking": ` + strconv.FormatUint(old.ID, 10) + `, "channel": "test", "chat": "1"}`
+	if err := e.ohl.moves.Put(ctx, "cut", []byte(note)); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.ohl.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := e.mitte.store.Find(ctx, num); b.Status != booking.StatusCancelled {
+		t.Fatalf("the old booking after the tick: %s", b.Status)
+	}
+	if notes, _ := e.ohl.moves.All(ctx); len(notes) != 0 {
+		t.Fatalf("the note is still there: %+v", notes)
+	}
 }

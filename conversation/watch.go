@@ -28,6 +28,11 @@ type watch struct {
 	Offered   time.Time              `json:"offered,omitzero"` // the last time offered
 	Created   time.Time              `json:"created"`
 	Town      bool                   `json:"town,omitempty"` // one of the watches left at every office of the town offering the concerns
+	// FromOffice and FromBooking: the booking at another office of the
+	// town that an offer here would replace (a town-wide watch for a
+	// booking, left at this office).
+	FromOffice  string `json:"from_office,omitempty"`
+	FromBooking uint64 `json:"from_booking,omitempty"`
 }
 
 // onPushedOption handles the buttons of messages the engine sent on its
@@ -61,13 +66,15 @@ func (t *turn) onPushedOption(ctx context.Context, opt string, msg Message) {
 			w.Concerns, w.Before = t.d.Concerns, t.e.firstFree(ctx, t.d.Concerns)
 			w.Town = opt == optWatchAnywhere && t.e.town != nil
 		} else {
-			id, _ := strconv.ParseUint(arg, 10, 64)
+			idText, anywhere := strings.CutPrefix(arg, "any:")
+			id, _ := strconv.ParseUint(idText, 10, 64)
 			b, err := t.e.store.Get(ctx, id)
 			if err != nil || b.Channel != msg.Channel || b.ChatID != msg.ChatID || b.Status != booking.StatusBooked {
 				t.say(Reply{Text: t.text("BookingGone")})
 				return
 			}
 			w.BookingID, w.Concerns, w.Before = b.ID, b.Concerns, b.Start
+			w.Town = anywhere && t.e.town != nil
 		}
 		if err := t.e.putWatch(ctx, w); err != nil {
 			t.sayError(err)
@@ -131,6 +138,10 @@ func (t *turn) acceptOffer(ctx context.Context, arg string, msg Message) {
 		t.say(Reply{Text: t.text("OfferGone", "When", t.e.when(t.d.Lang, start))})
 		return
 	}
+	if w.FromBooking != 0 && t.e.town != nil {
+		t.moveAcross(ctx, w, start, msg)
+		return
+	}
 	if w.BookingID == 0 {
 		t.reset(ctx)
 		t.d.Flow, t.d.Concerns, t.d.Day, t.d.Start = "book", w.Concerns, t.e.cfg.Day(start).Format(time.DateOnly), start
@@ -157,6 +168,7 @@ func (t *turn) acceptOffer(ctx context.Context, arg string, msg Message) {
 		return
 	}
 	t.e.dropWatch(ctx, w.ID)
+	t.dropTownWatches(ctx, w)
 	t.reset(ctx)
 	r, _ := t.movedReplies(booking.Change{Booking: b})
 	t.told(key, r)
