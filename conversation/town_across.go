@@ -231,6 +231,8 @@ func (t *turn) moveAcross(ctx context.Context, w *watch, start time.Time, msg Me
 		chat, mail := t.bookedReplies(c.Booking, c.PIN, msg)
 		moved := t.text("MovedAcross", "Office", t.e.cfg.Office.Name, "Old", t.e.when(t.d.Lang, old.Start), "From", from.Engine.cfg.Office.Name, "Number", old.Number)
 		chat.Text, mail.Text = moved+"\n\n"+chat.Text, moved+"\n\n"+mail.Text
+		gone := from.Engine.calendarFile(old, "CANCEL", t.d.Lang) // takes the old entry out of the calendar
+		chat.Attachments, mail.Attachments = append(chat.Attachments, gone), append(mail.Attachments, gone)
 		return chat, mail
 	}
 	b, pin, err := t.e.store.Book(t.tellWith(ctx, key, render, booking.Write{Kind: movesKind, Key: key, Value: note}), req)

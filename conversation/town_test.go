@@ -331,6 +331,15 @@ func TestTownMovesEarlierToAnotherOffice(t *testing.T) {
 	out := dump(rs)
 	expect(t, "moved", out, "jetzt im Bürgerbüro Ohligs", oldNum, "im Bürgerbüro Mitte ist dafür abgesagt", "Ort: Bürgerbüro Ohligs")
 	newNum, pin := numberAndPIN(t, out)
+	var methods []string
+	for _, r := range rs {
+		for _, a := range r.Attachments {
+			methods = append(methods, a.Name+" "+a.ContentType[strings.LastIndex(a.ContentType, "=")+1:])
+		}
+	}
+	if want := []string{"termin-" + strings.ToLower(newNum) + ".ics REQUEST", "termin-" + strings.ToLower(oldNum) + ".ics CANCEL"}; strings.Join(methods, ",") != strings.Join(want, ",") {
+		t.Fatalf("calendar files %v, want %v", methods, want)
+	}
 	if b, err := e.ohl.store.Lookup(ctx, newNum, pin); err != nil || !b.Start.Equal(tuesday.Add(5*time.Hour)) || b.Name != "Erika Mustermann" {
 		t.Fatalf("the new booking at Ohligs: %+v %v", b, err)
 	}
