@@ -201,21 +201,8 @@ func TestServeWithMattermost(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	var body []byte
-	for range 100 { // until the bot has connected and knows its staff
-		res, err := http.PostForm("http://"+addr[1]+"/mattermost/command", map[string][]string{"token": {"cmd-token"}, "user_id": {anna},
-			"user_name": {"anna"}, "channel_id": {mm.ChannelID("leitstelle")}, "text": {"walkin meldebescheinigung"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ = io.ReadAll(res.Body)
-		res.Body.Close()
-		if !strings.Contains(string(body), "vorbehalten") {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if !strings.Contains(string(body), "Wartenummer **W-001**") {
+	body := slashOnceConnected(t, "http://"+addr[1], anna, "anna", mm.ChannelID("leitstelle"), "walkin meldebescheinigung")
+	if !strings.Contains(body, "Wartenummer **W-001**") {
 		t.Fatalf("slash command answer: %s\n%s", body, stderr.String())
 	}
 	cancel()
@@ -639,7 +626,8 @@ admin: {password: "Admin-Schluessel-Musterstadt"}
 `
 	api := telegramtest.NewServer("42:town")
 	defer api.Close()
-	os.WriteFile(path, []byte(town+"telegram: {token: \"42:town\", api_url: \""+api.URL+"\", poll_timeout: 2s, messages_per_second: 1000, chat_messages_per_second: 1000, chat_burst: 100}\n"), 0o600)
+	telegram := "telegram: {token: \"42:town\", api_url: \"" + api.URL + "\", poll_timeout: 2s, messages_per_second: 1000, chat_messages_per_second: 1000, chat_burst: 100}\n"
+	os.WriteFile(path, []byte(town+telegram), 0o600)
 	var out, errOut bytes.Buffer
 	if code := run(context.Background(), []string{"check-config", path}, &out, &errOut); code != 0 ||
 		!strings.Contains(out.String(), "2 offices: Bürgerbüro Mitte (2 counters, 2 concerns); Bürgerbüro Ohligs (1 counters, 1 concerns)") {
@@ -659,7 +647,7 @@ admin: {password: "Admin-Schluessel-Musterstadt"}
 	olga := mm.AddUser("olga")
 	town += "mattermost: {url: \"" + mm.URL + "\", public_url: \"http://127.0.0.1\", team: buergerbuero, offices: {" +
 		"mitte: {staff_channel: mitte-leitstelle, staff_users: [anna]}, ohligs: {staff_channel: ohligs-leitstelle, staff_users: [olga]}}}\n"
-	os.WriteFile(path, []byte(town+"telegram: {token: \"42:town\", api_url: \""+api.URL+"\", poll_timeout: 2s, messages_per_second: 1000, chat_messages_per_second: 1000, chat_burst: 100}\n"), 0o600)
+	os.WriteFile(path, []byte(town+telegram), 0o600) // now with the staff bot
 
 	data := filepath.Join(dir, "bb.db")
 	ctx, cancel := context.WithCancel(context.Background())
@@ -736,21 +724,8 @@ admin: {password: "Admin-Schluessel-Musterstadt"}
 		}
 	}
 	// One staff bot for the town: olga's /bb acts at her office, Ohligs.
-	var answer []byte
-	for range 100 { // until the bot has connected and knows its staff
-		res, err := http.PostForm(base+"/mattermost/command", map[string][]string{"token": {"cmd-token"}, "user_id": {olga},
-			"user_name": {"olga"}, "channel_id": {mm.ChannelID("ohligs-leitstelle")}, "text": {"walkin melde"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		answer, _ = io.ReadAll(res.Body)
-		res.Body.Close()
-		if !strings.Contains(string(answer), "vorbehalten") {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if !strings.Contains(string(answer), "Wartenummer **W-002**") {
+	answer := slashOnceConnected(t, base, olga, "olga", mm.ChannelID("ohligs-leitstelle"), "walkin melde")
+	if !strings.Contains(answer, "Wartenummer **W-002**") {
 		t.Fatalf("olga's walk-in at Ohligs: %s", answer)
 	}
 	// One Telegram bot for the town: it asks where, then books at that office.
@@ -817,4 +792,26 @@ admin: {password: "Admin-Schluessel-Musterstadt"}
 			t.Fatalf("office %d's store holds %d appointments tomorrow (%v), want %d: the Telegram booking is Ohligs'", i, len(tomorrow), err, want)
 		}
 	}
+}
+
+// slashOnceConnected sends "/bb text" as a clerk from channel to the
+// service at base, again while the staff bot has not yet connected and
+// learnt its staff (it refuses everybody until then), and returns the answer.
+func slashOnceConnected(t *testing.T, base, userID, userName, channel, text string) string {
+	t.Helper()
+	var body []byte
+	for range 100 {
+		res, err := http.PostForm(base+"/mattermost/command", map[string][]string{"token": {"cmd-token"}, "user_id": {userID},
+			"user_name": {userName}, "channel_id": {channel}, "text": {text}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ = io.ReadAll(res.Body)
+		res.Body.Close()
+		if !strings.Contains(string(body), "vorbehalten") {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return string(body)
 }
