@@ -12,29 +12,6 @@ import (
 	"buergerbuero/internal/storetest"
 )
 
-// townYAML: Mitte opens Mondays and does everything; Ohligs opens every
-// weekday afternoon and does ID cards and certificates of registration,
-// not vehicles.
-const townYAML = `
-office: {name: Bürgerbüros Musterstadt, timezone: Europe/Berlin, state: NW, phone: "02175 1"}
-concerns:
-  - {id: personalausweis, name: {de: Personalausweis beantragen}, keywords: [perso, ausweis], minutes: 15}
-  - {id: fahrzeug-abmelden, name: {de: Fahrzeug abmelden}, keywords: [kfz, auto abmelden], minutes: 15}
-  - {id: meldebescheinigung, name: {de: Meldebescheinigung}, minutes: 5}
-closed: {public_holidays: false}
-booking: {horizon_days: 21, lead_time: 1h, slot_step: 10m, walk_in_share: 0, max_active_per_person: 1}
-offices:
-  - id: mitte
-    office: {name: Bürgerbüro Mitte, address: "Am Markt 1"}
-    counters: [{id: "1"}, {id: "2"}]
-    opening_hours: {monday: ["08:00-12:00"]}
-  - id: ohligs
-    office: {name: Bürgerbüro Ohligs, address: "Düsseldorfer Str. 9"}
-    counters: [{id: "1"}]
-    opening_hours: {monday: ["14:00-18:00"], tuesday: ["14:00-18:00"], wednesday: ["14:00-18:00"], thursday: ["14:00-18:00"], friday: ["14:00-18:00"]}
-    concerns: [{id: personalausweis}, {id: meldebescheinigung}]
-`
-
 type townEnv struct {
 	t     *testing.T
 	town  *Town
@@ -46,7 +23,7 @@ type townEnv struct {
 
 // newTownEnv runs two offices in one file on Tuesday 24.11.2026, 10:00.
 func newTownEnv(t *testing.T) *townEnv {
-	cfg, err := booking.ParseConfig("town.yaml", []byte(townYAML))
+	cfg, err := booking.ParseConfig("town.yaml", []byte(storetest.TwoOffices))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,34 +11,12 @@ import (
 	"buergerbuero/internal/storetest"
 )
 
-// mailTown: Mitte opens Mondays and does vehicles too; Ohligs opens every
-// weekday afternoon.
-const mailTown = `
-office: {name: Bürgerbüros Musterstadt, timezone: Europe/Berlin, state: NW, phone: "02175 1"}
-concerns:
-  - {id: personalausweis, name: {de: Personalausweis beantragen}, keywords: [perso, ausweis], minutes: 15}
-  - {id: fahrzeug-abmelden, name: {de: Fahrzeug abmelden}, keywords: [kfz, auto abmelden], minutes: 15}
-  - {id: meldebescheinigung, name: {de: Meldebescheinigung}, minutes: 5}
-closed: {public_holidays: false}
-booking: {horizon_days: 21, lead_time: 1h, slot_step: 10m, walk_in_share: 0}
-offices:
-  - id: mitte
-    office: {name: Bürgerbüro Mitte, address: "Am Markt 1"}
-    counters: [{id: "1"}]
-    opening_hours: {monday: ["08:00-12:00"]}
-  - id: ohligs
-    office: {name: Bürgerbüro Ohligs, address: "Düsseldorfer Str. 9"}
-    counters: [{id: "1"}]
-    opening_hours: {tuesday: ["14:00-18:00"], wednesday: ["14:00-18:00"]}
-    concerns: [{id: personalausweis}, {id: meldebescheinigung}]
-`
-
 // TestTownByMail: one mailbox for a town of two offices. The answer asks
 // where as a numbered list; "2" books at Ohligs, confirmed with its
 // address; a later mail with number and PIN, from a chat bound to Mitte
 // by then, cancels at Ohligs.
 func TestTownByMail(t *testing.T) {
-	cfg, err := booking.ParseConfig("town.yaml", []byte(mailTown))
+	cfg, err := booking.ParseConfig("town.yaml", []byte(storetest.TwoOffices))
 	if err != nil {
 		t.Fatal(err)
 	}

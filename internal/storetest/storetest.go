@@ -84,6 +84,29 @@ func OpenFaulty(tb testing.TB, cfg *booking.Config, now time.Time) (*booking.Sto
 	return store, clock, faults
 }
 
+// TwoOffices is a town of two offices for tests. Mitte opens Mondays and
+// does everything; Ohligs opens every weekday afternoon and does ID cards
+// and certificates of registration, not vehicles.
+const TwoOffices = `
+office: {name: Bürgerbüros Musterstadt, timezone: Europe/Berlin, state: NW, phone: "02175 1"}
+concerns:
+  - {id: personalausweis, name: {de: Personalausweis beantragen}, keywords: [perso, ausweis], minutes: 15}
+  - {id: fahrzeug-abmelden, name: {de: Fahrzeug abmelden}, keywords: [kfz, auto abmelden], minutes: 15}
+  - {id: meldebescheinigung, name: {de: Meldebescheinigung}, minutes: 5}
+closed: {public_holidays: false}
+booking: {horizon_days: 21, lead_time: 1h, slot_step: 10m, walk_in_share: 0, max_active_per_person: 1}
+offices:
+  - id: mitte
+    office: {name: Bürgerbüro Mitte, address: "Am Markt 1"}
+    counters: [{id: "1"}, {id: "2"}]
+    opening_hours: {monday: ["08:00-12:00"]}
+  - id: ohligs
+    office: {name: Bürgerbüro Ohligs, address: "Düsseldorfer Str. 9"}
+    counters: [{id: "1"}]
+    opening_hours: {monday: ["14:00-18:00"], tuesday: ["14:00-18:00"], wednesday: ["14:00-18:00"], thursday: ["14:00-18:00"], friday: ["14:00-18:00"]}
+    concerns: [{id: personalausweis}, {id: meldebescheinigung}]
+`
+
 // OpenTown opens the stores of a town's offices (cfg lists them) in one
 // fresh file, each in its own part as serve keeps them, with one clock
 // standing at now; opts' clock is replaced by it.
