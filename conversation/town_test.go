@@ -58,6 +58,21 @@ func (e *townEnv) say(chat, text, option string) []Reply {
 	return rs
 }
 
+// pushed is what office o sent chat on its own: after a tick (offers,
+// reminders), or of what is already in its outbox (a call).
+func (e *townEnv) pushed(o *Engine, chat string, tick bool) []Reply {
+	e.t.Helper()
+	if tick {
+		if err := o.Tick(ctx); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	if err := o.DeliverOutbox(ctx); err != nil {
+		e.t.Fatal(err)
+	}
+	return e.sent.take(chat)
+}
+
 func optionFor(rs []Reply, label string) string {
 	for _, r := range rs {
 		for _, o := range r.Options {
@@ -226,13 +241,7 @@ func TestTownWatchesAnywhere(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.clock.Advance(16 * time.Minute) // the release delay
-	if err := e.ohl.Tick(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.ohl.DeliverOutbox(ctx); err != nil {
-		t.Fatal(err)
-	}
-	offer := e.sent.take("1")
+	offer := e.pushed(e.ohl, "1", true)
 	expect(t, "offer", dump(offer), "24.11.2026, 14:00 im Bürgerbüro Ohligs ist frei geworden")
 	take := optionFor(offer, "nehmen")
 	if !strings.HasPrefix(take, "@ohligs|") {
@@ -260,10 +269,7 @@ func TestTownCallNamesTheOffice(t *testing.T) {
 	if _, err := calls.Next(ctx, "1", "clerk"); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.ohl.DeliverOutbox(ctx); err != nil {
-		t.Fatal(err)
-	}
-	expect(t, "call", dump(e.sent.take("1")), num+" (Bürgerbüro Ohligs): Bitte gehen Sie jetzt zu")
+	expect(t, "call", dump(e.pushed(e.ohl, "1", false)), num+" (Bürgerbüro Ohligs): Bitte gehen Sie jetzt zu")
 }
 
 // The day-before reminder of a town's office names the office.
@@ -273,13 +279,7 @@ func TestTownReminderNamesTheOffice(t *testing.T) {
 	e.say("1", "Erika Mustermann", "")
 	num, _ := numberAndPIN(t, dump(e.say("1", "ja", "")))
 	e.clock.Advance(8 * time.Hour) // the evening before
-	if err := e.ohl.Tick(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.ohl.DeliverOutbox(ctx); err != nil {
-		t.Fatal(err)
-	}
-	expect(t, "reminder", dump(e.sent.take("1")), "Erinnerung: Ihr Termin "+num+" ist morgen", ", im Bürgerbüro Ohligs.")
+	expect(t, "reminder", dump(e.pushed(e.ohl, "1", true)), "Erinnerung: Ihr Termin "+num+" ist morgen", ", im Bürgerbüro Ohligs.")
 }
 
 // "Tell me if something earlier is free, at any office" for a booking:
@@ -296,13 +296,7 @@ func TestTownMovesEarlierToAnotherOffice(t *testing.T) {
 		t.Fatalf("no watch at any office after booking: %q\n%s", anywhere, dump(rs))
 	}
 	expect(t, "watching", dump(e.say("1", "", anywhere)), "Bescheid")
-	if err := e.ohl.Tick(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.ohl.DeliverOutbox(ctx); err != nil {
-		t.Fatal(err)
-	}
-	offer := e.sent.take("1")
+	offer := e.pushed(e.ohl, "1", true)
 	expect(t, "offer", dump(offer), "24.11.2026, 14:00 im Bürgerbüro Ohligs ist frei geworden (statt Mo 30.11.2026, 09:00)")
 	rs = e.say("1", "", optionFor(offer, "nehmen"))
 	out := dump(rs)
