@@ -72,13 +72,7 @@ func (c *Config) checkConcerns(v *Checker, counters map[string]bool) map[string]
 	}
 	for i, cn := range c.Concerns {
 		p := fmt.Sprintf("concerns[%d]", i)
-		switch {
-		case !idPattern.MatchString(cn.ID):
-			v.Add(p+".id", fmt.Sprintf("%q must be lower-case letters, digits, - or _", cn.ID))
-		case ids[cn.ID]:
-			v.Add(p+".id", fmt.Sprintf("%q is used twice", cn.ID))
-		}
-		ids[cn.ID] = true
+		checkID(v, p+".id", cn.ID, ids)
 		if strings.TrimSpace(cn.Name.DE) == "" {
 			v.Add(p+".name.de", "a German name is required")
 		}
@@ -206,4 +200,21 @@ func (c *Config) checkWalkIns(v *Checker, concerns map[string]bool) {
 			}
 		}
 	}
+}
+
+// checkID checks an id that appears in addresses and option ids (a
+// concern's, an office's): lower-case letters, digits, - or _, and not
+// one of seen; it adds it to seen. It reports whether the id is good.
+func checkID(v *Checker, field, id string, seen map[string]bool) bool {
+	good := false
+	switch {
+	case !idPattern.MatchString(id):
+		v.Add(field, fmt.Sprintf("%q must be lower-case letters, digits, - or _", id))
+	case seen[id]:
+		v.Add(field, fmt.Sprintf("%q is used twice", id))
+	default:
+		good = true
+	}
+	seen[id] = true
+	return good
 }

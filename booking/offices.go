@@ -118,15 +118,9 @@ func (c *Config) checkOffices(v *Checker) {
 	for i := range c.Offices {
 		o := &c.Offices[i]
 		p := fmt.Sprintf("offices[%d]", i)
-		switch {
-		case !idPattern.MatchString(o.ID):
-			v.Add(p+".id", fmt.Sprintf("%q must be lower-case letters, digits, - or _", o.ID))
-		case ids[o.ID]:
-			v.Add(p+".id", fmt.Sprintf("%q is used twice", o.ID))
-		case o.ID == "town":
+		if checkID(v, p+".id", o.ID, ids) && o.ID == "town" {
 			v.Add(p+".id", `"town" names the town's own pages (/admin/stats/town/); choose another`)
 		}
-		ids[o.ID] = true
 		town := map[string]bool{}
 		for _, cn := range c.Concerns {
 			town[cn.ID] = true
