@@ -208,22 +208,7 @@ func checkDelivery(t *testing.T, env *environment, users []*crashUser, toldOf []
 		}
 		return out
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		got, missing := confirmations(), 0
-		for num := range stored {
-			if len(got[num]) == 0 {
-				missing++
-			}
-		}
-		if missing == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d stored bookings never had their confirmation delivered", missing, len(stored))
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitConfirmed(t, stored, "stored bookings", confirmations)
 	env.stop()
 	// Messages waiting when the service died are handled in the last run
 	// too: what they booked is stored now.
@@ -289,20 +274,7 @@ func checkMailDelivery(t *testing.T, env *environment, mailers []*crashMailer) d
 	if err := env.start(); err != nil { // one more run, for mails handled at the very end
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		ids, missing := confirmed(), 0
-		for num := range stored {
-			if len(ids[num]) == 0 {
-				missing++
-			}
-		}
-		if missing == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d bookings made by mail never had their confirmation delivered", missing, len(stored))
-		}
-	}
+	waitConfirmed(t, stored, "bookings made by mail", confirmed)
 	env.stop()
 	final := storedBookings(t, env, "email") // with those the last run made
 	d := delivery{bookings: len(stored)}
@@ -334,6 +306,26 @@ func checkMailDelivery(t *testing.T, env *environment, mailers []*crashMailer) d
 		}
 	}
 	return d
+}
+
+// waitConfirmed waits until every stored booking (by number) has a
+// confirmation among those got finds, failing after 20 seconds.
+func waitConfirmed[V []string | map[string]int](t *testing.T, stored map[string]string, what string, got func() map[string]V) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		confirmed, missing := got(), 0
+		for num := range stored {
+			if len(confirmed[num]) == 0 {
+				missing++
+			}
+		}
+		if missing == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d %s never had their confirmation delivered", missing, len(stored), what)
+		}
+	}
 }
 
 // storedBookings are the stored appointments made on channel: number ->
