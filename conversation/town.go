@@ -160,10 +160,12 @@ func (t *Town) Handle(ctx context.Context, msg Message) ([]Reply, error) {
 		}
 		return t.forward(ctx, o, msg)
 	}
-	if h := t.holder(ctx, b, msg); h != nil { // "absagen" where the chat's booking is at another office
+	// The message is read once, for every question below.
+	u := t.understand(msg.Text)
+	if h := t.holder(ctx, b, msg, u); h != nil { // "absagen" where the chat's booking is at another office
 		return t.bindAndHandle(ctx, key, b, h, msg)
 	}
-	if o := t.office(b.Office); o != nil && !t.leaves(ctx, o, msg) {
+	if o := t.office(b.Office); o != nil && !t.leaves(ctx, o, msg, u) {
 		return t.forward(ctx, o, msg)
 	}
 	if o := t.named(msg.Text); o != nil {
@@ -176,7 +178,6 @@ func (t *Town) Handle(ctx context.Context, msg Message) ([]Reply, error) {
 			return t.choose(ctx, key, b, chosen, msg)
 		}
 	}
-	u := t.understand(msg.Text)
 	candidates := t.offering(u.Concerns)
 	switch {
 	case len(u.Concerns) > 0 && len(candidates) == 1:
@@ -193,9 +194,8 @@ func (t *Town) Handle(ctx context.Context, msg Message) ([]Reply, error) {
 
 // leaves reports whether a chat at its menu of office o turns to another
 // office: it names one ("lieber in Ohligs"), or a concern o does not offer.
-func (t *Town) leaves(ctx context.Context, o *TownOffice, msg Message) bool {
+func (t *Town) leaves(ctx context.Context, o *TownOffice, msg Message, u understand.Understanding) bool {
 	other := t.named(msg.Text)
-	u := t.understand(msg.Text)
 	elsewhere := (other != nil && other != o) || (len(u.Concerns) > 0 && !slices.Contains(t.offering(u.Concerns), o))
 	if !elsewhere || msg.Option != "" {
 		return false

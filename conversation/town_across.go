@@ -96,16 +96,15 @@ func (t *Town) heldAt(ctx context.Context, e *Engine, person string) (booking.Bo
 }
 
 // holder is the office a message about an existing booking (cancel, move,
-// "where am I", "I am here", a waiting number) is for, when that is not
-// the chat's office (and, without a number, the chat is at its menu): the one office
-// holding the chat's own upcoming bookings (the one with the number
-// given), else the one where the number and PIN typed match. Nil leaves the
-// message to the chat's office.
-func (t *Town) holder(ctx context.Context, b binding, msg Message) *TownOffice {
+// "where am I", "I am here", a waiting number; u is the message read) is
+// for, when that is not the chat's office (and, without a number, the chat
+// is at its menu): the one office holding the chat's own upcoming bookings
+// (the one with the number given), else the one where the number and PIN
+// typed match. Nil leaves the message to the chat's office.
+func (t *Town) holder(ctx context.Context, b binding, msg Message, u understand.Understanding) *TownOffice {
 	if msg.Option != "" || msg.Text == "" {
 		return nil
 	}
-	u := t.understand(msg.Text)
 	switch u.Intent {
 	case understand.IntentCancel, understand.IntentReschedule, understand.IntentStatus, understand.IntentCheckIn:
 	default:
