@@ -193,32 +193,44 @@ func TestTownClerksActAtTheirOffice(t *testing.T) {
 
 	// What a clerk writes to the bot is booked at the clerk's office.
 	expect(t, "olga books for a caller", r.slashIn("flur", "olga", "book"), "Direktchat")
-	dm := r.mm.DirectID(r.users["olga"], r.mm.Bot.Id)
-	first := r.lastPost(dm, 1)
+	first := r.lastPost(r.mm.DirectID(r.users["olga"], r.mm.Bot.Id), 1)
 	if status, _ := r.press(first, "Personalausweis beantragen", "olga"); status != http.StatusOK {
 		t.Fatalf("choice: %d", status)
 	}
-	say := func(text string) string {
+	say := func(user, text string) string { // user writes in the DM with the bot
 		t.Helper()
+		dm := r.mm.DirectID(r.users[user], r.mm.Bot.Id)
 		n := len(r.mm.Posts(dm))
-		r.mm.UserPosts(r.users["olga"], "olga", text)
+		r.mm.UserPosts(r.users[user], user, text)
 		return postText(r.lastPost(dm, n+1))
 	}
-	expect(t, "typed in olga's DM", say("nein"), "An welchem Tag")
-	expect(t, "day and time", say("morgen 10:30"), "Vor- und Nachname")
-	expect(t, "name", say("Erika Anruferin"), "Bitte prüfen")
-	say("ja")
+	expect(t, "typed in olga's DM", say("olga", "nein"), "An welchem Tag")
+	expect(t, "day and time", say("olga", "morgen 10:30"), "Vor- und Nachname")
+	expect(t, "name", say("olga", "Erika Anruferin"), "Bitte prüfen")
+	say("olga", "ja")
 	tomorrow := ohligs.store.Now().AddDate(0, 0, 1)
-	if got, _ := ohligs.store.DayBookings(ctx, tomorrow); len(got) != 1 || got[0].Name != "Erika Anruferin" {
-		t.Fatalf("olga's caller is not booked at Ohligs: %+v", got)
+	booked := func(o *townOffice) []string {
+		t.Helper()
+		day, err := o.store.DayBookings(ctx, tomorrow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, b := range day {
+			names = append(names, b.Name)
+		}
+		return names
 	}
-	if got, _ := mitte.store.DayBookings(ctx, tomorrow); len(got) != 0 {
-		t.Fatalf("olga's caller booked at Mitte: %+v", got)
+	if at, other := booked(ohligs), booked(mitte); len(at) != 1 || at[0] != "Erika Anruferin" || len(other) != 0 {
+		t.Fatalf("olga's caller: booked at Ohligs %v, at Mitte %v; want Ohligs only", at, other)
+	}
+	// boss, staff of both, chose Mitte: what boss writes is booked there.
+	expect(t, "boss's DM", say("boss", "Termin für Personalausweis morgen 11:30"), "Vor- und Nachname")
+	expect(t, "boss's caller", say("boss", "Max Anrufer"), "Bitte prüfen")
+	say("boss", "ja")
+	if at, other := booked(mitte), booked(ohligs); len(at) != 1 || at[0] != "Max Anrufer" || len(other) != 1 {
+		t.Fatalf("boss's caller: booked at Mitte %v, at Ohligs %v; want Mitte", at, other)
 	}
 	r.mm.UserPosts(r.users["mallory"], "mallory", "Termin")
 	expect(t, "stranger", postText(r.lastPost(r.mm.DirectID(r.users["mallory"], r.mm.Bot.Id), 1)), "⛔")
-	bossDM := r.mm.DirectID(r.users["boss"], r.mm.Bot.Id) // holds anna's alarm: boss was on duty at Mitte
-	n := len(r.mm.Posts(bossDM))
-	r.mm.UserPosts(r.users["boss"], "boss", "Termin") // boss chose Mitte
-	expect(t, "boss's DM at Mitte", postText(r.lastPost(bossDM, n+1)), "Wofür")
 }
