@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 	"unicode"
-	"unicode/utf8"
 )
 
 // Request asks for an appointment.
@@ -578,26 +577,6 @@ func cleanContact(name, email string) (string, string, error) {
 		}
 	}
 	return name, email, nil
-}
-
-// CleanName checks a citizen's name and puts it on one line with single
-// spaces. It wraps ErrInvalidInput when the name cannot be used.
-func CleanName(name string) (string, error) {
-	name = strings.Join(strings.Fields(name), " ")
-	if n := utf8.RuneCountInString(name); n < 2 || n > 100 {
-		return "", fmt.Errorf("name must have 2 to 100 characters: %w", ErrInvalidInput)
-	}
-	hasLetter := false
-	for _, r := range name {
-		if unicode.IsControl(r) {
-			return "", fmt.Errorf("name has control characters: %w", ErrInvalidInput)
-		}
-		hasLetter = hasLetter || unicode.IsLetter(r)
-	}
-	if !hasLetter {
-		return "", fmt.Errorf("name has no letters: %w", ErrInvalidInput)
-	}
-	return name, nil
 }
 
 // CheckEmail checks that addr is a bare e-mail address (no display name,

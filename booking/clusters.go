@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
-	"unicode"
 )
 
 // Clusters of suspicious bookings. A hoarding script that gets past the
@@ -121,7 +119,7 @@ func clustersOf(bookings []Booking) []Cluster {
 	}
 	for _, b := range bookings {
 		add(ClusterSource, b.Source, b)
-		add(ClusterName, comparableName(b.Name), b)
+		add(ClusterName, NameSkeleton(b.Name), b)
 	}
 	var out []Cluster
 	for _, c := range groups {
@@ -137,34 +135,4 @@ func clustersOf(bookings []Booking) []Cluster {
 		return out[i].Key < out[j].Key
 	})
 	return out
-}
-
-// comparableName is a name as scripts vary it: lower case, umlauts spelt
-// out, digits, punctuation and single letters ("Max Mustermann B")
-// dropped, spaces collapsed.
-func comparableName(name string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(name) {
-		switch {
-		case r == 'ä':
-			b.WriteString("ae")
-		case r == 'ö':
-			b.WriteString("oe")
-		case r == 'ü':
-			b.WriteString("ue")
-		case r == 'ß':
-			b.WriteString("ss")
-		case unicode.IsLetter(r):
-			b.WriteRune(r)
-		default:
-			b.WriteRune(' ')
-		}
-	}
-	var words []string
-	for _, w := range strings.Fields(b.String()) {
-		if len([]rune(w)) > 1 {
-			words = append(words, w)
-		}
-	}
-	return strings.Join(words, " ")
 }

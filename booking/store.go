@@ -158,6 +158,7 @@ func getBooking(tx Tx, id uint64) (*Booking, error) {
 	if err := json.Unmarshal(v, &b); err != nil {
 		return nil, fmt.Errorf("decode booking %d: %w", id, err)
 	}
+	b.Name = StripInvisible(b.Name) // a name stored before the rule
 	return &b, nil
 }
 

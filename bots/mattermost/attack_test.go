@@ -103,6 +103,7 @@ func TestPlainEscapesEveryMarkdownSign(t *testing.T) {
 		"@all":           "@\u200ball",
 		"<img src=x>":    `\<img src\=x\>`,
 		"`code` *b* _i_": "\\`code\\` \\*b\\* \\_i\\_",
+		"Eve \u202eredlof\u202c \u2066x\u2069\u200b": "Eve redlof x",
 	} {
 		if got := plain(in); got != want {
 			t.Errorf("plain(%q) = %q, want %q", in, got, want)
