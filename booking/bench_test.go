@@ -67,7 +67,7 @@ func BenchmarkBookParallel(b *testing.B) {
 func BenchmarkPINHash(b *testing.B) {
 	for name, key := range map[string][]byte{"hmac": make([]byte, 32), "argon2id": nil} {
 		b.Run(name, func(b *testing.B) {
-			h := newPINHasher(key)
+			h := newPINHasher(key, nil)
 			for b.Loop() {
 				if _, err := h.hash(ctx, "123456"); err != nil {
 					b.Fatal(err)

@@ -35,6 +35,24 @@ func migrateLegacy(tx Tx, now time.Time) error {
 			return err
 		}
 	}
+	return dropStoredSecrets(tx)
+}
+
+// dropStoredSecrets deletes the signing keys stores before the key ring
+// kept in the file ("secret/<name>" in meta): Secret now derives them from
+// the service key, and a key left in the file would let a backup forge.
+func dropStoredSecrets(tx Tx) error {
+	meta := tx.Bucket(bucketMeta)
+	var stale [][]byte
+	c := meta.Cursor()
+	for k, _ := c.Seek([]byte("secret/")); k != nil && bytes.HasPrefix(k, []byte("secret/")); k, _ = c.Next() {
+		stale = append(stale, bytes.Clone(k))
+	}
+	for _, k := range stale {
+		if err := meta.Delete(k); err != nil {
+			return fmt.Errorf("drop stored secret: %w", err)
+		}
+	}
 	return nil
 }
 

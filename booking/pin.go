@@ -36,18 +36,19 @@ type PINHash struct {
 // once.
 type pinHasher struct {
 	key          []byte
+	retired      [][]byte // older service keys: they check, never make
 	time, memKiB uint32
 	slots        chan struct{}
 	checks       atomic.Uint64 // how many PINs were checked, for tests of equal work
 }
 
-func newPINHasher(key []byte) *pinHasher {
-	return &pinHasher{key: key, time: 1, memKiB: 4 * 1024, slots: make(chan struct{}, runtime.GOMAXPROCS(0))}
+func newPINHasher(key []byte, retired [][]byte) *pinHasher {
+	return &pinHasher{key: key, retired: retired, time: 1, memKiB: 4 * 1024, slots: make(chan struct{}, runtime.GOMAXPROCS(0))}
 }
 
-// mac is the keyed hash of salt and pin.
-func (h *pinHasher) mac(salt []byte, pin string) []byte {
-	m := hmac.New(sha256.New, h.key)
+// mac is the hash of salt and pin under key.
+func mac(key, salt []byte, pin string) []byte {
+	m := hmac.New(sha256.New, key)
 	m.Write(salt)
 	m.Write([]byte(normalizePIN(pin)))
 	return m.Sum(nil)
@@ -81,7 +82,7 @@ func (h *pinHasher) hash(ctx context.Context, pin string) (PINHash, error) {
 		return PINHash{}, fmt.Errorf("PIN salt: %w", err)
 	}
 	if h.key != nil {
-		return PINHash{Salt: salt, MAC: h.mac(salt, pin)}, nil
+		return PINHash{Salt: salt, MAC: mac(h.key, salt, pin)}, nil
 	}
 	if err := h.acquire(ctx); err != nil {
 		return PINHash{}, err
@@ -98,7 +99,11 @@ func (h *pinHasher) check(ctx context.Context, stored PINHash, pin string) (bool
 		if h.key == nil {
 			return false, fmt.Errorf("a PIN stored with the key, checked without it: %w", ErrInvalidInput)
 		}
-		return hmac.Equal(h.mac(stored.Salt, pin), stored.MAC), nil
+		match := false
+		for _, key := range append([][]byte{h.key}, h.retired...) { // every key, so the time says nothing of which
+			match = hmac.Equal(mac(key, stored.Salt, pin), stored.MAC) || match
+		}
+		return match, nil
 	}
 	if err := h.acquire(ctx); err != nil {
 		return false, err

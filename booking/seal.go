@@ -20,6 +20,24 @@ import (
 // service key.
 const sealLabel = "buergerbuero seal v1"
 
+// newSealers makes the sealer of the newest key and the openers of every
+// key, newest first.
+func newSealers(serviceKey []byte, retired [][]byte) (cipher.AEAD, []cipher.AEAD, error) {
+	sealer, err := newSealer(serviceKey)
+	if err != nil {
+		return nil, nil, err
+	}
+	openers := []cipher.AEAD{sealer}
+	for _, k := range retired {
+		o, err := newSealer(k)
+		if err != nil {
+			return nil, nil, err
+		}
+		openers = append(openers, o)
+	}
+	return sealer, openers, nil
+}
+
 func newSealer(serviceKey []byte) (cipher.AEAD, error) {
 	key := make([]byte, 32)
 	if serviceKey == nil {
@@ -47,16 +65,17 @@ func (s *Store) Seal(plain []byte) ([]byte, error) {
 	return s.sealer.Seal(nonce, nonce, plain, nil), nil
 }
 
-// Unseal opens what Seal made; ErrUnreadable when it was sealed under
-// another key or changed.
+// Unseal opens what Seal made, under the newest key or a retired one;
+// ErrUnreadable when it was sealed under another key or changed.
 func (s *Store) Unseal(sealed []byte) ([]byte, error) {
 	n := s.sealer.NonceSize()
 	if len(sealed) < n {
 		return nil, fmt.Errorf("unseal %d bytes: %w", len(sealed), ErrUnreadable)
 	}
-	plain, err := s.sealer.Open(nil, sealed[:n], sealed[n:], nil)
-	if err != nil {
-		return nil, fmt.Errorf("unseal: %w", ErrUnreadable)
+	for _, o := range s.openers {
+		if plain, err := o.Open(nil, sealed[:n], sealed[n:], nil); err == nil {
+			return plain, nil
+		}
 	}
-	return plain, nil
+	return nil, fmt.Errorf("unseal: %w", ErrUnreadable)
 }

@@ -1,32 +1,25 @@
 package booking
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
-	"fmt"
+	"crypto/hmac"
+	"crypto/sha256"
 )
 
-// Secret returns the store's random 32-byte key named name, making it on
-// first use. Channels sign what they hand out with it (web chat sessions,
-// mail thread ids), so the signatures outlive a restart. A backup holds the
-// keys, like everything else in the file.
-func (s *Store) Secret(ctx context.Context, name string) ([]byte, error) {
-	var key []byte
-	err := s.write(func(tx Tx) error {
-		meta := tx.Bucket(bucketMeta)
-		k := []byte("secret/" + name)
-		if key = bytes.Clone(meta.Get(k)); key != nil {
-			return nil
-		}
-		key = make([]byte, 32)
-		if _, err := rand.Read(key); err != nil {
-			return err
-		}
-		return meta.Put(k, key)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("secret %s: %w", name, err)
-	}
-	return key, nil
+// secretLabel separates the keys Secret derives from the PIN and sealing
+// keys made of the same service key.
+const secretLabel = "buergerbuero secret v1\x00"
+
+// Secret returns the 32-byte key named name, derived from the service key
+// (HMAC-SHA-256 of the name under it). Channels sign what they hand out
+// with it (web chat sessions and proofs of work, mail thread ids,
+// Mattermost buttons), so the signatures outlive a restart, are the same
+// on every instance, and cannot be made from the data file or a backup:
+// nothing of them is stored. After RotateKey they change, and what was
+// signed before is refused. Without a service key they are random for the
+// life of the store.
+func (s *Store) Secret(_ context.Context, name string) ([]byte, error) {
+	m := hmac.New(sha256.New, s.secrets)
+	m.Write([]byte(secretLabel + name))
+	return m.Sum(nil), nil
 }

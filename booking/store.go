@@ -36,6 +36,10 @@ type Options struct {
 	// Without it PINs are hashed with argon2id, slowly, and what is sealed
 	// cannot be read after a restart.
 	PINKey []byte
+	// RetiredKeys are the service's older keys (LoadKeys, after RotateKey):
+	// they still check the PINs of bookings made under them and open what
+	// they sealed; nothing new is made with them.
+	RetiredKeys [][]byte
 }
 
 // Store is an office's bookings, kept in a Backend (a bbolt file by
@@ -50,7 +54,9 @@ type Store struct {
 	// unknown number costs the same time as a wrong PIN.
 	decoy   PINHash
 	onAlert func(context.Context, Alert)
-	sealer  cipher.AEAD // see Seal
+	sealer  cipher.AEAD   // see Seal
+	openers []cipher.AEAD // the sealer and those of the retired keys, for Unseal
+	secrets []byte        // the root of Secret: the service key, or random without one
 }
 
 // Buckets of the store.
@@ -116,12 +122,17 @@ func New(backend Backend, cfg *Config, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	s := &Store{backend: backend, cfg: cfg, clock: opts.Clock, log: opts.Logger, hasher: newPINHasher(opts.PINKey), onAlert: opts.Alert}
+	s := &Store{backend: backend, cfg: cfg, clock: opts.Clock, log: opts.Logger, hasher: newPINHasher(opts.PINKey, opts.RetiredKeys), onAlert: opts.Alert}
 	if s.decoy, err = s.hasher.hash(context.Background(), "decoy"); err != nil {
 		return nil, err
 	}
-	if s.sealer, err = newSealer(opts.PINKey); err != nil {
+	if s.sealer, s.openers, err = newSealers(opts.PINKey, opts.RetiredKeys); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
+	}
+	if s.secrets = opts.PINKey; s.secrets == nil {
+		if s.secrets, err = newKey(); err != nil {
+			return nil, fmt.Errorf("open store: %w", err)
+		}
 	}
 	return s, nil
 }

@@ -43,8 +43,9 @@ type Config struct {
 	// CommandToken is the token Mattermost shows for the /bb slash command;
 	// every command request must carry it.
 	CommandToken string `yaml:"command_token"`
-	// ActionSecret signs the context of the bot's buttons (HMAC-SHA256), so
-	// nobody can forge a button press. Any long random string.
+	// ActionSecret is no longer used: buttons are signed with a key derived
+	// from the service key file (Store.Secret), which no backup holds. Kept
+	// so that older config files still load.
 	ActionSecret string `yaml:"action_secret"`
 	// PublicURL is this service's address as Mattermost reaches it; the
 	// buttons post to PublicURL/mattermost/action.
@@ -99,9 +100,6 @@ func (c *Config) Problems() [][2]string {
 			out = append(out, [2]string{f.name, "is required"})
 		}
 	}
-	if len(c.ActionSecret) < 16 {
-		out = append(out, [2]string{"mattermost.action_secret", "needs at least 16 characters"})
-	}
 	officeStaff := false
 	for _, o := range c.Offices {
 		officeStaff = officeStaff || len(o.StaffUsers) > 0
@@ -133,6 +131,8 @@ type Store interface {
 	Clusters(ctx context.Context) ([]booking.Cluster, error)
 	CancelCluster(ctx context.Context, key, actor string) ([]booking.Booking, error)
 	Events(ctx context.Context, after uint64, fn func(booking.Event) bool) error
+	// Secret is a key derived from the service key; it signs the buttons.
+	Secret(ctx context.Context, name string) ([]byte, error)
 }
 
 // Dialogue is what the bot needs of the conversation engine.
@@ -145,14 +145,17 @@ type Dialogue interface {
 
 // Bot is the staff bot. It is also the engine's Sender for its channel.
 type Bot struct {
-	cfg      Config
-	client   *model.Client4
-	store    Store
-	calls    Calls
-	dialogue Dialogue
-	parser   *understand.Parser
-	log      *slog.Logger
-	facts    *booking.Records // small facts about clerks and the board, kept across restarts
+	cfg Config
+	// buttonKey signs the buttons' context (HMAC-SHA256), so nobody can
+	// forge a press; derived from the service key (Store.Secret).
+	buttonKey []byte
+	client    *model.Client4
+	store     Store
+	calls     Calls
+	dialogue  Dialogue
+	parser    *understand.Parser
+	log       *slog.Logger
+	facts     *booking.Records // small facts about clerks and the board, kept across restarts
 
 	mu           sync.Mutex
 	me           *model.User
@@ -171,9 +174,13 @@ func New(cfg Config, store Store, calls Calls, d Dialogue, log *slog.Logger) (*B
 	if err != nil {
 		return nil, err
 	}
+	buttonKey, err := store.Secret(context.Background(), "mattermost_buttons")
+	if err != nil {
+		return nil, err
+	}
 	client := model.NewAPIv4Client(strings.TrimRight(cfg.URL, "/"))
 	client.SetToken(cfg.Token)
-	return &Bot{cfg: cfg, client: client, facts: facts, store: store, calls: calls, dialogue: d, parser: understand.NewParser(store.Config()),
+	return &Bot{cfg: cfg, buttonKey: buttonKey, client: client, facts: facts, store: store, calls: calls, dialogue: d, parser: understand.NewParser(store.Config()),
 		log: log.With("channel", Channel)}, nil
 }
 
@@ -271,7 +278,7 @@ func (b *Bot) hasChannel(id string) bool {
 // sign is the HMAC of a button's action and target (and, in a town, of
 // its office, so a button cannot be sent to another office).
 func (b *Bot) sign(parts ...string) string {
-	mac := hmac.New(sha256.New, []byte(b.cfg.ActionSecret))
+	mac := hmac.New(sha256.New, b.buttonKey)
 	if b.cfg.office != "" {
 		mac.Write([]byte("office\x00" + b.cfg.office + "\x00"))
 	}

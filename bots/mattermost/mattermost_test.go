@@ -41,8 +41,6 @@ type rig struct {
 	engine *conversation.Engine
 }
 
-const secret = "an-action-secret-of-some-length"
-
 // newRig runs the bot against the fake Mattermost with the demo office on
 // Tuesday 24.11.2026 at 08:00; anna and ben are staff.
 func newRig(t *testing.T) *rig {
@@ -62,7 +60,7 @@ func newRig(t *testing.T) *rig {
 		r.users[name] = r.mm.AddUser(name)
 	}
 	r.staff, r.queue = r.mm.ChannelID("leitstelle"), r.mm.ChannelID("warteschlange")
-	r.cfg = Config{URL: r.mm.URL, Token: "bot-token", CommandToken: "cmd-token", ActionSecret: secret, PublicURL: "http://bb.example",
+	r.cfg = Config{URL: r.mm.URL, Token: "bot-token", CommandToken: "cmd-token", PublicURL: "http://bb.example",
 		Team: "buergerbuero", StaffChannel: "leitstelle", QueueChannel: "warteschlange", StaffUsers: []string{"anna", "Ben"}}
 	if r.bot, err = New(r.cfg, r.store, r.calls, engine, nil); err != nil {
 		t.Fatal(err)
@@ -380,7 +378,7 @@ func bareBot(tb testing.TB) *Bot {
 	store, _ := storetest.Open(tb, nil, storetest.Berlin(2026, 11, 24, 9, 0))
 	calls, _ := callsystem.New(ctx, store, nil)
 	engine, _ := conversation.New(store, conversation.Options{})
-	bot, err := New(Config{URL: "http://127.0.0.1:1", Token: "x", ActionSecret: secret, PublicURL: "http://bb.example"}, store, calls, engine, slog.New(slog.DiscardHandler))
+	bot, err := New(Config{URL: "http://127.0.0.1:1", Token: "x", PublicURL: "http://bb.example"}, store, calls, engine, slog.New(slog.DiscardHandler))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -32,7 +32,7 @@ func newTownRig(t *testing.T) (*rig, map[string]*townOffice) {
 	for _, name := range []string{"anna", "olga", "boss", "mallory"} {
 		r.users[name] = r.mm.AddUser(name)
 	}
-	r.cfg = Config{URL: r.mm.URL, Token: "bot-token", CommandToken: "cmd-token", ActionSecret: secret, PublicURL: "http://bb.example",
+	r.cfg = Config{URL: r.mm.URL, Token: "bot-token", CommandToken: "cmd-token", PublicURL: "http://bb.example",
 		Team: "buergerbuero", StaffUsers: []string{"boss"}, Offices: map[string]OfficeStaff{
 			"mitte":  {StaffChannel: "mitte-leitstelle", QueueChannel: "mitte-warteschlange", StaffUsers: []string{"anna"}},
 			"ohligs": {StaffChannel: "ohligs-leitstelle", QueueChannel: "ohligs-warteschlange", StaffUsers: []string{"olga"}},

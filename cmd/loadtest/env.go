@@ -130,7 +130,7 @@ email:
   imap: {host: %s, port: %s, security: none, username: termine, password: imap-pw}
   smtp: {host: %s, port: %s, security: none}
 mattermost:
-  {url: %q, token: %q, command_token: %q, action_secret: "load-test-action-secret", public_url: "http://127.0.0.1", team: buergerbuero,
+  {url: %q, token: %q, command_token: %q, public_url: "http://127.0.0.1", team: buergerbuero,
    %s}
 admin: {password: %q}
 `, tgToken, e.tg.URL, ih, ip, sh, sp, e.mm.URL, mmToken, commandToken, e.staffYAML(staff), adminPass)
