@@ -140,7 +140,7 @@ func (c *Chat) session(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, c.dialogue.Text(langHint(r), "ChatSessionFailed"))
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: value, Path: "/", HttpOnly: true, Secure: r.TLS != nil,
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: value, Path: "/", HttpOnly: true, Secure: c.addrs.Secure(r),
 		SameSite: http.SameSiteStrictMode, MaxAge: 30 * 24 * 3600})
 	writeJSON(w, http.StatusOK, map[string]any{"ok": true})
 }

@@ -1,12 +1,15 @@
 package webchat
 
 import (
+	"buergerbuero/internal/clientaddr"
 	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -311,5 +314,57 @@ func TestAFailingStoreGivesAClearAnswerAndWritesNothing(t *testing.T) {
 	}
 	if out := c.say("ja"); !strings.Contains(out, "Wartenummer:") {
 		t.Fatalf("once the store writes again, the same answer books: %s", out)
+	}
+}
+
+// Behind the office's TLS proxy the session cookie is Secure when the proxy
+// is trusted (http.trusted_proxies), and a client's own X-Forwarded-Proto
+// is not believed without it.
+func TestSessionCookieIsSecureBehindATrustedTLSProxy(t *testing.T) {
+	s, _ := storetest.Open(t, nil, storetest.Berlin(2026, 11, 24, 9, 0))
+	e, err := conversation.New(s, conversation.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		trusted []string
+		want    bool
+	}{{[]string{"127.0.0.1"}, true}, {nil, false}} {
+		addrs, _ := clientaddr.New(tc.trusted)
+		chat, err := New(e, nil, Options{Secret: []byte("a test secret of some length"), WorkBits: 8, Addrs: addrs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		backend := httptest.NewServer(chat)
+		target, _ := url.Parse(backend.URL)
+		proxy := httptest.NewTLSServer(&httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
+			r.SetURL(target)
+			r.SetXForwarded() // X-Forwarded-Proto: https, as Caddy and nginx set it
+		}})
+		jar, _ := cookiejar.New(nil)
+		c := proxy.Client()
+		c.Jar = jar
+		res, err := c.Get(proxy.URL + "/api/challenge")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ch struct {
+			Challenge string `json:"challenge"`
+			Bits      int    `json:"bits"`
+		}
+		json.NewDecoder(res.Body).Decode(&ch)
+		res.Body.Close()
+		body, _ := json.Marshal(map[string]string{"challenge": ch.Challenge, "nonce": Solve(ch.Challenge, ch.Bits)})
+		res, err = c.Post(proxy.URL+"/api/session", "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		cookies := res.Cookies()
+		if len(cookies) != 1 || cookies[0].Secure != tc.want {
+			t.Errorf("trusted proxies %v: cookies %v, want one with Secure=%v", tc.trusted, cookies, tc.want)
+		}
+		proxy.Close()
+		backend.Close()
 	}
 }

@@ -12,10 +12,12 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 
 	"buergerbuero/callsystem"
+	"buergerbuero/internal/clientaddr"
 	"buergerbuero/internal/webguard"
 )
 
@@ -38,7 +40,15 @@ type Display struct {
 
 	mu      sync.Mutex
 	calls   []Call // newest first
-	clients map[chan []byte]struct{}
+	clients map[chan []byte]*stream
+}
+
+// stream is one open event stream.
+type stream struct {
+	addr   netip.Addr    // the client's address (anonymous streams are capped per address)
+	office bool          // opened with the display token: one of the office's screens
+	since  time.Time     // when it opened
+	kick   chan struct{} // closed to end the stream for a newer screen of the office
 }
 
 // Call is one call as the page shows it.
@@ -69,12 +79,23 @@ type Options struct {
 	// Location is the office's time zone: the page shows the office's clock
 	// whatever zone the server runs in. Default: the zone of now's times.
 	Location *time.Location
-	// Token, if set, must be given as ?token= to open the stream (the page
-	// passes on its own ?token=), so only the office's screens can hold
-	// streams open.
+	// Token, if set, marks the office's own screens: given as ?token= (the
+	// page passes on its own ?token=), a stream always gets a place. Others
+	// are refused, unless Public.
 	Token string
-	// MaxClients is how many streams may be open at once; default 50.
+	// Public lets anybody watch the calls (on a phone in the café next
+	// door) beside the screens with the token; without a token anybody may
+	// anyway.
+	Public bool
+	// MaxClients is how many streams without the token may be open at once,
+	// and how many with it; default 50.
 	MaxClients int
+	// MaxPerAddress is how many streams without the token one client
+	// address may hold open; default 2.
+	MaxPerAddress int
+	// Addrs tells a request's client address (behind trusted proxies);
+	// nil: the peer's.
+	Addrs *clientaddr.Resolver
 	// WriteTimeout is how long one write to a stream may take before the
 	// stream is dropped (a page that stopped reading); default 10s.
 	WriteTimeout time.Duration
@@ -97,10 +118,13 @@ func New(office string, recent []callsystem.Call, now func() time.Time, log *slo
 	if opts.MaxClients <= 0 {
 		opts.MaxClients = 50
 	}
+	if opts.MaxPerAddress <= 0 {
+		opts.MaxPerAddress = 2
+	}
 	if opts.WriteTimeout <= 0 {
 		opts.WriteTimeout = 10 * time.Second
 	}
-	d := &Display{office: office, opts: opts, log: log, mux: http.NewServeMux(), ping: 15 * time.Second, now: now, clients: map[chan []byte]struct{}{}}
+	d := &Display{office: office, opts: opts, log: log, mux: http.NewServeMux(), ping: 15 * time.Second, now: now, clients: map[chan []byte]*stream{}}
 	for _, c := range recent {
 		d.calls = append(d.calls, toCall(c))
 	}
@@ -182,6 +206,48 @@ func (d *Display) stateLocked(waits []Wait) []byte {
 	return data
 }
 
+// admit takes the stream in, or says why not. The office's screens always
+// get a place: when MaxClients of them are open, the oldest is ended (a
+// screen that was replaced or lost its network). Other streams are capped
+// in total and per client address, so one address cannot take every place.
+func (d *Display) admit(ch chan []byte, st *stream) string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var oldest *stream
+	total, fromAddr := 0, 0
+	for _, o := range d.clients {
+		switch {
+		case o.office != st.office:
+		case o.office:
+			total++
+			if oldest == nil || o.since.Before(oldest.since) {
+				oldest = o
+			}
+		default:
+			total++
+			if o.addr == st.addr {
+				fromAddr++
+			}
+		}
+	}
+	switch {
+	case st.office && total >= d.opts.MaxClients:
+		for c, o := range d.clients {
+			if o == oldest {
+				close(o.kick)
+				delete(d.clients, c)
+			}
+		}
+	case st.office:
+	case total >= d.opts.MaxClients:
+		return "too many open"
+	case fromAddr >= d.opts.MaxPerAddress:
+		return "too many from one address"
+	}
+	d.clients[ch] = st
+	return ""
+}
+
 // Clients is how many pages are connected.
 func (d *Display) Clients() int {
 	d.mu.Lock()
@@ -196,21 +262,19 @@ func (d *Display) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // events streams the state: at once on connect (so a page that was offline
 // catches up), then on every call, with a ping event to show it is alive.
 func (d *Display) events(w http.ResponseWriter, r *http.Request) {
-	if d.opts.Token != "" && subtle.ConstantTimeCompare([]byte(r.URL.Query().Get("token")), []byte(d.opts.Token)) != 1 {
+	office := d.opts.Token != "" && subtle.ConstantTimeCompare([]byte(r.URL.Query().Get("token")), []byte(d.opts.Token)) == 1
+	if d.opts.Token != "" && !office && !d.opts.Public {
 		http.Error(w, "Diese Anzeige braucht ihren Schlüssel: /display/?token=… / This display needs its token.", http.StatusForbidden)
 		return
 	}
 	ch := make(chan []byte, 1)
-	d.mu.Lock()
-	if len(d.clients) >= d.opts.MaxClients {
-		d.mu.Unlock()
-		d.log.Warn("display stream refused: too many open", "max", d.opts.MaxClients)
+	st := &stream{addr: d.opts.Addrs.Addr(r), office: office, since: time.Now(), kick: make(chan struct{})}
+	if why := d.admit(ch, st); why != "" {
+		d.log.Warn("display stream refused", "why", why, "addr", st.addr)
 		w.Header().Set("Retry-After", "30")
 		http.Error(w, "Zu viele Anzeigen verbunden. / Too many displays connected.", http.StatusServiceUnavailable)
 		return
 	}
-	d.clients[ch] = struct{}{}
-	d.mu.Unlock()
 	first := d.state(r.Context())
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
@@ -244,6 +308,8 @@ func (d *Display) events(w http.ResponseWriter, r *http.Request) {
 	for {
 		select {
 		case <-r.Context().Done():
+			return
+		case <-st.kick:
 			return
 		case msg := <-ch:
 			if !write("state", msg) {

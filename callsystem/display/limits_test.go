@@ -13,6 +13,7 @@ import (
 
 	"buergerbuero/booking"
 	"buergerbuero/callsystem"
+	"buergerbuero/internal/clientaddr"
 )
 
 // smallBuffers makes every accepted connection's send buffer tiny, so a
@@ -41,13 +42,23 @@ func serveWith(t *testing.T, d *Display) string {
 // openStream sends a request for the stream and returns the connection
 // without reading anything, as an attacker's script would.
 func openStream(t *testing.T, addr, query string) (net.Conn, string) {
+	return openStreamFrom(t, addr, query, "")
+}
+
+// openStreamFrom is openStream for a client behind the trusted proxy
+// (loopback) at client, when it is not "".
+func openStreamFrom(t *testing.T, addr, query, client string) (net.Conn, string) {
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c.(*net.TCPConn).SetReadBuffer(4096)
 	t.Cleanup(func() { c.Close() })
-	fmt.Fprintf(c, "GET /events%s HTTP/1.1\r\nHost: x\r\n\r\n", query)
+	header := ""
+	if client != "" {
+		header = "X-Forwarded-For: " + client + "\r\n"
+	}
+	fmt.Fprintf(c, "GET /events%s HTTP/1.1\r\nHost: x\r\n%s\r\n", query, header)
 	c.SetReadDeadline(time.Now().Add(5 * time.Second))
 	status, _ := bufio.NewReader(c).ReadString('\n')
 	return c, status
@@ -59,7 +70,7 @@ func fakeCall(i int) callsystem.Call {
 }
 
 func TestDisplayStreamsAreCapped(t *testing.T) {
-	d := New("Bürgerbüro", nil, nil, nil, Options{MaxClients: 3})
+	d := New("Bürgerbüro", nil, nil, nil, Options{MaxClients: 3, MaxPerAddress: 3})
 	addr := serveWith(t, d)
 	for i := range 3 {
 		if _, status := openStream(t, addr, ""); !strings.Contains(status, "200") {
@@ -68,6 +79,40 @@ func TestDisplayStreamsAreCapped(t *testing.T) {
 	}
 	if _, status := openStream(t, addr, ""); !strings.Contains(status, "503") {
 		t.Errorf("a fourth stream: %q, want 503", status)
+	}
+}
+
+// One address cannot take every place; the office's screens, with the
+// token, get one even when strangers fill every other place, and a new
+// screen replaces the oldest when all of theirs are taken.
+func TestDisplayPlacesPerAddressAndForTheOfficesScreens(t *testing.T) {
+	addrs, _ := clientaddr.New([]string{"127.0.0.1"})
+	d := New("Bürgerbüro", nil, nil, nil, Options{Token: "foyer-secret", Public: true, MaxClients: 4, MaxPerAddress: 2, Addrs: addrs})
+	addr := serveWith(t, d)
+	for i, want := range []string{"200", "200", "503"} {
+		if _, status := openStreamFrom(t, addr, "", "198.51.100.7"); !strings.Contains(status, want) {
+			t.Errorf("stream %d from one address: %q, want %s", i, status, want)
+		}
+	}
+	for i := range 2 {
+		if _, status := openStreamFrom(t, addr, "", fmt.Sprintf("203.0.113.%d", i)); !strings.Contains(status, "200") {
+			t.Errorf("a stranger from another address: %q", status)
+		}
+	}
+	if _, status := openStreamFrom(t, addr, "", "192.0.2.1"); !strings.Contains(status, "503") {
+		t.Errorf("a stranger when every place is taken: %q, want 503", status)
+	}
+	for i := range 5 {
+		if _, status := openStreamFrom(t, addr, "?token=foyer-secret", "10.0.0.5"); !strings.Contains(status, "200") {
+			t.Errorf("the office's screen %d, all other places taken: %q, want 200", i, status)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for d.Clients() != 4+4 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d streams open, want 4 strangers and the 4 newest screens", d.Clients())
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 

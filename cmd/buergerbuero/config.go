@@ -38,11 +38,19 @@ type HTTPConfig struct {
 	// per-address limit (web chat, staff logins, display streams) then counts
 	// the citizen's address, not the proxy's. Empty: no proxy is trusted.
 	TrustedProxies []string `yaml:"trusted_proxies"`
-	// DisplayToken, if set, must be given as ?token= to open the foyer
-	// display's page and stream. Or BUERGERBUERO_DISPLAY_TOKEN.
+	// DisplayToken marks the office's own screens: opened as
+	// /display/?token=…, a screen always gets a stream. Without display_public
+	// nobody else may watch. Or BUERGERBUERO_DISPLAY_TOKEN.
 	DisplayToken string `yaml:"display_token"`
-	// MaxDisplays is how many display streams may be open at once; default 50.
+	// DisplayPublic lets anybody watch the calls beside the screens with the
+	// token (without a token anybody may anyway).
+	DisplayPublic bool `yaml:"display_public"`
+	// MaxDisplays is how many display streams without the token may be open
+	// at once (and how many with it); default 50.
 	MaxDisplays int `yaml:"max_displays"`
+	// MaxDisplaysPerAddress is how many streams without the token one client
+	// address may hold; default 2.
+	MaxDisplaysPerAddress int `yaml:"max_displays_per_address"`
 	// ChatWorkBits is the proof of work a new web chat session costs:
 	// 2^bits SHA-256 hashes, done by the page in the background; default 20
 	// (about a second or two on a phone).
@@ -120,6 +128,12 @@ func (f *fileConfig) validate(c *booking.Checker) {
 	if f.HTTP.MaxDisplays < 1 || f.HTTP.MaxDisplays > 10000 {
 		c.Add("http.max_displays", "must be between 1 and 10000")
 	}
+	if f.HTTP.MaxDisplaysPerAddress < 1 || f.HTTP.MaxDisplaysPerAddress > f.HTTP.MaxDisplays {
+		c.Add("http.max_displays_per_address", "must be between 1 and max_displays")
+	}
+	if f.HTTP.DisplayPublic && f.HTTP.DisplayToken == "" {
+		c.Add("http.display_public", "is for a display_token: without a token anybody may watch anyway")
+	}
 	f.Store.validate(c)
 }
 
@@ -181,7 +195,7 @@ func loadConfig(path string) (*fileConfig, error) {
 		name = path
 	}
 	cfg := &fileConfig{Config: booking.Defaults(), Privacy: PrivacyConfig{RetentionDays: 30}, Dialogue: DialogueConfig{ExpireAfter: 2 * time.Hour},
-		HTTP: HTTPConfig{MaxDisplays: 50, ChatWorkBits: 20}}
+		HTTP: HTTPConfig{MaxDisplays: 50, MaxDisplaysPerAddress: 2, ChatWorkBits: 20}}
 	// Secrets from the environment win over the file, and are checked with it.
 	validate := func(c *booking.Checker) {
 		cfg.fromEnvironment()
@@ -202,7 +216,6 @@ func (cfg *fileConfig) fromEnvironment() {
 		"BUERGERBUERO_SMTP_PASSWORD":            &cfg.Email.SMTP.Password,
 		"BUERGERBUERO_MATTERMOST_TOKEN":         &cfg.Mattermost.Token,
 		"BUERGERBUERO_MATTERMOST_COMMAND_TOKEN": &cfg.Mattermost.CommandToken,
-		"BUERGERBUERO_MATTERMOST_ACTION_SECRET": &cfg.Mattermost.ActionSecret,
 		"BUERGERBUERO_ADMIN_PASSWORD":           &cfg.Admin.Password,
 		"BUERGERBUERO_KIOSK_PASSWORD":           &cfg.Kiosk.Password,
 		"BUERGERBUERO_COUNTER_PASSWORD":         &cfg.Counter.Password,

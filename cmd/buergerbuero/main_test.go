@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -471,11 +472,21 @@ func TestEveryPageIsGuarded(t *testing.T) {
 // said it started, and returns its base URL and its log.
 func startService(t *testing.T, args ...string) (string, *syncBuffer) {
 	t.Helper()
+	base, log, _ := serveUntil(t, args...)
+	return base, log
+}
+
+// serveUntil runs the service with args until stop is called (or the test
+// ends), once it has said it started, and returns its base URL and log.
+func serveUntil(t *testing.T, args ...string) (string, *syncBuffer, func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	stderr := &syncBuffer{}
 	done := make(chan int)
 	go func() { done <- run(ctx, args, stderr, stderr) }()
-	t.Cleanup(func() { cancel(); <-done })
+	var once sync.Once
+	stop := func() { once.Do(func() { cancel(); <-done }) }
+	t.Cleanup(stop)
 	deadline := time.Now().Add(10 * time.Second)
 	for !strings.Contains(stderr.String(), "buergerbuero started") {
 		if time.Now().After(deadline) {
@@ -484,7 +495,7 @@ func startService(t *testing.T, args ...string) (string, *syncBuffer) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	listen := regexp.MustCompile(`listen=(\S+)`).FindStringSubmatch(stderr.String())
-	return "http://" + strings.Replace(listen[1], "0.0.0.0", "127.0.0.1", 1), stderr
+	return "http://" + strings.Replace(listen[1], "0.0.0.0", "127.0.0.1", 1), stderr, stop
 }
 
 // -h and --help show every subcommand and exit 0; a subcommand's -h shows

@@ -16,6 +16,7 @@ import (
 	"buergerbuero/callsystem/display"
 	"buergerbuero/conversation"
 	"buergerbuero/internal/basicauth"
+	"buergerbuero/internal/clientaddr"
 	"buergerbuero/metrics"
 	"buergerbuero/stats"
 )
@@ -140,9 +141,16 @@ func (o *officeRun) jobs(cfg *fileConfig, log *slog.Logger) []func(context.Conte
 	}
 }
 
+// displayOptions are the foyer display's settings for the office cfg.
+func (f *fileConfig) displayOptions(cfg *booking.Config, addrs *clientaddr.Resolver, calls *callsystem.System) display.Options {
+	return display.Options{Location: cfg.Location(), Token: f.HTTP.DisplayToken, Public: f.HTTP.DisplayPublic, MaxClients: f.HTTP.MaxDisplays,
+		MaxPerAddress: f.HTTP.MaxDisplaysPerAddress, Addrs: addrs, Waits: calls.WalkInWaits}
+}
+
 // officeDeps are what every office of a town shares.
 type officeDeps struct {
-	key      []byte
+	keys     [][]byte // the service's keys, newest first (booking.LoadKeys)
+	addrs    *clientaddr.Resolver
 	log      *slog.Logger
 	instance string
 }
@@ -152,7 +160,7 @@ type officeDeps struct {
 func startOffice(ctx context.Context, id, part string, cfg *booking.Config, backend booking.Backend, fc *fileConfig, d officeDeps) (*officeRun, error) {
 	log := d.log.With("office", id)
 	o := &officeRun{id: id, cfg: cfg}
-	store, err := booking.New(booking.Shared(booking.Within(backend, part)), cfg, booking.Options{Logger: log, PINKey: d.key, Alert: o.alert})
+	store, err := booking.New(booking.Shared(booking.Within(backend, part)), cfg, booking.Options{Logger: log, PINKey: d.keys[0], RetiredKeys: d.keys[1:], Alert: o.alert})
 	if err != nil {
 		return nil, fmt.Errorf("office %s: %w", id, err)
 	}
@@ -170,8 +178,7 @@ func startOffice(ctx context.Context, id, part string, cfg *booking.Config, back
 	if err != nil {
 		return nil, err
 	}
-	o.foyer = display.New(cfg.Office.Name, recent, store.Now, log, display.Options{Location: cfg.Location(), Token: fc.HTTP.DisplayToken,
-		MaxClients: fc.HTTP.MaxDisplays, Waits: o.calls.WalkInWaits})
+	o.foyer = display.New(cfg.Office.Name, recent, store.Now, log, fc.displayOptions(cfg, d.addrs, o.calls))
 	o.calls.AddNotifier(o.foyer)
 	return o, nil
 }

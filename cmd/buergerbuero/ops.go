@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -155,4 +156,33 @@ func statsCommand(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	return stats.WriteCSV(stdout, rep, *table)
+}
+
+// rotateKey puts a new key in front of the service key file; the service
+// uses it from its next start (booking.RotateKey says what ends with the
+// old key and what stays).
+func rotateKey(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("rotate-key", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dataPath := fs.String("data", "./data/buergerbuero.db", "the bbolt store file (the key file is beside it by default)")
+	keyPath := fs.String("key", "", "the service key file (default: buergerbuero.key beside the data file)")
+	keep := fs.Int("keep", 3, "keys kept in all, the new one included: older keys check the PINs of bookings made under them")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *keyPath == "" {
+		*keyPath = filepath.Join(filepath.Dir(*dataPath), "buergerbuero.key")
+	}
+	if _, err := os.Stat(*keyPath); err != nil {
+		return fmt.Errorf("no key file to rotate: %w", err)
+	}
+	if err := booking.RotateKey(*keyPath, *keep); err != nil {
+		return err
+	}
+	keys, err := booking.LoadKeys(*keyPath)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: a new key, %d in all. Restart the service (every instance) to use it: web chat sessions and Mattermost buttons made before end, PINs and queued messages stay.\n", *keyPath, len(keys))
+	return nil
 }

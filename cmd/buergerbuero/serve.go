@@ -35,7 +35,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", "", "config file (YAML); empty runs the embedded demo office")
 	dataPath := fs.String("data", "./data/buergerbuero.db", "the bbolt store file")
-	keyPath := fs.String("key", "", "the secret key file that keys the PIN hashes, made at first start (default: buergerbuero.key beside the data file); keep it out of the data file's backups")
+	keyPath := fs.String("key", "", "the service key file (PIN hashes, sealing, every signature), made at first start (default: buergerbuero.key beside the data file); keep it out of the data file's backups")
 	listen := fs.String("listen", "localhost:8080", "address of the HTTP server (web chat, display, webhooks, admin)")
 	logFormat := fs.String("log-format", "text", "text or json")
 	if err := fs.Parse(args); err != nil {
@@ -86,13 +86,13 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if *keyPath == "" {
 		*keyPath = filepath.Join(filepath.Dir(*dataPath), "buergerbuero.key")
 	}
-	key, err := booking.LoadKey(*keyPath)
+	keys, err := booking.LoadKeys(*keyPath)
 	if err != nil {
 		backend.Close()
 		return err
 	}
 	first := &officeRun{cfg: &cfg.Config}
-	store, err := booking.New(backend, &cfg.Config, booking.Options{Logger: log, PINKey: key, Alert: first.alert})
+	store, err := booking.New(backend, &cfg.Config, booking.Options{Logger: log, PINKey: keys[0], RetiredKeys: keys[1:], Alert: first.alert})
 	if err != nil {
 		backend.Close()
 		return err
@@ -125,8 +125,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	foyer := display.New(cfg.Office.Name, recent, store.Now, log, display.Options{Location: cfg.Location(), Token: cfg.HTTP.DisplayToken, MaxClients: cfg.HTTP.MaxDisplays,
-		Waits: calls.WalkInWaits})
+	foyer := display.New(cfg.Office.Name, recent, store.Now, log, cfg.displayOptions(&cfg.Config, addrs, calls))
 	calls.AddNotifier(foyer)
 
 	ctx, cancel := context.WithCancel(ctx)
@@ -147,7 +146,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		town := []conversation.TownOffice{{ID: first.id, Engine: engine}}
 		logs := []stats.OfficeLog{{ID: first.id, Log: store, Config: &cfg.Config}}
 		for i := 1; i < len(offices); i++ { // the town's other offices, each in its own part of the store
-			o, err := startOffice(ctx, officeIDs[i], townCfg.OfficePart(i), offices[i], backend, cfg, officeDeps{key: key, log: log, instance: instance})
+			o, err := startOffice(ctx, officeIDs[i], townCfg.OfficePart(i), offices[i], backend, cfg, officeDeps{keys: keys, log: log, instance: instance, addrs: addrs})
 			if err != nil {
 				return err
 			}

@@ -67,6 +67,21 @@ func (r *Resolver) Addr(req *http.Request) netip.Addr {
 	return addr
 }
 
+// Secure reports whether the client reached the service over TLS: the
+// service's own, or, when the peer is a trusted proxy, the proxy's as its
+// X-Forwarded-Proto says (the nearest value; a proxy sets it). From anybody
+// else the header is not believed. Cookies are marked Secure by it.
+func (r *Resolver) Secure(req *http.Request) bool {
+	if req.TLS != nil {
+		return true
+	}
+	if r == nil || !r.isTrusted(peerAddr(req.RemoteAddr)) {
+		return false
+	}
+	protos := strings.Split(strings.Join(req.Header.Values("X-Forwarded-Proto"), ","), ",")
+	return strings.EqualFold(strings.TrimSpace(protos[len(protos)-1]), "https")
+}
+
 func (r *Resolver) isTrusted(a netip.Addr) bool {
 	for _, p := range r.trusted {
 		if p.Contains(a) {

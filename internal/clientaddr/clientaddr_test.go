@@ -1,6 +1,7 @@
 package clientaddr
 
 import (
+	"crypto/tls"
 	"net/http/httptest"
 	"net/netip"
 	"testing"
@@ -66,4 +67,38 @@ func FuzzAddr(f *testing.F) {
 			t.Fatalf("an untrusted peer %s was replaced by %s", p, a)
 		}
 	})
+}
+
+func TestSecureBelievesTheProtoOnlyFromTrustedProxies(t *testing.T) {
+	r, err := New([]string{"127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, remote, proto string
+		tls, want           bool
+	}{
+		{"plain http", "203.0.113.7:5000", "", false, false},
+		{"our own TLS", "203.0.113.7:5000", "", true, true},
+		{"a forged proto", "203.0.113.7:5000", "https", false, false},
+		{"the proxy terminated TLS", "127.0.0.1:5000", "https", false, true},
+		{"the proxy says http", "127.0.0.1:5000", "http", false, false},
+		{"a client's value before the proxy's", "127.0.0.1:5000", "https, http", false, false},
+		{"the proxy without the header", "127.0.0.1:5000", "", false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req := httptest.NewRequest("GET", "/", nil)
+			req.RemoteAddr = tc.remote
+			if tc.proto != "" {
+				req.Header.Set("X-Forwarded-Proto", tc.proto)
+			}
+			req.TLS = nil
+			if tc.tls {
+				req.TLS = &tls.ConnectionState{}
+			}
+			if got := r.Secure(req); got != tc.want {
+				t.Errorf("Secure = %v, want %v", got, tc.want)
+			}
+		})
+	}
 }
