@@ -12,6 +12,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -23,6 +24,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -56,6 +58,18 @@ type Config struct {
 	// ReminderBefore is when a reminder mail goes out before an appointment
 	// booked on another channel with an e-mail address; default 24h.
 	ReminderBefore time.Duration `yaml:"reminder_before"`
+	// AuthServID is the authserv-id of the office's own receiving mail
+	// server (the first word of the Authentication-Results it adds, e.g.
+	// "mx.musterstadt.de"): its DMARC, DKIM and SPF results are believed.
+	// Without it the channel checks DKIM signatures itself (verify.go).
+	AuthServID string `yaml:"auth_serv_id"`
+	// UnverifiedPerDomainHour is how many mails an hour go to senders the
+	// channel cannot verify, per recipient domain (each address gets one at
+	// most); default 10.
+	UnverifiedPerDomainHour int `yaml:"unverified_per_domain_hour"`
+	// LookupTXT answers DNS TXT queries (DKIM keys, DMARC policies); the
+	// system's resolver if nil. Tests set it.
+	LookupTXT func(domain string) ([]string, error) `yaml:"-"`
 	// PublicDomains adds mail providers where anybody gets an address to the
 	// built-in list (gmx.de, web.de, gmail.com …). Bookings from any other
 	// domain count as one source (booking.max_active_per_source).
@@ -106,6 +120,9 @@ func (c *Config) Defaults() {
 	}
 	if c.RepliesPerHour == 0 {
 		c.RepliesPerHour = 20
+	}
+	if c.UnverifiedPerDomainHour == 0 {
+		c.UnverifiedPerDomainHour = 10
 	}
 	if c.ReminderBefore == 0 {
 		c.ReminderBefore = 24 * time.Hour
@@ -177,8 +194,10 @@ type Mail struct {
 	// threadKey signs the Message-IDs the channel makes, so a reply in
 	// their thread proves the mailbox (thread.go).
 	threadKey []byte
+	// verify tells who sent a mail (verify.go).
+	verify verifier
 	// Records kept across restarts (records.go).
-	processedMails, replyTimes, threads *booking.Records
+	processedMails, replyTimes, threads, checked, domainTimes *booking.Records
 }
 
 // New makes the channel; it keeps its records in the store. now is the
@@ -195,12 +214,12 @@ func New(cfg Config, d Dialogue, store Store, log *slog.Logger, now func() time.
 	if err != nil {
 		return nil, err
 	}
-	m := &Mail{cfg: cfg, dialogue: d, log: log.With("channel", Channel), now: now, unsent: map[string][]byte{}, threadKey: key}
-	recs, err := store.RecordsOf("email_processed", "email_rate", "email_threads")
+	m := &Mail{cfg: cfg, dialogue: d, log: log.With("channel", Channel), now: now, unsent: map[string][]byte{}, threadKey: key, verify: newVerifier(cfg)}
+	recs, err := store.RecordsOf("email_processed", "email_rate", "email_threads", "email_checked", "email_domain_rate")
 	if err != nil {
 		return nil, err
 	}
-	m.processedMails, m.replyTimes, m.threads = recs[0], recs[1], recs[2]
+	m.processedMails, m.replyTimes, m.threads, m.checked, m.domainTimes = recs[0], recs[1], recs[2], recs[3], recs[4]
 	return m, nil
 }
 
@@ -481,7 +500,7 @@ func (m *Mail) handleRaw(ctx context.Context, raw []byte, tooBig bool) error {
 	m.mu.Unlock()
 	var replies []conversation.Reply
 	if !ok {
-		reply, why := m.answer(ctx, in, tooBig)
+		reply, why := m.answer(ctx, in, raw, tooBig)
 		if why != "" {
 			m.log.Info("mail not answered", "from", in.From, "why", why)
 		}
@@ -531,14 +550,25 @@ type errRetry struct{ err error }
 func (e errRetry) Error() string { return "will try again: " + e.err.Error() }
 func (e errRetry) Unwrap() error { return e.err }
 
-// answer decides what to answer a mail with, if anything.
-func (m *Mail) answer(ctx context.Context, in inbound, tooBig bool) (*outgoing, string) {
+// answer decides what to answer a mail with, if anything; raw is the
+// mail (only its header when tooBig).
+func (m *Mail) answer(ctx context.Context, in inbound, raw []byte, tooBig bool) (*outgoing, string) {
 	switch {
 	case in.Automatic != "":
 		return nil, in.Automatic
 	case strings.EqualFold(in.From, m.cfg.Address):
 		return nil, "from our own address"
-	case !m.allowReply(ctx, in.From):
+	}
+	proven := m.provesMailbox(in)
+	if !proven {
+		switch got, why := m.verify.check(raw, tooBig, in.From, in.AuthResults); got {
+		case senderForged:
+			return nil, "forged sender: " + why
+		case senderUnknown:
+			return m.unknownSender(ctx, in, why)
+		}
+	}
+	if !m.allowReply(ctx, in.From) {
 		return nil, "reply limit for the address reached"
 	}
 	re := outgoing{To: in.From, Subject: replySubject(in.Subject, m.cfg.Name), InReplyTo: in.MessageID, References: in.References, Lang: in.Lang}
@@ -546,9 +576,13 @@ func (m *Mail) answer(ctx context.Context, in inbound, tooBig bool) (*outgoing, 
 		re.Replies = []conversation.Reply{{Text: m.dialogue.Text(in.Lang, "MailTooBig", "KB", m.cfg.MaxBytes/1024)}}
 		return &re, ""
 	}
+	text := in.Text
+	if proven && strings.TrimSpace(text) == "" {
+		text = m.pending(ctx, in.From) // "just reply": the mail that was waiting for the proof
+	}
 	replies, err := m.dialogue.Handle(ctx, conversation.Message{Channel: Channel, ChatID: in.From, PersonKey: personKey(in.From),
-		Source: m.sourceOf(in.From), Proven: m.provesMailbox(in),
-		Lang: in.Lang, Text: in.Text, Email: in.From, ID: in.MessageID, Unsupported: strings.TrimSpace(in.Text) == "", Numbered: true})
+		Source: m.sourceOf(in.From), Proven: proven,
+		Lang: in.Lang, Text: text, Email: in.From, ID: in.MessageID, Unsupported: strings.TrimSpace(text) == "", Numbered: true})
 	if err != nil {
 		m.log.Error("dialogue", "from", in.From, "err", err)
 		return nil, "dialogue error"
@@ -558,6 +592,69 @@ func (m *Mail) answer(ctx context.Context, in inbound, tooBig bool) (*outgoing, 
 	}
 	re.Replies = replies
 	return &re, ""
+}
+
+// unknownSender answers a mail whose sender nothing verifies: once per
+// address, at most UnverifiedPerDomainHour an hour per recipient domain,
+// with the office's own words only (no subject, name or text of the mail,
+// not even in a header), asking for a reply that proves the mailbox. The
+// mail's text waits for that reply (pending).
+func (m *Mail) unknownSender(ctx context.Context, in inbound, why string) (*outgoing, string) {
+	_, answered, err := m.checked.Get(ctx, in.From)
+	switch {
+	case err != nil:
+		m.log.Error("unverified sender record", "err", err)
+		return nil, "unverified sender; its record cannot be read"
+	case answered:
+		return nil, "unverified sender (" + why + "), answered once before"
+	}
+	domain := registrable(domainOf(in.From))
+	allowed := false
+	err = m.domainTimes.Update(ctx, domain, func(old []byte) ([]byte, error) {
+		now := m.now().Unix()
+		times := recent(old, now)
+		if allowed = len(times) < m.cfg.UnverifiedPerDomainHour; !allowed {
+			return json.Marshal(times)
+		}
+		return json.Marshal(append(times, now))
+	})
+	if err == nil && allowed {
+		err = m.checked.Put(ctx, in.From, []byte(firstRunes(in.Text, maxPendingRunes)))
+	}
+	switch {
+	case err != nil:
+		m.log.Error("unverified sender record", "err", err)
+		return nil, "unverified sender; its record cannot be written"
+	case !allowed:
+		return nil, "unverified sender (" + why + "), hourly limit for " + domain + " reached"
+	}
+	m.log.Info("unverified sender asked to confirm the address", "why", why)
+	return &outgoing{To: in.From, Subject: m.dialogue.Text(in.Lang, "MailCheckSubject"), Lang: in.Lang,
+		Replies: []conversation.Reply{{Text: m.dialogue.Text(in.Lang, "MailCheckSender")}}}, ""
+}
+
+// maxPendingRunes is how much of an unverified mail waits for the proof.
+const maxPendingRunes = 2000
+
+// pending is the text of the mail an address's proof answers, once: it is
+// cleared as it is taken (the record stays, so the address is never asked
+// again).
+func (m *Mail) pending(ctx context.Context, addr string) string {
+	rec, found, err := m.checked.Get(ctx, addr)
+	if err != nil || !found || len(rec.Value) == 0 {
+		return ""
+	}
+	if err := m.checked.Put(ctx, addr, []byte{}); err != nil {
+		m.log.Error("unverified sender record", "err", err)
+	}
+	return string(rec.Value)
+}
+
+func firstRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
 }
 
 func replySubject(subject, office string) string {

@@ -27,6 +27,8 @@ type inbound struct {
 	Text       string // what the citizen wrote, without quotes and signature
 	Automatic  string // why it is an automatic mail (no reply), or ""
 	Lang       string // "de" or "en", guessed
+	// AuthResults are the Authentication-Results fields, top first.
+	AuthResults []string
 }
 
 // parseHeader reads the fields the channel needs from a mail's header.
@@ -52,6 +54,7 @@ func parseHeader(h mail.Header, raw []byte) (inbound, error) {
 		}
 	}
 	in.Automatic = automatic(h, in.From)
+	in.AuthResults = h.Values("Authentication-Results")
 	return in, nil
 }
 

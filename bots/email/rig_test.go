@@ -66,6 +66,12 @@ func newMailRigOn(t testing.TB, cfg Config, rec *mailtest.SMTP, imapAddr, imapUs
 		sh, sp := splitAddr(t, rec.Addr)
 		cfg.SMTP = ServerConfig{Host: sh, Port: sp, Security: "none"}
 	}
+	if cfg.AuthServID == "" {
+		cfg.AuthServID = mailtest.AuthServID
+	}
+	if cfg.LookupTXT == nil {
+		cfg.LookupTXT = fakeDNS{}.LookupTXT
+	}
 	if cfg.PollInterval == 0 {
 		cfg.PollInterval = 500 * time.Millisecond
 	}
@@ -159,4 +165,15 @@ func selfSigned(t testing.TB) (*tls.Config, string) {
 	path := filepath.Join(t.TempDir(), "ca.pem")
 	os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
 	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}, path
+}
+
+// fakeDNS answers TXT queries (DKIM keys, DMARC policies) from a map, and
+// "no such domain" for anything else, as DNS does.
+type fakeDNS map[string][]string
+
+func (d fakeDNS) LookupTXT(domain string) ([]string, error) {
+	if txt, ok := d[domain]; ok {
+		return txt, nil
+	}
+	return nil, &net.DNSError{Err: "no such host", Name: domain, IsNotFound: true}
 }

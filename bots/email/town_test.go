@@ -48,7 +48,7 @@ func TestTownByMail(t *testing.T) {
 	sh, sp := splitAddr(t, smtp.Addr)
 	mcfg := Config{Address: "buergerbuero@musterstadt.example", Name: "Bürgerbüros Musterstadt", PollInterval: 200 * time.Millisecond,
 		IMAP: ServerConfig{Host: host, Port: port, Security: "none", Username: imap.User, Password: imap.Password},
-		SMTP: ServerConfig{Host: sh, Port: sp, Security: "none"}}
+		SMTP: ServerConfig{Host: sh, Port: sp, Security: "none"}, AuthServID: mailtest.AuthServID, LookupTXT: fakeDNS{}.LookupTXT}
 	mail, err := New(mcfg, town, stores[0], nil, clock.Now)
 	if err != nil {
 		t.Fatal(err)

@@ -148,7 +148,7 @@ func TestServeWithEmail(t *testing.T) {
 	sh, sp, _ := net.SplitHostPort(smtpSrv.Addr)
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "office.yaml")
-	section := "\nemail:\n  address: buergerbuero@musterstadt.example\n  name: Bürgerbüro\n  poll_interval: 500ms\n" +
+	section := "\nemail:\n  address: buergerbuero@musterstadt.example\n  name: Bürgerbüro\n  poll_interval: 500ms\n  auth_serv_id: " + mailtest.AuthServID + "\n" +
 		"  imap: {host: " + ih + ", port: " + ip + ", security: none, username: bb}\n" +
 		"  smtp: {host: " + sh + ", port: " + sp + ", security: none}\n"
 	os.WriteFile(cfgPath, append(booking.DemoConfigYAML(), section...), 0o600)

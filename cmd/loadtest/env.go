@@ -126,6 +126,7 @@ email:
   address: termine@lasttest.example
   name: Lasttest-Amt
   poll_interval: 1s
+  auth_serv_id: %s
   replies_per_hour: 100000
   imap: {host: %s, port: %s, security: none, username: termine, password: imap-pw}
   smtp: {host: %s, port: %s, security: none}
@@ -133,7 +134,7 @@ mattermost:
   {url: %q, token: %q, command_token: %q, public_url: "http://127.0.0.1", team: buergerbuero,
    %s}
 admin: {password: %q}
-`, tgToken, e.tg.URL, ih, ip, sh, sp, e.mm.URL, mmToken, commandToken, e.staffYAML(staff), adminPass)
+`, tgToken, e.tg.URL, mailtest.AuthServID, ih, ip, sh, sp, e.mm.URL, mmToken, commandToken, e.staffYAML(staff), adminPass)
 	if err := os.WriteFile(e.cfgPath, []byte(cfg), 0o600); err != nil {
 		return nil, err
 	}

@@ -361,11 +361,29 @@ func all() imap.SeqSet {
 	return s
 }
 
+// AuthServID is the authserv-id of the office's receiving server in the
+// tests: CitizenMail's mails carry its Authentication-Results, as a mail
+// server that checked DMARC adds them; configure the channel with it.
+const AuthServID = "mx.musterstadt.example"
+
+// Unauthenticated is raw without the receiving server's
+// Authentication-Results: a mail the channel must check itself.
+func Unauthenticated(raw []byte) []byte {
+	first, rest, _ := bytes.Cut(raw, []byte("\r\n"))
+	if bytes.HasPrefix(first, []byte("Authentication-Results: "+AuthServID)) {
+		return rest
+	}
+	return raw
+}
+
 // CitizenMail builds a plain mail from a citizen to the office, with CRLF
-// line ends, and returns it with its Message-ID.
+// line ends, as the office's receiving server passes it on (DMARC passed,
+// in its Authentication-Results), and returns it with its Message-ID.
 func CitizenMail(from, subject, inReplyTo, body string, extra ...string) ([]byte, string) {
 	id := fmt.Sprintf("<m%s@citizen.example>", rand.Text())
 	var b strings.Builder
+	_, domain, _ := strings.Cut(from, "@")
+	fmt.Fprintf(&b, "Authentication-Results: %s; dmarc=pass header.from=%s\n", AuthServID, strings.Trim(domain, "<> "))
 	fmt.Fprintf(&b, "From: %s\nTo: buergerbuero@musterstadt.example\nSubject: %s\nDate: Tue, 24 Nov 2026 09:00:00 +0100\nMessage-ID: %s\n", from, subject, id)
 	if inReplyTo != "" {
 		fmt.Fprintf(&b, "In-Reply-To: %s\nReferences: %s\n", inReplyTo, inReplyTo)
