@@ -38,25 +38,25 @@ type Texts interface {
 
 // Page serves the clerks' page and its API.
 type Page struct {
-	cfg      *booking.Config
-	calls    Calls
-	password string
-	guard    *basicauth.Guard
-	texts    Texts
-	log      *slog.Logger
-	mux      *http.ServeMux
+	cfg    *booking.Config
+	calls  Calls
+	logins []basicauth.Account
+	guard  *basicauth.Guard
+	texts  Texts
+	log    *slog.Logger
+	mux    *http.ServeMux
 }
 
-// New makes the page; without a password it is off. guard throttles wrong
+// New makes the page; without logins it is off. guard throttles wrong
 // passwords (nil: a guard of its own that trusts no proxy).
-func New(cfg *booking.Config, calls Calls, texts Texts, password string, guard *basicauth.Guard, log *slog.Logger) *Page {
+func New(cfg *booking.Config, calls Calls, texts Texts, logins []basicauth.Account, guard *basicauth.Guard, log *slog.Logger) *Page {
 	if log == nil {
 		log = slog.Default()
 	}
 	if guard == nil {
 		guard = basicauth.NewGuard(nil, log, nil)
 	}
-	p := &Page{cfg: cfg, calls: calls, texts: texts, password: password, guard: guard, log: log, mux: http.NewServeMux()}
+	p := &Page{cfg: cfg, calls: calls, texts: texts, logins: logins, guard: guard, log: log, mux: http.NewServeMux()}
 	files, _ := fs.Sub(static, "static")
 	p.mux.Handle("GET /", http.FileServerFS(files))
 	p.mux.HandleFunc("GET /api/state", p.state)
@@ -66,8 +66,8 @@ func New(cfg *booking.Config, calls Calls, texts Texts, password string, guard *
 }
 
 func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	webguard.Page("default-src 'self'; object-src 'none'", p.guard.Require("buergerbuero counter", "counter", p.password,
-		"The counter page is off: set counter.password (or BUERGERBUERO_COUNTER_PASSWORD).", p.mux)).ServeHTTP(w, r)
+	webguard.Page("default-src 'self'; object-src 'none'", p.guard.Require("buergerbuero counter", p.logins,
+		"The counter page is off: set counter.accounts or counter.password (or BUERGERBUERO_COUNTER_PASSWORD).", p.mux)).ServeHTTP(w, r)
 }
 
 // entry is a number as the page shows it.
@@ -163,7 +163,7 @@ func (p *Page) next(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": p.say(r, "PageNoSuchCounter")})
 		return
 	}
-	b, err := p.calls.Next(r.Context(), req.Counter, "counter-page:"+req.Counter)
+	b, err := p.calls.Next(r.Context(), req.Counter, actor(r))
 	switch {
 	case errors.Is(err, callsystem.ErrNobodyWaiting):
 		writeJSON(w, http.StatusOK, map[string]any{"message": p.say(r, "PageNobodyWaiting")})
@@ -191,7 +191,7 @@ func (p *Page) act(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": p.say(r, "PageNoSuchAction")})
 		return
 	}
-	b, err := p.calls.Act(r.Context(), req.ID, action, req.Target, "counter-page")
+	b, err := p.calls.Act(r.Context(), req.ID, action, req.Target, actor(r))
 	switch {
 	case errors.Is(err, booking.ErrNotActive):
 		writeJSON(w, http.StatusConflict, map[string]string{"error": p.say(r, "PageAlreadyFurther")})
@@ -233,3 +233,7 @@ func (p *Page) failed(r *http.Request, err error) string {
 	}
 	return p.say(r, "PageFailed")
 }
+
+// actor names who acted in the audit trail: the clerk's own login, or the
+// page's shared one ("counter-page:counter").
+func actor(r *http.Request) string { return "counter-page:" + basicauth.User(r) }

@@ -12,6 +12,7 @@ import (
 	"buergerbuero/booking"
 	"buergerbuero/callsystem"
 	"buergerbuero/conversation"
+	"buergerbuero/internal/basicauth"
 	"buergerbuero/internal/storetest"
 )
 
@@ -21,7 +22,7 @@ func TestCounterPage(t *testing.T) {
 	cfg := store.Config()
 	calls, _ := callsystem.New(ctx, store, nil)
 	w, _ := store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []booking.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
-	srv := httptest.NewServer(New(cfg, calls, texts(t, store), "counter-password", nil, nil))
+	srv := httptest.NewServer(New(cfg, calls, texts(t, store), []basicauth.Account{{User: "counter", Password: "counter-password"}}, nil, nil))
 	defer srv.Close()
 	do := func(method, path, body, pass string) (int, map[string]any) {
 		t.Helper()
@@ -78,7 +79,7 @@ func TestCounterPageSpeaksTheBrowsersLanguage(t *testing.T) {
 	ctx := context.Background()
 	store, _ := storetest.Open(t, nil, storetest.Berlin(2026, 11, 24, 9, 0))
 	calls, _ := callsystem.New(ctx, store, nil)
-	srv := httptest.NewServer(New(store.Config(), calls, texts(t, store), "counter-password", nil, nil))
+	srv := httptest.NewServer(New(store.Config(), calls, texts(t, store), []basicauth.Account{{User: "counter", Password: "counter-password"}}, nil, nil))
 	defer srv.Close()
 	state := func(lang string) map[string]any {
 		_, out := callAPI(t, srv.URL, "GET", "/api/state", "", "counter-password", lang)

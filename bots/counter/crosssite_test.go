@@ -12,6 +12,7 @@ import (
 
 	"buergerbuero/booking"
 	"buergerbuero/callsystem"
+	"buergerbuero/internal/basicauth"
 	"buergerbuero/internal/browsertest"
 	"buergerbuero/internal/storetest"
 )
@@ -29,7 +30,7 @@ func TestAnotherSiteCannotCallInTheClerksName(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	counterSrv := httptest.NewServer(New(store.Config(), calls, texts(t, store), "counter-password", nil, nil))
+	counterSrv := httptest.NewServer(New(store.Config(), calls, texts(t, store), []basicauth.Account{{User: "counter", Password: "counter-password"}}, nil, nil))
 	defer counterSrv.Close()
 	target := counterSrv.URL // http://127.0.0.1:port
 	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

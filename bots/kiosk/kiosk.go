@@ -43,25 +43,25 @@ type Texts interface {
 
 // Kiosk serves the info desk page and its API.
 type Kiosk struct {
-	desk     Desk
-	queue    Queue
-	password string
-	guard    *basicauth.Guard
-	texts    Texts
-	log      *slog.Logger
-	mux      *http.ServeMux
+	desk   Desk
+	queue  Queue
+	logins []basicauth.Account
+	guard  *basicauth.Guard
+	texts  Texts
+	log    *slog.Logger
+	mux    *http.ServeMux
 }
 
-// New makes the kiosk; without a password it is off. guard throttles wrong
+// New makes the kiosk; without logins it is off. guard throttles wrong
 // passwords (nil: a guard of its own that trusts no proxy).
-func New(desk Desk, queue Queue, texts Texts, password string, guard *basicauth.Guard, log *slog.Logger) *Kiosk {
+func New(desk Desk, queue Queue, texts Texts, logins []basicauth.Account, guard *basicauth.Guard, log *slog.Logger) *Kiosk {
 	if log == nil {
 		log = slog.Default()
 	}
 	if guard == nil {
 		guard = basicauth.NewGuard(nil, log, nil)
 	}
-	k := &Kiosk{desk: desk, queue: queue, texts: texts, password: password, guard: guard, log: log, mux: http.NewServeMux()}
+	k := &Kiosk{desk: desk, queue: queue, texts: texts, logins: logins, guard: guard, log: log, mux: http.NewServeMux()}
 	files, _ := fs.Sub(static, "static")
 	k.mux.Handle("GET /", http.FileServerFS(files))
 	k.mux.HandleFunc("GET /api/concerns", k.concerns)
@@ -70,8 +70,8 @@ func New(desk Desk, queue Queue, texts Texts, password string, guard *basicauth.
 }
 
 func (k *Kiosk) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	webguard.Page("default-src 'self'; object-src 'none'", k.guard.Require("buergerbuero kiosk", "kiosk", k.password,
-		"The kiosk is off: set kiosk.password (or BUERGERBUERO_KIOSK_PASSWORD).", k.mux)).ServeHTTP(w, r)
+	webguard.Page("default-src 'self'; object-src 'none'", k.guard.Require("buergerbuero kiosk", k.logins,
+		"The kiosk is off: set kiosk.accounts or kiosk.password (or BUERGERBUERO_KIOSK_PASSWORD).", k.mux)).ServeHTTP(w, r)
 }
 
 type concern struct {
@@ -122,7 +122,7 @@ func (k *Kiosk) ticket(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": k.say(r, "PageNoSuchConcern")})
 		return
 	}
-	b, err := k.desk.IssueWalkIn(r.Context(), booking.WalkInRequest{Concerns: []booking.ConcernCount{{ID: c.ID, Count: 1}}, Actor: "kiosk"})
+	b, err := k.desk.IssueWalkIn(r.Context(), booking.WalkInRequest{Concerns: []booking.ConcernCount{{ID: c.ID, Count: 1}}, Actor: "kiosk:" + basicauth.User(r)})
 	switch {
 	case errors.Is(err, booking.ErrContingentExhausted):
 		writeJSON(w, http.StatusConflict, map[string]string{"error": k.say(r, "PageContingentExhausted")})

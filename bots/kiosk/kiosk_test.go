@@ -15,6 +15,7 @@ import (
 
 	"buergerbuero/callsystem"
 	"buergerbuero/conversation"
+	"buergerbuero/internal/basicauth"
 	"buergerbuero/internal/browsertest"
 	"buergerbuero/internal/storetest"
 )
@@ -29,7 +30,7 @@ func setupAt(t *testing.T, hour, min int) *httptest.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(New(store, calls, engine, "desk-password", nil, nil))
+	srv := httptest.NewServer(New(store, calls, engine, []basicauth.Account{{User: "kiosk", Password: "desk-password"}}, nil, nil))
 	t.Cleanup(srv.Close)
 	return srv
 }

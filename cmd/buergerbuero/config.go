@@ -23,9 +23,9 @@ type fileConfig struct {
 	Email          email.Config      `yaml:"email"`
 	Mattermost     mattermost.Config `yaml:"mattermost"`
 	Dialogue       DialogueConfig    `yaml:"dialogue"`
-	Admin          AdminConfig       `yaml:"admin"`
-	Kiosk          KioskConfig       `yaml:"kiosk"`
-	Counter        CounterConfig     `yaml:"counter"`
+	Admin          StaffLogins       `yaml:"admin"`   // the statistics and the backup
+	Kiosk          StaffLogins       `yaml:"kiosk"`   // the info desk's page (/kiosk/)
+	Counter        StaffLogins       `yaml:"counter"` // the clerks' page (/counter/), for offices without Mattermost
 	Privacy        PrivacyConfig     `yaml:"privacy"`
 	HTTP           HTTPConfig        `yaml:"http"`
 	Store          StoreConfig       `yaml:"store"`
@@ -64,28 +64,6 @@ type DialogueConfig struct {
 	ExpireAfter time.Duration `yaml:"expire_after"`
 }
 
-// AdminConfig protects the admin pages (statistics, backup).
-type AdminConfig struct {
-	// Password for HTTP Basic auth (user "admin") or as a Bearer token;
-	// without one the admin pages are off. Or BUERGERBUERO_ADMIN_PASSWORD.
-	Password string `yaml:"password"`
-}
-
-// KioskConfig protects the info desk's page (/kiosk/).
-type KioskConfig struct {
-	// Password for HTTP Basic auth as user "kiosk"; none = the page is off.
-	// Or BUERGERBUERO_KIOSK_PASSWORD.
-	Password string `yaml:"password"`
-}
-
-// CounterConfig protects the clerks' page (/counter/), for offices without
-// Mattermost.
-type CounterConfig struct {
-	// Password for HTTP Basic auth as user "counter"; none = the page is
-	// off. Or BUERGERBUERO_COUNTER_PASSWORD.
-	Password string `yaml:"password"`
-}
-
 // PrivacyConfig sets how long personal data is kept.
 type PrivacyConfig struct {
 	// RetentionDays after an appointment's or ticket's day, names, e-mail
@@ -112,11 +90,9 @@ func (f *fileConfig) validate(c *booking.Checker) {
 	if f.Privacy.RetentionDays < 1 || f.Privacy.RetentionDays > 3650 {
 		c.Add("privacy.retention_days", "must be between 1 and 3650")
 	}
-	for field, pw := range map[string]string{"admin.password": f.Admin.Password, "kiosk.password": f.Kiosk.Password, "counter.password": f.Counter.Password} {
-		if why := weakPassword(pw); pw != "" && why != "" {
-			c.Add(field, why)
-		}
-	}
+	f.Admin.loadLogins(c, "admin")
+	f.Kiosk.loadLogins(c, "kiosk")
+	f.Counter.loadLogins(c, "counter")
 	for i, p := range f.HTTP.TrustedProxies {
 		if _, err := clientaddr.ParsePrefix(p); err != nil {
 			c.Add(fmt.Sprintf("http.trusted_proxies[%d]", i), err.Error())

@@ -51,6 +51,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = statsCommand(args, stdout, stderr)
 	case "migrate":
 		err = migrate(args, stdout, stderr)
+	case "hash-password":
+		err = hashPassword(args, os.Stdin, stdout, stderr)
 	case "rotate-key":
 		err = rotateKey(args, stdout, stderr)
 	case "help", "-h", "--help":
@@ -81,6 +83,7 @@ func usage(w io.Writer) {
                                                        statistics as CSV (from a stopped store or a backup)
   buergerbuero migrate --config FILE [--data FILE] --to etcd|file
                                                        move the bbolt file into etcd (store.etcd), or etcd into a file
+  buergerbuero hash-password [USER]                    a bcrypt hash of a staff password (read from the terminal) for accounts or an htpasswd file
   buergerbuero rotate-key [--data FILE] [--key FILE] [--keep N]
                                                        a new service key from the next start; the old ones still check PINs
   buergerbuero help                                    this text ("buergerbuero serve -h" and the others list their flags)

@@ -102,8 +102,8 @@ func (o *officeRun) path(kind string) string {
 func (o *officeRun) mount(mux *http.ServeMux, cfg *fileConfig, guard *basicauth.Guard, log *slog.Logger) {
 	pages := map[string]http.Handler{
 		"display": o.foyer,
-		"kiosk":   kiosk.New(o.store, o.calls, o.engine, cfg.Kiosk.Password, guard, log),
-		"counter": counter.New(o.cfg, o.calls, o.engine, cfg.Counter.Password, guard, log),
+		"kiosk":   kiosk.New(o.store, o.calls, o.engine, cfg.Kiosk.logins, guard, log),
+		"counter": counter.New(o.cfg, o.calls, o.engine, cfg.Counter.logins, guard, log),
 	}
 	for kind, h := range pages {
 		p := o.path(kind)
@@ -111,7 +111,7 @@ func (o *officeRun) mount(mux *http.ServeMux, cfg *fileConfig, guard *basicauth.
 	}
 	if o.id != "" { // a town's office: its statistics at /admin/stats/<id>/
 		p := "/admin/stats/" + o.id
-		mux.Handle(p+"/", requireAdmin(guard, cfg.Admin.Password, http.StripPrefix(p, stats.Handler(o.store, o.cfg, o.store.Now, o.engine))))
+		mux.Handle(p+"/", requireAdmin(guard, cfg.Admin, http.StripPrefix(p, stats.Handler(o.store, o.cfg, o.store.Now, o.engine))))
 	}
 }
 

@@ -16,15 +16,8 @@ import (
 	"buergerbuero/booking"
 	"buergerbuero/internal/basicauth"
 	"buergerbuero/internal/retry"
-	"buergerbuero/internal/webguard"
 	"buergerbuero/stats"
 )
-
-// requireAdmin lets only the admin through (user "admin" or a Bearer token).
-func requireAdmin(guard *basicauth.Guard, password string, next http.Handler) http.Handler {
-	return webguard.Page("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:", guard.Require("buergerbuero admin", "admin", password,
-		"The admin pages are off: set admin.password (or BUERGERBUERO_ADMIN_PASSWORD).", next))
-}
 
 // mountOps adds health, readiness, metrics and the admin pages.
 func mountOps(mux *http.ServeMux, store *booking.Store, cfg *fileConfig, guard *basicauth.Guard, texts stats.Texts, metricsHandler http.Handler) {
@@ -37,8 +30,8 @@ func mountOps(mux *http.ServeMux, store *booking.Store, cfg *fileConfig, guard *
 		io.WriteString(w, "ready\n")
 	})
 	mux.Handle("GET /metrics", metricsHandler)
-	mux.Handle("/admin/stats/", requireAdmin(guard, cfg.Admin.Password, http.StripPrefix("/admin/stats", stats.Handler(store, &cfg.Config, store.Now, texts))))
-	mux.Handle("GET /admin/backup", requireAdmin(guard, cfg.Admin.Password, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("/admin/stats/", requireAdmin(guard, cfg.Admin, http.StripPrefix("/admin/stats", stats.Handler(store, &cfg.Config, store.Now, texts))))
+	mux.Handle("GET /admin/backup", requireAdmin(guard, cfg.Admin, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/octet-stream")
 		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="buergerbuero-%s.db"`, time.Now().Format("20060102-1504")))
 		if _, err := store.Backup(w); err != nil {

@@ -167,7 +167,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 			return err
 		}
 		citizens = t
-		mux.Handle("/admin/stats/town/", requireAdmin(guard, cfg.Admin.Password, // the offices side by side
+		mux.Handle("/admin/stats/town/", requireAdmin(guard, cfg.Admin, // the offices side by side
 			http.StripPrefix("/admin/stats/town", stats.TownHandler(townCfg.Office.Name, logs, store.Now, engine))))
 	}
 	// One web chat: the office's, or the town's that asks where.
@@ -228,8 +228,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 
 	mountOps(mux, store, cfg, guard, engine, meter.Handler())
-	if cfg.Admin.Password == "" {
-		log.Info("admin pages off: no admin.password (or BUERGERBUERO_ADMIN_PASSWORD)")
+	if len(cfg.Admin.logins) == 0 {
+		log.Info("admin pages off: no admin.accounts or admin.password (or BUERGERBUERO_ADMIN_PASSWORD)")
 	}
 	for _, o := range runs {
 		if err := o.measure(ctx, meter, &workers); err != nil {
@@ -268,13 +268,13 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 // gets a random one, printed here once.
 func demoPasswords(cfg *fileConfig, addr net.Addr, out io.Writer, log *slog.Logger) error {
 	pages := []struct {
-		user string
-		pw   *string
-	}{{"counter", &cfg.Counter.Password}, {"kiosk", &cfg.Kiosk.Password}, {"admin", &cfg.Admin.Password}}
+		user   string
+		logins *StaffLogins
+	}{{"counter", &cfg.Counter}, {"kiosk", &cfg.Kiosk}, {"admin", &cfg.Admin}}
 	if tcp, ok := addr.(*net.TCPAddr); ok && tcp.IP.IsLoopback() {
 		for _, p := range pages {
-			if *p.pw == "" {
-				*p.pw = "demo"
+			if len(p.logins.logins) == 0 {
+				p.logins.share(p.user, "demo")
 			}
 		}
 		log.Info("demo staff pages: /counter/ (user counter), /kiosk/ (user kiosk), /admin/stats/ (user admin), password demo (only because the service listens on loopback)")
@@ -282,15 +282,15 @@ func demoPasswords(cfg *fileConfig, addr net.Addr, out io.Writer, log *slog.Logg
 	}
 	log.Warn("the demo listens beyond this machine: its staff pages get random passwords, shown once below", "listen", addr.String())
 	for _, p := range pages {
-		if *p.pw != "" {
+		if len(p.logins.logins) != 0 {
 			continue
 		}
 		pw := make([]byte, 12)
 		if _, err := rand.Read(pw); err != nil {
 			return fmt.Errorf("demo password: %w", err)
 		}
-		*p.pw = base64.RawURLEncoding.EncodeToString(pw)
-		fmt.Fprintf(out, "demo password for user %s: %s\n", p.user, *p.pw)
+		p.logins.share(p.user, base64.RawURLEncoding.EncodeToString(pw))
+		fmt.Fprintf(out, "demo password for user %s: %s\n", p.user, p.logins.Password)
 	}
 	return nil
 }
