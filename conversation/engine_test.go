@@ -1493,3 +1493,45 @@ func TestNoEmailQuestionWithoutMail(t *testing.T) {
 		t.Fatalf("asked for an e-mail address:\n%s", out)
 	}
 }
+
+// A flood of wrong PINs from fresh identities pauses strangers' PIN checks
+// (the bound on guessing), but does not lock out a citizen who writes
+// from another channel: the chat that booked is asked instead, once an
+// hour, and cancels there with one press; the stranger hears the same for
+// a number that does not exist.
+func TestAFloodOfWrongPINsAsksTheBookingsChatInstead(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	owner := ev.chat("owner", "de")
+	num, pin := owner.book("Perso morgen 9 Uhr")
+	for i := range ev.cfg.Booking.PINGuessesTotal + 1 {
+		s := ev.chat(fmt.Sprint("script", i), "de")
+		s.say("absagen")
+		s.say(fmt.Sprintf("T-%03d 111111", 900+i%99))
+	}
+	elsewhere := ev.chat("elsewhere", "de")
+	elsewhere.say("absagen")
+	expect(t, "the citizen elsewhere, while paused", elsewhere.say(num+" "+pin), "PINs von außen", "haben wir eben in dem Chat nachgefragt")
+	if err := ev.engine.DeliverOutbox(ctx); err != nil {
+		t.Fatal(err)
+	}
+	asked := ev.sent.take("owner")
+	expect(t, "the booking's chat", joined(asked), "Gerade wollte jemand", num, "Ihr Termin bleibt", "[Diesen Termin absagen]")
+
+	// Asked once an hour, whatever a flood sends; an unknown number gets the
+	// same answer and asks nobody.
+	elsewhere.say("absagen")
+	elsewhere.say(num + " 000000")
+	other := ev.chat("other", "de")
+	other.say("absagen")
+	expect(t, "an unknown number, while paused", other.say("T-987 123456"), "haben wir eben in dem Chat nachgefragt")
+	if err := ev.engine.DeliverOutbox(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if again := ev.sent.take("owner"); len(again) != 0 {
+		t.Errorf("the booking's chat asked again within the hour: %s", joined(again))
+	}
+
+	// The owner cancels with the button, no PIN.
+	owner.last = asked
+	expect(t, "cancelled with one press", owner.press("Diesen Termin absagen"), "ist abgesagt")
+}

@@ -3,6 +3,7 @@ package conversation
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 
@@ -59,8 +60,9 @@ func (t *turn) onNumberOrPIN(ctx context.Context, in input) bool {
 		key := "TooManyGuesses"
 		if ge.Scope == booking.ScopeAll {
 			key = "GuessingPaused"
+			t.askOwner(ctx)
 		}
-		t.say(Reply{Text: t.text(key, "Until", ge.Until.In(t.e.cfg.Location()).Format("15:04"), "Phone", t.e.cfg.Office.Phone)})
+		t.say(Reply{Text: t.text(key, "Until", ge.Until.In(t.e.cfg.Location()).Format("15:04"), "Phone", t.e.cfg.Office.Phone, "Number", booking.NormalizeNumber(t.d.Number))})
 		t.reset(ctx)
 		return true
 	case errors.Is(err, booking.ErrNotFound), errors.Is(err, booking.ErrNotActive), errors.Is(err, booking.ErrWrongPIN), errors.Is(err, booking.ErrPINLocked):
@@ -77,6 +79,31 @@ func (t *turn) onNumberOrPIN(ctx context.Context, in input) bool {
 		return false
 	}
 	return t.managing(ctx, b)
+}
+
+// askOwner asks the chat that made the booking with the number given, while
+// strangers' PIN checks are paused: a citizen who writes from another
+// channel is not refused by a flood of somebody else's wrong PINs, but
+// confirms in the chat they booked from, where no PIN is needed. Nothing is
+// checked, so the pause's bound on guessing holds; each booking's chat is
+// asked at most once an hour, so a flood cannot spam it; the stranger hears
+// the same whether the number exists or not.
+func (t *turn) askOwner(ctx context.Context) {
+	b, err := t.e.store.Find(ctx, t.d.Number)
+	if err != nil || !b.Active() || b.Kind != booking.KindAppointment || b.ChatID == "" || t.e.sender(b.Channel) == nil ||
+		(b.Channel == t.owner.Channel && b.ChatID == t.owner.ChatID) {
+		return
+	}
+	key := fmt.Sprintf("%d/asked/%d", b.ID, t.now.Unix()/3600)
+	if asked, err := t.e.reminded(ctx, key); err != nil || asked {
+		return
+	}
+	lang := langOf(b.Lang)
+	ask := Reply{Text: t.e.texts.T(lang, "OwnerAsked", "Number", b.Number, "When", t.e.when(lang, b.Start)),
+		Options: []Option{{cancelIDOption(b.ID), t.e.texts.T(lang, "OptCancelThis")}}}
+	if err := t.e.Push(ctx, b.Channel, b.ChatID, b.Lang, []Reply{ask}, booking.Write{Kind: "reminders", Key: key, Value: []byte{}}); err != nil {
+		t.e.log.Warn("ask the booking's chat while PIN checks pause", "err", err)
+	}
 }
 
 // guesser is who tries a number and PIN in this message: the chat counts
