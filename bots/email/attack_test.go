@@ -191,3 +191,45 @@ func TestRefusedConfirmationComesFromTheOutbox(t *testing.T) {
 		t.Fatalf("%d mails, want %d: the confirmation once", n, c.sent+1)
 	}
 }
+
+// Identities grouped as mail works: seven spellings of one Gmail mailbox
+// are one person (one booking), addresses at six subdomains of one
+// private domain are one source (its limit).
+func TestSpellingsOfOneMailboxAndSubdomainsOfOneDomain(t *testing.T) {
+	r := newMailRig(t, Config{}, nil)
+	c := &mailer{r: r}
+	book := func(from string, hour int) string {
+		_, id := c.say(from, "", fmt.Sprintf("Termin für Personalausweis am Mittwoch um %d:00, Max Muster", hour))
+		answer, _ := c.say(from, id, "Ja")
+		return answer
+	}
+	spellings := []string{"max.muster@gmail.com", "maxmuster@gmail.com", "m.a.x.muster@gmail.com", "Max.Muster+1@gmail.com",
+		"maxmuster@googlemail.com", "max.muster+termin@googlemail.com", "MAXMUSTER@GMAIL.COM"}
+	booked := 0
+	for i, from := range spellings {
+		switch answer := book(from, 8+i%4); {
+		case strings.Contains(answer, "Ihr Termin ist gebucht"):
+			booked++
+		case strings.Contains(answer, "Sie haben schon einen Termin"):
+		default:
+			t.Fatalf("%s: %s", from, answer)
+		}
+	}
+	if booked != 1 {
+		t.Errorf("%d bookings from %d spellings of one Gmail mailbox, want 1", booked, len(spellings))
+	}
+	limit := r.store.Config().Booking.MaxActivePerSource
+	booked = 0
+	for i := range 6 {
+		switch answer := book(fmt.Sprintf("bot@sub%d.hoard.example", i), 8+i%4); {
+		case strings.Contains(answer, "Ihr Termin ist gebucht"):
+			booked++
+		case strings.Contains(answer, "Mail-Domain"):
+		default:
+			t.Fatalf("subdomain %d: %s", i, answer)
+		}
+	}
+	if booked != limit {
+		t.Errorf("%d bookings from 6 subdomains of one domain, want the limit %d", booked, limit)
+	}
+}

@@ -393,9 +393,17 @@ func TestCalendarFilesParseBack(t *testing.T) {
 }
 
 func TestPersonKeyAndSubject(t *testing.T) {
-	for in, want := range map[string]string{"Max+termin1@Example.org": "mail:max@example.org", "max@example.org": "mail:max@example.org"} {
+	for in, want := range map[string]string{"Max+termin1@Example.org": "mail:max@example.org", "max@example.org": "mail:max@example.org",
+		"m.a.x@gmail.com": "mail:max@gmail.com", "M.ax+1@GoogleMail.com": "mail:max@gmail.com", "m.a.x@web.de": "mail:m.a.x@web.de"} {
 		if got := personKey(in); got != want {
 			t.Errorf("personKey(%q) = %q, want %q", in, got, want)
+		}
+	}
+	m := &Mail{cfg: Config{PublicDomains: []string{"stadtwerke.example"}}}
+	for in, want := range map[string]string{"a@sub1.catchall.example": "mail:catchall.example", "b@x.sub2.catchall.example": "mail:catchall.example",
+		"c@catchall.co.uk": "mail:catchall.co.uk", "d@gmail.com": "", "e@mail.stadtwerke.example": "", "f@gmx.de": ""} {
+		if got := m.sourceOf(in); got != want {
+			t.Errorf("sourceOf(%q) = %q, want %q", in, got, want)
 		}
 	}
 	for in, want := range map[string]string{"Re: AW: Termin": "Re: Termin", "": "Amt", "WG: Fwd: x": "Re: x"} {

@@ -239,13 +239,22 @@ func oneLine(s string, n int) string {
 	return s
 }
 
-// personKey is the address a person is counted by: lower-case, without
-// "+tag" in the local part, so one mailbox cannot hold many bookings.
+// personKey is the mailbox a person is counted by, as the provider
+// delivers it: lower-case, without "+tag" (every big provider delivers
+// max+anything to max), and for Gmail without dots and with googlemail.com
+// as gmail.com (m.a.x@googlemail.com is max@gmail.com). So one mailbox
+// cannot hold many bookings under many spellings.
 func personKey(addr string) string {
-	local, domain, ok := strings.Cut(strings.ToLower(addr), "@")
+	local, domain, ok := strings.Cut(strings.ToLower(strings.TrimSpace(addr)), "@")
 	if !ok {
 		return "mail:" + addr
 	}
 	local, _, _ = strings.Cut(local, "+")
+	if domain == "googlemail.com" {
+		domain = "gmail.com"
+	}
+	if domain == "gmail.com" {
+		local = strings.ReplaceAll(local, ".", "")
+	}
 	return "mail:" + local + "@" + domain
 }

@@ -80,13 +80,17 @@ var publicMailDomains = []string{
 }
 
 // sourceOf is the mail's source for the per-source booking limit: its
-// domain, unless anybody can get an address there.
+// registrable domain (public suffix list: mail.a.catchall.example and
+// b.catchall.example are catchall.example), unless anybody can get an
+// address there — then each mailbox is a person of its own and there is no
+// source.
 func (m *Mail) sourceOf(addr string) string {
 	domain := strings.ToLower(domainOf(addr))
+	org := registrable(domain)
 	for _, d := range append(publicMailDomains, m.cfg.PublicDomains...) {
-		if domain == strings.ToLower(d) {
+		if d = strings.ToLower(d); domain == d || org == d {
 			return ""
 		}
 	}
-	return "mail:" + domain
+	return "mail:" + org
 }

@@ -31,6 +31,11 @@ booking: {horizon_days: 366, slot_step: 10m, walk_in_share: 0, lead_time: 0s}
 // for slots[i] (a text like "am 25.11.2026 um 10:30"), and returns how many
 // were told they are booked and the number/PIN pairs they were told.
 func simulate(b testing.TB, r *rig, slots []string) (map[string]string, time.Duration) {
+	return simulateAs(b, r, slots, telegramtest.Citizen)
+}
+
+// simulateAs is simulate with the i-th user's Telegram id from id.
+func simulateAs(b testing.TB, r *rig, slots []string, id func(int) int64) (map[string]string, time.Duration) {
 	var mu sync.Mutex
 	told := map[string]string{}
 	rx := regexp.MustCompile(`Wartenummer: (T-\d+)\nPIN: (\d{6})`)
@@ -40,7 +45,7 @@ func simulate(b testing.TB, r *rig, slots []string) (map[string]string, time.Dur
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			id := int64(100000 + i)
+			id := id(i)
 			seen := 0
 			for _, text := range []string{"Perso " + slot, "Erika Muster", "ja"} { // no mail channel: no e-mail question
 				r.api.Text(id, "de", text)
@@ -135,5 +140,24 @@ func TestLoadFillsEveryPlaceOnce(t *testing.T) {
 	day, _ := r.store.DayBookings(context.Background(), time.Date(2026, 11, 25, 0, 0, 0, 0, r.store.Config().Location()))
 	if len(day) != 32 {
 		t.Fatalf("%d bookings stored, want 32", len(day))
+	}
+}
+
+// Accounts made together (ids next to each other) are one source: twenty
+// of them, each asking for a free time of its own, get the source's limit,
+// while citizens spread over the ids each get theirs.
+func TestAccountsMadeTogetherShareALimit(t *testing.T) {
+	r := newRigFor(t, Config{}, loadOffice)
+	slots := slotsFor(r.store.Config(), 40, 1)
+	farm, _ := simulateAs(t, r, slots[:20], func(i int) int64 { return 7_300_000_000 + int64(i)*37 })
+	if limit := r.store.Config().Booking.MaxActivePerSource; len(farm) != limit {
+		t.Errorf("%d of 20 accounts made together booked, want the source's limit %d", len(farm), limit)
+	}
+	citizens, _ := simulateAs(t, r, slots[20:], func(i int) int64 { return telegramtest.Citizen(100 + i) })
+	if len(citizens) != 20 {
+		t.Errorf("%d of 20 citizens booked, want all", len(citizens))
+	}
+	for deadline := time.Now().Add(10 * time.Second); r.api.Calls("sendDocument") < len(farm)+len(citizens) && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond) // every calendar file sent before the server closes
 	}
 }

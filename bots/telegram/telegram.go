@@ -408,6 +408,19 @@ func (b *Bot) edit(ctx context.Context, chat int64, id int, text string, kb mode
 	})
 }
 
+// AccountsMadeTogether is the size of the blocks of Telegram user ids the
+// channel counts as one source: ids are handed out in order, so accounts a
+// farm makes together have ids close to each other (2^16 ids are about an
+// hour of Telegram's sign-ups), while the citizens of a town are spread
+// over all of them.
+const AccountsMadeTogether = 1 << 16
+
+// SourceOf is the source of a Telegram user for the per-source limits: the
+// block of ids the account was made in.
+func SourceOf(userID int64) string {
+	return "tg:ids/" + strconv.FormatInt(userID/AccountsMadeTogether, 10)
+}
+
 func (b *Bot) handle(ctx context.Context, chat int64, from *models.User, msg conversation.Message) {
 	b.deliverLogged(ctx, chat, b.answer(ctx, chat, from, msg))
 }
@@ -418,6 +431,7 @@ func (b *Bot) answer(ctx context.Context, chat int64, from *models.User, msg con
 	msg.Channel = Channel
 	msg.ChatID = strconv.FormatInt(chat, 10)
 	msg.PersonKey = "tg:" + strconv.FormatInt(from.ID, 10)
+	msg.Source = SourceOf(from.ID)
 	msg.Lang = from.LanguageCode
 	replies, err := b.dialogue.Handle(ctx, msg)
 	if err != nil {

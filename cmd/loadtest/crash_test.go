@@ -82,7 +82,7 @@ func TestCrashRecovery(t *testing.T) {
 			t.Fatalf("cycle %d: %v", cycle, err)
 		}
 		for range 8 { // new users arrive
-			users = append(users, &crashUser{id: int64(2_000_000 + len(users)), slot: slots[len(users)]})
+			users = append(users, &crashUser{id: telegramtest.Citizen(1_000_000 + len(users)), slot: slots[len(users)]})
 		}
 		for range 2 { // and by mail, each from a domain of their own (the per-domain limit)
 			n := len(mailers)

@@ -105,7 +105,7 @@ func (e *environment) drive(ctx context.Context, o options) *results {
 		go func() {
 			defer wg.Done()
 			defer tgWG.Done()
-			e.telegramUser(res, int64(1_000_000+i), slots[i], i%e.offices)
+			e.telegramUser(res, telegramtest.Citizen(i), slots[i], i%e.offices)
 		}()
 	}
 	go func() { tgWG.Wait(); res.tgTook = time.Since(tgStart) }()

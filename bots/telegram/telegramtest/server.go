@@ -84,6 +84,11 @@ func NewServer(token string) *Server {
 }
 
 // Close stops the server and releases waiting long polls.
+// Citizen is the Telegram user id of the i-th of many citizens of a test:
+// spread over the ids as a town's citizens are, each in a block of its own
+// (telegram.AccountsMadeTogether), not made together as a farm's.
+func Citizen(i int) int64 { return 5_000_000_000 + int64(i)*(1<<16) + 4711 }
+
 func (s *Server) Close() {
 	s.mu.Lock()
 	s.closed = true
