@@ -32,11 +32,10 @@ type Request struct {
 	Channel, ChatID, Lang string
 	// Actor is the staff member booking on the citizen's behalf, if any.
 	Actor string
-	// HeldElsewhere and SourceHeldElsewhere are the active appointments
-	// the person and the source hold at a town's other offices (their
-	// ActiveHeld): they count toward the limits here, so the limits hold
-	// town-wide.
-	HeldElsewhere, SourceHeldElsewhere int
+	// HeldElsewhere and SourceHeldElsewhere are what the person and the
+	// source hold at a town's other offices (their ActiveHeld): it counts
+	// toward the limits here, so the limits hold town-wide.
+	HeldElsewhere, SourceHeldElsewhere Holding
 }
 
 // Book books an appointment in one write transaction that re-checks the
@@ -62,10 +61,7 @@ func (s *Store) Book(ctx context.Context, req Request) (Booking, string, error) 
 	var booked Booking
 	err = s.write(func(tx Tx) error {
 		now := s.clock.Now()
-		if err := s.checkActiveLimit(tx, req.PersonKey, req.HeldElsewhere, s.cfg.Booking.MaxActivePerPerson, ErrLimitReached, now); err != nil {
-			return err
-		}
-		if err := s.checkActiveLimit(tx, sourceIndexPrefix+req.Source, req.SourceHeldElsewhere, s.cfg.Booking.MaxActivePerSource, ErrSourceLimitReached, now); req.Source != "" && err != nil {
+		if err := s.checkLimits(tx, req, minutes, cases(concerns), now); err != nil {
 			return err
 		}
 		if err := s.checkBookable(tx, req.Start, minutes, mask, now, 0); err != nil {
@@ -116,65 +112,6 @@ func (s *Store) save(tx Tx, b *Booking, old *Booking) error {
 		release = b.CancelledAt.Add(s.cfg.Booking.ReleaseDelay)
 	}
 	return s.index(tx, b, release)
-}
-
-// checkActiveLimit refuses a person (or a source) that already holds max
-// active future appointments, here and (held) elsewhere, with limitErr.
-func (s *Store) checkActiveLimit(tx Tx, person string, held, max int, limitErr error, now time.Time) error {
-	if person == "" {
-		return nil
-	}
-	active, err := countActive(tx, person, now)
-	if err != nil {
-		return err
-	}
-	if active += held; active >= max {
-		return fmt.Errorf("%d active booking(s), at most %d: %w", active, max, limitErr)
-	}
-	return nil
-}
-
-// countActive counts the active future appointments of a person (or a
-// source, by its index key).
-func countActive(tx Tx, person string, now time.Time) (int, error) {
-	prefix := append([]byte(person), 0)
-	active := 0
-	c := tx.Bucket(bucketByPerson).Cursor()
-	for k, _ := c.Seek(prefix); k != nil && hasPrefix(k, prefix) && len(k) == len(prefix)+8; k, _ = c.Next() {
-		b, err := getBooking(tx, decodeU64(k[len(prefix):]))
-		if err != nil {
-			if errors.Is(err, ErrNotFound) {
-				continue // deleted by retention
-			}
-			return 0, err
-		}
-		if b.Kind == KindAppointment && b.Status == StatusBooked && b.End().After(now) {
-			active++
-		}
-	}
-	return active, nil
-}
-
-// ActiveHeld counts the active future appointments person and source hold
-// at this office, for the limits at a town's other offices (Request's
-// HeldElsewhere). An empty person or source counts none.
-func (s *Store) ActiveHeld(ctx context.Context, person, source string) (persons, sources int, err error) {
-	err = s.read(func(tx Tx) error {
-		now := s.clock.Now()
-		if person != "" {
-			if persons, err = countActive(tx, person, now); err != nil {
-				return err
-			}
-		}
-		if source != "" {
-			sources, err = countActive(tx, sourceIndexPrefix+source, now)
-		}
-		return err
-	})
-	if err != nil {
-		return 0, 0, fmt.Errorf("active held: %w", err)
-	}
-	return persons, sources, nil
 }
 
 // Cancel cancels the appointment with number and PIN. The slot becomes

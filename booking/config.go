@@ -143,6 +143,17 @@ type BookingRules struct {
 	// a public provider's. It is what fresh cookies and fresh addresses of a
 	// script's own domain cannot get around; default 3.
 	MaxActivePerSource int `yaml:"max_active_per_source"`
+	// MaxCasesPerBooking and MaxMinutesPerBooking are the most one booking
+	// made online may hold: cases (each count of a concern is one) and
+	// minutes; larger groups book through staff. Defaults 4 and 60: a
+	// family of four's ID cards.
+	MaxCasesPerBooking   int `yaml:"max_cases_per_booking"`
+	MaxMinutesPerBooking int `yaml:"max_minutes_per_booking"`
+	// MaxMinutesPerPerson and MaxMinutesPerSource are the most minutes of
+	// active future appointments a person and a source may hold; defaults
+	// 60 and 120.
+	MaxMinutesPerPerson int `yaml:"max_minutes_per_person"`
+	MaxMinutesPerSource int `yaml:"max_minutes_per_source"`
 	// ReleaseDelay is how long a cancelled slot stays blocked before anybody
 	// can book it again (against slot trading).
 	ReleaseDelay time.Duration `yaml:"release_delay"`
@@ -204,7 +215,8 @@ func Defaults() Config {
 	return Config{
 		Office: OfficeInfo{Timezone: "Europe/Berlin"},
 		Closed: ClosedDays{PublicHolidays: true},
-		Booking: BookingRules{HorizonDays: 21, LeadTime: time.Hour, SlotStep: 10 * time.Minute, WalkInShare: 0.25, MaxActivePerPerson: 1, MaxActivePerSource: 3, ReleaseDelay: 15 * time.Minute, PINMaxAttempts: 5, PINLockout: time.Hour, PINGuessesPerPerson: 10,
+		Booking: BookingRules{HorizonDays: 21, LeadTime: time.Hour, SlotStep: 10 * time.Minute, WalkInShare: 0.25, MaxActivePerPerson: 1, MaxActivePerSource: 3,
+			MaxCasesPerBooking: 4, MaxMinutesPerBooking: 60, MaxMinutesPerPerson: 60, MaxMinutesPerSource: 120, ReleaseDelay: 15 * time.Minute, PINMaxAttempts: 5, PINLockout: time.Hour, PINGuessesPerPerson: 10,
 			PINGuessesPerSource: 20, PINGuessesTotal: 100},
 		Calls: CallRules{RecallDelay: 5 * time.Minute, EarlyGrace: 2 * time.Minute},
 	}

@@ -38,6 +38,9 @@ var (
 	// ErrSourceLimitReached means the request's source (an address block, a
 	// mail domain) already holds the maximum number of active bookings.
 	ErrSourceLimitReached = errors.New("booking: active booking limit of the source reached")
+	// ErrTooBigOnline means a citizen asked for more cases or minutes in one
+	// booking than may be booked online; staff book such groups.
+	ErrTooBigOnline = errors.New("booking: too big to book online")
 	// ErrNotActive means the booking is cancelled, past or already served and
 	// cannot be changed any more.
 	ErrNotActive = errors.New("booking: booking no longer active")

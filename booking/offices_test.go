@@ -116,10 +116,10 @@ func TestLimitsCountWhatIsHeldElsewhere(t *testing.T) {
 	if _, _, err := s.Book(ctx, Request{Concerns: one("ausweis"), Start: start, Name: "Erika Mustermann", PersonKey: "p", Source: "net:a"}); err != nil {
 		t.Fatal(err)
 	}
-	if persons, sources, err := s.ActiveHeld(ctx, "p", "net:a"); err != nil || persons != 1 || sources != 1 {
+	if persons, sources, err := s.ActiveHeld(ctx, "p", "net:a"); err != nil || persons != (Holding{1, 10}) || sources != (Holding{1, 10}) {
 		t.Fatalf("held: %d %d %v, want 1 1", persons, sources, err)
 	}
-	if persons, sources, _ := s.ActiveHeld(ctx, "q", ""); persons != 0 || sources != 0 {
+	if persons, sources, _ := s.ActiveHeld(ctx, "q", ""); persons != (Holding{}) || sources != (Holding{}) {
 		t.Fatalf("another person holds %d %d", persons, sources)
 	}
 	later := start.Add(time.Hour)
@@ -128,8 +128,9 @@ func TestLimitsCountWhatIsHeldElsewhere(t *testing.T) {
 		req  Request
 		want error
 	}{
-		{"person holds one elsewhere", Request{PersonKey: "q", HeldElsewhere: s.Config().Booking.MaxActivePerPerson}, ErrLimitReached},
-		{"source holds its share elsewhere", Request{PersonKey: "r", Source: "net:b", SourceHeldElsewhere: s.Config().Booking.MaxActivePerSource}, ErrSourceLimitReached},
+		{"person holds one elsewhere", Request{PersonKey: "q", HeldElsewhere: Holding{Bookings: s.Config().Booking.MaxActivePerPerson}}, ErrLimitReached},
+		{"source holds its share elsewhere", Request{PersonKey: "r", Source: "net:b", SourceHeldElsewhere: Holding{Bookings: s.Config().Booking.MaxActivePerSource}}, ErrSourceLimitReached},
+		{"source holds its minutes elsewhere", Request{PersonKey: "r", Source: "net:b", SourceHeldElsewhere: Holding{Bookings: 1, Minutes: s.Config().Booking.MaxMinutesPerSource - 5}}, ErrSourceLimitReached},
 		{"nothing elsewhere", Request{PersonKey: "s", Source: "net:b"}, nil},
 	}
 	for _, tt := range tests {

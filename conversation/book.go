@@ -154,11 +154,20 @@ func (t *turn) onConcern(ctx context.Context, in input) bool {
 			return true
 		}
 	}
+	if err == nil && !t.staff {
+		err = t.e.cfg.CheckOnlineSize(merged)
+	}
 	switch {
 	case errors.Is(err, booking.ErrTooMany):
 		t.say(Reply{Text: t.e.tooManyText(t.d.Lang, merged)})
 		if len(t.d.Concerns) > 0 {
 			t.fire(ctx, "concern_chosen") // no dead end: back to "another concern?" with what there was
+		}
+		return false
+	case errors.Is(err, booking.ErrTooBigOnline):
+		t.say(Reply{Text: t.tooBigText()})
+		if len(t.d.Concerns) > 0 {
+			t.fire(ctx, "concern_chosen")
 		}
 		return false
 	case err != nil:
@@ -175,6 +184,12 @@ func (t *turn) onConcern(ctx context.Context, in input) bool {
 		}
 	}
 	return true
+}
+
+// tooBigText says that a booking this big is made by staff, not online.
+func (t *turn) tooBigText() string {
+	r := t.e.cfg.Booking
+	return t.text("TooBigOnline", "Cases", r.MaxCasesPerBooking, "Minutes", r.MaxMinutesPerBooking, "Phone", t.e.cfg.Office.Phone)
 }
 
 func countOf(cs []booking.ConcernCount, id string) int {
@@ -217,6 +232,12 @@ func (t *turn) onCount(in input) (used bool) {
 		}
 	}
 	minutes, err := t.e.cfg.Minutes(cs)
+	if err == nil && !t.staff {
+		if err = t.e.cfg.CheckOnlineSize(cs); err != nil {
+			t.say(Reply{Text: t.tooBigText()})
+			return true
+		}
+	}
 	if err != nil {
 		t.say(Reply{Text: t.e.tooManyText(t.d.Lang, cs)})
 		return true
@@ -936,7 +957,7 @@ func (t *turn) heldInTown(ctx context.Context, person string) (booking.Booking, 
 	if t.e.town == nil {
 		return booking.Booking{}, nil, false
 	}
-	if held, _, err := t.e.store.ActiveHeld(ctx, person, ""); err != nil || held > 0 {
+	if held, _, err := t.e.store.ActiveHeld(ctx, person, ""); err != nil || held.Bookings > 0 {
 		return booking.Booking{}, nil, false
 	}
 	return t.e.town.heldAt(ctx, t.e, person)
@@ -980,7 +1001,11 @@ func (t *turn) bookFailed(ctx context.Context, err error, msg Message) bool {
 		t.reset(ctx)
 		return true
 	case errors.Is(err, booking.ErrSourceLimitReached):
-		t.say(Reply{Text: t.text("SourceLimitReached", "Max", t.e.cfg.Booking.MaxActivePerSource, "Phone", t.e.cfg.Office.Phone)})
+		t.say(Reply{Text: t.text("SourceLimitReached", "Max", t.e.cfg.Booking.MaxActivePerSource, "Minutes", t.e.cfg.Booking.MaxMinutesPerSource, "Phone", t.e.cfg.Office.Phone)})
+		t.reset(ctx)
+		return true
+	case errors.Is(err, booking.ErrTooBigOnline):
+		t.say(Reply{Text: t.tooBigText()})
 		t.reset(ctx)
 		return true
 	case errors.Is(err, booking.ErrInvalidInput):

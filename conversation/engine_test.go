@@ -1535,3 +1535,20 @@ func TestAFloodOfWrongPINsAsksTheBookingsChatInstead(t *testing.T) {
 	owner.last = asked
 	expect(t, "cancelled with one press", owner.press("Diesen Termin absagen"), "ist abgesagt")
 }
+
+// One booking online holds at most a family's worth: more cases or
+// minutes are booked by staff (phone, info desk), who may; the citizen
+// hears so at once, with the phone number, and keeps what fits.
+func TestBigBookingsAreForStaff(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	c := ev.chat("family", "de")
+	expect(t, "five ID cards", c.say("5 Personalausweise"), "So viel auf einmal buchen wir nicht online", "höchstens 4 Anliegen und 60 Minuten", "02175 992200")
+	c.say("abbrechen")
+	expect(t, "four ID cards", c.say("4 Personalausweise"), "60 Minuten")
+	expect(t, "and a passport on top", c.say("und einen Reisepass"), "So viel auf einmal buchen wir nicht online")
+	clerk := ev.chat("clerk", "de")
+	replies := clerk.send(Message{Text: "5 Personalausweise", Staff: "anna.schmidt"})
+	if out := joined(replies); strings.Contains(out, "nicht online") || !strings.Contains(out, "75 Minuten") {
+		t.Errorf("a clerk booking for a family of five:\n%s", out)
+	}
+}

@@ -18,18 +18,23 @@ import (
 // heldElsewhere counts the active appointments person and source hold at
 // the town's offices other than e's, so the limits hold town-wide: a
 // script gains nothing by booking one at each office.
-func (t *Town) heldElsewhere(ctx context.Context, e *Engine, person, source string) (persons, sources int, err error) {
+func (t *Town) heldElsewhere(ctx context.Context, e *Engine, person, source string) (persons, sources booking.Holding, err error) {
 	for _, o := range t.offices {
 		if o.Engine == e {
 			continue
 		}
 		p, s, err := o.Engine.store.ActiveHeld(ctx, person, source)
 		if err != nil {
-			return 0, 0, err
+			return booking.Holding{}, booking.Holding{}, err
 		}
-		persons, sources = persons+p, sources+s
+		persons, sources = persons.Add(p), sources.Add(s)
 	}
 	return persons, sources, nil
+}
+
+// givenUp is held without booking b, which a move gives up.
+func givenUp(held booking.Holding, b booking.Booking) booking.Holding {
+	return booking.Holding{Bookings: max(0, held.Bookings-1), Minutes: max(0, held.Minutes-b.Minutes)}
 }
 
 // watchElsewhere leaves a town-wide watch w (kept at e) at the town's
@@ -219,7 +224,7 @@ func (t *turn) moveAcross(ctx context.Context, w *watch, start time.Time, msg Me
 		t.sayError(err)
 		return
 	}
-	req.HeldElsewhere, req.SourceHeldElsewhere = max(0, persons-1), max(0, sources-1) // the old booking is given up
+	req.HeldElsewhere, req.SourceHeldElsewhere = givenUp(persons, old), givenUp(sources, old) // the old booking is given up
 	note, err := json.Marshal(pendingMove{Office: from.ID, Booking: old.ID, Channel: old.Channel, ChatID: old.ChatID})
 	if err != nil {
 		t.sayError(err)

@@ -203,7 +203,7 @@ func TestTownLimitHoldsAcrossOffices(t *testing.T) {
 	if !strings.HasPrefix(cancel, "@ohligs|") {
 		t.Fatalf("the cancel button is not Ohligs's: %q\n%s", cancel, dump(rs))
 	}
-	if held, _, _ := e.mitte.store.ActiveHeld(ctx, "test:1", ""); held != 0 {
+	if held, _, _ := e.mitte.store.ActiveHeld(ctx, "test:1", ""); held.Bookings != 0 {
 		t.Fatalf("Mitte booked beyond the limit: %d", held)
 	}
 	rs = e.say("1", "", cancel)
