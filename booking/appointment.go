@@ -36,6 +36,9 @@ type Request struct {
 	// source hold at a town's other offices (their ActiveHeld): it counts
 	// toward the limits here, so the limits hold town-wide.
 	HeldElsewhere, SourceHeldElsewhere Holding
+	// Cohort is set for a request drawn from a day's waiting list: the
+	// requests that waited together (pace.go).
+	Cohort string
 }
 
 // Book books an appointment in one write transaction that re-checks the
@@ -64,6 +67,9 @@ func (s *Store) Book(ctx context.Context, req Request) (Booking, string, error) 
 		if err := s.checkLimits(tx, req, minutes, cases(concerns), now); err != nil {
 			return err
 		}
+		if err := s.checkPace(tx, req, minutes, now); err != nil {
+			return err
+		}
 		if err := s.checkBookable(tx, req.Start, minutes, mask, now, 0); err != nil {
 			return err
 		}
@@ -77,7 +83,7 @@ func (s *Store) Book(ctx context.Context, req Request) (Booking, string, error) 
 		}
 		b := &Booking{ID: id, Kind: KindAppointment, Number: num, Start: req.Start.In(s.cfg.compiled.loc),
 			Minutes: minutes, Concerns: concerns, Status: StatusBooked, Name: name, Email: email,
-			PersonKey: req.PersonKey, Source: req.Source, Channel: req.Channel, ChatID: req.ChatID, Lang: req.Lang,
+			PersonKey: req.PersonKey, Source: req.Source, Cohort: req.Cohort, Channel: req.Channel, ChatID: req.ChatID, Lang: req.Lang,
 			CreatedAt: now, PIN: &hash}
 		if err := s.save(tx, b, nil); err != nil {
 			return err
@@ -90,6 +96,9 @@ func (s *Store) Book(ctx context.Context, req Request) (Booking, string, error) 
 		booked = *b
 		return applyEffect(ctx, tx, Change{Booking: booked, PIN: pin, Now: now})
 	})
+	if errors.Is(err, ErrCohortFull) {
+		s.alertCohortFull(ctx, req.Cohort, s.cfg.Day(req.Start))
+	}
 	if err != nil {
 		return Booking{}, "", fmt.Errorf("book: %w", err)
 	}
@@ -206,6 +215,11 @@ func (s *Store) moveTo(tx Tx, b *Booking, start, now time.Time, actor string) er
 	}
 	if err := s.checkBookable(tx, start, minutes, mask, now, b.ID); err != nil {
 		return err
+	}
+	if actor == "" && !s.cfg.Day(start).Equal(s.cfg.Day(b.Start)) { // a citizen moves to another day: its pace holds
+		if err := s.checkPace(tx, Request{PersonKey: b.PersonKey, Start: start}, minutes, now); err != nil {
+			return err
+		}
 	}
 	old := *b
 	// The old time stays blocked for the release delay, so a move cannot

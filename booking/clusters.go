@@ -17,6 +17,9 @@ import (
 const (
 	ClusterSource = "source"
 	ClusterName   = "name"
+	// ClusterCohort is a cohort of the waiting list: requests that waited
+	// together because they came faster than a day's pace (pace.go).
+	ClusterCohort = "cohort"
 )
 
 // MinClusterSize is how many active bookings make a cluster worth a look.
@@ -120,6 +123,7 @@ func clustersOf(bookings []Booking) []Cluster {
 	for _, b := range bookings {
 		add(ClusterSource, b.Source, b)
 		add(ClusterName, NameSkeleton(b.Name), b)
+		add(ClusterCohort, b.Cohort, b)
 	}
 	var out []Cluster
 	for _, c := range groups {

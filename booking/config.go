@@ -154,6 +154,8 @@ type BookingRules struct {
 	// 60 and 120.
 	MaxMinutesPerPerson int `yaml:"max_minutes_per_person"`
 	MaxMinutesPerSource int `yaml:"max_minutes_per_source"`
+	// Pace releases a day's minutes for citizens over time (pace.go).
+	Pace PaceRules `yaml:"pace"`
 	// ReleaseDelay is how long a cancelled slot stays blocked before anybody
 	// can book it again (against slot trading).
 	ReleaseDelay time.Duration `yaml:"release_delay"`
@@ -216,7 +218,8 @@ func Defaults() Config {
 		Office: OfficeInfo{Timezone: "Europe/Berlin"},
 		Closed: ClosedDays{PublicHolidays: true},
 		Booking: BookingRules{HorizonDays: 21, LeadTime: time.Hour, SlotStep: 10 * time.Minute, WalkInShare: 0.25, MaxActivePerPerson: 1, MaxActivePerSource: 3,
-			MaxCasesPerBooking: 4, MaxMinutesPerBooking: 60, MaxMinutesPerPerson: 60, MaxMinutesPerSource: 120, ReleaseDelay: 15 * time.Minute, PINMaxAttempts: 5, PINLockout: time.Hour, PINGuessesPerPerson: 10,
+			MaxCasesPerBooking: 4, MaxMinutesPerBooking: 60, MaxMinutesPerPerson: 60, MaxMinutesPerSource: 120,
+			Pace: PaceRules{OpeningShare: 0.25, PerHour: 0.05, Collect: 10 * time.Minute, CohortWindow: 10 * time.Minute, CohortShare: 0.1}, ReleaseDelay: 15 * time.Minute, PINMaxAttempts: 5, PINLockout: time.Hour, PINGuessesPerPerson: 10,
 			PINGuessesPerSource: 20, PINGuessesTotal: 100},
 		Calls: CallRules{RecallDelay: 5 * time.Minute, EarlyGrace: 2 * time.Minute},
 	}

@@ -41,6 +41,13 @@ var (
 	// ErrTooBigOnline means a citizen asked for more cases or minutes in one
 	// booking than may be booked online; staff book such groups.
 	ErrTooBigOnline = errors.New("booking: too big to book online")
+	// ErrPaced means a citizen's booking comes faster than the day's pace
+	// (or while its first requests are collected for a draw): it is not
+	// refused, it waits for a draw (pace.go).
+	ErrPaced = errors.New("booking: beyond the day's pace; waits for a draw")
+	// ErrCohortFull means the request's cohort (requests that waited
+	// together) already holds its share of the day.
+	ErrCohortFull = errors.New("booking: the cohort holds its share of the day")
 	// ErrNotActive means the booking is cancelled, past or already served and
 	// cannot be changed any more.
 	ErrNotActive = errors.New("booking: booking no longer active")

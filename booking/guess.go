@@ -71,6 +71,12 @@ func (e *GuessError) Unwrap() error { return ErrTooManyGuesses }
 // Alert tells staff that PINs are being guessed at a rate worth a look. It
 // holds no personal data.
 type Alert struct {
+	// Cohort, if set, says that a cohort of the waiting list (requests that
+	// came together faster than a day's pace) reached its share of Day: a
+	// suspected farm, a cluster staff can look at and cancel. The other
+	// fields are then unset.
+	Cohort string
+	Day    time.Time
 	// Tries is how many wrong tries were counted in the last hour, of Limit.
 	Tries, Limit int
 	// Paused is set when the limit is reached: strangers' PIN checks are

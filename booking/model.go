@@ -52,6 +52,9 @@ type Booking struct {
 	// Source is where the booking came from, coarser than the person: an
 	// address block or a private mail domain (see Request.Source).
 	Source string `json:"source,omitempty"`
+	// Cohort is set when the booking was drawn from a day's waiting list:
+	// the requests that waited together (pace.go).
+	Cohort string `json:"cohort,omitempty"`
 	// Channel and ChatID say where the citizen booked, to tell them of calls.
 	Channel string `json:"channel,omitempty"`
 	ChatID  string `json:"chat,omitempty"`

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 )
 
@@ -57,6 +58,8 @@ type Store struct {
 	sealer  cipher.AEAD   // see Seal
 	openers []cipher.AEAD // the sealer and those of the retired keys, for Unseal
 	secrets []byte        // the root of Secret: the service key, or random without one
+	// cohortsTold are the cohorts staff were told of (alertCohortFull).
+	cohortsTold sync.Map
 }
 
 // Buckets of the store.

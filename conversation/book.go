@@ -936,10 +936,7 @@ func (t *turn) onConfirm(ctx context.Context, in input) bool {
 // bookedReplies are the confirmation of booking b with its PIN: for the
 // chat, and for a copy by mail.
 func (t *turn) bookedReplies(b booking.Booking, pin string, msg Message) (chat, mail Reply) {
-	booked := func(chat bool) string {
-		return t.text("Booked", "Number", b.Number, "PIN", pin, "When", t.e.when(t.d.Lang, b.Start), "Office", t.e.cfg.Office.Name, "Address", t.e.cfg.Office.Address,
-			"Docs", t.e.documents(t.d.Lang, b.Concerns), "Recall", int(t.e.cfg.Calls.RecallDelay/time.Minute), "Chat", chat)
-	}
+	booked := func(chat bool) string { return t.e.bookedText(t.d.Lang, b, pin, chat) }
 	ics := t.e.calendarFile(b, "REQUEST", t.d.Lang)
 	chat = Reply{Text: booked(msg.Channel != MailChannel && msg.Staff == ""), Attachments: []Attachment{ics}}
 	if msg.Staff == "" {
@@ -949,6 +946,14 @@ func (t *turn) bookedReplies(b booking.Booking, pin string, msg Message) (chat, 
 		}
 	}
 	return chat, Reply{Text: booked(false), Attachments: []Attachment{ics}}
+}
+
+// bookedText is the confirmation of booking b with its PIN, in lang;
+// inChat says it is shown in the chat the citizen booked in (not a copy by
+// mail or a clerk's screen).
+func (e *Engine) bookedText(lang string, b booking.Booking, pin string, inChat bool) string {
+	return e.texts.T(lang, "Booked", "Number", b.Number, "PIN", pin, "When", e.when(lang, b.Start), "Office", e.cfg.Office.Name, "Address", e.cfg.Office.Address,
+		"Docs", e.documents(lang, b.Concerns), "Recall", int(e.cfg.Calls.RecallDelay/time.Minute), "Chat", inChat)
 }
 
 // heldInTown is the person's appointment at another office of the town,
@@ -1008,6 +1013,12 @@ func (t *turn) bookFailed(ctx context.Context, err error, msg Message) bool {
 		t.say(Reply{Text: t.tooBigText()})
 		t.reset(ctx)
 		return true
+	case errors.Is(err, booking.ErrPaced) && t.d.Flow == "reschedule":
+		t.say(Reply{Text: t.text("MovePaced", "Day", t.e.dayName(t.d.Lang, t.d.Start))})
+		t.reset(ctx)
+		return true
+	case errors.Is(err, booking.ErrPaced):
+		return t.wait(ctx, msg)
 	case errors.Is(err, booking.ErrInvalidInput):
 		t.say(Reply{Text: t.text("BadName")})
 		t.fire(ctx, "back")

@@ -144,7 +144,7 @@ type Engine struct {
 	mu      sync.RWMutex
 	senders map[string]Sender
 	// What the engine keeps across restarts (storage.go).
-	dialogues, watchRecords, reminders, outbox *booking.Records
+	dialogues, watchRecords, reminders, outbox, waitingList *booking.Records
 	// The outbox's delivery (outbox.go).
 	outMu     sync.Mutex
 	inflight  map[string]time.Time // entries handed to a channel with a turn's replies
@@ -183,11 +183,11 @@ func New(store *booking.Store, opts Options) (*Engine, error) {
 	e := &Engine{store: store, cfg: store.Config(), parser: understand.NewParser(store.Config()), texts: texts,
 		opts: opts, log: opts.Logger, senders: map[string]Sender{}, locks: map[string]*chatLock{},
 		inflight: map[string]time.Time{}, shown: map[string]time.Time{}, kicked: make(chan struct{}, 1), started: store.Now()}
-	recs, err := store.RecordsOf("dialogues", "watches", "reminders", outboxKind)
+	recs, err := store.RecordsOf("dialogues", "watches", "reminders", outboxKind, waitingKind)
 	if err != nil {
 		return nil, err
 	}
-	e.dialogues, e.watchRecords, e.reminders, e.outbox = recs[0], recs[1], recs[2], recs[3]
+	e.dialogues, e.watchRecords, e.reminders, e.outbox, e.waitingList = recs[0], recs[1], recs[2], recs[3], recs[4]
 	return e, nil
 }
 

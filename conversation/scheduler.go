@@ -29,7 +29,7 @@ func (e *Engine) Run(ctx context.Context, interval time.Duration) {
 // Tick does what is due at the clock's now: offers earlier times to those
 // watching, sends reminders, forgets stale dialogues.
 func (e *Engine) Tick(ctx context.Context) error {
-	return errors.Join(e.offerEarlier(ctx), e.remind(ctx), e.pruneDialogues(ctx), e.finishMoves(ctx))
+	return errors.Join(e.drawWaiting(ctx), e.offerEarlier(ctx), e.remind(ctx), e.pruneDialogues(ctx), e.finishMoves(ctx))
 }
 
 // townOffice is the office's name where a town has several, for the

@@ -25,8 +25,11 @@ func (b *Bot) clustersText(ctx context.Context) string {
 	out.WriteString(b.say("StaffClustersTitle") + "\n")
 	for _, c := range clusters {
 		why := b.say("StaffClusterSource")
-		if c.Kind == booking.ClusterName {
+		switch c.Kind {
+		case booking.ClusterName:
 			why = b.say("StaffClusterName")
+		case booking.ClusterCohort:
+			why = b.say("StaffClusterCohort")
 		}
 		out.WriteString("\n• " + b.say("StaffClusterLine", "Why", why, "Value", plain(c.Value), "N", len(c.Bookings)))
 		for i, bk := range c.Bookings {
@@ -63,10 +66,15 @@ func (b *Bot) cancelCluster(ctx context.Context, c command, key string) string {
 	return b.say("StaffClusterCancelled", "N", len(cancelled), "Told", told)
 }
 
-// AlertGuessing tells the staff channel that PINs are being guessed.
+// AlertGuessing tells the staff channel that PINs are being guessed, or
+// that a cohort of a day's waiting list reached its share (a suspected
+// farm).
 func (b *Bot) AlertGuessing(ctx context.Context, a booking.Alert) {
 	text := b.say("StaffGuessingAlert", "Tries", a.Tries, "Limit", a.Limit)
-	if a.Paused {
+	switch {
+	case a.Cohort != "":
+		text = b.say("StaffCohortFull", "Day", a.Day.In(b.store.Config().Location()).Format("02.01.2006"), "Key", booking.ClusterCohort+":"+a.Cohort)
+	case a.Paused:
 		text = b.say("StaffGuessingPaused", "Until", a.Until.In(b.store.Config().Location()).Format("15:04"), "Tries", a.Tries)
 	}
 	b.mu.Lock()
