@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"buergerbuero/booking"
@@ -42,11 +43,17 @@ func (e *Engine) townOffice() string {
 	return e.cfg.Office.Name
 }
 
+// offerEarlier offers each watcher the first free time before the one they
+// hold or named. Watchers are served fairly, not by speed: in an order
+// drawn by lot, and one watcher per free time and tick, so whoever is
+// offered a freed time first is chosen by lot, not by who polls fastest.
 func (e *Engine) offerEarlier(ctx context.Context) error {
 	ws, err := e.watches(ctx)
 	if err != nil {
 		return err
 	}
+	rand.Shuffle(len(ws), func(i, j int) { ws[i], ws[j] = ws[j], ws[i] })
+	offeredNow := map[int64]bool{} // free times offered this tick
 	now := e.store.Now()
 	for _, w := range ws {
 		old := ""
@@ -75,7 +82,7 @@ func (e *Engine) offerEarlier(ctx context.Context) error {
 			continue
 		}
 		first := days[0].Times[0]
-		if !first.Before(w.Before) || first.Equal(w.Offered) || e.sender(w.Channel) == nil {
+		if !first.Before(w.Before) || first.Equal(w.Offered) || offeredNow[first.Unix()] || e.sender(w.Channel) == nil {
 			continue
 		}
 		lang := langOf(w.Lang)
@@ -90,6 +97,7 @@ func (e *Engine) offerEarlier(ctx context.Context) error {
 			e.log.Warn("offer earlier time", "channel", w.Channel, "err", err)
 			continue
 		}
+		offeredNow[first.Unix()] = true
 		w.Offered = first
 		if err := e.putWatch(ctx, &w); err != nil {
 			return err
