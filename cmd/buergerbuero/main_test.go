@@ -328,32 +328,8 @@ func TestDemoPasswordsOnlyOnLoopback(t *testing.T) {
 	}{{"127.0.0.1:0", true}, {"0.0.0.0:0", false}} {
 		t.Run(tc.listen, func(t *testing.T) {
 			t.Chdir(t.TempDir())
-			ctx, cancel := context.WithCancel(context.Background())
-			var stderr syncBuffer
-			done := make(chan int)
-			go func() { done <- run(ctx, []string{"--listen", tc.listen}, &stderr, &stderr) }()
-			defer func() { cancel(); <-done }()
-			deadline := time.Now().Add(10 * time.Second)
-			for !strings.Contains(stderr.String(), "buergerbuero started") {
-				if time.Now().After(deadline) {
-					t.Fatalf("not started:\n%s", stderr.String())
-				}
-				time.Sleep(10 * time.Millisecond)
-			}
-			port := regexp.MustCompile(`listen=\S+:(\d+)`).FindStringSubmatch(stderr.String())
-			if port == nil {
-				t.Fatalf("no address logged:\n%s", stderr.String())
-			}
-			get := func(user, pw string) int {
-				req, _ := http.NewRequest("GET", "http://127.0.0.1:"+port[1]+"/counter/api/state", nil)
-				req.SetBasicAuth(user, pw)
-				res, err := http.DefaultClient.Do(req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				res.Body.Close()
-				return res.StatusCode
-			}
+			base, stderr, _ := serveUntil(t, "--listen", tc.listen)
+			get := func(user, pw string) int { return staffCall(t, "GET", base+"/counter/api/state", user, pw, "") }
 			if got := get("counter", "demo") == http.StatusOK; got != tc.demoOpen {
 				t.Fatalf("'demo' opens the counter page: %v, want %v\n%s", got, tc.demoOpen, stderr.String())
 			}
@@ -466,6 +442,21 @@ func TestEveryPageIsGuarded(t *testing.T) {
 	if res := do("POST", "/kiosk/api/ticket", "kiosk", map[string]string{"Content-Type": "application/json", "Sec-Fetch-Site": "same-origin"}); res.StatusCode == http.StatusForbidden || res.StatusCode == http.StatusUnsupportedMediaType {
 		t.Errorf("the kiosk page's own request: %d", res.StatusCode)
 	}
+}
+
+// staffCall sends a staff page's request with a login and returns the
+// status; a body is sent as JSON.
+func staffCall(t *testing.T, method, url, user, password, body string) int {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.SetBasicAuth(user, password)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
 }
 
 // startService runs the service with args until the test ends, once it has

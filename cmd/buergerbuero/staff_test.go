@@ -42,17 +42,7 @@ func TestEveryClerkHasALoginAndTheAuditNamesThem(t *testing.T) {
 		t.Fatalf("check-config: %d\n%s", code, out.String())
 	}
 	base, log, _ := serveUntil(t, "--config", cfgPath, "--data", filepath.Join(dir, "bb.db"), "--listen", "127.0.0.1:0")
-	post := func(path, user, pw, body string) int {
-		req, _ := http.NewRequest("POST", base+path, strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.SetBasicAuth(user, pw)
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		return res.StatusCode
-	}
+	post := func(path, user, pw, body string) int { return staffCall(t, "POST", base+path, user, pw, body) }
 	if code := post("/kiosk/api/ticket", "kiosk", "Infotheke-am-Eingang-7", `{"concern":"meldebescheinigung"}`); code != http.StatusOK {
 		t.Fatalf("kiosk ticket: %d", code)
 	}
