@@ -75,7 +75,7 @@ func officeYAML(scenario string, offices int) string {
 	town := `office: {name: Lasttest-Amt, timezone: Europe/Berlin, state: NW, phone: "0123 456"}
 concerns: [{id: ausweis, name: {de: Personalausweis, en: ID card}, keywords: [perso], minutes: 10}]
 closed: {public_holidays: false}
-booking: {horizon_days: 30, lead_time: 0s, slot_step: 10m, walk_in_share: 0, max_active_per_person: 1, max_active_per_source: 100000, pin_guesses_per_person: 100}
+booking: {horizon_days: 30, lead_time: 0s, slot_step: 10m, walk_in_share: 0, max_active_per_person: 1, max_active_per_source: 100000, max_minutes_per_source: 1000000, pin_guesses_per_person: 100}
 `
 	if offices <= 1 {
 		return town + fmt.Sprintf("counters: %s\nopening_hours: %s\n", counters, week)
