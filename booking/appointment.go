@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"buergerbuero/storage"
 )
 
 // Request asks for an appointment.
@@ -62,7 +64,7 @@ func (s *Store) Book(ctx context.Context, req Request) (Booking, string, error) 
 		return Booking{}, "", err
 	}
 	var booked Booking
-	err = s.write(func(tx Tx) error {
+	err = s.write(func(tx storage.Tx) error {
 		now := s.clock.Now()
 		if err := s.checkLimits(tx, req, minutes, cases(concerns), now); err != nil {
 			return err
@@ -107,7 +109,7 @@ func (s *Store) Book(ctx context.Context, req Request) (Booking, string, error) 
 
 // save writes b and its index entries. old is b as it was stored before
 // (nil for a new booking); a move re-indexes it.
-func (s *Store) save(tx Tx, b *Booking, old *Booking) error {
+func (s *Store) save(tx storage.Tx, b *Booking, old *Booking) error {
 	if old != nil && (old.Number != b.Number || !s.cfg.Day(old.Start).Equal(s.cfg.Day(b.Start))) {
 		if err := s.unindexDay(tx, old); err != nil {
 			return err
@@ -126,7 +128,7 @@ func (s *Store) save(tx Tx, b *Booking, old *Booking) error {
 // Cancel cancels the appointment with number and PIN. The slot becomes
 // bookable again after the release delay.
 func (s *Store) Cancel(ctx context.Context, number, pin string) (Booking, error) {
-	return s.withPIN(ctx, Guesser{}, number, pin, func(tx Tx, b *Booking, now time.Time) error {
+	return s.withPIN(ctx, Guesser{}, number, pin, func(tx storage.Tx, b *Booking, now time.Time) error {
 		return s.cancel(tx, b, now, "")
 	})
 }
@@ -135,7 +137,7 @@ func (s *Store) Cancel(ctx context.Context, number, pin string) (Booking, error)
 // the right to it themselves: staff (actor names the clerk), or a dialogue
 // that checked the PIN earlier (actor empty).
 func (s *Store) CancelByID(ctx context.Context, id uint64, actor string) (Booking, error) {
-	b, err := s.update(ctx, id, nil, func(tx Tx, b *Booking, now time.Time) error {
+	b, err := s.update(ctx, id, nil, func(tx storage.Tx, b *Booking, now time.Time) error {
 		return s.cancel(tx, b, now, actor)
 	})
 	if err != nil {
@@ -147,9 +149,9 @@ func (s *Store) CancelByID(ctx context.Context, id uint64, actor string) (Bookin
 // update runs fn on booking id, which must still be waiting, in one write
 // transaction and saves it. allow, if set, may refuse the caller.
 // The context's effect (WithEffect) is stored with the change.
-func (s *Store) update(ctx context.Context, id uint64, allow func(*Booking) error, fn func(Tx, *Booking, time.Time) error) (Booking, error) {
+func (s *Store) update(ctx context.Context, id uint64, allow func(*Booking) error, fn func(storage.Tx, *Booking, time.Time) error) (Booking, error) {
 	var out Booking
-	err := s.write(func(tx Tx) error {
+	err := s.write(func(tx storage.Tx) error {
 		b, err := getBooking(tx, id)
 		if err != nil {
 			return err
@@ -175,7 +177,7 @@ func (s *Store) update(ctx context.Context, id uint64, allow func(*Booking) erro
 	return out, err
 }
 
-func (s *Store) cancel(tx Tx, b *Booking, now time.Time, actor string) error {
+func (s *Store) cancel(tx storage.Tx, b *Booking, now time.Time, actor string) error {
 	old := *b
 	b.Status, b.CancelledAt = StatusCancelled, now
 	if err := s.save(tx, b, &old); err != nil {
@@ -190,7 +192,7 @@ func (s *Store) cancel(tx Tx, b *Booking, now time.Time, actor string) error {
 // PIN, name and e-mail stay; the old time is released after the release
 // delay, as for a cancellation.
 func (s *Store) Reschedule(ctx context.Context, number, pin string, start time.Time) (Booking, error) {
-	return s.withPIN(ctx, Guesser{}, number, pin, func(tx Tx, b *Booking, now time.Time) error {
+	return s.withPIN(ctx, Guesser{}, number, pin, func(tx storage.Tx, b *Booking, now time.Time) error {
 		return s.moveTo(tx, b, start, now, "")
 	})
 }
@@ -198,7 +200,7 @@ func (s *Store) Reschedule(ctx context.Context, number, pin string, start time.T
 // MoveByID moves booking id to start without a PIN, for callers that
 // checked the right to it themselves (see CancelByID).
 func (s *Store) MoveByID(ctx context.Context, id uint64, start time.Time, actor string) (Booking, error) {
-	b, err := s.update(ctx, id, nil, func(tx Tx, b *Booking, now time.Time) error {
+	b, err := s.update(ctx, id, nil, func(tx storage.Tx, b *Booking, now time.Time) error {
 		return s.moveTo(tx, b, start, now, actor)
 	})
 	if err != nil {
@@ -208,7 +210,7 @@ func (s *Store) MoveByID(ctx context.Context, id uint64, start time.Time, actor 
 }
 
 // moveTo moves b to start inside tx, after checking the new time.
-func (s *Store) moveTo(tx Tx, b *Booking, start, now time.Time, actor string) error {
+func (s *Store) moveTo(tx storage.Tx, b *Booking, start, now time.Time, actor string) error {
 	_, minutes, mask, err := s.cfg.plan(b.Concerns)
 	if err != nil {
 		return err
@@ -250,7 +252,7 @@ func (s *Store) Lookup(ctx context.Context, number, pin string) (Booking, error)
 // the PIN; anybody else's wrong tries are counted against them, across all
 // bookings and channels, and against everybody together.
 func (s *Store) LookupAs(ctx context.Context, who Guesser, number, pin string) (Booking, error) {
-	return s.withPIN(ctx, who, number, pin, func(Tx, *Booking, time.Time) error { return nil })
+	return s.withPIN(ctx, who, number, pin, func(storage.Tx, *Booking, time.Time) error { return nil })
 }
 
 // PINError tells a wrong PIN apart from a lock-out, with how many tries are
@@ -294,7 +296,7 @@ func (e *PINError) Unwrap() []error {
 // An unknown number or a locked booking is checked against a decoy hash, so
 // it takes as long as a wrong PIN; callers answer ErrNotFound, ErrWrongPIN
 // and ErrPINLocked alike to the citizen.
-func (s *Store) withPIN(ctx context.Context, who Guesser, number, pin string, fn func(Tx, *Booking, time.Time) error) (Booking, error) {
+func (s *Store) withPIN(ctx context.Context, who Guesser, number, pin string, fn func(storage.Tx, *Booking, time.Time) error) (Booking, error) {
 	number = NormalizeNumber(number)
 	var id uint64
 	var stored PINHash
@@ -302,7 +304,7 @@ func (s *Store) withPIN(ctx context.Context, who Guesser, number, pin string, fn
 	var owned *Booking
 	var counted guessOutcome
 	var lockedNow *Booking // a booking this try locked for strangers, for the log
-	err := s.write(func(tx Tx) error {
+	err := s.write(func(tx storage.Tx) error {
 		// A batching backend may run this twice: only the last run counts.
 		id, stored, refused, owned, counted, lockedNow = 0, PINHash{}, nil, nil, guessOutcome{}, nil
 		now := s.clock.Now()
@@ -362,7 +364,7 @@ func (s *Store) withPIN(ctx context.Context, who Guesser, number, pin string, fn
 		return Booking{}, err
 	}
 	var out Booking
-	err = s.write(func(tx Tx) error {
+	err = s.write(func(tx storage.Tx) error {
 		now := s.clock.Now()
 		b, err := getBooking(tx, id)
 		if err != nil {
@@ -411,7 +413,7 @@ type actionError struct{ err error }
 func (e actionError) Error() string { return e.err.Error() }
 
 func (s *Store) resetPINFailures(id uint64) error {
-	return s.write(func(tx Tx) error {
+	return s.write(func(tx storage.Tx) error {
 		b, err := getBooking(tx, id)
 		if err != nil {
 			return err
@@ -423,7 +425,7 @@ func (s *Store) resetPINFailures(id uint64) error {
 
 // findUpcoming finds the appointment of today or later with number that is
 // still waiting.
-func (s *Store) findUpcoming(tx Tx, number string, now time.Time) (*Booking, error) {
+func (s *Store) findUpcoming(tx storage.Tx, number string, now time.Time) (*Booking, error) {
 	prefix := []byte(number + "/")
 	c := tx.Bucket(bucketByNumber).Cursor()
 	for k, v := c.Seek([]byte(number + "/" + dayKey(s.cfg.Day(now)))); k != nil && hasPrefix(k, prefix); k, v = c.Next() {
@@ -464,7 +466,7 @@ func NormalizeNumber(s string) string {
 // Get returns booking id.
 func (s *Store) Get(ctx context.Context, id uint64) (Booking, error) {
 	var out Booking
-	err := s.read(func(tx Tx) error {
+	err := s.read(func(tx storage.Tx) error {
 		b, err := getBooking(tx, id)
 		if err == nil {
 			out = *b
@@ -478,7 +480,7 @@ func (s *Store) Get(ctx context.Context, id uint64) (Booking, error) {
 // in any status, ordered by number.
 func (s *Store) DayBookings(ctx context.Context, day time.Time) ([]Booking, error) {
 	var out []Booking
-	err := s.read(func(tx Tx) error {
+	err := s.read(func(tx storage.Tx) error {
 		var err error
 		out, err = s.dayBookings(tx, s.cfg.Day(day))
 		return err
@@ -492,7 +494,7 @@ func (s *Store) DayBookings(ctx context.Context, day time.Time) ([]Booking, erro
 // SetPriority marks booking id as urgent (or not); staff only.
 func (s *Store) SetPriority(ctx context.Context, id uint64, urgent bool, actor string) (Booking, error) {
 	var out Booking
-	err := s.write(func(tx Tx) error {
+	err := s.write(func(tx storage.Tx) error {
 		b, err := getBooking(tx, id)
 		if err != nil {
 			return err

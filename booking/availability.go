@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"buergerbuero/storage"
 )
 
 // DaySlots are the free start times on one day.
@@ -30,7 +32,7 @@ func (s *Store) FreeSlots(ctx context.Context, concerns []ConcernCount, from, to
 		last = d
 	}
 	var out []DaySlots
-	err = s.read(func(tx Tx) error {
+	err = s.read(func(tx storage.Tx) error {
 		for day := first; !day.After(last); day = nextDay(day) {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -62,7 +64,7 @@ func nextDay(day time.Time) time.Time { return day.AddDate(0, 0, 1) }
 // daySlots lists the free start times on day for an appointment of minutes
 // that the counters in mask can serve, ignoring the booking excludeID (the
 // one being moved).
-func (s *Store) daySlots(tx Tx, day time.Time, minutes int, mask uint64, now time.Time, excludeID uint64) ([]time.Time, error) {
+func (s *Store) daySlots(tx storage.Tx, day time.Time, minutes int, mask uint64, now time.Time, excludeID uint64) ([]time.Time, error) {
 	openings := s.cfg.compiled.hours[day.Weekday()]
 	if !s.cfg.IsOpenDay(day) {
 		return nil, nil
@@ -90,7 +92,7 @@ func (s *Store) daySlots(tx Tx, day time.Time, minutes int, mask uint64, now tim
 
 // occupancy is the appointments that hold time on day: all but walk-ins and
 // cancelled ones whose release delay has run out.
-func (s *Store) occupancy(tx Tx, day time.Time, now time.Time, excludeID uint64) ([]interval, error) {
+func (s *Store) occupancy(tx storage.Tx, day time.Time, now time.Time, excludeID uint64) ([]interval, error) {
 	var taken []interval
 	prefix := []byte(dayKey(day) + "/")
 	c := tx.Bucket(bucketByDay).Cursor()
@@ -110,7 +112,7 @@ func (s *Store) occupancy(tx Tx, day time.Time, now time.Time, excludeID uint64)
 // checkBookable returns nil if an appointment of minutes for the counters in
 // mask can start at start now: ErrNotBookable if the office does not offer
 // that time, ErrSlotTaken if it is full.
-func (s *Store) checkBookable(tx Tx, start time.Time, minutes int, mask uint64, now time.Time, excludeID uint64) error {
+func (s *Store) checkBookable(tx storage.Tx, start time.Time, minutes int, mask uint64, now time.Time, excludeID uint64) error {
 	start = start.In(s.cfg.compiled.loc)
 	day := s.cfg.Day(start)
 	first, last := s.window(now)

@@ -13,7 +13,7 @@ import (
 
 	"buergerbuero/internal/fakeclock"
 
-	bolt "go.etcd.io/bbolt"
+	"buergerbuero/storage"
 )
 
 // benchOffice is big enough that benchmarks never run out of slots.
@@ -77,31 +77,6 @@ func BenchmarkPINHash(b *testing.B) {
 	}
 }
 
-// BenchmarkRawBoltWrite is one fsync'd bbolt write transaction putting a
-// booking-sized value: the floor under Book.
-func BenchmarkRawBoltWrite(b *testing.B) {
-	db, err := bolt.Open(filepath.Join(b.TempDir(), "raw.db"), 0o600, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	value := make([]byte, 400)
-	var n uint64
-	for b.Loop() {
-		n++
-		err := db.Update(func(tx *bolt.Tx) error {
-			bk, err := tx.CreateBucketIfNotExists([]byte("raw"))
-			if err != nil {
-				return err
-			}
-			return bk.Put(u64key(n), value)
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
 // BenchmarkFreeSlots21Days asks for every free time over the 21-day
 // horizon in a store holding a year of history and a half-full horizon.
 func BenchmarkFreeSlots21Days(b *testing.B) {
@@ -132,7 +107,7 @@ func seededStore(b *testing.B, now time.Time, pastDays, futureDays int) *Store {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { s.Close() })
-	err = s.write(func(tx Tx) error {
+	err = s.write(func(tx storage.Tx) error {
 		n := 0
 		for d := -pastDays; d < futureDays; d++ {
 			day := s.cfg.Day(now).AddDate(0, 0, d)
@@ -177,7 +152,7 @@ func seedDemoYear(b *testing.B, now time.Time) (*Store, int) {
 		if d >= 0 {
 			share = 0.9
 		}
-		err := s.write(func(tx Tx) error {
+		err := s.write(func(tx storage.Tx) error {
 			for _, o := range cfg.Openings(day) {
 				for t := o.From; !t.Add(15 * time.Minute).After(o.To); t = t.Add(15 * time.Minute) {
 					for range int(float64(cfg.AppointmentCapacity())*share + 0.5) {

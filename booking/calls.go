@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"buergerbuero/storage"
 )
 
 // The call system's changes to a booking. The policy of whom to call is the
@@ -23,7 +25,7 @@ func (s *Store) CallNext(ctx context.Context, counter, actor string, pick Pick) 
 		return Booking{}, fmt.Errorf("counter %q: %w", counter, ErrInvalidInput)
 	}
 	var out Booking
-	err := s.write(func(tx Tx) error {
+	err := s.write(func(tx storage.Tx) error {
 		now := s.clock.Now()
 		day, err := s.dayBookings(tx, s.cfg.Day(now))
 		if err != nil {
@@ -43,7 +45,7 @@ func (s *Store) CallNext(ctx context.Context, counter, actor string, pick Pick) 
 	return out, err
 }
 
-func (s *Store) call(tx Tx, b *Booking, counter, actor string, now time.Time) error {
+func (s *Store) call(tx storage.Tx, b *Booking, counter, actor string, now time.Time) error {
 	if b.Status != StatusBooked {
 		return fmt.Errorf("%s is %s: %w", b.Number, b.Status, ErrNotActive)
 	}
@@ -80,7 +82,7 @@ const (
 // missed again, it expires; a walk-in is a no-show at once.
 func (s *Store) Act(ctx context.Context, id uint64, action CallAction, target, actor string) (Booking, error) {
 	var out Booking
-	err := s.write(func(tx Tx) error {
+	err := s.write(func(tx storage.Tx) error {
 		b, err := getBooking(tx, id)
 		if err != nil {
 			return err
@@ -95,7 +97,7 @@ func (s *Store) Act(ctx context.Context, id uint64, action CallAction, target, a
 	return out, err
 }
 
-func (s *Store) act(tx Tx, b *Booking, action CallAction, target, actor string, now time.Time) error {
+func (s *Store) act(tx storage.Tx, b *Booking, action CallAction, target, actor string, now time.Time) error {
 	wrong := func() error {
 		return fmt.Errorf("%s is %s, cannot %s: %w", b.Number, b.Status, action, ErrNotActive)
 	}
@@ -174,7 +176,7 @@ func (s *Store) act(tx Tx, b *Booking, action CallAction, target, actor string, 
 }
 
 // dayBookings reads the bookings of day inside tx.
-func (s *Store) dayBookings(tx Tx, day time.Time) ([]Booking, error) {
+func (s *Store) dayBookings(tx storage.Tx, day time.Time) ([]Booking, error) {
 	var out []Booking
 	prefix := []byte(dayKey(day) + "/")
 	c := tx.Bucket(bucketByDay).Cursor()

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"time"
+
+	"buergerbuero/storage"
 )
 
 // Clusters of suspicious bookings. A hoarding script that gets past the
@@ -40,7 +42,7 @@ type Cluster struct {
 // first.
 func (s *Store) Clusters(ctx context.Context) ([]Cluster, error) {
 	var out []Cluster
-	err := s.read(func(tx Tx) error {
+	err := s.read(func(tx storage.Tx) error {
 		active, err := s.activeAppointments(tx, s.clock.Now())
 		if err != nil {
 			return err
@@ -58,7 +60,7 @@ func (s *Store) Clusters(ctx context.Context) ([]Cluster, error) {
 // transaction, as actor, and returns them (to tell the citizens).
 func (s *Store) CancelCluster(ctx context.Context, key, actor string) ([]Booking, error) {
 	var cancelled []Booking
-	err := s.write(func(tx Tx) error {
+	err := s.write(func(tx storage.Tx) error {
 		cancelled = nil // a batching backend may run this twice
 		now := s.clock.Now()
 		active, err := s.activeAppointments(tx, now)
@@ -87,7 +89,7 @@ func (s *Store) CancelCluster(ctx context.Context, key, actor string) ([]Booking
 
 // activeAppointments are the booked appointments from today to the horizon
 // that have not ended.
-func (s *Store) activeAppointments(tx Tx, now time.Time) ([]Booking, error) {
+func (s *Store) activeAppointments(tx storage.Tx, now time.Time) ([]Booking, error) {
 	var out []Booking
 	last := s.cfg.Day(now).AddDate(0, 0, s.cfg.Booking.HorizonDays+1)
 	for day := s.cfg.Day(now); !day.After(last); day = nextDay(day) {

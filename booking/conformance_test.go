@@ -6,14 +6,15 @@ import (
 	"time"
 
 	"buergerbuero/booking"
-	"buergerbuero/booking/backendtest"
 	"buergerbuero/internal/fakeclock"
+	"buergerbuero/storage"
+	"buergerbuero/storage/backendtest"
 )
 
 // The bbolt file passes the conformance suite every backend must pass.
 func TestBoltFileConformance(t *testing.T) {
-	backendtest.TestBackend(t, func(dir string) (booking.Backend, error) {
-		return booking.OpenFile(filepath.Join(dir, "bb.db"), time.Second)
+	backendtest.TestBackend(t, func(dir string) (storage.Backend, error) {
+		return storage.OpenFile(filepath.Join(dir, "bb.db"), time.Second)
 	})
 }
 
@@ -21,8 +22,8 @@ func TestBoltFileConformance(t *testing.T) {
 // batching backend retries): the suite passes on a backend that always
 // does so.
 func TestBoltFileConformanceWhenWritesRunTwice(t *testing.T) {
-	backendtest.TestBackend(t, func(dir string) (booking.Backend, error) {
-		b, err := booking.OpenFile(filepath.Join(dir, "bb.db"), time.Second)
+	backendtest.TestBackend(t, func(dir string) (storage.Backend, error) {
+		b, err := storage.OpenFile(filepath.Join(dir, "bb.db"), time.Second)
 		if err != nil {
 			return nil, err
 		}
@@ -33,12 +34,12 @@ func TestBoltFileConformanceWhenWritesRunTwice(t *testing.T) {
 // A store within a namespace of the file (an office of a town) passes the
 // same suite.
 func TestNamespaceConformance(t *testing.T) {
-	backendtest.TestBackend(t, func(dir string) (booking.Backend, error) {
-		b, err := booking.OpenFile(filepath.Join(dir, "bb.db"), time.Second)
+	backendtest.TestBackend(t, func(dir string) (storage.Backend, error) {
+		b, err := storage.OpenFile(filepath.Join(dir, "bb.db"), time.Second)
 		if err != nil {
 			return nil, err
 		}
-		return booking.Within(b, "office/ohligs/"), nil
+		return storage.Within(b, "office/ohligs/"), nil
 	})
 }
 
@@ -50,7 +51,7 @@ func TestOfficesInOneFileKeepApart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	file, err := booking.OpenFile(filepath.Join(t.TempDir(), "bb.db"), time.Second)
+	file, err := storage.OpenFile(filepath.Join(t.TempDir(), "bb.db"), time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +59,7 @@ func TestOfficesInOneFileKeepApart(t *testing.T) {
 	now := time.Date(2026, 11, 24, 8, 0, 0, 0, cfg.Location())
 	clock := fakeclock.New(now)
 	open := func(ns string) *booking.Store {
-		s, err := booking.New(booking.Shared(booking.Within(file, ns)), cfg, booking.Options{Clock: clock})
+		s, err := booking.New(storage.Shared(storage.Within(file, ns)), cfg, booking.Options{Clock: clock})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -86,7 +87,7 @@ func TestOfficesInOneFileKeepApart(t *testing.T) {
 		t.Fatalf("the first office's booking: %+v %v", got, err)
 	}
 	var names [][]byte
-	if err := booking.Within(file, "office/ohligs/").View(func(tx booking.Tx) error {
+	if err := storage.Within(file, "office/ohligs/").View(func(tx storage.Tx) error {
 		var err error
 		names, err = tx.Buckets()
 		return err

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"buergerbuero/storage"
 )
 
 // DemoNamePrefix marks the people SeedDemoDay makes up, on every page.
@@ -17,7 +19,7 @@ const DemoNamePrefix = "Demo: "
 // returns how many it made.
 func (s *Store) SeedDemoDay(ctx context.Context) (int, error) {
 	made := 0
-	err := s.write(func(tx Tx) error {
+	err := s.write(func(tx storage.Tx) error {
 		made = 0 // a batching backend may run this twice
 		now := s.clock.Now()
 		today := s.cfg.Day(now)

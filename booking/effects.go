@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"buergerbuero/storage"
 )
 
 // Effects: what must be stored with a change to a booking, in the same
@@ -43,7 +45,7 @@ func WithEffect(ctx context.Context, effect Effect) context.Context {
 }
 
 // applyEffect writes, inside tx, what the context's effect returns for c.
-func applyEffect(ctx context.Context, tx Tx, c Change) error {
+func applyEffect(ctx context.Context, tx storage.Tx, c Change) error {
 	effect, _ := ctx.Value(effectKey{}).(Effect)
 	if effect == nil {
 		return nil
@@ -57,7 +59,7 @@ func applyEffect(ctx context.Context, tx Tx, c Change) error {
 
 // Apply stores writes in one transaction: all or none.
 func (s *Store) Apply(ctx context.Context, writes ...Write) error {
-	if err := s.write(func(tx Tx) error { return putWrites(tx, s.clock.Now(), writes) }); err != nil {
+	if err := s.write(func(tx storage.Tx) error { return putWrites(tx, s.clock.Now(), writes) }); err != nil {
 		return fmt.Errorf("apply %d record(s): %w", len(writes), err)
 	}
 	return nil
@@ -65,7 +67,7 @@ func (s *Store) Apply(ctx context.Context, writes ...Write) error {
 
 // putWrites stores writes as records written at now, making a kind's
 // bucket on first use.
-func putWrites(tx Tx, now time.Time, writes []Write) error {
+func putWrites(tx storage.Tx, now time.Time, writes []Write) error {
 	for _, w := range writes {
 		name := []byte(recordsPrefix + w.Kind)
 		b, err := tx.CreateBucket(name)

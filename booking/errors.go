@@ -1,6 +1,10 @@
 package booking
 
-import "errors"
+import (
+	"errors"
+
+	"buergerbuero/storage"
+)
 
 // Sentinel errors that callers branch on. Every error returned by this
 // package wraps one of them (or a storage error), so use errors.Is.
@@ -59,5 +63,6 @@ var (
 	ErrUnreadable = errors.New("booking: sealed record unreadable")
 	// ErrUnavailable means the store cannot be reached or cannot decide
 	// (an etcd cluster without a quorum): nothing was written; try later.
-	ErrUnavailable = errors.New("booking: store unavailable")
+	// It is the store's own (storage.ErrUnavailable).
+	ErrUnavailable = storage.ErrUnavailable
 )

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"buergerbuero/storage"
 )
 
 // EventType names a state change in the event log.
@@ -58,7 +60,7 @@ func eventFor(t EventType, b *Booking, at time.Time) Event {
 }
 
 // appendEvent adds e to the log inside tx, numbering it.
-func appendEvent(tx Tx, e Event) error {
+func appendEvent(tx storage.Tx, e Event) error {
 	bk := tx.Bucket(bucketEvents)
 	seq, err := bk.NextSequence()
 	if err != nil {
@@ -75,7 +77,7 @@ func appendEvent(tx Tx, e Event) error {
 // Events calls fn for each event with a sequence number above after, in
 // order, until fn returns false.
 func (s *Store) Events(ctx context.Context, after uint64, fn func(Event) bool) error {
-	return s.read(func(tx Tx) error {
+	return s.read(func(tx storage.Tx) error {
 		c := tx.Bucket(bucketEvents).Cursor()
 		for k, v := c.Seek(u64key(after + 1)); k != nil; k, v = c.Next() {
 			if err := ctx.Err(); err != nil {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"buergerbuero/storage"
 )
 
 // Guessing PINs. Waiting numbers are public (the foyer display shows them),
@@ -103,7 +105,7 @@ func (s *Store) guessScopes(g Guesser) []guessScope {
 	return scopes
 }
 
-func getGuesser(tx Tx, key string) (guesser, error) {
+func getGuesser(tx storage.Tx, key string) (guesser, error) {
 	var g guesser
 	if v := tx.Bucket(bucketGuessers).Get([]byte(key)); v != nil {
 		if err := json.Unmarshal(v, &g); err != nil {
@@ -113,7 +115,7 @@ func getGuesser(tx Tx, key string) (guesser, error) {
 	return g, nil
 }
 
-func putGuesser(tx Tx, key string, g guesser) error {
+func putGuesser(tx storage.Tx, key string, g guesser) error {
 	data, err := json.Marshal(g)
 	if err != nil {
 		return err
@@ -132,7 +134,7 @@ type guessOutcome struct {
 // countGuess refuses a guesser that a limit holds and counts this try
 // against every scope. Storage errors are returned; a refusal is in the
 // outcome.
-func (s *Store) countGuess(tx Tx, who Guesser, now time.Time) (guessOutcome, error) {
+func (s *Store) countGuess(tx storage.Tx, who Guesser, now time.Time) (guessOutcome, error) {
 	var out guessOutcome
 	scopes := s.guessScopes(who)
 	records := make([]guesser, len(scopes))
@@ -196,7 +198,7 @@ func recentTries(tries []int64, now time.Time) []int64 {
 }
 
 // forgiveGuess takes back the try of a guesser who had the right PIN.
-func (s *Store) forgiveGuess(tx Tx, who Guesser) error {
+func (s *Store) forgiveGuess(tx storage.Tx, who Guesser) error {
 	for _, sc := range s.guessScopes(who) {
 		g, err := getGuesser(tx, sc.key)
 		if err != nil {

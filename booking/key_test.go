@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"buergerbuero/internal/fakeclock"
+
+	"buergerbuero/storage"
 )
 
 // With the service's key, a PIN is stored as an HMAC under a key that is
@@ -144,7 +146,7 @@ func TestTheDataFileHoldsNoSigningKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = s.write(func(tx Tx) error {
+	err = s.write(func(tx storage.Tx) error {
 		return tx.Bucket(bucketMeta).Put([]byte("secret/webchat"), bytes.Repeat([]byte{9}, 32))
 	})
 	s.Close()
@@ -160,7 +162,7 @@ func TestTheDataFileHoldsNoSigningKey(t *testing.T) {
 		k, _ := real.Secret(ctx, name)
 		mine = append(mine, k)
 	}
-	err = real.read(func(tx Tx) error {
+	err = real.read(func(tx storage.Tx) error {
 		if v := tx.Bucket(bucketMeta).Get([]byte("secret/webchat")); v != nil {
 			return errors.New("a stored signing key is still in the file")
 		}

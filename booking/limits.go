@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"buergerbuero/storage"
 )
 
 // Limits. Scarce minutes must go to people, not to whoever holds the most
@@ -62,7 +64,7 @@ func (c *Config) CheckOnlineSize(concerns []ConcernCount) error {
 // checkLimits refuses a citizen's booking of minutes and cases that is too
 // big for one booking, or that would take the person or the source over
 // their limits, here and (held) elsewhere.
-func (s *Store) checkLimits(tx Tx, req Request, minutes, cases int, now time.Time) error {
+func (s *Store) checkLimits(tx storage.Tx, req Request, minutes, cases int, now time.Time) error {
 	if req.PersonKey == "" {
 		return nil // staff, for a caller
 	}
@@ -95,7 +97,7 @@ func (s *Store) checkLimits(tx Tx, req Request, minutes, cases int, now time.Tim
 
 // holding is what a person (or a source, by its index key) holds in
 // active future appointments.
-func holding(tx Tx, key string, now time.Time) (Holding, error) {
+func holding(tx storage.Tx, key string, now time.Time) (Holding, error) {
 	prefix := append([]byte(key), 0)
 	var h Holding
 	c := tx.Bucket(bucketByPerson).Cursor()
@@ -119,7 +121,7 @@ func holding(tx Tx, key string, now time.Time) (Holding, error) {
 // at a town's other offices (Request's HeldElsewhere). An empty person or
 // source holds nothing.
 func (s *Store) ActiveHeld(ctx context.Context, person, source string) (persons, sources Holding, err error) {
-	err = s.read(func(tx Tx) error {
+	err = s.read(func(tx storage.Tx) error {
 		now := s.clock.Now()
 		if person != "" {
 			if persons, err = holding(tx, person, now); err != nil {

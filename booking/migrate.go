@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"time"
+
+	"buergerbuero/storage"
 )
 
 // legacyBuckets are the buckets the dialogue and the channels kept in the
@@ -20,10 +22,10 @@ var legacyBuckets = []struct{ bucket, kind string }{
 
 // migrateLegacy moves the legacy buckets into records, in the open
 // transaction.
-func migrateLegacy(tx Tx, now time.Time) error {
+func migrateLegacy(tx storage.Tx, now time.Time) error {
 	for _, l := range legacyBuckets {
 		old := tx.Bucket([]byte(l.bucket))
-		if _, missing := old.(missingBucket); missing {
+		if storage.Missing(old) {
 			continue
 		}
 		if l.kind != "" {
@@ -41,7 +43,7 @@ func migrateLegacy(tx Tx, now time.Time) error {
 // dropStoredSecrets deletes the signing keys stores before the key ring
 // kept in the file ("secret/<name>" in meta): Secret now derives them from
 // the service key, and a key left in the file would let a backup forge.
-func dropStoredSecrets(tx Tx) error {
+func dropStoredSecrets(tx storage.Tx) error {
 	meta := tx.Bucket(bucketMeta)
 	var stale [][]byte
 	c := meta.Cursor()
@@ -56,7 +58,7 @@ func dropStoredSecrets(tx Tx) error {
 	return nil
 }
 
-func copyLegacy(tx Tx, old Bucket, kind string, now time.Time) error {
+func copyLegacy(tx storage.Tx, old storage.Bucket, kind string, now time.Time) error {
 	name := []byte(recordsPrefix + kind)
 	to, err := tx.CreateBucket(name)
 	if err != nil {

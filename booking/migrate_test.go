@@ -5,26 +5,27 @@ import (
 	"encoding/binary"
 	"path/filepath"
 	"testing"
-
-	bolt "go.etcd.io/bbolt"
+	"time"
 
 	"buergerbuero/internal/fakeclock"
+
+	"buergerbuero/storage"
 )
 
 // A file of the previous version, with the buckets the dialogue and the
 // channels kept themselves, opens with those moved into records.
 func TestLegacyBucketsBecomeRecords(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "old.db")
-	db, err := bolt.Open(path, 0o600, nil)
+	db, err := storage.OpenFile(path, time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
 	watchID := make([]byte, 8)
 	binary.BigEndian.PutUint64(watchID, 7)
-	err = db.Update(func(tx *bolt.Tx) error {
+	err = db.Update(func(tx storage.Tx) error {
 		for bucket, kv := range map[string][2]string{"dialogues": {"web\x00abc", `{"state":"name"}`}, "watches": {string(watchID), `{"id":7}`},
 			"mattermost": {"counter/u1", "2"}, "email_secret": {"thread", "old-key"}} {
-			b, err := tx.CreateBucketIfNotExists([]byte(bucket))
+			b, err := tx.CreateBucket([]byte(bucket))
 			if err != nil {
 				return err
 			}
@@ -57,9 +58,9 @@ func TestLegacyBucketsBecomeRecords(t *testing.T) {
 	if id, _ := watches.NextSequence(context.Background()); id != 8 {
 		t.Errorf("next watch id %d, want 8", id)
 	}
-	s.read(func(tx Tx) error {
+	s.read(func(tx storage.Tx) error {
 		for _, old := range []string{"dialogues", "watches", "mattermost", "email_secret"} {
-			if _, missing := tx.Bucket([]byte(old)).(missingBucket); !missing {
+			if !storage.Missing(tx.Bucket([]byte(old))) {
 				t.Errorf("legacy bucket %s is still there", old)
 			}
 		}

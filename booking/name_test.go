@@ -8,6 +8,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"buergerbuero/storage"
 )
 
 func TestCleanNameRemovesInvisibleCharacters(t *testing.T) {
@@ -111,7 +113,7 @@ func FuzzCleanName(f *testing.F) {
 func TestNamesStoredBeforeTheRuleAreReadClean(t *testing.T) {
 	s, _, _ := newStore(t, testOffice, monday)
 	b, _ := book(t, s, "ausweis", at(2026, 11, 24, 9, 0), "tg:1")
-	err := s.write(func(tx Tx) error {
+	err := s.write(func(tx storage.Tx) error {
 		old, err := getBooking(tx, b.ID)
 		if err != nil {
 			return err

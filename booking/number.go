@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+
+	"buergerbuero/storage"
 )
 
 // Waiting numbers are short and easy to read aloud: "T-042" for an
@@ -21,7 +23,7 @@ const (
 // while they last, then four. It tries a few at random first: on a rush
 // day with every three-digit number taken, a scan of all of them inside
 // the write transaction would hold up every other booking.
-func allocateAppointmentNumber(tx Tx, today string) (string, error) {
+func allocateAppointmentNumber(tx storage.Tx, today string) (string, error) {
 	for _, r := range []struct{ lo, hi int }{{1, 999}, {1000, 9999}} {
 		size := r.hi - r.lo + 1
 		for range 16 {
@@ -46,14 +48,14 @@ func allocateAppointmentNumber(tx Tx, today string) (string, error) {
 }
 
 // numberFree reports whether no booking of today or later holds num.
-func numberFree(tx Tx, num, today string) bool {
+func numberFree(tx storage.Tx, num, today string) bool {
 	prefix := []byte(num + "/")
 	k, _ := tx.Bucket(bucketByNumber).Cursor().Seek([]byte(num + "/" + today))
 	return k == nil || !hasPrefix(k, prefix)
 }
 
 // nextWalkInNumber counts up the day's walk-in numbers.
-func nextWalkInNumber(tx Tx, today string) (string, error) {
+func nextWalkInNumber(tx storage.Tx, today string) (string, error) {
 	bk := tx.Bucket(bucketSeq)
 	key := []byte(today + "/W")
 	n := 0
@@ -73,7 +75,7 @@ func nextWalkInNumber(tx Tx, today string) (string, error) {
 // tooFewFree reports whether fewer than one in ten three-digit appointment
 // numbers is free today and later, judged from a sample; then new numbers
 // come from the four-digit range at once.
-func tooFewFree(tx Tx, today string) bool {
+func tooFewFree(tx storage.Tx, today string) bool {
 	free := 0
 	for n := 1; n <= 999; n += 10 {
 		if numberFree(tx, fmt.Sprintf("%s%03d", appointmentPrefix, n), today) {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"time"
+
+	"buergerbuero/storage"
 )
 
 // Operations for the chat that made a booking. A chat that booked (or that
@@ -22,7 +24,7 @@ func (o Owner) owns(b *Booking) bool {
 
 // ownedUpdate runs fn on booking id in a write transaction if owner made it
 // and it is still waiting.
-func (s *Store) ownedUpdate(ctx context.Context, id uint64, owner Owner, fn func(Tx, *Booking, time.Time) error) (Booking, error) {
+func (s *Store) ownedUpdate(ctx context.Context, id uint64, owner Owner, fn func(storage.Tx, *Booking, time.Time) error) (Booking, error) {
 	return s.update(ctx, id, func(b *Booking) error {
 		if !owner.owns(b) {
 			return fmt.Errorf("booking %d of another chat: %w", id, ErrNotFound)
@@ -33,7 +35,7 @@ func (s *Store) ownedUpdate(ctx context.Context, id uint64, owner Owner, fn func
 
 // CancelByOwner cancels booking id for the chat that made it.
 func (s *Store) CancelByOwner(ctx context.Context, id uint64, owner Owner) (Booking, error) {
-	return s.ownedUpdate(ctx, id, owner, func(tx Tx, b *Booking, now time.Time) error {
+	return s.ownedUpdate(ctx, id, owner, func(tx storage.Tx, b *Booking, now time.Time) error {
 		return s.cancel(tx, b, now, "")
 	})
 }
@@ -42,7 +44,7 @@ func (s *Store) CancelByOwner(ctx context.Context, id uint64, owner Owner) (Book
 // an earlier time that became free). Number and PIN stay; the old time is
 // released in the same transaction.
 func (s *Store) MoveByOwner(ctx context.Context, id uint64, owner Owner, start time.Time) (Booking, error) {
-	return s.ownedUpdate(ctx, id, owner, func(tx Tx, b *Booking, now time.Time) error {
+	return s.ownedUpdate(ctx, id, owner, func(tx storage.Tx, b *Booking, now time.Time) error {
 		return s.moveTo(tx, b, start, now, "")
 	})
 }
@@ -51,16 +53,16 @@ func (s *Store) MoveByOwner(ctx context.Context, id uint64, owner Owner, start t
 // chat, or at the info desk when owner is the zero Owner and actor is set).
 func (s *Store) CheckIn(ctx context.Context, id uint64, owner Owner, actor string) (Booking, error) {
 	if actor != "" {
-		return s.update(ctx, id, nil, func(tx Tx, b *Booking, now time.Time) error {
+		return s.update(ctx, id, nil, func(tx storage.Tx, b *Booking, now time.Time) error {
 			return s.checkIn(tx, b, now, actor)
 		})
 	}
-	return s.ownedUpdate(ctx, id, owner, func(tx Tx, b *Booking, now time.Time) error {
+	return s.ownedUpdate(ctx, id, owner, func(tx storage.Tx, b *Booking, now time.Time) error {
 		return s.checkIn(tx, b, now, "")
 	})
 }
 
-func (s *Store) checkIn(tx Tx, b *Booking, now time.Time, actor string) error {
+func (s *Store) checkIn(tx storage.Tx, b *Booking, now time.Time, actor string) error {
 	if !s.cfg.Day(b.Start).Equal(s.cfg.Day(now)) {
 		return fmt.Errorf("%s is on %s, not today: %w", b.Number, b.Start.Format("02.01."), ErrNotActive)
 	}
@@ -79,7 +81,7 @@ func (s *Store) PersonBookings(ctx context.Context, person string) ([]Booking, e
 	if person == "" {
 		return nil, nil
 	}
-	err := s.read(func(tx Tx) error {
+	err := s.read(func(tx storage.Tx) error {
 		prefix := append([]byte(person), 0)
 		c := tx.Bucket(bucketByPerson).Cursor()
 		for k, _ := c.Seek(prefix); k != nil && hasPrefix(k, prefix) && len(k) == len(prefix)+8; k, _ = c.Next() {
@@ -115,7 +117,7 @@ func (s *Store) Between(ctx context.Context, from, to time.Time) ([]Booking, err
 func (s *Store) Find(ctx context.Context, number string) (Booking, error) {
 	number = NormalizeNumber(number)
 	var found *Booking
-	err := s.read(func(tx Tx) error {
+	err := s.read(func(tx storage.Tx) error {
 		prefix := []byte(number + "/")
 		c := tx.Bucket(bucketByNumber).Cursor()
 		for k, v := c.Seek([]byte(number + "/" + dayKey(s.cfg.Day(s.clock.Now())))); k != nil && hasPrefix(k, prefix); k, v = c.Next() {

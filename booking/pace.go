@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"buergerbuero/storage"
 )
 
 // The pace. Limits per person and per source bound what one identity or
@@ -102,7 +104,7 @@ func (c *Config) InCollectWindow(day, now time.Time) bool {
 // than the day's pace (or, not drawn, while the day's requests are
 // collected), and with ErrCohortFull one that would take its cohort over
 // its share of the day.
-func (s *Store) checkPace(tx Tx, req Request, minutes int, now time.Time) error {
+func (s *Store) checkPace(tx storage.Tx, req Request, minutes int, now time.Time) error {
 	if req.PersonKey == "" {
 		return nil // staff, for a caller
 	}
@@ -129,7 +131,7 @@ func (s *Store) checkPace(tx Tx, req Request, minutes int, now time.Time) error 
 
 // dayHoldings are the minutes of day's active appointments that citizens
 // booked (not staff), and of those the cohort's.
-func (s *Store) dayHoldings(tx Tx, day time.Time, cohort string, now time.Time) (online, ofCohort int, err error) {
+func (s *Store) dayHoldings(tx storage.Tx, day time.Time, cohort string, now time.Time) (online, ofCohort int, err error) {
 	prefix := []byte(dayKey(day) + "/")
 	c := tx.Bucket(bucketByDay).Cursor()
 	for k, v := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, v = c.Next() {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"buergerbuero/storage"
 )
 
 // Forget is the one retention path. It deletes the personal data of every
@@ -21,7 +23,7 @@ import (
 func (s *Store) Forget(ctx context.Context, cutoff time.Time) (int, error) {
 	until := dayKey(s.cfg.Day(cutoff))
 	n := 0
-	err := s.write(func(tx Tx) error {
+	err := s.write(func(tx storage.Tx) error {
 		n = 0 // a batching backend may run this twice
 		meta := tx.Bucket(bucketMeta)
 		from := string(meta.Get([]byte("forgotten_until")))

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"buergerbuero/storage"
 )
 
 // Records are the small stores of what the dialogue and the channels keep
@@ -31,7 +33,7 @@ type Records struct {
 // making their bucket on first use.
 func (s *Store) Records(kind string) (*Records, error) {
 	r := &Records{s: s, kind: kind, bucket: []byte(recordsPrefix + kind)}
-	err := s.write(func(tx Tx) error {
+	err := s.write(func(tx storage.Tx) error {
 		if _, err := tx.CreateBucket(r.bucket); err != nil {
 			return err
 		}
@@ -66,7 +68,7 @@ func decodeRecord(key, v []byte) (Record, error) {
 
 // Get returns the record under key; found is false if there is none.
 func (r *Records) Get(ctx context.Context, key string) (rec Record, found bool, err error) {
-	err = r.s.read(func(tx Tx) error {
+	err = r.s.read(func(tx storage.Tx) error {
 		v := tx.Bucket(r.bucket).Get([]byte(key))
 		if v == nil {
 			return nil
@@ -83,7 +85,7 @@ func (r *Records) Get(ctx context.Context, key string) (rec Record, found bool, 
 
 // Put stores value under key, written now.
 func (r *Records) Put(ctx context.Context, key string, value []byte) error {
-	err := r.s.write(func(tx Tx) error {
+	err := r.s.write(func(tx storage.Tx) error {
 		return tx.Bucket(r.bucket).Put([]byte(key), encodeRecord(value, r.s.clock.Now()))
 	})
 	if err != nil {
@@ -96,7 +98,7 @@ func (r *Records) Put(ctx context.Context, key string, value []byte) error {
 // returns, in one transaction; a nil result deletes the record. An error
 // from fn changes nothing and is returned.
 func (r *Records) Update(ctx context.Context, key string, fn func(old []byte) ([]byte, error)) error {
-	err := r.s.write(func(tx Tx) error {
+	err := r.s.write(func(tx storage.Tx) error {
 		b := tx.Bucket(r.bucket)
 		var old []byte
 		if v := b.Get([]byte(key)); v != nil {
@@ -123,7 +125,7 @@ func (r *Records) Update(ctx context.Context, key string, fn func(old []byte) ([
 
 // Delete removes the record under key, if any.
 func (r *Records) Delete(ctx context.Context, key string) error {
-	if err := r.s.write(func(tx Tx) error { return tx.Bucket(r.bucket).Delete([]byte(key)) }); err != nil {
+	if err := r.s.write(func(tx storage.Tx) error { return tx.Bucket(r.bucket).Delete([]byte(key)) }); err != nil {
 		return fmt.Errorf("%s %q: %w", r.kind, key, err)
 	}
 	return nil
@@ -132,7 +134,7 @@ func (r *Records) Delete(ctx context.Context, key string) error {
 // All returns every record, in key order.
 func (r *Records) All(ctx context.Context) ([]Record, error) {
 	var out []Record
-	err := r.s.read(func(tx Tx) error {
+	err := r.s.read(func(tx storage.Tx) error {
 		c := tx.Bucket(r.bucket).Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			rec, err := decodeRecord(k, v)
@@ -153,7 +155,7 @@ func (r *Records) All(ctx context.Context) ([]Record, error) {
 // many.
 func (r *Records) DeleteBefore(ctx context.Context, cutoff time.Time) (int, error) {
 	n := 0
-	err := r.s.write(func(tx Tx) error {
+	err := r.s.write(func(tx storage.Tx) error {
 		var err error
 		n, err = deleteRecordsBefore(tx, r.bucket, cutoff)
 		return err
@@ -166,7 +168,7 @@ func (r *Records) DeleteBefore(ctx context.Context, cutoff time.Time) (int, erro
 
 // deleteRecordsBefore removes a records bucket's entries written before
 // cutoff (and any that cannot be read).
-func deleteRecordsBefore(tx Tx, bucket []byte, cutoff time.Time) (int, error) {
+func deleteRecordsBefore(tx storage.Tx, bucket []byte, cutoff time.Time) (int, error) {
 	var old [][]byte
 	b := tx.Bucket(bucket)
 	c := b.Cursor()
@@ -185,7 +187,7 @@ func deleteRecordsBefore(tx Tx, bucket []byte, cutoff time.Time) (int, error) {
 
 // forgetRecords removes, in every kind of records, what was written before
 // cutoff.
-func forgetRecords(tx Tx, cutoff time.Time) (int, error) {
+func forgetRecords(tx storage.Tx, cutoff time.Time) (int, error) {
 	var kinds [][]byte
 	c := tx.Bucket(bucketMeta).Cursor()
 	prefix := []byte(recordsPrefix)
@@ -206,7 +208,7 @@ func forgetRecords(tx Tx, cutoff time.Time) (int, error) {
 // this kind, starting at 1: ids for new records.
 func (r *Records) NextSequence(ctx context.Context) (uint64, error) {
 	var n uint64
-	err := r.s.write(func(tx Tx) error {
+	err := r.s.write(func(tx storage.Tx) error {
 		var err error
 		n, err = tx.Bucket(r.bucket).NextSequence()
 		return err

@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"testing"
 	"time"
+
+	"buergerbuero/storage"
 )
 
 // The simulation test runs random operations (book, cancel with the right or
@@ -216,7 +218,7 @@ func simulate(t *testing.T, seed uint64, steps int, seen map[string]int, mode si
 	s, clock, path := newStore(t, testOffice, monday)
 	cfg := s.cfg
 	var neighbour *Store
-	var file Backend
+	var file storage.Backend
 	open := func() { // the office under test, reopened (a restart)
 		var err error
 		if !beside {
@@ -225,13 +227,13 @@ func simulate(t *testing.T, seed uint64, steps int, seen map[string]int, mode si
 			}
 			return
 		}
-		if file, err = OpenFile(path, time.Second); err != nil {
+		if file, err = storage.OpenFile(path, time.Second); err != nil {
 			t.Fatal(err)
 		}
-		if neighbour, err = New(Shared(file), cfg, Options{Clock: clock}); err != nil {
+		if neighbour, err = New(storage.Shared(file), cfg, Options{Clock: clock}); err != nil {
 			t.Fatal(err)
 		}
-		if s, err = New(Shared(Within(file, "office/ohligs/")), cfg, Options{Clock: clock}); err != nil {
+		if s, err = New(storage.Shared(storage.Within(file, "office/ohligs/")), cfg, Options{Clock: clock}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"buergerbuero/storage"
 )
 
 // Clock tells the time. Tests inject a fake one.
@@ -46,7 +48,7 @@ type Options struct {
 // Store is an office's bookings, kept in a Backend (a bbolt file by
 // default). It is safe for concurrent use.
 type Store struct {
-	backend Backend
+	backend storage.Backend
 	cfg     *Config
 	clock   Clock
 	log     *slog.Logger
@@ -81,7 +83,7 @@ func Open(path string, cfg *Config, opts Options) (*Store, error) {
 	if opts.LockTimeout == 0 {
 		opts.LockTimeout = time.Second
 	}
-	backend, err := OpenFile(path, opts.LockTimeout)
+	backend, err := storage.OpenFile(path, opts.LockTimeout)
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
@@ -95,7 +97,7 @@ func Open(path string, cfg *Config, opts Options) (*Store, error) {
 
 // New makes a store on backend for the office cfg, creating its buckets.
 // Close closes the backend.
-func New(backend Backend, cfg *Config, opts Options) (*Store, error) {
+func New(backend storage.Backend, cfg *Config, opts Options) (*Store, error) {
 	if cfg == nil {
 		return nil, errors.New("open store: no config")
 	}
@@ -105,7 +107,7 @@ func New(backend Backend, cfg *Config, opts Options) (*Store, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	err := backend.Update(func(tx Tx) error {
+	err := backend.Update(func(tx storage.Tx) error {
 		for _, name := range allBuckets {
 			if _, err := tx.CreateBucket(name); err != nil {
 				return err
@@ -144,10 +146,10 @@ func New(backend Backend, cfg *Config, opts Options) (*Store, error) {
 func (s *Store) Close() error { return s.backend.Close() }
 
 // read runs fn in a read transaction.
-func (s *Store) read(fn func(Tx) error) error { return s.backend.View(fn) }
+func (s *Store) read(fn func(storage.Tx) error) error { return s.backend.View(fn) }
 
 // write runs fn in a write transaction, durable when it returns nil.
-func (s *Store) write(fn func(Tx) error) error { return s.backend.Update(fn) }
+func (s *Store) write(fn func(storage.Tx) error) error { return s.backend.Update(fn) }
 
 // Config is the office configuration the store runs on.
 func (s *Store) Config() *Config { return s.cfg }
@@ -163,7 +165,7 @@ func u64key(n uint64) []byte {
 
 func dayKey(t time.Time) string { return t.Format(time.DateOnly) }
 
-func getBooking(tx Tx, id uint64) (*Booking, error) {
+func getBooking(tx storage.Tx, id uint64) (*Booking, error) {
 	v := tx.Bucket(bucketBookings).Get(u64key(id))
 	if v == nil {
 		return nil, fmt.Errorf("booking %d: %w", id, ErrNotFound)
@@ -176,7 +178,7 @@ func getBooking(tx Tx, id uint64) (*Booking, error) {
 	return &b, nil
 }
 
-func putBooking(tx Tx, b *Booking) error {
+func putBooking(tx storage.Tx, b *Booking) error {
 	data, err := json.Marshal(b)
 	if err != nil {
 		return fmt.Errorf("encode booking %d: %w", b.ID, err)
@@ -227,7 +229,7 @@ func decodeDayEntry(v []byte) (dayEntry, error) {
 }
 
 // index writes b's entries in the day, number and person indexes.
-func (s *Store) index(tx Tx, b *Booking, release time.Time) error {
+func (s *Store) index(tx storage.Tx, b *Booking, release time.Time) error {
 	day := s.cfg.Day(b.Start)
 	from := minuteOfDay(b.Start.In(s.cfg.compiled.loc))
 	e := dayEntry{kind: b.Kind, id: b.ID, from: from, to: from + b.Minutes,
@@ -254,7 +256,7 @@ func (s *Store) index(tx Tx, b *Booking, release time.Time) error {
 const sourceIndexPrefix = "\x00src:"
 
 // unindexDay removes b's day and number entries (before it moves).
-func (s *Store) unindexDay(tx Tx, b *Booking) error {
+func (s *Store) unindexDay(tx storage.Tx, b *Booking) error {
 	day := dayKey(s.cfg.Day(b.Start))
 	if err := tx.Bucket(bucketByDay).Delete([]byte(day + "/" + b.Number)); err != nil {
 		return err
@@ -270,7 +272,7 @@ func minuteOfDay(t time.Time) int { return t.Hour()*60 + t.Minute() }
 
 // Ping reports whether the store answers (a read transaction).
 func (s *Store) Ping(ctx context.Context) error {
-	if err := s.read(func(Tx) error { return nil }); err != nil {
+	if err := s.read(func(storage.Tx) error { return nil }); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
 	return nil

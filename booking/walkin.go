@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"buergerbuero/storage"
 )
 
 // WalkInRequest asks for a walk-in number, at the info desk or by chat.
@@ -26,7 +28,7 @@ func (s *Store) IssueWalkIn(ctx context.Context, req WalkInRequest) (Booking, er
 		return Booking{}, err
 	}
 	var out Booking
-	err = s.write(func(tx Tx) error {
+	err = s.write(func(tx storage.Tx) error {
 		now := s.clock.Now()
 		today := s.cfg.Day(now)
 		if reason := s.cfg.ClosedReason(today); reason != "" {
@@ -66,7 +68,7 @@ func (s *Store) IssueWalkIn(ctx context.Context, req WalkInRequest) (Booking, er
 
 // checkContingents refuses when a contingent that covers one of the
 // concerns has given out its numbers for the day.
-func (s *Store) checkContingents(tx Tx, concerns []ConcernCount, day time.Time) error {
+func (s *Store) checkContingents(tx storage.Tx, concerns []ConcernCount, day time.Time) error {
 	var groups []Contingent
 	for _, ct := range s.cfg.WalkIns.Contingents {
 		if covers(ct, concerns) {

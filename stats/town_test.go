@@ -10,6 +10,7 @@ import (
 
 	"buergerbuero/booking"
 	"buergerbuero/internal/fakeclock"
+	"buergerbuero/storage"
 )
 
 // A town's figures: each office's own, side by side, and the town's total
@@ -19,7 +20,7 @@ func TestTownFiguresSideBySide(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	file, err := booking.OpenFile(filepath.Join(t.TempDir(), "bb.db"), time.Second)
+	file, err := storage.OpenFile(filepath.Join(t.TempDir(), "bb.db"), time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +29,7 @@ func TestTownFiguresSideBySide(t *testing.T) {
 	clock := fakeclock.New(monday)
 	var offices []OfficeLog
 	for i, ns := range []string{"", "office/ohligs/"} {
-		store, err := booking.New(booking.Shared(booking.Within(file, ns)), cfg, booking.Options{Clock: clock})
+		store, err := booking.New(storage.Shared(storage.Within(file, ns)), cfg, booking.Options{Clock: clock})
 		if err != nil {
 			t.Fatal(err)
 		}

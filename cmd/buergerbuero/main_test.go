@@ -22,6 +22,7 @@ import (
 	"buergerbuero/bots/mattermost/mattermosttest"
 	"buergerbuero/bots/telegram/telegramtest"
 	"buergerbuero/bots/webchat"
+	"buergerbuero/storage"
 )
 
 // TestServeStartsWithNoConfigAndNoFlags is what a newcomer does first: run
@@ -771,7 +772,7 @@ admin: {password: "Admin-Schluessel-Musterstadt"}
 	if code := <-done; code != 0 {
 		t.Fatalf("exit %d:\n%s", code, stderr.String())
 	}
-	file, err := booking.OpenFile(data, time.Second)
+	file, err := storage.OpenFile(data, time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -781,7 +782,7 @@ admin: {password: "Admin-Schluessel-Musterstadt"}
 		t.Fatal(err)
 	}
 	for i, ns := range []string{"", "office/ohligs/"} {
-		store, err := booking.New(booking.Shared(booking.Within(file, ns)), cfg.OfficeConfigs()[i], booking.Options{})
+		store, err := booking.New(storage.Shared(storage.Within(file, ns)), cfg.OfficeConfigs()[i], booking.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

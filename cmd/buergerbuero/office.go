@@ -19,6 +19,7 @@ import (
 	"buergerbuero/internal/clientaddr"
 	"buergerbuero/metrics"
 	"buergerbuero/stats"
+	"buergerbuero/storage"
 )
 
 // officeRun is one office's running parts: its store, call system,
@@ -157,10 +158,10 @@ type officeDeps struct {
 
 // startOffice starts a town's further office id with its config, in its
 // own part of backend (Config.OfficePart).
-func startOffice(ctx context.Context, id, part string, cfg *booking.Config, backend booking.Backend, fc *fileConfig, d officeDeps) (*officeRun, error) {
+func startOffice(ctx context.Context, id, part string, cfg *booking.Config, backend storage.Backend, fc *fileConfig, d officeDeps) (*officeRun, error) {
 	log := d.log.With("office", id)
 	o := &officeRun{id: id, cfg: cfg}
-	store, err := booking.New(booking.Shared(booking.Within(backend, part)), cfg, booking.Options{Logger: log, PINKey: d.keys[0], RetiredKeys: d.keys[1:], Alert: o.alert})
+	store, err := booking.New(storage.Shared(storage.Within(backend, part)), cfg, booking.Options{Logger: log, PINKey: d.keys[0], RetiredKeys: d.keys[1:], Alert: o.alert})
 	if err != nil {
 		return nil, fmt.Errorf("office %s: %w", id, err)
 	}

@@ -17,6 +17,7 @@ import (
 	"buergerbuero/internal/basicauth"
 	"buergerbuero/internal/retry"
 	"buergerbuero/stats"
+	"buergerbuero/storage"
 )
 
 // mountOps adds health, readiness, metrics and the admin pages.
@@ -82,11 +83,11 @@ func backup(args []string, stderr io.Writer) error {
 		return fmt.Errorf("backup file: %w", err)
 	}
 	defer out.Close()
-	_, err = booking.BackupFile(*dataPath, out)
+	_, err = storage.BackupFile(*dataPath, out)
 	if err == nil {
 		return out.Sync()
 	}
-	if !errors.Is(err, booking.ErrFileLocked) {
+	if !errors.Is(err, storage.ErrFileLocked) {
 		os.Remove(fs.Arg(0))
 		return fmt.Errorf("backup: %w", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"buergerbuero/booking"
+	"buergerbuero/storage"
 )
 
 // StoreConfig chooses where bookings are kept: the bbolt file named by
@@ -71,9 +72,9 @@ func (s StoreConfig) validate(c *booking.Checker) {
 }
 
 // etcdConfig is the booking package's view of the section.
-func (s StoreConfig) etcdConfig() (booking.EtcdConfig, error) {
+func (s StoreConfig) etcdConfig() (storage.EtcdConfig, error) {
 	e := s.Etcd
-	cfg := booking.EtcdConfig{Endpoints: e.Endpoints, Prefix: e.Prefix, Username: e.Username, Password: e.Password, LockTTL: e.Lease}
+	cfg := storage.EtcdConfig{Endpoints: e.Endpoints, Prefix: e.Prefix, Username: e.Username, Password: e.Password, LockTTL: e.Lease}
 	if cfg.Prefix == "" {
 		cfg.Prefix = "/buergerbuero/"
 	}
@@ -104,19 +105,19 @@ func (s StoreConfig) etcdConfig() (booking.EtcdConfig, error) {
 
 // openBackend opens the configured store: etcd if endpoints are set,
 // else the bbolt file at dataPath. It says which, for the log.
-func openBackend(cfg *fileConfig, dataPath string) (booking.Backend, string, error) {
+func openBackend(cfg *fileConfig, dataPath string) (storage.Backend, string, error) {
 	if len(cfg.Store.Etcd.Endpoints) == 0 {
 		if err := os.MkdirAll(filepath.Dir(dataPath), 0o700); err != nil {
 			return nil, "", fmt.Errorf("data directory: %w", err)
 		}
-		b, err := booking.OpenFile(dataPath, time.Second)
+		b, err := storage.OpenFile(dataPath, time.Second)
 		return b, dataPath, err
 	}
 	ec, err := cfg.Store.etcdConfig()
 	if err != nil {
 		return nil, "", err
 	}
-	b, err := booking.OpenEtcd(ec)
+	b, err := storage.OpenEtcd(ec)
 	return b, fmt.Sprintf("etcd %v%s", ec.Endpoints, ec.Prefix), err
 }
 
@@ -146,7 +147,7 @@ func migrate(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cluster, err := booking.OpenEtcd(ec)
+	cluster, err := storage.OpenEtcd(ec)
 	if err != nil {
 		return err
 	}
@@ -156,12 +157,12 @@ func migrate(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("%s exists: move it away first, nothing is overwritten", *dataPath)
 		}
 	}
-	file, err := booking.OpenFile(*dataPath, time.Second)
+	file, err := storage.OpenFile(*dataPath, time.Second)
 	if err != nil {
 		return fmt.Errorf("%s (is the service still running?): %w", *dataPath, err)
 	}
 	defer file.Close()
-	from, into, name := booking.Backend(file), cluster, "etcd "+ec.Prefix
+	from, into, name := storage.Backend(file), cluster, "etcd "+ec.Prefix
 	if *to == "file" {
 		from, into, name = cluster, file, *dataPath
 	}
@@ -171,7 +172,7 @@ func migrate(args []string, stdout, stderr io.Writer) error {
 		}
 		return fmt.Errorf("%s already holds %d buckets: migrate only into an empty store", name, n)
 	}
-	if err := booking.CopyBackend(into, from); err != nil {
+	if err := storage.CopyBackend(into, from); err != nil {
 		return err
 	}
 	n, err := bucketCount(into)
@@ -182,9 +183,9 @@ func migrate(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func bucketCount(b booking.Backend) (int, error) {
+func bucketCount(b storage.Backend) (int, error) {
 	n := 0
-	err := b.View(func(tx booking.Tx) error {
+	err := b.View(func(tx storage.Tx) error {
 		names, err := tx.Buckets()
 		n = len(names)
 		return err

@@ -12,8 +12,9 @@ import (
 	"time"
 
 	"buergerbuero/booking"
-	"buergerbuero/booking/etcdtest"
 	"buergerbuero/internal/fakeclock"
+	"buergerbuero/storage"
+	"buergerbuero/storage/etcdtest"
 )
 
 // A bbolt file moves into etcd with `migrate --to etcd` and back with
@@ -54,7 +55,7 @@ func TestMigrateToEtcdAndBack(t *testing.T) {
 	if code := run(context.Background(), []string{"migrate", "--config", cfgPath, "--data", data, "--to", "etcd"}, &out, &errOut); code == 0 || !strings.Contains(errOut.String(), "only into an empty store") {
 		t.Fatalf("a second migration into the filled store: exit %d\n%s", code, errOut.String())
 	}
-	backend, err := booking.OpenEtcd(booking.EtcdConfig{Endpoints: cluster.Endpoints, Prefix: "/musterstadt/"})
+	backend, err := storage.OpenEtcd(storage.EtcdConfig{Endpoints: cluster.Endpoints, Prefix: "/musterstadt/"})
 	if err != nil {
 		t.Fatal(err)
 	}

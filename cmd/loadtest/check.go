@@ -11,8 +11,9 @@ import (
 	"time"
 
 	"buergerbuero/booking"
-	"buergerbuero/booking/etcdtest"
 	"buergerbuero/conversation"
+	"buergerbuero/storage"
+	"buergerbuero/storage/etcdtest"
 )
 
 // invariants is what the store must show after a run.
@@ -66,20 +67,20 @@ func (e *environment) openStores() ([]*booking.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	var backend booking.Backend
+	var backend storage.Backend
 	if e.cluster != nil {
-		backend, err = booking.OpenEtcd(booking.EtcdConfig{Endpoints: e.cluster.Endpoints, Prefix: "/load/"})
+		backend, err = storage.OpenEtcd(storage.EtcdConfig{Endpoints: e.cluster.Endpoints, Prefix: "/load/"})
 	} else {
-		backend, err = booking.OpenFile(e.dataPath, 5*time.Second)
+		backend, err = storage.OpenFile(e.dataPath, 5*time.Second)
 	}
 	if err != nil {
 		return nil, err
 	}
 	var stores []*booking.Store
 	for i, cfg := range e.town.OfficeConfigs() {
-		part := booking.Within(backend, e.town.OfficePart(i))
+		part := storage.Within(backend, e.town.OfficePart(i))
 		if i > 0 {
-			part = booking.Shared(part)
+			part = storage.Shared(part)
 		}
 		s, err := booking.New(part, cfg, booking.Options{PINKey: key})
 		if err != nil {
@@ -191,7 +192,7 @@ func (discard) Send(context.Context, string, []conversation.Reply) error { retur
 // dialogues through the engine alone on the bbolt file (and on etcd, when
 // cluster is set) and raw bbolt writes per second.
 func inProcess(dir string, n int, cluster *etcdtest.Cluster) (boltRate, etcdRate, rawRate float64, err error) {
-	file, err := booking.OpenFile(filepath.Join(dir, "engine.db"), time.Second)
+	file, err := storage.OpenFile(filepath.Join(dir, "engine.db"), time.Second)
 	if err != nil {
 		return 0, 0, 0, err
 	}
@@ -199,7 +200,7 @@ func inProcess(dir string, n int, cluster *etcdtest.Cluster) (boltRate, etcdRate
 		return 0, 0, 0, err
 	}
 	if cluster != nil {
-		backend, err := booking.OpenEtcd(booking.EtcdConfig{Endpoints: cluster.Endpoints, Prefix: "/engine/"})
+		backend, err := storage.OpenEtcd(storage.EtcdConfig{Endpoints: cluster.Endpoints, Prefix: "/engine/"})
 		if err != nil {
 			return 0, 0, 0, err
 		}
@@ -213,7 +214,7 @@ func inProcess(dir string, n int, cluster *etcdtest.Cluster) (boltRate, etcdRate
 
 // engineRate books n dialogues at once through the engine alone on
 // backend (closed after) and returns bookings per second.
-func engineRate(backend booking.Backend, n int) (float64, error) {
+func engineRate(backend storage.Backend, n int) (float64, error) {
 	cfg, err := booking.ParseConfig("office.yaml", []byte(officeYAML("load", 1)))
 	if err != nil {
 		backend.Close()
@@ -261,7 +262,7 @@ func engineRate(backend booking.Backend, n int) (float64, error) {
 
 // rawBoltRate is fsync'd single-put bbolt transactions per second.
 func rawBoltRate(dir string) (float64, error) {
-	db, err := booking.OpenFile(filepath.Join(dir, "raw.db"), time.Second) // the bbolt file, written directly
+	db, err := storage.OpenFile(filepath.Join(dir, "raw.db"), time.Second) // the bbolt file, written directly
 	if err != nil {
 		return 0, err
 	}
@@ -269,7 +270,7 @@ func rawBoltRate(dir string) (float64, error) {
 	value := make([]byte, 400)
 	start := time.Now()
 	for i := range 500 {
-		err := db.Update(func(tx booking.Tx) error {
+		err := db.Update(func(tx storage.Tx) error {
 			b, err := tx.CreateBucket([]byte("raw"))
 			if err != nil {
 				return err

@@ -13,10 +13,10 @@ import (
 	"time"
 
 	"buergerbuero/booking"
-	"buergerbuero/booking/etcdtest"
 	"buergerbuero/bots/email/mailtest"
 	"buergerbuero/bots/mattermost/mattermosttest"
 	"buergerbuero/bots/telegram/telegramtest"
+	"buergerbuero/storage/etcdtest"
 )
 
 // environment is a serve process and the local servers it talks to.

@@ -12,6 +12,7 @@ import (
 
 	"buergerbuero/booking"
 	"buergerbuero/internal/fakeclock"
+	"buergerbuero/storage"
 )
 
 // Open opens a store for cfg (the demo office when cfg is nil) whose clock
@@ -48,12 +49,12 @@ var ErrInjected = errors.New("storetest: injected storage failure")
 // Faults wraps a real backend and fails its writes while FailWrites is set,
 // as a full disk or a lost etcd quorum would.
 type Faults struct {
-	booking.Backend
+	storage.Backend
 	FailWrites atomic.Bool
 }
 
 // Update fails with ErrInjected while FailWrites is set, without running fn.
-func (f *Faults) Update(fn func(booking.Tx) error) error {
+func (f *Faults) Update(fn func(storage.Tx) error) error {
 	if f.FailWrites.Load() {
 		return ErrInjected
 	}
@@ -70,7 +71,7 @@ func OpenFaulty(tb testing.TB, cfg *booking.Config, now time.Time) (*booking.Sto
 			tb.Fatal(err)
 		}
 	}
-	file, err := booking.OpenFile(filepath.Join(tb.TempDir(), "bb.db"), time.Second)
+	file, err := storage.OpenFile(filepath.Join(tb.TempDir(), "bb.db"), time.Second)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -112,7 +113,7 @@ offices:
 // standing at now; opts' clock is replaced by it.
 func OpenTown(tb testing.TB, cfg *booking.Config, now time.Time, opts booking.Options) ([]*booking.Store, *fakeclock.Clock) {
 	tb.Helper()
-	file, err := booking.OpenFile(filepath.Join(tb.TempDir(), "bb.db"), time.Second)
+	file, err := storage.OpenFile(filepath.Join(tb.TempDir(), "bb.db"), time.Second)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -121,7 +122,7 @@ func OpenTown(tb testing.TB, cfg *booking.Config, now time.Time, opts booking.Op
 	opts.Clock = clock
 	var stores []*booking.Store
 	for i, oc := range cfg.OfficeConfigs() {
-		store, err := booking.New(booking.Shared(booking.Within(file, cfg.OfficePart(i))), oc, opts)
+		store, err := booking.New(storage.Shared(storage.Within(file, cfg.OfficePart(i))), oc, opts)
 		if err != nil {
 			tb.Fatal(err)
 		}

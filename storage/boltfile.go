@@ -1,4 +1,4 @@
-package booking
+package storage
 
 import (
 	"bytes"
@@ -24,9 +24,6 @@ type boltFile struct {
 	path string
 	opts *bolt.Options
 }
-
-// ErrFileLocked means another process holds the store's file.
-var ErrFileLocked = errors.New("booking: the store file is in use by another process")
 
 // OpenFile opens (or creates) a bbolt file as a Backend, waiting up to
 // lockTimeout for another process's lock.

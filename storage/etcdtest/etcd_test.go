@@ -12,9 +12,11 @@ import (
 	_ "time/tzdata"
 
 	"buergerbuero/booking"
-	"buergerbuero/booking/backendtest"
 	"buergerbuero/conversation"
 	"buergerbuero/internal/fakeclock"
+	"buergerbuero/storage/backendtest"
+
+	"buergerbuero/storage"
 )
 
 // The etcd backend passes the conformance suite the bbolt file passes,
@@ -22,8 +24,8 @@ import (
 // a key prefix of its own.
 func TestEtcdBackend(t *testing.T) {
 	c := Start(t, 1)
-	open := func(dir string) (booking.Backend, error) {
-		return booking.OpenEtcd(booking.EtcdConfig{Endpoints: c.Endpoints, Prefix: "/test" + strings.ReplaceAll(dir, "/", "_") + "/", LockTTL: 5 * time.Second})
+	open := func(dir string) (storage.Backend, error) {
+		return storage.OpenEtcd(storage.EtcdConfig{Endpoints: c.Endpoints, Prefix: "/test" + strings.ReplaceAll(dir, "/", "_") + "/", LockTTL: 5 * time.Second})
 	}
 	backendtest.TestBackend(t, open)
 }
@@ -40,7 +42,7 @@ func TestTwoInstancesDecideOnce(t *testing.T) {
 	}
 	var stores []*booking.Store
 	for range 2 {
-		b, err := booking.OpenEtcd(booking.EtcdConfig{Endpoints: c.Endpoints, Prefix: "/town/"})
+		b, err := storage.OpenEtcd(storage.EtcdConfig{Endpoints: c.Endpoints, Prefix: "/town/"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -100,7 +102,7 @@ func TestLeadership(t *testing.T) {
 		t.Fatal(err)
 	}
 	open := func() *booking.Store {
-		b, err := booking.OpenEtcd(booking.EtcdConfig{Endpoints: c.Endpoints, Prefix: "/lead/", LockTTL: 2 * time.Second})
+		b, err := storage.OpenEtcd(storage.EtcdConfig{Endpoints: c.Endpoints, Prefix: "/lead/", LockTTL: 2 * time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -161,7 +163,7 @@ func TestQuorumLoss(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	backend, err := booking.OpenEtcd(booking.EtcdConfig{Endpoints: c.Endpoints, Prefix: "/quorum/", RequestTimeout: 2 * time.Second, LockTTL: 2 * time.Second})
+	backend, err := storage.OpenEtcd(storage.EtcdConfig{Endpoints: c.Endpoints, Prefix: "/quorum/", RequestTimeout: 2 * time.Second, LockTTL: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-// Package backendtest is the conformance suite every booking.Backend must
+// Package backendtest is the conformance suite every storage.Backend must
 // pass, in the spirit of testing/fstest: one call runs the storage contract
 // (buckets, order, atomic and durable transactions, isolation under
 // concurrency, backups) and then the booking rules on top of it (racing
@@ -20,11 +20,12 @@ import (
 
 	"buergerbuero/booking"
 	"buergerbuero/internal/fakeclock"
+	"buergerbuero/storage"
 )
 
 // Opener opens the backend kept in dir. Called again with the same dir
 // after Close, it must find what was committed before.
-type Opener func(dir string) (booking.Backend, error)
+type Opener func(dir string) (storage.Backend, error)
 
 // TestBackend runs the whole suite against the backends open makes.
 func TestBackend(t *testing.T, open Opener) {
@@ -51,7 +52,7 @@ func check(t *testing.T, err error) {
 	}
 }
 
-func mustOpen(t *testing.T, open Opener, dir string) booking.Backend {
+func mustOpen(t *testing.T, open Opener, dir string) storage.Backend {
 	t.Helper()
 	b, err := open(dir)
 	if err != nil {
@@ -65,7 +66,7 @@ var bucket = []byte("conformance")
 func testBuckets(t *testing.T, open Opener) {
 	b := mustOpen(t, open, t.TempDir())
 	defer b.Close()
-	err := b.Update(func(tx booking.Tx) error {
+	err := b.Update(func(tx storage.Tx) error {
 		bk, err := tx.CreateBucket(bucket)
 		if err != nil {
 			return err
@@ -89,7 +90,7 @@ func testBuckets(t *testing.T, open Opener) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = b.View(func(tx booking.Tx) error {
+	err = b.View(func(tx storage.Tx) error {
 		bk := tx.Bucket(bucket)
 		if v := bk.Get([]byte("a")); string(v) != "va" {
 			return fmt.Errorf("get a = %q", v)
@@ -122,11 +123,11 @@ func testBuckets(t *testing.T, open Opener) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = b.Update(func(tx booking.Tx) error { return tx.DeleteBucket(bucket) })
+	err = b.Update(func(tx storage.Tx) error { return tx.DeleteBucket(bucket) })
 	if err != nil {
 		t.Fatal(err)
 	}
-	check(t, b.View(func(tx booking.Tx) error {
+	check(t, b.View(func(tx storage.Tx) error {
 		if v := tx.Bucket(bucket).Get([]byte("a")); v != nil {
 			t.Errorf("a deleted bucket still reads %q", v)
 		}
@@ -138,11 +139,11 @@ func testBuckets(t *testing.T, open Opener) {
 func testAtomic(t *testing.T, open Opener) {
 	b := mustOpen(t, open, t.TempDir())
 	defer b.Close()
-	if err := b.Update(func(tx booking.Tx) error { _, err := tx.CreateBucket(bucket); return err }); err != nil {
+	if err := b.Update(func(tx storage.Tx) error { _, err := tx.CreateBucket(bucket); return err }); err != nil {
 		t.Fatal(err)
 	}
 	failure := errors.New("half-way failure")
-	err := b.Update(func(tx booking.Tx) error {
+	err := b.Update(func(tx storage.Tx) error {
 		if err := tx.Bucket(bucket).Put([]byte("half"), []byte("written")); err != nil {
 			return err
 		}
@@ -151,7 +152,7 @@ func testAtomic(t *testing.T, open Opener) {
 	if !errors.Is(err, failure) {
 		t.Fatalf("Update returned %v, want the function's error", err)
 	}
-	check(t, b.View(func(tx booking.Tx) error {
+	check(t, b.View(func(tx storage.Tx) error {
 		if v := tx.Bucket(bucket).Get([]byte("half")); v != nil {
 			t.Errorf("a rolled-back write reads %q", v)
 		}
@@ -163,7 +164,7 @@ func testAtomic(t *testing.T, open Opener) {
 func testDurable(t *testing.T, open Opener) {
 	dir := t.TempDir()
 	b := mustOpen(t, open, dir)
-	err := b.Update(func(tx booking.Tx) error {
+	err := b.Update(func(tx storage.Tx) error {
 		bk, err := tx.CreateBucket(bucket)
 		if err != nil {
 			return err
@@ -178,7 +179,7 @@ func testDurable(t *testing.T, open Opener) {
 	}
 	b = mustOpen(t, open, dir)
 	defer b.Close()
-	check(t, b.View(func(tx booking.Tx) error {
+	check(t, b.View(func(tx storage.Tx) error {
 		if v := tx.Bucket(bucket).Get([]byte("kept")); string(v) != "yes" {
 			t.Errorf("after a reopen: %q", v)
 		}
@@ -190,13 +191,13 @@ func testDurable(t *testing.T, open Opener) {
 func testIsolated(t *testing.T, open Opener) {
 	b := mustOpen(t, open, t.TempDir())
 	defer b.Close()
-	check(t, b.Update(func(tx booking.Tx) error { _, err := tx.CreateBucket(bucket); return err }))
+	check(t, b.Update(func(tx storage.Tx) error { _, err := tx.CreateBucket(bucket); return err }))
 	const writers, each = 8, 25
 	var wg sync.WaitGroup
 	for range writers {
 		wg.Go(func() {
 			for range each {
-				err := b.Update(func(tx booking.Tx) error {
+				err := b.Update(func(tx storage.Tx) error {
 					bk := tx.Bucket(bucket)
 					n := 0
 					fmt.Sscan(string(bk.Get([]byte("n"))), &n)
@@ -209,7 +210,7 @@ func testIsolated(t *testing.T, open Opener) {
 		})
 	}
 	wg.Wait()
-	check(t, b.View(func(tx booking.Tx) error {
+	check(t, b.View(func(tx storage.Tx) error {
 		if v := string(tx.Bucket(bucket).Get([]byte("n"))); v != fmt.Sprint(writers*each) {
 			t.Errorf("counter %s after %d increments", v, writers*each)
 		}
@@ -222,7 +223,7 @@ func testBackup(t *testing.T, open Opener) {
 	b := mustOpen(t, open, t.TempDir())
 	defer b.Close()
 	marker := []byte("a-value-to-find-in-the-backup")
-	check(t, b.Update(func(tx booking.Tx) error {
+	check(t, b.Update(func(tx storage.Tx) error {
 		bk, err := tx.CreateBucket(bucket)
 		if err != nil {
 			return err
@@ -434,14 +435,14 @@ func testRetention(t *testing.T, open Opener) {
 // backend that batches writes (bbolt's DB.Batch) may do. A store on it
 // must behave exactly as on the backend itself: every function passed to
 // Update may have no effect outside its transaction but the last run's.
-func Retrying(b booking.Backend) booking.Backend { return retrying{b} }
+func Retrying(b storage.Backend) storage.Backend { return retrying{b} }
 
-type retrying struct{ booking.Backend }
+type retrying struct{ storage.Backend }
 
 var errRollBack = errors.New("backendtest: roll back the first run")
 
-func (r retrying) Update(fn func(booking.Tx) error) error {
-	err := r.Backend.Update(func(tx booking.Tx) error {
+func (r retrying) Update(fn func(storage.Tx) error) error {
+	err := r.Backend.Update(func(tx storage.Tx) error {
 		if err := fn(tx); err != nil {
 			return err
 		}
@@ -539,7 +540,7 @@ func testSealed(t *testing.T, open Opener) {
 func testCopy(t *testing.T, open Opener) {
 	src := mustOpen(t, open, t.TempDir())
 	defer src.Close()
-	check(t, src.Update(func(tx booking.Tx) error {
+	check(t, src.Update(func(tx storage.Tx) error {
 		for _, name := range []string{"copy-a", "copy-b"} {
 			bk, err := tx.CreateBucket([]byte(name))
 			if err != nil {
@@ -558,14 +559,14 @@ func testCopy(t *testing.T, open Opener) {
 		}
 		return nil
 	}))
-	file, err := booking.OpenFile(t.TempDir()+"/copy.db", time.Second)
+	file, err := storage.OpenFile(t.TempDir()+"/copy.db", time.Second)
 	check(t, err)
 	defer file.Close()
-	check(t, booking.CopyBackend(file, src))
+	check(t, storage.CopyBackend(file, src))
 	back := mustOpen(t, open, t.TempDir())
 	defer back.Close()
-	check(t, booking.CopyBackend(back, file))
-	check(t, back.Update(func(tx booking.Tx) error {
+	check(t, storage.CopyBackend(back, file))
+	check(t, back.Update(func(tx storage.Tx) error {
 		for _, name := range []string{"copy-a", "copy-b"} {
 			bk := tx.Bucket([]byte(name))
 			n := 0

@@ -1,6 +1,7 @@
-package booking
+package storage
 
 import (
+	"context"
 	"fmt"
 	"io"
 )
@@ -9,7 +10,7 @@ import (
 // everything in a Backend: named buckets of ordered keys, read and written
 // in serialisable transactions. The bbolt file (OpenFile) is the one the
 // service runs on; another (etcd, whose storage engine is bbolt too) must
-// pass the same conformance suite, booking/storetest.TestBackend. No type of
+// pass the same conformance suite, storage/backendtest.TestBackend. No type of
 // a backend's library appears outside its implementation.
 
 // Backend is the persistence behind a Store.
@@ -71,6 +72,21 @@ type Cursor interface {
 // missingBucket stands for a bucket a backend does not have: reading finds
 // nothing, writing fails with the bucket's name (a programming error: every
 // bucket is made when the store opens).
+// Leader is a backend where several service instances compete to lead
+// (etcd's election); a bbolt file has one instance, which always leads.
+type Leader interface {
+	// Campaign blocks until instance leads the jobs called name, or ctx
+	// ends, and returns a channel closed when it no longer leads.
+	Campaign(ctx context.Context, name, instance string) (lost <-chan struct{}, err error)
+}
+
+// Missing reports whether b is a bucket that does not exist (what
+// Tx.Bucket returns for a name never created).
+func Missing(b Bucket) bool {
+	_, missing := b.(missingBucket)
+	return missing
+}
+
 type missingBucket []byte
 
 func (m missingBucket) Get([]byte) []byte        { return nil }

@@ -1,4 +1,4 @@
-package booking
+package storage
 
 import (
 	"bytes"
@@ -95,7 +95,7 @@ func (e *etcdBackend) current() (*concurrency.Session, *concurrency.Mutex, error
 }
 
 // campaign waits to lead the jobs called name; lost closes with the lease.
-func (e *etcdBackend) campaign(ctx context.Context, name, instance string) (<-chan struct{}, error) {
+func (e *etcdBackend) Campaign(ctx context.Context, name, instance string) (<-chan struct{}, error) {
 	session, _, err := e.current()
 	if err != nil {
 		return nil, err
@@ -120,7 +120,7 @@ func (e *etcdBackend) campaign(ctx context.Context, name, instance string) (<-ch
 // under cfg.Prefix.
 func OpenEtcd(cfg EtcdConfig) (Backend, error) {
 	if len(cfg.Endpoints) == 0 {
-		return nil, fmt.Errorf("etcd: no endpoints: %w", ErrInvalidInput)
+		return nil, fmt.Errorf("etcd: no endpoints: %w", ErrBadConfig)
 	}
 	cfg.DialTimeout = cmp.Or(cfg.DialTimeout, 5*time.Second)
 	cfg.RequestTimeout = cmp.Or(cfg.RequestTimeout, 10*time.Second)
