@@ -41,6 +41,9 @@ type Request struct {
 	// Cohort is set for a request drawn from a day's waiting list: the
 	// requests that waited together (pace.go).
 	Cohort string
+	// Effect is what is stored with the booking, in its transaction: the
+	// message that tells the citizen, the dialogue's new state (nil: none).
+	Effect Effect
 }
 
 // Book books an appointment in one write transaction that re-checks the
@@ -96,7 +99,7 @@ func (s *Store) Book(ctx context.Context, req Request) (Booking, string, error) 
 			return err
 		}
 		booked = *b
-		return applyEffect(ctx, tx, Change{Booking: booked, PIN: pin, Now: now})
+		return applyEffect(tx, req.Effect, Change{Booking: booked, PIN: pin, Now: now})
 	})
 	if errors.Is(err, ErrCohortFull) {
 		s.alertCohortFull(ctx, req.Cohort, s.cfg.Day(req.Start))
@@ -127,19 +130,20 @@ func (s *Store) save(tx storage.Tx, b *Booking, old *Booking) error {
 
 // Cancel cancels the appointment with number and PIN. The slot becomes
 // bookable again after the release delay.
-func (s *Store) Cancel(ctx context.Context, number, pin string) (Booking, error) {
+// effect is stored with it.
+func (s *Store) Cancel(ctx context.Context, number, pin string, effect Effect) (Booking, error) {
 	return s.withPIN(ctx, Guesser{}, number, pin, func(tx storage.Tx, b *Booking, now time.Time) error {
 		return s.cancel(tx, b, now, "")
-	})
+	}, effect)
 }
 
 // CancelByID cancels booking id without a PIN, for callers that checked
 // the right to it themselves: staff (actor names the clerk), or a dialogue
-// that checked the PIN earlier (actor empty).
-func (s *Store) CancelByID(ctx context.Context, id uint64, actor string) (Booking, error) {
+// that checked the PIN earlier (actor empty). effect is stored with it.
+func (s *Store) CancelByID(ctx context.Context, id uint64, actor string, effect Effect) (Booking, error) {
 	b, err := s.update(ctx, id, nil, func(tx storage.Tx, b *Booking, now time.Time) error {
 		return s.cancel(tx, b, now, actor)
-	})
+	}, effect)
 	if err != nil {
 		return Booking{}, fmt.Errorf("cancel: %w", err)
 	}
@@ -147,9 +151,9 @@ func (s *Store) CancelByID(ctx context.Context, id uint64, actor string) (Bookin
 }
 
 // update runs fn on booking id, which must still be waiting, in one write
-// transaction and saves it. allow, if set, may refuse the caller.
-// The context's effect (WithEffect) is stored with the change.
-func (s *Store) update(ctx context.Context, id uint64, allow func(*Booking) error, fn func(storage.Tx, *Booking, time.Time) error) (Booking, error) {
+// transaction and saves it. allow, if set, may refuse the caller. effect
+// is stored with the change.
+func (s *Store) update(ctx context.Context, id uint64, allow func(*Booking) error, fn func(storage.Tx, *Booking, time.Time) error, effect Effect) (Booking, error) {
 	var out Booking
 	err := s.write(func(tx storage.Tx) error {
 		b, err := getBooking(tx, id)
@@ -172,7 +176,7 @@ func (s *Store) update(ctx context.Context, id uint64, allow func(*Booking) erro
 		if err := putBooking(tx, b); err != nil {
 			return err
 		}
-		return applyEffect(ctx, tx, Change{Booking: out, Now: now})
+		return applyEffect(tx, effect, Change{Booking: out, Now: now})
 	})
 	return out, err
 }
@@ -191,18 +195,18 @@ func (s *Store) cancel(tx storage.Tx, b *Booking, now time.Time, actor string) e
 // Reschedule moves the appointment with number and PIN to start. The number,
 // PIN, name and e-mail stay; the old time is released after the release
 // delay, as for a cancellation.
-func (s *Store) Reschedule(ctx context.Context, number, pin string, start time.Time) (Booking, error) {
+func (s *Store) Reschedule(ctx context.Context, number, pin string, start time.Time, effect Effect) (Booking, error) {
 	return s.withPIN(ctx, Guesser{}, number, pin, func(tx storage.Tx, b *Booking, now time.Time) error {
 		return s.moveTo(tx, b, start, now, "")
-	})
+	}, effect)
 }
 
 // MoveByID moves booking id to start without a PIN, for callers that
 // checked the right to it themselves (see CancelByID).
-func (s *Store) MoveByID(ctx context.Context, id uint64, start time.Time, actor string) (Booking, error) {
+func (s *Store) MoveByID(ctx context.Context, id uint64, start time.Time, actor string, effect Effect) (Booking, error) {
 	b, err := s.update(ctx, id, nil, func(tx storage.Tx, b *Booking, now time.Time) error {
 		return s.moveTo(tx, b, start, now, actor)
-	})
+	}, effect)
 	if err != nil {
 		return Booking{}, fmt.Errorf("move: %w", err)
 	}
@@ -252,7 +256,7 @@ func (s *Store) Lookup(ctx context.Context, number, pin string) (Booking, error)
 // the PIN; anybody else's wrong tries are counted against them, across all
 // bookings and channels, and against everybody together.
 func (s *Store) LookupAs(ctx context.Context, who Guesser, number, pin string) (Booking, error) {
-	return s.withPIN(ctx, who, number, pin, func(storage.Tx, *Booking, time.Time) error { return nil })
+	return s.withPIN(ctx, who, number, pin, func(storage.Tx, *Booking, time.Time) error { return nil }, nil)
 }
 
 // PINError tells a wrong PIN apart from a lock-out, with how many tries are
@@ -296,7 +300,7 @@ func (e *PINError) Unwrap() []error {
 // An unknown number or a locked booking is checked against a decoy hash, so
 // it takes as long as a wrong PIN; callers answer ErrNotFound, ErrWrongPIN
 // and ErrPINLocked alike to the citizen.
-func (s *Store) withPIN(ctx context.Context, who Guesser, number, pin string, fn func(storage.Tx, *Booking, time.Time) error) (Booking, error) {
+func (s *Store) withPIN(ctx context.Context, who Guesser, number, pin string, fn func(storage.Tx, *Booking, time.Time) error, effect Effect) (Booking, error) {
 	number = NormalizeNumber(number)
 	var id uint64
 	var stored PINHash
@@ -317,7 +321,7 @@ func (s *Store) withPIN(ctx context.Context, who Guesser, number, pin string, fn
 			if err := putBooking(tx, b); err != nil {
 				return err
 			}
-			return applyEffect(ctx, tx, Change{Booking: *b, Now: now})
+			return applyEffect(tx, effect, Change{Booking: *b, Now: now})
 		}
 		var err error
 		if counted, err = s.countGuess(tx, who, now); err != nil || counted.refused != nil {
@@ -390,7 +394,7 @@ func (s *Store) withPIN(ctx context.Context, who Guesser, number, pin string, fn
 			return err
 		}
 		out = *b
-		return applyEffect(ctx, tx, Change{Booking: out, Now: now})
+		return applyEffect(tx, effect, Change{Booking: out, Now: now})
 	})
 	var failed actionError
 	if errors.As(err, &failed) {

@@ -97,7 +97,7 @@ func TestActiveBookingLimitPerPerson(t *testing.T) {
 		t.Fatalf("second active booking: err = %v, want ErrLimitReached", err)
 	}
 	book(t, s, "pass", at(2026, 11, 24, 9, 0), "tg:8") // another person may
-	if _, err := s.Cancel(ctx, first.Number, pin); err != nil {
+	if _, err := s.Cancel(ctx, first.Number, pin, nil); err != nil {
 		t.Fatal(err)
 	}
 	book(t, s, "pass", at(2026, 11, 24, 9, 30), "tg:7") // after cancelling, again
@@ -112,7 +112,7 @@ func TestPIN(t *testing.T) {
 	wrong := fmt.Sprintf("%06d", (atoi(pin)+1)%1_000_000)
 
 	t.Run("wrong PIN refused and counted", func(t *testing.T) {
-		_, err := s.Cancel(ctx, b.Number, wrong)
+		_, err := s.Cancel(ctx, b.Number, wrong, nil)
 		var pe *PINError
 		if !errors.Is(err, ErrWrongPIN) || !errors.As(err, &pe) || pe.Remaining != 2 {
 			t.Fatalf("err = %v, want a wrong PIN with 2 tries left", err)
@@ -122,7 +122,7 @@ func TestPIN(t *testing.T) {
 		}
 	})
 	t.Run("unknown number", func(t *testing.T) {
-		if _, err := s.Cancel(ctx, "T-1000", pin); !errors.Is(err, ErrNotFound) {
+		if _, err := s.Cancel(ctx, "T-1000", pin, nil); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("err = %v, want ErrNotFound", err)
 		}
 	})
@@ -136,7 +136,7 @@ func TestPIN(t *testing.T) {
 	})
 	t.Run("lock-out after the limit, even for the right PIN", func(t *testing.T) {
 		for i := range 3 {
-			_, err := s.Cancel(ctx, b.Number, wrong)
+			_, err := s.Cancel(ctx, b.Number, wrong, nil)
 			if i < 2 && (errors.Is(err, ErrPINLocked) || !errors.Is(err, ErrWrongPIN)) {
 				t.Fatalf("try %d: %v", i+1, err)
 			}
@@ -144,17 +144,17 @@ func TestPIN(t *testing.T) {
 				t.Fatalf("third wrong PIN: %v, want the lock-out", err)
 			}
 		}
-		if _, err := s.Cancel(ctx, b.Number, pin); !errors.Is(err, ErrPINLocked) || errors.Is(err, ErrWrongPIN) {
+		if _, err := s.Cancel(ctx, b.Number, pin, nil); !errors.Is(err, ErrPINLocked) || errors.Is(err, ErrWrongPIN) {
 			t.Fatalf("right PIN while locked: %v, want ErrPINLocked", err)
 		}
 		clock.Advance(time.Hour)
-		got, err := s.Cancel(ctx, b.Number, pin)
+		got, err := s.Cancel(ctx, b.Number, pin, nil)
 		if err != nil || got.Status != StatusCancelled {
 			t.Fatalf("right PIN after the lock-out: %v %s", err, got.Status)
 		}
 	})
 	t.Run("cancelled cannot be cancelled again", func(t *testing.T) {
-		if _, err := s.Cancel(ctx, b.Number, pin); !errors.Is(err, ErrNotFound) {
+		if _, err := s.Cancel(ctx, b.Number, pin, nil); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("err = %v, want ErrNotFound", err)
 		}
 	})
@@ -190,7 +190,7 @@ func TestCancelledSlotIsReleasedAfterTheDelay(t *testing.T) {
 	if strings.Contains(dayTimes(t, s, one("kfz"), start), "13:00") {
 		t.Fatal("13:00 offered for kfz while booked")
 	}
-	if _, err := s.Cancel(ctx, kfz.Number, kfzPIN); err != nil {
+	if _, err := s.Cancel(ctx, kfz.Number, kfzPIN, nil); err != nil {
 		t.Fatal(err)
 	}
 	clock.Advance(14 * time.Minute)
@@ -212,10 +212,10 @@ func TestReschedule(t *testing.T) {
 	b, pin := book(t, s, "kfz", at(2026, 11, 23, 9, 0), "a")
 	b2, pin2 := book(t, s, "kfz", at(2026, 11, 24, 9, 0), "b")
 
-	if _, err := s.Reschedule(ctx, b.Number, pin, at(2026, 11, 24, 9, 0)); !errors.Is(err, ErrSlotTaken) {
+	if _, err := s.Reschedule(ctx, b.Number, pin, at(2026, 11, 24, 9, 0), nil); !errors.Is(err, ErrSlotTaken) {
 		t.Fatalf("moving onto a taken slot: %v, want ErrSlotTaken", err)
 	}
-	moved, err := s.Reschedule(ctx, b.Number, pin, at(2026, 11, 26, 8, 0))
+	moved, err := s.Reschedule(ctx, b.Number, pin, at(2026, 11, 26, 8, 0), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +231,7 @@ func TestReschedule(t *testing.T) {
 		t.Fatal("old time not free after the release delay")
 	}
 	// Moving within the same day keeps working, and the day lists it once.
-	if _, err := s.Reschedule(ctx, b2.Number, pin2, at(2026, 11, 24, 10, 0)); err != nil {
+	if _, err := s.Reschedule(ctx, b2.Number, pin2, at(2026, 11, 24, 10, 0), nil); err != nil {
 		t.Fatal(err)
 	}
 	day, err := s.DayBookings(ctx, at(2026, 11, 24, 0, 0))

@@ -20,7 +20,7 @@ type Pick func(day []Booking, now time.Time) (int, bool)
 // CallNext lets pick choose among today's bookings and calls the chosen one
 // to counter, in one write transaction, so two counters never call the same
 // citizen. It returns ErrNotFound when pick finds nobody.
-func (s *Store) CallNext(ctx context.Context, counter, actor string, pick Pick) (Booking, error) {
+func (s *Store) CallNext(ctx context.Context, counter, actor string, pick Pick, effect Effect) (Booking, error) {
 	if _, ok := s.cfg.CounterByID(counter); !ok {
 		return Booking{}, fmt.Errorf("counter %q: %w", counter, ErrInvalidInput)
 	}
@@ -40,7 +40,7 @@ func (s *Store) CallNext(ctx context.Context, counter, actor string, pick Pick) 
 			return err
 		}
 		out = *b
-		return applyEffect(ctx, tx, Change{Booking: out, Now: now})
+		return applyEffect(tx, effect, Change{Booking: out, Now: now})
 	})
 	return out, err
 }
@@ -80,7 +80,7 @@ const (
 // transfer. recallDelay and the booking's calls decide a no-show: an
 // appointment missed for the first time waits for its automatic re-call;
 // missed again, it expires; a walk-in is a no-show at once.
-func (s *Store) Act(ctx context.Context, id uint64, action CallAction, target, actor string) (Booking, error) {
+func (s *Store) Act(ctx context.Context, id uint64, action CallAction, target, actor string, effect Effect) (Booking, error) {
 	var out Booking
 	err := s.write(func(tx storage.Tx) error {
 		b, err := getBooking(tx, id)
@@ -92,7 +92,7 @@ func (s *Store) Act(ctx context.Context, id uint64, action CallAction, target, a
 			return err
 		}
 		out = *b
-		return applyEffect(ctx, tx, Change{Booking: out, Now: now})
+		return applyEffect(tx, effect, Change{Booking: out, Now: now})
 	})
 	return out, err
 }

@@ -57,8 +57,9 @@ func (s *Store) Clusters(ctx context.Context) ([]Cluster, error) {
 }
 
 // CancelCluster cancels every active booking of the cluster key in one
-// transaction, as actor, and returns them (to tell the citizens).
-func (s *Store) CancelCluster(ctx context.Context, key, actor string) ([]Booking, error) {
+// transaction, as actor, storing effect's records for each (the messages
+// that tell the citizens), and returns them.
+func (s *Store) CancelCluster(ctx context.Context, key, actor string, effect Effect) ([]Booking, error) {
 	var cancelled []Booking
 	err := s.write(func(tx storage.Tx) error {
 		cancelled = nil // a batching backend may run this twice
@@ -73,6 +74,9 @@ func (s *Store) CancelCluster(ctx context.Context, key, actor string) ([]Booking
 			}
 			for _, b := range c.Bookings {
 				if err := s.cancel(tx, &b, now, actor); err != nil {
+					return err
+				}
+				if err := applyEffect(tx, effect, Change{Booking: b, Now: now}); err != nil {
 					return err
 				}
 				cancelled = append(cancelled, b)

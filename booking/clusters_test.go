@@ -43,7 +43,7 @@ func TestSourceLimitAndClusters(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("clusters %v, want %v", got, want)
 	}
-	cancelled, err := s.CancelCluster(ctx, "name:max mueller", "anna.schmidt")
+	cancelled, err := s.CancelCluster(ctx, "name:max mueller", "anna.schmidt", nil)
 	if err != nil || len(cancelled) != 3 {
 		t.Fatalf("cancel cluster: %d %v", len(cancelled), err)
 	}
@@ -52,11 +52,11 @@ func TestSourceLimitAndClusters(t *testing.T) {
 			t.Errorf("%s still %s", b.Number, got.Status)
 		}
 	}
-	if _, err := s.CancelCluster(ctx, "name:max mueller", "anna.schmidt"); !errors.Is(err, ErrNotFound) {
+	if _, err := s.CancelCluster(ctx, "name:max mueller", "anna.schmidt", nil); !errors.Is(err, ErrNotFound) {
 		t.Errorf("a cluster already gone: %v", err)
 	}
 	// The source's places are free again once its bookings are cancelled.
-	if _, err := s.CancelCluster(ctx, "source:net:127.0.0.0/24", "anna.schmidt"); err != nil {
+	if _, err := s.CancelCluster(ctx, "source:net:127.0.0.0/24", "anna.schmidt", nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := bookAs(10, "net:127.0.0.0/24", "Jemand Anderes"); err != nil {

@@ -34,19 +34,9 @@ type Write struct {
 	Value     []byte
 }
 
-type effectKey struct{}
-
-// WithEffect returns a context under which the booking changes of this
-// store (Book, Cancel…, Move…, Reschedule, CallNext, Act) also store what
-// effect returns, in their own transaction. A change that fails writes
-// nothing.
-func WithEffect(ctx context.Context, effect Effect) context.Context {
-	return context.WithValue(ctx, effectKey{}, effect)
-}
-
-// applyEffect writes, inside tx, what the context's effect returns for c.
-func applyEffect(ctx context.Context, tx storage.Tx, c Change) error {
-	effect, _ := ctx.Value(effectKey{}).(Effect)
+// applyEffect writes, inside tx, what effect returns for c; a nil effect
+// stores nothing.
+func applyEffect(tx storage.Tx, effect Effect, c Change) error {
 	if effect == nil {
 		return nil
 	}

@@ -42,7 +42,7 @@ func TestTheOwnerActsWhileStrangersLockedTheBooking(t *testing.T) {
 	if _, err := s.LookupAs(ctx, Guesser{Owner: Owner{Channel: "telegram", ChatID: "43"}}, b.Number, pin); !errors.Is(err, ErrPINLocked) {
 		t.Fatalf("another chat: %v", err)
 	}
-	if _, err := s.CancelByID(ctx, b.ID, "anna.schmidt"); err != nil {
+	if _, err := s.CancelByID(ctx, b.ID, "anna.schmidt", nil); err != nil {
 		t.Fatalf("staff: %v", err)
 	}
 }

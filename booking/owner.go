@@ -24,29 +24,29 @@ func (o Owner) owns(b *Booking) bool {
 
 // ownedUpdate runs fn on booking id in a write transaction if owner made it
 // and it is still waiting.
-func (s *Store) ownedUpdate(ctx context.Context, id uint64, owner Owner, fn func(storage.Tx, *Booking, time.Time) error) (Booking, error) {
+func (s *Store) ownedUpdate(ctx context.Context, id uint64, owner Owner, fn func(storage.Tx, *Booking, time.Time) error, effect Effect) (Booking, error) {
 	return s.update(ctx, id, func(b *Booking) error {
 		if !owner.owns(b) {
 			return fmt.Errorf("booking %d of another chat: %w", id, ErrNotFound)
 		}
 		return nil
-	}, fn)
+	}, fn, effect)
 }
 
 // CancelByOwner cancels booking id for the chat that made it.
-func (s *Store) CancelByOwner(ctx context.Context, id uint64, owner Owner) (Booking, error) {
+func (s *Store) CancelByOwner(ctx context.Context, id uint64, owner Owner, effect Effect) (Booking, error) {
 	return s.ownedUpdate(ctx, id, owner, func(tx storage.Tx, b *Booking, now time.Time) error {
 		return s.cancel(tx, b, now, "")
-	})
+	}, effect)
 }
 
 // MoveByOwner moves booking id to start for the chat that made it (e.g. to
 // an earlier time that became free). Number and PIN stay; the old time is
 // released in the same transaction.
-func (s *Store) MoveByOwner(ctx context.Context, id uint64, owner Owner, start time.Time) (Booking, error) {
+func (s *Store) MoveByOwner(ctx context.Context, id uint64, owner Owner, start time.Time, effect Effect) (Booking, error) {
 	return s.ownedUpdate(ctx, id, owner, func(tx storage.Tx, b *Booking, now time.Time) error {
 		return s.moveTo(tx, b, start, now, "")
-	})
+	}, effect)
 }
 
 // CheckIn records that the citizen of booking id is here ("I am here" by
@@ -55,11 +55,11 @@ func (s *Store) CheckIn(ctx context.Context, id uint64, owner Owner, actor strin
 	if actor != "" {
 		return s.update(ctx, id, nil, func(tx storage.Tx, b *Booking, now time.Time) error {
 			return s.checkIn(tx, b, now, actor)
-		})
+		}, nil)
 	}
 	return s.ownedUpdate(ctx, id, owner, func(tx storage.Tx, b *Booking, now time.Time) error {
 		return s.checkIn(tx, b, now, "")
-	})
+	}, nil)
 }
 
 func (s *Store) checkIn(tx storage.Tx, b *Booking, now time.Time, actor string) error {

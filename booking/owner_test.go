@@ -15,14 +15,14 @@ func TestOwnerOperations(t *testing.T) {
 	}
 	others := []Owner{{Channel: "telegram", ChatID: "43"}, {Channel: "email", ChatID: "42"}, {}}
 	for _, o := range others {
-		if _, err := s.CancelByOwner(ctx, b.ID, o); !errors.Is(err, ErrNotFound) {
+		if _, err := s.CancelByOwner(ctx, b.ID, o, nil); !errors.Is(err, ErrNotFound) {
 			t.Errorf("cancel by %+v: %v, want ErrNotFound", o, err)
 		}
-		if _, err := s.MoveByOwner(ctx, b.ID, o, at(2026, 11, 24, 8, 0)); !errors.Is(err, ErrNotFound) {
+		if _, err := s.MoveByOwner(ctx, b.ID, o, at(2026, 11, 24, 8, 0), nil); !errors.Is(err, ErrNotFound) {
 			t.Errorf("move by %+v: %v, want ErrNotFound", o, err)
 		}
 	}
-	moved, err := s.MoveByOwner(ctx, b.ID, me, at(2026, 11, 24, 8, 0))
+	moved, err := s.MoveByOwner(ctx, b.ID, me, at(2026, 11, 24, 8, 0), nil)
 	if err != nil || !moved.Start.Equal(at(2026, 11, 24, 8, 0)) || moved.Number != b.Number {
 		t.Fatalf("move by the owner: %v %+v", err, moved)
 	}
@@ -45,11 +45,11 @@ func TestOwnerOperations(t *testing.T) {
 	if err != nil || len(mine) != 1 || mine[0].ID != b.ID {
 		t.Fatalf("person's bookings: %v %+v", err, mine)
 	}
-	gone, err := s.CancelByOwner(ctx, b.ID, me)
+	gone, err := s.CancelByOwner(ctx, b.ID, me, nil)
 	if err != nil || gone.Status != StatusCancelled {
 		t.Fatalf("cancel by the owner: %v %+v", err, gone)
 	}
-	if _, err := s.CancelByOwner(ctx, b.ID, me); !errors.Is(err, ErrNotActive) {
+	if _, err := s.CancelByOwner(ctx, b.ID, me, nil); !errors.Is(err, ErrNotActive) {
 		t.Errorf("second cancel: %v, want ErrNotActive", err)
 	}
 	all, _ := s.Between(ctx, at(2026, 11, 23, 0, 0), at(2026, 11, 24, 0, 0).Add(time.Hour))

@@ -343,7 +343,7 @@ func simulate(t *testing.T, seed uint64, steps int, seen map[string]int, mode si
 				continue
 			}
 			want := predictPIN(model, b, true, upcoming(b))
-			_, err := s.Cancel(ctx, b.number, b.pin)
+			_, err := s.Cancel(ctx, b.number, b.pin, nil)
 			seen["cancel "+outcome(err)]++
 			if !sameOutcome(err, want) {
 				t.Fatalf("step %d: cancel %s: err = %v, model says %v", step, b.number, err, want)
@@ -361,7 +361,7 @@ func simulate(t *testing.T, seed uint64, steps int, seen map[string]int, mode si
 			}
 			lastWrong = b
 			want := predictPIN(model, b, false, upcoming(b))
-			_, err := s.Cancel(ctx, b.number, "000000")
+			_, err := s.Cancel(ctx, b.number, "000000", nil)
 			if b.pin == "000000" {
 				continue
 			}
@@ -387,7 +387,7 @@ func simulate(t *testing.T, seed uint64, steps int, seen map[string]int, mode si
 				want = bookErr
 				b.failures, b.lockedUntil = 0, time.Time{} // the PIN was right
 			}
-			_, err := s.Reschedule(ctx, b.number, b.pin, start)
+			_, err := s.Reschedule(ctx, b.number, b.pin, start, nil)
 			seen["reschedule "+outcome(err)]++
 			if !sameOutcome(err, want) {
 				t.Fatalf("step %d: reschedule %s from %s to %s: err = %v, model says %v", step, b.number, b.start.Format("Mon 15:04"), start.Format("Mon 15:04"), err, want)

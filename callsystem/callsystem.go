@@ -70,22 +70,19 @@ func New(ctx context.Context, store *booking.Store, log *slog.Logger) (*System, 
 }
 
 // SetCallEffect sets what is stored with each call and re-call, in its
-// transaction (booking.WithEffect): the message that tells the citizen's
-// chat, so a crash cannot call a number without telling its chat.
+// transaction: the message that tells the citizen's chat, so a crash
+// cannot call a number without telling its chat.
 func (s *System) SetCallEffect(effect booking.Effect) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.effect = effect
 }
 
-// withEffect is ctx carrying the call effect, if one is set.
-func (s *System) withEffect(ctx context.Context) context.Context {
+// callEffect is what is stored with a call (SetCallEffect), or nil.
+func (s *System) callEffect() booking.Effect {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	if s.effect == nil {
-		return ctx
-	}
-	return booking.WithEffect(ctx, s.effect)
+	return s.effect
 }
 
 // AddNotifier adds n to those told of each call.
@@ -121,7 +118,7 @@ func (s *System) notify(ctx context.Context, b booking.Booking) {
 // office requires it), earliest first, and only then the longest-waiting
 // walk-in, each only if the counter serves all its concerns.
 func (s *System) Next(ctx context.Context, counter, actor string) (booking.Booking, error) {
-	b, err := s.store.CallNext(s.withEffect(ctx), counter, actor, func(day []booking.Booking, now time.Time) (int, bool) {
+	b, err := s.store.CallNext(ctx, counter, actor, func(day []booking.Booking, now time.Time) (int, bool) {
 		best, bestRank := -1, rank{}
 		for i, b := range day {
 			r, ok := s.rank(b, now)
@@ -133,7 +130,7 @@ func (s *System) Next(ctx context.Context, counter, actor string) (booking.Booki
 			}
 		}
 		return best, best >= 0
-	})
+	}, s.callEffect())
 	if errors.Is(err, booking.ErrNotFound) {
 		return booking.Booking{}, ErrNobodyWaiting
 	}
@@ -147,7 +144,7 @@ func (s *System) Next(ctx context.Context, counter, actor string) (booking.Booki
 // Act applies a clerk's action to a called number; a re-call is published
 // like a call, and a finished case teaches the service times.
 func (s *System) Act(ctx context.Context, id uint64, action booking.CallAction, target, actor string) (booking.Booking, error) {
-	b, err := s.store.Act(s.withEffect(ctx), id, action, target, actor)
+	b, err := s.store.Act(ctx, id, action, target, actor, s.callEffect())
 	if err != nil {
 		return b, err
 	}

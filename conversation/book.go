@@ -922,7 +922,8 @@ func (t *turn) onConfirm(ctx context.Context, in input) bool {
 	}
 	render := func(c booking.Change) (Reply, Reply) { return t.bookedReplies(c.Booking, c.PIN, msg) }
 	key := t.outboxKey()
-	b, pin, err := t.e.store.Book(t.tellWith(ctx, key, render), req)
+	req.Effect = t.tellWith(key, render)
+	b, pin, err := t.e.store.Book(ctx, req)
 	if err != nil {
 		t.e.release(key)
 		return t.bookFailed(ctx, err, msg)

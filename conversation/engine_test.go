@@ -484,7 +484,7 @@ func TestEarlierTimeOfferedToWatchersByLot(t *testing.T) {
 	// Anna cancels Tuesday 08:00; after the release delay it is offered to
 	// both, one per tick, in an order drawn by lot.
 	num, pin, _ := strings.Cut(held[0], " ")
-	if _, err := ev.store.Cancel(ctx, num, pin); err != nil {
+	if _, err := ev.store.Cancel(ctx, num, pin, nil); err != nil {
 		t.Fatal(err)
 	}
 	ev.tick(ctx)

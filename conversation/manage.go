@@ -188,7 +188,7 @@ func (t *turn) onCancelConfirm(ctx context.Context, in input) bool {
 		return false
 	}
 	key := t.outboxKey()
-	b, err := t.e.store.CancelByID(t.tellWith(ctx, key, t.cancelledReplies), t.d.BookingID, "")
+	b, err := t.e.store.CancelByID(ctx, t.d.BookingID, "", t.tellWith(key, t.cancelledReplies))
 	if err != nil {
 		t.e.release(key)
 		if errors.Is(err, booking.ErrNotActive) || errors.Is(err, booking.ErrNotFound) {
@@ -225,7 +225,7 @@ func (t *turn) movedReplies(c booking.Change) (chat, mail Reply) {
 // confirmMove moves the booking whose PIN this dialogue checked.
 func (t *turn) confirmMove(ctx context.Context) bool {
 	key := t.outboxKey()
-	b, err := t.e.store.MoveByID(t.tellWith(ctx, key, t.movedReplies), t.d.BookingID, t.d.Start, "")
+	b, err := t.e.store.MoveByID(ctx, t.d.BookingID, t.d.Start, "", t.tellWith(key, t.movedReplies))
 	if err != nil {
 		t.e.release(key)
 		return t.bookFailed(ctx, err, Message{})

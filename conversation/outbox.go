@@ -15,7 +15,7 @@ import (
 
 // The outbox: messages that must reach a citizen across a crash. A
 // booking, cancellation or move is stored in one transaction with the
-// dialogue's new state and the message that tells of it (booking.WithEffect);
+// dialogue's new state and the message that tells of it (an Effect passed with the change);
 // what the engine sends on its own (calls, reminders, offers, copies by
 // mail) is stored before it is sent. The channel that shows a turn's
 // replies says when it did (Delivered); whatever is left is delivered by
@@ -285,10 +285,10 @@ func (e *Engine) retryLater(ctx context.Context, key string, o outgoing, now tim
 // key is empty), the copy by mail render makes for a booking with an
 // address from another channel, and the chat's dialogue as it is once the
 // change is done. So a crash keeps the change and its message together.
-func (t *turn) tellWith(ctx context.Context, key string, render func(booking.Change) (chat, mail Reply), extra ...booking.Write) context.Context {
+func (t *turn) tellWith(key string, render func(booking.Change) (chat, mail Reply), extra ...booking.Write) booking.Effect {
 	channel, chatID, lang := t.owner.Channel, t.owner.ChatID, t.d.Lang
 	after := dialogue{State: stIdle, Lang: t.d.Lang, Handled: t.d.Handled, LastAnswer: t.d.LastAnswer, Repeats: t.d.Repeats}
-	return booking.WithEffect(ctx, func(c booking.Change) ([]booking.Write, error) {
+	return func(c booking.Change) ([]booking.Write, error) {
 		chat, mail := render(c)
 		var writes []booking.Write
 		if key != "" {
@@ -312,7 +312,7 @@ func (t *turn) tellWith(ctx context.Context, key string, render func(booking.Cha
 			return nil, err
 		}
 		return append(append(writes, extra...), booking.Write{Kind: "dialogues", Key: dialogueKey(channel, chatID), Value: state}), nil
-	})
+	}
 }
 
 // outboxKey is the key of the entry that keeps this turn's message of a

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"sync"
@@ -153,9 +154,9 @@ func TestCallEffectTellsTheChat(t *testing.T) {
 	ev := newEnv(t, "", tuesday)
 	num, _ := ev.chat("1", "de").book("Perso Donnerstag 10 Uhr")
 	ev.clock.Set(time.Date(2026, 11, 26, 9, 59, 0, 0, berlin))
-	b, err := ev.store.CallNext(booking.WithEffect(ctx, ev.engine.CallEffect), "1", "anna", func(day []booking.Booking, _ time.Time) (int, bool) {
+	b, err := ev.store.CallNext(ctx, "1", "anna", func(day []booking.Booking, _ time.Time) (int, bool) {
 		return 0, len(day) > 0
-	})
+	}, ev.engine.CallEffect)
 	if err != nil || b.Number != num {
 		t.Fatalf("call: %+v %v", b, err)
 	}
@@ -163,4 +164,40 @@ func TestCallEffectTellsTheChat(t *testing.T) {
 		t.Fatal(err)
 	}
 	expect(t, "called", dump(ev.sent.take("1")), num+": Bitte gehen Sie jetzt zu Platz 1")
+}
+
+// A clerk's cancellation, of one booking or a cluster, is stored with the
+// message that tells the citizen: a crash right after the commit (nothing
+// delivered yet) still tells them after the restart.
+func TestStaffCancellationsTellTheCitizenAcrossACrash(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	one, _ := ev.chat("one", "de").book("Perso Donnerstag 10 Uhr")
+	var cluster []string
+	for i := range 3 {
+		c := ev.chat(fmt.Sprint("bot", i), "de")
+		c.say(fmt.Sprintf("Perso Donnerstag %d Uhr", 8+i))
+		c.say("Bot Bauer")
+		c.say("nein")
+		num, _ := numberAndPIN(t, c.say("ja"))
+		cluster = append(cluster, num)
+	}
+	b, err := ev.store.Find(ctx, one)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev.stop() // no delivery from here: the crash comes right after the commits
+	if _, err := ev.store.CancelByID(ctx, b.ID, "anna", ev.engine.CancelledByOffice); err != nil {
+		t.Fatal(err)
+	}
+	if cancelled, err := ev.store.CancelCluster(ctx, "name:bot bauer", "anna", ev.engine.CancelledInCluster); err != nil || len(cancelled) != 3 {
+		t.Fatalf("cancel cluster: %d %v", len(cancelled), err)
+	}
+	ev.restart()
+	if err := ev.engine.DeliverOutbox(ctx); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, "the single cancellation", dump(ev.sent.take("one")), one, "vom Bürgerbüro abgesagt")
+	for i, num := range cluster {
+		expect(t, "the cluster's", dump(ev.sent.take(fmt.Sprint("bot", i))), num, "vom Bürgerbüro abgesagt", "Termine hortet")
+	}
 }

@@ -239,7 +239,8 @@ func (t *turn) moveAcross(ctx context.Context, w *watch, start time.Time, msg Me
 		chat.Attachments, mail.Attachments = append(chat.Attachments, gone), append(mail.Attachments, gone)
 		return chat, mail
 	}
-	b, pin, err := t.e.store.Book(t.tellWith(ctx, key, render, booking.Write{Kind: movesKind, Key: key, Value: note}), req)
+	req.Effect = t.tellWith(key, render, booking.Write{Kind: movesKind, Key: key, Value: note})
+	b, pin, err := t.e.store.Book(ctx, req)
 	switch {
 	case errors.Is(err, booking.ErrSlotTaken), errors.Is(err, booking.ErrNotBookable):
 		t.e.release(key)
@@ -291,7 +292,7 @@ func (e *Engine) finishMove(ctx context.Context, key string, note []byte) {
 		e.log.Error("move across offices: no such office", "office", m.Office)
 		return
 	}
-	_, err := from.Engine.store.CancelByOwner(ctx, m.Booking, booking.Owner{Channel: m.Channel, ChatID: m.ChatID})
+	_, err := from.Engine.store.CancelByOwner(ctx, m.Booking, booking.Owner{Channel: m.Channel, ChatID: m.ChatID}, nil)
 	if err != nil && !errors.Is(err, booking.ErrNotActive) && !errors.Is(err, booking.ErrNotFound) {
 		e.log.Warn("move across offices: old booking not cancelled yet", "office", m.Office, "err", err)
 		return

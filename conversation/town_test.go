@@ -237,7 +237,7 @@ func TestTownWatchesAnywhere(t *testing.T) {
 		t.Fatalf("Ohligs's watches: %+v; want one, for anything before 14:10", ws)
 	}
 	b, _ := e.ohl.store.Find(ctx, num)
-	if _, err := e.ohl.store.CancelByID(ctx, b.ID, "test"); err != nil {
+	if _, err := e.ohl.store.CancelByID(ctx, b.ID, "test", nil); err != nil {
 		t.Fatal(err)
 	}
 	e.clock.Advance(16 * time.Minute) // the release delay

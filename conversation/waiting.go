@@ -139,7 +139,8 @@ func (e *Engine) serveWaiting(ctx context.Context, key string, w waitingEntry) (
 		Channel: w.Channel, ChatID: w.ChatID, Lang: w.Lang, Cohort: w.Cohort}
 	for _, start := range times {
 		req.Start = start
-		_, _, err := e.store.Book(booking.WithEffect(ctx, e.drawnEffect(w, drop)), req)
+		req.Effect = e.drawnEffect(w, drop)
+		_, _, err := e.store.Book(ctx, req)
 		switch {
 		case err == nil:
 			return false

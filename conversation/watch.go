@@ -48,7 +48,7 @@ func (t *turn) onPushedOption(ctx context.Context, opt string, msg Message) {
 		}
 		id, _ := strconv.ParseUint(arg, 10, 64)
 		key := t.outboxKey()
-		b, err := t.e.store.CancelByOwner(t.tellWith(ctx, key, t.cancelledReplies), id, owner)
+		b, err := t.e.store.CancelByOwner(ctx, id, owner, t.tellWith(key, t.cancelledReplies))
 		if err != nil {
 			t.e.release(key)
 			t.say(Reply{Text: t.text("BookingGone")})
@@ -153,7 +153,7 @@ func (t *turn) acceptOffer(ctx context.Context, arg string, msg Message) {
 		return
 	}
 	key := t.outboxKey()
-	b, err := t.e.store.MoveByOwner(t.tellWith(ctx, key, t.movedReplies), w.BookingID, booking.Owner{Channel: msg.Channel, ChatID: msg.ChatID}, start)
+	b, err := t.e.store.MoveByOwner(ctx, w.BookingID, booking.Owner{Channel: msg.Channel, ChatID: msg.ChatID}, start, t.tellWith(key, t.movedReplies))
 	if err != nil {
 		t.e.release(key)
 	}
@@ -207,7 +207,7 @@ func (e *Engine) Push(ctx context.Context, channel, chatID, lang string, replies
 	return e.enqueue(ctx, outgoing{Channel: channel, ChatID: chatID, Lang: lang, Replies: replies}, extra...)
 }
 
-// CallEffect is the call system's effect (booking.WithEffect): the message
+// CallEffect is the call system's effect (passed with each call): the message
 // that calls the citizen in the chat they booked from ("T-042: please go
 // to Platz 3") is stored with the call, so a crash cannot call a number
 // without telling its chat. Bookings without a chat get none.
@@ -230,19 +230,39 @@ func (e *Engine) CallEffect(c booking.Change) ([]booking.Write, error) {
 // stored a message (a call).
 func (e *Engine) DeliverSoon() { e.kick() }
 
-// NotifyCancelledByOffice tells the citizen of booking b, in the chat they
-// booked from and by mail where an address is known, that staff cancelled
-// it (e.g. as part of a cluster of hoarded bookings).
-func (e *Engine) NotifyCancelledByOffice(ctx context.Context, b booking.Booking) error {
+// CancelledByOffice is the effect of a clerk's cancellation of one
+// booking (/bb cancel: on the phone, at the counter): the message that
+// tells the citizen, stored in the cancellation's own transaction (see
+// toldOfCancellation).
+func (e *Engine) CancelledByOffice(c booking.Change) ([]booking.Write, error) {
+	return e.toldOfCancellation(c, "CancelledByOffice")
+}
+
+// CancelledInCluster is the effect of cancelling a cluster of hoarded
+// bookings: the message says why.
+func (e *Engine) CancelledInCluster(c booking.Change) ([]booking.Write, error) {
+	return e.toldOfCancellation(c, "CancelledInCluster")
+}
+
+// toldOfCancellation is the outbox entry (and its copy by mail where an
+// address is known) that tells the citizen of booking c.Booking, with the
+// calendar entry's cancellation, in the words of textID: a crash right
+// after the cancellation cannot keep them from hearing of it.
+func (e *Engine) toldOfCancellation(c booking.Change, textID string) ([]booking.Write, error) {
+	b := c.Booking
 	lang := langOf(b.Lang)
-	r := Reply{Text: e.texts.T(lang, "CancelledByOffice", "Number", b.Number, "When", e.when(lang, b.Start), "Phone", e.cfg.Office.Phone),
+	r := Reply{Text: e.texts.T(lang, textID, "Number", b.Number, "When", e.when(lang, b.Start), "Phone", e.cfg.Office.Phone),
 		Attachments: []Attachment{e.calendarFile(b, "CANCEL", lang)}}
-	var errs []error
-	if b.Channel != "" && b.ChatID != "" && e.sender(b.Channel) != nil {
-		errs = append(errs, e.Push(ctx, b.Channel, b.ChatID, b.Lang, []Reply{r}))
+	var writes []booking.Write
+	for _, to := range []struct{ channel, chat, key string }{{b.Channel, b.ChatID, ""}, {MailChannel, b.Email, "-mail"}} {
+		if to.chat == "" || e.sender(to.channel) == nil || (to.key != "" && !e.mailCopyWanted(b)) {
+			continue
+		}
+		w, err := e.outboxWrite(fmt.Sprintf("%s-%d%s", newOutboxKey(c.Now), b.ID, to.key), outgoing{Channel: to.channel, ChatID: to.chat, Lang: lang, Replies: []Reply{r}, Created: c.Now})
+		if err != nil {
+			return nil, err
+		}
+		writes = append(writes, w)
 	}
-	if e.mailCopyWanted(b) {
-		errs = append(errs, e.Push(ctx, MailChannel, b.Email, b.Lang, []Reply{r}))
-	}
-	return errors.Join(errs...)
+	return writes, nil
 }

@@ -125,7 +125,7 @@ func TestAuditLinesHoldNoPersonalData(t *testing.T) {
 	if _, err := calls.Next(ctx, "1", "anna.schmidt"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.CancelByID(ctx, b.ID, "anna.schmidt"); err == nil {
+	if _, err := store.CancelByID(ctx, b.ID, "anna.schmidt", nil); err == nil {
 		t.Fatal("a called booking was cancelled")
 	}
 	if err := m.Catch(ctx, store, ""); err != nil {

@@ -123,7 +123,7 @@ func (s *sim) day(day time.Time) {
 			c := &ledger{id: b.ID, kind: booking.KindAppointment, concern: concern, day: day, ref: b.Start}
 			s.cases[b.ID] = c
 			if s.rng.IntN(10) == 0 {
-				s.store.CancelByID(ctx, b.ID, "")
+				s.store.CancelByID(ctx, b.ID, "", nil)
 				c.cancelled = true
 			}
 		}
@@ -338,7 +338,7 @@ func TestRetentionLeavesNoPersonalDataAndTheFigures(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Old versions of its pages: a move and a failed PIN.
-	s.store.Reschedule(ctx, b.Number, pin, time.Date(2026, 11, 3, 10, 0, 0, 0, loc))
+	s.store.Reschedule(ctx, b.Number, pin, time.Date(2026, 11, 3, 10, 0, 0, 0, loc), nil)
 	s.store.Lookup(ctx, b.Number, "000000")
 	s.cases[b.ID] = &ledger{id: b.ID, kind: booking.KindAppointment, concern: "a", day: time.Date(2026, 11, 3, 0, 0, 0, 0, loc), ref: time.Date(2026, 11, 3, 10, 0, 0, 0, loc)}
 	for d := 2; d <= 6; d++ {

@@ -50,11 +50,11 @@ func TestTownFiguresSideBySide(t *testing.T) {
 					}
 				}
 				return 0, false
-			})
+			}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := store.Act(context.Background(), called.ID, booking.ActionDone, "", "anna"); err != nil {
+			if _, err := store.Act(context.Background(), called.ID, booking.ActionDone, "", "anna", nil); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -50,17 +50,16 @@ func (b *Bot) cancelCluster(ctx context.Context, c command, key string) string {
 	if key == "" {
 		return b.say("StaffWhichCluster")
 	}
-	cancelled, err := b.store.CancelCluster(ctx, key, c.userName)
+	cancelled, err := b.store.CancelCluster(ctx, key, c.userName, b.dialogue.CancelledInCluster)
 	if err != nil {
 		return b.say("StaffClusterGone")
 	}
+	b.dialogue.DeliverSoon()
 	told := 0
 	for _, bk := range cancelled {
-		if err := b.dialogue.NotifyCancelledByOffice(ctx, bk); err != nil {
-			b.log.Warn("citizen not told of a cluster cancellation", "number", bk.Number, "err", err)
-			continue
+		if bk.ChatID != "" || bk.Email != "" {
+			told++
 		}
-		told++
 	}
 	b.log.Warn("cluster cancelled by staff", "cluster_kind", strings.SplitN(key, ":", 2)[0], "bookings", len(cancelled), "by", c.userName)
 	return b.say("StaffClusterCancelled", "N", len(cancelled), "Told", told)

@@ -314,10 +314,11 @@ func (b *Bot) cancel(ctx context.Context, c command, args string) string {
 	if err != nil {
 		return b.say("StaffNoBookingFromToday", "Number", clip(booking.NormalizeNumber(args), 12))
 	}
-	done, err := b.store.CancelByID(ctx, bk.ID, c.userName)
+	done, err := b.store.CancelByID(ctx, bk.ID, c.userName, b.dialogue.CancelledByOffice)
 	if err != nil {
 		return b.actError(bk, err)
 	}
+	b.dialogue.DeliverSoon()
 	b.log.Info("cancelled by staff", "number", done.Number, "by", c.userName)
 	return b.say("StaffCancelled", "Number", done.Number, "When", done.Start.In(b.store.Config().Location()).Format("02.01. 15:04"))
 }

@@ -124,12 +124,12 @@ type Store interface {
 	Records(kind string) (*booking.Records, error)
 	Find(ctx context.Context, number string) (booking.Booking, error)
 	IssueWalkIn(ctx context.Context, req booking.WalkInRequest) (booking.Booking, error)
-	CancelByID(ctx context.Context, id uint64, actor string) (booking.Booking, error)
+	CancelByID(ctx context.Context, id uint64, actor string, effect booking.Effect) (booking.Booking, error)
 	SetPriority(ctx context.Context, id uint64, urgent bool, actor string) (booking.Booking, error)
 	CheckIn(ctx context.Context, id uint64, owner booking.Owner, actor string) (booking.Booking, error)
 	DayBookings(ctx context.Context, day time.Time) ([]booking.Booking, error)
 	Clusters(ctx context.Context) ([]booking.Cluster, error)
-	CancelCluster(ctx context.Context, key, actor string) ([]booking.Booking, error)
+	CancelCluster(ctx context.Context, key, actor string, effect booking.Effect) ([]booking.Booking, error)
 	Events(ctx context.Context, after uint64, fn func(booking.Event) bool) error
 	// Secret is a key derived from the service key; it signs the buttons.
 	Secret(ctx context.Context, name string) ([]byte, error)
@@ -138,7 +138,13 @@ type Store interface {
 // Dialogue is what the bot needs of the conversation engine.
 type Dialogue interface {
 	Handle(ctx context.Context, msg conversation.Message) ([]conversation.Reply, error)
-	NotifyCancelledByOffice(ctx context.Context, b booking.Booking) error
+	// CancelledByOffice and CancelledInCluster are what a clerk's
+	// cancellation of one booking or of a cluster stores with it: the
+	// message that tells the citizen (the outbox delivers it).
+	CancelledByOffice(c booking.Change) ([]booking.Write, error)
+	CancelledInCluster(c booking.Change) ([]booking.Write, error)
+	// DeliverSoon wakes the outbox's delivery.
+	DeliverSoon()
 	// Text is a word from the catalogue, in the language hinted at.
 	Text(langHint, id string, kv ...any) string
 }

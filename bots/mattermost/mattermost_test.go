@@ -318,12 +318,21 @@ func TestDeskCommands(t *testing.T) {
 	r := newRig(t)
 	expect(t, "walk-in", r.slash("anna", "walkin perso"), "Wartenummer **W-001**")
 	expect(t, "unknown concern", r.slash("anna", "walkin zaubertrank"), "Welches Anliegen?")
+	web := &inbox{sent: map[string][]string{}}
+	r.engine.Register("web", web)
 	b, _, err := r.store.Book(ctx, booking.Request{Concerns: []booking.ConcernCount{{ID: "reisepass", Count: 1}},
-		Start: time.Date(2026, 11, 25, 9, 0, 0, 0, r.store.Config().Location()), Name: "Paul Pass", PersonKey: "p"})
+		Start: time.Date(2026, 11, 25, 9, 0, 0, 0, r.store.Config().Location()), Name: "Paul Pass", PersonKey: "p", Channel: "web", ChatID: "paul"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	expect(t, "cancel", r.slash("ben", "cancel "+strings.ToLower(b.Number)), b.Number+" (25.11. 09:00) ist abgesagt", "protokolliert")
+	var told string
+	for deadline := time.Now().Add(5 * time.Second); told == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		web.mu.Lock()
+		told = strings.Join(web.sent["paul"], "\n")
+		web.mu.Unlock()
+	}
+	expect(t, "the citizen told of the clerk's cancellation", told, b.Number, "vom Bürgerbüro abgesagt")
 	var actor string
 	r.store.Events(ctx, 0, func(e booking.Event) bool {
 		if e.Type == booking.EventCancelled {

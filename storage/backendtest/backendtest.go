@@ -339,7 +339,7 @@ func testReleaseDelay(t *testing.T, open Opener) {
 		}
 		mine, pin = b, p
 	}
-	if _, err := s.Cancel(ctx, mine.Number, pin); err != nil {
+	if _, err := s.Cancel(ctx, mine.Number, pin, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := s.Book(ctx, request("ausweis", tuesday9, "trader")); !errors.Is(err, booking.ErrSlotTaken) {
@@ -471,16 +471,17 @@ func testEffects(t *testing.T, open Opener) {
 			{Kind: "dialogues", Key: "chat-1", Value: []byte("idle")},
 		}, nil
 	}
-	ctx := booking.WithEffect(context.Background(), outbox)
-	b, pin, err := s.Book(ctx, request("kfz", tuesday9, "p1"))
+	ctx := context.Background()
+	withEffect := func(r booking.Request, effect booking.Effect) booking.Request { r.Effect = effect; return r }
+	b, pin, err := s.Book(ctx, withEffect(request("kfz", tuesday9, "p1"), outbox))
 	check(t, err)
-	if _, _, err := s.Book(ctx, request("kfz", tuesday9, "p2")); !errors.Is(err, booking.ErrSlotTaken) {
+	if _, _, err := s.Book(ctx, withEffect(request("kfz", tuesday9, "p2"), outbox)); !errors.Is(err, booking.ErrSlotTaken) {
 		t.Fatalf("second booking of the only vehicle counter: %v", err)
 	}
-	failing := booking.WithEffect(context.Background(), func(booking.Change) ([]booking.Write, error) {
+	failing := func(booking.Change) ([]booking.Write, error) {
 		return nil, errors.New("the outbox is full")
-	})
-	if _, _, err := s.Book(failing, request("ausweis", tuesday9, "p3")); err == nil {
+	}
+	if _, _, err := s.Book(ctx, withEffect(request("ausweis", tuesday9, "p3"), failing)); err == nil {
 		t.Fatal("a booking whose effect failed was made")
 	}
 	check(t, s.Close())
@@ -501,9 +502,9 @@ func testEffects(t *testing.T, open Opener) {
 	if bs, _ := s.PersonBookings(context.Background(), "p3"); len(bs) != 0 {
 		t.Fatalf("the booking whose effect failed is stored: %+v", bs)
 	}
-	cancelled, err := s.CancelByID(booking.WithEffect(context.Background(), func(c booking.Change) ([]booking.Write, error) {
+	cancelled, err := s.CancelByID(ctx, b.ID, "", func(c booking.Change) ([]booking.Write, error) {
 		return []booking.Write{{Kind: "outbox", Key: b.Number, Value: nil}, {Kind: "outbox", Key: "cancel-" + c.Booking.Number, Value: []byte(c.Booking.Status)}}, nil
-	}), b.ID, "")
+	})
 	check(t, err)
 	all, err = recs[0].All(context.Background())
 	check(t, err)
