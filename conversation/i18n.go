@@ -3,11 +3,12 @@ package conversation
 import (
 	"embed"
 	"fmt"
-	"strings"
 
 	"github.com/goccy/go-yaml"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
+
+	"buergerbuero/internal/lang"
 )
 
 //go:embed locales/*.yaml
@@ -54,15 +55,7 @@ func (c *catalogue) T(lang, id string, kv ...any) string {
 }
 
 // langOf picks the dialogue language from a channel's hint ("de-DE", "en").
-func langOf(hint string) string {
-	h := strings.ToLower(hint)
-	switch {
-	case h == "" || strings.HasPrefix(h, "de"):
-		return "de"
-	default:
-		return "en"
-	}
-}
+func langOf(hint string) string { return lang.Of(hint) }
 
 // Text is the catalogue's text id in the language a channel hints at
 // ("de-DE", "en"), with template data as name, value pairs. Channels take

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"buergerbuero/booking"
+	"buergerbuero/internal/web"
 )
 
 //go:embed page.html
@@ -133,21 +134,13 @@ func handler(office string, cfg *booking.Config, tables []string, compute func(c
 		page.Execute(w, map[string]any{
 			"Office": office, "Offices": officeRows(rep), "From": from.Format(time.DateOnly), "To": to.Format(time.DateOnly), "Period": p,
 			"PeriodChoices": []Period{Day, Week, Month}, "PeriodNames": map[Period]string{Day: words["StatsDay"], Week: words["StatsWeek"], Month: words["StatsMonth"]},
-			"W": words, "Lang": pageLang(lang), "Total": rep.Total, "NoShows": rep.Total.NoShows + rep.Total.Expired,
+			"W": words, "Lang": web.Lang(r), "Total": rep.Total, "NoShows": rep.Total.NoShows + rep.Total.Expired,
 			"WaitMedian": minutes(rep.Total.Wait.Median), "WaitP90": minutes(rep.Total.Wait.P90),
 			"Utilisation": fmt.Sprintf("%.0f", rep.Total.Utilisation()*100), "Charts": charts, "Concerns": concerns,
 			"Tables": tables, "CSVBase": "",
 		})
 	})
 	return mux
-}
-
-// pageLang is "en" for a browser that asks for English first, else "de".
-func pageLang(acceptLanguage string) string {
-	if l := strings.ToLower(strings.TrimSpace(acceptLanguage)); l != "" && !strings.HasPrefix(l, "de") {
-		return "en"
-	}
-	return "de"
 }
 
 // officeRow is a town's office (or the town) as the page shows it.

@@ -9,10 +9,10 @@ import (
 	"time"
 
 	"buergerbuero/booking"
-	"buergerbuero/bots/email"
-	"buergerbuero/bots/mattermost"
-	"buergerbuero/bots/telegram"
+	"buergerbuero/citizens/email"
+	"buergerbuero/citizens/telegram"
 	"buergerbuero/internal/clientaddr"
+	"buergerbuero/staff/mattermost"
 )
 
 // fileConfig is the whole config file: the office (inline, as documented in

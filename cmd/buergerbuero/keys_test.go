@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"buergerbuero/booking"
-	"buergerbuero/bots/webchat"
+	"buergerbuero/citizens/webchat"
 )
 
 // forgeMAC signs body for purpose as the web chat does, under key: what a

@@ -18,10 +18,10 @@ import (
 	"time"
 
 	"buergerbuero/booking"
-	"buergerbuero/bots/email/mailtest"
-	"buergerbuero/bots/mattermost/mattermosttest"
-	"buergerbuero/bots/telegram/telegramtest"
-	"buergerbuero/bots/webchat"
+	"buergerbuero/citizens/email/mailtest"
+	"buergerbuero/citizens/telegram/telegramtest"
+	"buergerbuero/citizens/webchat"
+	"buergerbuero/staff/mattermost/mattermosttest"
 	"buergerbuero/storage"
 )
 

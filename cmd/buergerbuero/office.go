@@ -9,15 +9,15 @@ import (
 	"time"
 
 	"buergerbuero/booking"
-	"buergerbuero/bots/counter"
-	"buergerbuero/bots/kiosk"
-	"buergerbuero/bots/mattermost"
 	"buergerbuero/callsystem"
 	"buergerbuero/callsystem/display"
 	"buergerbuero/conversation"
 	"buergerbuero/internal/basicauth"
 	"buergerbuero/internal/clientaddr"
 	"buergerbuero/metrics"
+	"buergerbuero/staff/counter"
+	"buergerbuero/staff/kiosk"
+	"buergerbuero/staff/mattermost"
 	"buergerbuero/stats"
 	"buergerbuero/storage"
 )

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"buergerbuero/booking"
-	"buergerbuero/bots/email/mailtest"
-	"buergerbuero/bots/telegram/telegramtest"
+	"buergerbuero/citizens/email/mailtest"
+	"buergerbuero/citizens/telegram/telegramtest"
 )
 
 // crashUser is a Telegram user who books step by step across crashes.

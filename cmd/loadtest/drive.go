@@ -12,8 +12,8 @@ import (
 	"sync"
 	"time"
 
-	"buergerbuero/bots/email/mailtest"
-	"buergerbuero/bots/telegram/telegramtest"
+	"buergerbuero/citizens/email/mailtest"
+	"buergerbuero/citizens/telegram/telegramtest"
 )
 
 // told is a booking a simulated user was told of.

@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"buergerbuero/booking"
-	"buergerbuero/bots/email/mailtest"
-	"buergerbuero/bots/mattermost/mattermosttest"
-	"buergerbuero/bots/telegram/telegramtest"
+	"buergerbuero/citizens/email/mailtest"
+	"buergerbuero/citizens/telegram/telegramtest"
+	"buergerbuero/staff/mattermost/mattermosttest"
 	"buergerbuero/storage/etcdtest"
 )
 

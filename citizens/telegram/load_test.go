@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"buergerbuero/booking"
-	"buergerbuero/bots/telegram/telegramtest"
+	"buergerbuero/citizens/telegram/telegramtest"
 )
 
 // loadOffice has 4 counters, 10-minute cases, open 07:00-19:00 on weekdays.

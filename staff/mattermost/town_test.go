@@ -9,10 +9,10 @@ import (
 	"time"
 
 	"buergerbuero/booking"
-	"buergerbuero/bots/mattermost/mattermosttest"
 	"buergerbuero/callsystem"
 	"buergerbuero/conversation"
 	"buergerbuero/internal/storetest"
+	"buergerbuero/staff/mattermost/mattermosttest"
 )
 
 // townOffice is one office of the two-office rig.

@@ -466,11 +466,6 @@ func (b *Bot) todayText(ctx context.Context) string {
 		"Served", f.Served, "NoShows", f.NoShows+f.Expired, "Cancelled", f.Cancelled, "Waiting", waiting, "Median", median)
 }
 
-func writeJSON(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(v)
-}
-
 func decodeJSON(r *http.Request, v any) error {
 	return json.NewDecoder(r.Body).Decode(v)
 }

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"buergerbuero/booking"
-	"buergerbuero/bots/email/mailtest"
+	"buergerbuero/citizens/email/mailtest"
 	"buergerbuero/conversation"
 	"buergerbuero/internal/storetest"
 )

@@ -17,6 +17,7 @@ import (
 	"buergerbuero/booking"
 	"buergerbuero/callsystem"
 	"buergerbuero/internal/basicauth"
+	"buergerbuero/internal/web"
 	"buergerbuero/internal/webguard"
 )
 
@@ -87,7 +88,7 @@ func (p *Page) entry(r *http.Request, b booking.Booking) entry {
 	var names []string
 	for _, cc := range b.Concerns {
 		if c, ok := p.cfg.Concern(cc.ID); ok {
-			names = append(names, c.Name.In(pageLang(lang)))
+			names = append(names, c.Name.In(web.Lang(r)))
 		}
 	}
 	when := p.texts.Text(lang, "StaffSince", "Time", b.CreatedAt.In(p.cfg.Location()).Format("15:04"))
@@ -108,18 +109,10 @@ var pageWords = []string{"PageCounterTitle", "PageCounterMine", "PageCounterNext
 	"StaffBtnPark", "StaffBtnDone", "PageCounterWaiting", "PageCounterCounters", "PageCounterLater", "PageCounterFree",
 	"PageCounterNobodyWaiting", "PageCounterNoLater", "PageCounterCalled"}
 
-// pageLang is "en" for a browser that asks for English first, else "de".
-func pageLang(acceptLanguage string) string {
-	if l := strings.ToLower(strings.TrimSpace(acceptLanguage)); l != "" && !strings.HasPrefix(l, "de") {
-		return "en"
-	}
-	return "de"
-}
-
 func (p *Page) state(w http.ResponseWriter, r *http.Request) {
 	q, err := p.calls.Queue(r.Context())
 	if err != nil {
-		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": p.say(r, "PageQueueUnreadable")})
+		web.JSON(w, http.StatusInternalServerError, map[string]string{"error": p.say(r, "PageQueueUnreadable")})
 		return
 	}
 	type counterState struct {
@@ -148,8 +141,8 @@ func (p *Page) state(w http.ResponseWriter, r *http.Request) {
 	for _, id := range pageWords {
 		words[id] = p.say(r, id)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"office": p.cfg.Office.Name, "counters": counters, "waiting": waiting, "later": later,
-		"lang": pageLang(r.Header.Get("Accept-Language")), "words": words})
+	web.JSON(w, http.StatusOK, map[string]any{"office": p.cfg.Office.Name, "counters": counters, "waiting": waiting, "later": later,
+		"lang": web.Lang(r), "words": words})
 }
 
 func (p *Page) next(w http.ResponseWriter, r *http.Request) {
@@ -160,18 +153,18 @@ func (p *Page) next(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, ok := p.cfg.CounterByID(req.Counter); !ok {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": p.say(r, "PageNoSuchCounter")})
+		web.JSON(w, http.StatusBadRequest, map[string]string{"error": p.say(r, "PageNoSuchCounter")})
 		return
 	}
 	b, err := p.calls.Next(r.Context(), req.Counter, actor(r))
 	switch {
 	case errors.Is(err, callsystem.ErrNobodyWaiting):
-		writeJSON(w, http.StatusOK, map[string]any{"message": p.say(r, "PageNobodyWaiting")})
+		web.JSON(w, http.StatusOK, map[string]any{"message": p.say(r, "PageNobodyWaiting")})
 	case err != nil:
 		p.log.Error("counter page: next", "err", err)
-		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": p.failed(r, err)})
+		web.JSON(w, http.StatusInternalServerError, map[string]string{"error": p.failed(r, err)})
 	default:
-		writeJSON(w, http.StatusOK, map[string]any{"called": p.entry(r, b)})
+		web.JSON(w, http.StatusOK, map[string]any{"called": p.entry(r, b)})
 	}
 }
 
@@ -188,36 +181,30 @@ func (p *Page) act(w http.ResponseWriter, r *http.Request) {
 	switch action {
 	case booking.ActionRecall, booking.ActionStart, booking.ActionDone, booking.ActionNoShow, booking.ActionPark, booking.ActionUnpark, booking.ActionTransfer:
 	default:
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": p.say(r, "PageNoSuchAction")})
+		web.JSON(w, http.StatusBadRequest, map[string]string{"error": p.say(r, "PageNoSuchAction")})
 		return
 	}
 	b, err := p.calls.Act(r.Context(), req.ID, action, req.Target, actor(r))
 	switch {
 	case errors.Is(err, booking.ErrNotActive):
-		writeJSON(w, http.StatusConflict, map[string]string{"error": p.say(r, "PageAlreadyFurther")})
+		web.JSON(w, http.StatusConflict, map[string]string{"error": p.say(r, "PageAlreadyFurther")})
 	case errors.Is(err, booking.ErrNotFound), errors.Is(err, booking.ErrInvalidInput):
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": p.say(r, "PageUnknownNumberOrCounter")})
+		web.JSON(w, http.StatusBadRequest, map[string]string{"error": p.say(r, "PageUnknownNumberOrCounter")})
 	case err != nil:
 		p.log.Error("counter page: act", "err", err)
-		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": p.failed(r, err)})
+		web.JSON(w, http.StatusInternalServerError, map[string]string{"error": p.failed(r, err)})
 	default:
-		writeJSON(w, http.StatusOK, map[string]any{"booking": p.entry(r, b)})
+		web.JSON(w, http.StatusOK, map[string]any{"booking": p.entry(r, b)})
 	}
 }
 
 func (p *Page) decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
 	if err := json.NewDecoder(r.Body).Decode(v); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": p.say(r, "PageUnreadable")})
+		web.JSON(w, http.StatusBadRequest, map[string]string{"error": p.say(r, "PageUnreadable")})
 		return false
 	}
 	return true
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
 }
 
 // say is a word of the catalogue in the browser's language.

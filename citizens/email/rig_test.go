@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"buergerbuero/booking"
-	"buergerbuero/bots/email/mailtest"
+	"buergerbuero/citizens/email/mailtest"
 	"buergerbuero/conversation"
 	"buergerbuero/internal/fakeclock"
 	"buergerbuero/internal/storetest"

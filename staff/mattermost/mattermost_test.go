@@ -17,11 +17,11 @@ import (
 	"github.com/mattermost/mattermost/server/public/model"
 
 	"buergerbuero/booking"
-	"buergerbuero/bots/mattermost/mattermosttest"
 	"buergerbuero/callsystem"
 	"buergerbuero/conversation"
 	"buergerbuero/internal/fakeclock"
 	"buergerbuero/internal/storetest"
+	"buergerbuero/staff/mattermost/mattermosttest"
 )
 
 var ctx = context.Background()

@@ -14,8 +14,8 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"buergerbuero/booking"
-	"buergerbuero/bots/telegram/telegramtest"
 	"buergerbuero/callsystem"
+	"buergerbuero/citizens/telegram/telegramtest"
 	"buergerbuero/conversation"
 	"buergerbuero/internal/fakeclock"
 	"buergerbuero/internal/storetest"

@@ -22,6 +22,7 @@ import (
 
 	"buergerbuero/conversation"
 	"buergerbuero/internal/clientaddr"
+	"buergerbuero/internal/web"
 	"buergerbuero/internal/webguard"
 )
 
@@ -121,7 +122,7 @@ func (c *Chat) challenge(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusTooManyRequests, c.dialogue.Text(langHint(r), "ChannelSlowDown"))
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"challenge": c.sessions.challenge(), "bits": c.sessions.bits})
+	web.JSON(w, http.StatusOK, map[string]any{"challenge": c.sessions.challenge(), "bits": c.sessions.bits})
 }
 
 // session turns a solved challenge into a signed chat id in a cookie.
@@ -142,7 +143,7 @@ func (c *Chat) session(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: value, Path: "/", HttpOnly: true, Secure: c.addrs.Secure(r),
 		SameSite: http.SameSiteStrictMode, MaxAge: 30 * 24 * 3600})
-	writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+	web.JSON(w, http.StatusOK, map[string]any{"ok": true})
 }
 
 // reply is a conversation.Reply on the wire.
@@ -222,7 +223,7 @@ func (c *Chat) message(w http.ResponseWriter, r *http.Request) {
 	lang := langHint(r)
 	if id == "" {
 		// The page starts a session (a proof of work) and sends again.
-		writeJSON(w, http.StatusUnauthorized, map[string]any{"session": "needed", "error": c.dialogue.Text(lang, "ChatConnecting")})
+		web.JSON(w, http.StatusUnauthorized, map[string]any{"session": "needed", "error": c.dialogue.Text(lang, "ChatConnecting")})
 		return
 	}
 	if !c.allow(r, id) {
@@ -247,7 +248,7 @@ func (c *Chat) message(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, c.dialogue.Text(lang, "ChannelError"))
 		return
 	}
-	if err := writeJSON(w, http.StatusOK, map[string]any{"replies": toWire(replies)}); err != nil {
+	if err := web.JSON(w, http.StatusOK, map[string]any{"replies": toWire(replies)}); err != nil {
 		c.dialogue.Undelivered(replies) // the outbox delivers what must reach the page
 		return
 	}
@@ -268,7 +269,7 @@ func (c *Chat) poll(w http.ResponseWriter, r *http.Request) {
 	if out == nil {
 		out = []reply{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"replies": out})
+	web.JSON(w, http.StatusOK, map[string]any{"replies": out})
 }
 
 // Send queues replies the engine starts (reminders, offers, calls) until the
@@ -295,15 +296,7 @@ func (c *Chat) Send(_ context.Context, chatID string, replies []conversation.Rep
 	return nil
 }
 
-// writeJSON answers with v; the error says the answer did not get out.
-func writeJSON(w http.ResponseWriter, status int, v any) error {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	return json.NewEncoder(w).Encode(v)
-}
-
 // writeError answers with msg, as the error and as a reply to show.
 func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, map[string]any{"error": msg, "replies": []reply{{Text: msg}}}) // a failed error answer has nothing left to say
+	web.JSON(w, status, map[string]any{"error": msg, "replies": []reply{{Text: msg}}}) // a failed error answer has nothing left to say
 }

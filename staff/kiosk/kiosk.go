@@ -12,12 +12,12 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"buergerbuero/booking"
 	"buergerbuero/callsystem"
 	"buergerbuero/internal/basicauth"
+	"buergerbuero/internal/web"
 	"buergerbuero/internal/webguard"
 )
 
@@ -83,7 +83,7 @@ type concern struct {
 
 func (k *Kiosk) concerns(w http.ResponseWriter, r *http.Request) {
 	cfg := k.desk.Config()
-	lang := pageLang(r.Header.Get("Accept-Language"))
+	lang := web.Lang(r)
 	out := make([]concern, 0, len(cfg.Concerns))
 	for _, c := range cfg.Concerns {
 		out = append(out, concern{ID: c.ID, Name: c.Name.In(lang), Minutes: c.Minutes, Documents: c.Documents.In(lang)})
@@ -93,7 +93,7 @@ func (k *Kiosk) concerns(w http.ResponseWriter, r *http.Request) {
 		"PageKioskAgain", "PageKioskMinutes", "PageKioskAhead", "PageKioskOffline"} {
 		words[id] = k.say(r, id)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"office": cfg.Office.Name, "concerns": out, "lang": lang, "words": words})
+	web.JSON(w, http.StatusOK, map[string]any{"office": cfg.Office.Name, "concerns": out, "lang": lang, "words": words})
 }
 
 // ticket is what the page prints.
@@ -113,52 +113,38 @@ func (k *Kiosk) ticket(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": k.say(r, "PageUnreadable")})
+		web.JSON(w, http.StatusBadRequest, map[string]string{"error": k.say(r, "PageUnreadable")})
 		return
 	}
 	cfg := k.desk.Config()
 	c, ok := cfg.Concern(req.Concern)
 	if !ok {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": k.say(r, "PageNoSuchConcern")})
+		web.JSON(w, http.StatusBadRequest, map[string]string{"error": k.say(r, "PageNoSuchConcern")})
 		return
 	}
 	b, err := k.desk.IssueWalkIn(r.Context(), booking.WalkInRequest{Concerns: []booking.ConcernCount{{ID: c.ID, Count: 1}}, Actor: "kiosk:" + basicauth.User(r)})
 	switch {
 	case errors.Is(err, booking.ErrContingentExhausted):
-		writeJSON(w, http.StatusConflict, map[string]string{"error": k.say(r, "PageContingentExhausted")})
+		web.JSON(w, http.StatusConflict, map[string]string{"error": k.say(r, "PageContingentExhausted")})
 		return
 	case errors.Is(err, booking.ErrClosed):
-		writeJSON(w, http.StatusConflict, map[string]string{"error": k.say(r, "PageClosedForWalkIns")})
+		web.JSON(w, http.StatusConflict, map[string]string{"error": k.say(r, "PageClosedForWalkIns")})
 		return
 	case err != nil:
 		k.log.Error("kiosk ticket", "err", err)
-		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": k.say(r, "PageFailed")})
+		web.JSON(w, http.StatusInternalServerError, map[string]string{"error": k.say(r, "PageFailed")})
 		return
 	}
-	lang := pageLang(r.Header.Get("Accept-Language"))
+	lang := web.Lang(r)
 	t := ticket{Number: b.Number, Concern: c.Name.In(lang), Office: cfg.Office.Name, Issued: b.CreatedAt.In(cfg.Location()).Format("02.01.2006 15:04"),
 		Documents: c.Documents.In(lang)}
 	if pos, err := k.queue.Position(r.Context(), b); err == nil {
 		t.Ahead, t.WaitMin = pos.Ahead, int(pos.Wait.Round(time.Minute)/time.Minute)
 	}
-	writeJSON(w, http.StatusOK, t)
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+	web.JSON(w, http.StatusOK, t)
 }
 
 // say is a word of the catalogue in the browser's language.
 func (k *Kiosk) say(r *http.Request, id string) string {
 	return k.texts.Text(r.Header.Get("Accept-Language"), id)
-}
-
-// pageLang is "en" for a browser that asks for English first, else "de".
-func pageLang(acceptLanguage string) string {
-	if l := strings.ToLower(strings.TrimSpace(acceptLanguage)); l != "" && !strings.HasPrefix(l, "de") {
-		return "en"
-	}
-	return "de"
 }

@@ -29,6 +29,7 @@ import (
 	"buergerbuero/conversation"
 	"buergerbuero/conversation/understand"
 	"buergerbuero/internal/retry"
+	"buergerbuero/internal/web"
 )
 
 // Channel is the channel name of dialogues run in the bot's direct messages.
@@ -323,7 +324,7 @@ func commandHandler(token string, log *slog.Logger, answer func(context.Context,
 		}
 		c := command{userID: r.PostForm.Get("user_id"), userName: r.PostForm.Get("user_name"), teamID: r.PostForm.Get("team_id"),
 			channelID: r.PostForm.Get("channel_id"), text: strings.TrimSpace(r.PostForm.Get("text"))}
-		writeJSON(w, &model.CommandResponse{ResponseType: model.CommandResponseTypeEphemeral, Text: answer(r.Context(), c)})
+		web.JSON(w, http.StatusOK, &model.CommandResponse{ResponseType: model.CommandResponseTypeEphemeral, Text: answer(r.Context(), c)})
 	})
 }
 
@@ -351,19 +352,19 @@ func actionHandler(log *slog.Logger, botOf func(office string) *Bot) http.Handle
 			if b == nil {
 				return
 			}
-			writeJSON(w, &model.PostActionIntegrationResponse{EphemeralText: b.say("StaffButtonInvalid")})
+			web.JSON(w, http.StatusOK, &model.PostActionIntegrationResponse{EphemeralText: b.say("StaffButtonInvalid")})
 			return
 		}
 		if until, err := time.Parse(time.RFC3339, expires); err != nil || !b.store.Now().Before(until) {
-			writeJSON(w, &model.PostActionIntegrationResponse{EphemeralText: b.say("StaffButtonExpired")})
+			web.JSON(w, http.StatusOK, &model.PostActionIntegrationResponse{EphemeralText: b.say("StaffButtonExpired")})
 			return
 		}
 		if !b.isStaff(req.UserId, req.TeamId) {
 			b.log.Warn("button by non-staff refused", "user", req.UserName)
-			writeJSON(w, &model.PostActionIntegrationResponse{EphemeralText: b.say("StaffOnlyButtons")})
+			web.JSON(w, http.StatusOK, &model.PostActionIntegrationResponse{EphemeralText: b.say("StaffOnlyButtons")})
 			return
 		}
-		writeJSON(w, b.action(r.Context(), req, action, target))
+		web.JSON(w, http.StatusOK, b.action(r.Context(), req, action, target))
 	})
 }
 

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"buergerbuero/bots/email/mailtest"
+	"buergerbuero/citizens/email/mailtest"
 	"buergerbuero/internal/skipnote"
 )
 

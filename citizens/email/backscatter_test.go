@@ -12,7 +12,7 @@ import (
 
 	"github.com/emersion/go-msgauth/dkim"
 
-	"buergerbuero/bots/email/mailtest"
+	"buergerbuero/citizens/email/mailtest"
 )
 
 // The lure an attacker puts in a forged mail, hoping the office repeats it

@@ -11,7 +11,7 @@ import (
 	"github.com/emersion/go-ical"
 
 	"buergerbuero/booking"
-	"buergerbuero/bots/email/mailtest"
+	"buergerbuero/citizens/email/mailtest"
 	"buergerbuero/conversation"
 )
 

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"buergerbuero/bots/telegram/telegramtest"
+	"buergerbuero/citizens/telegram/telegramtest"
 )
 
 // A citizen who taps a button every two seconds gets the answer at once:
