@@ -117,10 +117,11 @@ func (o *officeRun) mount(mux *http.ServeMux, cfg *fileConfig, guard *basicauth.
 }
 
 // measure has meter count the office's events (from now on) and report
-// its queue, under its id.
-func (o *officeRun) measure(ctx context.Context, meter *metrics.Metrics, workers *sync.WaitGroup) error {
+// its queue, under its id; the job it returns follows the office's event
+// log.
+func (o *officeRun) measure(ctx context.Context, meter *metrics.Metrics) (func(context.Context), error) {
 	if err := meter.Skip(ctx, o.store, o.id); err != nil {
-		return err
+		return nil, err
 	}
 	meter.AddQueue(o.id, func() float64 {
 		q, err := o.calls.Queue(context.Background())
@@ -129,8 +130,7 @@ func (o *officeRun) measure(ctx context.Context, meter *metrics.Metrics, workers
 		}
 		return float64(len(q.Waiting))
 	})
-	workers.Go(func() { meter.Follow(ctx, o.store, o.id, 5*time.Second) })
-	return nil
+	return func(ctx context.Context) { meter.Follow(ctx, o.store, o.id, 5*time.Second) }, nil
 }
 
 // jobs are what the office does on its own, on the instance that leads.
@@ -156,12 +156,21 @@ type officeDeps struct {
 	instance string
 }
 
-// startOffice starts a town's further office id with its config, in its
-// own part of backend (Config.OfficePart).
+// startOffice starts office id (empty for a single office) with its
+// config in its part of backend (Config.OfficePart): its store, call
+// system, dialogue and foyer display. The first office's part is the
+// backend itself, and its store owns it (closing it closes the backend);
+// the others share it.
 func startOffice(ctx context.Context, id, part string, cfg *booking.Config, backend storage.Backend, fc *fileConfig, d officeDeps) (*officeRun, error) {
-	log := d.log.With("office", id)
+	log := d.log
+	if id != "" {
+		log = log.With("office", id)
+	}
 	o := &officeRun{id: id, cfg: cfg}
-	store, err := booking.New(storage.Shared(storage.Within(backend, part)), cfg, booking.Options{Logger: log, PINKey: d.keys[0], RetiredKeys: d.keys[1:], Alert: o.alert})
+	if part != "" {
+		backend = storage.Shared(storage.Within(backend, part))
+	}
+	store, err := booking.New(backend, cfg, booking.Options{Logger: log, PINKey: d.keys[0], RetiredKeys: d.keys[1:], Alert: o.alert})
 	if err != nil {
 		return nil, fmt.Errorf("office %s: %w", id, err)
 	}
@@ -182,4 +191,33 @@ func startOffice(ctx context.Context, id, part string, cfg *booking.Config, back
 	o.foyer = display.New(cfg.Office.Name, recent, store.Now, log, fc.displayOptions(cfg, d.addrs, o.calls))
 	o.calls.AddNotifier(o.foyer)
 	return o, nil
+}
+
+// startOffices starts every office of the file the same way (startOffice):
+// one for a single office, each of a town's in its part of backend. On an
+// error the offices already started are closed.
+func startOffices(ctx context.Context, fc *fileConfig, town *booking.Config, backend storage.Backend, d officeDeps) ([]*officeRun, error) {
+	offices := town.OfficeConfigs()
+	var runs []*officeRun
+	for i, cfg := range offices {
+		id := ""
+		if len(offices) > 1 {
+			id = town.Offices[i].ID
+		}
+		o, err := startOffice(ctx, id, town.OfficePart(i), cfg, backend, fc, d)
+		if err != nil {
+			closeOffices(runs)
+			return nil, err
+		}
+		runs = append(runs, o)
+	}
+	return runs, nil
+}
+
+// closeOffices closes the offices' stores, the first (which owns the
+// backend) last.
+func closeOffices(runs []*officeRun) {
+	for i := len(runs) - 1; i >= 0; i-- {
+		runs[i].store.Close()
+	}
 }

@@ -21,7 +21,8 @@ import (
 )
 
 // mountOps adds health, readiness, metrics and the admin pages.
-func mountOps(mux *http.ServeMux, store *booking.Store, cfg *fileConfig, guard *basicauth.Guard, texts stats.Texts, metricsHandler http.Handler) {
+func mountOps(mux *http.ServeMux, first *officeRun, cfg *fileConfig, guard *basicauth.Guard, metricsHandler http.Handler) {
+	store := first.store
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		if err := store.Ping(r.Context()); err != nil {
@@ -31,7 +32,7 @@ func mountOps(mux *http.ServeMux, store *booking.Store, cfg *fileConfig, guard *
 		io.WriteString(w, "ready\n")
 	})
 	mux.Handle("GET /metrics", metricsHandler)
-	mux.Handle("/admin/stats/", requireAdmin(guard, cfg.Admin, http.StripPrefix("/admin/stats", stats.Handler(store, &cfg.Config, store.Now, texts))))
+	mux.Handle("/admin/stats/", requireAdmin(guard, cfg.Admin, http.StripPrefix("/admin/stats", stats.Handler(store, first.cfg, store.Now, first.engine))))
 	mux.Handle("GET /admin/backup", requireAdmin(guard, cfg.Admin, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/octet-stream")
 		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="buergerbuero-%s.db"`, time.Now().Format("20060102-1504")))

@@ -17,7 +17,6 @@ import (
 
 	"buergerbuero/booking"
 	"buergerbuero/callsystem"
-	"buergerbuero/callsystem/display"
 	"buergerbuero/citizens/email"
 	"buergerbuero/citizens/telegram"
 	"buergerbuero/citizens/webchat"
@@ -28,8 +27,9 @@ import (
 	"buergerbuero/stats"
 )
 
-// serve runs the service until ctx ends: the store, the dialogue engine,
-// the channels that are configured, and the HTTP server.
+// serve runs the service until ctx ends: the store, every office (its
+// call system, dialogue and pages, office.go), the channels that are
+// configured, and the HTTP server.
 func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -51,15 +51,6 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	offices := cfg.Config.OfficeConfigs()
-	var officeIDs []string // set for a town of several offices: their pages live under /<page>/<id>/
-	if len(offices) > 1 {
-		for _, o := range cfg.Offices {
-			officeIDs = append(officeIDs, o.ID)
-		}
-	}
-	townCfg := cfg.Config    // the town's catalogue of concerns, for the dialogue that asks where
-	cfg.Config = *offices[0] // the first office is wired as a single one; the others follow (office.go)
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -75,31 +66,29 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	guard := basicauth.NewGuard(addrs, log, nil)
+	if *keyPath == "" {
+		*keyPath = filepath.Join(filepath.Dir(*dataPath), "buergerbuero.key")
+	}
 	if err := os.MkdirAll(filepath.Dir(*dataPath), 0o700); err != nil {
 		return fmt.Errorf("data directory: %w", err)
+	}
+	keys, err := booking.LoadKeys(*keyPath)
+	if err != nil {
+		return err
 	}
 	backend, where, err := openBackend(cfg, *dataPath)
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}
-	if *keyPath == "" {
-		*keyPath = filepath.Join(filepath.Dir(*dataPath), "buergerbuero.key")
-	}
-	keys, err := booking.LoadKeys(*keyPath)
+	cfg.Email.Defaults()
+	runs, err := startOffices(ctx, cfg, &cfg.Config, backend, officeDeps{keys: keys, log: log, instance: instanceName(ln.Addr()), addrs: addrs})
 	if err != nil {
 		backend.Close()
 		return err
 	}
-	first := &officeRun{cfg: &cfg.Config}
-	store, err := booking.New(backend, &cfg.Config, booking.Options{Logger: log, PINKey: keys[0], RetiredKeys: keys[1:], Alert: first.alert})
-	if err != nil {
-		backend.Close()
-		return err
-	}
-	defer store.Close()
+	defer closeOffices(runs)
 	if *configPath == "" {
-		n, err := store.SeedDemoDay(ctx)
+		n, err := runs[0].store.SeedDemoDay(ctx)
 		if err != nil {
 			return err
 		}
@@ -107,156 +96,172 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 			log.Info("demo: today is filled with made-up citizens, marked \"Demo:\", so there is somebody to call", "bookings", n)
 		}
 	}
-	calls, err := callsystem.New(ctx, store, log)
-	if err != nil {
-		return err
-	}
 	meter.AuditTo(log.With("audit", true))
-	cfg.Email.Defaults()
-	instance := instanceName(ln.Addr())
-	engine, err := conversation.New(store, conversation.Options{Logger: log, MailReminderBefore: cfg.Email.ReminderBefore, Queue: queueInfo{calls},
-		DialogueTTL: cfg.Dialogue.ExpireAfter, Instance: instance})
-	if err != nil {
+	svc := &service{cfg: cfg, runs: runs, log: log, guard: basicauth.NewGuard(addrs, log, nil), addrs: addrs, mux: http.NewServeMux(), meter: meter,
+		instance: instanceName(ln.Addr())}
+	if err := svc.assemble(ctx); err != nil {
 		return err
 	}
-	calls.SetCallEffect(engine.CallEffect)
-	calls.AddNotifier(chatNotifier{engine})
-	recent, err := calls.Recent(ctx, 10)
-	if err != nil {
-		return err
-	}
-	foyer := display.New(cfg.Office.Name, recent, store.Now, log, cfg.displayOptions(&cfg.Config, addrs, calls))
-	calls.AddNotifier(foyer)
+	log.Info("buergerbuero started", "store", where, "offices", len(runs), "counters", len(runs[0].cfg.Counters), "concerns", len(runs[0].cfg.Concerns),
+		"listen", ln.Addr().String(), "chat", "http://"+ln.Addr().String()+"/chat/", "display", "http://"+ln.Addr().String()+runs[0].path("display"),
+		"counter", "http://"+ln.Addr().String()+runs[0].path("counter"))
+	return svc.run(ctx, ln)
+}
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var workers sync.WaitGroup
-	var leaderJobs []func(context.Context) // run once in a cluster: on the instance that leads
-	mux := http.NewServeMux()
+// service is the running service's parts, assembled once (assemble) and
+// run until the context ends (run).
+type service struct {
+	cfg      *fileConfig
+	runs     []*officeRun // the offices; the first leads the town's shared parts
+	log      *slog.Logger
+	guard    *basicauth.Guard
+	addrs    *clientaddr.Resolver
+	mux      *http.ServeMux
+	meter    *metrics.Metrics
+	instance string
+	// leaderJobs run once in a cluster: on the instance that leads.
+	leaderJobs []func(context.Context)
+	// followers run on every instance.
+	followers []func(context.Context)
+}
 
-	first.store, first.calls, first.engine, first.foyer = store, calls, engine, foyer
-	runs := []*officeRun{first}
-	if officeIDs != nil {
-		first.id = officeIDs[0]
-	}
-	first.mount(mux, cfg, guard, log)
-	// The channels talk to the office, or to the town in front of its offices.
-	var citizens townDialogue = engine
-	if len(offices) > 1 {
-		town := []conversation.TownOffice{{ID: first.id, Engine: engine}}
-		logs := []stats.OfficeLog{{ID: first.id, Log: store, Config: &cfg.Config}}
-		for i := 1; i < len(offices); i++ { // the town's other offices, each in its own part of the store
-			o, err := startOffice(ctx, officeIDs[i], townCfg.OfficePart(i), offices[i], backend, cfg, officeDeps{keys: keys, log: log, instance: instance, addrs: addrs})
-			if err != nil {
-				return err
-			}
-			defer o.store.Close()
-			o.mount(mux, cfg, guard, log)
-			leaderJobs = append(leaderJobs, o.jobs(cfg, log)...)
-			if len(cfg.Store.Etcd.Endpoints) > 0 {
-				workers.Go(func() { o.calls.FollowCalls(ctx, time.Second) })
-			}
-			log.Info("office started", "office", o.cfg.Office.Name, "display", o.path("display"))
-			runs = append(runs, o)
-			town = append(town, conversation.TownOffice{ID: o.id, Engine: o.engine})
-			logs = append(logs, stats.OfficeLog{ID: o.id, Log: o.store, Config: o.cfg})
+// assemble mounts every office's pages and jobs, the citizens' channels in
+// front of the office or the town, the staff bot and the operations pages.
+func (s *service) assemble(ctx context.Context) error {
+	first := s.runs[0]
+	for _, o := range s.runs {
+		o.mount(s.mux, s.cfg, s.guard, s.log)
+		s.leaderJobs = append(s.leaderJobs, o.jobs(s.cfg, s.log)...)
+		if len(s.cfg.Store.Etcd.Endpoints) > 0 { // other instances call too: their calls reach this display
+			s.followers = append(s.followers, func(ctx context.Context) { o.calls.FollowCalls(ctx, time.Second) })
 		}
-
-		t, err := conversation.NewTown(&townCfg, town, log)
+		follow, err := o.measure(ctx, s.meter)
 		if err != nil {
 			return err
 		}
-		citizens = t
-		mux.Handle("/admin/stats/town/", requireAdmin(guard, cfg.Admin, // the offices side by side
-			http.StripPrefix("/admin/stats/town", stats.TownHandler(townCfg.Office.Name, logs, store.Now, engine))))
+		s.followers = append(s.followers, follow)
 	}
-	// One web chat: the office's, or the town's that asks where.
-	chatSecret, err := store.Secret(ctx, "webchat")
+	citizens, err := s.citizensDialogue()
 	if err != nil {
 		return err
 	}
-	chat, err := webchat.New(citizens, log, webchat.Options{Secret: chatSecret, WorkBits: cfg.HTTP.ChatWorkBits, Addrs: addrs})
+	if err := s.mountChannels(ctx, citizens); err != nil {
+		return err
+	}
+	if s.cfg.Mattermost.URL == "" {
+		s.log.Info("mattermost staff bot off: no mattermost.url")
+	} else {
+		job, err := staffBot(s.mux, s.cfg.Mattermost, s.runs, s.log)
+		if err != nil {
+			return err
+		}
+		s.leaderJobs = append(s.leaderJobs, job)
+	}
+	mountOps(s.mux, first, s.cfg, s.guard, s.meter.Handler())
+	if len(s.cfg.Admin.logins) == 0 {
+		s.log.Info("admin pages off: no admin.accounts or admin.password (or BUERGERBUERO_ADMIN_PASSWORD)")
+	}
+	return nil
+}
+
+// citizensDialogue is what the citizens' channels talk to: the office's
+// engine, or the town in front of its offices' (with the offices' figures
+// side by side at /admin/stats/town/).
+func (s *service) citizensDialogue() (townDialogue, error) {
+	if len(s.runs) == 1 {
+		return s.runs[0].engine, nil
+	}
+	var offices []conversation.TownOffice
+	var logs []stats.OfficeLog
+	for _, o := range s.runs {
+		offices = append(offices, conversation.TownOffice{ID: o.id, Engine: o.engine})
+		logs = append(logs, stats.OfficeLog{ID: o.id, Log: o.store, Config: o.cfg})
+		s.log.Info("office started", "office", o.cfg.Office.Name, "display", o.path("display"))
+	}
+	town, err := conversation.NewTown(&s.cfg.Config, offices, s.log)
+	if err != nil {
+		return nil, err
+	}
+	first := s.runs[0]
+	s.mux.Handle("/admin/stats/town/", requireAdmin(s.guard, s.cfg.Admin,
+		http.StripPrefix("/admin/stats/town", stats.TownHandler(s.cfg.Office.Name, logs, first.store.Now, first.engine))))
+	return town, nil
+}
+
+// mountChannels starts the citizens' channels: the web chat always,
+// Telegram and mail where configured.
+func (s *service) mountChannels(ctx context.Context, citizens townDialogue) error {
+	first := s.runs[0]
+	chatSecret, err := first.store.Secret(ctx, "webchat")
+	if err != nil {
+		return err
+	}
+	chat, err := webchat.New(citizens, s.log, webchat.Options{Secret: chatSecret, WorkBits: s.cfg.HTTP.ChatWorkBits, Addrs: s.addrs})
 	if err != nil {
 		return err
 	}
 	citizens.Register(webchat.Channel, chat)
-	mux.Handle("/chat/", http.StripPrefix("/chat", chat))
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/chat/", http.StatusFound) })
-
-	if cfg.Telegram.Token == "" {
-		log.Info("telegram channel off: no token (set telegram.token or BUERGERBUERO_TELEGRAM_TOKEN)")
+	s.mux.Handle("/chat/", http.StripPrefix("/chat", chat))
+	s.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/chat/", http.StatusFound) })
+	if s.cfg.Telegram.Token == "" {
+		s.log.Info("telegram channel off: no token (set telegram.token or BUERGERBUERO_TELEGRAM_TOKEN)")
 	} else {
-		tg, err := telegram.New(cfg.Telegram, citizens, log)
+		tg, err := telegram.New(s.cfg.Telegram, citizens, s.log)
 		if err != nil {
 			return err
 		}
 		citizens.Register(telegram.Channel, tg)
-		if cfg.Telegram.WebhookURL != "" {
-			mux.Handle("POST /telegram/webhook", tg.WebhookHandler())
+		if s.cfg.Telegram.WebhookURL != "" {
+			s.mux.Handle("POST /telegram/webhook", tg.WebhookHandler())
 		}
-		leaderJobs = append(leaderJobs, func(ctx context.Context) {
-			if err := tg.Run(ctx); err != nil {
-				log.Error("telegram channel stopped", "err", err)
-			}
-		})
+		s.leaderJobs = append(s.leaderJobs, s.logged("telegram channel stopped", tg.Run))
 	}
+	if s.cfg.Email.IMAP.Host == "" {
+		s.log.Info("e-mail channel off: no email.imap.host")
+		return nil
+	}
+	mail, err := email.New(s.cfg.Email, citizens, first.store, s.log, first.store.Now)
+	if err != nil {
+		return err
+	}
+	citizens.Register(email.Channel, mail)
+	s.leaderJobs = append(s.leaderJobs, s.logged("e-mail channel stopped", mail.Run))
+	return nil
+}
 
-	var mail *email.Mail
-	if cfg.Email.IMAP.Host == "" {
-		log.Info("e-mail channel off: no email.imap.host")
-	} else {
-		mail, err = email.New(cfg.Email, citizens, store, log, store.Now)
-		if err != nil {
-			return err
+// logged is job run, its error logged with msg.
+func (s *service) logged(msg string, run func(context.Context) error) func(context.Context) {
+	return func(ctx context.Context) {
+		if err := run(ctx); err != nil {
+			s.log.Error(msg, "err", err)
 		}
-		citizens.Register(email.Channel, mail)
-		leaderJobs = append(leaderJobs, func(ctx context.Context) {
-			if err := mail.Run(ctx); err != nil {
-				log.Error("e-mail channel stopped", "err", err)
-			}
-		})
 	}
+}
 
-	if cfg.Mattermost.URL == "" {
-		log.Info("mattermost staff bot off: no mattermost.url")
-	} else {
-		job, err := staffBot(mux, cfg.Mattermost, runs, log)
-		if err != nil {
-			return err
-		}
-		leaderJobs = append(leaderJobs, job)
+// run serves HTTP on ln and runs the jobs (those that run once on the
+// instance that leads) until ctx ends, then stops gracefully.
+func (s *service) run(ctx context.Context, ln net.Listener) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var workers sync.WaitGroup
+	for _, f := range s.followers {
+		workers.Go(func() { f(ctx) })
 	}
-
-	mountOps(mux, store, cfg, guard, engine, meter.Handler())
-	if len(cfg.Admin.logins) == 0 {
-		log.Info("admin pages off: no admin.accounts or admin.password (or BUERGERBUERO_ADMIN_PASSWORD)")
-	}
-	for _, o := range runs {
-		if err := o.measure(ctx, meter, &workers); err != nil {
-			return err
-		}
-	}
-	if len(cfg.Store.Etcd.Endpoints) > 0 { // other instances call too: their calls reach this display
-		workers.Go(func() { calls.FollowCalls(ctx, time.Second) })
-	}
-	leaderJobs = append(leaderJobs, first.jobs(cfg, log)...)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
+	srv := &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
-	workers.Go(func() { lead(ctx, store, instance, log, leaderJobs) })
-
-	log.Info("buergerbuero started", "store", where, "counters", len(cfg.Counters), "concerns", len(cfg.Concerns),
-		"listen", ln.Addr().String(), "chat", "http://"+ln.Addr().String()+"/chat/", "display", "http://"+ln.Addr().String()+first.path("display"),
-		"counter", "http://"+ln.Addr().String()+first.path("counter"))
+	workers.Go(func() { lead(ctx, s.runs[0].store, s.instance, s.log, s.leaderJobs) })
 	select {
 	case <-ctx.Done():
 	case err := <-serveErr:
+		cancel()
+		workers.Wait()
 		return fmt.Errorf("http server: %w", err)
 	}
-	log.Info("stopping")
+	s.log.Info("stopping")
 	shutdown, stop := context.WithTimeout(context.Background(), 5*time.Second)
 	defer stop()
-	err = srv.Shutdown(shutdown)
+	err := srv.Shutdown(shutdown)
 	cancel()
 	workers.Wait()
 	return err
