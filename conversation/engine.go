@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -286,43 +287,61 @@ const (
 	stDocs          = "docs"
 )
 
-var allStates = []string{stIdle, stConcern, stMore, stDay, stTime, stName, stEmail, stConfirm, stNumber, stPIN, stCancelConfirm, stDocs}
+// stateSpec is one state of the dialogue, everything about it in one
+// place: its handler, its question, the events that leave it (event →
+// next state), where "back" leads, and whether a bare number there picks
+// an offered option (where it cannot mean a time, a day or a PIN).
+type stateSpec struct {
+	handle func(t *turn, ctx context.Context, in input) bool
+	prompt func(t *turn, ctx context.Context)
+	next   map[string]string
+	back   string
+	bare   bool
+}
 
-// transitions is the dialogue graph: every move between states is one of
-// these events. looplab/fsm refuses any other, so a handler bug cannot
-// put a chat into a state it has no way out of.
+// states is the dialogue's graph: adding a state is one entry here (and
+// its handler and prompt). looplab/fsm refuses any move not listed, so a
+// handler bug cannot put a chat into a state it has no way out of; "done"
+// leads from every state back to idle.
+var states = map[string]stateSpec{
+	stIdle: {handle: (*turn).onIdle, prompt: (*turn).promptIdle, bare: true,
+		next: map[string]string{"book": stConcern, "cancel": stNumber, "reschedule": stNumber, "docs": stDocs}},
+	stConcern: {handle: (*turn).onConcern, prompt: (*turn).promptBook, back: stIdle, bare: true,
+		next: map[string]string{"concern_chosen": stMore}},
+	stMore: {handle: (*turn).onMore, prompt: (*turn).promptMore, back: stConcern, bare: true,
+		next: map[string]string{"more_concerns": stConcern, "concerns_done": stDay}},
+	stDay: {handle: (*turn).onDay, prompt: (*turn).promptDay, back: stMore,
+		next: map[string]string{"day_chosen": stTime}},
+	stTime: {handle: (*turn).onTime, prompt: (*turn).promptTime, back: stDay,
+		next: map[string]string{"time_chosen": stName, "time_chosen_move": stConfirm}},
+	stName: {handle: (*turn).onName, prompt: (*turn).promptName, back: stTime,
+		next: map[string]string{"name_given": stEmail, "email_known": stConfirm}},
+	stEmail: {handle: (*turn).onEmail, prompt: (*turn).promptEmail, back: stName,
+		next: map[string]string{"email_given": stConfirm}},
+	stConfirm: {handle: (*turn).onConfirm, prompt: (*turn).promptConfirm, back: stEmail, bare: true,
+		next: map[string]string{"slot_gone": stTime, "change_time": stTime, "change_day": stDay, "back_move": stTime}},
+	stNumber: {handle: (*turn).onNumberOrPIN, prompt: (*turn).promptNumber, back: stIdle, bare: true, // a PIN has six digits, a waiting number its letter
+		next: map[string]string{"number_given": stPIN, "pin_ok_cancel": stCancelConfirm, "pin_ok_move": stDay}},
+	stPIN: {handle: (*turn).onNumberOrPIN, prompt: (*turn).promptPIN, back: stIdle,
+		next: map[string]string{"number_unknown": stNumber, "pin_ok_cancel": stCancelConfirm, "pin_ok_move": stDay}},
+	stCancelConfirm: {handle: (*turn).onCancelConfirm, prompt: (*turn).promptCancelConfirm, back: stIdle, bare: true},
+	stDocs:          {handle: (*turn).onDocs, prompt: (*turn).promptDocs, back: stIdle, bare: true},
+}
+
+// transitions is the graph of states as looplab/fsm takes it.
 func transitions() fsm.Events {
-	return fsm.Events{
-		{Name: "book", Src: []string{stIdle}, Dst: stConcern},
-		{Name: "concern_chosen", Src: []string{stConcern}, Dst: stMore},
-		{Name: "more_concerns", Src: []string{stMore}, Dst: stConcern},
-		{Name: "concerns_done", Src: []string{stMore}, Dst: stDay},
-		{Name: "day_chosen", Src: []string{stDay}, Dst: stTime},
-		{Name: "time_chosen", Src: []string{stTime}, Dst: stName},
-		{Name: "time_chosen_move", Src: []string{stTime}, Dst: stConfirm},
-		{Name: "name_given", Src: []string{stName}, Dst: stEmail},
-		{Name: "email_given", Src: []string{stEmail}, Dst: stConfirm},
-		{Name: "email_known", Src: []string{stName}, Dst: stConfirm},
-		{Name: "slot_gone", Src: []string{stConfirm}, Dst: stTime},
-		{Name: "change_time", Src: []string{stConfirm}, Dst: stTime},
-		{Name: "change_day", Src: []string{stConfirm}, Dst: stDay},
-		{Name: "cancel", Src: []string{stIdle}, Dst: stNumber},
-		{Name: "reschedule", Src: []string{stIdle}, Dst: stNumber},
-		{Name: "number_given", Src: []string{stNumber}, Dst: stPIN},
-		{Name: "number_unknown", Src: []string{stPIN}, Dst: stNumber},
-		{Name: "pin_ok_cancel", Src: []string{stNumber, stPIN}, Dst: stCancelConfirm},
-		{Name: "pin_ok_move", Src: []string{stNumber, stPIN}, Dst: stDay},
-		{Name: "docs", Src: []string{stIdle}, Dst: stDocs},
-		{Name: "back", Src: []string{stConcern, stNumber, stPIN, stCancelConfirm, stDocs}, Dst: stIdle},
-		{Name: "back", Src: []string{stMore}, Dst: stConcern},
-		{Name: "back", Src: []string{stDay}, Dst: stMore},
-		{Name: "back", Src: []string{stTime}, Dst: stDay},
-		{Name: "back", Src: []string{stName}, Dst: stTime},
-		{Name: "back", Src: []string{stEmail}, Dst: stName},
-		{Name: "back", Src: []string{stConfirm}, Dst: stEmail},
-		{Name: "back_move", Src: []string{stConfirm}, Dst: stTime},
-		{Name: "done", Src: allStates, Dst: stIdle},
+	var events fsm.Events
+	all := slices.Sorted(maps.Keys(states))
+	for _, name := range all {
+		spec := states[name]
+		for _, ev := range slices.Sorted(maps.Keys(spec.next)) {
+			events = append(events, fsm.EventDesc{Name: ev, Src: []string{name}, Dst: spec.next[ev]})
+		}
+		if spec.back != "" {
+			events = append(events, fsm.EventDesc{Name: "back", Src: []string{name}, Dst: spec.back})
+		}
 	}
+	return append(events, fsm.EventDesc{Name: "done", Src: all, Dst: stIdle})
 }
 
 // input is one message as the state handlers see it.
@@ -446,11 +465,7 @@ func (e *Engine) handle(ctx context.Context, msg Message) ([]Reply, error) {
 		// A bare "2" picks the second option where options are numbered
 		// (mail), and on button channels where a number means nothing else
 		// (not a time, a day, a PIN).
-		bare := msg.Numbered
-		switch d.State {
-		case stIdle, stConcern, stMore, stConfirm, stCancelConfirm, stDocs, stNumber:
-			bare = true // at stNumber a PIN has six digits, a waiting number its letter
-		}
+		bare := msg.Numbered || states[d.State].bare
 		if i, ok := understand.OptionNumber(msg.Text, len(d.Options), bare); ok {
 			in.option = d.Options[i].ID
 		}
@@ -538,29 +553,8 @@ func (e *Engine) run(ctx context.Context, t *turn, in input) {
 // handle runs the current state's handler; it reports whether the input
 // was used.
 func (t *turn) handle(ctx context.Context, in input) bool {
-	switch t.d.State {
-	case stIdle:
-		return t.onIdle(ctx, in)
-	case stConcern:
-		return t.onConcern(ctx, in)
-	case stMore:
-		return t.onMore(ctx, in)
-	case stDay:
-		return t.onDay(ctx, in)
-	case stTime:
-		return t.onTime(ctx, in)
-	case stName:
-		return t.onName(ctx, in)
-	case stEmail:
-		return t.onEmail(ctx, in)
-	case stConfirm:
-		return t.onConfirm(ctx, in)
-	case stNumber, stPIN:
-		return t.onNumberOrPIN(ctx, in)
-	case stCancelConfirm:
-		return t.onCancelConfirm(ctx, in)
-	case stDocs:
-		return t.onDocs(ctx, in)
+	if spec, ok := states[t.d.State]; ok {
+		return spec.handle(t, ctx, in)
 	}
 	t.fire(ctx, "done")
 	return false
@@ -568,45 +562,46 @@ func (t *turn) handle(ctx context.Context, in input) bool {
 
 // prompt asks the current state's question.
 func (t *turn) prompt(ctx context.Context) {
-	switch t.d.State {
-	case stIdle:
-		t.promptMenu()
-	case stConcern:
-		t.promptConcern("AskConcern")
-	case stDocs:
-		t.promptConcern("AskConcernDocs")
-	case stMore:
-		if c, ok := t.e.cfg.Concern(t.d.AskCount); ok {
-			opts := make([]Option, 0, 5)
-			for n := 1; n <= min(c.MaxCount, 4); n++ {
-				opts = append(opts, Option{countOption(n), t.text("OptPeople", "N", n)})
-			}
-			t.say(Reply{Text: t.text("AskCount", "Concern", c.Name.In(t.d.Lang)), Options: append(opts, t.back())})
-			return
-		}
-		t.say(Reply{Text: t.text("AskMore"), Options: []Option{{optMoreYes, t.text("OptAddConcern")}, {optMoreNo, t.text("OptConcernsDone")}, t.back()}})
-	case stDay:
-		t.promptDay(ctx)
-	case stTime:
-		t.promptTime(ctx)
-	case stName:
-		t.say(Reply{Text: t.text("AskName"), Options: []Option{t.back()}})
-	case stEmail:
-		t.say(Reply{Text: t.text("AskEmail"), Options: []Option{{optNoEmail, t.text("OptNoEmail")}, t.back()}})
-	case stConfirm:
-		t.promptConfirm(ctx)
-	case stNumber:
-		own := t.ownBookingOptions(ctx)
-		if len(own) > 0 {
-			t.say(Reply{Text: t.text("AskNumberOrOwn"), Options: append(own, t.back())})
-			return
-		}
-		t.say(Reply{Text: t.text("AskNumber"), Options: []Option{t.back()}})
-	case stPIN:
-		t.say(Reply{Text: t.text("AskPIN", "Number", t.d.Number), Options: []Option{t.back()}})
-	case stCancelConfirm:
-		t.promptCancelConfirm(ctx)
+	if spec, ok := states[t.d.State]; ok {
+		spec.prompt(t, ctx)
 	}
+}
+
+func (t *turn) promptIdle(context.Context) { t.promptMenu() }
+func (t *turn) promptBook(context.Context) { t.promptConcern("AskConcern") }
+func (t *turn) promptDocs(context.Context) { t.promptConcern("AskConcernDocs") }
+func (t *turn) promptName(context.Context) {
+	t.say(Reply{Text: t.text("AskName"), Options: []Option{t.back()}})
+}
+func (t *turn) promptPIN(context.Context) {
+	t.say(Reply{Text: t.text("AskPIN", "Number", t.d.Number), Options: []Option{t.back()}})
+}
+func (t *turn) promptEmail(context.Context) {
+	t.say(Reply{Text: t.text("AskEmail"), Options: []Option{{optNoEmail, t.text("OptNoEmail")}, t.back()}})
+}
+
+// promptMore asks for how many people a concern named in the plural is,
+// or whether there is another concern.
+func (t *turn) promptMore(context.Context) {
+	if c, ok := t.e.cfg.Concern(t.d.AskCount); ok {
+		opts := make([]Option, 0, 5)
+		for n := 1; n <= min(c.MaxCount, 4); n++ {
+			opts = append(opts, Option{countOption(n), t.text("OptPeople", "N", n)})
+		}
+		t.say(Reply{Text: t.text("AskCount", "Concern", c.Name.In(t.d.Lang)), Options: append(opts, t.back())})
+		return
+	}
+	t.say(Reply{Text: t.text("AskMore"), Options: []Option{{optMoreYes, t.text("OptAddConcern")}, {optMoreNo, t.text("OptConcernsDone")}, t.back()}})
+}
+
+// promptNumber asks for the waiting number, offering the chat's own
+// bookings.
+func (t *turn) promptNumber(ctx context.Context) {
+	if own := t.ownBookingOptions(ctx); len(own) > 0 {
+		t.say(Reply{Text: t.text("AskNumberOrOwn"), Options: append(own, t.back())})
+		return
+	}
+	t.say(Reply{Text: t.text("AskNumber"), Options: []Option{t.back()}})
 }
 
 func (t *turn) back() Option { return Option{optBack, t.text("OptBack")} }
