@@ -60,6 +60,7 @@ func BenchmarkBookingDialogue(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	e.Register(MailChannel, &recorder{sent: map[string][]Reply{}}) // an office with mail: the e-mail question is asked, as the dialogue says "nein" to it
 	slots := slotTexts(cfg, now, b.N+16)
 	var n atomic.Int64
 	b.SetParallelism(32) // 64 chats at once on two cores
