@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode"
 
+	"buergerbuero/office"
 	"buergerbuero/storage"
 )
 
@@ -50,7 +51,7 @@ type Request struct {
 // capacity, and returns it with its PIN. The PIN is shown once and only
 // its hash is stored.
 func (s *Store) Book(ctx context.Context, req Request) (Booking, string, error) {
-	concerns, minutes, mask, err := s.cfg.plan(req.Concerns)
+	concerns, minutes, mask, err := s.cfg.Plan(req.Concerns)
 	if err != nil {
 		return Booking{}, "", err
 	}
@@ -69,7 +70,7 @@ func (s *Store) Book(ctx context.Context, req Request) (Booking, string, error) 
 	var booked Booking
 	err = s.write(func(tx storage.Tx) error {
 		now := s.clock.Now()
-		if err := s.checkLimits(tx, req, minutes, cases(concerns), now); err != nil {
+		if err := s.checkLimits(tx, req, minutes, office.Cases(concerns), now); err != nil {
 			return err
 		}
 		if err := s.checkPace(tx, req, minutes, now); err != nil {
@@ -86,7 +87,7 @@ func (s *Store) Book(ctx context.Context, req Request) (Booking, string, error) 
 		if err != nil {
 			return err
 		}
-		b := &Booking{ID: id, Kind: KindAppointment, Number: num, Start: req.Start.In(s.cfg.compiled.loc),
+		b := &Booking{ID: id, Kind: KindAppointment, Number: num, Start: req.Start.In(s.cfg.Location()),
 			Minutes: minutes, Concerns: concerns, Status: StatusBooked, Name: name, Email: email,
 			PersonKey: req.PersonKey, Source: req.Source, Cohort: req.Cohort, Channel: req.Channel, ChatID: req.ChatID, Lang: req.Lang,
 			CreatedAt: now, PIN: &hash}
@@ -215,7 +216,7 @@ func (s *Store) MoveByID(ctx context.Context, id uint64, start time.Time, actor 
 
 // moveTo moves b to start inside tx, after checking the new time.
 func (s *Store) moveTo(tx storage.Tx, b *Booking, start, now time.Time, actor string) error {
-	_, minutes, mask, err := s.cfg.plan(b.Concerns)
+	_, minutes, mask, err := s.cfg.Plan(b.Concerns)
 	if err != nil {
 		return err
 	}
@@ -231,14 +232,14 @@ func (s *Store) moveTo(tx storage.Tx, b *Booking, start, now time.Time, actor st
 	// The old time stays blocked for the release delay, so a move cannot
 	// hand a slot to a buyer waiting for it.
 	day := s.cfg.Day(old.Start)
-	from := minuteOfDay(old.Start.In(s.cfg.compiled.loc))
+	from := minuteOfDay(old.Start.In(s.cfg.Location()))
 	ghost := dayEntry{kind: KindAppointment, from: from, to: from + old.Minutes,
 		counters: mask, release: now.Add(s.cfg.Booking.ReleaseDelay)}
 	key := fmt.Sprintf("%s/~%s/%d", dayKey(day), old.Number, now.UnixNano())
 	if err := tx.Bucket(bucketByDay).Put([]byte(key), ghost.encode()); err != nil {
 		return err
 	}
-	b.Start, b.Minutes = start.In(s.cfg.compiled.loc), minutes
+	b.Start, b.Minutes = start.In(s.cfg.Location()), minutes
 	if err := s.save(tx, b, &old); err != nil {
 		return err
 	}

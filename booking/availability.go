@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"buergerbuero/office"
 	"buergerbuero/storage"
 )
 
@@ -19,7 +20,7 @@ type DaySlots struct {
 // time and the horizon. Days without a free time are left out. It reads only
 // the days asked for, never the whole history.
 func (s *Store) FreeSlots(ctx context.Context, concerns []ConcernCount, from, to time.Time) ([]DaySlots, error) {
-	_, minutes, mask, err := s.cfg.plan(concerns)
+	_, minutes, mask, err := s.cfg.Plan(concerns)
 	if err != nil {
 		return nil, err
 	}
@@ -65,10 +66,10 @@ func nextDay(day time.Time) time.Time { return day.AddDate(0, 0, 1) }
 // that the counters in mask can serve, ignoring the booking excludeID (the
 // one being moved).
 func (s *Store) daySlots(tx storage.Tx, day time.Time, minutes int, mask uint64, now time.Time, excludeID uint64) ([]time.Time, error) {
-	openings := s.cfg.compiled.hours[day.Weekday()]
 	if !s.cfg.IsOpenDay(day) {
 		return nil, nil
 	}
+	openings := s.cfg.Openings(day)
 	taken, err := s.occupancy(tx, day, now, excludeID)
 	if err != nil {
 		return nil, err
@@ -76,13 +77,13 @@ func (s *Store) daySlots(tx storage.Tx, day time.Time, minutes int, mask uint64,
 	earliest := now.Add(s.cfg.Booking.LeadTime)
 	step := int(s.cfg.Booking.SlotStep / time.Minute)
 	var times []time.Time
-	for _, r := range openings {
-		for m := r.from; m+minutes <= r.to; m += step {
-			t := atMinute(day, m)
+	for _, o := range openings {
+		for m := minuteOfDay(o.From); m+minutes <= minuteOfDay(o.To); m += step {
+			t := office.AtMinute(day, m)
 			if t.Before(earliest) {
 				continue
 			}
-			if fits(interval{m, m + minutes, mask}, taken, s.cfg.compiled.apptCap) {
+			if fits(interval{m, m + minutes, mask}, taken, s.cfg.AppointmentCapacity()) {
 				times = append(times, t)
 			}
 		}
@@ -113,7 +114,7 @@ func (s *Store) occupancy(tx storage.Tx, day time.Time, now time.Time, excludeID
 // mask can start at start now: ErrNotBookable if the office does not offer
 // that time, ErrSlotTaken if it is full.
 func (s *Store) checkBookable(tx storage.Tx, start time.Time, minutes int, mask uint64, now time.Time, excludeID uint64) error {
-	start = start.In(s.cfg.compiled.loc)
+	start = start.In(s.cfg.Location())
 	day := s.cfg.Day(start)
 	first, last := s.window(now)
 	switch {
@@ -127,8 +128,8 @@ func (s *Store) checkBookable(tx storage.Tx, start time.Time, minutes int, mask 
 	m := minuteOfDay(start)
 	step := int(s.cfg.Booking.SlotStep / time.Minute)
 	onGrid := false
-	for _, r := range s.cfg.compiled.hours[day.Weekday()] {
-		if m >= r.from && m+minutes <= r.to && (m-r.from)%step == 0 && start.Equal(atMinute(day, m)) {
+	for _, o := range s.cfg.Openings(day) {
+		if from := minuteOfDay(o.From); m >= from && m+minutes <= minuteOfDay(o.To) && (m-from)%step == 0 && start.Equal(office.AtMinute(day, m)) {
 			onGrid = true
 		}
 	}
@@ -139,7 +140,7 @@ func (s *Store) checkBookable(tx storage.Tx, start time.Time, minutes int, mask 
 	if err != nil {
 		return err
 	}
-	if !fits(interval{m, m + minutes, mask}, taken, s.cfg.compiled.apptCap) {
+	if !fits(interval{m, m + minutes, mask}, taken, s.cfg.AppointmentCapacity()) {
 		return fmt.Errorf("%s: %w", start.Format("02.01.2006 15:04"), ErrSlotTaken)
 	}
 	return nil

@@ -13,6 +13,7 @@ import (
 
 	"buergerbuero/internal/fakeclock"
 
+	"buergerbuero/office"
 	"buergerbuero/storage"
 )
 
@@ -136,7 +137,7 @@ func seededStore(b *testing.B, now time.Time, pastDays, futureDays int) *Store {
 // seedDemoYear fills the demo office directly (no PIN hashing): a year of
 // history at 70 % of its appointment capacity and the horizon at 90 %.
 func seedDemoYear(b *testing.B, now time.Time) (*Store, int) {
-	cfg, err := DemoConfig()
+	cfg, err := office.DemoConfig()
 	if err != nil {
 		b.Fatal(err)
 	}

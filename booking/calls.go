@@ -196,9 +196,3 @@ func (s *Store) dayBookings(tx storage.Tx, day time.Time) ([]Booking, error) {
 	}
 	return out, nil
 }
-
-// CanServe reports whether counter can serve every concern of b.
-func (c *Config) CanServe(counter string, b Booking) bool {
-	i, ok := c.compiled.counterIdx[counter]
-	return ok && c.servingMask(b.Concerns)&(1<<i) != 0
-}

@@ -1,7 +1,6 @@
 package booking
 
 import (
-	"fmt"
 	"math/bits"
 	"sort"
 )
@@ -79,59 +78,4 @@ func matchable(masks []uint64) bool {
 		}
 	}
 	return true
-}
-
-// plan checks the chosen concerns and returns them merged (one entry per
-// concern, in config order), the total minutes and the counters that can
-// serve all of them.
-func (c *Config) plan(concerns []ConcernCount) ([]ConcernCount, int, uint64, error) {
-	if len(concerns) == 0 {
-		return nil, 0, 0, fmt.Errorf("no concern chosen: %w", ErrInvalidInput)
-	}
-	counts := map[string]int{}
-	for _, cc := range concerns {
-		if _, ok := c.compiled.concernIdx[cc.ID]; !ok {
-			return nil, 0, 0, fmt.Errorf("%q: %w", cc.ID, ErrUnknownConcern)
-		}
-		if cc.Count < 1 {
-			return nil, 0, 0, fmt.Errorf("count %d for %q: %w", cc.Count, cc.ID, ErrInvalidInput)
-		}
-		counts[cc.ID] += cc.Count
-	}
-	var merged []ConcernCount
-	minutes, mask := 0, allCounters(len(c.Counters))
-	for i, cn := range c.Concerns {
-		n := counts[cn.ID]
-		if n == 0 {
-			continue
-		}
-		if n > cn.MaxCount {
-			return nil, 0, 0, fmt.Errorf("%d × %q, at most %d: %w", n, cn.ID, cn.MaxCount, ErrTooMany)
-		}
-		merged = append(merged, ConcernCount{ID: cn.ID, Count: n})
-		minutes += n * cn.Minutes
-		mask &= c.compiled.servedBy[i]
-	}
-	if mask == 0 {
-		return nil, 0, 0, ErrNoCounter
-	}
-	return merged, minutes, mask, nil
-}
-
-// servingMask is the set of counters that can serve all the concerns.
-func (c *Config) servingMask(concerns []ConcernCount) uint64 {
-	mask := allCounters(len(c.Counters))
-	for _, cc := range concerns {
-		if i, ok := c.compiled.concernIdx[cc.ID]; ok {
-			mask &= c.compiled.servedBy[i]
-		}
-	}
-	return mask
-}
-
-// Minutes is the expected processing time of the concerns (the sum of
-// their durations), or an error if they cannot be booked together.
-func (c *Config) Minutes(concerns []ConcernCount) (int, error) {
-	_, minutes, _, err := c.plan(concerns)
-	return minutes, err
 }

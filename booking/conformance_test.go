@@ -7,6 +7,7 @@ import (
 
 	"buergerbuero/booking"
 	"buergerbuero/internal/fakeclock"
+	"buergerbuero/office"
 	"buergerbuero/storage"
 	"buergerbuero/storage/backendtest"
 )
@@ -47,7 +48,7 @@ func TestNamespaceConformance(t *testing.T) {
 // office's bookings are not found in the other; the first office is the
 // file as a single office left it.
 func TestOfficesInOneFileKeepApart(t *testing.T) {
-	cfg, err := booking.DemoConfig()
+	cfg, err := office.DemoConfig()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,7 @@ func (s *Store) SeedDemoDay(ctx context.Context) (int, error) {
 		if err != nil || len(existing) > 0 {
 			return err
 		}
-		base := now.Truncate(5 * time.Minute).In(s.cfg.compiled.loc)
+		base := now.Truncate(5 * time.Minute).In(s.cfg.Location())
 		people := []struct {
 			name  string
 			kind  Kind

@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 
 	"buergerbuero/internal/fakeclock"
+	"buergerbuero/office"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +14,7 @@ import (
 // only once.
 func TestSeedDemoDay(t *testing.T) {
 	for _, now := range []time.Time{at(2026, 11, 24, 9, 3), at(2026, 11, 28, 22, 40)} { // a Tuesday morning, a Saturday night
-		cfg, err := DemoConfig()
+		cfg, err := office.DemoConfig()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -45,7 +46,7 @@ func TestSeedDemoDay(t *testing.T) {
 }
 
 // newStoreCfg opens a store for cfg with a fake clock at now.
-func newStoreCfg(t *testing.T, cfg *Config, now time.Time) (*Store, *fakeclock.Clock, string) {
+func newStoreCfg(t *testing.T, cfg *office.Config, now time.Time) (*Store, *fakeclock.Clock, string) {
 	t.Helper()
 	clock := fakeclock.New(now)
 	path := filepath.Join(t.TempDir(), "test.db")

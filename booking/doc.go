@@ -1,6 +1,5 @@
-// Package booking is the domain of a citizens' office (Bürgerbüro): the
-// office configuration (concerns, counters, opening hours, closed days, a
-// town's offices), the availability of appointment times, appointments and
+// Package booking is the rules of a citizens' office (Bürgerbüro) on top of
+// its configuration (package office): the availability of appointment times, appointments and
 // walk-in tickets with their waiting numbers and PINs, the limits against
 // hoarding, farms and guessing, the append-only event log that statistics
 // read, and the records the dialogue and the channels keep across restarts.
@@ -14,9 +13,8 @@
 // injected Clock.
 //
 // The package is organised like bbolt itself, one file per concept:
-// config.go, configcheck.go (Validate), configcompile.go (Compile),
-// configbudget.go (hostile files), configerror.go, offices.go (a town),
-// hours.go, capacity.go, availability.go, store.go, appointment.go,
+// capacity.go (fitting an appointment to the counters), availability.go,
+// store.go, appointment.go,
 // limits.go (minutes and cases), pace.go (a day released over time),
 // owner.go, walkin.go, calls.go, pin.go, guess.go, number.go, name.go,
 // clusters.go, records.go, effects.go, seal.go, key.go, secret.go,

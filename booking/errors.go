@@ -3,6 +3,7 @@ package booking
 import (
 	"errors"
 
+	"buergerbuero/office"
 	"buergerbuero/storage"
 )
 
@@ -19,13 +20,13 @@ var (
 	// ErrClosed means the office is closed on that day.
 	ErrClosed = errors.New("booking: office closed")
 	// ErrUnknownConcern means a concern id is not in the office configuration.
-	ErrUnknownConcern = errors.New("booking: unknown concern")
+	ErrUnknownConcern = office.ErrUnknownConcern
 	// ErrTooMany means more of one concern was asked for than one booking may hold.
-	ErrTooMany = errors.New("booking: too many of one concern")
+	ErrTooMany = office.ErrTooMany
 	// ErrNoCounter means no single counter serves every chosen concern.
-	ErrNoCounter = errors.New("booking: no counter serves all these concerns")
+	ErrNoCounter = office.ErrNoCounter
 	// ErrInvalidInput means a name, e-mail address or other field is malformed.
-	ErrInvalidInput = errors.New("booking: invalid input")
+	ErrInvalidInput = office.ErrInvalidInput
 	// ErrNotFound means no active booking has that number.
 	ErrNotFound = errors.New("booking: not found")
 	// ErrWrongPIN means the number exists but the PIN does not match.
@@ -44,7 +45,7 @@ var (
 	ErrSourceLimitReached = errors.New("booking: active booking limit of the source reached")
 	// ErrTooBigOnline means a citizen asked for more cases or minutes in one
 	// booking than may be booked online; staff book such groups.
-	ErrTooBigOnline = errors.New("booking: too big to book online")
+	ErrTooBigOnline = office.ErrTooBigOnline
 	// ErrPaced means a citizen's booking comes faster than the day's pace
 	// (or while its first requests are collected for a draw): it is not
 	// refused, it waits for a draw (pace.go).

@@ -1,6 +1,7 @@
 package booking
 
 import (
+	"buergerbuero/office"
 	"context"
 	"errors"
 	"fmt"
@@ -153,7 +154,7 @@ func TestGuessingIsBoundedPerNetwork(t *testing.T) {
 // service allows, the expected time to take over any one of 1,000 active
 // bookings is at least a year.
 func TestDefaultLimitsKeepBookingsSafeForAYear(t *testing.T) {
-	r := Defaults().Booking
+	r := office.Defaults().Booking
 	pins := math.Pow10(PINDigits)
 	// Each wrong try names one (number, PIN); at best every number it names
 	// is in use, so one try in pins hits. At most PINGuessesTotal tries an

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"buergerbuero/internal/fakeclock"
+	"buergerbuero/office"
 )
 
 // testOffice is a small office to reason about in tests: three counters, all
@@ -48,9 +49,9 @@ func at(y int, m time.Month, d, hh, mm int) time.Time {
 // monday is Monday 2026-11-23 07:00, the tests' usual now.
 var monday = at(2026, 11, 23, 7, 0)
 
-func mustConfig(t testing.TB, yaml string) *Config {
+func mustConfig(t testing.TB, yaml string) *office.Config {
 	t.Helper()
-	cfg, err := ParseConfig("test.yaml", []byte(yaml))
+	cfg, err := office.ParseConfig("test.yaml", []byte(yaml))
 	if err != nil {
 		t.Fatal(err)
 	}

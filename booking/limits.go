@@ -37,30 +37,6 @@ func (h Holding) Add(o Holding) Holding {
 	return Holding{Bookings: h.Bookings + o.Bookings, Minutes: h.Minutes + o.Minutes}
 }
 
-// cases counts the cases of concerns: each count of each concern is one.
-func cases(concerns []ConcernCount) int {
-	n := 0
-	for _, c := range concerns {
-		n += c.Count
-	}
-	return n
-}
-
-// CheckOnlineSize says whether a citizen may book concerns online (not
-// through staff): ErrTooBigOnline when they are more cases or minutes than
-// one booking may hold. The dialogue asks it as the concerns are chosen.
-func (c *Config) CheckOnlineSize(concerns []ConcernCount) error {
-	_, minutes, _, err := c.plan(concerns)
-	if err != nil {
-		return err
-	}
-	r := c.Booking
-	if n := cases(concerns); n > r.MaxCasesPerBooking || minutes > r.MaxMinutesPerBooking {
-		return fmt.Errorf("%d cases, %d minutes; online at most %d cases, %d minutes: %w", n, minutes, r.MaxCasesPerBooking, r.MaxMinutesPerBooking, ErrTooBigOnline)
-	}
-	return nil
-}
-
 // checkLimits refuses a citizen's booking of minutes and cases that is too
 // big for one booking, or that would take the person or the source over
 // their limits, here and (held) elsewhere.

@@ -1,6 +1,10 @@
 package booking
 
-import "time"
+import (
+	"time"
+
+	"buergerbuero/office"
+)
 
 // Kind tells an appointment from a walk-in ticket.
 type Kind string
@@ -27,11 +31,8 @@ const (
 	StatusCancelled Status = "cancelled"
 )
 
-// ConcernCount is a concern and how many cases of it (e.g. 3 ID cards for a family).
-type ConcernCount struct {
-	ID    string `json:"id"`
-	Count int    `json:"n"`
-}
+// ConcernCount is a concern and how many of it (office.ConcernCount).
+type ConcernCount = office.ConcernCount
 
 // Booking is an appointment or a walk-in ticket.
 type Booking struct {

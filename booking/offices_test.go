@@ -1,6 +1,7 @@
 package booking
 
 import (
+	"buergerbuero/office"
 	"context"
 	"errors"
 	"strings"
@@ -34,7 +35,7 @@ offices:
 `
 
 func TestTownWithTwoOffices(t *testing.T) {
-	cfg, err := ParseConfig("town.yaml", []byte(twoOffices))
+	cfg, err := office.ParseConfig("town.yaml", []byte(twoOffices))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +62,7 @@ func TestTownWithTwoOffices(t *testing.T) {
 	if len(ohligs.Closed.Dates) != 1 || len(mitte.Closed.Dates) != 0 || !mitte.Closed.PublicHolidays {
 		t.Errorf("closed days: Mitte %+v, Ohligs %+v", mitte.Closed, ohligs.Closed)
 	}
-	single, err := DemoConfig()
+	single, err := office.DemoConfig()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,8 +79,8 @@ func TestTownProblemsWithLines(t *testing.T) {
 		`tuesday: ["14:00-18:00"]`, `tuesday: ["18:00-14:00"]`, // hours backwards
 		"{id: ausweis, minutes: 20}", `{id: ausweis, minutes: 20, counters: ["9"]}`, // a counter of no office
 	).Replace(twoOffices)
-	_, err := ParseConfig("town.yaml", []byte(bad))
-	var ce *ConfigError
+	_, err := office.ParseConfig("town.yaml", []byte(bad))
+	var ce *office.ConfigError
 	if !errors.As(err, &ce) {
 		t.Fatalf("got %v, want the problems listed", err)
 	}
@@ -101,7 +102,7 @@ func TestTownProblemsWithLines(t *testing.T) {
 
 // "town" names the town's own pages: no office may take it.
 func TestOfficeIDTownIsReserved(t *testing.T) {
-	_, err := ParseConfig("town.yaml", []byte(strings.Replace(twoOffices, "id: ohligs", "id: town", 1)))
+	_, err := office.ParseConfig("town.yaml", []byte(strings.Replace(twoOffices, "id: ohligs", "id: town", 1)))
 	if err == nil || !strings.Contains(err.Error(), "offices[1].id") || !strings.Contains(err.Error(), "/admin/stats/town/") {
 		t.Fatalf("an office called town: %v", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"buergerbuero/office"
 	"buergerbuero/storage"
 )
 
@@ -49,7 +50,7 @@ type Options struct {
 // default). It is safe for concurrent use.
 type Store struct {
 	backend storage.Backend
-	cfg     *Config
+	cfg     *office.Config
 	clock   Clock
 	log     *slog.Logger
 	hasher  *pinHasher
@@ -79,7 +80,7 @@ var (
 
 // Open opens (or creates) the store in the bbolt file at path for the
 // office cfg.
-func Open(path string, cfg *Config, opts Options) (*Store, error) {
+func Open(path string, cfg *office.Config, opts Options) (*Store, error) {
 	if opts.LockTimeout == 0 {
 		opts.LockTimeout = time.Second
 	}
@@ -97,7 +98,7 @@ func Open(path string, cfg *Config, opts Options) (*Store, error) {
 
 // New makes a store on backend for the office cfg, creating its buckets.
 // Close closes the backend.
-func New(backend storage.Backend, cfg *Config, opts Options) (*Store, error) {
+func New(backend storage.Backend, cfg *office.Config, opts Options) (*Store, error) {
 	if cfg == nil {
 		return nil, errors.New("open store: no config")
 	}
@@ -152,7 +153,7 @@ func (s *Store) read(fn func(storage.Tx) error) error { return s.backend.View(fn
 func (s *Store) write(fn func(storage.Tx) error) error { return s.backend.Update(fn) }
 
 // Config is the office configuration the store runs on.
-func (s *Store) Config() *Config { return s.cfg }
+func (s *Store) Config() *office.Config { return s.cfg }
 
 // Now is the store's clock's time.
 func (s *Store) Now() time.Time { return s.clock.Now() }
@@ -231,9 +232,9 @@ func decodeDayEntry(v []byte) (dayEntry, error) {
 // index writes b's entries in the day, number and person indexes.
 func (s *Store) index(tx storage.Tx, b *Booking, release time.Time) error {
 	day := s.cfg.Day(b.Start)
-	from := minuteOfDay(b.Start.In(s.cfg.compiled.loc))
+	from := minuteOfDay(b.Start.In(s.cfg.Location()))
 	e := dayEntry{kind: b.Kind, id: b.ID, from: from, to: from + b.Minutes,
-		counters: s.cfg.servingMask(b.Concerns), release: release}
+		counters: s.cfg.ServingMask(b.Concerns), release: release}
 	if err := tx.Bucket(bucketByDay).Put([]byte(dayKey(day)+"/"+b.Number), e.encode()); err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"buergerbuero/office"
 	"buergerbuero/storage"
 )
 
@@ -23,7 +24,7 @@ type WalkInRequest struct {
 // office opens today and the daily contingent of the concerns' group is
 // not used up.
 func (s *Store) IssueWalkIn(ctx context.Context, req WalkInRequest) (Booking, error) {
-	concerns, minutes, _, err := s.cfg.plan(req.Concerns)
+	concerns, minutes, _, err := s.cfg.Plan(req.Concerns)
 	if err != nil {
 		return Booking{}, err
 	}
@@ -49,7 +50,7 @@ func (s *Store) IssueWalkIn(ctx context.Context, req WalkInRequest) (Booking, er
 		if err != nil {
 			return err
 		}
-		b := &Booking{ID: id, Kind: KindWalkIn, Number: num, Start: now.In(s.cfg.compiled.loc),
+		b := &Booking{ID: id, Kind: KindWalkIn, Number: num, Start: now.In(s.cfg.Location()),
 			Minutes: minutes, Concerns: concerns, Status: StatusBooked, Name: req.Name,
 			PersonKey: req.PersonKey, Channel: req.Channel, ChatID: req.ChatID, Lang: req.Lang, CreatedAt: now}
 		if err := s.save(tx, b, nil); err != nil {
@@ -69,7 +70,7 @@ func (s *Store) IssueWalkIn(ctx context.Context, req WalkInRequest) (Booking, er
 // checkContingents refuses when a contingent that covers one of the
 // concerns has given out its numbers for the day.
 func (s *Store) checkContingents(tx storage.Tx, concerns []ConcernCount, day time.Time) error {
-	var groups []Contingent
+	var groups []office.Contingent
 	for _, ct := range s.cfg.WalkIns.Contingents {
 		if covers(ct, concerns) {
 			groups = append(groups, ct)
@@ -107,7 +108,7 @@ func (s *Store) checkContingents(tx storage.Tx, concerns []ConcernCount, day tim
 	return nil
 }
 
-func covers(ct Contingent, concerns []ConcernCount) bool {
+func covers(ct office.Contingent, concerns []ConcernCount) bool {
 	for _, cc := range concerns {
 		if slices.Contains(ct.Concerns, cc.ID) {
 			return true

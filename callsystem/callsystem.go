@@ -20,6 +20,7 @@ import (
 
 	"buergerbuero/booking"
 	"buergerbuero/internal/retry"
+	"buergerbuero/office"
 )
 
 // ErrNobodyWaiting means no one is due for the counter right now.
@@ -28,7 +29,7 @@ var ErrNobodyWaiting = errors.New("callsystem: nobody waiting")
 // Call is one call of a number to a counter.
 type Call struct {
 	Booking booking.Booking
-	Counter booking.Counter
+	Counter office.Counter
 	Recall  bool
 	At      time.Time
 }
@@ -41,7 +42,7 @@ type Notifier interface {
 // System is the call system of one office.
 type System struct {
 	store *booking.Store
-	cfg   *booking.Config
+	cfg   *office.Config
 	log   *slog.Logger
 
 	mu        sync.RWMutex
@@ -212,7 +213,7 @@ func (s *System) servesCounter(counter string, b booking.Booking) bool {
 	if b.TransferTo != "" {
 		return b.TransferTo == counter
 	}
-	return s.cfg.CanServe(counter, b)
+	return s.cfg.CanServe(counter, b.Concerns)
 }
 
 // Position is where a booking stands in today's queue.
@@ -307,7 +308,7 @@ func (s *System) openCounters(day []booking.Booking, now time.Time, among []stri
 
 // expected is the expected service time of the concerns: measured where
 // there are enough cases, else the configured minutes.
-func (s *System) expected(concerns []booking.ConcernCount) time.Duration {
+func (s *System) expected(concerns []office.ConcernCount) time.Duration {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var d time.Duration
@@ -324,7 +325,7 @@ func (s *System) expected(concerns []booking.ConcernCount) time.Duration {
 }
 
 // learn adds a finished case to the service times of its concerns.
-func (s *System) learn(concerns []booking.ConcernCount, took time.Duration) {
+func (s *System) learn(concerns []office.ConcernCount, took time.Duration) {
 	if took <= 0 || took > 4*time.Hour || len(concerns) == 0 {
 		return
 	}
@@ -367,7 +368,7 @@ func (s *System) learnServiceTimes(ctx context.Context) error {
 }
 
 // ServiceTime is the expected time for the concerns, for tests and staff.
-func (s *System) ServiceTime(concerns []booking.ConcernCount) time.Duration {
+func (s *System) ServiceTime(concerns []office.ConcernCount) time.Duration {
 	return s.expected(concerns)
 }
 
@@ -462,7 +463,7 @@ func (s *System) WalkInWaits(ctx context.Context) ([]GroupWait, error) {
 	out := make([]GroupWait, 0, len(groups))
 	for _, g := range groups {
 		ticket := booking.Booking{ID: math.MaxUint64, Kind: booking.KindWalkIn, Status: booking.StatusBooked, Start: now, CreatedAt: now, // last in line
-			Concerns: []booking.ConcernCount{{ID: g.concern, Count: 1}}}
+			Concerns: []office.ConcernCount{{ID: g.concern, Count: 1}}}
 		p, err := s.Position(ctx, ticket)
 		if err != nil {
 			return nil, err

@@ -12,11 +12,12 @@ import (
 	"buergerbuero/booking"
 	"buergerbuero/internal/fakeclock"
 	"buergerbuero/internal/storetest"
+	"buergerbuero/office"
 )
 
 var ctx = context.Background()
 
-const office = `
+const officeYAML = `
 office: {name: Testamt, timezone: Europe/Berlin, state: NW}
 counters: [{id: A, name: Platz 1}, {id: B, name: Platz 2}, {id: C, name: Platz 3}]
 concerns:
@@ -37,7 +38,7 @@ type rig struct {
 	sys   *System
 	clock *fakeclock.Clock
 	path  string
-	cfg   *booking.Config
+	cfg   *office.Config
 	calls *recorder
 }
 
@@ -53,7 +54,7 @@ func (r *recorder) Called(_ context.Context, c Call) {
 }
 
 func newRig(t *testing.T, requireCheckIn bool) *rig {
-	cfg, err := booking.ParseConfig("office.yaml", fmt.Appendf(nil, office, requireCheckIn))
+	cfg, err := office.ParseConfig("office.yaml", fmt.Appendf(nil, officeYAML, requireCheckIn))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +86,7 @@ func (r *rig) appt(concern string, start time.Time) booking.Booking {
 	now := r.clock.Now()
 	r.clock.Set(mon(7, 0))
 	defer r.clock.Set(now)
-	b, _, err := r.store.Book(ctx, booking.Request{Concerns: []booking.ConcernCount{{ID: concern, Count: 1}}, Start: start, Name: "Anna Termin", PersonKey: "p"})
+	b, _, err := r.store.Book(ctx, booking.Request{Concerns: []office.ConcernCount{{ID: concern, Count: 1}}, Start: start, Name: "Anna Termin", PersonKey: "p"})
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -98,7 +99,7 @@ func (r *rig) walkIn(concern string, at time.Time) booking.Booking {
 	now := r.clock.Now()
 	r.clock.Set(at)
 	defer r.clock.Set(now)
-	b, err := r.store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []booking.ConcernCount{{ID: concern, Count: 1}}})
+	b, err := r.store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []office.ConcernCount{{ID: concern, Count: 1}}})
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -351,7 +352,7 @@ func TestServiceTimesAreLearned(t *testing.T) {
 		r.clock.Advance(16 * time.Minute)
 		r.sys.Act(ctx, w.ID, booking.ActionDone, "", "clerk")
 	}
-	one := []booking.ConcernCount{{ID: "ausweis", Count: 1}}
+	one := []office.ConcernCount{{ID: "ausweis", Count: 1}}
 	if got := r.sys.ServiceTime(one); got != 16*time.Minute {
 		t.Fatalf("measured %s, want 16m (configured 10m)", got)
 	}
@@ -399,7 +400,7 @@ func TestWalkInWaitsGrowWithTheQueue(t *testing.T) {
 		t.Fatalf("groups %+v (%v)", before, err)
 	}
 	for range 6 {
-		if _, err := store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []booking.ConcernCount{{ID: "personalausweis", Count: 1}}}); err != nil {
+		if _, err := store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []office.ConcernCount{{ID: "personalausweis", Count: 1}}}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 
 	"buergerbuero/booking"
 	"buergerbuero/internal/fakeclock"
+	"buergerbuero/office"
 )
 
 // roomyOffice never runs out of times in a benchmark.
@@ -28,7 +29,7 @@ booking: {horizon_days: 366, slot_step: 10m, walk_in_share: 0, lead_time: 0s}
 `
 
 // slotTexts are "am 25.11.2026 um 10:30"-like texts for free times, one per booking.
-func slotTexts(cfg *booking.Config, from time.Time, n int) []string {
+func slotTexts(cfg *office.Config, from time.Time, n int) []string {
 	var out []string
 	for d := from; len(out) < n; d = d.AddDate(0, 0, 1) {
 		for _, o := range cfg.Openings(d) {
@@ -46,7 +47,7 @@ func slotTexts(cfg *booking.Config, from time.Time, n int) []string {
 // concern with day and time, name, no e-mail, confirm) through the engine,
 // from 64 parallel chats.
 func BenchmarkBookingDialogue(b *testing.B) {
-	cfg, err := booking.ParseConfig("roomy.yaml", []byte(roomyOffice))
+	cfg, err := office.ParseConfig("roomy.yaml", []byte(roomyOffice))
 	if err != nil {
 		b.Fatal(err)
 	}

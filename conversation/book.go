@@ -10,6 +10,7 @@ import (
 
 	"buergerbuero/booking"
 	"buergerbuero/conversation/understand"
+	"buergerbuero/office"
 )
 
 // onIdle starts a flow from the menu, or from what a free text asks for.
@@ -106,10 +107,10 @@ func (t *turn) promptConcern(question string) {
 }
 
 // concernsOf reads the chosen concerns from an option or typed text.
-func (t *turn) concernsOf(in input) []booking.ConcernCount {
+func (t *turn) concernsOf(in input) []office.ConcernCount {
 	if id, ok := optionArg(in.option, prefConcern); ok {
 		if _, known := t.e.cfg.Concern(id); known {
-			return []booking.ConcernCount{{ID: id, Count: 1}}
+			return []office.ConcernCount{{ID: id, Count: 1}}
 		}
 		return nil
 	}
@@ -119,7 +120,7 @@ func (t *turn) concernsOf(in input) []booking.ConcernCount {
 // splitText says that the concerns left cannot be done with those kept,
 // and what to do about them: a second appointment where a person may hold
 // one, else a walk-in number or a phone call (staff bookings have no limit).
-func (t *turn) splitText(id string, kept, left []booking.ConcernCount) string {
+func (t *turn) splitText(id string, kept, left []office.ConcernCount) string {
 	if t.e.cfg.Booking.MaxActivePerPerson < 2 && !t.staff {
 		id += "One"
 	}
@@ -140,12 +141,12 @@ func (t *turn) onConcern(ctx context.Context, in input) bool {
 		}
 		return false
 	}
-	merged := append(append([]booking.ConcernCount(nil), t.d.Concerns...), chosen...)
+	merged := append(append([]office.ConcernCount(nil), t.d.Concerns...), chosen...)
 	minutes, err := t.e.cfg.Minutes(merged)
 	if errors.Is(err, booking.ErrNoCounter) {
 		// No one counter does all of it: take what fits together, and say
 		// so, with what to do about the rest.
-		merged = append(append([]booking.ConcernCount(nil), t.d.Concerns...), chosen[0])
+		merged = append(append([]office.ConcernCount(nil), t.d.Concerns...), chosen[0])
 		if minutes, err = t.e.cfg.Minutes(merged); err == nil {
 			t.say(Reply{Text: t.splitText("NoCounter", merged, chosen[1:])})
 		} else if len(t.d.Concerns) > 0 {
@@ -192,7 +193,7 @@ func (t *turn) tooBigText() string {
 	return t.text("TooBigOnline", "Cases", r.MaxCasesPerBooking, "Minutes", r.MaxMinutesPerBooking, "Phone", t.e.cfg.Office.Phone)
 }
 
-func countOf(cs []booking.ConcernCount, id string) int {
+func countOf(cs []office.ConcernCount, id string) int {
 	for _, c := range cs {
 		if c.ID == id {
 			return c.Count
@@ -225,7 +226,7 @@ func (t *turn) onCount(in input) (used bool) {
 		}
 		return true
 	}
-	cs := append([]booking.ConcernCount(nil), t.d.Concerns...)
+	cs := append([]office.ConcernCount(nil), t.d.Concerns...)
 	for i := range cs {
 		if cs[i].ID == id {
 			cs[i].Count = n
@@ -247,8 +248,8 @@ func (t *turn) onCount(in input) (used bool) {
 	return true
 }
 
-func mergeConcerns(cs []booking.ConcernCount) []booking.ConcernCount {
-	var out []booking.ConcernCount
+func mergeConcerns(cs []office.ConcernCount) []office.ConcernCount {
+	var out []office.ConcernCount
 	idx := map[string]int{}
 	for _, c := range cs {
 		if i, ok := idx[c.ID]; ok {
@@ -537,7 +538,7 @@ func (e *Engine) closedReason(lang string, d time.Time) string {
 // genericClosed reports whether a day's closed reason only says that it is
 // closed (no opening hours that weekday, or a closed day without a name).
 func genericClosed(reason string) bool {
-	return reason == booking.ReasonNoHours || reason == booking.ReasonClosed
+	return reason == office.ReasonNoHours || reason == office.ReasonClosed
 }
 
 // dayTimes are the free times of the chosen day, filtered by part of day.

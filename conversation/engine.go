@@ -19,6 +19,7 @@ import (
 
 	"buergerbuero/booking"
 	"buergerbuero/conversation/understand"
+	"buergerbuero/office"
 )
 
 // Message is one thing a citizen sent, as a channel adapter hands it over.
@@ -135,7 +136,7 @@ type Options struct {
 // Engine runs the booking dialogue of every chat of every channel.
 type Engine struct {
 	store   *booking.Store
-	cfg     *booking.Config
+	cfg     *office.Config
 	parser  *understand.Parser
 	texts   *catalogue
 	opts    Options
@@ -236,11 +237,11 @@ type chatLock struct {
 
 // dialogue is the persisted state of one chat.
 type dialogue struct {
-	State    string                 `json:"state"`
-	Lang     string                 `json:"lang"`
-	Flow     string                 `json:"flow,omitempty"` // book, reschedule, cancel, docs
-	Concerns []booking.ConcernCount `json:"concerns,omitempty"`
-	Day      string                 `json:"day,omitempty"` // chosen day, YYYY-MM-DD
+	State    string                `json:"state"`
+	Lang     string                `json:"lang"`
+	Flow     string                `json:"flow,omitempty"` // book, reschedule, cancel, docs
+	Concerns []office.ConcernCount `json:"concerns,omitempty"`
+	Day      string                `json:"day,omitempty"` // chosen day, YYYY-MM-DD
 	// WantDay and WantMinute (minutes after midnight plus one) keep a day
 	// and time named before the concern ("Mittwoch 10 Uhr"), for the day step.
 	// AskCount is a concern named in the plural without a count, whose

@@ -14,6 +14,7 @@ import (
 
 	"buergerbuero/booking"
 	"buergerbuero/internal/fakeclock"
+	"buergerbuero/office"
 )
 
 var ctx = context.Background()
@@ -29,7 +30,7 @@ type env struct {
 	engine *Engine
 	clock  *fakeclock.Clock
 	path   string
-	cfg    *booking.Config
+	cfg    *office.Config
 	sent   *recorder
 	stop   context.CancelFunc // stops the outbox's delivery of this engine
 }
@@ -57,12 +58,12 @@ func (r *recorder) take(chatID string) []Reply {
 
 func newEnv(t *testing.T, cfgYAML string, now time.Time) *env {
 	t.Helper()
-	var cfg *booking.Config
+	var cfg *office.Config
 	var err error
 	if cfgYAML == "" {
-		cfg, err = booking.DemoConfig()
+		cfg, err = office.DemoConfig()
 	} else {
-		cfg, err = booking.ParseConfig("test.yaml", []byte(cfgYAML))
+		cfg, err = office.ParseConfig("test.yaml", []byte(cfgYAML))
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -334,7 +335,7 @@ func TestSlotTakenAtConfirm(t *testing.T) {
 	expect(t, "summary", c.say("nein"), "Bitte prüfen", "10:00")
 	// Meanwhile somebody else takes the only Kfz counter at 10:00.
 	start := time.Date(2026, 11, 25, 10, 0, 0, 0, berlin)
-	if _, _, err := ev.store.Book(ctx, booking.Request{Concerns: []booking.ConcernCount{{ID: "fahrzeug-abmelden", Count: 1}}, Start: start, Name: "Fast Finger", PersonKey: "other"}); err != nil {
+	if _, _, err := ev.store.Book(ctx, booking.Request{Concerns: []office.ConcernCount{{ID: "fahrzeug-abmelden", Count: 1}}, Start: start, Name: "Fast Finger", PersonKey: "other"}); err != nil {
 		t.Fatal(err)
 	}
 	out := c.say("ja")

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"buergerbuero/booking"
+	"buergerbuero/office"
 )
 
 // The fairness simulation: one day of a six-counter office (3,240
@@ -41,7 +42,7 @@ booking: {horizon_days: 21, lead_time: 1h, slot_step: 10m, walk_in_share: 0%s}
 type fairActor struct {
 	honest                        bool
 	channel, chat, person, source string
-	concerns                      []booking.ConcernCount
+	concerns                      []office.ConcernCount
 	want                          time.Time // the time chosen
 	at                            time.Time // when they ask
 }
@@ -65,7 +66,7 @@ func runFairDay(t *testing.T, rules string, grouped bool) fairOutcome {
 	day := opens.AddDate(0, 0, ev.cfg.Booking.HorizonDays) // enters the horizon now
 	rng := rand.New(rand.NewPCG(2026, 12))
 	grid := func() time.Time { return day.Add(8*time.Hour + time.Duration(rng.IntN(51))*10*time.Minute) }
-	one := func(id string, n int) []booking.ConcernCount { return []booking.ConcernCount{{ID: id, Count: n}} }
+	one := func(id string, n int) []office.ConcernCount { return []office.ConcernCount{{ID: id, Count: n}} }
 	var actors []*fairActor
 	for i := range 150 { // honest, over the day, on every channel
 		a := &fairActor{honest: true, want: grid(), at: opens.Add(time.Duration(rng.Int64N(int64(24 * time.Hour))))}
@@ -107,7 +108,7 @@ func runFairDay(t *testing.T, rules string, grouped bool) fairOutcome {
 	}
 	for s := range 3 { // as big as allowed, from one address
 		actors = append(actors, &fairActor{channel: "webchat", chat: fmt.Sprint("big", s), person: fmt.Sprint("web:big", s),
-			source: "net:192.0.2.0/24", concerns: []booking.ConcernCount{{ID: "perso", Count: 4}}, want: grid(), at: attack})
+			source: "net:192.0.2.0/24", concerns: []office.ConcernCount{{ID: "perso", Count: 4}}, want: grid(), at: attack})
 	}
 	slices.SortStableFunc(actors, func(a, b *fairActor) int { return a.at.Compare(b.at) })
 
@@ -252,7 +253,7 @@ func TestRequestsAtADaysOpeningAreDrawn(t *testing.T) {
 	var chats []*fairActor
 	for i := range 3 {
 		a := &fairActor{channel: "telegram", chat: fmt.Sprint("tg", i), person: fmt.Sprint("tg:", i), source: fmt.Sprint("tg:ids/", i),
-			concerns: []booking.ConcernCount{{ID: "perso", Count: 1}}, want: day.Add(10 * time.Hour)}
+			concerns: []office.ConcernCount{{ID: "perso", Count: 1}}, want: day.Add(10 * time.Hour)}
 		expect(t, "asked at the opening", a.ask(t, ev, day), "Ihre Anfrage steht auf der Liste", "In etwa 10 Minuten")
 		chats = append(chats, a)
 	}

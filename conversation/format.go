@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"buergerbuero/booking"
+	"buergerbuero/office"
 )
 
 // dayName is "Di 25.11." / "Tue 25.11.".
@@ -21,7 +21,7 @@ func (e *Engine) when(lang string, t time.Time) string {
 }
 
 // concernList is "2 × Personalausweis beantragen, Reisepass beantragen".
-func (e *Engine) concernList(lang string, cs []booking.ConcernCount) string {
+func (e *Engine) concernList(lang string, cs []office.ConcernCount) string {
 	parts := make([]string, 0, len(cs))
 	for _, cc := range cs {
 		c, ok := e.cfg.Concern(cc.ID)
@@ -38,7 +38,7 @@ func (e *Engine) concernList(lang string, cs []booking.ConcernCount) string {
 }
 
 // documents lists what to bring for all concerns, each item once.
-func (e *Engine) documents(lang string, cs []booking.ConcernCount) string {
+func (e *Engine) documents(lang string, cs []office.ConcernCount) string {
 	var items []string
 	seen := map[string]bool{}
 	for _, cc := range cs {
@@ -61,7 +61,7 @@ func bullets(items []string) string {
 }
 
 // tooManyText names the concern asked for too often and its maximum.
-func (e *Engine) tooManyText(lang string, cs []booking.ConcernCount) string {
+func (e *Engine) tooManyText(lang string, cs []office.ConcernCount) string {
 	counts := map[string]int{}
 	for _, cc := range cs {
 		counts[cc.ID] += cc.Count

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"buergerbuero/booking"
+	"buergerbuero/office"
 )
 
 // onDocs answers "what do I need for ...?" with documents and fee.
@@ -25,7 +26,7 @@ func (t *turn) onDocs(ctx context.Context, in input) bool {
 }
 
 // sayDocs tells what to bring and what it costs for each concern.
-func (t *turn) sayDocs(concerns []booking.ConcernCount) {
+func (t *turn) sayDocs(concerns []office.ConcernCount) {
 	for _, cc := range concerns {
 		c, _ := t.e.cfg.Concern(cc.ID)
 		t.say(Reply{Text: t.text("Docs", "Concern", c.Name.In(t.d.Lang), "Docs", bullets(c.Documents.In(t.d.Lang)), "Fee", c.Fee.In(t.d.Lang))})

@@ -7,6 +7,7 @@ import (
 
 	"buergerbuero/booking"
 	"buergerbuero/callsystem"
+	"buergerbuero/office"
 )
 
 // callQueue adapts the real call system to QueueInfo, as cmd does.
@@ -27,9 +28,9 @@ func TestStatusFromTheCallSystem(t *testing.T) {
 	}
 	ev.engine.opts.Queue = callQueue{calls}
 	for range 3 {
-		ev.store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []booking.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
+		ev.store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []office.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
 	}
-	mine, err := ev.store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []booking.ConcernCount{{ID: "meldebescheinigung", Count: 1}},
+	mine, err := ev.store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []office.ConcernCount{{ID: "meldebescheinigung", Count: 1}},
 		PersonKey: "person-1", Channel: "test", ChatID: "1"})
 	if err != nil {
 		t.Fatal(err)
@@ -43,7 +44,7 @@ func TestStatusFromTheCallSystem(t *testing.T) {
 		calls.Act(ctx, b.ID, booking.ActionDone, "", "clerk")
 	}
 	// A ticket from the info desk, asked about by its number from any chat.
-	desk, _ := ev.store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []booking.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
+	desk, _ := ev.store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []office.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
 	expect(t, "by number", ev.chat("other", "de").say("Wo bin ich? "+desk.Number), desk.Number+": Vor Ihnen wartet 1 Person")
 	calls.Next(ctx, "2", "clerk")
 	expect(t, "called", c.say("Status"), mine.Number+": Sie sind aufgerufen, bitte gehen Sie zu Platz 2")

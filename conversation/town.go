@@ -13,6 +13,7 @@ import (
 
 	"buergerbuero/booking"
 	"buergerbuero/conversation/understand"
+	"buergerbuero/office"
 )
 
 // A town with several offices (issue 17) talks to its citizens through
@@ -60,7 +61,7 @@ const (
 
 // NewTown stands in front of offices (at least two), whose catalogue of
 // concerns is the town's cfg.
-func NewTown(cfg *booking.Config, offices []TownOffice, log *slog.Logger) (*Town, error) {
+func NewTown(cfg *office.Config, offices []TownOffice, log *slog.Logger) (*Town, error) {
 	if len(offices) < 2 {
 		return nil, fmt.Errorf("a town needs two offices or more, not %d: %w", len(offices), booking.ErrInvalidInput)
 	}
@@ -306,11 +307,11 @@ func (t *Town) askWhere(lang string, candidates []*TownOffice, concerns bool) Re
 
 // offering are the offices that offer every one of concerns (all offices
 // for none).
-func (t *Town) offering(concerns []booking.ConcernCount) []*TownOffice {
+func (t *Town) offering(concerns []office.ConcernCount) []*TownOffice {
 	var out []*TownOffice
 	for i := range t.offices {
 		o := &t.offices[i]
-		if !slices.ContainsFunc(concerns, func(c booking.ConcernCount) bool { _, ok := o.Engine.cfg.Concern(c.ID); return !ok }) {
+		if !slices.ContainsFunc(concerns, func(c office.ConcernCount) bool { _, ok := o.Engine.cfg.Concern(c.ID); return !ok }) {
 			out = append(out, o)
 		}
 	}
@@ -319,7 +320,7 @@ func (t *Town) offering(concerns []booking.ConcernCount) []*TownOffice {
 
 // earliest is the office among candidates with the earliest free time for
 // concerns (the first, when none has one).
-func (t *Town) earliest(ctx context.Context, candidates []*TownOffice, concerns []booking.ConcernCount) *TownOffice {
+func (t *Town) earliest(ctx context.Context, candidates []*TownOffice, concerns []office.ConcernCount) *TownOffice {
 	if len(candidates) == 0 {
 		return nil
 	}

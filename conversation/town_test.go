@@ -10,6 +10,7 @@ import (
 	"buergerbuero/callsystem"
 	"buergerbuero/internal/fakeclock"
 	"buergerbuero/internal/storetest"
+	"buergerbuero/office"
 )
 
 type townEnv struct {
@@ -23,7 +24,7 @@ type townEnv struct {
 
 // newTownEnv runs two offices in one file on Tuesday 24.11.2026, 10:00.
 func newTownEnv(t *testing.T) *townEnv {
-	cfg, err := booking.ParseConfig("town.yaml", []byte(storetest.TwoOffices))
+	cfg, err := office.ParseConfig("town.yaml", []byte(storetest.TwoOffices))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"buergerbuero/booking"
+	"buergerbuero/office"
 )
 
 // The waiting list. A booking that comes faster than its day's pace
@@ -28,17 +29,17 @@ const waitingKind = "waiting"
 
 // waitingEntry is one request on a day's waiting list.
 type waitingEntry struct {
-	Concerns  []booking.ConcernCount `json:"concerns"`
-	Start     time.Time              `json:"start"` // the time chosen
-	Name      string                 `json:"name"`
-	Email     string                 `json:"email,omitempty"`
-	PersonKey string                 `json:"person"`
-	Source    string                 `json:"source,omitempty"`
-	Channel   string                 `json:"channel"`
-	ChatID    string                 `json:"chat"`
-	Lang      string                 `json:"lang"`
-	Cohort    string                 `json:"cohort"`
-	Arrived   time.Time              `json:"arrived"`
+	Concerns  []office.ConcernCount `json:"concerns"`
+	Start     time.Time             `json:"start"` // the time chosen
+	Name      string                `json:"name"`
+	Email     string                `json:"email,omitempty"`
+	PersonKey string                `json:"person"`
+	Source    string                `json:"source,omitempty"`
+	Channel   string                `json:"channel"`
+	ChatID    string                `json:"chat"`
+	Lang      string                `json:"lang"`
+	Cohort    string                `json:"cohort"`
+	Arrived   time.Time             `json:"arrived"`
 }
 
 // wait puts this dialogue's request on its day's waiting list and tells

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"buergerbuero/booking"
+	"buergerbuero/office"
 )
 
 // Messages the engine starts on its own: offers of earlier times that
@@ -18,16 +19,16 @@ import (
 
 // watch is a citizen's wish to hear of an earlier free time.
 type watch struct {
-	ID        uint64                 `json:"id"`
-	Channel   string                 `json:"channel"`
-	ChatID    string                 `json:"chat"`
-	Lang      string                 `json:"lang"`
-	BookingID uint64                 `json:"booking,omitempty"` // 0: no booking yet
-	Concerns  []booking.ConcernCount `json:"concerns"`
-	Before    time.Time              `json:"before"`           // offer only times before this
-	Offered   time.Time              `json:"offered,omitzero"` // the last time offered
-	Created   time.Time              `json:"created"`
-	Town      bool                   `json:"town,omitempty"` // one of the watches left at every office of the town offering the concerns
+	ID        uint64                `json:"id"`
+	Channel   string                `json:"channel"`
+	ChatID    string                `json:"chat"`
+	Lang      string                `json:"lang"`
+	BookingID uint64                `json:"booking,omitempty"` // 0: no booking yet
+	Concerns  []office.ConcernCount `json:"concerns"`
+	Before    time.Time             `json:"before"`           // offer only times before this
+	Offered   time.Time             `json:"offered,omitzero"` // the last time offered
+	Created   time.Time             `json:"created"`
+	Town      bool                  `json:"town,omitempty"` // one of the watches left at every office of the town offering the concerns
 	// FromOffice and FromBooking: the booking at another office of the
 	// town that an offer here would replace (a town-wide watch for a
 	// booking, left at this office).
@@ -108,7 +109,7 @@ func (t *turn) onPushedOption(ctx context.Context, opt string, msg Message) {
 
 // firstFree is the first free time for concerns from now, or the day after
 // the booking window when none is: a new watch offers anything earlier.
-func (e *Engine) firstFree(ctx context.Context, concerns []booking.ConcernCount) time.Time {
+func (e *Engine) firstFree(ctx context.Context, concerns []office.ConcernCount) time.Time {
 	now := e.store.Now()
 	_, last := e.window(now)
 	if days, err := e.store.FreeSlots(ctx, concerns, now, last); err == nil && len(days) > 0 {

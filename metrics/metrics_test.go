@@ -16,6 +16,7 @@ import (
 	"buergerbuero/booking"
 	"buergerbuero/callsystem"
 	"buergerbuero/internal/storetest"
+	"buergerbuero/office"
 )
 
 // TestScrapedMetrics scrapes /metrics over HTTP and reads it with
@@ -26,16 +27,16 @@ func TestScrapedMetrics(t *testing.T) {
 	cfg := store.Config()
 	calls, _ := callsystem.New(ctx, store, nil)
 	// History before the start is not counted.
-	store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []booking.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
+	store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []office.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
 	m := New()
 	m.AddQueue("", func() float64 { q, _ := calls.Queue(ctx); return float64(len(q.Waiting)) })
 	if err := m.Skip(ctx, store, ""); err != nil {
 		t.Fatal(err)
 	}
-	store.Book(ctx, booking.Request{Concerns: []booking.ConcernCount{{ID: "reisepass", Count: 1}}, Start: time.Date(2026, 11, 25, 9, 0, 0, 0, cfg.Location()),
+	store.Book(ctx, booking.Request{Concerns: []office.ConcernCount{{ID: "reisepass", Count: 1}}, Start: time.Date(2026, 11, 25, 9, 0, 0, 0, cfg.Location()),
 		Name: "Max Muster", PersonKey: "p", Channel: "telegram"})
-	store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []booking.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
-	store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []booking.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
+	store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []office.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
+	store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []office.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
 	clock.Advance(12 * time.Minute)
 	calls.Next(ctx, "2", "clerk") // the first walk-in, waited 12 minutes
 	if err := m.Catch(ctx, store, ""); err != nil {
@@ -79,7 +80,7 @@ func TestWaitCountsFromALateCheckIn(t *testing.T) {
 	calls, _ := callsystem.New(ctx, store, nil)
 	m := New()
 	start := storetest.Berlin(2026, 11, 24, 9, 20)
-	b, _, err := store.Book(ctx, booking.Request{Concerns: []booking.ConcernCount{{ID: "meldebescheinigung", Count: 1}}, Start: start, Name: "Max Muster", PersonKey: "p"})
+	b, _, err := store.Book(ctx, booking.Request{Concerns: []office.ConcernCount{{ID: "meldebescheinigung", Count: 1}}, Start: start, Name: "Max Muster", PersonKey: "p"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +117,7 @@ func TestAuditLinesHoldNoPersonalData(t *testing.T) {
 	var logs bytes.Buffer
 	m.AuditTo(slog.New(slog.NewJSONHandler(&logs, nil)))
 	start := storetest.Berlin(2026, 11, 24, 9, 20)
-	b, _, err := store.Book(ctx, booking.Request{Concerns: []booking.ConcernCount{{ID: "meldebescheinigung", Count: 1}}, Start: start,
+	b, _, err := store.Book(ctx, booking.Request{Concerns: []office.ConcernCount{{ID: "meldebescheinigung", Count: 1}}, Start: start,
 		Name: "Hedwig Geheim", Email: "hedwig@geheim.example", PersonKey: "tg:4711", Channel: "telegram", ChatID: "4711"})
 	if err != nil {
 		t.Fatal(err)
@@ -202,7 +203,7 @@ func TestMetricsPerOffice(t *testing.T) {
 		}
 		walkIns := map[string]int{"mitte": 1, "ohligs": 3}[id]
 		for range walkIns {
-			store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []booking.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
+			store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []office.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
 		}
 		if id == "ohligs" {
 			calls.Next(ctx, "1", "clerk")

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"buergerbuero/booking"
+	"buergerbuero/office"
 )
 
 // Period is how figures are grouped in time.
@@ -128,7 +129,7 @@ type Events interface {
 // caseOf is one booking as the events tell it.
 type caseOf struct {
 	kind                                       booking.Kind
-	concerns                                   []booking.ConcernCount
+	concerns                                   []office.ConcernCount
 	start, issued, checkedIn, firstCall        time.Time
 	started, done                              time.Time
 	counter                                    string
@@ -137,7 +138,7 @@ type caseOf struct {
 
 // Compute reads the whole event log and reports on the cases of the days
 // from from to to (both included) in the office of cfg.
-func Compute(ctx context.Context, log Events, cfg *booking.Config, from, to time.Time, period Period) (Report, error) {
+func Compute(ctx context.Context, log Events, cfg *office.Config, from, to time.Time, period Period) (Report, error) {
 	cases := map[uint64]*caseOf{}
 	var order []uint64
 	err := log.Events(ctx, 0, func(e booking.Event) bool {

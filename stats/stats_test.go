@@ -22,13 +22,14 @@ import (
 	"buergerbuero/internal/fakeclock"
 	"buergerbuero/internal/storetest"
 
+	"buergerbuero/office"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
 
 var ctx = context.Background()
 
-const office = `
+const officeYAML = `
 office: {name: Statistikamt, timezone: Europe/Berlin, state: NW}
 counters: [{id: "1", name: Platz 1}, {id: "2", name: Platz 2}]
 concerns:
@@ -68,14 +69,14 @@ type sim struct {
 	store *booking.Store
 	calls *callsystem.System
 	clock *fakeclock.Clock
-	cfg   *booking.Config
+	cfg   *office.Config
 	path  string
 	cases map[uint64]*ledger
 	rng   *rand.Rand
 }
 
 func newSim(t *testing.T) *sim {
-	cfg, err := booking.ParseConfig("office.yaml", []byte(office))
+	cfg, err := office.ParseConfig("office.yaml", []byte(officeYAML))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +117,7 @@ func (s *sim) day(day time.Time) {
 	for m := 0; m < 240; m += 30 { // appointments
 		if s.rng.IntN(10) < 6 {
 			concern := []string{"a", "a", "b"}[s.rng.IntN(3)]
-			b, _, err := s.store.Book(ctx, booking.Request{Concerns: []booking.ConcernCount{{ID: concern, Count: 1}}, Start: at(8, m), Name: "Sim Person", PersonKey: fmt.Sprint(day, m)})
+			b, _, err := s.store.Book(ctx, booking.Request{Concerns: []office.ConcernCount{{ID: concern, Count: 1}}, Start: at(8, m), Name: "Sim Person", PersonKey: fmt.Sprint(day, m)})
 			if err != nil {
 				continue // full
 			}
@@ -142,7 +143,7 @@ func (s *sim) day(day time.Time) {
 			if minute >= 240 {
 				continue
 			}
-			b, err := s.store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []booking.ConcernCount{{ID: concern, Count: 1}}})
+			b, err := s.store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []office.ConcernCount{{ID: concern, Count: 1}}})
 			if err != nil {
 				s.t.Fatal(err)
 			}
@@ -332,7 +333,7 @@ func TestRetentionLeavesNoPersonalDataAndTheFigures(t *testing.T) {
 	loc := s.cfg.Location()
 	name, mail, person := "Zacharias Quellenbrunnen", "zacharias.quellenbrunnen@example.org", "tg:7766554433"
 	s.clock.Set(time.Date(2026, 11, 2, 7, 0, 0, 0, loc))
-	b, pin, err := s.store.Book(ctx, booking.Request{Concerns: []booking.ConcernCount{{ID: "a", Count: 1}}, Start: time.Date(2026, 11, 3, 9, 0, 0, 0, loc),
+	b, pin, err := s.store.Book(ctx, booking.Request{Concerns: []office.ConcernCount{{ID: "a", Count: 1}}, Start: time.Date(2026, 11, 3, 9, 0, 0, 0, loc),
 		Name: name, Email: mail, PersonKey: person, Channel: "telegram", ChatID: "7766554433"})
 	if err != nil {
 		t.Fatal(err)
@@ -388,7 +389,7 @@ func TestRetentionLeavesNoPersonalDataAndTheFigures(t *testing.T) {
 	}
 	// Bookings inside the period keep their data.
 	s.clock.Set(time.Date(2026, 12, 4, 7, 0, 0, 0, loc))
-	recent, _, err := s.store.Book(ctx, booking.Request{Concerns: []booking.ConcernCount{{ID: "a", Count: 1}}, Start: time.Date(2026, 12, 4, 9, 0, 0, 0, loc), Name: "Frida Frisch", PersonKey: "f"})
+	recent, _, err := s.store.Book(ctx, booking.Request{Concerns: []office.ConcernCount{{ID: "a", Count: 1}}, Start: time.Date(2026, 12, 4, 9, 0, 0, 0, loc), Name: "Frida Frisch", PersonKey: "f"})
 	if err != nil {
 		t.Fatal(err)
 	}

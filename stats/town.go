@@ -6,7 +6,7 @@ import (
 	"slices"
 	"time"
 
-	"buergerbuero/booking"
+	"buergerbuero/office"
 )
 
 // A town's statistics (issue 17): every office's figures side by side and
@@ -17,7 +17,7 @@ import (
 type OfficeLog struct {
 	ID     string
 	Log    Events
-	Config *booking.Config
+	Config *office.Config
 }
 
 // ComputeTown is the report of a town: the offices' totals in Offices,

@@ -10,13 +10,14 @@ import (
 
 	"buergerbuero/booking"
 	"buergerbuero/internal/fakeclock"
+	"buergerbuero/office"
 	"buergerbuero/storage"
 )
 
 // A town's figures: each office's own, side by side, and the town's total
 // with the waits of both in one distribution.
 func TestTownFiguresSideBySide(t *testing.T) {
-	cfg, err := booking.DemoConfig()
+	cfg, err := office.DemoConfig()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +39,7 @@ func TestTownFiguresSideBySide(t *testing.T) {
 		waits := [][]time.Duration{{10 * time.Minute, 20 * time.Minute}, {40 * time.Minute}}[i]
 		for _, wait := range waits {
 			clock.Set(monday)
-			b, err := store.IssueWalkIn(context.Background(), booking.WalkInRequest{Concerns: []booking.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
+			b, err := store.IssueWalkIn(context.Background(), booking.WalkInRequest{Concerns: []office.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
 			if err != nil {
 				t.Fatal(err)
 			}

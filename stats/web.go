@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"buergerbuero/booking"
 	"buergerbuero/internal/web"
+	"buergerbuero/office"
 )
 
 //go:embed page.html
@@ -33,7 +33,7 @@ var pageWords = []string{"StatsTitle", "StatsFrom", "StatsTo", "StatsPer", "Stat
 // tables at /<table>.csv, each for ?from=YYYY-MM-DD&to=YYYY-MM-DD&period=,
 // in the browser's language (texts). Put it behind the admin's
 // authentication.
-func Handler(log Events, cfg *booking.Config, now func() time.Time, texts Texts) http.Handler {
+func Handler(log Events, cfg *office.Config, now func() time.Time, texts Texts) http.Handler {
 	return handler(cfg.Office.Name, cfg, Tables, func(ctx context.Context, from, to time.Time, p Period) (Report, error) {
 		return Compute(ctx, log, cfg, from, to, p)
 	}, now, texts)
@@ -48,7 +48,7 @@ func TownHandler(town string, offices []OfficeLog, now func() time.Time, texts T
 }
 
 // handler serves the reports compute makes; cfg gives the calendar.
-func handler(office string, cfg *booking.Config, tables []string, compute func(ctx context.Context, from, to time.Time, p Period) (Report, error),
+func handler(office string, cfg *office.Config, tables []string, compute func(ctx context.Context, from, to time.Time, p Period) (Report, error),
 	now func() time.Time, texts Texts) http.Handler {
 	page := template.Must(template.New("page").Parse(pageHTML))
 	mux := http.NewServeMux()

@@ -18,6 +18,7 @@ import (
 	"buergerbuero/callsystem"
 	"buergerbuero/internal/browsertest"
 	"buergerbuero/internal/storetest"
+	"buergerbuero/office"
 )
 
 var ctx = context.Background()
@@ -25,13 +26,13 @@ var ctx = context.Background()
 // newSystem is the demo office with walk-ins waiting, and its call system
 // publishing to a display (with opts, if given).
 func newSystem(t testing.TB, walkIns int, opts ...Options) (*callsystem.System, *Display, *booking.Store) {
-	cfg, err := booking.DemoConfig()
+	cfg, err := office.DemoConfig()
 	if err != nil {
 		t.Fatal(err)
 	}
 	store, _ := storetest.Open(t, cfg, storetest.Berlin(2026, 11, 24, 8, 0))
 	for range walkIns {
-		if _, err := store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []booking.ConcernCount{{ID: "meldebescheinigung", Count: 1}}}); err != nil {
+		if _, err := store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []office.ConcernCount{{ID: "meldebescheinigung", Count: 1}}}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"buergerbuero/booking"
 	"buergerbuero/callsystem"
 	"buergerbuero/internal/browsertest"
+	"buergerbuero/office"
 )
 
 // The longest counter names (24 characters) and numbers (6) fit their
@@ -37,7 +38,7 @@ func TestLongNamesFitEveryScreen(t *testing.T) {
 					t.Fatalf("a name of %d characters", len([]rune(name)))
 				}
 				d.Called(context.Background(), callsystem.Call{Booking: booking.Booking{ID: uint64(i + 1), Number: fmt.Sprintf("W-%04d", 9990+i)},
-					Counter: booking.Counter{ID: fmt.Sprint(i), Name: name}, At: now})
+					Counter: office.Counter{ID: fmt.Sprint(i), Name: name}, At: now})
 			}
 			if err := chromedp.Do(page, chromedp.WaitVisible(`#last li`), chromedp.WaitVisible("#waits"), chromedp.Sleep(300*time.Millisecond)); err != nil {
 				t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"buergerbuero/booking"
 	"buergerbuero/callsystem"
 	"buergerbuero/internal/clientaddr"
+	"buergerbuero/office"
 )
 
 // smallBuffers makes every accepted connection's send buffer tiny, so a
@@ -66,7 +67,7 @@ func openStreamFrom(t *testing.T, addr, query, client string) (net.Conn, string)
 
 func fakeCall(i int) callsystem.Call {
 	return callsystem.Call{Booking: booking.Booking{ID: uint64(i), Number: fmt.Sprintf("W-%03d", i%1000)},
-		Counter: booking.Counter{ID: "1", Name: strings.Repeat("Platz mit langem Namen ", 20)}, At: time.Now()}
+		Counter: office.Counter{ID: "1", Name: strings.Repeat("Platz mit langem Namen ", 20)}, At: time.Now()}
 }
 
 func TestDisplayStreamsAreCapped(t *testing.T) {

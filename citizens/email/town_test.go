@@ -9,6 +9,7 @@ import (
 	"buergerbuero/citizens/email/mailtest"
 	"buergerbuero/conversation"
 	"buergerbuero/internal/storetest"
+	"buergerbuero/office"
 )
 
 // TestTownByMail: one mailbox for a town of two offices. The answer asks
@@ -16,7 +17,7 @@ import (
 // address; a later mail with number and PIN, from a chat bound to Mitte
 // by then, cancels at Ohligs.
 func TestTownByMail(t *testing.T) {
-	cfg, err := booking.ParseConfig("town.yaml", []byte(storetest.TwoOffices))
+	cfg, err := office.ParseConfig("town.yaml", []byte(storetest.TwoOffices))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"buergerbuero/booking"
 	"buergerbuero/citizens/telegram/telegramtest"
+	"buergerbuero/office"
 )
 
 // loadOffice has 4 counters, 10-minute cases, open 07:00-19:00 on weekdays.
@@ -88,7 +88,7 @@ func checkBooked(b testing.TB, r *rig, told map[string]string) {
 }
 
 // slotsFor returns n slot texts, each time repeated per times (4 = capacity).
-func slotsFor(cfg *booking.Config, n, per int) []string {
+func slotsFor(cfg *office.Config, n, per int) []string {
 	var out []string
 	day := time.Date(2026, 11, 25, 0, 0, 0, 0, cfg.Location())
 	for len(out) < n {

@@ -19,6 +19,7 @@ import (
 	"buergerbuero/conversation"
 	"buergerbuero/internal/fakeclock"
 	"buergerbuero/internal/storetest"
+	"buergerbuero/office"
 )
 
 const token = "123456:TEST-token"
@@ -39,14 +40,14 @@ func newRig(t testing.TB, cfg Config) *rig { return newRigFor(t, cfg, "") }
 // newRigFor is newRig for the office in officeYAML ("" = the demo office).
 func newRigFor(t testing.TB, cfg Config, officeYAML string) *rig {
 	t.Helper()
-	office, err := booking.DemoConfig()
+	officeCfg, err := office.DemoConfig()
 	if officeYAML != "" {
-		office, err = booking.ParseConfig("office.yaml", []byte(officeYAML))
+		officeCfg, err = office.ParseConfig("office.yaml", []byte(officeYAML))
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, clock := storetest.Open(t, office, storetest.Berlin(2026, 11, 24, 9, 0)) // closed after the bot's cleanup below
+	store, clock := storetest.Open(t, officeCfg, storetest.Berlin(2026, 11, 24, 9, 0)) // closed after the bot's cleanup below
 	engine, err := conversation.New(store, conversation.Options{})
 	if err != nil {
 		t.Fatal(err)

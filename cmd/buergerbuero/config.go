@@ -8,27 +8,27 @@ import (
 	"strings"
 	"time"
 
-	"buergerbuero/booking"
 	"buergerbuero/citizens/email"
 	"buergerbuero/citizens/telegram"
 	"buergerbuero/internal/clientaddr"
+	"buergerbuero/office"
 	"buergerbuero/staff/mattermost"
 )
 
 // fileConfig is the whole config file: the office (inline, as documented in
 // config.example.yaml) and the settings of the channels.
 type fileConfig struct {
-	booking.Config `yaml:",inline"`
-	Telegram       telegram.Config   `yaml:"telegram"`
-	Email          email.Config      `yaml:"email"`
-	Mattermost     mattermost.Config `yaml:"mattermost"`
-	Dialogue       DialogueConfig    `yaml:"dialogue"`
-	Admin          StaffLogins       `yaml:"admin"`   // the statistics and the backup
-	Kiosk          StaffLogins       `yaml:"kiosk"`   // the info desk's page (/kiosk/)
-	Counter        StaffLogins       `yaml:"counter"` // the clerks' page (/counter/), for offices without Mattermost
-	Privacy        PrivacyConfig     `yaml:"privacy"`
-	HTTP           HTTPConfig        `yaml:"http"`
-	Store          StoreConfig       `yaml:"store"`
+	office.Config `yaml:",inline"`
+	Telegram      telegram.Config   `yaml:"telegram"`
+	Email         email.Config      `yaml:"email"`
+	Mattermost    mattermost.Config `yaml:"mattermost"`
+	Dialogue      DialogueConfig    `yaml:"dialogue"`
+	Admin         StaffLogins       `yaml:"admin"`   // the statistics and the backup
+	Kiosk         StaffLogins       `yaml:"kiosk"`   // the info desk's page (/kiosk/)
+	Counter       StaffLogins       `yaml:"counter"` // the clerks' page (/counter/), for offices without Mattermost
+	Privacy       PrivacyConfig     `yaml:"privacy"`
+	HTTP          HTTPConfig        `yaml:"http"`
+	Store         StoreConfig       `yaml:"store"`
 }
 
 // HTTPConfig sets how the web server sees its clients.
@@ -72,7 +72,7 @@ type PrivacyConfig struct {
 }
 
 // validate checks the office and the channels.
-func (f *fileConfig) validate(c *booking.Checker) {
+func (f *fileConfig) validate(c *office.Checker) {
 	f.Config.Validate(c)
 	if f.Telegram.WebhookURL != "" && f.Telegram.WebhookSecret == "" {
 		c.Add("telegram.webhook_secret", "is required with webhook_url, so nobody else can post updates")
@@ -115,7 +115,7 @@ func (f *fileConfig) validate(c *booking.Checker) {
 
 // checkMattermostOffices checks that, in a town, every office has its
 // Mattermost channels and no other office is named.
-func (f *fileConfig) checkMattermostOffices(c *booking.Checker) {
+func (f *fileConfig) checkMattermostOffices(c *office.Checker) {
 	if f.Mattermost.URL == "" {
 		return
 	}
@@ -162,22 +162,22 @@ func weakPassword(pw string) string {
 // loadConfig reads the config file, or the embedded demo office without
 // one. Secrets may come from the environment instead of the file.
 func loadConfig(path string) (*fileConfig, error) {
-	name, data := "demo.yaml", booking.DemoConfigYAML()
+	name, data := "demo.yaml", office.DemoConfigYAML()
 	if path != "" {
 		var err error
-		if data, err = booking.ReadConfigFile(path); err != nil {
+		if data, err = office.ReadConfigFile(path); err != nil {
 			return nil, err
 		}
 		name = path
 	}
-	cfg := &fileConfig{Config: booking.Defaults(), Privacy: PrivacyConfig{RetentionDays: 30}, Dialogue: DialogueConfig{ExpireAfter: 2 * time.Hour},
+	cfg := &fileConfig{Config: office.Defaults(), Privacy: PrivacyConfig{RetentionDays: 30}, Dialogue: DialogueConfig{ExpireAfter: 2 * time.Hour},
 		HTTP: HTTPConfig{MaxDisplays: 50, MaxDisplaysPerAddress: 2, ChatWorkBits: 20}}
 	// Secrets from the environment win over the file, and are checked with it.
-	validate := func(c *booking.Checker) {
+	validate := func(c *office.Checker) {
 		cfg.fromEnvironment()
 		cfg.validate(c)
 	}
-	if err := booking.DecodeYAML(name, data, cfg, validate); err != nil {
+	if err := office.DecodeYAML(name, data, cfg, validate); err != nil {
 		return nil, err
 	}
 	cfg.Config.Compile()

@@ -9,7 +9,7 @@ import (
 
 	"github.com/goccy/go-yaml"
 
-	"buergerbuero/booking"
+	"buergerbuero/office"
 )
 
 // config.example.yaml documents every field of every section: with its
@@ -21,8 +21,8 @@ func TestConfigExampleDocumentsEveryField(t *testing.T) {
 		t.Fatal(err)
 	}
 	full := regexp.MustCompile(`(?m)^(\s*)#~ ?`).ReplaceAll(data, []byte("$1"))
-	cfg := &fileConfig{Config: booking.Defaults()}
-	if err := booking.DecodeYAML("config.example.yaml", full, cfg, nil); err != nil {
+	cfg := &fileConfig{Config: office.Defaults()}
+	if err := office.DecodeYAML("config.example.yaml", full, cfg, nil); err != nil {
 		t.Fatalf("the example with every section on: %v", err)
 	}
 	var doc map[string]any

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"buergerbuero/booking"
+	"buergerbuero/office"
 )
 
 // TestHoardingScriptHoldsLittleOfADay runs the attack that filled the demo
@@ -26,11 +26,11 @@ func TestHoardingScriptHoldsLittleOfADay(t *testing.T) {
 	cfgPath := filepath.Join(dir, "office.yaml")
 	// The work per session is cheap here (its cost is measured in the
 	// webchat package); what is tested is what the limits let through.
-	os.WriteFile(cfgPath, append(booking.DemoConfigYAML(), "\nhttp: {chat_work_bits: 10}\n"...), 0o600)
+	os.WriteFile(cfgPath, append(office.DemoConfigYAML(), "\nhttp: {chat_work_bits: 10}\n"...), 0o600)
 	base, _ := startService(t, "--config", cfgPath, "--data", filepath.Join(dir, "bb.db"), "--listen", "127.0.0.1:0")
 	port := base[strings.LastIndex(base, ":")+1:]
 
-	cfg, _ := booking.DemoConfig()
+	cfg, _ := office.DemoConfig()
 	day := cfg.Day(time.Now()).AddDate(0, 0, 3)
 	for !cfg.IsOpenDay(day) {
 		day = day.AddDate(0, 0, 1)

@@ -19,6 +19,7 @@ import (
 
 	"buergerbuero/booking"
 	"buergerbuero/citizens/webchat"
+	"buergerbuero/office"
 )
 
 // forgeMAC signs body for purpose as the web chat does, under key: what a
@@ -71,7 +72,7 @@ func TestABackupForgesNothingAndRotationEndsSessionsCleanly(t *testing.T) {
 	if err := os.WriteFile(stolen, buf.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, _ := booking.DemoConfig()
+	cfg, _ := office.DemoConfig()
 	thief, err := booking.Open(stolen, cfg, booking.Options{})
 	if err != nil {
 		t.Fatal(err)

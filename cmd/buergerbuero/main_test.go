@@ -21,6 +21,7 @@ import (
 	"buergerbuero/citizens/email/mailtest"
 	"buergerbuero/citizens/telegram/telegramtest"
 	"buergerbuero/citizens/webchat"
+	"buergerbuero/office"
 	"buergerbuero/staff/mattermost/mattermosttest"
 	"buergerbuero/storage"
 )
@@ -97,7 +98,7 @@ func TestServeWithTelegram(t *testing.T) {
 	defer api.Close()
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "office.yaml")
-	cfg := append(booking.DemoConfigYAML(), []byte("\ntelegram:\n  token: \"42:abc\"\n  api_url: "+api.URL+"\n  poll_timeout: 2s\n")...)
+	cfg := append(office.DemoConfigYAML(), []byte("\ntelegram:\n  token: \"42:abc\"\n  api_url: "+api.URL+"\n  poll_timeout: 2s\n")...)
 	if err := os.WriteFile(cfgPath, cfg, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -120,12 +121,12 @@ func TestServeWithTelegram(t *testing.T) {
 func TestConfigWithChannels(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "office.yaml")
-	os.WriteFile(path, append(booking.DemoConfigYAML(), []byte("\ntelegram:\n  tokn: x\n  webhook_url: https://x.example/hook\n")...), 0o600)
+	os.WriteFile(path, append(office.DemoConfigYAML(), []byte("\ntelegram:\n  tokn: x\n  webhook_url: https://x.example/hook\n")...), 0o600)
 	var out bytes.Buffer
 	if code := run(context.Background(), []string{"check-config", path}, &out, &out); code != 1 || !strings.Contains(out.String(), `telegram.tokn: unknown field "tokn"`) {
 		t.Fatalf("exit %d:\n%s", code, out.String())
 	}
-	os.WriteFile(path, append(booking.DemoConfigYAML(), []byte("\ntelegram:\n  webhook_url: https://x.example/hook\n")...), 0o600)
+	os.WriteFile(path, append(office.DemoConfigYAML(), []byte("\ntelegram:\n  webhook_url: https://x.example/hook\n")...), 0o600)
 	out.Reset()
 	if code := run(context.Background(), []string{"check-config", path}, &out, &out); code != 1 || !strings.Contains(out.String(), "telegram.webhook_secret: is required") {
 		t.Fatalf("exit %d:\n%s", code, out.String())
@@ -152,7 +153,7 @@ func TestServeWithEmail(t *testing.T) {
 	section := "\nemail:\n  address: buergerbuero@musterstadt.example\n  name: Bürgerbüro\n  poll_interval: 500ms\n  auth_serv_id: " + mailtest.AuthServID + "\n" +
 		"  imap: {host: " + ih + ", port: " + ip + ", security: none, username: bb}\n" +
 		"  smtp: {host: " + sh + ", port: " + sp + ", security: none}\n"
-	os.WriteFile(cfgPath, append(booking.DemoConfigYAML(), section...), 0o600)
+	os.WriteFile(cfgPath, append(office.DemoConfigYAML(), section...), 0o600)
 	t.Setenv("BUERGERBUERO_IMAP_PASSWORD", "pw") // the password from the environment
 	ctx, cancel := context.WithCancel(context.Background())
 	var stderr syncBuffer
@@ -357,7 +358,7 @@ func TestWeakStaffPasswordsAreRefused(t *testing.T) {
 	}
 	dir := t.TempDir()
 	path := filepath.Join(dir, "office.yaml")
-	os.WriteFile(path, append(booking.DemoConfigYAML(), []byte("\ncounter:\n  password: x\nhttp:\n  trusted_proxies: [proxy.example]\n")...), 0o600)
+	os.WriteFile(path, append(office.DemoConfigYAML(), []byte("\ncounter:\n  password: x\nhttp:\n  trusted_proxies: [proxy.example]\n")...), 0o600)
 	var out bytes.Buffer
 	if code := run(context.Background(), []string{"check-config", path}, &out, &out); code != 1 ||
 		!strings.Contains(out.String(), "counter.password: needs at least 12 characters") || !strings.Contains(out.String(), "http.trusted_proxies[0]") {
@@ -513,7 +514,7 @@ func TestHelpListsEverySubcommand(t *testing.T) {
 // One run of check-config lists unknown fields and wrong values together.
 func TestCheckConfigListsEveryKindOfProblemAtOnce(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "office.yaml")
-	data := strings.Replace(string(booking.DemoConfigYAML()), "  timezone: Europe/Berlin", "  timezone: Europe/Berlin\n  colour: blue", 1)
+	data := strings.Replace(string(office.DemoConfigYAML()), "  timezone: Europe/Berlin", "  timezone: Europe/Berlin\n  colour: blue", 1)
 	data = strings.Replace(data, "    minutes: 15\n", "    minutes: 0\n", 1)
 	os.WriteFile(path, []byte(data), 0o600)
 	var out bytes.Buffer
@@ -589,7 +590,7 @@ func TestTheDemoWalkThrough(t *testing.T) {
 // tests of a running service that hands out numbers now, whenever "now" is.
 func alwaysOpenDemo(t *testing.T) []byte {
 	t.Helper()
-	yaml := string(booking.DemoConfigYAML())
+	yaml := string(office.DemoConfigYAML())
 	start, end := strings.Index(yaml, "opening_hours:"), strings.Index(yaml, "booking:")
 	if start < 0 || end < start {
 		t.Fatal("demo config without opening_hours and booking sections")
@@ -777,7 +778,7 @@ admin: {password: "Admin-Schluessel-Musterstadt"}
 		t.Fatal(err)
 	}
 	defer file.Close()
-	cfg, err := booking.ParseConfig("town.yaml", []byte(town[:strings.Index(town, "kiosk:")]))
+	cfg, err := office.ParseConfig("town.yaml", []byte(town[:strings.Index(town, "kiosk:")]))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"buergerbuero/internal/basicauth"
 	"buergerbuero/internal/clientaddr"
 	"buergerbuero/metrics"
+	"buergerbuero/office"
 	"buergerbuero/staff/counter"
 	"buergerbuero/staff/kiosk"
 	"buergerbuero/staff/mattermost"
@@ -28,7 +29,7 @@ import (
 // at /chat/ is the office's or the town's (serve.go).
 type officeRun struct {
 	id     string // empty for a single office
-	cfg    *booking.Config
+	cfg    *office.Config
 	store  *booking.Store
 	calls  *callsystem.System
 	engine *conversation.Engine
@@ -143,7 +144,7 @@ func (o *officeRun) jobs(cfg *fileConfig, log *slog.Logger) []func(context.Conte
 }
 
 // displayOptions are the foyer display's settings for the office cfg.
-func (f *fileConfig) displayOptions(cfg *booking.Config, addrs *clientaddr.Resolver, calls *callsystem.System) display.Options {
+func (f *fileConfig) displayOptions(cfg *office.Config, addrs *clientaddr.Resolver, calls *callsystem.System) display.Options {
 	return display.Options{Location: cfg.Location(), Token: f.HTTP.DisplayToken, Public: f.HTTP.DisplayPublic, MaxClients: f.HTTP.MaxDisplays,
 		MaxPerAddress: f.HTTP.MaxDisplaysPerAddress, Addrs: addrs, Waits: calls.WalkInWaits}
 }
@@ -161,7 +162,7 @@ type officeDeps struct {
 // system, dialogue and foyer display. The first office's part is the
 // backend itself, and its store owns it (closing it closes the backend);
 // the others share it.
-func startOffice(ctx context.Context, id, part string, cfg *booking.Config, backend storage.Backend, fc *fileConfig, d officeDeps) (*officeRun, error) {
+func startOffice(ctx context.Context, id, part string, cfg *office.Config, backend storage.Backend, fc *fileConfig, d officeDeps) (*officeRun, error) {
 	log := d.log
 	if id != "" {
 		log = log.With("office", id)
@@ -196,7 +197,7 @@ func startOffice(ctx context.Context, id, part string, cfg *booking.Config, back
 // startOffices starts every office of the file the same way (startOffice):
 // one for a single office, each of a town's in its part of backend. On an
 // error the offices already started are closed.
-func startOffices(ctx context.Context, fc *fileConfig, town *booking.Config, backend storage.Backend, d officeDeps) ([]*officeRun, error) {
+func startOffices(ctx context.Context, fc *fileConfig, town *office.Config, backend storage.Backend, d officeDeps) ([]*officeRun, error) {
 	offices := town.OfficeConfigs()
 	var runs []*officeRun
 	for i, cfg := range offices {

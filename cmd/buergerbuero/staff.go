@@ -13,9 +13,9 @@ import (
 
 	"golang.org/x/term"
 
-	"buergerbuero/booking"
 	"buergerbuero/internal/basicauth"
 	"buergerbuero/internal/webguard"
+	"buergerbuero/office"
 )
 
 // StaffLogins are who may open a staff page (admin, kiosk, counter): one
@@ -39,7 +39,7 @@ type StaffLogins struct {
 // loadLogins checks a page's logins and gathers them, the shared one as
 // user shared: passwords strong enough, hashes bcrypt of cost 10 or more,
 // each user once.
-func (l *StaffLogins) loadLogins(c *booking.Checker, page string) {
+func (l *StaffLogins) loadLogins(c *office.Checker, page string) {
 	l.logins = nil
 	if l.Password != "" {
 		if why := weakPassword(l.Password); why != "" {

@@ -12,7 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"buergerbuero/booking"
+	"buergerbuero/office"
 	"buergerbuero/storage"
 )
 
@@ -49,7 +49,7 @@ type EtcdTLS struct {
 }
 
 // validate checks the store section.
-func (s StoreConfig) validate(c *booking.Checker) {
+func (s StoreConfig) validate(c *office.Checker) {
 	for i, ep := range s.Etcd.Endpoints {
 		if u, err := url.Parse(ep); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			c.Add(fmt.Sprintf("store.etcd.endpoints[%d]", i), "must be a URL such as https://etcd1.rathaus.local:2379")

@@ -13,6 +13,7 @@ import (
 
 	"buergerbuero/booking"
 	"buergerbuero/internal/fakeclock"
+	"buergerbuero/office"
 	"buergerbuero/storage"
 	"buergerbuero/storage/etcdtest"
 )
@@ -25,7 +26,7 @@ func TestMigrateToEtcdAndBack(t *testing.T) {
 	cluster := etcdtest.Start(t, 1)
 	dir := t.TempDir()
 	data := filepath.Join(dir, "bb.db")
-	cfg, err := booking.DemoConfig()
+	cfg, err := office.DemoConfig()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,11 +35,11 @@ func TestMigrateToEtcdAndBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	days, err := file.FreeSlots(context.Background(), []booking.ConcernCount{{ID: "personalausweis", Count: 1}}, now, now.AddDate(0, 0, 14))
+	days, err := file.FreeSlots(context.Background(), []office.ConcernCount{{ID: "personalausweis", Count: 1}}, now, now.AddDate(0, 0, 14))
 	if err != nil || len(days) == 0 {
 		t.Fatalf("no free time to book: %v", err)
 	}
-	b, pin, err := file.Book(context.Background(), booking.Request{Concerns: []booking.ConcernCount{{ID: "personalausweis", Count: 1}},
+	b, pin, err := file.Book(context.Background(), booking.Request{Concerns: []office.ConcernCount{{ID: "personalausweis", Count: 1}},
 		Start: days[0].Times[0], Name: "Erika Mustermann", PersonKey: "tg:1"})
 	if err != nil {
 		t.Fatal(err)
@@ -66,7 +67,7 @@ func TestMigrateToEtcdAndBack(t *testing.T) {
 	if got, err := onEtcd.Lookup(context.Background(), b.Number, pin); err != nil || got.ID != b.ID || got.Name != "Erika Mustermann" {
 		t.Fatalf("the booking on etcd: %+v %v", got, err)
 	}
-	next, _, err := onEtcd.Book(context.Background(), booking.Request{Concerns: []booking.ConcernCount{{ID: "personalausweis", Count: 1}},
+	next, _, err := onEtcd.Book(context.Background(), booking.Request{Concerns: []office.ConcernCount{{ID: "personalausweis", Count: 1}},
 		Start: days[0].Times[1], Name: "Max Mustermann", PersonKey: "tg:2"})
 	if err != nil || next.ID <= b.ID {
 		t.Fatalf("the next booking on etcd: id %d after %d (%v)", next.ID, b.ID, err)

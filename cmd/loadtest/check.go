@@ -12,6 +12,7 @@ import (
 
 	"buergerbuero/booking"
 	"buergerbuero/conversation"
+	"buergerbuero/office"
 	"buergerbuero/storage"
 	"buergerbuero/storage/etcdtest"
 )
@@ -215,7 +216,7 @@ func inProcess(dir string, n int, cluster *etcdtest.Cluster) (boltRate, etcdRate
 // engineRate books n dialogues at once through the engine alone on
 // backend (closed after) and returns bookings per second.
 func engineRate(backend storage.Backend, n int) (float64, error) {
-	cfg, err := booking.ParseConfig("office.yaml", []byte(officeYAML("load", 1)))
+	cfg, err := office.ParseConfig("office.yaml", []byte(officeYAML("load", 1)))
 	if err != nil {
 		backend.Close()
 		return 0, err

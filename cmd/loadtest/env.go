@@ -12,9 +12,9 @@ import (
 	"syscall"
 	"time"
 
-	"buergerbuero/booking"
 	"buergerbuero/citizens/email/mailtest"
 	"buergerbuero/citizens/telegram/telegramtest"
+	"buergerbuero/office"
 	"buergerbuero/staff/mattermost/mattermosttest"
 	"buergerbuero/storage/etcdtest"
 )
@@ -28,11 +28,11 @@ type environment struct {
 	mm                 *mattermosttest.Server
 	clerkIDs           map[string]string // Mattermost user id by clerk name
 	cfgPath, dataPath  string
-	addrs              []string        // one per service instance
-	cmds               []*exec.Cmd     // the running instances (nil: not running)
-	office             *booking.Config // the (first) office
-	town               *booking.Config // the file: the office, or a town of offices
-	offices            int             // 1, or the town's offices
+	addrs              []string       // one per service instance
+	cmds               []*exec.Cmd    // the running instances (nil: not running)
+	office             *office.Config // the (first) office
+	town               *office.Config // the file: the office, or a town of offices
+	offices            int            // 1, or the town's offices
 	log                *os.File
 	cluster            *etcdtest.Cluster // the etcd store, if on etcd
 	next               atomic.Uint64     // round-robin over the instances, as a load balancer
@@ -106,8 +106,8 @@ func newEnvironment(dir, bin, scenario string, offices int) (*environment, error
 		return nil, err
 	}
 	e.mm = mattermosttest.New(mmToken, e.staffChannels()...)
-	office := officeYAML(scenario, e.offices)
-	if e.town, err = booking.ParseConfig("office.yaml", []byte(office)); err != nil {
+	officeText := officeYAML(scenario, e.offices)
+	if e.town, err = office.ParseConfig("office.yaml", []byte(officeText)); err != nil {
 		return nil, err
 	}
 	e.office = e.town.OfficeConfigs()[0]
@@ -120,7 +120,7 @@ func newEnvironment(dir, bin, scenario string, offices int) (*environment, error
 		staff = append(staff, name)
 		e.clerkIDs[name] = e.mm.AddUser(name)
 	}
-	cfg := office + fmt.Sprintf(`
+	cfg := officeText + fmt.Sprintf(`
 telegram: {token: %q, api_url: %q, poll_timeout: 2s, messages_per_second: 100000, chat_messages_per_second: 100000, chat_burst: 100}
 email:
   address: termine@lasttest.example

@@ -16,6 +16,7 @@ import (
 	"unicode"
 
 	"buergerbuero/booking"
+	"buergerbuero/office"
 )
 
 // Intent is what a typed message asks for, if it says.
@@ -50,7 +51,7 @@ const (
 // Understanding is everything the parser found in one message.
 type Understanding struct {
 	Intent   Intent
-	Concerns []booking.ConcernCount
+	Concerns []office.ConcernCount
 	// Day is set when a date was named (midnight in the office's zone).
 	Day    time.Time
 	HasDay bool
@@ -104,7 +105,7 @@ type phrase struct {
 }
 
 // NewParser builds a parser for the office's concerns.
-func NewParser(cfg *booking.Config) *Parser {
+func NewParser(cfg *office.Config) *Parser {
 	p := &Parser{loc: cfg.Location(), maxCounts: map[string]int{}, perPerson: map[string]bool{}, vocab: map[string][]string{}}
 	for _, c := range cfg.Concerns {
 		p.maxCounts[c.ID], p.perPerson[c.ID] = c.MaxCount, c.PerPerson
@@ -370,7 +371,7 @@ func languageOf(toks []string) string {
 // concerns finds the concerns named in the tokens, longest phrases first,
 // each token used once, with a count from a number just before ("2 Pässe",
 // "zwei Ausweise").
-func (p *Parser) concerns(toks []string) (found []booking.ConcernCount, plural []string) {
+func (p *Parser) concerns(toks []string) (found []office.ConcernCount, plural []string) {
 	used := make([]bool, len(toks))
 	counts, first := map[string]int{}, map[string]int{}
 	var order []string
@@ -382,7 +383,7 @@ func (p *Parser) concerns(toks []string) (found []booking.ConcernCount, plural [
 	}
 	sort.SliceStable(order, func(i, j int) bool { return first[order[i]] < first[order[j]] }) // as the citizen named them
 	people, unknown := peopleIn(toks)
-	found = make([]booking.ConcernCount, 0, len(order))
+	found = make([]office.ConcernCount, 0, len(order))
 	for _, id := range order {
 		n := counts[id]
 		switch {
@@ -392,7 +393,7 @@ func (p *Parser) concerns(toks []string) (found []booking.ConcernCount, plural [
 		case n == 1 && unknown && p.maxCounts[id] > 1 && !slices.Contains(plural, id):
 			plural = append(plural, id) // "für die Kinder": how many?
 		}
-		found = append(found, booking.ConcernCount{ID: id, Count: n})
+		found = append(found, office.ConcernCount{ID: id, Count: n})
 	}
 	return found, plural
 }

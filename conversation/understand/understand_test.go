@@ -5,13 +5,13 @@ import (
 	"testing"
 	"time"
 
-	"buergerbuero/booking"
+	"buergerbuero/office"
 )
 
 var berlin, _ = time.LoadLocation("Europe/Berlin")
 
 func demoParser(t testing.TB) *Parser {
-	cfg, err := booking.DemoConfig()
+	cfg, err := office.DemoConfig()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,16 +12,17 @@ import (
 
 	"buergerbuero/booking"
 	"buergerbuero/internal/fakeclock"
+	"buergerbuero/office"
 	"buergerbuero/storage"
 )
 
 // Open opens a store for cfg (the demo office when cfg is nil) whose clock
 // stands at now.
-func Open(tb testing.TB, cfg *booking.Config, now time.Time) (*booking.Store, *fakeclock.Clock) {
+func Open(tb testing.TB, cfg *office.Config, now time.Time) (*booking.Store, *fakeclock.Clock) {
 	tb.Helper()
 	if cfg == nil {
 		var err error
-		if cfg, err = booking.DemoConfig(); err != nil {
+		if cfg, err = office.DemoConfig(); err != nil {
 			tb.Fatal(err)
 		}
 	}
@@ -63,11 +64,11 @@ func (f *Faults) Update(fn func(storage.Tx) error) error {
 
 // OpenFaulty opens a store like Open, on a bbolt file whose writes can be
 // made to fail.
-func OpenFaulty(tb testing.TB, cfg *booking.Config, now time.Time) (*booking.Store, *fakeclock.Clock, *Faults) {
+func OpenFaulty(tb testing.TB, cfg *office.Config, now time.Time) (*booking.Store, *fakeclock.Clock, *Faults) {
 	tb.Helper()
 	if cfg == nil {
 		var err error
-		if cfg, err = booking.DemoConfig(); err != nil {
+		if cfg, err = office.DemoConfig(); err != nil {
 			tb.Fatal(err)
 		}
 	}
@@ -111,7 +112,7 @@ offices:
 // OpenTown opens the stores of a town's offices (cfg lists them) in one
 // fresh file, each in its own part as serve keeps them, with one clock
 // standing at now; opts' clock is replaced by it.
-func OpenTown(tb testing.TB, cfg *booking.Config, now time.Time, opts booking.Options) ([]*booking.Store, *fakeclock.Clock) {
+func OpenTown(tb testing.TB, cfg *office.Config, now time.Time, opts booking.Options) ([]*booking.Store, *fakeclock.Clock) {
 	tb.Helper()
 	file, err := storage.OpenFile(filepath.Join(tb.TempDir(), "bb.db"), time.Second)
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	"buergerbuero/internal/basicauth"
 	"buergerbuero/internal/web"
 	"buergerbuero/internal/webguard"
+	"buergerbuero/office"
 )
 
 //go:embed static
@@ -39,7 +40,7 @@ type Texts interface {
 
 // Page serves the clerks' page and its API.
 type Page struct {
-	cfg    *booking.Config
+	cfg    *office.Config
 	calls  Calls
 	logins []basicauth.Account
 	guard  *basicauth.Guard
@@ -50,7 +51,7 @@ type Page struct {
 
 // New makes the page; without logins it is off. guard throttles wrong
 // passwords (nil: a guard of its own that trusts no proxy).
-func New(cfg *booking.Config, calls Calls, texts Texts, logins []basicauth.Account, guard *basicauth.Guard, log *slog.Logger) *Page {
+func New(cfg *office.Config, calls Calls, texts Texts, logins []basicauth.Account, guard *basicauth.Guard, log *slog.Logger) *Page {
 	if log == nil {
 		log = slog.Default()
 	}

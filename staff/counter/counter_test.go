@@ -14,6 +14,7 @@ import (
 	"buergerbuero/conversation"
 	"buergerbuero/internal/basicauth"
 	"buergerbuero/internal/storetest"
+	"buergerbuero/office"
 )
 
 func TestCounterPage(t *testing.T) {
@@ -21,7 +22,7 @@ func TestCounterPage(t *testing.T) {
 	store, _ := storetest.Open(t, nil, storetest.Berlin(2026, 11, 24, 9, 0))
 	cfg := store.Config()
 	calls, _ := callsystem.New(ctx, store, nil)
-	w, _ := store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []booking.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
+	w, _ := store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []office.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
 	srv := httptest.NewServer(New(cfg, calls, texts(t, store), []basicauth.Account{{User: "counter", Password: "counter-password"}}, nil, nil))
 	defer srv.Close()
 	do := func(method, path, body, pass string) (int, map[string]any) {
@@ -97,7 +98,7 @@ func TestCounterPageSpeaksTheBrowsersLanguage(t *testing.T) {
 			}
 		}
 	}
-	store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []booking.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
+	store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []office.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
 	calls.Next(ctx, "1", "clerk")
 	serving := state("en")["counters"].([]any)[0].(map[string]any)["serving"].(map[string]any)
 	if serving["status_label"] != "called" || !strings.HasPrefix(serving["when"].(string), "since ") {

@@ -15,6 +15,7 @@ import (
 	"buergerbuero/internal/basicauth"
 	"buergerbuero/internal/browsertest"
 	"buergerbuero/internal/storetest"
+	"buergerbuero/office"
 )
 
 // A clerk logged in to the counter page opens a page of another site. That
@@ -26,7 +27,7 @@ func TestAnotherSiteCannotCallInTheClerksName(t *testing.T) {
 	ctx := context.Background()
 	store, _ := storetest.Open(t, nil, storetest.Berlin(2026, 11, 24, 9, 0))
 	calls, _ := callsystem.New(ctx, store, nil)
-	w, err := store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []booking.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
+	w, err := store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []office.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
 	if err != nil {
 		t.Fatal(err)
 	}

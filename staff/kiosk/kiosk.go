@@ -19,6 +19,7 @@ import (
 	"buergerbuero/internal/basicauth"
 	"buergerbuero/internal/web"
 	"buergerbuero/internal/webguard"
+	"buergerbuero/office"
 )
 
 //go:embed static
@@ -26,7 +27,7 @@ var static embed.FS
 
 // Desk is what the kiosk needs of the booking store.
 type Desk interface {
-	Config() *booking.Config
+	Config() *office.Config
 	IssueWalkIn(ctx context.Context, req booking.WalkInRequest) (booking.Booking, error)
 }
 
@@ -122,7 +123,7 @@ func (k *Kiosk) ticket(w http.ResponseWriter, r *http.Request) {
 		web.JSON(w, http.StatusBadRequest, map[string]string{"error": k.say(r, "PageNoSuchConcern")})
 		return
 	}
-	b, err := k.desk.IssueWalkIn(r.Context(), booking.WalkInRequest{Concerns: []booking.ConcernCount{{ID: c.ID, Count: 1}}, Actor: "kiosk:" + basicauth.User(r)})
+	b, err := k.desk.IssueWalkIn(r.Context(), booking.WalkInRequest{Concerns: []office.ConcernCount{{ID: c.ID, Count: 1}}, Actor: "kiosk:" + basicauth.User(r)})
 	switch {
 	case errors.Is(err, booking.ErrContingentExhausted):
 		web.JSON(w, http.StatusConflict, map[string]string{"error": k.say(r, "PageContingentExhausted")})

@@ -14,6 +14,7 @@ import (
 
 	"buergerbuero/booking"
 	"buergerbuero/conversation"
+	"buergerbuero/office"
 )
 
 // contextOf returns the signed context of the button named on post.
@@ -34,8 +35,8 @@ func contextOf(t *testing.T, post *model.Post, name string) map[string]any {
 // for a working day.
 func TestButtonsAreBoundToTheirPostAndExpire(t *testing.T) {
 	r := newRig(t)
-	first, _ := r.store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []booking.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
-	second, _ := r.store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []booking.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
+	first, _ := r.store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []office.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
+	second, _ := r.store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []office.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
 	r.slash("anna", "next 1")
 	firstPost := r.lastPost(r.staff, 1)
 	r.slash("ben", "next 2")
@@ -65,7 +66,7 @@ func TestButtonsAreBoundToTheirPostAndExpire(t *testing.T) {
 // name gets nothing.
 func TestARenamedUserIsNoClerk(t *testing.T) {
 	r := newRig(t)
-	r.store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []booking.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
+	r.store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []office.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
 	r.mm.RenameUser(r.users["mallory"], "anna")
 	r.users["anna"], r.users["real-anna"] = r.users["mallory"], r.users["anna"] // "anna" is now mallory's id
 	expect(t, "impostor", r.slash("anna", "next 1"), "vorbehalten")
@@ -80,7 +81,7 @@ func TestCitizenNamesAreInertInMarkdown(t *testing.T) {
 	loc := r.store.Config().Location()
 	r.clock.Set(time.Date(2026, 11, 24, 8, 30, 0, 0, loc))
 	name := "Eve [Klick hier](https://e.vil/x) ![b](https://e.vil/p.png) @channel **laut** www.e.vil"
-	appt, _, err := r.store.Book(ctx, booking.Request{Concerns: []booking.ConcernCount{{ID: "meldebescheinigung", Count: 1}},
+	appt, _, err := r.store.Book(ctx, booking.Request{Concerns: []office.ConcernCount{{ID: "meldebescheinigung", Count: 1}},
 		Start: time.Date(2026, 11, 24, 9, 40, 0, 0, loc), Name: name, PersonKey: "x"})
 	if err != nil {
 		t.Fatal(err)
@@ -136,7 +137,7 @@ func TestStaffCancelAClusterAndCitizensAreTold(t *testing.T) {
 	r.engine.Register("web", web)
 	loc := r.store.Config().Location()
 	for i := range 3 {
-		_, _, err := r.store.Book(ctx, booking.Request{Concerns: []booking.ConcernCount{{ID: "meldebescheinigung", Count: 1}},
+		_, _, err := r.store.Book(ctx, booking.Request{Concerns: []office.ConcernCount{{ID: "meldebescheinigung", Count: 1}},
 			Start: time.Date(2026, 11, 25, 9, 0, 0, 0, loc).Add(time.Duration(i) * 20 * time.Minute), Name: fmt.Sprintf("Max Mustermann %c", 'A'+i),
 			PersonKey: fmt.Sprint("web:", i), Source: "net:198.51.100.0/24", Channel: "web", ChatID: fmt.Sprint("chat", i)})
 		if err != nil {

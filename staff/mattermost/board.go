@@ -10,6 +10,7 @@ import (
 
 	"buergerbuero/booking"
 	"buergerbuero/callsystem"
+	"buergerbuero/office"
 )
 
 // refreshBoard keeps one post in the queue channel up to date: the waiting
@@ -47,7 +48,7 @@ func (b *Bot) refreshBoard(ctx context.Context) {
 }
 
 // boardText renders the queue as Markdown.
-func (bot *Bot) boardText(cfg *booking.Config, q callsystem.Queue, now time.Time) string {
+func (bot *Bot) boardText(cfg *office.Config, q callsystem.Queue, now time.Time) string {
 	loc := cfg.Location()
 	var b strings.Builder
 	b.WriteString(bot.say("StaffBoardTitle", "Time", now.In(loc).Format("15:04")) + "\n")
@@ -85,7 +86,7 @@ func (bot *Bot) boardText(cfg *booking.Config, q callsystem.Queue, now time.Time
 	return b.String()
 }
 
-func concernNames(cfg *booking.Config, bk booking.Booking) string {
+func concernNames(cfg *office.Config, bk booking.Booking) string {
 	var names []string
 	for _, cc := range bk.Concerns {
 		if c, ok := cfg.Concern(cc.ID); ok {

@@ -15,6 +15,7 @@ import (
 	"buergerbuero/booking"
 	"buergerbuero/callsystem"
 	"buergerbuero/conversation"
+	"buergerbuero/office"
 	"buergerbuero/stats"
 )
 
@@ -112,7 +113,7 @@ func (b *Bot) counterOf(c command, given string) (id, problem string) {
 	return "", b.say("StaffWhichCounter", "Counters", counterList(cfg))
 }
 
-func counterList(cfg *booking.Config) string {
+func counterList(cfg *office.Config) string {
 	var ids []string
 	for _, c := range cfg.Counters {
 		ids = append(ids, c.ID)
@@ -277,7 +278,7 @@ func (b *Bot) statusText(s booking.Status) string { return b.say("StaffStatus_" 
 func (b *Bot) say(id string, kv ...any) string { return b.dialogue.Text("de", id, kv...) }
 
 // concernOf reads a concern from what staff typed ("perso", "kfz").
-func (b *Bot) concernOf(text string) ([]booking.ConcernCount, string) {
+func (b *Bot) concernOf(text string) ([]office.ConcernCount, string) {
 	cs := b.parser.Understand(text, b.store.Now()).Concerns
 	if len(cs) == 0 {
 		var ids []string

@@ -30,6 +30,7 @@ import (
 	"buergerbuero/conversation/understand"
 	"buergerbuero/internal/retry"
 	"buergerbuero/internal/web"
+	"buergerbuero/office"
 )
 
 // Channel is the channel name of dialogues run in the bot's direct messages.
@@ -120,7 +121,7 @@ type Calls interface {
 
 // Store is what the bot needs of the booking store.
 type Store interface {
-	Config() *booking.Config
+	Config() *office.Config
 	Now() time.Time
 	Records(kind string) (*booking.Records, error)
 	Find(ctx context.Context, number string) (booking.Booking, error)

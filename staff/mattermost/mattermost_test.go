@@ -21,6 +21,7 @@ import (
 	"buergerbuero/conversation"
 	"buergerbuero/internal/fakeclock"
 	"buergerbuero/internal/storetest"
+	"buergerbuero/office"
 	"buergerbuero/staff/mattermost/mattermosttest"
 )
 
@@ -176,9 +177,9 @@ func (r *rig) lastPost(channel string, n int) *model.Post {
 
 func TestCallNoShowAndRecallFiveMinutesLater(t *testing.T) {
 	r := newRig(t)
-	walkIn, _ := r.store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []booking.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
+	walkIn, _ := r.store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []office.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
 	r.clock.Set(time.Date(2026, 11, 24, 8, 30, 0, 0, r.store.Config().Location()))
-	appt, _, err := r.store.Book(ctx, booking.Request{Concerns: []booking.ConcernCount{{ID: "meldebescheinigung", Count: 1}},
+	appt, _, err := r.store.Book(ctx, booking.Request{Concerns: []office.ConcernCount{{ID: "meldebescheinigung", Count: 1}},
 		Start: time.Date(2026, 11, 24, 9, 40, 0, 0, r.store.Config().Location()), Name: "Tina Termin", PersonKey: "x"})
 	if err != nil {
 		t.Fatal(err)
@@ -227,7 +228,7 @@ func TestCallNoShowAndRecallFiveMinutesLater(t *testing.T) {
 
 func TestForgedAndForeignActionsAreRefused(t *testing.T) {
 	r := newRig(t)
-	w, _ := r.store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []booking.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
+	w, _ := r.store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []office.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
 	r.slash("anna", "next 1")
 	post := r.lastPost(r.staff, 1)
 	var genuine map[string]any
@@ -320,7 +321,7 @@ func TestDeskCommands(t *testing.T) {
 	expect(t, "unknown concern", r.slash("anna", "walkin zaubertrank"), "Welches Anliegen?")
 	web := &inbox{sent: map[string][]string{}}
 	r.engine.Register("web", web)
-	b, _, err := r.store.Book(ctx, booking.Request{Concerns: []booking.ConcernCount{{ID: "reisepass", Count: 1}},
+	b, _, err := r.store.Book(ctx, booking.Request{Concerns: []office.ConcernCount{{ID: "reisepass", Count: 1}},
 		Start: time.Date(2026, 11, 25, 9, 0, 0, 0, r.store.Config().Location()), Name: "Paul Pass", PersonKey: "p", Channel: "web", ChatID: "paul"})
 	if err != nil {
 		t.Fatal(err)
@@ -425,8 +426,8 @@ func TestOversizedAndMalformedRequests(t *testing.T) {
 
 func TestTransferByCommand(t *testing.T) {
 	r := newRig(t)
-	r.store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []booking.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
-	r.store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []booking.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
+	r.store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []office.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
+	r.store.IssueWalkIn(ctx, booking.WalkInRequest{Concerns: []office.ConcernCount{{ID: "meldebescheinigung", Count: 1}}})
 	r.slash("anna", "next 1")
 	expect(t, "to a concern", r.slash("anna", "transfer kfz"), "W-001 wartet jetzt (vorgezogen) auf: Fahrzeug abmelden")
 	r.slash("anna", "next 1")

@@ -12,6 +12,7 @@ import (
 	"buergerbuero/callsystem"
 	"buergerbuero/conversation"
 	"buergerbuero/internal/storetest"
+	"buergerbuero/office"
 	"buergerbuero/staff/mattermost/mattermosttest"
 )
 
@@ -40,7 +41,7 @@ func newTownRig(t *testing.T) (*rig, map[string]*townOffice) {
 	offices := map[string]*townOffice{}
 	var bots []*Bot
 	for _, id := range []string{"mitte", "ohligs"} {
-		cfg, err := booking.DemoConfig()
+		cfg, err := office.DemoConfig()
 		if err != nil {
 			t.Fatal(err)
 		}

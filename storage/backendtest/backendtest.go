@@ -20,6 +20,7 @@ import (
 
 	"buergerbuero/booking"
 	"buergerbuero/internal/fakeclock"
+	"buergerbuero/office"
 	"buergerbuero/storage"
 )
 
@@ -236,9 +237,9 @@ func testBackup(t *testing.T, open Opener) {
 	}
 }
 
-// office is a small office: Tuesdays 08:00-12:00 with three counters, one
+// officeYAML is a small office: Tuesdays 08:00-12:00 with three counters, one
 // of which alone deregisters vehicles.
-const office = `
+const officeYAML = `
 office: {name: Konformitätsamt, timezone: Europe/Berlin, state: NW}
 counters: [{id: A}, {id: B}, {id: C}]
 concerns:
@@ -260,7 +261,7 @@ var (
 
 func openStore(t *testing.T, open Opener, opts booking.Options) (*booking.Store, *fakeclock.Clock) {
 	t.Helper()
-	cfg, err := booking.ParseConfig("office.yaml", []byte(office))
+	cfg, err := office.ParseConfig("office.yaml", []byte(officeYAML))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,7 +276,7 @@ func openStore(t *testing.T, open Opener, opts booking.Options) (*booking.Store,
 }
 
 func request(concern string, start time.Time, person string) booking.Request {
-	return booking.Request{Concerns: []booking.ConcernCount{{ID: concern, Count: 1}}, Start: start, Name: "Erika Mustermann", PersonKey: person}
+	return booking.Request{Concerns: []office.ConcernCount{{ID: concern, Count: 1}}, Start: start, Name: "Erika Mustermann", PersonKey: person}
 }
 
 // Forty people racing for one time with three counters: exactly three get it.
@@ -457,7 +458,7 @@ func (r retrying) Update(fn func(storage.Tx) error) error {
 // A change's effect (the dialogue, the outbox) is stored with it, across a
 // reopen; a change that fails stores none of it.
 func testEffects(t *testing.T, open Opener) {
-	cfg, err := booking.ParseConfig("office.yaml", []byte(office))
+	cfg, err := office.ParseConfig("office.yaml", []byte(officeYAML))
 	if err != nil {
 		t.Fatal(err)
 	}

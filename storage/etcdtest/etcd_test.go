@@ -16,6 +16,7 @@ import (
 	"buergerbuero/internal/fakeclock"
 	"buergerbuero/storage/backendtest"
 
+	"buergerbuero/office"
 	"buergerbuero/storage"
 )
 
@@ -36,7 +37,7 @@ func TestEtcdBackend(t *testing.T) {
 // get it.
 func TestTwoInstancesDecideOnce(t *testing.T) {
 	c := Start(t, 1)
-	cfg, err := booking.ParseConfig("office.yaml", []byte(office))
+	cfg, err := office.ParseConfig("office.yaml", []byte(officeYAML))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +58,7 @@ func TestTwoInstancesDecideOnce(t *testing.T) {
 	var booked, taken atomic.Int32
 	for i := range 40 {
 		wg.Go(func() {
-			req := booking.Request{Concerns: []booking.ConcernCount{{ID: "ausweis", Count: 1}}, Start: tuesday9, Name: "Erika Mustermann", PersonKey: fmt.Sprint("p", i)}
+			req := booking.Request{Concerns: []office.ConcernCount{{ID: "ausweis", Count: 1}}, Start: tuesday9, Name: "Erika Mustermann", PersonKey: fmt.Sprint("p", i)}
 			_, _, err := stores[i%2].Book(context.Background(), req)
 			switch {
 			case err == nil:
@@ -75,7 +76,7 @@ func TestTwoInstancesDecideOnce(t *testing.T) {
 	}
 }
 
-const office = `
+const officeYAML = `
 office: {name: Etcd-Amt, timezone: Europe/Berlin, state: NW}
 counters: [{id: A}, {id: B}, {id: C}]
 concerns:
@@ -97,7 +98,7 @@ var (
 // takes over. On a bbolt file the only instance leads at once.
 func TestLeadership(t *testing.T) {
 	c := Start(t, 1)
-	cfg, err := booking.ParseConfig("office.yaml", []byte(office))
+	cfg, err := office.ParseConfig("office.yaml", []byte(officeYAML))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +160,7 @@ func TestLeadership(t *testing.T) {
 // before is lost.
 func TestQuorumLoss(t *testing.T) {
 	c := Start(t, 3)
-	cfg, err := booking.ParseConfig("office.yaml", []byte(office))
+	cfg, err := office.ParseConfig("office.yaml", []byte(officeYAML))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +175,7 @@ func TestQuorumLoss(t *testing.T) {
 	defer store.Close()
 	ctx := context.Background()
 	req := func(person string, start time.Time) booking.Request {
-		return booking.Request{Concerns: []booking.ConcernCount{{ID: "ausweis", Count: 1}}, Start: start, Name: "Erika Mustermann", PersonKey: person}
+		return booking.Request{Concerns: []office.ConcernCount{{ID: "ausweis", Count: 1}}, Start: start, Name: "Erika Mustermann", PersonKey: person}
 	}
 	before, pin, err := store.Book(ctx, req("p1", tuesday9))
 	if err != nil {

@@ -1,4 +1,4 @@
-package booking
+package office
 
 import (
 	"errors"

@@ -1,4 +1,4 @@
-package booking
+package office
 
 import (
 	"strings"
@@ -93,7 +93,7 @@ func (c *Config) Openings(day time.Time) []Opening {
 	ranges := c.compiled.hours[day.Weekday()]
 	out := make([]Opening, len(ranges))
 	for i, r := range ranges {
-		out[i] = Opening{From: atMinute(day, r.from), To: atMinute(day, r.to)}
+		out[i] = Opening{From: AtMinute(day, r.from), To: AtMinute(day, r.to)}
 	}
 	return out
 }
@@ -111,8 +111,8 @@ func clock(min int) string {
 	return string([]byte{byte('0' + min/600), byte('0' + min/60%10), ':', byte('0' + min%60/10), byte('0' + min%10)})
 }
 
-// atMinute is the wall-clock time min minutes after midnight on day; it
+// AtMinute is the wall-clock time min minutes after midnight on day; it
 // stays right across a daylight-saving change.
-func atMinute(day time.Time, min int) time.Time {
+func AtMinute(day time.Time, min int) time.Time {
 	return time.Date(day.Year(), day.Month(), day.Day(), min/60, min%60, 0, 0, day.Location())
 }
