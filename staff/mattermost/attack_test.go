@@ -119,6 +119,18 @@ type inbox struct {
 	sent map[string][]string
 }
 
+// await is what chat was sent, once it says want (or after 5 s): the
+// outbox delivers in the background.
+func (i *inbox) await(chat, want string) string {
+	var got string
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(got, want) && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		i.mu.Lock()
+		got = strings.Join(i.sent[chat], "\n")
+		i.mu.Unlock()
+	}
+	return got
+}
+
 func (i *inbox) Send(_ context.Context, chat string, replies []conversation.Reply) error {
 	i.mu.Lock()
 	defer i.mu.Unlock()
@@ -150,13 +162,7 @@ func TestStaffCancelAClusterAndCitizensAreTold(t *testing.T) {
 	expect(t, "not for others", r.slash("mallory", "clusters"), "vorbehalten")
 	expect(t, "cancel", r.slash("anna", "cancelcluster source:net:198.51.100.0/24"), "3 Termine abgesagt", "3 Personen")
 	for i := range 3 { // by the outbox, which stored each message with the cancellation
-		var got string
-		for deadline := time.Now().Add(5 * time.Second); !strings.Contains(got, "abgesagt") && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-			web.mu.Lock()
-			got = strings.Join(web.sent[fmt.Sprint("chat", i)], "\n")
-			web.mu.Unlock()
-		}
-		expect(t, "citizen told", got, "vom Bürgerbüro abgesagt", "Termine hortet", "02175 992200")
+		expect(t, "citizen told", web.await(fmt.Sprint("chat", i), "abgesagt"), "vom Bürgerbüro abgesagt", "Termine hortet", "02175 992200")
 	}
 	expect(t, "gone", r.slash("anna", "clusters"), "Keine Auffälligkeiten")
 }

@@ -327,13 +327,7 @@ func TestDeskCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	expect(t, "cancel", r.slash("ben", "cancel "+strings.ToLower(b.Number)), b.Number+" (25.11. 09:00) ist abgesagt", "protokolliert")
-	var told string
-	for deadline := time.Now().Add(5 * time.Second); told == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		web.mu.Lock()
-		told = strings.Join(web.sent["paul"], "\n")
-		web.mu.Unlock()
-	}
-	expect(t, "the citizen told of the clerk's cancellation", told, b.Number, "vom Bürgerbüro abgesagt")
+	expect(t, "the citizen told of the clerk's cancellation", web.await("paul", "abgesagt"), b.Number, "vom Bürgerbüro abgesagt")
 	var actor string
 	r.store.Events(ctx, 0, func(e booking.Event) bool {
 		if e.Type == booking.EventCancelled {
