@@ -393,10 +393,12 @@ func (t *turn) openInPart(day time.Time) bool {
 	return false
 }
 
+// partName is the part of the day asked for, with its trailing space
+// ("vormittags "), or nothing when none was.
 func (t *turn) partName() string {
 	switch {
 	case t.d.PartTo == 0:
-		return t.text("PartOther")
+		return ""
 	case t.d.PartTo <= 12*60:
 		return t.text("PartMorning")
 	default:
