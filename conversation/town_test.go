@@ -1,6 +1,7 @@
 package conversation
 
 import (
+	"encoding/json"
 	"strconv"
 	"strings"
 	"testing"
@@ -348,5 +349,27 @@ func TestTownFinishesACutMove(t *testing.T) {
 	}
 	if notes, _ := e.ohl.moves.All(ctx); len(notes) != 0 {
 		t.Fatalf("the note is still there: %+v", notes)
+	}
+}
+
+// A request drawn from one office's waiting list counts what the person
+// holds at the town's other offices, as the dialogue does: nobody gets a
+// second appointment in the town through the list.
+func TestTheWaitingListKeepsTheTownWideLimit(t *testing.T) {
+	e := newTownEnv(t)
+	loc := e.mitte.cfg.Location()
+	if _, _, err := e.mitte.store.Book(ctx, booking.Request{Concerns: []booking.ConcernCount{{ID: "personalausweis", Count: 1}},
+		Start: time.Date(2026, 11, 30, 9, 0, 0, 0, loc), Name: "Max Muster", PersonKey: "test:9", Channel: "test", ChatID: "9"}); err != nil {
+		t.Fatal(err)
+	}
+	w := waitingEntry{Concerns: []booking.ConcernCount{{ID: "personalausweis", Count: 1}}, Start: time.Date(2026, 11, 26, 14, 0, 0, 0, loc),
+		Name: "Max Muster", PersonKey: "test:9", Channel: "test", ChatID: "9", Lang: "de", Cohort: "w-test", Arrived: e.clock.Now()}
+	value, _ := json.Marshal(w)
+	if err := e.ohl.waitingList.Put(ctx, "2026-11-26/1/test\x009", value); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, "told", dump(e.pushed(e.ohl, "9", true)), "konnten wir nicht buchen")
+	if held, _, _ := e.ohl.store.ActiveHeld(ctx, "test:9", ""); held.Bookings != 0 {
+		t.Fatalf("the waiting list booked a second appointment in the town: %+v", held)
 	}
 }

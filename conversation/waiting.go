@@ -138,6 +138,12 @@ func (e *Engine) serveWaiting(ctx context.Context, key string, w waitingEntry) (
 	slices.SortFunc(times, func(a, b time.Time) int { return cmp.Compare(absDuration(a.Sub(w.Start)), absDuration(b.Sub(w.Start))) })
 	req := booking.Request{Concerns: w.Concerns, Name: w.Name, Email: w.Email, PersonKey: w.PersonKey, Source: w.Source,
 		Channel: w.Channel, ChatID: w.ChatID, Lang: w.Lang, Cohort: w.Cohort}
+	if e.town != nil { // what the person and the source hold at the town's other offices counts, as in the dialogue
+		if req.HeldElsewhere, req.SourceHeldElsewhere, err = e.town.heldElsewhere(ctx, e, req.PersonKey, req.Source); err != nil {
+			e.log.Error("waiting list: held elsewhere", "err", err)
+			return true // try again next tick
+		}
+	}
 	for _, start := range times {
 		req.Start = start
 		req.Effect = e.drawnEffect(w, drop)
