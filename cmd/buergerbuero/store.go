@@ -48,8 +48,14 @@ type EtcdTLS struct {
 	Key  string `yaml:"key"`
 }
 
-// validate checks the store section.
+// validate checks the store section. An etcd section without endpoints
+// is a mistake, not "use the file": several instances would each keep
+// their own data, each believing it shares it.
 func (s StoreConfig) validate(c *office.Checker) {
+	e := s.Etcd
+	if len(e.Endpoints) == 0 && (e.Prefix != "" || e.Username != "" || e.Lease != 0 || e.TLS != (EtcdTLS{})) {
+		c.Add("store.etcd.endpoints", "are required when store.etcd is set (the members' client URLs); without a store.etcd section the service keeps its data in the bbolt file")
+	}
 	for i, ep := range s.Etcd.Endpoints {
 		if u, err := url.Parse(ep); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			c.Add(fmt.Sprintf("store.etcd.endpoints[%d]", i), "must be a URL such as https://etcd1.rathaus.local:2379")
@@ -71,7 +77,7 @@ func (s StoreConfig) validate(c *office.Checker) {
 	}
 }
 
-// etcdConfig is the booking package's view of the section.
+// etcdConfig is the storage package's view of the section.
 func (s StoreConfig) etcdConfig() (storage.EtcdConfig, error) {
 	e := s.Etcd
 	cfg := storage.EtcdConfig{Endpoints: e.Endpoints, Prefix: e.Prefix, Username: e.Username, Password: e.Password, LockTTL: e.Lease}

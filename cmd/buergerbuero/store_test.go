@@ -118,3 +118,14 @@ func TestMigrateToEtcdAndBack(t *testing.T) {
 		t.Fatalf("exit %d:\n%s", code, stderr.String())
 	}
 }
+
+// A store.etcd section without endpoints is an error, not a silent fall
+// back to the bbolt file (each instance would keep its own data).
+func TestAnEtcdSectionNeedsItsEndpoints(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "office.yaml")
+	os.WriteFile(path, append(office.DemoConfigYAML(), "\nstore:\n  etcd:\n    prefix: /buergerbuero/\n    lease: 10s\n"...), 0o600)
+	var out bytes.Buffer
+	if code := run(context.Background(), []string{"check-config", path}, &out, &out); code != 1 || !strings.Contains(out.String(), "store.etcd.endpoints: are required") {
+		t.Fatalf("check-config of an etcd section without endpoints: %d\n%s", code, out.String())
+	}
+}
