@@ -38,6 +38,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		cmd, args = args[0], args[1:]
 	case len(args) == 1 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help"):
 		cmd = "help" // the whole usage, not only serve's flags
+	case len(args) == 1 && (args[0] == "--version" || args[0] == "-version"):
+		cmd = "version"
 	}
 	var err error
 	switch cmd {
@@ -51,6 +53,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = statsCommand(args, stdout, stderr)
 	case "migrate":
 		err = migrate(args, stdout, stderr)
+	case "version", "--version", "-version":
+		err = printVersion(stdout)
 	case "hash-password":
 		err = hashPassword(args, os.Stdin, stdout, stderr)
 	case "rotate-key":
@@ -86,6 +90,7 @@ func usage(w io.Writer) {
   buergerbuero hash-password [USER]                    a bcrypt hash of a staff password (read from the terminal) for accounts or an htpasswd file
   buergerbuero rotate-key [--data FILE] [--key FILE] [--keep N]
                                                        a new service key from the next start; the old ones still check PINs
+  buergerbuero version                                 the release, commit and build of this binary
   buergerbuero help                                    this text ("buergerbuero serve -h" and the others list their flags)
 `)
 }
