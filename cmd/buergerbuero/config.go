@@ -51,6 +51,11 @@ type HTTPConfig struct {
 	// MaxDisplaysPerAddress is how many streams without the token one client
 	// address may hold; default 2.
 	MaxDisplaysPerAddress int `yaml:"max_displays_per_address"`
+	// MetricsToken, if set, must come as "Authorization: Bearer <token>" to
+	// read /metrics (Prometheus: authorization.credentials), so the queue
+	// and the call figures stay internal even where /metrics is reachable.
+	// Or BUERGERBUERO_METRICS_TOKEN.
+	MetricsToken string `yaml:"metrics_token"`
 	// ChatWorkBits is the proof of work a new web chat session costs:
 	// 2^bits SHA-256 hashes, done by the page in the background; default 20
 	// (about a second or two on a phone).
@@ -196,6 +201,7 @@ func (cfg *fileConfig) fromEnvironment() {
 		"BUERGERBUERO_KIOSK_PASSWORD":           &cfg.Kiosk.Password,
 		"BUERGERBUERO_COUNTER_PASSWORD":         &cfg.Counter.Password,
 		"BUERGERBUERO_DISPLAY_TOKEN":            &cfg.HTTP.DisplayToken,
+		"BUERGERBUERO_METRICS_TOKEN":            &cfg.HTTP.MetricsToken,
 		"BUERGERBUERO_ETCD_PASSWORD":            &cfg.Store.Etcd.Password,
 	} {
 		if v := os.Getenv(env); v != "" {

@@ -819,3 +819,24 @@ func slashOnceConnected(t *testing.T, base, userID, userName, channel, text stri
 	}
 	return string(body)
 }
+
+// With http.metrics_token, /metrics answers only the bearer of the token.
+func TestMetricsCanRequireAToken(t *testing.T) {
+	t.Chdir(t.TempDir())
+	t.Setenv("BUERGERBUERO_METRICS_TOKEN", "a-long-metrics-token")
+	base, _ := startService(t, "--listen", "127.0.0.1:0")
+	for token, want := range map[string]int{"": http.StatusUnauthorized, "wrong": http.StatusUnauthorized, "a-long-metrics-token": http.StatusOK} {
+		req, _ := http.NewRequest("GET", base+"/metrics", nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Errorf("/metrics with token %q: %d, want %d", token, res.StatusCode, want)
+		}
+	}
+}

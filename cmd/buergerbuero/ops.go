@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"flag"
 	"fmt"
@@ -31,7 +32,7 @@ func mountOps(mux *http.ServeMux, first *officeRun, cfg *fileConfig, guard *basi
 		}
 		io.WriteString(w, "ready\n")
 	})
-	mux.Handle("GET /metrics", metricsHandler)
+	mux.Handle("GET /metrics", requireToken(cfg.HTTP.MetricsToken, metricsHandler))
 	mux.Handle("/admin/stats/", requireAdmin(guard, cfg.Admin, http.StripPrefix("/admin/stats", stats.Handler(store, first.cfg, store.Now, first.engine))))
 	mux.Handle("GET /admin/backup", requireAdmin(guard, cfg.Admin, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/octet-stream")
@@ -40,6 +41,24 @@ func mountOps(mux *http.ServeMux, first *officeRun, cfg *fileConfig, guard *basi
 			slog.Error("backup", "err", err)
 		}
 	})))
+}
+
+// requireToken lets a request through only with "Authorization: Bearer
+// token" (compared in constant time); an empty token lets every request
+// through.
+func requireToken(token string, next http.Handler) http.Handler {
+	if token == "" {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		given, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if subtle.ConstantTimeCompare([]byte(given), []byte(token)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="buergerbuero metrics"`)
+			http.Error(w, "a token is required (http.metrics_token)", http.StatusUnauthorized)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // retain runs the data-protection job now and then every day: the store's
