@@ -91,7 +91,7 @@ type Options struct {
 	// and how many with it; default 50.
 	MaxClients int
 	// MaxPerAddress is how many streams without the token one client
-	// address may hold open; default 2.
+	// address may hold open; default 4.
 	MaxPerAddress int
 	// Addrs tells a request's client address (behind trusted proxies);
 	// nil: the peer's.
@@ -119,7 +119,7 @@ func New(office string, recent []callsystem.Call, now func() time.Time, log *slo
 		opts.MaxClients = 50
 	}
 	if opts.MaxPerAddress <= 0 {
-		opts.MaxPerAddress = 2
+		opts.MaxPerAddress = 4
 	}
 	if opts.WriteTimeout <= 0 {
 		opts.WriteTimeout = 10 * time.Second
@@ -270,7 +270,7 @@ func (d *Display) events(w http.ResponseWriter, r *http.Request) {
 	ch := make(chan []byte, 1)
 	st := &stream{addr: d.opts.Addrs.Addr(r), office: office, since: time.Now(), kick: make(chan struct{})}
 	if why := d.admit(ch, st); why != "" {
-		d.log.Warn("display stream refused", "why", why, "addr", st.addr)
+		d.log.Warn("display stream refused; the office's own screens should open /display/?token=… (http.display_token) to always get a place", "why", why, "addr", st.addr)
 		w.Header().Set("Retry-After", "30")
 		http.Error(w, "Zu viele Anzeigen verbunden. / Too many displays connected.", http.StatusServiceUnavailable)
 		return

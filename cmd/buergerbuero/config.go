@@ -49,7 +49,7 @@ type HTTPConfig struct {
 	// at once (and how many with it); default 50.
 	MaxDisplays int `yaml:"max_displays"`
 	// MaxDisplaysPerAddress is how many streams without the token one client
-	// address may hold; default 2.
+	// address may hold; default 4 (a foyer's screens behind one address).
 	MaxDisplaysPerAddress int `yaml:"max_displays_per_address"`
 	// MetricsToken, if set, must come as "Authorization: Bearer <token>" to
 	// read /metrics (Prometheus: authorization.credentials), so the queue
@@ -176,7 +176,7 @@ func loadConfig(path string) (*fileConfig, error) {
 		name = path
 	}
 	cfg := &fileConfig{Config: office.Defaults(), Privacy: PrivacyConfig{RetentionDays: 30}, Dialogue: DialogueConfig{ExpireAfter: 2 * time.Hour},
-		HTTP: HTTPConfig{MaxDisplays: 50, MaxDisplaysPerAddress: 2, ChatWorkBits: 20}}
+		HTTP: HTTPConfig{MaxDisplays: 50, MaxDisplaysPerAddress: 4, ChatWorkBits: 20}}
 	// Secrets from the environment win over the file, and are checked with it.
 	validate := func(c *office.Checker) {
 		cfg.fromEnvironment()
