@@ -44,10 +44,10 @@ func (s *Store) checkLimits(tx storage.Tx, req Request, minutes, cases int, now 
 	if req.PersonKey == "" {
 		return nil // staff, for a caller
 	}
-	r := s.cfg.Booking
-	if cases > r.MaxCasesPerBooking || minutes > r.MaxMinutesPerBooking {
-		return fmt.Errorf("%d cases, %d minutes; online at most %d cases, %d minutes: %w", cases, minutes, r.MaxCasesPerBooking, r.MaxMinutesPerBooking, ErrTooBigOnline)
+	if err := s.cfg.FitsOnline(cases, minutes); err != nil {
+		return err
 	}
+	r := s.cfg.Booking
 	for _, l := range []struct {
 		key                     string
 		elsewhere               Holding

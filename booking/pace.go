@@ -47,7 +47,7 @@ func (s *Store) checkPace(tx storage.Tx, req Request, minutes int, now time.Time
 	if !paced && req.Cohort == "" {
 		return nil
 	}
-	online, cohort, err := s.dayHoldings(tx, day, req.Cohort, now)
+	online, cohort, err := s.dayHoldings(tx, day, req.Cohort)
 	if err != nil {
 		return err
 	}
@@ -62,7 +62,7 @@ func (s *Store) checkPace(tx storage.Tx, req Request, minutes int, now time.Time
 
 // dayHoldings are the minutes of day's active appointments that citizens
 // booked (not staff), and of those the cohort's.
-func (s *Store) dayHoldings(tx storage.Tx, day time.Time, cohort string, now time.Time) (online, ofCohort int, err error) {
+func (s *Store) dayHoldings(tx storage.Tx, day time.Time, cohort string) (online, ofCohort int, err error) {
 	prefix := []byte(dayKey(day) + "/")
 	c := tx.Bucket(bucketByDay).Cursor()
 	for k, v := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, v = c.Next() {

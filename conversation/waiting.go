@@ -77,7 +77,7 @@ func (e *Engine) drawWaiting(ctx context.Context) error {
 		key   string
 		entry waitingEntry
 	}
-	days := map[string]map[string][]waiting{} // day -> cohort -> requests
+	days := map[time.Time]map[string][]waiting{} // day -> cohort -> requests
 	for _, rec := range recs {
 		var w waitingEntry
 		if err := json.Unmarshal(rec.Value, &w); err != nil {
@@ -87,14 +87,17 @@ func (e *Engine) drawWaiting(ctx context.Context) error {
 			}
 			continue
 		}
-		day := e.cfg.Day(w.Start).Format(time.DateOnly)
+		day := e.cfg.Day(w.Start)
 		if days[day] == nil {
 			days[day] = map[string][]waiting{}
 		}
 		days[day][w.Cohort] = append(days[day][w.Cohort], waiting{rec.Key, w})
 	}
 	now := e.store.Now()
-	for _, cohorts := range days {
+	for day, cohorts := range days {
+		if e.cfg.InCollectWindow(day, now) {
+			continue // its first draw comes after the window
+		}
 		for len(cohorts) > 0 {
 			order := slices.Sorted(maps.Keys(cohorts))
 			rand.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
@@ -102,10 +105,6 @@ func (e *Engine) drawWaiting(ctx context.Context) error {
 				list := cohorts[c]
 				i := rand.IntN(len(list))
 				w := list[i]
-				if e.cfg.InCollectWindow(w.entry.Start, now) {
-					delete(cohorts, c)
-					continue
-				}
 				if paced := e.serveWaiting(ctx, w.key, w.entry); paced {
 					clear(cohorts) // the pace allows no more this day now
 					break
@@ -144,9 +143,9 @@ func (e *Engine) serveWaiting(ctx context.Context, key string, w waitingEntry) (
 			return true // try again next tick
 		}
 	}
+	req.Effect = e.drawnEffect(w, drop)
 	for _, start := range times {
 		req.Start = start
-		req.Effect = e.drawnEffect(w, drop)
 		_, _, err := e.store.Book(ctx, req)
 		switch {
 		case err == nil:

@@ -80,9 +80,16 @@ func (c *Config) CheckOnlineSize(concerns []ConcernCount) error {
 	if err != nil {
 		return err
 	}
+	return c.FitsOnline(Cases(concerns), minutes)
+}
+
+// FitsOnline is the rule CheckOnlineSize applies to a booking of cases and
+// minutes (the booking transaction applies it too): ErrTooBigOnline when
+// it is more than one booking online may hold.
+func (c *Config) FitsOnline(cases, minutes int) error {
 	r := c.Booking
-	if n := Cases(concerns); n > r.MaxCasesPerBooking || minutes > r.MaxMinutesPerBooking {
-		return fmt.Errorf("%d cases, %d minutes; online at most %d cases, %d minutes: %w", n, minutes, r.MaxCasesPerBooking, r.MaxMinutesPerBooking, ErrTooBigOnline)
+	if cases > r.MaxCasesPerBooking || minutes > r.MaxMinutesPerBooking {
+		return fmt.Errorf("%d cases, %d minutes; online at most %d cases, %d minutes: %w", cases, minutes, r.MaxCasesPerBooking, r.MaxMinutesPerBooking, ErrTooBigOnline)
 	}
 	return nil
 }

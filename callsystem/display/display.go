@@ -213,15 +213,15 @@ func (d *Display) stateLocked(waits []Wait) []byte {
 func (d *Display) admit(ch chan []byte, st *stream) string {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	var oldest *stream
+	var oldest chan []byte // the office's screen open longest
 	total, fromAddr := 0, 0
-	for _, o := range d.clients {
+	for c, o := range d.clients {
 		switch {
 		case o.office != st.office:
 		case o.office:
 			total++
-			if oldest == nil || o.since.Before(oldest.since) {
-				oldest = o
+			if oldest == nil || o.since.Before(d.clients[oldest].since) {
+				oldest = c
 			}
 		default:
 			total++
@@ -232,12 +232,8 @@ func (d *Display) admit(ch chan []byte, st *stream) string {
 	}
 	switch {
 	case st.office && total >= d.opts.MaxClients:
-		for c, o := range d.clients {
-			if o == oldest {
-				close(o.kick)
-				delete(d.clients, c)
-			}
-		}
+		close(d.clients[oldest].kick)
+		delete(d.clients, oldest)
 	case st.office:
 	case total >= d.opts.MaxClients:
 		return "too many open"

@@ -81,7 +81,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return fmt.Errorf("open store: %w", err)
 	}
 	cfg.Email.Defaults()
-	runs, err := startOffices(ctx, cfg, &cfg.Config, backend, officeDeps{keys: keys, log: log, instance: instanceName(ln.Addr()), addrs: addrs})
+	instance := instanceName(ln.Addr())
+	runs, err := startOffices(ctx, cfg, &cfg.Config, backend, officeDeps{keys: keys, log: log, instance: instance, addrs: addrs})
 	if err != nil {
 		backend.Close()
 		return err
@@ -98,7 +99,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	meter.AuditTo(log.With("audit", true))
 	svc := &service{cfg: cfg, runs: runs, log: log, guard: basicauth.NewGuard(addrs, log, nil), addrs: addrs, mux: http.NewServeMux(), meter: meter,
-		instance: instanceName(ln.Addr())}
+		instance: instance}
 	if err := svc.assemble(ctx); err != nil {
 		return err
 	}

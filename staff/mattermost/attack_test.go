@@ -171,6 +171,10 @@ func TestGuessingAlertReachesTheStaffChannel(t *testing.T) {
 	r := newRig(t)
 	r.bot.AlertGuessing(ctx, booking.Alert{Tries: 101, Limit: 100, Paused: true, Until: time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)})
 	expect(t, "alert", postText(r.lastPost(r.staff, 1)), "PIN-Prüfung für Fremde ausgesetzt bis 10:00", "101 falsche PINs")
+	// A cohort of the waiting list that reached its share: a suspected
+	// farm, with the command that cancels it.
+	r.bot.AlertGuessing(ctx, booking.Alert{Cohort: "w20261124-0000", Day: time.Date(2026, 12, 15, 0, 0, 0, 0, time.UTC)})
+	expect(t, "cohort alert", postText(r.lastPost(r.staff, 1)), "Verdacht auf eine Buchungsfarm", "15.12.2026", "/bb cancelcluster cohort:w20261124-0000")
 }
 
 var escaped = regexp.MustCompile(`\\.`)
