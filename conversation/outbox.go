@@ -298,14 +298,11 @@ func (t *turn) tellWith(key string, render func(booking.Change) (chat, mail Repl
 			}
 			writes = append(writes, w)
 		}
-		if t.e.mailCopyWanted(c.Booking) {
-			mail.Options = nil
-			w, err := t.e.outboxWrite(newOutboxKey(c.Now), outgoing{Channel: MailChannel, ChatID: c.Booking.Email, Lang: c.Booking.Lang, Replies: []Reply{mail}, Created: c.Now})
-			if err != nil {
-				return nil, err
-			}
-			writes = append(writes, w)
+		copied, err := t.e.mailCopy(c, newOutboxKey(c.Now), mail)
+		if err != nil {
+			return nil, err
 		}
+		writes = append(writes, copied...)
 		after.Updated = c.Now
 		state, err := json.Marshal(after)
 		if err != nil {
@@ -333,6 +330,21 @@ func (t *turn) told(key string, r Reply) {
 	r.Outbox = key
 	t.say(r)
 	t.e.kick() // a copy by mail may wait in the outbox
+}
+
+// mailCopy is the outbox entry (under key) that copies mail, the message
+// of change c, to the booking's e-mail address, where one is wanted
+// (mailCopyWanted); none otherwise.
+func (e *Engine) mailCopy(c booking.Change, key string, mail Reply) ([]booking.Write, error) {
+	if !e.mailCopyWanted(c.Booking) {
+		return nil, nil
+	}
+	mail.Options = nil // a copy answers nothing
+	w, err := e.outboxWrite(key, outgoing{Channel: MailChannel, ChatID: c.Booking.Email, Lang: c.Booking.Lang, Replies: []Reply{mail}, Created: c.Now})
+	if err != nil {
+		return nil, err
+	}
+	return []booking.Write{w}, nil
 }
 
 // mailCopyWanted reports whether a change of b is copied by mail: made on

@@ -183,16 +183,11 @@ func (e *Engine) drawnEffect(w waitingEntry, drop booking.Write) booking.Effect 
 		if err != nil {
 			return nil, err
 		}
-		writes := []booking.Write{o, drop}
-		if e.mailCopyWanted(c.Booking) {
-			mail := Reply{Text: e.bookedText(lang, c.Booking, c.PIN, false), Attachments: chat.Attachments}
-			m, err := e.outboxWrite(newOutboxKey(c.Now)+"-mail", outgoing{Channel: MailChannel, ChatID: c.Booking.Email, Lang: lang, Replies: []Reply{mail}, Created: c.Now})
-			if err != nil {
-				return nil, err
-			}
-			writes = append(writes, m)
+		copied, err := e.mailCopy(c, newOutboxKey(c.Now)+"-mail", Reply{Text: e.bookedText(lang, c.Booking, c.PIN, false), Attachments: chat.Attachments})
+		if err != nil {
+			return nil, err
 		}
-		return writes, nil
+		return append([]booking.Write{o, drop}, copied...), nil
 	}
 }
 

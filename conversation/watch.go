@@ -254,16 +254,14 @@ func (e *Engine) toldOfCancellation(c booking.Change, textID string) ([]booking.
 	lang := langOf(b.Lang)
 	r := Reply{Text: e.texts.T(lang, textID, "Number", b.Number, "When", e.when(lang, b.Start), "Phone", e.cfg.Office.Phone),
 		Attachments: []Attachment{e.calendarFile(b, "CANCEL", lang)}}
-	var writes []booking.Write
-	for _, to := range []struct{ channel, chat, key string }{{b.Channel, b.ChatID, ""}, {MailChannel, b.Email, "-mail"}} {
-		if to.chat == "" || e.sender(to.channel) == nil || (to.key != "" && !e.mailCopyWanted(b)) {
-			continue
-		}
-		w, err := e.outboxWrite(fmt.Sprintf("%s-%d%s", newOutboxKey(c.Now), b.ID, to.key), outgoing{Channel: to.channel, ChatID: to.chat, Lang: lang, Replies: []Reply{r}, Created: c.Now})
-		if err != nil {
-			return nil, err
-		}
-		writes = append(writes, w)
+	key := fmt.Sprintf("%s-%d", newOutboxKey(c.Now), b.ID) // a cluster's cancellations share c.Now
+	writes, err := e.mailCopy(c, key+"-mail", r)
+	if err != nil || b.ChatID == "" || e.sender(b.Channel) == nil {
+		return writes, err
 	}
-	return writes, nil
+	w, err := e.outboxWrite(key, outgoing{Channel: b.Channel, ChatID: b.ChatID, Lang: lang, Replies: []Reply{r}, Created: c.Now})
+	if err != nil {
+		return nil, err
+	}
+	return append([]booking.Write{w}, writes...), nil
 }
