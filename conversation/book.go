@@ -924,15 +924,13 @@ func (t *turn) onConfirm(ctx context.Context, in input) bool {
 		}
 	}
 	render := func(c booking.Change) (Reply, Reply) { return t.bookedReplies(c.Booking, c.PIN, msg) }
-	key := t.outboxKey()
-	req.Effect = t.tellWith(key, render)
-	b, pin, err := t.e.store.Book(ctx, req)
-	if err != nil {
-		t.e.release(key)
+	tell := t.tellWith(render)
+	req.Effect = tell.effect
+	if _, _, err := t.e.store.Book(ctx, req); err != nil {
+		tell.abandon()
 		return t.bookFailed(ctx, err, msg)
 	}
-	r, _ := render(booking.Change{Booking: b, PIN: pin})
-	t.told(key, r)
+	t.told(tell)
 	t.reset(ctx)
 	return true
 }

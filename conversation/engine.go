@@ -151,6 +151,7 @@ type Engine struct {
 	outMu     sync.Mutex
 	inflight  map[string]time.Time // entries handed to a channel with a turn's replies
 	shown     map[string]time.Time // entries a channel said it showed: never sent again, whatever a delivery pass read before
+	unswept   map[string]struct{}  // shown entries still stored, for the next pass to delete (sweepShown)
 	kicked    chan struct{}
 	deliverMu sync.Mutex
 	started   time.Time
@@ -184,7 +185,7 @@ func New(store *booking.Store, opts Options) (*Engine, error) {
 	}
 	e := &Engine{store: store, cfg: store.Config(), parser: understand.NewParser(store.Config()), texts: texts,
 		opts: opts, log: opts.Logger, senders: map[string]Sender{}, locks: map[string]*chatLock{},
-		inflight: map[string]time.Time{}, shown: map[string]time.Time{}, kicked: make(chan struct{}, 1), started: store.Now()}
+		inflight: map[string]time.Time{}, shown: map[string]time.Time{}, unswept: map[string]struct{}{}, kicked: make(chan struct{}, 1), started: store.Now()}
 	recs, err := store.RecordsOf("dialogues", "watches", "reminders", outboxKind, waitingKind)
 	if err != nil {
 		return nil, err
@@ -381,6 +382,10 @@ type turn struct {
 	vague   string    // a time named without a day ("nach Ostern"), to ask which day
 	owner   chatOwner // the chat, which may manage the bookings it made without a PIN
 	person  string    // the person key of the message
+	hint    string    // the channel's hint of the language (Message.Lang)
+	// committed is the dialogue a change's transaction stored in this turn
+	// (told): the turn writes its dialogue only if it ends elsewhere.
+	committed *committed
 }
 
 func (t *turn) say(r Reply) { t.replies = append(t.replies, r) }
@@ -436,7 +441,7 @@ func (e *Engine) handle(ctx context.Context, msg Message) ([]Reply, error) {
 	}
 	now := e.store.Now()
 	stored := d != nil
-	t := &turn{e: e, now: now, staff: msg.Staff != "", person: msg.PersonKey, owner: chatOwner{Channel: msg.Channel, ChatID: msg.ChatID, Proven: msg.Proven}}
+	t := &turn{e: e, now: now, staff: msg.Staff != "", person: msg.PersonKey, hint: msg.Lang, owner: chatOwner{Channel: msg.Channel, ChatID: msg.ChatID, Proven: msg.Proven}}
 	switch {
 	case d == nil:
 		d = e.freshDialogue(msg)
@@ -493,12 +498,17 @@ func (e *Engine) handle(ctx context.Context, msg Message) ([]Reply, error) {
 		}
 	}
 	d.Updated = now
+	final, err := e.committedDialogue(*d, msg.Lang)
 	switch {
-	case e.worthKeeping(d, msg):
+	case err != nil:
+		return nil, fmt.Errorf("save dialogue: %w", err)
+	case final.same(t.committed):
+		// the change's transaction stored the dialogue as it ends: one write per message
+	case final.kept:
 		if err := e.save(ctx, msg.Channel, msg.ChatID, d); err != nil {
 			return nil, fmt.Errorf("save dialogue: %w", err)
 		}
-	case stored:
+	case stored || t.committed != nil:
 		if err := e.forget(ctx, msg.Channel, msg.ChatID); err != nil {
 			return nil, fmt.Errorf("forget dialogue: %w", err)
 		}
@@ -514,15 +524,34 @@ func (e *Engine) freshDialogue(msg Message) *dialogue {
 	return d
 }
 
-// worthKeeping reports whether d holds more than a fresh dialogue of the
-// chat would. Only such dialogues are stored: a script sending a question
-// from a fresh session each time leaves nothing behind.
-func (e *Engine) worthKeeping(d *dialogue, msg Message) bool {
-	kept, fresh := *d, *e.freshDialogue(msg)
-	kept.Updated = time.Time{}
-	a, errA := json.Marshal(kept)
-	b, errB := json.Marshal(fresh)
-	return errA != nil || errB != nil || !bytes.Equal(a, b)
+// committed is a dialogue as stored: whether it is kept at all (only a
+// dialogue that holds more than a fresh one of its chat is: a script
+// sending a question from a fresh session each time leaves nothing behind),
+// and its record without the time it was written.
+type committed struct {
+	kept  bool
+	value []byte
+}
+
+// committedDialogue is d as stored for a chat whose channel hints at
+// language hint.
+func (e *Engine) committedDialogue(d dialogue, hint string) (*committed, error) {
+	d.Updated = time.Time{}
+	value, err := json.Marshal(d)
+	if err != nil {
+		return nil, err
+	}
+	fresh := *e.freshDialogue(Message{Lang: hint})
+	blank, err := json.Marshal(fresh)
+	if err != nil {
+		return nil, err
+	}
+	return &committed{kept: !bytes.Equal(value, blank), value: value}, nil
+}
+
+// same reports whether c stores what other stored.
+func (c *committed) same(other *committed) bool {
+	return other != nil && c.kept == other.kept && (!c.kept || bytes.Equal(c.value, other.value))
 }
 
 // run handles global commands, then passes the input from state to state

@@ -187,10 +187,9 @@ func (t *turn) onCancelConfirm(ctx context.Context, in input) bool {
 		t.notUnderstood()
 		return false
 	}
-	key := t.outboxKey()
-	b, err := t.e.store.CancelByID(ctx, t.d.BookingID, "", t.tellWith(key, t.cancelledReplies))
-	if err != nil {
-		t.e.release(key)
+	tell := t.tellWith(t.cancelledReplies)
+	if _, err := t.e.store.CancelByID(ctx, t.d.BookingID, "", tell.effect); err != nil {
+		tell.abandon()
 		if errors.Is(err, booking.ErrNotActive) || errors.Is(err, booking.ErrNotFound) {
 			t.say(Reply{Text: t.text("NotFound", "Number", t.d.Number)})
 			t.reset(ctx)
@@ -199,8 +198,7 @@ func (t *turn) onCancelConfirm(ctx context.Context, in input) bool {
 		t.sayError(err)
 		return false
 	}
-	r, _ := t.cancelledReplies(booking.Change{Booking: b})
-	t.told(key, r)
+	t.told(tell)
 	t.reset(ctx)
 	return true
 }
@@ -224,14 +222,12 @@ func (t *turn) movedReplies(c booking.Change) (chat, mail Reply) {
 
 // confirmMove moves the booking whose PIN this dialogue checked.
 func (t *turn) confirmMove(ctx context.Context) bool {
-	key := t.outboxKey()
-	b, err := t.e.store.MoveByID(ctx, t.d.BookingID, t.d.Start, "", t.tellWith(key, t.movedReplies))
-	if err != nil {
-		t.e.release(key)
+	tell := t.tellWith(t.movedReplies)
+	if _, err := t.e.store.MoveByID(ctx, t.d.BookingID, t.d.Start, "", tell.effect); err != nil {
+		tell.abandon()
 		return t.bookFailed(ctx, err, Message{})
 	}
-	r, _ := t.movedReplies(booking.Change{Booking: b})
-	t.told(key, r)
+	t.told(tell)
 	t.reset(ctx)
 	return true
 }

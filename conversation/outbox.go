@@ -111,7 +111,7 @@ func (e *Engine) forgetShown() {
 	e.outMu.Lock()
 	defer e.outMu.Unlock()
 	for k, at := range e.shown {
-		if time.Since(at) > handOverGrace {
+		if _, pending := e.unswept[k]; !pending && time.Since(at) > handOverGrace {
 			delete(e.shown, k)
 		}
 	}
@@ -126,27 +126,47 @@ func (e *Engine) kick() {
 }
 
 // Delivered tells the engine that a channel showed these replies (as
-// returned by Handle): their outbox entries are done.
+// returned by Handle): their outbox entries are done. It writes nothing
+// itself: the outbox's next pass deletes the entries of every turn shown
+// since, in one transaction (a crash before that sends them again, marked
+// as a possible repeat).
 func (e *Engine) Delivered(ctx context.Context, replies []Reply) error {
-	var writes []booking.Write
-	var keys []string
+	e.outMu.Lock()
+	now := time.Now()
 	for _, r := range replies {
-		if r.Outbox != "" && !slices.Contains(keys, r.Outbox) {
-			keys = append(keys, r.Outbox)
-			writes = append(writes, booking.Write{Kind: outboxKind, Key: r.Outbox})
+		if r.Outbox != "" {
+			e.shown[r.Outbox] = now
+			e.unswept[r.Outbox] = struct{}{}
+			delete(e.inflight, r.Outbox)
 		}
 	}
+	e.outMu.Unlock()
+	e.kick()
+	return nil
+}
+
+// sweepShown deletes the outbox entries of the replies channels showed
+// since the last sweep, in one transaction.
+func (e *Engine) sweepShown(ctx context.Context) error {
+	e.outMu.Lock()
+	writes := make([]booking.Write, 0, len(e.unswept))
+	for k := range e.unswept {
+		writes = append(writes, booking.Write{Kind: outboxKind, Key: k})
+	}
+	clear(e.unswept)
+	e.outMu.Unlock()
 	if len(writes) == 0 {
 		return nil
 	}
-	e.outMu.Lock()
-	now := time.Now()
-	for _, k := range keys {
-		e.shown[k] = now
+	if err := e.store.Apply(ctx, writes...); err != nil {
+		e.outMu.Lock()
+		for _, w := range writes {
+			e.unswept[w.Key] = struct{}{} // the next sweep tries again
+		}
+		e.outMu.Unlock()
+		return fmt.Errorf("delete shown outbox entries: %w", err)
 	}
-	e.outMu.Unlock()
-	defer e.release(keys...)
-	return e.store.Apply(ctx, writes...)
+	return nil
 }
 
 // Undelivered tells the engine that a channel could not show these
@@ -188,6 +208,9 @@ func (e *Engine) RunOutbox(ctx context.Context, interval time.Duration) {
 		}
 		select {
 		case <-ctx.Done():
+			if err := e.sweepShown(context.WithoutCancel(ctx)); err != nil {
+				e.log.Error("outbox at stop", "err", err)
+			}
 			return
 		case <-t.C:
 		case <-e.kicked:
@@ -201,6 +224,9 @@ func (e *Engine) RunOutbox(ctx context.Context, interval time.Duration) {
 func (e *Engine) DeliverOutbox(ctx context.Context) error {
 	e.deliverMu.Lock()
 	defer e.deliverMu.Unlock()
+	if err := e.sweepShown(ctx); err != nil {
+		return err
+	}
 	e.forgetShown()
 	recs, err := e.outbox.All(ctx)
 	if err != nil {
@@ -280,37 +306,70 @@ func (e *Engine) retryLater(ctx context.Context, key string, o outgoing, now tim
 	return e.store.Apply(ctx, w)
 }
 
-// tellWith returns ctx under which the next booking change also stores, in
-// its own transaction: the chat's reply made by render (under key, unless
-// key is empty), the copy by mail render makes for a booking with an
-// address from another channel, and the chat's dialogue as it is once the
-// change is done. So a crash keeps the change and its message together.
-func (t *turn) tellWith(key string, render func(booking.Change) (chat, mail Reply), extra ...booking.Write) booking.Effect {
-	channel, chatID, lang := t.owner.Channel, t.owner.ChatID, t.d.Lang
-	after := dialogue{State: stIdle, Lang: t.d.Lang, Handled: t.d.Handled, LastAnswer: t.d.LastAnswer, Repeats: t.d.Repeats}
-	return func(c booking.Change) ([]booking.Write, error) {
-		chat, mail := render(c)
-		var writes []booking.Write
-		if key != "" {
-			w, err := t.e.outboxWrite(key, outgoing{Channel: channel, ChatID: chatID, Lang: lang, Replies: []Reply{chat}, Created: c.Now, Handed: true, Instance: t.e.opts.Instance})
-			if err != nil {
-				return nil, err
-			}
-			writes = append(writes, w)
-		}
-		copied, err := t.e.mailCopy(c, newOutboxKey(c.Now), mail)
-		if err != nil {
-			return nil, err
-		}
-		writes = append(writes, copied...)
-		after.Updated = c.Now
-		state, err := json.Marshal(after)
-		if err != nil {
-			return nil, err
-		}
-		return append(append(writes, extra...), booking.Write{Kind: "dialogues", Key: dialogueKey(channel, chatID), Value: state}), nil
-	}
+// telling is the message of a booking change under way: the effect that
+// stores it with the change (the chat's reply under key, a copy by mail,
+// the dialogue as the turn will leave it, extra records), and what the
+// committed run of that effect rendered and stored, so the turn shows that
+// reply without rendering it again and writes nothing more.
+type telling struct {
+	t      *turn
+	key    string
+	render func(booking.Change) (chat, mail Reply)
+	extra  []booking.Write
+	after  dialogue
+	chat   Reply      // the chat's reply as the last run of the effect rendered it
+	stored *committed // the dialogue record the last run wrote
 }
+
+// tellWith starts the message of a change: pass its effect with the change,
+// then say it (told) or drop it (abandon). render makes the chat's reply
+// and the copy by mail; extra records are stored with them.
+func (t *turn) tellWith(render func(booking.Change) (chat, mail Reply), extra ...booking.Write) *telling {
+	return &telling{t: t, key: t.outboxKey(), render: render, extra: extra,
+		after: dialogue{State: stIdle, Lang: t.d.Lang, Handled: t.d.Handled}}
+}
+
+// effect is the booking.Effect of the change: it stores the chat's reply
+// (unless the key is empty), the copy by mail, the extra records and the
+// chat's dialogue as the turn leaves it once the change is done. So a crash
+// keeps the change and its message together, and the turn needs no write
+// of its own.
+func (tl *telling) effect(c booking.Change) ([]booking.Write, error) {
+	e := tl.t.e
+	chat, mail := tl.render(c)
+	var writes []booking.Write
+	if tl.key != "" {
+		w, err := e.outboxWrite(tl.key, outgoing{Channel: tl.t.owner.Channel, ChatID: tl.t.owner.ChatID, Lang: tl.after.Lang,
+			Replies: []Reply{chat}, Created: c.Now, Handed: true, Instance: e.opts.Instance})
+		if err != nil {
+			return nil, err
+		}
+		writes = append(writes, w)
+	}
+	copied, err := e.mailCopy(c, newOutboxKey(c.Now), mail)
+	if err != nil {
+		return nil, err
+	}
+	writes = append(writes, copied...)
+	after := tl.after
+	after.Options = (&turn{e: e, d: &after}).menuOptions() // the menu follows the change's reply
+	stored, err := e.committedDialogue(after, tl.t.hint)
+	if err != nil {
+		return nil, err
+	}
+	after.Updated = c.Now
+	w := booking.Write{Kind: "dialogues", Key: dialogueKey(tl.t.owner.Channel, tl.t.owner.ChatID)}
+	if stored.kept {
+		if w.Value, err = json.Marshal(after); err != nil {
+			return nil, err
+		}
+	}
+	tl.chat, tl.stored = chat, stored
+	return append(append(writes, tl.extra...), w), nil
+}
+
+// abandon drops the message of a change that did not go through.
+func (tl *telling) abandon() { tl.t.e.release(tl.key) }
 
 // outboxKey is the key of the entry that keeps this turn's message of a
 // change, held for the channel; empty for a clerk's turn (the clerk sees
@@ -324,11 +383,15 @@ func (t *turn) outboxKey() string {
 	return key
 }
 
-// told says the reply of a change that went through, kept in the outbox
-// under key until the channel shows it.
-func (t *turn) told(key string, r Reply) {
-	r.Outbox = key
+// told says the reply of a change that went through, as its transaction
+// stored it (kept in the outbox until the channel shows it), and notes the
+// dialogue that transaction stored, so the turn writes it again only if
+// it ends elsewhere.
+func (t *turn) told(tl *telling) {
+	r := tl.chat
+	r.Outbox = tl.key
 	t.say(r)
+	t.committed = tl.stored
 	t.e.kick() // a copy by mail may wait in the outbox
 }
 

@@ -230,7 +230,6 @@ func (t *turn) moveAcross(ctx context.Context, w *watch, start time.Time, msg Me
 		t.sayError(err)
 		return
 	}
-	key := t.outboxKey()
 	render := func(c booking.Change) (Reply, Reply) {
 		chat, mail := t.bookedReplies(c.Booking, c.PIN, msg)
 		moved := t.text("MovedAcross", "Office", t.e.cfg.Office.Name, "Old", t.e.when(t.d.Lang, old.Start), "From", from.Engine.cfg.Office.Name, "Number", old.Number)
@@ -239,25 +238,26 @@ func (t *turn) moveAcross(ctx context.Context, w *watch, start time.Time, msg Me
 		chat.Attachments, mail.Attachments = append(chat.Attachments, gone), append(mail.Attachments, gone)
 		return chat, mail
 	}
-	req.Effect = t.tellWith(key, render, booking.Write{Kind: movesKind, Key: key, Value: note})
-	b, pin, err := t.e.store.Book(ctx, req)
+	tell := t.tellWith(render)
+	tell.extra = []booking.Write{{Kind: movesKind, Key: tell.key, Value: note}}
+	req.Effect = tell.effect
+	_, _, err = t.e.store.Book(ctx, req)
 	switch {
 	case errors.Is(err, booking.ErrSlotTaken), errors.Is(err, booking.ErrNotBookable):
-		t.e.release(key)
+		tell.abandon()
 		t.say(Reply{Text: t.text("OfferGone", "When", t.e.when(t.d.Lang, start))})
 		t.quiet = true
 		return
 	case err != nil:
-		t.e.release(key)
+		tell.abandon()
 		t.say(Reply{Text: t.text("BookingGone")})
 		return
 	}
 	t.e.dropWatch(ctx, w.ID)
 	t.dropTownWatches(ctx, w)
-	t.e.finishMove(ctx, key, note)
+	t.e.finishMove(ctx, tell.key, note)
 	t.reset(ctx)
-	r, _ := render(booking.Change{Booking: b, PIN: pin})
-	t.told(key, r)
+	t.told(tell)
 }
 
 // movesKind is the records of moves across offices still to finish.

@@ -124,6 +124,9 @@ func TestTownBooksAtTheChosenOffice(t *testing.T) {
 	if _, err := e.mitte.store.Lookup(ctx, num, pin); err == nil {
 		t.Fatal("found at Mitte too")
 	}
+	if err := e.ohl.DeliverOutbox(ctx); err != nil { // the outbox's next pass
+		t.Fatal(err)
+	}
 	if left, _ := e.ohl.outbox.All(ctx); len(left) != 0 {
 		t.Fatalf("%d outbox entries left at Ohligs after the chat showed the confirmation", len(left))
 	}

@@ -48,15 +48,13 @@ func (t *turn) onPushedOption(ctx context.Context, opt string, msg Message) {
 			return
 		}
 		id, _ := strconv.ParseUint(arg, 10, 64)
-		key := t.outboxKey()
-		b, err := t.e.store.CancelByOwner(ctx, id, owner, t.tellWith(key, t.cancelledReplies))
-		if err != nil {
-			t.e.release(key)
+		tell := t.tellWith(t.cancelledReplies)
+		if _, err := t.e.store.CancelByOwner(ctx, id, owner, tell.effect); err != nil {
+			tell.abandon()
 			t.say(Reply{Text: t.text("BookingGone")})
 			return
 		}
-		r, _ := t.cancelledReplies(booking.Change{Booking: b})
-		t.told(key, r)
+		t.told(tell)
 	case prefWatch:
 		w := &watch{Channel: msg.Channel, ChatID: msg.ChatID, Lang: t.d.Lang, Created: t.now}
 		if opt == optWatchNew || opt == optWatchAnywhere {
@@ -153,10 +151,10 @@ func (t *turn) acceptOffer(ctx context.Context, arg string, msg Message) {
 		t.dropTownWatches(ctx, w)
 		return
 	}
-	key := t.outboxKey()
-	b, err := t.e.store.MoveByOwner(ctx, w.BookingID, booking.Owner{Channel: msg.Channel, ChatID: msg.ChatID}, start, t.tellWith(key, t.movedReplies))
+	tell := t.tellWith(t.movedReplies, booking.Write{Kind: "watches", Key: watchKey(w.ID)}) // the offer is taken
+	_, err = t.e.store.MoveByOwner(ctx, w.BookingID, booking.Owner{Channel: msg.Channel, ChatID: msg.ChatID}, start, tell.effect)
 	if err != nil {
-		t.e.release(key)
+		tell.abandon()
 	}
 	switch {
 	case errors.Is(err, booking.ErrSlotTaken), errors.Is(err, booking.ErrNotBookable):
@@ -168,11 +166,9 @@ func (t *turn) acceptOffer(ctx context.Context, arg string, msg Message) {
 		t.e.dropWatch(ctx, w.ID)
 		return
 	}
-	t.e.dropWatch(ctx, w.ID)
 	t.dropTownWatches(ctx, w)
 	t.reset(ctx)
-	r, _ := t.movedReplies(booking.Change{Booking: b})
-	t.told(key, r)
+	t.told(tell)
 }
 
 // Push stores replies the engine starts on its own for a chat in the
