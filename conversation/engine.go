@@ -131,6 +131,9 @@ type Options struct {
 	// of several instances on one store, each knows the messages it
 	// handed to a channel itself (the outbox).
 	Instance string
+	// town is the town the engine's office is part of (NewTown); nil for
+	// an office on its own.
+	town *Town
 }
 
 // Engine runs the booking dialogue of every chat of every channel.
@@ -155,10 +158,24 @@ type Engine struct {
 	kicked    chan struct{}
 	deliverMu sync.Mutex
 	started   time.Time
-	// town is the town in front of this office, if it has several
-	// (NewTown sets it before any message): limits hold town-wide.
-	town  *Town
+	// town is the rest of the town this office is part of, if any
+	// (NewTown makes the engine with it): limits hold town-wide.
+	town  neighbours
 	moves *booking.Records // moves across offices still to finish (town_across.go)
+}
+
+// neighbours is what an office's engine asks of the town it is part of
+// (Town): what a person and a source hold at the other offices, which
+// offices offer a concern, and the bookings and watches there that a move
+// across offices takes along.
+type neighbours interface {
+	heldElsewhere(ctx context.Context, e *Engine, person, source string) (persons, sources booking.Holding, err error)
+	heldAt(ctx context.Context, e *Engine, person string) (booking.Booking, *TownOffice, bool)
+	offering(concerns []office.ConcernCount) []*TownOffice
+	office(id string) *TownOffice
+	bookingAt(ctx context.Context, office string, id uint64) (booking.Booking, bool)
+	watchElsewhere(ctx context.Context, e *Engine, w watch) error
+	dropWatches(ctx context.Context, e *Engine, channel, chatID string)
 }
 
 // New makes an engine on the store. It keeps its dialogues, watches and
@@ -191,6 +208,12 @@ func New(store *booking.Store, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	e.dialogues, e.watchRecords, e.reminders, e.outbox, e.waitingList = recs[0], recs[1], recs[2], recs[3], recs[4]
+	if opts.town != nil {
+		e.town = opts.town
+		if e.moves, err = store.Records(movesKind); err != nil {
+			return nil, err
+		}
+	}
 	return e, nil
 }
 

@@ -26,6 +26,14 @@ import (
 // after that comes from the office's engine, which names its office and
 // address.
 
+// TownMember is an office a town is made of: its id, its store and the
+// options of its engine, which NewTown makes.
+type TownMember struct {
+	ID      string
+	Store   *booking.Store
+	Options Options
+}
+
 // TownOffice is one office of a town, with its engine.
 type TownOffice struct {
 	ID     string
@@ -59,29 +67,35 @@ const (
 	optAnywhere = "office:*"
 )
 
-// NewTown stands in front of offices (at least two), whose catalogue of
-// concerns is the town's cfg.
-func NewTown(cfg *office.Config, offices []TownOffice, log *slog.Logger) (*Town, error) {
-	if len(offices) < 2 {
-		return nil, fmt.Errorf("a town needs two offices or more, not %d: %w", len(offices), booking.ErrInvalidInput)
+// NewTown makes the engines of members (at least two), each knowing the
+// town it is part of, and stands in front of them; the town's catalogue
+// of concerns is cfg.
+func NewTown(cfg *office.Config, members []TownMember, log *slog.Logger) (*Town, error) {
+	if len(members) < 2 {
+		return nil, fmt.Errorf("a town needs two offices or more, not %d: %w", len(members), booking.ErrInvalidInput)
 	}
 	if log == nil {
 		log = slog.Default()
 	}
-	binds, err := offices[0].Engine.store.Records("town_chats")
+	binds, err := members[0].Store.Records("town_chats")
 	if err != nil {
 		return nil, err
 	}
-	t := &Town{offices: offices, parser: understand.NewParser(cfg), texts: offices[0].Engine.texts, binds: binds, log: log,
-		outbox: map[string]*Engine{}}
-	for _, o := range offices {
-		if o.Engine.moves, err = o.Engine.store.Records(movesKind); err != nil {
-			return nil, err
+	t := &Town{parser: understand.NewParser(cfg), binds: binds, log: log, outbox: map[string]*Engine{}}
+	for _, m := range members {
+		m.Options.town = t
+		e, err := New(m.Store, m.Options)
+		if err != nil {
+			return nil, fmt.Errorf("office %s: %w", m.ID, err)
 		}
-		o.Engine.town = t
+		t.offices = append(t.offices, TownOffice{ID: m.ID, Engine: e})
 	}
+	t.texts = t.offices[0].Engine.texts
 	return t, nil
 }
+
+// Offices are the town's offices with their engines, in the order given.
+func (t *Town) Offices() []TownOffice { return slices.Clone(t.offices) }
 
 // Text is the catalogue's text, as Engine.Text.
 func (t *Town) Text(langHint, id string, kv ...any) string {

@@ -30,18 +30,15 @@ func newTownEnv(t *testing.T) *townEnv {
 		t.Fatal(err)
 	}
 	stores, clock := storetest.OpenTown(t, cfg, tuesday, booking.Options{PINKey: testServiceKey})
-	var offices []TownOffice
+	var members []TownMember
 	for i, store := range stores {
-		e, err := New(store, Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		offices = append(offices, TownOffice{ID: cfg.Offices[i].ID, Engine: e})
+		members = append(members, TownMember{ID: cfg.Offices[i].ID, Store: store})
 	}
-	town, err := NewTown(cfg, offices, nil)
+	town, err := NewTown(cfg, members, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	offices := town.Offices()
 	sent := &recorder{sent: map[string][]Reply{}}
 	town.Register("test", sent)
 	return &townEnv{t: t, town: town, mitte: offices[0].Engine, ohl: offices[1].Engine, clock: clock, sent: sent}

@@ -22,15 +22,11 @@ func TestTownByMail(t *testing.T) {
 		t.Fatal(err)
 	}
 	stores, clock := storetest.OpenTown(t, cfg, storetest.Berlin(2026, 11, 24, 9, 0), booking.Options{})
-	var offices []conversation.TownOffice
+	var members []conversation.TownMember
 	for i, s := range stores {
-		e, err := conversation.New(s, conversation.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		offices = append(offices, conversation.TownOffice{ID: cfg.Offices[i].ID, Engine: e})
+		members = append(members, conversation.TownMember{ID: cfg.Offices[i].ID, Store: s})
 	}
-	town, err := conversation.NewTown(cfg, offices, nil)
+	town, err := conversation.NewTown(cfg, members, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +55,7 @@ func TestTownByMail(t *testing.T) {
 	done := make(chan struct{})
 	go func() { mail.Run(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
-	for _, o := range offices {
+	for _, o := range town.Offices() {
 		go o.Engine.RunOutbox(ctx, 20*time.Millisecond)
 	}
 

@@ -157,12 +157,11 @@ type officeDeps struct {
 	instance string
 }
 
-// startOffice starts office id (empty for a single office) with its
-// config in its part of backend (Config.OfficePart): its store, call
-// system, dialogue and foyer display. The first office's part is the
-// backend itself, and its store owns it (closing it closes the backend);
-// the others share it.
-func startOffice(ctx context.Context, id, part string, cfg *office.Config, backend storage.Backend, fc *fileConfig, d officeDeps) (*officeRun, error) {
+// openOffice opens office id (empty for a single office) with its config
+// in its part of backend (Config.OfficePart): its store and call system.
+// The first office's part is the backend itself, and its store owns it
+// (closing it closes the backend); the others share it.
+func openOffice(ctx context.Context, id, part string, cfg *office.Config, backend storage.Backend, d officeDeps) (*officeRun, error) {
 	log := d.log
 	if id != "" {
 		log = log.With("office", id)
@@ -177,42 +176,98 @@ func startOffice(ctx context.Context, id, part string, cfg *office.Config, backe
 	}
 	o.store = store
 	if o.calls, err = callsystem.New(ctx, store, log); err != nil {
+		store.Close()
 		return nil, err
 	}
-	if o.engine, err = conversation.New(store, conversation.Options{Logger: log, MailReminderBefore: fc.Email.ReminderBefore, Queue: queueInfo{o.calls},
-		DialogueTTL: fc.Dialogue.ExpireAfter, Instance: d.instance}); err != nil {
+	return o, nil
+}
+
+// dialogueOptions are the options of the office's dialogue engine.
+func (o *officeRun) dialogueOptions(fc *fileConfig, d officeDeps) conversation.Options {
+	log := d.log
+	if o.id != "" {
+		log = log.With("office", o.id)
+	}
+	return conversation.Options{Logger: log, MailReminderBefore: fc.Email.ReminderBefore, Queue: queueInfo{o.calls},
+		DialogueTTL: fc.Dialogue.ExpireAfter, Instance: d.instance}
+}
+
+// startDialogues makes the offices' dialogue engines: the office's on its
+// own, or a town's offices' in the town, which stands in front of them.
+// It returns what the citizens' channels talk to.
+func startDialogues(runs []*officeRun, town *office.Config, fc *fileConfig, d officeDeps) (townDialogue, error) {
+	if len(runs) == 1 {
+		engine, err := conversation.New(runs[0].store, runs[0].dialogueOptions(fc, d))
+		runs[0].engine = engine
+		return engine, err
+	}
+	members := make([]conversation.TownMember, len(runs))
+	for i, o := range runs {
+		members[i] = conversation.TownMember{ID: o.id, Store: o.store, Options: o.dialogueOptions(fc, d)}
+	}
+	t, err := conversation.NewTown(town, members, d.log)
+	if err != nil {
 		return nil, err
 	}
+	for i, office := range t.Offices() {
+		runs[i].engine = office.Engine
+	}
+	return t, nil
+}
+
+// connect has the office's calls tell the citizen's chat (stored with the
+// call) and its foyer display. The call system is made before the engine
+// (whose status answers ask it for the queue), so it learns of the engine
+// here.
+func (o *officeRun) connect(ctx context.Context, fc *fileConfig, d officeDeps) error {
 	o.calls.SetCallEffect(o.engine.CallEffect)
 	o.calls.AddNotifier(chatNotifier{o.engine})
 	recent, err := o.calls.Recent(ctx, 10)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	o.foyer = display.New(cfg.Office.Name, recent, store.Now, log, fc.displayOptions(cfg, d.addrs, o.calls))
+	log := d.log
+	if o.id != "" {
+		log = log.With("office", o.id)
+	}
+	o.foyer = display.New(o.cfg.Office.Name, recent, o.store.Now, log, fc.displayOptions(o.cfg, d.addrs, o.calls))
 	o.calls.AddNotifier(o.foyer)
-	return o, nil
+	return nil
 }
 
-// startOffices starts every office of the file the same way (startOffice):
-// one for a single office, each of a town's in its part of backend. On an
-// error the offices already started are closed.
-func startOffices(ctx context.Context, fc *fileConfig, town *office.Config, backend storage.Backend, d officeDeps) ([]*officeRun, error) {
+// startOffices starts every office of the file the same way: opened
+// (openOffice), with their dialogues (startDialogues), connected
+// (connect); one for a single office, each of a town's in its part of
+// backend. It returns what the citizens' channels talk to. On an error
+// the offices already opened are closed.
+func startOffices(ctx context.Context, fc *fileConfig, town *office.Config, backend storage.Backend, d officeDeps) ([]*officeRun, townDialogue, error) {
 	offices := town.OfficeConfigs()
 	var runs []*officeRun
+	fail := func(err error) ([]*officeRun, townDialogue, error) {
+		closeOffices(runs)
+		return nil, nil, err
+	}
 	for i, cfg := range offices {
 		id := ""
 		if len(offices) > 1 {
 			id = town.Offices[i].ID
 		}
-		o, err := startOffice(ctx, id, town.OfficePart(i), cfg, backend, fc, d)
+		o, err := openOffice(ctx, id, town.OfficePart(i), cfg, backend, d)
 		if err != nil {
-			closeOffices(runs)
-			return nil, err
+			return fail(err)
 		}
 		runs = append(runs, o)
 	}
-	return runs, nil
+	citizens, err := startDialogues(runs, town, fc, d)
+	if err != nil {
+		return fail(err)
+	}
+	for _, o := range runs {
+		if err := o.connect(ctx, fc, d); err != nil {
+			return fail(err)
+		}
+	}
+	return runs, citizens, nil
 }
 
 // closeOffices closes the offices' stores, the first (which owns the

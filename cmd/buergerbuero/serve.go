@@ -82,7 +82,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	cfg.Email.Defaults()
 	instance := instanceName(ln.Addr())
-	runs, err := startOffices(ctx, cfg, &cfg.Config, backend, officeDeps{keys: keys, log: log, instance: instance, addrs: addrs})
+	runs, citizens, err := startOffices(ctx, cfg, &cfg.Config, backend, officeDeps{keys: keys, log: log, instance: instance, addrs: addrs})
 	if err != nil {
 		backend.Close()
 		return err
@@ -98,7 +98,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 	}
 	meter.AuditTo(log.With("audit", true))
-	svc := &service{cfg: cfg, runs: runs, log: log, guard: basicauth.NewGuard(addrs, log, nil), addrs: addrs, mux: http.NewServeMux(), meter: meter,
+	svc := &service{cfg: cfg, runs: runs, citizens: citizens, log: log, guard: basicauth.NewGuard(addrs, log, nil), addrs: addrs, mux: http.NewServeMux(), meter: meter,
 		instance: instance}
 	if err := svc.assemble(ctx); err != nil {
 		return err
@@ -114,6 +114,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 type service struct {
 	cfg      *fileConfig
 	runs     []*officeRun // the offices; the first leads the town's shared parts
+	citizens townDialogue // what the citizens' channels talk to: the office's engine or the town
 	log      *slog.Logger
 	guard    *basicauth.Guard
 	addrs    *clientaddr.Resolver
@@ -142,11 +143,8 @@ func (s *service) assemble(ctx context.Context) error {
 		}
 		s.followers = append(s.followers, follow)
 	}
-	citizens, err := s.citizensDialogue()
-	if err != nil {
-		return err
-	}
-	if err := s.mountChannels(ctx, citizens); err != nil {
+	s.mountTownStats()
+	if err := s.mountChannels(ctx, s.citizens); err != nil {
 		return err
 	}
 	if s.cfg.Mattermost.URL == "" {
@@ -165,28 +163,20 @@ func (s *service) assemble(ctx context.Context) error {
 	return nil
 }
 
-// citizensDialogue is what the citizens' channels talk to: the office's
-// engine, or the town in front of its offices' (with the offices' figures
-// side by side at /admin/stats/town/).
-func (s *service) citizensDialogue() (townDialogue, error) {
+// mountTownStats shows a town's offices' figures side by side at
+// /admin/stats/town/.
+func (s *service) mountTownStats() {
 	if len(s.runs) == 1 {
-		return s.runs[0].engine, nil
+		return
 	}
-	var offices []conversation.TownOffice
 	var logs []stats.OfficeLog
 	for _, o := range s.runs {
-		offices = append(offices, conversation.TownOffice{ID: o.id, Engine: o.engine})
 		logs = append(logs, stats.OfficeLog{ID: o.id, Log: o.store, Config: o.cfg})
 		s.log.Info("office started", "office", o.cfg.Office.Name, "display", o.path("display"))
-	}
-	town, err := conversation.NewTown(&s.cfg.Config, offices, s.log)
-	if err != nil {
-		return nil, err
 	}
 	first := s.runs[0]
 	s.mux.Handle("/admin/stats/town/", requireAdmin(s.guard, s.cfg.Admin,
 		http.StripPrefix("/admin/stats/town", stats.TownHandler(s.cfg.Office.Name, logs, first.store.Now, first.engine))))
-	return town, nil
 }
 
 // mountChannels starts the citizens' channels: the web chat always,
