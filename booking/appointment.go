@@ -42,6 +42,9 @@ type Request struct {
 	// Cohort is set for a request drawn from a day's waiting list: the
 	// requests that waited together (pace.go).
 	Cohort string
+	// Holder is the chat that may hold the time (SetHold): its hold ends
+	// with the booking, in its transaction, and is not counted against it.
+	Holder string
 	// Effect is what is stored with the booking, in its transaction: the
 	// message that tells the citizen, the dialogue's new state (nil: none).
 	Effect Effect
@@ -70,6 +73,9 @@ func (s *Store) Book(ctx context.Context, req Request) (Booking, string, error) 
 	var booked Booking
 	err = s.write(func(tx storage.Tx) error {
 		now := s.clock.Now()
+		if err := dropHold(tx, req.Holder); err != nil { // the holder's own time is theirs to book
+			return err
+		}
 		if err := s.checkLimits(tx, req, minutes, office.Cases(concerns), now); err != nil {
 			return err
 		}

@@ -107,7 +107,8 @@ func (s *Store) occupancy(tx storage.Tx, day time.Time, now time.Time, excludeID
 		}
 		taken = append(taken, interval{e.from, e.to, e.counters})
 	}
-	return taken, nil
+	err := holdsUnder(tx, holdByDay+dayKey(day)+"/", now, func(h hold) { taken = append(taken, interval{h.From, h.To, h.Counters}) })
+	return taken, err
 }
 
 // checkBookable returns nil if an appointment of minutes for the counters in

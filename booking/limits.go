@@ -90,7 +90,11 @@ func holding(tx storage.Tx, key string, now time.Time) (Holding, error) {
 			h.Minutes += b.Minutes
 		}
 	}
-	return h, nil
+	err := holdsUnder(tx, holdByKey+key+"\x00", now, func(held hold) { // a time kept counts as booked
+		h.Bookings++
+		h.Minutes += held.To - held.From
+	})
+	return h, err
 }
 
 // ActiveHeld is what person and source hold at this office, for the limits

@@ -74,6 +74,9 @@ func (s *Store) Forget(ctx context.Context, cutoff time.Time) (int, error) {
 				return err
 			}
 		}
+		if _, err := dropExpiredHolds(tx, s.clock.Now()); err != nil {
+			return err
+		}
 		records, err := forgetRecords(tx, cutoff)
 		if err != nil {
 			return err

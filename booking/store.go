@@ -74,7 +74,7 @@ var (
 	bucketSeq      = []byte("sequences") // "2026-11-25/W" -> last walk-in number
 	bucketEvents   = []byte("events")    // seq (8 bytes) -> Event JSON
 	bucketMeta     = []byte("meta")      // "schema" -> version
-	allBuckets     = [][]byte{bucketBookings, bucketByDay, bucketByNumber, bucketByPerson, bucketSeq, bucketEvents, bucketMeta, bucketGuessers}
+	allBuckets     = [][]byte{bucketBookings, bucketByDay, bucketByNumber, bucketByPerson, bucketSeq, bucketEvents, bucketMeta, bucketGuessers, bucketHolds}
 	schemaVersion  = []byte("1")
 )
 

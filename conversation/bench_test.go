@@ -109,6 +109,7 @@ func TestManyChatsAtOnce(t *testing.T) {
 	}
 	wg.Wait()
 	ok, taken := 0, 0
+	var okMu sync.Mutex
 	for _, out := range booked {
 		switch {
 		case strings.Contains(out, "Wartenummer"):
@@ -121,8 +122,9 @@ func TestManyChatsAtOnce(t *testing.T) {
 	if ok != 40 {
 		t.Fatalf("%d booked, %d told taken; want all 40 booked", ok, taken)
 	}
-	// Sixteen chats race for one time at eight counters: eight get it, and
-	// the others are told at confirm that it was just taken.
+	// Sixteen chats race for one time at eight counters: eight get it held,
+	// and the others are told at once, at the time step, before they type
+	// their name; the eight then book it.
 	late := slotTexts(ev.cfg, ev.clock.Now().AddDate(0, 0, 1), 1)[0]
 	results := make([]string, 16)
 	for i := range 16 {
@@ -130,34 +132,43 @@ func TestManyChatsAtOnce(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			chat := fmt.Sprint("r", i)
-			for _, text := range []string{"Perso " + late, "Erika Muster", "nein"} {
-				ev.engine.Handle(ctx, Message{Channel: "test", ChatID: chat, PersonKey: chat, Text: text})
-			}
-			results[i] = "" // all reach the summary before anyone confirms
-		}()
-	}
-	wg.Wait()
-	for i := range 16 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			chat := fmt.Sprint("r", i)
-			out, _ := ev.engine.Handle(ctx, Message{Channel: "test", ChatID: chat, PersonKey: chat, Text: "ja"})
+			out, _ := ev.engine.Handle(ctx, Message{Channel: "test", ChatID: chat, PersonKey: chat, Text: "Perso " + late})
 			results[i] = joined(out)
 		}()
 	}
 	wg.Wait()
-	ok, taken = 0, 0
-	for _, out := range results {
+	var holders []string
+	taken = 0
+	for i, out := range results {
 		switch {
-		case strings.Contains(out, "Wartenummer"):
-			ok++
-		case strings.Contains(out, "gerade von jemand anderem gebucht"):
+		case strings.Contains(out, "Auf welchen Namen"):
+			holders = append(holders, fmt.Sprint("r", i))
+		case strings.Contains(out, "ist gerade nicht frei"), strings.Contains(out, "nicht frei"):
 			taken++
 		}
 	}
-	if ok != 8 || taken != 8 {
-		t.Fatalf("%d booked, %d told taken; want 8 and 8", ok, taken)
+	if len(holders) != 8 || taken != 8 {
+		t.Fatalf("%d hold the time, %d told at the time step that it is taken; want 8 and 8", len(holders), taken)
+	}
+	ok = 0
+	for _, chat := range holders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var out []Reply
+			for _, text := range []string{"Erika Muster", "nein", "ja"} {
+				out, _ = ev.engine.Handle(ctx, Message{Channel: "test", ChatID: chat, PersonKey: chat, Text: text})
+			}
+			if strings.Contains(joined(out), "Wartenummer") {
+				okMu.Lock()
+				ok++
+				okMu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if ok != 8 {
+		t.Fatalf("%d of the 8 who hold the time booked it", ok)
 	}
 
 	// One chat, many messages at once: the dialogue is never torn.

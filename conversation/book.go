@@ -737,7 +737,7 @@ func (t *turn) chooseTime(ctx context.Context, start time.Time) bool {
 	}
 	for _, tm := range times {
 		if tm.Equal(start) {
-			t.d.Start = start
+			t.d.Start, t.chosenAt = start, len(t.replies)
 			if t.d.Flow == "reschedule" {
 				t.fire(ctx, "time_chosen_move")
 			} else {
@@ -912,16 +912,14 @@ func (t *turn) onConfirm(ctx context.Context, in input) bool {
 		return false
 	}
 	req := booking.Request{Concerns: t.d.Concerns, Start: t.d.Start, Name: t.d.Name, Email: t.d.Email,
-		PersonKey: msg.PersonKey, Source: msg.Source, Channel: msg.Channel, ChatID: msg.ChatID, Lang: t.d.Lang}
+		PersonKey: msg.PersonKey, Source: msg.Source, Channel: msg.Channel, ChatID: msg.ChatID, Lang: t.d.Lang, Holder: holder(msg)}
 	if msg.Staff != "" {
 		req.PersonKey, req.Channel, req.ChatID, req.Actor = "", "", "", msg.Staff
 	}
-	if t.e.town != nil && (req.PersonKey != "" || req.Source != "") {
-		var err error
-		if req.HeldElsewhere, req.SourceHeldElsewhere, err = t.e.town.heldElsewhere(ctx, t.e, req.PersonKey, req.Source); err != nil {
-			t.sayError(err)
-			return false
-		}
+	var err error
+	if req.HeldElsewhere, req.SourceHeldElsewhere, err = t.heldElsewhere(ctx, req.PersonKey, req.Source); err != nil {
+		t.sayError(err)
+		return false
 	}
 	render := func(c booking.Change) (Reply, Reply) { return t.bookedReplies(c.Booking, c.PIN, msg) }
 	tell := t.tellWith(render)

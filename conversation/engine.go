@@ -294,6 +294,8 @@ type dialogue struct {
 	// a row, so the third one adds where else to get help.
 	LastAnswer string `json:"last_answer,omitempty"`
 	Repeats    int    `json:"repeats,omitempty"`
+	// Held is the time the store keeps for this chat (hold.go), if any.
+	Held time.Time `json:"held,omitzero"`
 }
 
 // The dialogue's states.
@@ -409,6 +411,9 @@ type turn struct {
 	// committed is the dialogue a change's transaction stored in this turn
 	// (told): the turn writes its dialogue only if it ends elsewhere.
 	committed *committed
+	// chosenAt is how many replies the turn had said when it chose a time:
+	// if the time cannot be held, what follows gives way (hold.go).
+	chosenAt int
 }
 
 func (t *turn) say(r Reply) { t.replies = append(t.replies, r) }
@@ -514,29 +519,46 @@ func (e *Engine) handle(ctx context.Context, msg Message) ([]Reply, error) {
 		t.prompt(ctx)
 	}
 	t.noteRepeats()
-	d.Options = nil
+	if want := d.holdWanted(); !want.Equal(d.Held) {
+		return e.storeWithHold(ctx, t, msg, want, stored)
+	}
+	return t.replies, e.storeDialogue(ctx, t, msg, stored)
+}
+
+// settled is the dialogue as the turn leaves it: the options it offered
+// last (a typed number picks one), the time of the turn.
+func (t *turn) settled() *dialogue {
+	t.d.Options = nil
 	for _, r := range t.replies {
 		if len(r.Options) > 0 {
-			d.Options = r.Options
+			t.d.Options = r.Options
 		}
 	}
-	d.Updated = now
+	t.d.Updated = t.now
+	return t.d
+}
+
+// storeDialogue stores the dialogue as the turn leaves it, in one write,
+// unless a change's transaction stored it so already; a dialogue no
+// different from a fresh one is not kept.
+func (e *Engine) storeDialogue(ctx context.Context, t *turn, msg Message, stored bool) error {
+	d := t.settled()
 	final, err := e.committedDialogue(*d, msg.Lang)
 	switch {
 	case err != nil:
-		return nil, fmt.Errorf("save dialogue: %w", err)
+		return fmt.Errorf("save dialogue: %w", err)
 	case final.same(t.committed):
 		// the change's transaction stored the dialogue as it ends: one write per message
 	case final.kept:
 		if err := e.save(ctx, msg.Channel, msg.ChatID, d); err != nil {
-			return nil, fmt.Errorf("save dialogue: %w", err)
+			return fmt.Errorf("save dialogue: %w", err)
 		}
 	case stored || t.committed != nil:
 		if err := e.forget(ctx, msg.Channel, msg.ChatID); err != nil {
-			return nil, fmt.Errorf("forget dialogue: %w", err)
+			return fmt.Errorf("forget dialogue: %w", err)
 		}
 	}
-	return t.replies, nil
+	return nil
 }
 
 // freshDialogue is a chat's dialogue before it says anything worth keeping:

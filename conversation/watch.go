@@ -144,6 +144,7 @@ func (t *turn) acceptOffer(ctx context.Context, arg string, msg Message) {
 	if w.BookingID == 0 {
 		t.reset(ctx)
 		t.d.Flow, t.d.Concerns, t.d.Day, t.d.Start = "book", w.Concerns, t.e.cfg.Day(start).Format(time.DateOnly), start
+		t.chosenAt = len(t.replies)
 		for _, ev := range []string{"book", "concern_chosen", "concerns_done", "day_chosen", "time_chosen"} {
 			t.fire(ctx, ev)
 		}

@@ -156,6 +156,9 @@ type BookingRules struct {
 	MaxMinutesPerSource int `yaml:"max_minutes_per_source"`
 	// Pace releases a day's minutes for citizens over time (pace.go).
 	Pace PaceRules `yaml:"pace"`
+	// HoldFor is how long a time a citizen chose is kept for them while
+	// they give their name and confirm (booking/hold.go); 0 keeps none.
+	HoldFor time.Duration `yaml:"hold_for"`
 	// ReleaseDelay is how long a cancelled slot stays blocked before anybody
 	// can book it again (against slot trading).
 	ReleaseDelay time.Duration `yaml:"release_delay"`
@@ -217,7 +220,7 @@ func Defaults() Config {
 	return Config{
 		Office: OfficeInfo{Timezone: "Europe/Berlin"},
 		Closed: ClosedDays{PublicHolidays: true},
-		Booking: BookingRules{HorizonDays: 21, LeadTime: time.Hour, SlotStep: 10 * time.Minute, WalkInShare: 0.25, MaxActivePerPerson: 1, MaxActivePerSource: 3,
+		Booking: BookingRules{HorizonDays: 21, LeadTime: time.Hour, HoldFor: 10 * time.Minute, SlotStep: 10 * time.Minute, WalkInShare: 0.25, MaxActivePerPerson: 1, MaxActivePerSource: 3,
 			MaxCasesPerBooking: 4, MaxMinutesPerBooking: 60, MaxMinutesPerPerson: 60, MaxMinutesPerSource: 120,
 			Pace: PaceRules{OpeningShare: 0.25, PerHour: 0.05, Collect: 10 * time.Minute, CohortWindow: 10 * time.Minute, CohortShare: 0.1}, ReleaseDelay: 15 * time.Minute, PINMaxAttempts: 5, PINLockout: time.Hour, PINGuessesPerPerson: 10,
 			PINGuessesPerSource: 20, PINGuessesTotal: 100},

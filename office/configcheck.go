@@ -169,6 +169,7 @@ func (c *Config) checkBooking(v *Checker) {
 		{"pace.cohort_window", b.Pace.CohortWindow < time.Minute || b.Pace.CohortWindow > 24*time.Hour, "must be between 1m and 24h"},
 		{"pace.cohort_share", b.Pace.CohortShare <= 0 || b.Pace.CohortShare > 1, fmt.Sprintf("must be above 0 and at most 1, not %g", b.Pace.CohortShare)},
 		{"release_delay", b.ReleaseDelay < 0, "must not be negative"},
+		{"hold_for", b.HoldFor < 0 || b.HoldFor > time.Hour, fmt.Sprintf("must be between 0s (no holds) and 1h, not %s", b.HoldFor)},
 		{"pin_max_attempts", b.PINMaxAttempts < 1, "must be at least 1"},
 		{"pin_guesses_per_person", b.PINGuessesPerPerson < 1, "must be at least 1"},
 		{"pin_guesses_per_source", b.PINGuessesPerSource < 1, "must be at least 1"},

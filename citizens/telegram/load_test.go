@@ -161,3 +161,62 @@ func TestAccountsMadeTogetherShareALimit(t *testing.T) {
 		time.Sleep(10 * time.Millisecond) // every calendar file sent before the server closes
 	}
 }
+
+// raceOffice has two counters: each time has two places.
+var raceOffice = strings.Replace(loadOffice, `[{id: "1"}, {id: "2"}, {id: "3"}, {id: "4"}]`, `[{id: "1"}, {id: "2"}]`, 1)
+
+// Thirty citizens race through Telegram for a time with two places. The
+// time a citizen chooses is held for them: the two first get it and go on
+// to their name and book it; the 28 others learn at the time step, with
+// the nearest free times, before they type their name.
+func TestRaceOfThirtyForTwoPlaces(t *testing.T) {
+	r := newRigFor(t, Config{}, raceOffice)
+	slot := slotsFor(r.store.Config(), 1, 1)[0]
+	rx := regexp.MustCompile(`Wartenummer: (T-\d+)\nPIN: (\d{6})`)
+	var mu sync.Mutex
+	var askedName, toldAtTime, booked int
+	told := map[string]string{}
+	var wg sync.WaitGroup
+	for i := range 30 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			id := telegramtest.Citizen(i)
+			say := func(text string, seen int) string {
+				r.api.Text(id, "de", text)
+				msgs, err := r.api.WaitFor(id, seen, 60*time.Second, func(s telegramtest.Sent) bool { return len(s.Keyboard) > 0 })
+				if err != nil {
+					t.Errorf("user %d: %v", i, err)
+				}
+				return render(msgs)
+			}
+			first := say("Perso "+slot, 0)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case strings.Contains(first, "Auf welchen Namen"):
+				askedName++
+				mu.Unlock()
+				say("Erika Muster", len(r.api.Sent(id)))
+				out := say("ja", len(r.api.Sent(id)))
+				mu.Lock()
+				if g := rx.FindStringSubmatch(out); g != nil {
+					booked++
+					told[g[1]] = g[2]
+				}
+			case strings.Contains(first, "ist gerade nicht frei") || strings.Contains(first, "nicht frei"):
+				if !strings.Contains(first, "nächsten freien Zeiten") {
+					t.Errorf("user %d told the time is taken without other times:\n%s", i, first)
+				}
+				toldAtTime++
+			default:
+				t.Errorf("user %d: unexpected first answer:\n%s", i, first)
+			}
+		}()
+	}
+	wg.Wait()
+	if askedName != 2 || toldAtTime != 28 || booked != 2 {
+		t.Fatalf("asked for the name %d, told at the time step %d, booked %d; want 2, 28, 2", askedName, toldAtTime, booked)
+	}
+	checkBooked(t, r, told)
+}
