@@ -82,7 +82,7 @@ func (s *Store) Book(ctx context.Context, req Request) (Booking, string, error) 
 		if err := s.checkPace(tx, req, minutes, now); err != nil {
 			return err
 		}
-		if err := s.checkBookable(tx, req.Start, minutes, mask, now, 0); err != nil {
+		if err := s.checkBookable(tx, req.Start, ask{minutes: minutes, mask: mask, concerns: concerns, staff: req.Actor != ""}, now); err != nil {
 			return err
 		}
 		num, err := allocateAppointmentNumber(tx, dayKey(s.cfg.Day(now)))
@@ -95,7 +95,7 @@ func (s *Store) Book(ctx context.Context, req Request) (Booking, string, error) 
 		}
 		b := &Booking{ID: id, Kind: KindAppointment, Number: num, Start: req.Start.In(s.cfg.Location()),
 			Minutes: minutes, Concerns: concerns, Status: StatusBooked, Name: name, Email: email,
-			PersonKey: req.PersonKey, Source: req.Source, Cohort: req.Cohort, Channel: req.Channel, ChatID: req.ChatID, Lang: req.Lang,
+			PersonKey: req.PersonKey, Source: req.Source, Cohort: req.Cohort, Channel: req.Channel, ChatID: req.ChatID, Lang: req.Lang, ByStaff: req.Actor != "",
 			CreatedAt: now, PIN: &hash}
 		if err := s.save(tx, b, nil); err != nil {
 			return err
@@ -222,11 +222,11 @@ func (s *Store) MoveByID(ctx context.Context, id uint64, start time.Time, actor 
 
 // moveTo moves b to start inside tx, after checking the new time.
 func (s *Store) moveTo(tx storage.Tx, b *Booking, start, now time.Time, actor string) error {
-	_, minutes, mask, err := s.cfg.Plan(b.Concerns)
+	concerns, minutes, mask, err := s.cfg.Plan(b.Concerns)
 	if err != nil {
 		return err
 	}
-	if err := s.checkBookable(tx, start, minutes, mask, now, b.ID); err != nil {
+	if err := s.checkBookable(tx, start, ask{minutes: minutes, mask: mask, concerns: concerns, staff: actor != "" || b.ByStaff, exclude: b.ID}, now); err != nil {
 		return err
 	}
 	if actor == "" && !s.cfg.Day(start).Equal(s.cfg.Day(b.Start)) { // a citizen moves to another day: its pace holds
@@ -240,7 +240,7 @@ func (s *Store) moveTo(tx storage.Tx, b *Booking, start, now time.Time, actor st
 	day := s.cfg.Day(old.Start)
 	from := minuteOfDay(old.Start.In(s.cfg.Location()))
 	ghost := dayEntry{kind: KindAppointment, from: from, to: from + old.Minutes,
-		counters: mask, release: now.Add(s.cfg.Booking.ReleaseDelay)}
+		counters: mask, release: now.Add(s.cfg.Booking.ReleaseDelay), staff: old.ByStaff}
 	key := fmt.Sprintf("%s/~%s/%d", dayKey(day), old.Number, now.UnixNano())
 	if err := tx.Bucket(bucketByDay).Put([]byte(key), ghost.encode()); err != nil {
 		return err

@@ -316,7 +316,7 @@ func TestRaceForTenSlots(t *testing.T) {
 		if n != 10 {
 			t.Fatalf("%d bookings stored, want 10", n)
 		}
-		if days, _ := s.FreeSlots(ctx, one("kfz"), at(2026, 11, 24, 0, 0), at(2026, 11, 26, 0, 0)); len(days) != 0 {
+		if days, _ := s.FreeSlots(ctx, ForCitizen, one("kfz"), at(2026, 11, 24, 0, 0), at(2026, 11, 26, 0, 0)); len(days) != 0 {
 			t.Fatalf("free kfz times left: %v", days)
 		}
 		for num, pin := range won {

@@ -19,11 +19,12 @@ type DaySlots struct {
 // booked between from and to (dates, both included), clipped to the lead
 // time and the horizon. Days without a free time are left out. It reads only
 // the days asked for, never the whole history.
-func (s *Store) FreeSlots(ctx context.Context, concerns []ConcernCount, from, to time.Time) ([]DaySlots, error) {
-	_, minutes, mask, err := s.cfg.Plan(concerns)
+func (s *Store) FreeSlots(ctx context.Context, by For, concerns []ConcernCount, from, to time.Time) ([]DaySlots, error) {
+	concerns, minutes, mask, err := s.cfg.Plan(concerns)
 	if err != nil {
 		return nil, err
 	}
+	a := ask{minutes: minutes, mask: mask, concerns: concerns, staff: by == ForStaff}
 	now := s.clock.Now()
 	first, last := s.window(now)
 	if d := s.cfg.Day(from); d.After(first) {
@@ -38,7 +39,7 @@ func (s *Store) FreeSlots(ctx context.Context, concerns []ConcernCount, from, to
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			times, err := s.daySlots(tx, day, minutes, mask, now, 0)
+			times, err := s.daySlots(tx, day, a, now)
 			if err != nil {
 				return err
 			}
@@ -62,15 +63,49 @@ func (s *Store) window(now time.Time) (first, last time.Time) {
 
 func nextDay(day time.Time) time.Time { return day.AddDate(0, 0, 1) }
 
-// daySlots lists the free start times on day for an appointment of minutes
-// that the counters in mask can serve, ignoring the booking excludeID (the
-// one being moved).
-func (s *Store) daySlots(tx storage.Tx, day time.Time, minutes int, mask uint64, now time.Time, excludeID uint64) ([]time.Time, error) {
+// ask is an appointment asked for: its length, the counters that can
+// serve it, its concerns, who books it (a citizen or staff: shares.go),
+// and the booking it would replace (a move), not counted.
+type ask struct {
+	minutes  int
+	mask     uint64
+	concerns []ConcernCount
+	staff    bool
+	exclude  uint64
+}
+
+// For says whom free times are looked up for: a citizen booking
+// themselves may take only the online share of a time's places, staff
+// booking for a caller every place (office/shares.go).
+type For int
+
+// Whom free times are for.
+const (
+	ForCitizen For = iota
+	ForStaff
+)
+
+// onlineLimit is the most citizens' appointments a at start may run with
+// (its own included), or -1 for none beyond the capacity: staff's, and
+// from ShareOpensBefore ahead of the time on.
+func (s *Store) onlineLimit(a ask, start, now time.Time) int {
+	if a.staff {
+		return -1
+	}
+	if p := s.cfg.OnlinePlaces(a.concerns, start, now); p < s.cfg.AppointmentCapacity() {
+		return p
+	}
+	return -1
+}
+
+// daySlots lists the free start times on day for the appointment a.
+func (s *Store) daySlots(tx storage.Tx, day time.Time, a ask, now time.Time) ([]time.Time, error) {
 	if !s.cfg.IsOpenDay(day) {
 		return nil, nil
 	}
 	openings := s.cfg.Openings(day)
-	taken, err := s.occupancy(tx, day, now, excludeID)
+	minutes := a.minutes
+	taken, err := s.occupancy(tx, day, now, a.exclude)
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +118,7 @@ func (s *Store) daySlots(tx storage.Tx, day time.Time, minutes int, mask uint64,
 			if t.Before(earliest) {
 				continue
 			}
-			if fits(interval{m, m + minutes, mask}, taken, s.cfg.AppointmentCapacity()) {
+			if fits(interval{m, m + minutes, a.mask, !a.staff}, taken, s.cfg.AppointmentCapacity(), s.onlineLimit(a, t, now)) {
 				times = append(times, t)
 			}
 		}
@@ -105,16 +140,17 @@ func (s *Store) occupancy(tx storage.Tx, day time.Time, now time.Time, excludeID
 		if e.kind != KindAppointment || (excludeID != 0 && e.id == excludeID) || (!e.release.IsZero() && !now.Before(e.release)) {
 			continue
 		}
-		taken = append(taken, interval{e.from, e.to, e.counters})
+		taken = append(taken, interval{e.from, e.to, e.counters, !e.staff})
 	}
-	err := holdsUnder(tx, holdByDay+dayKey(day)+"/", now, func(h hold) { taken = append(taken, interval{h.From, h.To, h.Counters}) })
+	err := holdsUnder(tx, holdByDay+dayKey(day)+"/", now, func(h hold) { taken = append(taken, interval{h.From, h.To, h.Counters, !h.Staff}) })
 	return taken, err
 }
 
-// checkBookable returns nil if an appointment of minutes for the counters in
-// mask can start at start now: ErrNotBookable if the office does not offer
-// that time, ErrSlotTaken if it is full.
-func (s *Store) checkBookable(tx storage.Tx, start time.Time, minutes int, mask uint64, now time.Time, excludeID uint64) error {
+// checkBookable returns nil if the appointment a can start at start now:
+// ErrNotBookable if the office does not offer that time, ErrSlotTaken if
+// it is full (for a citizen: if its online share is).
+func (s *Store) checkBookable(tx storage.Tx, start time.Time, a ask, now time.Time) error {
+	minutes := a.minutes
 	start = start.In(s.cfg.Location())
 	day := s.cfg.Day(start)
 	first, last := s.window(now)
@@ -137,11 +173,11 @@ func (s *Store) checkBookable(tx storage.Tx, start time.Time, minutes int, mask 
 	if !onGrid {
 		return fmt.Errorf("%s is not an offered start time for %d minutes: %w", start.Format("02.01.2006 15:04"), minutes, ErrNotBookable)
 	}
-	taken, err := s.occupancy(tx, day, now, excludeID)
+	taken, err := s.occupancy(tx, day, now, a.exclude)
 	if err != nil {
 		return err
 	}
-	if !fits(interval{m, m + minutes, mask}, taken, s.cfg.AppointmentCapacity()) {
+	if !fits(interval{m, m + minutes, a.mask, !a.staff}, taken, s.cfg.AppointmentCapacity(), s.onlineLimit(a, start, now)) {
 		return fmt.Errorf("%s: %w", start.Format("02.01.2006 15:04"), ErrSlotTaken)
 	}
 	return nil

@@ -21,7 +21,7 @@ func hhmm(times []time.Time) string {
 
 func dayTimes(t *testing.T, s *Store, concerns []ConcernCount, day time.Time) string {
 	t.Helper()
-	days, err := s.FreeSlots(context.Background(), concerns, day, day)
+	days, err := s.FreeSlots(context.Background(), ForCitizen, concerns, day, day)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +102,7 @@ func TestFreeSlotsOnADay(t *testing.T) {
 
 func TestFreeSlotsAcrossTheHorizon(t *testing.T) {
 	s, _, _ := newStore(t, testOffice, monday)
-	days, err := s.FreeSlots(context.Background(), one("ausweis"), monday, monday.AddDate(1, 0, 0))
+	days, err := s.FreeSlots(context.Background(), ForCitizen, one("ausweis"), monday, monday.AddDate(1, 0, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +146,7 @@ func TestFreeSlotsRefusesImpossibleConcerns(t *testing.T) {
 		{[]ConcernCount{{ID: "ausweis", Count: 0}}, ErrInvalidInput},
 	}
 	for _, tc := range tests {
-		_, err := s.FreeSlots(context.Background(), tc.concerns, monday, monday)
+		_, err := s.FreeSlots(context.Background(), ForCitizen, tc.concerns, monday, monday)
 		if !errors.Is(err, tc.want) {
 			t.Errorf("%v: err = %v, want %v", tc.concerns, err, tc.want)
 		}

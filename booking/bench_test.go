@@ -85,13 +85,13 @@ func BenchmarkFreeSlots21Days(b *testing.B) {
 		b.Run(fmt.Sprintf("history=%dd", history), func(b *testing.B) {
 			now := at(2026, 11, 23, 6, 0)
 			s := seededStore(b, now, history, 21)
-			days, err := s.FreeSlots(ctx, one("ausweis"), now, now.AddDate(0, 0, 21))
+			days, err := s.FreeSlots(ctx, ForCitizen, one("ausweis"), now, now.AddDate(0, 0, 21))
 			if err != nil || len(days) < 15 {
 				b.Fatalf("%d days, %v", len(days), err)
 			}
 			b.ResetTimer()
 			for b.Loop() {
-				if _, err := s.FreeSlots(ctx, one("ausweis"), now, now.AddDate(0, 0, 21)); err != nil {
+				if _, err := s.FreeSlots(ctx, ForCitizen, one("ausweis"), now, now.AddDate(0, 0, 21)); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -196,7 +196,7 @@ func BenchmarkAvailabilityQueries(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		start := time.Now()
-		if _, err := s.FreeSlots(ctx, sets[i%len(sets)], now, now.AddDate(0, 0, 21)); err != nil {
+		if _, err := s.FreeSlots(ctx, ForCitizen, sets[i%len(sets)], now, now.AddDate(0, 0, 21)); err != nil {
 			b.Fatal(err)
 		}
 		took = append(took, time.Since(start))

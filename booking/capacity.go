@@ -10,14 +10,17 @@ import (
 type interval struct {
 	from, to int
 	counters uint64
+	online   bool // booked (or held) by a citizen, in the online share
 }
 
 // fits reports whether cand can be added to the appointments in others: at
 // every moment of cand, the appointments running then (cand included) must
 // number at most capacity, and each must get a counter of its own that can
 // serve it (a bipartite matching, so a counter that serves only some
-// concerns is not counted for the others).
-func fits(cand interval, others []interval, capacity int) bool {
+// concerns is not counted for the others). With online at 0 or more, cand
+// is a citizen's and the online appointments running then (cand included)
+// must number at most online too (shares.go); -1: no such limit.
+func fits(cand interval, others []interval, capacity, online int) bool {
 	var overlapping []interval
 	points := []int{cand.from}
 	for _, o := range others {
@@ -35,12 +38,16 @@ func fits(cand interval, others []interval, capacity int) bool {
 	masks := make([]uint64, 0, len(overlapping)+1)
 	for _, p := range points {
 		masks = append(masks[:0], cand.counters)
+		onlineNow := 1
 		for _, o := range overlapping {
 			if o.from <= p && p < o.to {
 				masks = append(masks, o.counters)
+				if o.online {
+					onlineNow++
+				}
 			}
 		}
-		if len(masks) > capacity || !matchable(masks) {
+		if len(masks) > capacity || (online >= 0 && onlineNow > online) || !matchable(masks) {
 			return false
 		}
 	}

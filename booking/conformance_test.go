@@ -68,7 +68,7 @@ func TestOfficesInOneFileKeepApart(t *testing.T) {
 	}
 	mitte, ohligs := open(""), open("office/ohligs/")
 	ctx := t.Context()
-	days, err := mitte.FreeSlots(ctx, []booking.ConcernCount{{ID: "personalausweis", Count: 1}}, now, now.AddDate(0, 0, 7))
+	days, err := mitte.FreeSlots(ctx, booking.ForCitizen, []booking.ConcernCount{{ID: "personalausweis", Count: 1}}, now, now.AddDate(0, 0, 7))
 	if err != nil || len(days) == 0 {
 		t.Fatalf("no free time: %v", err)
 	}

@@ -40,6 +40,9 @@ type HoldRequest struct {
 	// as for a booking (Request): the hold counts against their limits.
 	PersonKey, Source                  string
 	HeldElsewhere, SourceHeldElsewhere Holding
+	// Staff is set when staff book for a caller: the hold may take any
+	// place, not only the online share's.
+	Staff bool
 }
 
 // hold is a kept time as stored.
@@ -51,6 +54,7 @@ type hold struct {
 	Counters uint64    `json:"counters"`
 	Person   string    `json:"person,omitempty"`
 	Source   string    `json:"source,omitempty"`
+	Staff    bool      `json:"staff,omitempty"`
 	Until    time.Time `json:"until"`
 }
 
@@ -100,13 +104,13 @@ func (s *Store) SetHold(ctx context.Context, holder string, req *HoldRequest, wr
 			if err := s.checkLimits(tx, r, minutes, office.Cases(concerns), now); err != nil {
 				return err
 			}
-			if err := s.checkBookable(tx, req.Start, minutes, mask, now, 0); err != nil {
+			if err := s.checkBookable(tx, req.Start, ask{minutes: minutes, mask: mask, concerns: concerns, staff: req.Staff}, now); err != nil {
 				return err
 			}
 			start := req.Start.In(s.cfg.Location())
 			until = now.Add(s.cfg.Booking.HoldFor)
 			h := hold{Holder: holder, Day: dayKey(s.cfg.Day(start)), From: minuteOfDay(start), To: minuteOfDay(start) + minutes,
-				Counters: mask, Person: req.PersonKey, Source: req.Source, Until: until}
+				Counters: mask, Person: req.PersonKey, Source: req.Source, Staff: req.Staff, Until: until}
 			if err := putHold(tx, h); err != nil {
 				return err
 			}

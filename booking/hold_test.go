@@ -22,7 +22,7 @@ func holdKfz(s *Store, holder, person string) error {
 
 func kfzFree(t *testing.T, s *Store) bool {
 	t.Helper()
-	days, err := s.FreeSlots(context.Background(), one("kfz"), heldTime, heldTime)
+	days, err := s.FreeSlots(context.Background(), ForCitizen, one("kfz"), heldTime, heldTime)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -60,6 +60,9 @@ type Booking struct {
 	Channel string `json:"channel,omitempty"`
 	ChatID  string `json:"chat,omitempty"`
 	Lang    string `json:"lang,omitempty"`
+	// ByStaff is set for a booking staff made for a caller (phone, info
+	// desk): it takes a place of the staff share, not the online one.
+	ByStaff bool `json:"by_staff,omitempty"`
 
 	CreatedAt   time.Time `json:"created"`
 	CancelledAt time.Time `json:"cancelled,omitzero"`

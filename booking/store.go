@@ -195,13 +195,18 @@ type dayEntry struct {
 	from, to int       // minutes after midnight
 	counters uint64    // counters that can serve it
 	release  time.Time // zero: holds its time; else holds it only until then
+	staff    bool      // booked by staff for a caller, not in the online share
 }
 
 func (e dayEntry) encode() []byte {
 	v := make([]byte, 29)
-	v[0] = 'A'
-	if e.kind == KindWalkIn {
+	switch {
+	case e.kind == KindWalkIn:
 		v[0] = 'W'
+	case e.staff:
+		v[0] = 'S'
+	default:
+		v[0] = 'A'
 	}
 	binary.BigEndian.PutUint64(v[1:], e.id)
 	binary.BigEndian.PutUint16(v[9:], uint16(e.from))
@@ -220,8 +225,11 @@ func decodeDayEntry(v []byte) (dayEntry, error) {
 	e := dayEntry{kind: KindAppointment, id: binary.BigEndian.Uint64(v[1:]),
 		from: int(binary.BigEndian.Uint16(v[9:])), to: int(binary.BigEndian.Uint16(v[11:])),
 		counters: binary.BigEndian.Uint64(v[13:])}
-	if v[0] == 'W' {
+	switch v[0] {
+	case 'W':
 		e.kind = KindWalkIn
+	case 'S':
+		e.staff = true
 	}
 	if r := binary.BigEndian.Uint64(v[21:]); r != 0 {
 		e.release = time.Unix(int64(r), 0)
@@ -234,7 +242,7 @@ func (s *Store) index(tx storage.Tx, b *Booking, release time.Time) error {
 	day := s.cfg.Day(b.Start)
 	from := minuteOfDay(b.Start.In(s.cfg.Location()))
 	e := dayEntry{kind: b.Kind, id: b.ID, from: from, to: from + b.Minutes,
-		counters: s.cfg.ServingMask(b.Concerns), release: release}
+		counters: s.cfg.ServingMask(b.Concerns), release: release, staff: b.ByStaff}
 	if err := tx.Bucket(bucketByDay).Put([]byte(dayKey(day)+"/"+b.Number), e.encode()); err != nil {
 		return err
 	}

@@ -296,7 +296,7 @@ func (t *turn) applyPart(u understand.Understanding) {
 // freeDays lists the days with free times for the dialogue's concerns
 // from day from on, filtered by the part of day asked for.
 func (t *turn) freeDays(ctx context.Context, from time.Time) ([]booking.DaySlots, error) {
-	days, err := t.e.store.FreeSlots(ctx, t.d.Concerns, from, from.AddDate(1, 0, 0))
+	days, err := t.e.store.FreeSlots(ctx, t.booker(), t.d.Concerns, from, from.AddDate(1, 0, 0))
 	if err != nil {
 		return nil, err
 	}
@@ -549,7 +549,7 @@ func (t *turn) dayTimes(ctx context.Context) ([]time.Time, error) {
 	if err != nil {
 		return nil, err
 	}
-	days, err := t.e.store.FreeSlots(ctx, t.d.Concerns, d, d)
+	days, err := t.e.store.FreeSlots(ctx, t.booker(), t.d.Concerns, d, d)
 	if err != nil || len(days) == 0 {
 		return nil, err
 	}

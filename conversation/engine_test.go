@@ -1556,3 +1556,26 @@ func TestBigBookingsAreForStaff(t *testing.T) {
 		t.Errorf("a clerk booking for a family of five:\n%s", out)
 	}
 }
+
+// shareOffice keeps one of its two places per time for staff.
+const shareOffice = `
+office: {name: Teilamt, timezone: Europe/Berlin, state: NW, phone: "0123 4567"}
+counters: [{id: "1"}, {id: "2"}]
+concerns: [{id: ausweis, name: {de: Personalausweis, en: ID card}, keywords: [perso], minutes: 10}]
+opening_hours: {monday: ["08:00-12:00"], tuesday: ["08:00-12:00"], wednesday: ["08:00-12:00"], thursday: ["08:00-12:00"], friday: ["08:00-12:00"]}
+booking: {walk_in_share: 0, online_share: 0.5}
+`
+
+// A time whose online share is booked is not free for the next citizen,
+// but a clerk booking for a caller still gets the place kept for staff.
+func TestStaffBookIntoTheirShare(t *testing.T) {
+	ev := newEnv(t, shareOffice, tuesday)
+	ev.chat("1", "de").book("Perso Donnerstag 10 Uhr")
+	expect(t, "second citizen", ev.chat("2", "de").say("Perso Donnerstag 10 Uhr"), "nicht frei")
+	clerk := ev.chat("clerk", "de")
+	var out string
+	for _, text := range []string{"Perso Donnerstag 10 Uhr", "Max Anrufer", "nein", "ja"} {
+		out = joined(clerk.send(Message{Text: text, Staff: "anna.schmidt"}))
+	}
+	expect(t, "clerk for a caller", out, "Wartenummer")
+}

@@ -196,7 +196,7 @@ func (a *fairActor) ask(t *testing.T, ev *env, day time.Time) string {
 		if !strings.Contains(answer, "Bitte wählen Sie eine andere Zeit") {
 			return answer
 		}
-		free, err := ev.store.FreeSlots(context.Background(), a.concerns, day, day)
+		free, err := ev.store.FreeSlots(context.Background(), booking.ForCitizen, a.concerns, day, day)
 		if err != nil || len(free) == 0 {
 			return answer
 		}

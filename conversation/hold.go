@@ -76,11 +76,20 @@ func (e *Engine) storeWithHold(ctx context.Context, t *turn, msg Message, want t
 func (t *turn) holdRequest(ctx context.Context, msg Message, start time.Time) (*booking.HoldRequest, error) {
 	req := &booking.HoldRequest{Concerns: t.d.Concerns, Start: start, PersonKey: msg.PersonKey, Source: msg.Source}
 	if msg.Staff != "" {
-		req.PersonKey, req.Source = "", ""
+		req.PersonKey, req.Source, req.Staff = "", "", true
 	}
 	var err error
 	req.HeldElsewhere, req.SourceHeldElsewhere, err = t.heldElsewhere(ctx, req.PersonKey, req.Source)
 	return req, err
+}
+
+// booker is whom the turn looks up free times for: staff booking for a
+// caller may take every place, a citizen only the online share's.
+func (t *turn) booker() booking.For {
+	if t.staff {
+		return booking.ForStaff
+	}
+	return booking.ForCitizen
 }
 
 // heldElsewhere is what person and source hold at a town's other offices;

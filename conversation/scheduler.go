@@ -77,7 +77,7 @@ func (e *Engine) offerEarlier(ctx context.Context) error {
 			e.dropWatch(ctx, w.ID)
 			continue
 		}
-		days, err := e.store.FreeSlots(ctx, w.Concerns, now, w.Before)
+		days, err := e.store.FreeSlots(ctx, booking.ForCitizen, w.Concerns, now, w.Before)
 		if err != nil || len(days) == 0 {
 			continue
 		}

@@ -341,7 +341,7 @@ func (t *Town) earliest(ctx context.Context, candidates []*TownOffice, concerns 
 	best, at := candidates[0], time.Time{}
 	for _, o := range candidates {
 		now := o.Engine.store.Now()
-		days, err := o.Engine.store.FreeSlots(ctx, concerns, now, now.AddDate(0, 0, o.Engine.cfg.Booking.HorizonDays))
+		days, err := o.Engine.store.FreeSlots(ctx, booking.ForCitizen, concerns, now, now.AddDate(0, 0, o.Engine.cfg.Booking.HorizonDays))
 		if err != nil || len(days) == 0 {
 			continue
 		}

@@ -125,7 +125,7 @@ func (e *Engine) drawWaiting(ctx context.Context) error {
 func (e *Engine) serveWaiting(ctx context.Context, key string, w waitingEntry) (paced bool) {
 	lang := langOf(w.Lang)
 	drop := booking.Write{Kind: waitingKind, Key: key}
-	free, err := e.store.FreeSlots(ctx, w.Concerns, w.Start, w.Start)
+	free, err := e.store.FreeSlots(ctx, booking.ForCitizen, w.Concerns, w.Start, w.Start)
 	if err != nil {
 		e.log.Error("waiting list: free times", "err", err)
 		return true

@@ -110,7 +110,7 @@ func (t *turn) onPushedOption(ctx context.Context, opt string, msg Message) {
 func (e *Engine) firstFree(ctx context.Context, concerns []office.ConcernCount) time.Time {
 	now := e.store.Now()
 	_, last := e.window(now)
-	if days, err := e.store.FreeSlots(ctx, concerns, now, last); err == nil && len(days) > 0 {
+	if days, err := e.store.FreeSlots(ctx, booking.ForCitizen, concerns, now, last); err == nil && len(days) > 0 {
 		return days[0].Times[0]
 	}
 	return last.AddDate(0, 0, 1)

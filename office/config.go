@@ -106,6 +106,10 @@ type Concern struct {
 	// a passport): a message for several people ("für meinen Mann und
 	// mich") then counts one for each, up to MaxCount.
 	PerPerson bool `yaml:"per_person"`
+	// OnlineShare, if set, is this concern's share of each time's places
+	// citizens may book themselves, instead of Booking.OnlineShare
+	// (shares.go): 0 books it only through staff.
+	OnlineShare *float64 `yaml:"online_share"`
 }
 
 // WeeklyHours are the opening hours per weekday, each a list of ranges
@@ -156,6 +160,14 @@ type BookingRules struct {
 	MaxMinutesPerSource int `yaml:"max_minutes_per_source"`
 	// Pace releases a day's minutes for citizens over time (pace.go).
 	Pace PaceRules `yaml:"pace"`
+	// OnlineShare is the share of each time's appointment places citizens
+	// may book themselves (chat, mail, web); the rest is kept for staff
+	// booking for callers (phone, info desk) and internal use (shares.go).
+	// Default 1: every place online.
+	OnlineShare float64 `yaml:"online_share"`
+	// ShareOpensBefore is how long before a time the places kept for
+	// staff open to citizens too; default 24h.
+	ShareOpensBefore time.Duration `yaml:"share_opens_before"`
 	// HoldFor is how long a time a citizen chose is kept for them while
 	// they give their name and confirm (booking/hold.go); 0 keeps none.
 	HoldFor time.Duration `yaml:"hold_for"`
@@ -220,7 +232,7 @@ func Defaults() Config {
 	return Config{
 		Office: OfficeInfo{Timezone: "Europe/Berlin"},
 		Closed: ClosedDays{PublicHolidays: true},
-		Booking: BookingRules{HorizonDays: 21, LeadTime: time.Hour, HoldFor: 10 * time.Minute, SlotStep: 10 * time.Minute, WalkInShare: 0.25, MaxActivePerPerson: 1, MaxActivePerSource: 3,
+		Booking: BookingRules{HorizonDays: 21, LeadTime: time.Hour, HoldFor: 10 * time.Minute, OnlineShare: 1, ShareOpensBefore: 24 * time.Hour, SlotStep: 10 * time.Minute, WalkInShare: 0.25, MaxActivePerPerson: 1, MaxActivePerSource: 3,
 			MaxCasesPerBooking: 4, MaxMinutesPerBooking: 60, MaxMinutesPerPerson: 60, MaxMinutesPerSource: 120,
 			Pace: PaceRules{OpeningShare: 0.25, PerHour: 0.05, Collect: 10 * time.Minute, CohortWindow: 10 * time.Minute, CohortShare: 0.1}, ReleaseDelay: 15 * time.Minute, PINMaxAttempts: 5, PINLockout: time.Hour, PINGuessesPerPerson: 10,
 			PINGuessesPerSource: 20, PINGuessesTotal: 100},

@@ -79,6 +79,22 @@ booking:
   horizon_days: three weeks
 `, []string{"line 3, column 17: booking.horizon_days:"}},
 		{"a syntax error", "office: {name: x\ncounters: [\n", []string{"line "}},
+		{"shares and holds", `office: {name: x}
+counters: [{id: "1"}, {id: "2"}]
+concerns:
+  - {id: a, name: {de: A}, minutes: 10, online_share: 2}
+opening_hours: {monday: ["08:00-12:00"]}
+booking:
+  walk_in_share: 0
+  online_share: 0.2
+  share_opens_before: -1h
+  hold_for: 2h
+`, []string{
+			"concerns[0].online_share: must be between 0 and 1, not 2",
+			"booking.online_share: 0.2 of 2 place(s) per time leaves none for citizens online",
+			"booking.share_opens_before: must not be negative",
+			"booking.hold_for: must be between 0s (no holds) and 1h",
+		}},
 		{"every semantic problem with its line", `office:
   name: ""
   timezone: Mars/Olympus

@@ -79,6 +79,9 @@ func (c *Config) checkConcerns(v *Checker, counters map[string]bool) map[string]
 		if cn.Minutes < 1 || cn.Minutes > 480 {
 			v.Add(p+".minutes", fmt.Sprintf("must be between 1 and 480, not %d", cn.Minutes))
 		}
+		if s := cn.OnlineShare; s != nil && (*s < 0 || *s > 1) {
+			v.Add(p+".online_share", fmt.Sprintf("must be between 0 and 1, not %g", *s))
+		}
 		if cn.MaxCount < 0 || cn.MaxCount > 10 {
 			v.Add(p+".max_count", fmt.Sprintf("must be between 1 and 10, not %d", cn.MaxCount))
 		}
@@ -169,6 +172,8 @@ func (c *Config) checkBooking(v *Checker) {
 		{"pace.cohort_window", b.Pace.CohortWindow < time.Minute || b.Pace.CohortWindow > 24*time.Hour, "must be between 1m and 24h"},
 		{"pace.cohort_share", b.Pace.CohortShare <= 0 || b.Pace.CohortShare > 1, fmt.Sprintf("must be above 0 and at most 1, not %g", b.Pace.CohortShare)},
 		{"release_delay", b.ReleaseDelay < 0, "must not be negative"},
+		{"online_share", b.OnlineShare < 0 || b.OnlineShare > 1, fmt.Sprintf("must be between 0 and 1, not %g", b.OnlineShare)},
+		{"share_opens_before", b.ShareOpensBefore < 0, "must not be negative"},
 		{"hold_for", b.HoldFor < 0 || b.HoldFor > time.Hour, fmt.Sprintf("must be between 0s (no holds) and 1h, not %s", b.HoldFor)},
 		{"pin_max_attempts", b.PINMaxAttempts < 1, "must be at least 1"},
 		{"pin_guesses_per_person", b.PINGuessesPerPerson < 1, "must be at least 1"},
@@ -180,6 +185,11 @@ func (c *Config) checkBooking(v *Checker) {
 		if r.bad {
 			v.Add("booking."+r.field, r.why)
 		}
+	}
+	if places := len(c.Counters) - int(float64(len(c.Counters))*b.WalkInShare+0.5); places > 0 && b.OnlineShare > 0 && b.OnlineShare <= 1 &&
+		places-int(float64(places)*(1-b.OnlineShare)+0.5) == 0 {
+		v.Add("booking.online_share", fmt.Sprintf("%g of %d place(s) per time leaves none for citizens online until share_opens_before; "+
+			"set 0 to book only through staff, or a larger share", b.OnlineShare, places))
 	}
 }
 

@@ -39,12 +39,15 @@ func WriteCSV(w io.Writer, r Report, table string) error {
 	switch table {
 	case "periods":
 		cw.Write([]string{"period", "appointments", "walk_ins", "served", "no_shows", "expired", "cancelled", "no_show_rate",
-			"wait_n", "wait_median_min", "wait_p90_min", "wait_max_min", "service_n", "service_median_min", "booked_min", "available_min", "utilisation"})
+			"wait_n", "wait_median_min", "wait_p90_min", "wait_max_min", "service_n", "service_median_min", "booked_min", "available_min", "utilisation",
+			"staff_appointments", "staff_booked_min", "staff_available_min", "online_share_use", "staff_share_use"})
 		for _, row := range r.Periods {
 			f := row.Figures
+			online, staff := f.ShareUse()
 			cw.Write([]string{row.Key, itoa(f.Appointments), itoa(f.WalkIns), itoa(f.Served), itoa(f.NoShows), itoa(f.Expired), itoa(f.Cancelled),
 				ratio(f.NoShowRate()), itoa(f.Wait.N), minutes(f.Wait.Median), minutes(f.Wait.P90), minutes(f.Wait.Max),
-				itoa(f.Service.N), minutes(f.Service.Median), itoa(f.BookedMinutes), itoa(f.AvailableMinutes), ratio(f.Utilisation())})
+				itoa(f.Service.N), minutes(f.Service.Median), itoa(f.BookedMinutes), itoa(f.AvailableMinutes), ratio(f.Utilisation()),
+				itoa(f.StaffAppointments), itoa(f.StaffBookedMinutes), itoa(f.StaffAvailableMinutes), ratio(online), ratio(staff)})
 		}
 	case "concerns":
 		cw.Write([]string{"concern", "name", "appointments", "walk_ins", "served", "no_shows", "expired", "cancelled",

@@ -75,6 +75,22 @@ type Figures struct {
 	// BookedMinutes and AvailableMinutes compare booked appointment time
 	// with the counters' appointment capacity in the opening hours.
 	BookedMinutes, AvailableMinutes int
+	// StaffAppointments, StaffBookedMinutes and StaffAvailableMinutes are
+	// the part of the above booked by staff for callers and the minutes kept
+	// for them (the staff share, office/shares.go); the rest is online.
+	StaffAppointments, StaffBookedMinutes, StaffAvailableMinutes int
+}
+
+// ShareUse is the use of the online share and of the staff share: booked
+// over available minutes in each (0 where a share has none).
+func (f Figures) ShareUse() (online, staff float64) {
+	if a := f.AvailableMinutes - f.StaffAvailableMinutes; a > 0 {
+		online = float64(f.BookedMinutes-f.StaffBookedMinutes) / float64(a)
+	}
+	if f.StaffAvailableMinutes > 0 {
+		staff = float64(f.StaffBookedMinutes) / float64(f.StaffAvailableMinutes)
+	}
+	return online, staff
 }
 
 func (f *Figures) finish() {
@@ -134,6 +150,7 @@ type caseOf struct {
 	started, done                              time.Time
 	counter                                    string
 	served, noShow, expired, cancelled, called bool
+	byStaff                                    bool // booked by staff for a caller
 }
 
 // Compute reads the whole event log and reports on the cases of the days
@@ -152,6 +169,9 @@ func Compute(ctx context.Context, log Events, cfg *office.Config, from, to time.
 		switch e.Type {
 		case booking.EventBooked, booking.EventRescheduled:
 			c.start, c.cancelled = e.Start, false
+			if e.Type == booking.EventBooked {
+				c.byStaff = e.Actor != ""
+			}
 			if c.issued.IsZero() {
 				c.issued = e.At
 			}
@@ -223,6 +243,9 @@ func Compute(ctx context.Context, log Events, cfg *office.Config, from, to time.
 				f.Cancelled++
 			default:
 				f.Appointments++
+				if c.byStaff {
+					f.StaffAppointments++
+				}
 			}
 			if c.served {
 				f.Served++
@@ -247,21 +270,28 @@ func Compute(ctx context.Context, log Events, cfg *office.Config, from, to time.
 			}
 		}
 		if c.kind == booking.KindAppointment && !c.cancelled {
-			r.Total.BookedMinutes += minutes
-			get(periods, periodKey(day, period)).BookedMinutes += minutes
+			for _, f := range []*Figures{&r.Total, get(periods, periodKey(day, period))} {
+				f.BookedMinutes += minutes
+				if c.byStaff {
+					f.StaffBookedMinutes += minutes
+				}
+			}
 		}
 	}
 	// Available appointment minutes, day by day.
+	kept := cfg.StaffPlaces()
 	for d := r.From; !d.After(r.To); d = d.AddDate(0, 0, 1) {
-		avail := 0
+		open := 0
 		for _, o := range cfg.Openings(d) {
-			avail += int(o.To.Sub(o.From).Minutes()) * cfg.AppointmentCapacity()
+			open += int(o.To.Sub(o.From).Minutes())
 		}
-		if avail == 0 {
+		if open == 0 {
 			continue
 		}
-		r.Total.AvailableMinutes += avail
-		get(periods, periodKey(d, period)).AvailableMinutes += avail
+		for _, f := range []*Figures{&r.Total, get(periods, periodKey(d, period))} {
+			f.AvailableMinutes += open * cfg.AppointmentCapacity()
+			f.StaffAvailableMinutes += open * kept
+		}
 	}
 	r.Total.finish()
 	r.Periods = rows(periods, nil)

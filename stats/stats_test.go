@@ -443,7 +443,7 @@ func TestCSVColumns(t *testing.T) {
 	s.day(time.Date(2026, 11, 2, 0, 0, 0, 0, s.cfg.Location()))
 	rep, _ := Compute(ctx, s.store, s.cfg, time.Date(2026, 11, 2, 0, 0, 0, 0, s.cfg.Location()), time.Date(2026, 11, 2, 0, 0, 0, 0, s.cfg.Location()), Day)
 	want := map[string]string{
-		"periods":  "period,appointments,walk_ins,served,no_shows,expired,cancelled,no_show_rate,wait_n,wait_median_min,wait_p90_min,wait_max_min,service_n,service_median_min,booked_min,available_min,utilisation",
+		"periods":  "period,appointments,walk_ins,served,no_shows,expired,cancelled,no_show_rate,wait_n,wait_median_min,wait_p90_min,wait_max_min,service_n,service_median_min,booked_min,available_min,utilisation,staff_appointments,staff_booked_min,staff_available_min,online_share_use,staff_share_use",
 		"concerns": "concern,name,appointments,walk_ins,served,no_shows,expired,cancelled,wait_n,wait_median_min,wait_p90_min,wait_max_min,service_n,service_mean_min,service_median_min,configured_min",
 		"counters": "counter,name,served,wait_n,wait_median_min,wait_p90_min,service_n,service_median_min",
 		"hours":    "hour,appointments,walk_ins,wait_n,wait_median_min,wait_p90_min,wait_max_min",
@@ -495,5 +495,45 @@ func TestStatsPageSpeaksTheBrowsersLanguage(t *testing.T) {
 				t.Errorf("%s: no %q", lang, w)
 			}
 		}
+	}
+}
+
+// The use of each share: bookings by staff for callers against the places
+// kept for them, the rest against the online share.
+func TestShareUse(t *testing.T) {
+	yaml := strings.Replace(officeYAML, `counters: [{id: "1", name: Platz 1}, {id: "2", name: Platz 2}]`,
+		`counters: [{id: "1", name: Platz 1}, {id: "2", name: Platz 2}, {id: "3", name: Platz 3}, {id: "4", name: Platz 4}]`, 1)
+	yaml = strings.Replace(yaml, "walk_in_share: 0.5,", "walk_in_share: 0, online_share: 0.5,", 1)
+	cfg, err := office.ParseConfig("office.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc := cfg.Location()
+	store, err := booking.Open(filepath.Join(t.TempDir(), "bb.db"), cfg, booking.Options{Clock: fakeclock.New(time.Date(2026, 11, 1, 7, 0, 0, 0, loc))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	start := time.Date(2026, 11, 3, 8, 0, 0, 0, loc) // Tuesday, four hours open, two places online and two for staff
+	for _, req := range []booking.Request{
+		{Concerns: []booking.ConcernCount{{ID: "a", Count: 1}}, Start: start, Name: "Erika Online", PersonKey: "p1"},
+		{Concerns: []booking.ConcernCount{{ID: "a", Count: 1}}, Start: start, Name: "Max Telefon", Actor: "clerk"},
+		{Concerns: []booking.ConcernCount{{ID: "a", Count: 1}}, Start: start, Name: "Ida Telefon", Actor: "clerk"},
+	} {
+		if _, _, err := store.Book(ctx, req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep, err := Compute(ctx, store, cfg, start, start, Day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := rep.Total
+	online, staff := f.ShareUse()
+	if f.StaffAppointments != 2 || f.StaffBookedMinutes != 20 || f.StaffAvailableMinutes != 2*240 {
+		t.Fatalf("staff share: %d appointments, %d of %d minutes; want 2, 20 of 480", f.StaffAppointments, f.StaffBookedMinutes, f.StaffAvailableMinutes)
+	}
+	if online != 10.0/480 || staff != 20.0/480 {
+		t.Fatalf("share use online %.4f, staff %.4f; want %.4f and %.4f", online, staff, 10.0/480, 20.0/480)
 	}
 }

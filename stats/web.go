@@ -25,7 +25,7 @@ type Texts interface {
 
 // pageWords are the ids of the page's words.
 var pageWords = []string{"StatsTitle", "StatsFrom", "StatsTo", "StatsPer", "StatsShow", "StatsAppointments", "StatsWalkIns", "StatsServed",
-	"StatsNoShows", "StatsCancelled", "StatsWaitMedian", "StatsWaitP90", "StatsUtilisation", "StatsConcernsTitle", "StatsConcern",
+	"StatsNoShows", "StatsCancelled", "StatsWaitMedian", "StatsWaitP90", "StatsUtilisation", "StatsOnlineShare", "StatsStaffShare", "StatsConcernsTitle", "StatsConcern",
 	"StatsCases", "StatsMean", "StatsMedian", "StatsConfigured", "StatsNoCases", "StatsExport", "StatsDay", "StatsWeek", "StatsMonth",
 	"StatsChartWait", "StatsChartConcerns", "StatsChartNoShows", "StatsRate", "StatsOfficesTitle", "StatsOffice", "StatsTownTotal"}
 
@@ -125,6 +125,7 @@ func handler(office string, cfg *office.Config, tables []string, compute func(ct
 		for _, id := range pageWords {
 			words[id] = texts.Text(lang, id)
 		}
+		online, staff := rep.Total.ShareUse()
 		var charts []template.HTML
 		for _, c := range Charts(rep, words) {
 			charts = append(charts, template.HTML(c)) // built by svg.go with every text escaped
@@ -137,6 +138,7 @@ func handler(office string, cfg *office.Config, tables []string, compute func(ct
 			"W": words, "Lang": web.Lang(r), "Total": rep.Total, "NoShows": rep.Total.NoShows + rep.Total.Expired,
 			"WaitMedian": minutes(rep.Total.Wait.Median), "WaitP90": minutes(rep.Total.Wait.P90),
 			"Utilisation": fmt.Sprintf("%.0f", rep.Total.Utilisation()*100), "Charts": charts, "Concerns": concerns,
+			"OnlineUse": fmt.Sprintf("%.0f", online*100), "StaffUse": fmt.Sprintf("%.0f", staff*100), "StaffShare": rep.Total.StaffAvailableMinutes > 0,
 			"Tables": tables, "CSVBase": "",
 		})
 	})

@@ -35,7 +35,7 @@ func TestMigrateToEtcdAndBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	days, err := file.FreeSlots(context.Background(), []office.ConcernCount{{ID: "personalausweis", Count: 1}}, now, now.AddDate(0, 0, 14))
+	days, err := file.FreeSlots(context.Background(), booking.ForCitizen, []office.ConcernCount{{ID: "personalausweis", Count: 1}}, now, now.AddDate(0, 0, 14))
 	if err != nil || len(days) == 0 {
 		t.Fatalf("no free time to book: %v", err)
 	}
