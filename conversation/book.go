@@ -293,18 +293,23 @@ func (t *turn) applyPart(u understand.Understanding) {
 	}
 }
 
-// freeDays lists the days with free times for the dialogue's concerns
-// from day from on, filtered by the part of day asked for.
+// freeDays lists the first days with free times for the dialogue's
+// concerns from day from on, filtered by the part of day asked for: a
+// page of them and one more (to offer later days). It asks the store a
+// week at a time, so an office booked up far ahead reads only the weeks
+// it shows.
 func (t *turn) freeDays(ctx context.Context, from time.Time) ([]booking.DaySlots, error) {
-	days, err := t.e.store.FreeSlots(ctx, t.booker(), t.d.Concerns, from, from.AddDate(1, 0, 0))
-	if err != nil {
-		return nil, err
-	}
-	out := days[:0]
-	for _, d := range days {
-		d.Times = t.filterPart(d.Times)
-		if len(d.Times) > 0 {
-			out = append(out, d)
+	_, last := t.e.window(t.now)
+	var out []booking.DaySlots
+	for start := from; !start.After(last) && len(out) <= t.e.opts.DaysPerPage; start = start.AddDate(0, 0, 7) {
+		days, err := t.e.store.FreeSlots(ctx, t.booker(), t.d.Concerns, start, start.AddDate(0, 0, 6))
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range days {
+			if d.Times = t.filterPart(d.Times); len(d.Times) > 0 {
+				out = append(out, d)
+			}
 		}
 	}
 	return out, nil

@@ -234,3 +234,22 @@ func BenchmarkCallToDisplay(b *testing.B) {
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 }
+
+// TestSpokenNumbers: the display reads a short number as a number and a
+// long one (an office of a city's size) digit by digit.
+func TestSpokenNumbers(t *testing.T) {
+	page := browsertest.Page(t, 800, 600, 30*time.Second)
+	_, d, _ := newSystem(t, 6)
+	addr, stop := serve(t, d, "")
+	defer stop()
+	if err := chromedp.Do(page, chromedp.Navigate("http://"+addr+"/?speech=1"), chromedp.WaitVisible("#empty")); err != nil {
+		t.Fatal(err)
+	}
+	for number, want := range map[string]string{"T-042": "T 42", "W-007": "W 7", "T-4217": "T 4 2 1 7", "T-48213": "T 4 8 2 1 3"} {
+		got, err := chromedp.Run(page, chromedp.Evaluate[string](`spokenNumber("`+number+`")`))
+		if err != nil || got != want {
+			t.Errorf("%s is read %q (%v), want %q", number, got, err, want)
+		}
+	}
+}
+

@@ -190,7 +190,7 @@ func (p *Parser) Understand(text string, now time.Time) Understanding {
 }
 
 var (
-	numberRe = regexp.MustCompile(`\b[tw]\s?-?\s?\d{1,4}\b`)
+	numberRe = regexp.MustCompile(`\b[tw]\s?-?\s?\d{1,5}\b`)
 	pinRe    = regexp.MustCompile(`(?:^|[^\d])(\d{3})[ ]?(\d{3})(?:$|[^\d])`)
 	emailRe  = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}`)
 	nameRe   = regexp.MustCompile(`(?i)(?:mein name ist|ich hei(?:ß|ss)e|my name is|i am called|name\s*:)\s*([\p{L}][\p{L}'\-. ]{1,80})`)

@@ -18,6 +18,18 @@
   var CURRENT = 2, FRESH_MS = 10 * 60 * 1000; // the newest calls in large type, the rest as the last calls
   var waits = document.getElementById("waits"), waitList = document.getElementById("wait-list");
 
+  // spokenNumber is how a number is read aloud: "T-042" as "T 42", a
+  // longer one digit by digit ("T-48213": "T 4 8 2 1 3"), as people read
+  // numbers of an office of a city's size.
+  function spokenNumber(number) {
+    var parts = number.split("-"), digits = parts[1] || "";
+    if (digits.length > 3) {
+      return parts[0] + " " + digits.split("").join(" ");
+    }
+    return number.replace("-", " ").replace(/ 0+(\d)/, " $1");
+  }
+  window.spokenNumber = spokenNumber; // for the test that reads it in the browser
+
   // fit shrinks an element's text until it fits its box: a long counter
   // name is made smaller, never cut.
   function fit(el) {
@@ -96,8 +108,7 @@
       });
     } catch (e) { /* no sound on this screen */ }
     if (speech && window.speechSynthesis) {
-      var spoken = c.number.replace("-", " ").replace(/ 0+(\d)/, " $1");
-      var u = new SpeechSynthesisUtterance("Nummer " + spoken + ", bitte zu " + c.counter);
+      var u = new SpeechSynthesisUtterance("Nummer " + spokenNumber(c.number) + ", bitte zu " + c.counter);
       u.lang = "de-DE";
       window.speechSynthesis.speak(u);
     }
