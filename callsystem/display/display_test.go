@@ -252,4 +252,3 @@ func TestSpokenNumbers(t *testing.T) {
 		}
 	}
 }
-
