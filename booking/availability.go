@@ -3,6 +3,7 @@ package booking
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"buergerbuero/office"
@@ -109,6 +110,13 @@ func (s *Store) daySlots(tx storage.Tx, day time.Time, a ask, now time.Time) ([]
 	if err != nil {
 		return nil, err
 	}
+	// By start, so each time looks only at the appointments that may
+	// overlap it: those starting less than the longest one before it.
+	slices.SortFunc(taken, func(x, y interval) int { return x.from - y.from })
+	longest := 0
+	for _, iv := range taken {
+		longest = max(longest, iv.to-iv.from)
+	}
 	earliest := now.Add(s.cfg.Booking.LeadTime)
 	step := int(s.cfg.Booking.SlotStep / time.Minute)
 	var times []time.Time
@@ -118,7 +126,9 @@ func (s *Store) daySlots(tx storage.Tx, day time.Time, a ask, now time.Time) ([]
 			if t.Before(earliest) {
 				continue
 			}
-			if fits(interval{m, m + minutes, a.mask, !a.staff}, taken, s.cfg.AppointmentCapacity(), s.onlineLimit(a, t, now)) {
+			lo, _ := slices.BinarySearchFunc(taken, m-longest, func(iv interval, from int) int { return iv.from - from })
+			hi, _ := slices.BinarySearchFunc(taken, m+minutes, func(iv interval, from int) int { return iv.from - from })
+			if fits(interval{m, m + minutes, a.mask, !a.staff}, taken[lo:hi], s.cfg.AppointmentCapacity(), s.onlineLimit(a, t, now)) {
 				times = append(times, t)
 			}
 		}
@@ -129,7 +139,7 @@ func (s *Store) daySlots(tx storage.Tx, day time.Time, a ask, now time.Time) ([]
 // occupancy is the appointments that hold time on day: all but walk-ins and
 // cancelled ones whose release delay has run out.
 func (s *Store) occupancy(tx storage.Tx, day time.Time, now time.Time, excludeID uint64) ([]interval, error) {
-	var taken []interval
+	taken := make([]interval, 0, 256)
 	prefix := []byte(dayKey(day) + "/")
 	c := tx.Bucket(bucketByDay).Cursor()
 	for k, v := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, v = c.Next() {

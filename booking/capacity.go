@@ -2,7 +2,7 @@ package booking
 
 import (
 	"math/bits"
-	"sort"
+	"slices"
 )
 
 // interval is an appointment's time on its day, in minutes after midnight,
@@ -21,8 +21,10 @@ type interval struct {
 // is a citizen's and the online appointments running then (cand included)
 // must number at most online too (shares.go); -1: no such limit.
 func fits(cand interval, others []interval, capacity, online int) bool {
-	var overlapping []interval
-	points := []int{cand.from}
+	var overlapBuf [32]interval // on the stack for the usual few
+	var pointBuf [64]int
+	overlapping := overlapBuf[:0]
+	points := append(pointBuf[:0], cand.from)
 	for _, o := range others {
 		if o.from < cand.to && cand.from < o.to {
 			overlapping = append(overlapping, o)
@@ -35,7 +37,8 @@ func fits(cand interval, others []interval, capacity, online int) bool {
 		}
 	}
 	// The set of running appointments only changes at these points.
-	masks := make([]uint64, 0, len(overlapping)+1)
+	var maskBuf [64]uint64
+	masks := maskBuf[:0]
 	for _, p := range points {
 		masks = append(masks[:0], cand.counters)
 		onlineNow := 1
@@ -61,7 +64,7 @@ func matchable(masks []uint64) bool {
 		return masks[0] != 0
 	}
 	// Most constrained first makes the search short.
-	sort.Slice(masks, func(i, j int) bool { return bits.OnesCount64(masks[i]) < bits.OnesCount64(masks[j]) })
+	slices.SortFunc(masks, func(a, b uint64) int { return bits.OnesCount64(a) - bits.OnesCount64(b) })
 	owner := [64]int{}
 	for i := range owner {
 		owner[i] = -1
