@@ -35,12 +35,13 @@ func (s *Store) FreeSlots(ctx context.Context, by For, concerns []ConcernCount, 
 		last = d
 	}
 	var out []DaySlots
+	var scratch dayScratch // reused day after day
 	err = s.read(func(tx storage.Tx) error {
 		for day := first; !day.After(last); day = nextDay(day) {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			times, err := s.daySlots(tx, day, a, now)
+			times, err := s.daySlots(tx, day, a, now, &scratch)
 			if err != nil {
 				return err
 			}
@@ -99,20 +100,26 @@ func (s *Store) onlineLimit(a ask, start, now time.Time) int {
 	return -1
 }
 
+// dayScratch is the memory daySlots works in, kept from one day to the
+// next of a query.
+type dayScratch struct{ taken, byStart []interval }
+
 // daySlots lists the free start times on day for the appointment a.
-func (s *Store) daySlots(tx storage.Tx, day time.Time, a ask, now time.Time) ([]time.Time, error) {
+func (s *Store) daySlots(tx storage.Tx, day time.Time, a ask, now time.Time, scratch *dayScratch) ([]time.Time, error) {
 	if !s.cfg.IsOpenDay(day) {
 		return nil, nil
 	}
 	openings := s.cfg.Openings(day)
 	minutes := a.minutes
-	taken, err := s.occupancy(tx, day, now, a.exclude)
+	taken, err := s.occupancy(tx, day, now, a.exclude, scratch.taken[:0])
 	if err != nil {
 		return nil, err
 	}
 	// By start, so each time looks only at the appointments that may
 	// overlap it: those starting less than the longest one before it.
-	slices.SortFunc(taken, func(x, y interval) int { return x.from - y.from })
+	scratch.taken = taken
+	taken = byStart(taken, scratch.byStart)
+	scratch.byStart = taken
 	longest := 0
 	for _, iv := range taken {
 		longest = max(longest, iv.to-iv.from)
@@ -137,9 +144,8 @@ func (s *Store) daySlots(tx storage.Tx, day time.Time, a ask, now time.Time) ([]
 }
 
 // occupancy is the appointments that hold time on day: all but walk-ins and
-// cancelled ones whose release delay has run out.
-func (s *Store) occupancy(tx storage.Tx, day time.Time, now time.Time, excludeID uint64) ([]interval, error) {
-	taken := make([]interval, 0, 256)
+// cancelled ones whose release delay has run out, appended to taken.
+func (s *Store) occupancy(tx storage.Tx, day time.Time, now time.Time, excludeID uint64, taken []interval) ([]interval, error) {
 	prefix := []byte(dayKey(day) + "/")
 	c := tx.Bucket(bucketByDay).Cursor()
 	for k, v := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, v = c.Next() {
@@ -183,7 +189,7 @@ func (s *Store) checkBookable(tx storage.Tx, start time.Time, a ask, now time.Ti
 	if !onGrid {
 		return fmt.Errorf("%s is not an offered start time for %d minutes: %w", start.Format("02.01.2006 15:04"), minutes, ErrNotBookable)
 	}
-	taken, err := s.occupancy(tx, day, now, a.exclude)
+	taken, err := s.occupancy(tx, day, now, a.exclude, nil)
 	if err != nil {
 		return err
 	}
@@ -195,4 +201,27 @@ func (s *Store) checkBookable(tx storage.Tx, start time.Time, a ask, now time.Ti
 
 func hasPrefix(k, prefix []byte) bool {
 	return len(k) >= len(prefix) && string(k[:len(prefix)]) == string(prefix)
+}
+
+// byStart is in sorted by start into out's memory: a counting sort over
+// the minutes of the day, linear in the appointments of a day.
+func byStart(in, out []interval) []interval {
+	var count [24*60 + 1]int32
+	for _, iv := range in {
+		if iv.from < 0 || iv.from >= 24*60 {
+			out = append(out[:0], in...)
+			slices.SortFunc(out, func(x, y interval) int { return x.from - y.from })
+			return out
+		}
+		count[iv.from+1]++
+	}
+	for i := 1; i < len(count); i++ {
+		count[i] += count[i-1]
+	}
+	out = slices.Grow(out[:0], len(in))[:len(in)]
+	for _, iv := range in {
+		out[count[iv.from]] = iv
+		count[iv.from]++
+	}
+	return out
 }
