@@ -3,11 +3,13 @@ package booking
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"buergerbuero/internal/fakeclock"
 	"buergerbuero/office"
 	"buergerbuero/storage"
 )
@@ -133,7 +135,12 @@ func TestCitySize(t *testing.T) {
 // booking with its number (beside a raw bbolt write: BenchmarkRawBoltWrite).
 // The free times report their p99.
 func BenchmarkCitySize(b *testing.B) {
-	s, _, _ := newStore(b, cityOffice, monday)
+	s, err := Open(filepath.Join(b.TempDir(), "city.db"), mustConfig(b, cityOffice),
+		Options{Clock: fakeclock.New(monday), PINKey: []byte("0123456789abcdef0123456789abcdef")}) // keyed PINs, as the service's
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
 	fillCity(b, s, 3)
 	ctx := context.Background()
 	day := monday.AddDate(0, 0, 45)
