@@ -268,18 +268,27 @@ func ParseConfig(name string, data []byte) (*Config, error) {
 // with every problem. A program whose file holds more than the office
 // (channel settings) embeds Config inline and validates both.
 func DecodeYAML(name string, data []byte, target any, validate func(*Checker)) error {
-	positions, problems := checkFields(data, target)
-	if positions != nil { // the file parsed: decode it (past unknown fields, already listed) and check the values
+	f := checkFields(data, target)
+	problems := f.problems
+	if f.positions != nil { // the file parsed: decode it (past unknown fields and wrong types, already listed) and check the values
 		var opts []yaml.DecodeOption
 		if len(problems) == 0 {
 			opts = append(opts, yaml.DisallowUnknownField())
 		}
-		if err := unmarshalSafely(data, target, opts...); err != nil {
-			problems = append(problems, problemFromYAML(err, positions))
+		var err error
+		if !f.empty { // an empty file keeps every default
+			err = unmarshalSafely(f.data, target, opts...)
+		}
+		if err != nil {
+			problems = append(problems, problemFromYAML(err, f.positions))
 		} else if validate != nil {
-			v := Checker{positions: positions}
+			v := Checker{positions: f.positions}
 			validate(&v)
-			problems = append(problems, v.problems...)
+			for _, p := range v.problems {
+				if !f.mistyped[p.Field] { // its value's type is the problem, listed already
+					problems = append(problems, p)
+				}
+			}
 		}
 	}
 	if len(problems) > 0 {
@@ -291,6 +300,7 @@ func DecodeYAML(name string, data []byte, target any, validate func(*Checker)) e
 
 var (
 	idPattern    = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,39}$`)
+	clockPattern = regexp.MustCompile(`\d{1,2}:\d{2}`)
 	rangePattern = regexp.MustCompile(`^([01]?\d|2[0-3]):([0-5]\d)\s*-\s*([01]?\d|2[0-4]):([0-5]\d)$`)
 )
 
@@ -305,6 +315,11 @@ func allCounters(n int) uint64 {
 func parseRange(s string) (timeRange, error) {
 	m := rangePattern.FindStringSubmatch(strings.TrimSpace(s))
 	if m == nil {
+		for _, t := range clockPattern.FindAllString(s, -1) {
+			if h, mm, _ := strings.Cut(t, ":"); h > "24" && len(h) == 2 || mm > "59" || (h == "24" && mm != "00") {
+				return timeRange{}, fmt.Errorf("%q: %s is no time of day (00:00 to 24:00)", s, t)
+			}
+		}
 		return timeRange{}, fmt.Errorf("%q is not a range like 08:00-12:00", s)
 	}
 	atoi := func(s string) int {

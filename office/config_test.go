@@ -79,6 +79,25 @@ booking:
   horizon_days: three weeks
 `, []string{"line 3, column 17: booking.horizon_days:"}},
 		{"a syntax error", "office: {name: x\ncounters: [\n", []string{"line "}},
+		{"type and unit mistakes hide nothing else", `office: {name: x, state: NW}
+counters: [{id: "1"}]
+concerns:
+  - {id: a, name: {de: A}, minutes: fünfzehn}
+opening_hours: {monday: ["08:00-25:00"], tuesday: ["08:00-12:00"]}
+booking:
+  lead_time: 1 Stunde
+  walk_in_share: viel
+  horizon_days: 0
+closed: {public_holidays: vielleicht}
+`, []string{
+			`line 4, column 37: concerns[0].minutes: "fünfzehn" is not a whole number`,
+			`line 5, column 26: opening_hours.monday[0]: "08:00-25:00": 25:00 is no time of day`,
+			`line 7, column 14: booking.lead_time: "1 Stunde" is not a length of time: write it like 90s, 15m, 1h or 1h30m`,
+			`line 8, column 18: booking.walk_in_share: "viel" is not a number`,
+			`line 9, column 17: booking.horizon_days: must be between 1 and 366, not 0`,
+			`closed.public_holidays: "vielleicht" is not true or false`,
+		}},
+		{"a tab", "office:\n\tname: x\n", []string{"line 2, column 1: (file): a tab: YAML indents with spaces only"}},
 		{"shares and holds", `office: {name: x}
 counters: [{id: "1"}, {id: "2"}]
 concerns:
@@ -226,3 +245,18 @@ func TestValidateChangesNothing(t *testing.T) {
 		t.Fatalf("compiled: loc %v, capacity %d, default max count %d", cfg.Location(), cfg.AppointmentCapacity(), cfg.Concerns[2].MaxCount)
 	}
 }
+
+// An empty file keeps every default: only what has none is missing.
+func TestEmptyConfigKeepsTheDefaults(t *testing.T) {
+	_, err := ParseConfig("empty.yaml", nil)
+	var ce *ConfigError
+	if !errors.As(err, &ce) {
+		t.Fatalf("err = %v, want a *ConfigError", err)
+	}
+	for _, p := range ce.Problems {
+		if strings.HasPrefix(p.Field, "booking.") || strings.HasPrefix(p.Field, "calls.") {
+			t.Errorf("%s: a field with a default reported in an empty file", p)
+		}
+	}
+}
+

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
@@ -89,6 +90,9 @@ func problemFromYAML(err error, positions map[string]*token.Position) Problem {
 	}
 	pos := ye.GetToken().Position
 	p := Problem{Line: pos.Line, Column: pos.Column, Why: ye.GetMessage()}
+	if strings.Contains(p.Why, "'\t'") {
+		p.Why = "a tab: YAML indents with spaces only"
+	}
 	for path, at := range positions {
 		if at.Line == pos.Line && (p.Field == "" || at.Column == pos.Column) {
 			p.Field = path
@@ -97,33 +101,53 @@ func problemFromYAML(err error, positions map[string]*token.Position) Problem {
 	return p
 }
 
+// fields is what checkFields learns of a file.
+type fields struct {
+	positions map[string]*token.Position // of every field, by path
+	problems  []Problem                  // unknown fields and values of the wrong type
+	mistyped  map[string]bool            // the paths of values of the wrong type
+	data      []byte                     // the file to decode: with mistyped values set to null
+	empty     bool                       // no document: every default stands
+}
+
 // checkFields parses the YAML and walks it alongside the Go type of target.
-// It returns the position of every field (by path) and a problem for each
-// key that the type does not know, so all unknown fields are listed at once,
-// not only the first.
-func checkFields(data []byte, target any) (map[string]*token.Position, []Problem) {
+// It finds the position of every field (by path) and a problem for each
+// key that the type does not know and each value of the wrong type, so all
+// are listed at once, not only the first; fields.positions is nil when
+// the file does not parse.
+func checkFields(data []byte, target any) fields {
 	if problems := overBudgetTokens(data); problems != nil {
-		return nil, problems
+		return fields{problems: problems}
 	}
 	file, err := parser.ParseBytes(data, 0)
 	if err != nil {
-		return nil, []Problem{problemFromYAML(err, nil)}
+		return fields{problems: []Problem{problemFromYAML(err, nil)}}
 	}
 	if problems := overBudgetAliases(file); problems != nil {
-		return nil, problems
+		return fields{problems: problems}
 	}
-	w := fieldWalker{positions: map[string]*token.Position{}}
+	w := fieldWalker{positions: map[string]*token.Position{}, mistyped: map[string]bool{}}
+	empty := true
 	for _, doc := range file.Docs {
 		if doc.Body != nil {
+			empty = false
 			w.walk("", doc.Body, reflect.TypeOf(target).Elem())
 		}
 	}
-	return w.positions, w.problems
+	f := fields{positions: w.positions, problems: w.problems, mistyped: w.mistyped, data: data, empty: empty}
+	if len(w.mistyped) > 0 {
+		f.data = []byte(file.String())
+	}
+	return f
 }
 
 type fieldWalker struct {
 	positions map[string]*token.Position
 	problems  []Problem
+	// mistyped are the fields whose value has the wrong type, each listed
+	// as a problem; their values are set to null so the rest of the file
+	// still decodes and is checked.
+	mistyped map[string]bool
 }
 
 func (w *fieldWalker) walk(path string, node ast.Node, typ reflect.Type) {
@@ -168,11 +192,58 @@ func (w *fieldWalker) walkKey(path string, mv *ast.MappingValueNode, typ reflect
 			return
 		}
 		w.positions[sub] = mv.Key.GetToken().Position
+		if why := scalarMistake(mv.Value, ft); why != "" {
+			pos := mv.Value.GetToken().Position
+			w.problems = append(w.problems, Problem{Line: pos.Line, Column: pos.Column, Field: sub, Why: why})
+			w.mistyped[sub] = true
+			mv.Value = ast.Null(token.New("null", "null", pos))
+			return
+		}
 		w.walk(sub, mv.Value, ft)
 	case reflect.Map:
 		w.positions[sub] = mv.Key.GetToken().Position
 		w.walk(sub, mv.Value, typ.Elem())
 	}
+}
+
+var durationType = reflect.TypeOf(time.Duration(0))
+
+// scalarMistake says, in an admin's words, why a scalar value cannot be
+// read as a field of type typ; empty if it can (or if the decoder is left
+// to judge it: lists, maps, texts).
+func scalarMistake(node ast.Node, typ reflect.Type) string {
+	if _, isNull := node.(*ast.NullNode); isNull {
+		return ""
+	}
+	tk := node.GetToken()
+	if tk == nil {
+		return ""
+	}
+	value := tk.Value
+	switch {
+	case typ == durationType:
+		if _, err := time.ParseDuration(value); err != nil {
+			if _, isInt := node.(*ast.IntegerNode); isInt && value == "0" {
+				return ""
+			}
+			return fmt.Sprintf("%q is not a length of time: write it like 90s, 15m, 1h or 1h30m", value)
+		}
+	case typ.Kind() >= reflect.Int && typ.Kind() <= reflect.Uint64:
+		if _, ok := node.(*ast.IntegerNode); !ok {
+			return fmt.Sprintf("%q is not a whole number: write digits, like 15", value)
+		}
+	case typ.Kind() == reflect.Float32 || typ.Kind() == reflect.Float64:
+		switch node.(type) {
+		case *ast.IntegerNode, *ast.FloatNode:
+		default:
+			return fmt.Sprintf("%q is not a number: write it like 0.25", value)
+		}
+	case typ.Kind() == reflect.Bool:
+		if _, ok := node.(*ast.BoolNode); !ok {
+			return fmt.Sprintf("%q is not true or false", value)
+		}
+	}
+	return ""
 }
 
 // fieldByTag finds the field a YAML key names, looking into inline structs.
