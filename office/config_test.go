@@ -259,4 +259,3 @@ func TestEmptyConfigKeepsTheDefaults(t *testing.T) {
 		}
 	}
 }
-

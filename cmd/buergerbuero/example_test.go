@@ -5,9 +5,9 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"slices"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
