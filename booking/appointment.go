@@ -204,15 +204,16 @@ func (s *Store) cancel(tx storage.Tx, b *Booking, now time.Time, actor string) e
 // delay, as for a cancellation.
 func (s *Store) Reschedule(ctx context.Context, number, pin string, start time.Time, effect Effect) (Booking, error) {
 	return s.withPIN(ctx, Guesser{}, number, pin, func(tx storage.Tx, b *Booking, now time.Time) error {
-		return s.moveTo(tx, b, start, now, "")
+		return s.moveTo(tx, b, start, now, "", "")
 	}, effect)
 }
 
 // MoveByID moves booking id to start without a PIN, for callers that
-// checked the right to it themselves (see CancelByID).
-func (s *Store) MoveByID(ctx context.Context, id uint64, start time.Time, actor string, effect Effect) (Booking, error) {
+// checked the right to it themselves (see CancelByID). The hold of holder
+// (SetHold), if any, ends with the move.
+func (s *Store) MoveByID(ctx context.Context, id uint64, start time.Time, actor, holder string, effect Effect) (Booking, error) {
 	b, err := s.update(ctx, id, nil, func(tx storage.Tx, b *Booking, now time.Time) error {
-		return s.moveTo(tx, b, start, now, actor)
+		return s.moveTo(tx, b, start, now, actor, holder)
 	}, effect)
 	if err != nil {
 		return Booking{}, fmt.Errorf("move: %w", err)
@@ -220,10 +221,14 @@ func (s *Store) MoveByID(ctx context.Context, id uint64, start time.Time, actor 
 	return b, nil
 }
 
-// moveTo moves b to start inside tx, after checking the new time.
-func (s *Store) moveTo(tx storage.Tx, b *Booking, start, now time.Time, actor string) error {
+// moveTo moves b to start inside tx, after checking the new time; the
+// hold of holder ends with it.
+func (s *Store) moveTo(tx storage.Tx, b *Booking, start, now time.Time, actor, holder string) error {
 	concerns, minutes, mask, err := s.cfg.Plan(b.Concerns)
 	if err != nil {
+		return err
+	}
+	if err := dropHold(tx, holder); err != nil {
 		return err
 	}
 	if err := s.checkBookable(tx, start, ask{minutes: minutes, mask: mask, concerns: concerns, staff: actor != "" || b.ByStaff, exclude: b.ID}, now); err != nil {

@@ -43,6 +43,10 @@ type HoldRequest struct {
 	// Staff is set when staff book for a caller: the hold may take any
 	// place, not only the online share's.
 	Staff bool
+	// Replaces is the booking a move would replace: the hold takes its
+	// place in the limits (nothing more is held) and its time is free to
+	// overlap.
+	Replaces uint64
 }
 
 // hold is a kept time as stored.
@@ -101,16 +105,21 @@ func (s *Store) SetHold(ctx context.Context, holder string, req *HoldRequest, wr
 		if req != nil && s.cfg.Booking.HoldFor > 0 {
 			r := Request{Concerns: req.Concerns, Start: req.Start, PersonKey: req.PersonKey, Source: req.Source,
 				HeldElsewhere: req.HeldElsewhere, SourceHeldElsewhere: req.SourceHeldElsewhere}
-			if err := s.checkLimits(tx, r, minutes, office.Cases(concerns), now); err != nil {
-				return err
+			if req.Replaces == 0 {
+				if err := s.checkLimits(tx, r, minutes, office.Cases(concerns), now); err != nil {
+					return err
+				}
 			}
-			if err := s.checkBookable(tx, req.Start, ask{minutes: minutes, mask: mask, concerns: concerns, staff: req.Staff}, now); err != nil {
+			if err := s.checkBookable(tx, req.Start, ask{minutes: minutes, mask: mask, concerns: concerns, staff: req.Staff, exclude: req.Replaces}, now); err != nil {
 				return err
 			}
 			start := req.Start.In(s.cfg.Location())
 			until = now.Add(s.cfg.Booking.HoldFor)
 			h := hold{Holder: holder, Day: dayKey(s.cfg.Day(start)), From: minuteOfDay(start), To: minuteOfDay(start) + minutes,
 				Counters: mask, Person: req.PersonKey, Source: req.Source, Staff: req.Staff, Until: until}
+			if req.Replaces != 0 {
+				h.Person, h.Source = "", "" // the booking moved already counts
+			}
 			if err := putHold(tx, h); err != nil {
 				return err
 			}

@@ -160,3 +160,25 @@ func countHolds(t *testing.T, s *Store) int {
 	}
 	return n
 }
+
+// A hold for a move takes the moved booking's place in the limits: the
+// person holding one booking may hold a new time for it, and the move
+// ends the hold.
+func TestHoldForAMove(t *testing.T) {
+	s, _, _ := newStore(t, testOffice, monday)
+	ctx := context.Background()
+	b, _ := book(t, s, "kfz", at(2026, 11, 24, 8, 0), "anna")
+	move := &HoldRequest{Concerns: one("kfz"), Start: heldTime, PersonKey: "anna", Replaces: b.ID}
+	if _, err := s.SetHold(ctx, "chat-a", move); err != nil {
+		t.Fatalf("a hold for moving the person's one booking: %v", err)
+	}
+	if err := holdKfz(s, "chat-b", "ben"); !errors.Is(err, ErrSlotTaken) {
+		t.Fatalf("another's hold of the time held for a move: %v", err)
+	}
+	if _, err := s.MoveByID(ctx, b.ID, heldTime, "", "chat-a", nil); err != nil {
+		t.Fatalf("the move into its own hold: %v", err)
+	}
+	if n := countHolds(t, s); n != 0 {
+		t.Fatalf("%d hold keys left after the move", n)
+	}
+}

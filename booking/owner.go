@@ -45,7 +45,7 @@ func (s *Store) CancelByOwner(ctx context.Context, id uint64, owner Owner, effec
 // released in the same transaction.
 func (s *Store) MoveByOwner(ctx context.Context, id uint64, owner Owner, start time.Time, effect Effect) (Booking, error) {
 	return s.ownedUpdate(ctx, id, owner, func(tx storage.Tx, b *Booking, now time.Time) error {
-		return s.moveTo(tx, b, start, now, "")
+		return s.moveTo(tx, b, start, now, "", "")
 	}, effect)
 }
 

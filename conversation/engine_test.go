@@ -1579,3 +1579,20 @@ func TestStaffBookIntoTheirShare(t *testing.T) {
 	}
 	expect(t, "clerk for a caller", out, "Wartenummer")
 }
+
+// A time chosen to move a booking to is held too while the citizen
+// confirms: nobody else books it meanwhile, and the move itself is not
+// refused by the person's limit.
+func TestMoveHoldsTheNewTime(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	c := ev.chat("1", "de")
+	num, pin := c.book("Kfz abmelden morgen 10 Uhr")
+	c.say("Termin verschieben")
+	c.say(strings.ToLower(strings.ReplaceAll(num, "-", "")))
+	expect(t, "new time, held", c.say("Do 26.11. 11:30"), "verschieben?", "11:30")
+	expect(t, "another citizen", ev.chat("2", "de").say("Kfz abmelden Do 26.11. 11:30"), "nicht frei")
+	expect(t, "moved", c.say("ja"), "verschoben auf Do 26.11.2026, 11:30")
+	if b, err := ev.store.Lookup(ctx, num, pin); err != nil || b.Start.In(berlin).Format("02.01. 15:04") != "26.11. 11:30" {
+		t.Fatalf("after the move: %+v %v", b, err)
+	}
+}

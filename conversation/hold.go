@@ -22,7 +22,9 @@ import (
 // chosen for a new booking, while the name, the e-mail and the "yes" are
 // still to come.
 func (d *dialogue) holdWanted() time.Time {
-	if d.Flow == "book" && (d.State == stName || d.State == stEmail || d.State == stConfirm) {
+	switch {
+	case d.Flow == "book" && (d.State == stName || d.State == stEmail || d.State == stConfirm),
+		d.Flow == "reschedule" && d.State == stConfirm && d.BookingID != 0:
 		return d.Start
 	}
 	return time.Time{}
@@ -75,6 +77,9 @@ func (e *Engine) storeWithHold(ctx context.Context, t *turn, msg Message, want t
 // and source hold at a town's other offices.
 func (t *turn) holdRequest(ctx context.Context, msg Message, start time.Time) (*booking.HoldRequest, error) {
 	req := &booking.HoldRequest{Concerns: t.d.Concerns, Start: start, PersonKey: msg.PersonKey, Source: msg.Source}
+	if t.d.Flow == "reschedule" {
+		req.Replaces = t.d.BookingID // the booking moved holds its place in the limits
+	}
 	if msg.Staff != "" {
 		req.PersonKey, req.Source, req.Staff = "", "", true
 	}

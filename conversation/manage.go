@@ -223,7 +223,7 @@ func (t *turn) movedReplies(c booking.Change) (chat, mail Reply) {
 // confirmMove moves the booking whose PIN this dialogue checked.
 func (t *turn) confirmMove(ctx context.Context) bool {
 	tell := t.tellWith(t.movedReplies)
-	if _, err := t.e.store.MoveByID(ctx, t.d.BookingID, t.d.Start, "", tell.effect); err != nil {
+	if _, err := t.e.store.MoveByID(ctx, t.d.BookingID, t.d.Start, "", dialogueKey(t.owner.Channel, t.owner.ChatID), tell.effect); err != nil {
 		tell.abandon()
 		return t.bookFailed(ctx, err, Message{})
 	}
