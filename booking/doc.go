@@ -16,7 +16,8 @@
 // capacity.go (fitting an appointment to the counters), availability.go,
 // store.go, appointment.go,
 // limits.go (minutes and cases), pace.go (a day released over time),
-// hold.go (a chosen time kept while the citizen finishes),
+// hold.go (a chosen time kept while the citizen finishes), erase.go
+// (a citizen's data deleted on request),
 // owner.go, walkin.go, calls.go, pin.go, guess.go, number.go, name.go,
 // clusters.go, records.go, effects.go, seal.go, key.go, secret.go,
 // leader.go, migrate.go, privacy.go (Forget, the one retention path),

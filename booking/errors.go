@@ -66,4 +66,7 @@ var (
 	// (an etcd cluster without a quorum): nothing was written; try later.
 	// It is the store's own (storage.ErrUnavailable).
 	ErrUnavailable = storage.ErrUnavailable
+	// ErrNobodyNamed means an erasure (Erase) names no e-mail address,
+	// person key or waiting number.
+	ErrNobodyNamed = errors.New("booking: name an e-mail address, a person key or a waiting number")
 )

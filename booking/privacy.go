@@ -43,19 +43,7 @@ func (s *Store) Forget(ctx context.Context, cutoff time.Time) (int, error) {
 			if b.Name == "" && b.Email == "" && b.PersonKey == "" && b.Source == "" && b.ChatID == "" && b.PIN == nil {
 				continue
 			}
-			if b.PersonKey != "" {
-				if err := tx.Bucket(bucketByPerson).Delete(personIndexKey(b.PersonKey, b.ID)); err != nil {
-					return err
-				}
-			}
-			if b.Source != "" {
-				if err := tx.Bucket(bucketByPerson).Delete(personIndexKey(sourceIndexPrefix+b.Source, b.ID)); err != nil {
-					return err
-				}
-			}
-			b.Source = ""
-			b.Name, b.Email, b.PersonKey, b.ChatID, b.PIN, b.PINFailures, b.PINLockedUntil = "", "", "", "", nil, 0, time.Time{}
-			if err := putBooking(tx, b); err != nil {
+			if err := clearPersonal(tx, b); err != nil {
 				return err
 			}
 			n++

@@ -157,6 +157,7 @@ func (s *service) assemble(ctx context.Context) error {
 		s.leaderJobs = append(s.leaderJobs, job)
 	}
 	mountOps(s.mux, first, s.cfg, s.guard, s.meter.Handler())
+	s.mux.Handle("POST /admin/erase", requireAdmin(s.guard, s.cfg.Admin, eraseHandler(s.runs, s.log)))
 	if len(s.cfg.Admin.logins) == 0 {
 		s.log.Info("admin pages off: no admin.accounts or admin.password (or BUERGERBUERO_ADMIN_PASSWORD)")
 	}
