@@ -55,8 +55,8 @@ func (e *Engine) storeWithHold(ctx context.Context, t *turn, msg Message, want t
 	switch {
 	case err == nil:
 		return t.replies, nil
-	case errors.Is(err, booking.ErrUnavailable):
-		return nil, err
+	case !refused(err):
+		return nil, err // the store failed: nothing was written, as for a dialogue not saved
 	}
 	t.d.Held = before // the transaction wrote nothing: the hold before stands
 	t.lostTime(ctx, err, msg)
@@ -71,6 +71,18 @@ func (e *Engine) storeWithHold(ctx context.Context, t *turn, msg Message, want t
 	}
 	t.d.Held = time.Time{}
 	return t.replies, e.storeDialogue(ctx, t, msg, stored)
+}
+
+// refused reports whether err is the store's no to a hold (the time is
+// taken or not offered, the person or source hold enough), not a failure.
+func refused(err error) bool {
+	for _, no := range []error{booking.ErrSlotTaken, booking.ErrNotBookable, booking.ErrClosed,
+		booking.ErrLimitReached, booking.ErrSourceLimitReached, booking.ErrTooBigOnline} {
+		if errors.Is(err, no) {
+			return true
+		}
+	}
+	return false
 }
 
 // holdRequest asks to hold start for the chat of msg, with what its person

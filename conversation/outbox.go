@@ -218,6 +218,28 @@ func (e *Engine) RunOutbox(ctx context.Context, interval time.Duration) {
 	}
 }
 
+// RunSweeps deletes the outbox entries of replies shown (Delivered) on
+// this instance, all shown since the last sweep in one transaction, every
+// interval, until ctx ends. It runs on every instance that hands replies
+// to a channel (RunOutbox, which sweeps too, runs only on the leader).
+func (e *Engine) RunSweeps(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			if err := e.sweepShown(context.WithoutCancel(ctx)); err != nil {
+				e.log.Error("outbox sweep at stop", "err", err)
+			}
+			return
+		case <-t.C:
+			if err := e.sweepShown(ctx); err != nil && ctx.Err() == nil {
+				e.log.Error("outbox sweep", "err", err)
+			}
+		}
+	}
+}
+
 // DeliverOutbox sends every entry that is due, oldest first; an entry that
 // fails holds back the later ones of its chat, so each chat reads its
 // messages in order.

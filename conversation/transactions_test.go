@@ -134,3 +134,29 @@ func TestOneWriteTransactionPerMail(t *testing.T) {
 		}
 	}
 }
+
+// On an instance that does not lead (no RunOutbox), what its channels
+// showed is still deleted: RunSweeps, which runs on every instance.
+func TestSweepsOnEveryInstance(t *testing.T) {
+	ev, backend := newCountingEnv(t)
+	ev.chat("1", "de").book("Perso Donnerstag 10 Uhr")
+	if left, _ := ev.engine.outbox.All(ctx); len(left) != 1 {
+		t.Fatalf("%d outbox entries before the sweep, want the shown confirmation", len(left))
+	}
+	sweeps, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	before := backend.writes.Load()
+	go func() { ev.engine.RunSweeps(sweeps, 10*time.Millisecond); close(done) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for left, _ := ev.engine.outbox.All(ctx); len(left) != 0; left, _ = ev.engine.outbox.All(ctx) {
+		if time.Now().After(deadline) {
+			t.Fatal("the shown confirmation was never swept")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	stop()
+	<-done
+	if n := backend.writes.Load() - before; n != 1 {
+		t.Errorf("%d write transactions for the sweep, want 1", n)
+	}
+}

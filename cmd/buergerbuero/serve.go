@@ -137,6 +137,7 @@ func (s *service) assemble(ctx context.Context) error {
 		if len(s.cfg.Store.Etcd.Endpoints) > 0 { // other instances call too: their calls reach this display
 			s.followers = append(s.followers, func(ctx context.Context) { o.calls.FollowCalls(ctx, time.Second) })
 		}
+		s.followers = append(s.followers, func(ctx context.Context) { o.engine.RunSweeps(ctx, time.Second) }) // what this instance's channels showed
 		follow, err := o.measure(ctx, s.meter)
 		if err != nil {
 			return err

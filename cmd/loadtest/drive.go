@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"regexp"
 	"sort"
 	"strings"
@@ -168,6 +169,9 @@ func (e *environment) telegramUser(res *results, id int64, slot string, office i
 			return
 		}
 		if !strings.Contains(text, s.expect) {
+			if os.Getenv("LOADTEST_DEBUG") != "" {
+				fmt.Fprintf(os.Stderr, "UNEXPECTED %d at %s: %q\n", id, s.name, text)
+			}
 			res.fail(s.name+" (unexpected answer)", fmt.Sprint("telegram ", id))
 			return
 		}
