@@ -4,14 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-
-	"buergerbuero/booking"
-	"buergerbuero/office"
 )
 
 // chatReply posts text to the web chat with c's session and returns the
@@ -78,23 +74,7 @@ func TestEraseOnRequest(t *testing.T) {
 		t.Fatalf("the audit line is missing, or names the citizen:\n%s", log.String())
 	}
 	// A backup now holds neither name nor address.
-	req, _ := http.NewRequest("GET", base+"/admin/backup", nil)
-	req.SetBasicAuth("admin", "demo")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil || res.StatusCode != http.StatusOK {
-		t.Fatalf("backup: %v %v", res, err)
-	}
-	copyPath := filepath.Join(dir, "copy.db")
-	var buf bytes.Buffer
-	buf.ReadFrom(res.Body)
-	res.Body.Close()
-	os.WriteFile(copyPath, buf.Bytes(), 0o600)
-	cfg, _ := office.DemoConfig()
-	s, err := booking.Open(copyPath, cfg, booking.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openBackup(t, base, filepath.Join(dir, "copy.db"))
 	held, _, err := s.ActiveHeld(t.Context(), "", "")
 	if err != nil || held.Bookings != 0 {
 		t.Fatalf("held after the erase: %+v %v", held, err)

@@ -58,25 +58,7 @@ func TestABackupForgesNothingAndRotationEndsSessionsCleanly(t *testing.T) {
 		t.Fatalf("the citizen's own session: %d", code)
 	}
 
-	// The backup, as the admin page hands it out (demo password on loopback).
-	req, _ := http.NewRequest("GET", base+"/admin/backup", nil)
-	req.SetBasicAuth("admin", "demo")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil || res.StatusCode != http.StatusOK {
-		t.Fatalf("backup: %v %v", res, err)
-	}
-	stolen := filepath.Join(dir, "stolen.db")
-	var buf bytes.Buffer
-	buf.ReadFrom(res.Body)
-	res.Body.Close()
-	if err := os.WriteFile(stolen, buf.Bytes(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, _ := office.DemoConfig()
-	thief, err := booking.Open(stolen, cfg, booking.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	thief := openBackup(t, base, filepath.Join(dir, "stolen.db"))
 	var keys [][]byte // every key the backup could give: what Secret derives there, and every 32 bytes stored under meta's secrets of old
 	for _, name := range []string{"webchat", "email_thread", "mattermost_buttons"} {
 		k, _ := thief.Secret(context.Background(), name)
@@ -134,7 +116,7 @@ func TestABackupForgesNothingAndRotationEndsSessionsCleanly(t *testing.T) {
 	nu, _ := url.Parse(base)
 	jar.SetCookies(nu, old)
 	body, _ := json.Marshal(map[string]string{"text": "Öffnungszeiten"})
-	res, err = (&http.Client{Jar: jar}).Post(chat+"api/message", "application/json", bytes.NewReader(body))
+	res, err := (&http.Client{Jar: jar}).Post(chat+"api/message", "application/json", bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,4 +131,30 @@ func TestABackupForgesNothingAndRotationEndsSessionsCleanly(t *testing.T) {
 	if code := chatSays(t, chatClient(t, chat), chat, "Öffnungszeiten"); code != http.StatusOK {
 		t.Errorf("a new session after the rotation: %d", code)
 	}
+}
+
+// openBackup downloads the backup as the admin page hands it out (the
+// demo's admin password on loopback) to path and opens it as the demo
+// office's store, closed when the test ends.
+func openBackup(t *testing.T, base, path string) *booking.Store {
+	t.Helper()
+	req, _ := http.NewRequest("GET", base+"/admin/backup", nil)
+	req.SetBasicAuth("admin", "demo")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("backup: %v %v", res, err)
+	}
+	var buf bytes.Buffer
+	buf.ReadFrom(res.Body)
+	res.Body.Close()
+	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := office.DemoConfig()
+	s, err := booking.Open(path, cfg, booking.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }

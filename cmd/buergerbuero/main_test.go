@@ -377,14 +377,14 @@ func chatClient(t *testing.T, base string) *http.Client {
 }
 
 // startChatSession does the proof of work for a session of the web chat at
-// base, the cookie going into c's jar. It reports failures with t.Error, so
-// it may run in any goroutine.
-func startChatSession(t *testing.T, c *http.Client, base string) {
+// base, the cookie going into c's jar, and returns the cookies as set. It
+// reports failures with t.Error, so it may run in any goroutine.
+func startChatSession(t *testing.T, c *http.Client, base string) []*http.Cookie {
 	t.Helper()
 	res, err := c.Get(base + "api/challenge")
 	if err != nil {
 		t.Error(err)
-		return
+		return nil
 	}
 	var ch struct {
 		Challenge string `json:"challenge"`
@@ -396,12 +396,13 @@ func startChatSession(t *testing.T, c *http.Client, base string) {
 	res, err = c.Post(base+"api/session", "application/json", bytes.NewReader(body))
 	if err != nil {
 		t.Error(err)
-		return
+		return nil
 	}
 	res.Body.Close()
 	if res.StatusCode != http.StatusOK {
 		t.Errorf("session: %d", res.StatusCode)
 	}
+	return res.Cookies()
 }
 
 // Every page the service serves refuses to be framed, and every staff

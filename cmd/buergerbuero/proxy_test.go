@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -13,7 +12,6 @@ import (
 	"strings"
 	"testing"
 
-	"buergerbuero/citizens/webchat"
 	"buergerbuero/office"
 )
 
@@ -75,23 +73,7 @@ func TestBehindAReverseProxy(t *testing.T) {
 	jar, _ := cookiejar.New(nil)
 	c := proxy.Client()
 	c.Jar = jar
-	res, err := c.Get(proxy.URL + "/chat/api/challenge")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ch struct {
-		Challenge string `json:"challenge"`
-		Bits      int    `json:"bits"`
-	}
-	json.NewDecoder(res.Body).Decode(&ch)
-	res.Body.Close()
-	body, _ := json.Marshal(map[string]string{"challenge": ch.Challenge, "nonce": webchat.Solve(ch.Challenge, ch.Bits)})
-	res, err = c.Post(proxy.URL+"/chat/api/session", "application/json", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if cookies := res.Cookies(); len(cookies) != 1 || !cookies[0].Secure {
+	if cookies := startChatSession(t, c, proxy.URL+"/chat/"); len(cookies) != 1 || !cookies[0].Secure {
 		t.Fatalf("session cookies through the TLS proxy: %v, want one Secure", cookies)
 	}
 	page, err := c.Get(proxy.URL + "/")
