@@ -66,6 +66,9 @@ var (
 	// (an etcd cluster without a quorum): nothing was written; try later.
 	// It is the store's own (storage.ErrUnavailable).
 	ErrUnavailable = storage.ErrUnavailable
+	// ErrNewerFormat means the store was written by a newer version of the
+	// program, in a format this one does not know: nothing is changed.
+	ErrNewerFormat = errors.New("booking: data file of a newer format")
 	// ErrNobodyNamed means an erasure (Erase) names no e-mail address,
 	// person key or waiting number.
 	ErrNobodyNamed = errors.New("booking: name an e-mail address, a person key or a waiting number")

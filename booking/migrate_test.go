@@ -3,7 +3,9 @@ package booking
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,4 +68,20 @@ func TestLegacyBucketsBecomeRecords(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// A data file of a newer format is refused, unchanged, with words that
+// say what to do.
+func TestNewerFormatIsRefused(t *testing.T) {
+	s, _, path := newStore(t, testOffice, monday)
+	if err := s.backend.Update(func(tx storage.Tx) error {
+		return tx.Bucket(bucketMeta).Put([]byte("schema"), []byte("2"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	_, err := Open(path, mustConfig(t, testOffice), Options{})
+	if !errors.Is(err, ErrNewerFormat) || !strings.Contains(err.Error(), "newer version of buergerbuero") || !strings.Contains(err.Error(), "restore the backup") {
+		t.Fatalf("opening a newer format: %v", err)
+	}
 }

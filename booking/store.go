@@ -121,7 +121,8 @@ func New(backend storage.Backend, cfg *office.Config, opts Options) (*Store, err
 				return err
 			}
 		case !bytes.Equal(v, schemaVersion):
-			return fmt.Errorf("store schema %s, this program knows %s", v, schemaVersion)
+			return fmt.Errorf("the data file is of format %s, written by a newer version of buergerbuero; this version reads format %s: "+
+				"run the newer version again, or restore the backup made before the upgrade: %w", v, schemaVersion, ErrNewerFormat)
 		}
 		return migrateLegacy(tx, opts.Clock.Now())
 	})
