@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"strings"
 	"time"
@@ -24,7 +25,7 @@ type fileConfig struct {
 	Mattermost    mattermost.Config `yaml:"mattermost"`
 	Dialogue      DialogueConfig    `yaml:"dialogue"`
 	Admin         StaffLogins       `yaml:"admin"`   // the statistics and the backup
-	Kiosk         StaffLogins       `yaml:"kiosk"`   // the info desk's page (/kiosk/)
+	Kiosk         KioskConfig       `yaml:"kiosk"`   // the info desk's page (/kiosk/) and its ticket printer
 	Counter       StaffLogins       `yaml:"counter"` // the clerks' page (/counter/), for offices without Mattermost
 	Privacy       PrivacyConfig     `yaml:"privacy"`
 	HTTP          HTTPConfig        `yaml:"http"`
@@ -97,6 +98,11 @@ func (f *fileConfig) validate(c *office.Checker) {
 	}
 	f.Admin.loadLogins(c, "admin")
 	f.Kiosk.loadLogins(c, "kiosk")
+	if p := f.Kiosk.Printer; p != "" {
+		if _, port, err := net.SplitHostPort(p); err != nil || port == "" {
+			c.Add("kiosk.printer", fmt.Sprintf("%q is not a printer's address like 192.0.2.40:9100", p))
+		}
+	}
 	f.Counter.loadLogins(c, "counter")
 	for i, p := range f.HTTP.TrustedProxies {
 		if _, err := clientaddr.ParsePrefix(p); err != nil {

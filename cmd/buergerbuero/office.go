@@ -104,7 +104,7 @@ func (o *officeRun) path(kind string) string {
 func (o *officeRun) mount(mux *http.ServeMux, cfg *fileConfig, guard *basicauth.Guard, log *slog.Logger) {
 	pages := map[string]http.Handler{
 		"display": o.foyer,
-		"kiosk":   kiosk.New(o.store, o.calls, o.engine, cfg.Kiosk.logins, guard, log),
+		"kiosk":   kiosk.New(o.store, o.calls, o.engine, cfg.Kiosk.ticketPrinter(), cfg.Kiosk.logins, guard, log),
 		"counter": counter.New(o.cfg, o.calls, o.engine, cfg.Counter.logins, guard, log),
 	}
 	for kind, h := range pages {

@@ -268,7 +268,7 @@ func demoPasswords(cfg *fileConfig, addr net.Addr, out io.Writer, log *slog.Logg
 	pages := []struct {
 		user   string
 		logins *StaffLogins
-	}{{"counter", &cfg.Counter}, {"kiosk", &cfg.Kiosk}, {"admin", &cfg.Admin}}
+	}{{"counter", &cfg.Counter}, {"kiosk", &cfg.Kiosk.StaffLogins}, {"admin", &cfg.Admin}}
 	if tcp, ok := addr.(*net.TCPAddr); ok && tcp.IP.IsLoopback() {
 		for _, p := range pages {
 			if len(p.logins.logins) == 0 {

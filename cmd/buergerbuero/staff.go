@@ -16,6 +16,8 @@ import (
 	"buergerbuero/internal/basicauth"
 	"buergerbuero/internal/webguard"
 	"buergerbuero/office"
+	"buergerbuero/staff/kiosk"
+	"buergerbuero/staff/kiosk/escpos"
 )
 
 // StaffLogins are who may open a staff page (admin, kiosk, counter): one
@@ -34,6 +36,23 @@ type StaffLogins struct {
 	AccountsFile string `yaml:"accounts_file"`
 
 	logins []basicauth.Account // all of them, once loaded (loadLogins)
+}
+
+// KioskConfig is the info desk page's logins and its ticket printer.
+type KioskConfig struct {
+	StaffLogins `yaml:",inline"`
+	// Printer is the address of a ticket printer on the network (ESC/POS,
+	// raw port 9100, 80 mm: "192.0.2.40:9100"): the service prints each
+	// ticket there. Empty: the page prints through the browser.
+	Printer string `yaml:"printer"`
+}
+
+// ticketPrinter is the kiosk's printer, or nil when the browser prints.
+func (k KioskConfig) ticketPrinter() kiosk.Printer {
+	if k.Printer == "" {
+		return nil
+	}
+	return escpos.Network{Addr: k.Printer}
 }
 
 // loadLogins checks a page's logins and gathers them, the shared one as

@@ -1,7 +1,9 @@
 // Package kiosk is the info desk's page: pick a concern, get a walk-in
 // number with the documents to bring, printed as a ticket. It is a small
 // web page behind a password (HTTP Basic, user "kiosk"), for the tablet or
-// PC at the info desk.
+// PC at the info desk. With a ticket printer on the network (escpos) the
+// service prints the ticket itself; otherwise, or when the printer fails,
+// the page prints it through the browser.
 package kiosk
 
 import (
@@ -12,6 +14,8 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"buergerbuero/booking"
@@ -20,6 +24,7 @@ import (
 	"buergerbuero/internal/web"
 	"buergerbuero/internal/webguard"
 	"buergerbuero/office"
+	"buergerbuero/staff/kiosk/escpos"
 )
 
 //go:embed static
@@ -42,27 +47,34 @@ type Texts interface {
 	Text(langHint, id string, kv ...any) string
 }
 
+// Printer prints a ticket (escpos.Network); nil: the browser prints.
+type Printer interface {
+	PrintTicket(ctx context.Context, t escpos.Ticket) error
+}
+
 // Kiosk serves the info desk page and its API.
 type Kiosk struct {
-	desk   Desk
-	queue  Queue
-	logins []basicauth.Account
-	guard  *basicauth.Guard
-	texts  Texts
-	log    *slog.Logger
-	mux    *http.ServeMux
+	desk    Desk
+	queue   Queue
+	logins  []basicauth.Account
+	guard   *basicauth.Guard
+	texts   Texts
+	printer Printer
+	log     *slog.Logger
+	mux     *http.ServeMux
 }
 
 // New makes the kiosk; without logins it is off. guard throttles wrong
-// passwords (nil: a guard of its own that trusts no proxy).
-func New(desk Desk, queue Queue, texts Texts, logins []basicauth.Account, guard *basicauth.Guard, log *slog.Logger) *Kiosk {
+// passwords (nil: a guard of its own that trusts no proxy); printer prints
+// the tickets (nil: the page prints them through the browser).
+func New(desk Desk, queue Queue, texts Texts, printer Printer, logins []basicauth.Account, guard *basicauth.Guard, log *slog.Logger) *Kiosk {
 	if log == nil {
 		log = slog.Default()
 	}
 	if guard == nil {
 		guard = basicauth.NewGuard(nil, log, nil)
 	}
-	k := &Kiosk{desk: desk, queue: queue, texts: texts, logins: logins, guard: guard, log: log, mux: http.NewServeMux()}
+	k := &Kiosk{desk: desk, queue: queue, texts: texts, printer: printer, logins: logins, guard: guard, log: log, mux: http.NewServeMux()}
 	files, _ := fs.Sub(static, "static")
 	k.mux.Handle("GET /", http.FileServerFS(files))
 	k.mux.HandleFunc("GET /api/concerns", k.concerns)
@@ -106,6 +118,8 @@ type ticket struct {
 	Ahead     int      `json:"ahead"`
 	WaitMin   int      `json:"wait_min"`
 	Documents []string `json:"documents"`
+	// Printed is set when the ticket printer printed it; else the page does.
+	Printed bool `json:"printed"`
 }
 
 func (k *Kiosk) ticket(w http.ResponseWriter, r *http.Request) {
@@ -142,7 +156,31 @@ func (k *Kiosk) ticket(w http.ResponseWriter, r *http.Request) {
 	if pos, err := k.queue.Position(r.Context(), b); err == nil {
 		t.Ahead, t.WaitMin = pos.Ahead, int(pos.Wait.Round(time.Minute)/time.Minute)
 	}
+	t.Printed = k.print(r, t)
 	web.JSON(w, http.StatusOK, t)
+}
+
+// print sends t to the ticket printer, if there is one, in the browser's
+// language, and reports whether it printed. A printer that fails leaves the
+// ticket to the page (the browser's print), logged for the office's IT.
+func (k *Kiosk) print(r *http.Request, t ticket) bool {
+	if k.printer == nil {
+		return false
+	}
+	lines := []string{t.Concern, strings.NewReplacer("{ahead}", strconv.Itoa(t.Ahead), "{min}", strconv.Itoa(t.WaitMin)).Replace(k.say(r, "PageKioskAhead")), t.Issued}
+	if len(t.Documents) > 0 {
+		lines = append(lines, "", k.say(r, "PageKioskHaveReady"))
+		for _, d := range t.Documents {
+			lines = append(lines, "- "+d)
+		}
+	}
+	lines = append(lines, "", k.say(r, "PageKioskWatchDisplay"))
+	err := k.printer.PrintTicket(r.Context(), escpos.Ticket{Heading: t.Office, Caption: k.say(r, "PageKioskYourNumber"), Big: t.Number, Lines: lines})
+	if err != nil {
+		k.log.Error("ticket printer failed; the page prints the ticket", "number", t.Number, "err", err)
+		return false
+	}
+	return true
 }
 
 // say is a word of the catalogue in the browser's language.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -18,19 +20,23 @@ import (
 	"buergerbuero/internal/basicauth"
 	"buergerbuero/internal/browsertest"
 	"buergerbuero/internal/storetest"
+	"buergerbuero/staff/kiosk/escpos"
 )
 
 func setup(t *testing.T) *httptest.Server { return setupAt(t, 9, 0) }
 
 // setupAt serves the kiosk on Tuesday 24.11.2026 (open 08:00-12:30) at hour:min.
-func setupAt(t *testing.T, hour, min int) *httptest.Server {
+func setupAt(t *testing.T, hour, min int) *httptest.Server { return setupWith(t, hour, min, nil) }
+
+// setupWith is setupAt with a ticket printer.
+func setupWith(t *testing.T, hour, min int, printer Printer) *httptest.Server {
 	store, _ := storetest.Open(t, nil, storetest.Berlin(2026, 11, 24, hour, min))
 	calls, _ := callsystem.New(context.Background(), store, nil)
 	engine, err := conversation.New(store, conversation.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(New(store, calls, engine, []basicauth.Account{{User: "kiosk", Password: "desk-password"}}, nil, nil))
+	srv := httptest.NewServer(New(store, calls, engine, printer, []basicauth.Account{{User: "kiosk", Password: "desk-password"}}, nil, nil))
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -116,5 +122,48 @@ func TestKioskPageInChromium(t *testing.T) {
 	png, err := chromedp.Run(page, chromedp.FullScreenshot(100))
 	if err == nil {
 		browsertest.Keep(t, "kiosk-ticket.png", png)
+	}
+}
+
+// With a ticket printer on the network the service prints the ticket
+// (the page is told so and does not print); a printer that is off leaves
+// the ticket to the page, the number issued all the same.
+func TestTicketPrinter(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	received := make(chan []byte, 1)
+	go func() {
+		conn, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		data, _ := io.ReadAll(conn)
+		conn.Close()
+		received <- data
+	}()
+	srv := setupWith(t, 9, 0, escpos.Network{Addr: ln.Addr().String()})
+	status, out := post(t, srv, "kiosk", "desk-password", `{"concern":"meldebescheinigung"}`)
+	if status != http.StatusOK || out["printed"] != true {
+		t.Fatalf("ticket with a printer: %d %v", status, out)
+	}
+	select {
+	case data := <-received:
+		for _, want := range []string{out["number"].(string), "Ihre Wartenummer", "Bitte bereithalten:", "\x1dVB"} {
+			if !strings.Contains(string(data), want) {
+				t.Errorf("%q not on the printed ticket %q", want, data)
+			}
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("nothing reached the printer")
+	}
+	dead, _ := net.Listen("tcp", "127.0.0.1:0")
+	dead.Close()
+	srv = setupWith(t, 9, 0, escpos.Network{Addr: dead.Addr().String(), Timeout: time.Second})
+	status, out = post(t, srv, "kiosk", "desk-password", `{"concern":"meldebescheinigung"}`)
+	if status != http.StatusOK || out["printed"] != false || out["number"] == "" {
+		t.Fatalf("ticket with the printer off: %d %v, want the number, for the page to print", status, out)
 	}
 }

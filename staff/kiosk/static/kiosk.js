@@ -38,7 +38,7 @@
         var docs = q(".docs"); docs.textContent = "";
         t.documents.forEach(function (d) { var li = document.createElement("li"); li.textContent = d; docs.appendChild(li); });
         pick.hidden = true; ticket.hidden = false;
-        if (!navigator.webdriver) { window.print(); } // not in a test browser
+        if (!t.printed && !navigator.webdriver) { window.print(); } // the service printed it, or a test browser
       })
       .catch(function () { error.textContent = words.PageKioskOffline || "–"; error.hidden = false; });
   }
