@@ -29,6 +29,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/emersion/go-message/charset"
+	"golang.org/x/oauth2"
 
 	"buergerbuero/booking"
 	"buergerbuero/conversation"
@@ -85,6 +86,9 @@ type ServerConfig struct {
 	Security string `yaml:"security"`
 	Username string `yaml:"username"`
 	Password string `yaml:"password"`
+	// OAuth2, if set, logs in with a token instead of the password
+	// (Microsoft 365, Google Workspace: oauth.go).
+	OAuth2 *OAuth2Config `yaml:"oauth2"`
 	// CAFile is a PEM file of the certificate authority to trust for this
 	// server (an office's internal CA); default: the system's.
 	CAFile string `yaml:"ca_file"`
@@ -160,7 +164,8 @@ func (c *Config) Problems() [][2]string {
 			out = append(out, [2]string{s.field, fmt.Sprintf("%q: use tls, starttls or none", s.sec)})
 		}
 	}
-	return out
+	out = append(out, c.IMAP.OAuth2.problems("email.imap.oauth2")...)
+	return append(out, c.SMTP.OAuth2.problems("email.smtp.oauth2")...)
 }
 
 // Dialogue is what the channel needs of the conversation engine.
@@ -198,6 +203,8 @@ type Mail struct {
 	verify verifier
 	// Records kept across restarts (records.go).
 	processedMails, replyTimes, threads, checked, domainTimes *booking.Records
+	// imapTokens and smtpTokens log in by OAuth 2 where configured (oauth.go).
+	imapTokens, smtpTokens oauth2.TokenSource
 }
 
 // New makes the channel; it keeps its records in the store. now is the
@@ -220,7 +227,26 @@ func New(cfg Config, d Dialogue, store Store, log *slog.Logger, now func() time.
 		return nil, err
 	}
 	m.processedMails, m.replyTimes, m.threads, m.checked, m.domainTimes = recs[0], recs[1], recs[2], recs[3], recs[4]
+	if cfg.IMAP.OAuth2.on() {
+		m.imapTokens = cfg.IMAP.OAuth2.tokens(context.Background())
+	}
+	if cfg.SMTP.OAuth2.on() {
+		m.smtpTokens = cfg.SMTP.OAuth2.tokens(context.Background())
+	}
 	return m, nil
+}
+
+// login logs in to the IMAP server: by OAuth 2 where configured, else
+// with the password.
+func (m *Mail) login(c *imapclient.Client) error {
+	if m.imapTokens == nil {
+		return c.Login(m.cfg.IMAP.Username, m.cfg.IMAP.Password).Wait()
+	}
+	client, err := m.cfg.IMAP.OAuth2.saslClient(m.imapTokens, m.cfg.IMAP.Username)
+	if err != nil {
+		return err
+	}
+	return c.Authenticate(client)
 }
 
 // Run watches the mailbox until ctx ends, reconnecting with back-off.
@@ -282,7 +308,7 @@ func (m *Mail) session(ctx context.Context) error {
 	defer c.Close()
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	defer stop()
-	if err := c.Login(m.cfg.IMAP.Username, m.cfg.IMAP.Password).Wait(); err != nil {
+	if err := m.login(c); err != nil {
 		return fmt.Errorf("login: %w", err)
 	}
 	if _, err := c.Select(m.cfg.Mailbox, nil).Wait(); err != nil {

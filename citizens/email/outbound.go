@@ -176,7 +176,16 @@ func (m *Mail) smtpSend(to string, msg []byte) error {
 	if err := c.Hello(domainOf(m.cfg.Address)); err != nil {
 		return err
 	}
-	if s.Username != "" {
+	switch {
+	case m.smtpTokens != nil:
+		client, err := s.OAuth2.saslClient(m.smtpTokens, s.Username)
+		if err != nil {
+			return err
+		}
+		if err := c.Auth(client); err != nil {
+			return err
+		}
+	case s.Username != "":
 		if err := c.Auth(sasl.NewPlainClient("", s.Username, s.Password)); err != nil {
 			return err
 		}

@@ -61,7 +61,7 @@ func newMailRigOn(t testing.TB, cfg Config, rec *mailtest.SMTP, imapAddr, imapUs
 	}
 	host, port := splitAddr(t, imapAddr)
 	cfg.Address, cfg.Name = "buergerbuero@musterstadt.example", "Bürgerbüro Musterstadt"
-	cfg.IMAP = ServerConfig{Host: host, Port: port, Security: "none", Username: imapUser, Password: imapPass}
+	cfg.IMAP = ServerConfig{Host: host, Port: port, Security: "none", Username: imapUser, Password: imapPass, OAuth2: cfg.IMAP.OAuth2}
 	if cfg.SMTP.Host == "" {
 		sh, sp := splitAddr(t, rec.Addr)
 		cfg.SMTP = ServerConfig{Host: sh, Port: sp, Security: "none"}

@@ -214,6 +214,11 @@ func (cfg *fileConfig) fromEnvironment() {
 			*field = v
 		}
 	}
+	for env, o := range map[string]*email.OAuth2Config{"BUERGERBUERO_IMAP_OAUTH2_SECRET": cfg.Email.IMAP.OAuth2, "BUERGERBUERO_SMTP_OAUTH2_SECRET": cfg.Email.SMTP.OAuth2} {
+		if v := os.Getenv(env); v != "" && o != nil {
+			o.ClientSecret = v
+		}
+	}
 }
 
 func checkConfig(args []string, stdout io.Writer) error {

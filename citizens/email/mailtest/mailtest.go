@@ -32,6 +32,7 @@ type SMTP struct {
 	mails    []Raw
 	refuse   int
 	password string
+	token    string        // with it, only AUTH XOAUTH2 with this bearer token
 	delay    time.Duration // how long each mail's DATA takes
 	inData   int           // mails being received right now
 	atOnce   int           // the most mails received at the same time
@@ -44,10 +45,18 @@ type Raw struct {
 	Data []byte
 }
 
+// NewSMTPWithToken starts the server on loopback taking mail only after
+// AUTH XOAUTH2 as "buergerbuero" with token.
+func NewSMTPWithToken(token string) (*SMTP, error) { return newSMTP(nil, "", token) }
+
 // NewSMTP starts the server on loopback. With tlsConfig it offers
 // STARTTLS; with password it requires AUTH PLAIN as "buergerbuero".
 func NewSMTP(tlsConfig *tls.Config, password string) (*SMTP, error) {
-	s := &SMTP{password: password}
+	return newSMTP(tlsConfig, password, "")
+}
+
+func newSMTP(tlsConfig *tls.Config, password, token string) (*SMTP, error) {
+	s := &SMTP{password: password, token: token}
 	s.srv = smtp.NewServer(s)
 	s.srv.Domain = "localhost"
 	s.srv.AllowInsecureAuth = tlsConfig == nil
@@ -163,8 +172,25 @@ type session struct {
 	to     []string
 }
 
-func (ss *session) AuthMechanisms() []string { return []string{sasl.Plain} }
-func (ss *session) Auth(string) (sasl.Server, error) {
+func (ss *session) AuthMechanisms() []string {
+	if ss.s.token != "" {
+		return []string{"XOAUTH2"}
+	}
+	return []string{sasl.Plain}
+}
+func (ss *session) Auth(mech string) (sasl.Server, error) {
+	if ss.s.token != "" {
+		if mech != "XOAUTH2" {
+			return nil, errors.New("only XOAUTH2")
+		}
+		return &xoauth2Server{check: func(user, token string) error {
+			if user != "buergerbuero" || token != ss.s.token {
+				return errors.New("bad token")
+			}
+			ss.authed = true
+			return nil
+		}}, nil
+	}
 	return sasl.NewPlainServer(func(identity, username, password string) error {
 		if username != "buergerbuero" || password != ss.s.password {
 			return errors.New("bad credentials")
@@ -174,7 +200,7 @@ func (ss *session) Auth(string) (sasl.Server, error) {
 	}), nil
 }
 func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
-	if ss.s.password != "" && !ss.authed {
+	if (ss.s.password != "" || ss.s.token != "") && !ss.authed {
 		return &smtp.SMTPError{Code: 530, Message: "authentication required"}
 	}
 	ss.from = from
