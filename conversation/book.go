@@ -629,10 +629,12 @@ func (t *turn) onTime(ctx context.Context, in input) bool {
 	}
 	if u.HasTime {
 		d, _ := time.ParseInLocation(time.DateOnly, t.d.Day, t.e.cfg.Location())
+		t.typedTime = true
 		return t.chooseTime(ctx, time.Date(d.Year(), d.Month(), d.Day(), u.Minute/60, u.Minute%60, 0, 0, d.Location()))
 	}
 	if u.Intent == understand.IntentEarliest {
 		if times, err := t.dayTimes(ctx); err == nil && len(times) > 0 {
+			t.typedTime = true
 			return t.chooseTime(ctx, times[0])
 		}
 	}

@@ -411,6 +411,9 @@ type turn struct {
 	// committed is the dialogue a change's transaction stored in this turn
 	// (told): the turn writes its dialogue only if it ends elsewhere.
 	committed *committed
+	// typedTime is set when the turn took a time typed in words or digits
+	// (not a button): the next question says which time it took.
+	typedTime bool
 	// chosenAt is how many replies the turn had said when it chose a time:
 	// if the time cannot be held, what follows gives way (hold.go).
 	chosenAt int
@@ -646,7 +649,11 @@ func (t *turn) promptIdle(context.Context) { t.promptMenu() }
 func (t *turn) promptBook(context.Context) { t.promptConcern("AskConcern") }
 func (t *turn) promptDocs(context.Context) { t.promptConcern("AskConcernDocs") }
 func (t *turn) promptName(context.Context) {
-	t.say(Reply{Text: t.text("AskName"), Options: []Option{t.back()}})
+	text := t.text("AskName")
+	if t.typedTime { // a time typed, not tapped: say which one was taken
+		text = t.text("TimeTaken", "When", t.e.when(t.d.Lang, t.d.Start), "Minutes", int(t.e.cfg.Booking.HoldFor/time.Minute)) + "\n" + text
+	}
+	t.say(Reply{Text: text, Options: []Option{t.back()}})
 }
 func (t *turn) promptPIN(context.Context) {
 	t.say(Reply{Text: t.text("AskPIN", "Number", t.d.Number), Options: []Option{t.back()}})

@@ -1596,3 +1596,17 @@ func TestMoveHoldsTheNewTime(t *testing.T) {
 		t.Fatalf("after the move: %+v %v", b, err)
 	}
 }
+
+// A day and time given in words are confirmed with the next question, so
+// the citizen learns at once which time was taken (and that it is held);
+// a time tapped on a button needs no such words.
+func TestSaysWhichTimeItTook(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	expect(t, "typed", ev.chat("1", "de").say("Perso Donnerstag 10 Uhr"), "Do 26.11.2026, 10:00 ist frei – ich halte den Termin 10 Minuten für Sie.", "Auf welchen Namen")
+	expect(t, "typed, English", ev.chat("2", "en").say("ID card Thursday 11 am"), "Thu 26.11.2026, 11:00 is free", "Whose name should the appointment be in")
+	c := ev.chat("3", "de")
+	c.say("Perso Donnerstag")
+	if out := c.press("09:30"); strings.Contains(out, "ist frei") || !strings.Contains(out, "Auf welchen Namen") {
+		t.Fatalf("a tapped time:\n%s", out)
+	}
+}
