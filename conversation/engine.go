@@ -716,8 +716,8 @@ func otherLang(lang string) string {
 func (e *Engine) global(ctx context.Context, t *turn, in input) bool {
 	opt, u := in.option, in.u
 	// In the name state a typed text is the name, unless it is only a command.
-	if t.d.State == stName && opt == "" && !understand.IsOnlyCommand(in.msg.Text) {
-		return false
+	if t.d.State == stName && opt == "" && !understand.IsOnlyCommand(in.msg.Text) && !strings.HasSuffix(strings.TrimSpace(in.msg.Text), "?") {
+		return false // a name; a question ("Nehmen Sie EC-Karte?") is answered aside
 	}
 	switch {
 	case t.stale(opt):
@@ -750,6 +750,13 @@ func (e *Engine) global(ctx context.Context, t *turn, in input) bool {
 		return true
 	case opt == "" && u.Intent == understand.IntentLostPIN:
 		t.say(Reply{Text: t.text("LostPIN", "Phone", t.e.cfg.Office.Phone)})
+		return true
+	case opt == "" && u.Intent == understand.IntentPayment:
+		if pay := t.e.cfg.Office.Payment.In(t.d.Lang); pay != "" {
+			t.say(Reply{Text: t.text("Payment", "How", pay)})
+		} else {
+			t.say(Reply{Text: t.text("PaymentAsk", "Phone", t.e.cfg.Office.Phone)})
+		}
 		return true
 	case opt == "" && u.Intent == understand.IntentWalkIn:
 		t.say(Reply{Text: t.text("WalkInInfo", "Hours", t.e.hoursLines(t.d.Lang))})

@@ -1610,3 +1610,16 @@ func TestSaysWhichTimeItTook(t *testing.T) {
 		t.Fatalf("a tapped time:\n%s", out)
 	}
 }
+
+// How to pay is answered from the office's config (or with its phone),
+// in any step; "Ich kann doch nicht kommen" leads to cancelling.
+func TestPaymentAndCannotCome(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	c := ev.chat("1", "de")
+	expect(t, "payment", c.say("Kann ich mit Karte zahlen?"), "Bar oder mit girocard")
+	c.say("Perso Donnerstag 10 Uhr")
+	expect(t, "payment mid-booking, the step goes on", c.say("Nehmen Sie EC-Karte?"), "Bar oder mit girocard")
+	expect(t, "cannot come", ev.chat("2", "de").say("Ich kann morgen doch nicht kommen"), "Wartenummer")
+	other := newEnv(t, shareOffice, tuesday) // no payment configured: the phone
+	expect(t, "payment unknown", other.chat("1", "de").say("Kann ich mit Karte zahlen?"), "sagt Ihnen das Bürgerbüro gern: 0123 4567")
+}

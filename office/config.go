@@ -51,6 +51,9 @@ type OfficeInfo struct {
 	// State is the German state (two letters, e.g. NW) whose public holidays
 	// close the office.
 	State string `yaml:"state"`
+	// Payment says how fees can be paid ("bar oder mit girocard"), for
+	// citizens who ask; empty: they are given the phone number.
+	Payment Text `yaml:"payment"`
 }
 
 // Text is a short text in German and English; English falls back to German.

@@ -46,6 +46,7 @@ const (
 	IntentLostPIN    Intent = "lostpin"  // "PIN vergessen"
 	IntentThanks     Intent = "thanks"
 	IntentOffTopic   Intent = "offtopic" // "Wie wird das Wetter morgen?": not for this service
+	IntentPayment    Intent = "payment"  // "Kann ich mit Karte zahlen?"
 )
 
 // Understanding is everything the parser found in one message.
@@ -212,6 +213,8 @@ var intentWords = []struct {
 	{IntentEarliest, []string{"fruehestmoeglich", "so frueh wie moeglich", "so bald wie moeglich", "moeglichst bald", "moeglichst frueh", "schnellstmoeglich",
 		"naechster freier", "naechsten freien", "naechste freie", "fruehester", "fruehesten", "frueheste", "earliest", "asap", "as soon as possible",
 		"first available", "next available", "first free", "next free"}},
+	{IntentPayment, []string{"mit karte", "karte zahlen", "kartenzahlung", "ec karte", "ec-karte", "girocard", "kreditkarte", "bar zahlen", "bar bezahlen", "nur bar",
+		"bargeld", "zahlungsmittel", "zahlungsart", "by card", "card payment", "credit card", "credit cards", "debit card", "debit cards", "pay cash", "in cash", "payment method"}},
 	{IntentEarlier, []string{"frueher", "frueheren", "earlier", "eher"}},
 	{IntentStatus, []string{"wo bin ich", "wo stehe ich", "schlange", "wie lange noch", "wie viele vor mir", "wie viele sind vor mir", "wann komme ich dran", "noch warten", "bald dran", "before me", "ahead of me",
 		"how long until", "my turn", "status", "wartezeit", "warteschlange", "wann bin ich dran", "where am i", "queue", "position",
@@ -219,7 +222,8 @@ var intentWords = []struct {
 	{IntentReschedule, []string{"verschieben", "umbuchen", "verlegen", "vorverlegen", "different time", "different day", "aendern", "reschedule", "move", "change"}},
 	{IntentCancel, []string{"absagen", "nicht wahrnehmen", "faellt aus", "streichen", "zurueckgeben", "brauch ich nicht mehr", "brauche ich nicht mehr",
 		"nicht mehr noetig", "please cancel", "cancel please", "cancel it", "don t need the appointment", "dont need the appointment", "no longer need", "stornieren", "storno", "cancel my", "cancel the", "cancel appointment", "cancel an", "cancel a", "cancel booking",
-		"want to cancel", "like to cancel", "need to cancel", "have to cancel", "cancellation", "loeschen"}},
+		"want to cancel", "like to cancel", "need to cancel", "have to cancel", "cancellation", "loeschen",
+		"doch nicht kommen", "kann nicht kommen", "kann doch nicht", "schaffe es nicht", "schaff es nicht", "komme nicht", "cannot come", "can t come", "cant come", "can t make it", "cant make it"}},
 	{IntentDocs, []string{"unterlagen", "mitbringen", "was brauche", "dokumente", "gebuehr", "kosten", "kostet", "documents", "what do i need", "bring", "fee", "cost",
 		"wie viel", "wieviel", "preis", "how much", "price", "passfoto", "photo",
 		"passbild", "passbilder", "foto", "fotos", "geburtsurkunde", "birth certificate", "wohnungsgeberbestaetigung", "mitnehmen", "mitkommen", "vollmacht",
