@@ -1623,3 +1623,13 @@ func TestPaymentAndCannotCome(t *testing.T) {
 	other := newEnv(t, shareOffice, tuesday) // no payment configured: the phone
 	expect(t, "payment unknown", other.chat("1", "de").say("Kann ich mit Karte zahlen?"), "sagt Ihnen das Bürgerbüro gern: 0123 4567")
 }
+
+// A span of time ("zwischen 10 und 11") offers the free times in it.
+func TestTimeRangeOffersTheTimesInIt(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	out := ev.chat("1", "de").say("Zwischen 10 und 11 Uhr am Donnerstag Perso")
+	expect(t, "range", out, "[10:00]", "[10:50]")
+	if strings.Contains(out, "[09:50]") || strings.Contains(out, "[11:00]") || strings.Contains(out, "ist frei") {
+		t.Fatalf("times outside the range, or one taken without asking:\n%s", out)
+	}
+}

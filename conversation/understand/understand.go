@@ -163,6 +163,9 @@ func (p *Parser) Understand(text string, now time.Time) Understanding {
 	}
 	u.Minute, u.HasTime = clockTime(timeText)
 	u.PartFrom, u.PartTo, u.HasPart = dayPart(toks)
+	if from, to, ok := clockRange(timeText); ok { // "zwischen 10 und 11": the times in it, not 10:00
+		u.PartFrom, u.PartTo, u.HasPart, u.HasTime = from, to, true, false
+	}
 	if u.HasDay && !u.HasTime {
 		u.Minute, u.HasTime = hourAfterDay(norm, toks)
 	}
@@ -951,6 +954,32 @@ func dayPart(toks []string) (int, int, bool) {
 		return 16 * 60, 24 * 60, true
 	}
 	return 0, 0, false
+}
+
+// rangeRe is a span of clock time: "zwischen 10 und 11", "von 9:30 bis
+// 11 uhr", "between 2 and 4 pm".
+var rangeRe = regexp.MustCompile(`\b(?:zwischen|von|between|from)\s+(\d{1,2})(?:[:.](\d{2}))?\s*(?:uhr\s*)?(?:und|bis|and|to|-)\s*(\d{1,2})(?:[:.](\d{2}))?\s*(uhr|am|pm)?\b`)
+
+// clockRange reads a span of clock time as minutes after midnight, the
+// end exclusive; "pm" moves both afternoon hours.
+func clockRange(text string) (from, to int, ok bool) {
+	m := rangeRe.FindStringSubmatch(text)
+	if m == nil {
+		return 0, 0, false
+	}
+	minutes := func(h, mm string) int {
+		hour, _ := strconv.Atoi(h)
+		minute, _ := strconv.Atoi(mm)
+		if m[5] == "pm" && hour < 12 {
+			hour += 12
+		}
+		return hour*60 + minute
+	}
+	from, to = minutes(m[1], m[2]), minutes(m[3], m[4])
+	if from >= to || to > 24*60 {
+		return 0, 0, false
+	}
+	return from, to, true
 }
 
 // OptionNumber reads a chosen option's number: "Nr. 2", "#2", "Option 2"
