@@ -751,6 +751,9 @@ func (e *Engine) global(ctx context.Context, t *turn, in input) bool {
 	case opt == "" && u.Intent == understand.IntentLostPIN:
 		t.say(Reply{Text: t.text("LostPIN", "Phone", t.e.cfg.Office.Phone)})
 		return true
+	case opt == "" && u.Elsewhere > 0 && u.Elsewhere <= len(t.e.cfg.Elsewhere):
+		t.say(Reply{Text: t.text("Elsewhere", "Where", t.e.cfg.Elsewhere[u.Elsewhere-1].Where.In(t.d.Lang), "Office", t.e.cfg.Office.Name)})
+		return true
 	case opt == "" && u.Intent == understand.IntentPayment:
 		if pay := t.e.cfg.Office.Payment.In(t.d.Lang); pay != "" {
 			t.say(Reply{Text: t.text("Payment", "How", pay)})

@@ -1633,3 +1633,15 @@ func TestTimeRangeOffersTheTimesInIt(t *testing.T) {
 		t.Fatalf("times outside the range, or one taken without asking:\n%s", out)
 	}
 }
+
+// A matter another office handles is not booked as something else: the
+// citizen is told where to go.
+func TestMattersHandledElsewhere(t *testing.T) {
+	ev := newEnv(t, "", tuesday)
+	out := ev.chat("1", "de").say("Hundesteuer anmelden")
+	expect(t, "dog tax", out, "Das erledigt nicht das Bürgerbüro Musterstadt (Demo), sondern: das Steueramt, Rathaus Zimmer 112")
+	if strings.Contains(out, "Anmeldung") || strings.Contains(out, "Bearbeitungszeit") {
+		t.Fatalf("booked as a registration of address:\n%s", out)
+	}
+	expect(t, "trade, English", ev.chat("2", "en").say("I want to register a business"), "the trade office")
+}

@@ -27,9 +27,13 @@ func DemoConfig() (*Config, error) { return ParseConfig("demo.yaml", demoYAML) }
 // Config is an office's configuration, as read from YAML. After ParseConfig
 // it is validated and compiled; treat it as read-only.
 type Config struct {
-	Office       OfficeInfo   `yaml:"office"`
-	Counters     []Counter    `yaml:"counters"`
-	Concerns     []Concern    `yaml:"concerns"`
+	Office   OfficeInfo `yaml:"office"`
+	Counters []Counter  `yaml:"counters"`
+	Concerns []Concern  `yaml:"concerns"`
+	// Elsewhere are matters citizens ask the office for that another
+	// office of the town handles ("Hundesteuer": the tax office): asked
+	// for, the citizen is told where to go instead of being booked.
+	Elsewhere    []Referral   `yaml:"elsewhere"`
 	OpeningHours WeeklyHours  `yaml:"opening_hours"`
 	Closed       ClosedDays   `yaml:"closed"`
 	Booking      BookingRules `yaml:"booking"`
@@ -39,6 +43,14 @@ type Config struct {
 	// counters, opening hours, closed days and walk-ins are each office's.
 	Offices  []OfficeConfig `yaml:"offices"`
 	compiled compiledRules  `yaml:"-"`
+}
+
+// Referral is a matter handled elsewhere: the words citizens use for it
+// and where to go.
+type Referral struct {
+	Keywords []string `yaml:"keywords"`
+	// Where names the office that handles it and how to reach it.
+	Where Text `yaml:"where"`
 }
 
 // OfficeInfo describes the office itself, as citizens are told about it.

@@ -97,6 +97,12 @@ closed: {public_holidays: vielleicht}
 			`line 9, column 17: booking.horizon_days: must be between 1 and 366, not 0`,
 			`closed.public_holidays: "vielleicht" is not true or false`,
 		}},
+		{"a matter handled elsewhere without its words or place", `office: {name: x, state: NW}
+counters: [{id: "1"}]
+concerns: [{id: a, name: {de: A}, minutes: 10}]
+opening_hours: {monday: ["08:00-12:00"]}
+elsewhere: [{keywords: [], where: {en: "the tax office"}}]
+`, []string{"elsewhere[0].keywords: name the words citizens use for it", "elsewhere[0].where.de: say where citizens go instead"}},
 		{"a tab", "office:\n\tname: x\n", []string{"line 2, column 1: (file): a tab: YAML indents with spaces only"}},
 		{"shares and holds", `office: {name: x}
 counters: [{id: "1"}, {id: "2"}]

@@ -12,6 +12,7 @@ import (
 // from a config that passed.
 func (c *Config) Validate(v *Checker) {
 	c.checkOffice(v)
+	c.checkElsewhere(v)
 	if len(c.Offices) > 0 { // a town: counters, hours, closed days and walk-ins are each office's
 		c.checkConcerns(v, nil)
 		c.checkOffices(v)
@@ -65,6 +66,20 @@ func (c *Config) checkCounters(v *Checker) map[string]bool {
 }
 
 // checkConcerns checks the concerns against the counters and returns their ids.
+// checkElsewhere checks the matters handled elsewhere: each needs its
+// words and where to go.
+func (c *Config) checkElsewhere(v *Checker) {
+	for i, r := range c.Elsewhere {
+		p := fmt.Sprintf("elsewhere[%d]", i)
+		if len(r.Keywords) == 0 {
+			v.Add(p+".keywords", "name the words citizens use for it")
+		}
+		if strings.TrimSpace(r.Where.DE) == "" {
+			v.Add(p+".where.de", "say where citizens go instead")
+		}
+	}
+}
+
 func (c *Config) checkConcerns(v *Checker, counters map[string]bool) map[string]bool {
 	ids := map[string]bool{}
 	if len(c.Concerns) == 0 {

@@ -74,6 +74,9 @@ type Understanding struct {
 	// PartFrom and PartTo narrow the time of day ("vormittags"), in minutes.
 	PartFrom, PartTo int
 	HasPart          bool
+	// Elsewhere is a matter another office handles (1-based index into
+	// the config's Elsewhere), or 0.
+	Elsewhere int
 	// Plural lists concerns named in the plural without a count
 	// ("Ausweise"), so the dialogue can ask how many.
 	Plural []string
@@ -98,6 +101,7 @@ type Parser struct {
 	maxCounts map[string]int // each concern's most per appointment
 	perPerson map[string]bool
 	vocab     map[string][]string // each concern's words, for compounds
+	elsewhere [][][]string        // per matter handled elsewhere (Config.Elsewhere), its phrases
 }
 
 type phrase struct {
@@ -124,7 +128,31 @@ func NewParser(cfg *office.Config) *Parser {
 		}
 	}
 	sort.SliceStable(p.phrases, func(i, j int) bool { return len(p.phrases[i].tokens) > len(p.phrases[j].tokens) })
+	for _, r := range cfg.Elsewhere {
+		var phrases [][]string
+		for _, k := range r.Keywords {
+			if toks := Tokens(Normalize(k)); len(toks) > 0 {
+				phrases = append(phrases, toks)
+			}
+		}
+		p.elsewhere = append(p.elsewhere, phrases)
+	}
 	return p
+}
+
+// elsewhereIn is the matter handled elsewhere the message names
+// (1-based index into Config.Elsewhere), or 0.
+func (p *Parser) elsewhereIn(toks []string) int {
+	for i, phrases := range p.elsewhere {
+		for _, ph := range phrases {
+			for start := 0; start+len(ph) <= len(toks); start++ {
+				if slices.Equal(toks[start:start+len(ph)], ph) {
+					return i + 1
+				}
+			}
+		}
+	}
+	return 0
 }
 
 // normalize lower-cases and spells umlauts out, so "Führungszeugnis",
@@ -153,6 +181,9 @@ func (p *Parser) Understand(text string, now time.Time) Understanding {
 	u.Lang = languageOf(toks)
 	u.SaysCancel = slices.Contains(toks, "cancel")
 	u.Concerns, u.Plural = p.concerns(toks)
+	if u.Elsewhere = p.elsewhereIn(toks); u.Elsewhere > 0 {
+		u.Concerns, u.Plural = nil, nil // "Hundesteuer anmelden" is no registration of address
+	}
 	p.date(&u, norm, toks, now.In(p.loc))
 	if !u.HasDay {
 		u.VagueDay = vagueDay(toks)
