@@ -130,7 +130,7 @@ func TestCrashRecovery(t *testing.T) {
 						return
 					}
 					if !strings.Contains(reply, s.expect) {
-						if strings.Contains(reply, "nicht frei") || strings.Contains(reply, "schon einen Termin") {
+						if toldTaken(reply) || strings.Contains(reply, "schon einen Termin") {
 							u.done = true
 							return
 						}

@@ -164,7 +164,7 @@ func (e *environment) telegramUser(res *results, id int64, slot string, office i
 			res.booked(told{m[1], m[2], fmt.Sprint("tg:", id), office}, true)
 			return
 		}
-		if strings.Contains(text, "nicht frei") || strings.Contains(text, "gerade von jemand anderem gebucht") || strings.Contains(text, "kann ich nicht buchen") {
+		if toldTaken(text) {
 			res.refuse()
 			return
 		}
@@ -178,6 +178,17 @@ func (e *environment) telegramUser(res *results, id int64, slot string, office i
 	}
 }
 
+// toldTaken reports whether an answer tells the user that the time (or
+// the day, or the horizon) is taken: held or booked by others first.
+func toldTaken(text string) bool {
+	for _, taken := range []string{"nicht frei", "nichts mehr frei", "kein Termin mehr frei", "gerade von jemand anderem gebucht", "kann ich nicht buchen"} {
+		if strings.Contains(text, taken) {
+			return true
+		}
+	}
+	return false
+}
+
 // askAgain is a citizen without an answer (the instance that had the
 // message died): "?" brings the question where the dialogue stands; if
 // the message never arrived, it is sent again. A booking made before the
@@ -185,7 +196,7 @@ func (e *environment) telegramUser(res *results, id int64, slot string, office i
 func (e *environment) askAgain(id int64, seen *int, text, expect string) ([]telegramtest.Sent, error) {
 	answered := func(msgs []telegramtest.Sent) bool {
 		for _, m := range msgs {
-			if strings.Contains(m.Text, expect) || bookedRx.MatchString(m.Text) || strings.Contains(m.Text, "nicht frei") {
+			if strings.Contains(m.Text, expect) || bookedRx.MatchString(m.Text) || toldTaken(m.Text) {
 				return true
 			}
 		}
@@ -217,7 +228,7 @@ func (e *environment) mailUser(res *results, addr, slot string, office int) {
 	}
 	res.step("mail: first mail", time.Since(start))
 	if !strings.Contains(m.Body, "Bitte prüfen") {
-		if strings.Contains(m.Body, "nicht frei") || strings.Contains(m.Body, "kann ich nicht buchen") {
+		if toldTaken(m.Body) {
 			res.refuse()
 			return
 		}
@@ -237,7 +248,7 @@ func (e *environment) mailUser(res *results, addr, slot string, office int) {
 		res.booked(told{g[1], g[2], "mail:" + addr, office}, false)
 		return
 	}
-	if strings.Contains(m.Body, "gerade von jemand anderem gebucht") {
+	if toldTaken(m.Body) {
 		res.refuse()
 		return
 	}
