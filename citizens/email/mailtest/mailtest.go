@@ -284,11 +284,16 @@ func NewIMAP(user, password string) (*IMAP, error) {
 		return nil, err
 	}
 	mem.AddUser(u)
+	return serveIMAP(u, user, password, mem.NewSession, imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}})
+}
+
+// serveIMAP serves sessions made by newSession for u on loopback.
+func serveIMAP(u *imapmemserver.User, user, password string, newSession func() imapserver.Session, caps imap.CapSet) (*IMAP, error) {
 	srv := imapserver.New(&imapserver.Options{
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return mem.NewSession(), nil, nil
+			return newSession(), nil, nil
 		},
-		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
+		Caps:         caps,
 		InsecureAuth: true,
 		Logger:       discard{},
 	})

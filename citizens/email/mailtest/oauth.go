@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -119,18 +118,8 @@ func NewIMAPWithToken(user, token string) (*IMAP, error) {
 		return nil, err
 	}
 	mem.AddUser(u)
-	srv := imapserver.New(&imapserver.Options{
-		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return &tokenSession{Session: mem.NewSession(), user: user, password: password, token: token}, nil, nil
-		},
-		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}},
-		InsecureAuth: true,
-		Logger:       discard{},
-	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
+	newSession := func() imapserver.Session {
+		return &tokenSession{Session: mem.NewSession(), user: user, password: password, token: token}
 	}
-	go srv.Serve(ln)
-	return &IMAP{Addr: ln.Addr().String(), User: user, Password: password, user: u, srv: srv}, nil
+	return serveIMAP(u, user, password, newSession, imap.CapSet{imap.CapIMAP4rev1: {}})
 }
