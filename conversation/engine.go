@@ -754,12 +754,8 @@ func (e *Engine) global(ctx context.Context, t *turn, in input) bool {
 	case opt == "" && u.Elsewhere > 0 && u.Elsewhere <= len(t.e.cfg.Elsewhere):
 		t.say(Reply{Text: t.text("Elsewhere", "Where", t.e.cfg.Elsewhere[u.Elsewhere-1].Where.In(t.d.Lang), "Office", t.e.cfg.Office.Name)})
 		return true
-	case opt == "" && u.Intent == understand.IntentPayment:
-		if pay := t.e.cfg.Office.Payment.In(t.d.Lang); pay != "" {
-			t.say(Reply{Text: t.text("Payment", "How", pay)})
-		} else {
-			t.say(Reply{Text: t.text("PaymentAsk", "Phone", t.e.cfg.Office.Phone)})
-		}
+	case opt == "" && (u.Intent == understand.IntentPayment || u.Intent == understand.IntentParking || u.Intent == understand.IntentAccess):
+		t.sayOfficeFact(u.Intent)
 		return true
 	case opt == "" && u.Intent == understand.IntentWalkIn:
 		t.say(Reply{Text: t.text("WalkInInfo", "Hours", t.e.hoursLines(t.d.Lang))})
@@ -874,4 +870,18 @@ func (t *turn) goBack(ctx context.Context) {
 	if t.d.State == stTime {
 		t.d.TimeFrom = 0
 	}
+}
+
+// sayOfficeFact answers how to pay, where to park and how the office is
+// reached without steps, from the office's config; what it does not say
+// is answered with the address and the phone.
+func (t *turn) sayOfficeFact(intent understand.Intent) {
+	o := t.e.cfg.Office
+	fact, textID := map[understand.Intent]office.Text{understand.IntentPayment: o.Payment, understand.IntentParking: o.Parking, understand.IntentAccess: o.Access}[intent],
+		map[understand.Intent]string{understand.IntentPayment: "Payment", understand.IntentParking: "Parking", understand.IntentAccess: "Access"}[intent]
+	if text := fact.In(t.d.Lang); text != "" {
+		t.say(Reply{Text: t.text(textID, "How", text, "Address", o.Address)})
+		return
+	}
+	t.say(Reply{Text: t.text(textID+"Ask", "Phone", o.Phone, "Address", o.Address)})
 }

@@ -1622,6 +1622,9 @@ func TestPaymentAndCannotCome(t *testing.T) {
 	expect(t, "cannot come", ev.chat("2", "de").say("Ich kann morgen doch nicht kommen"), "Wartenummer")
 	other := newEnv(t, shareOffice, tuesday) // no payment configured: the phone
 	expect(t, "payment unknown", other.chat("1", "de").say("Kann ich mit Karte zahlen?"), "sagt Ihnen das Bürgerbüro gern: 0123 4567")
+	expect(t, "parking", ev.chat("3", "de").say("Wo kann ich parken?"), "Parken: Parkplätze am Markt")
+	expect(t, "access", ev.chat("4", "en").say("Is there a lift? My mother uses a wheelchair"), "Without steps: The entrance at the market square has no steps")
+	expect(t, "access unknown", other.chat("2", "de").say("Ist das barrierefrei?"), "ohne Stufen erreichen", "0123 4567")
 }
 
 // A span of time ("zwischen 10 und 11") offers the free times in it.

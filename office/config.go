@@ -66,6 +66,11 @@ type OfficeInfo struct {
 	// Payment says how fees can be paid ("bar oder mit girocard"), for
 	// citizens who ask; empty: they are given the phone number.
 	Payment Text `yaml:"payment"`
+	// Parking and Access say where to park and how the office is reached
+	// without steps (lift, wheelchair), for citizens who ask; empty: the
+	// address and the phone number.
+	Parking Text `yaml:"parking"`
+	Access  Text `yaml:"access"`
 }
 
 // Text is a short text in German and English; English falls back to German.

@@ -47,6 +47,8 @@ const (
 	IntentThanks     Intent = "thanks"
 	IntentOffTopic   Intent = "offtopic" // "Wie wird das Wetter morgen?": not for this service
 	IntentPayment    Intent = "payment"  // "Kann ich mit Karte zahlen?"
+	IntentParking    Intent = "parking"  // "Wo kann ich parken?"
+	IntentAccess     Intent = "access"   // "Ist das barrierefrei?"
 )
 
 // Understanding is everything the parser found in one message.
@@ -249,6 +251,9 @@ var intentWords = []struct {
 		"first available", "next available", "first free", "next free"}},
 	{IntentPayment, []string{"mit karte", "karte zahlen", "kartenzahlung", "ec karte", "ec-karte", "girocard", "kreditkarte", "bar zahlen", "bar bezahlen", "nur bar",
 		"bargeld", "zahlungsmittel", "zahlungsart", "by card", "card payment", "credit card", "credit cards", "debit card", "debit cards", "pay cash", "in cash", "payment method"}},
+	{IntentAccess, []string{"barrierefrei", "barrierefreiheit", "rollstuhl", "rollstuhlfahrer", "rollator", "aufzug", "fahrstuhl", "stufenlos", "treppen", "gehbehindert",
+		"kinderwagen", "wheelchair", "accessible", "accessibility", "step free", "stairs", "lift", "elevator"}},
+	{IntentParking, []string{"parken", "parkplatz", "parkplaetze", "parkhaus", "parkmoeglichkeit", "parkmoeglichkeiten", "parking", "car park", "where to park", "where can i park"}},
 	{IntentEarlier, []string{"frueher", "frueheren", "earlier", "eher"}},
 	{IntentStatus, []string{"wo bin ich", "wo stehe ich", "schlange", "wie lange noch", "wie viele vor mir", "wie viele sind vor mir", "wann komme ich dran", "noch warten", "bald dran", "before me", "ahead of me",
 		"how long until", "my turn", "status", "wartezeit", "warteschlange", "wann bin ich dran", "where am i", "queue", "position",
@@ -264,8 +269,8 @@ var intentWords = []struct {
 		"zahlen", "bezahlen", "teuer", "kostenlos", "umsonst", "pay", "free of charge"}},
 	{IntentHours, []string{"oeffnungszeiten", "geoeffnet", "wann offen", "wann habt ihr", "opening hours", "opening times", "when are you open", "hours",
 		"adresse", "anschrift", "anfahrt", "wo seid ihr", "wo sind sie", "wo finde ich", "wo ist das", "wie komme ich", "your address", "where are you", "location", "how do i get",
-		"sprechzeiten", "schliesst", "schliessen", "close", "closing", "wo genau", "parken", "parkplatz", "eingang", "stock", "etage", "welche adresse",
-		"where is the office", "where is your office", "park", "parking", "entrance"}},
+		"sprechzeiten", "schliesst", "schliessen", "close", "closing", "wo genau", "eingang", "stock", "etage", "welche adresse",
+		"where is the office", "where is your office", "entrance"}},
 	{IntentHelp, []string{"hilfe", "help", "was kannst du", "what can you do"}},
 	{IntentBook, []string{"termin", "buchen", "vereinbaren", "reservieren", "appointment", "book", "booking"}},
 	{IntentMenu, []string{"menue", "menu", "hauptmenue", "start", "neustart", "von vorne", "start over", "restart", "neu anfangen"}},
