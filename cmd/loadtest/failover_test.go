@@ -14,7 +14,8 @@ import (
 // with SIGKILL. The other instance takes over, the rush completes (users
 // who got no answer ask again, as citizens do), and afterwards every
 // booking a user was told of exists with its PIN, no time is over
-// capacity, nobody holds two bookings.
+// capacity, nobody holds two bookings. (A user puzzled by an answer asks
+// again too; the report lists the first such answers.)
 func TestEtcdFailover(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the service and runs an etcd cluster")
