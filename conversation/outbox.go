@@ -127,9 +127,9 @@ func (e *Engine) kick() {
 
 // Delivered tells the engine that a channel showed these replies (as
 // returned by Handle): their outbox entries are done. It writes nothing
-// itself: the outbox's next pass deletes the entries of every turn shown
-// since, in one transaction (a crash before that sends them again, marked
-// as a possible repeat).
+// itself: the instance's next sweep (RunSweeps, or the leader's outbox
+// pass) deletes the entries of every turn shown since, in one transaction
+// (a crash before that sends them again, marked as a possible repeat).
 func (e *Engine) Delivered(ctx context.Context, replies []Reply) error {
 	e.outMu.Lock()
 	now := time.Now()
@@ -141,7 +141,6 @@ func (e *Engine) Delivered(ctx context.Context, replies []Reply) error {
 		}
 	}
 	e.outMu.Unlock()
-	e.kick()
 	return nil
 }
 
