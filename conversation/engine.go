@@ -545,21 +545,17 @@ func (t *turn) settled() *dialogue {
 // unless a change's transaction stored it so already; a dialogue no
 // different from a fresh one is not kept.
 func (e *Engine) storeDialogue(ctx context.Context, t *turn, msg Message, stored bool) error {
-	d := t.settled()
-	final, err := e.committedDialogue(*d, msg.Lang)
+	w, final, err := e.dialogueWrite(t, msg)
 	switch {
 	case err != nil:
 		return fmt.Errorf("save dialogue: %w", err)
 	case final.same(t.committed):
-		// the change's transaction stored the dialogue as it ends: one write per message
-	case final.kept:
-		if err := e.save(ctx, msg.Channel, msg.ChatID, d); err != nil {
-			return fmt.Errorf("save dialogue: %w", err)
-		}
-	case stored || t.committed != nil:
-		if err := e.forget(ctx, msg.Channel, msg.ChatID); err != nil {
-			return fmt.Errorf("forget dialogue: %w", err)
-		}
+		return nil // the change's transaction stored the dialogue as it ends: one write per message
+	case !final.kept && !stored && t.committed == nil:
+		return nil // nothing to keep, nothing stored to delete
+	}
+	if err := e.store.Apply(ctx, w); err != nil {
+		return fmt.Errorf("save dialogue: %w", err)
 	}
 	return nil
 }

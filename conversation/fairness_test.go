@@ -2,6 +2,7 @@ package conversation
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -181,7 +182,11 @@ func (a *fairActor) ask(t *testing.T, ev *env, day time.Time) string {
 	for range 3 {
 		d := &dialogue{State: stConfirm, Flow: "book", Lang: "de", Concerns: a.concerns, Day: day.Format(time.DateOnly), Start: want,
 			Name: "Sim Bürger", EmailDone: true, Updated: ev.clock.Now()}
-		if err := ev.engine.save(context.Background(), a.channel, a.chat, d); err != nil {
+		data, err := json.Marshal(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ev.engine.dialogues.Put(context.Background(), dialogueKey(a.channel, a.chat), data); err != nil {
 			t.Fatal(err)
 		}
 		replies, err := ev.engine.Handle(context.Background(), Message{Channel: a.channel, ChatID: a.chat, PersonKey: a.person, Source: a.source,

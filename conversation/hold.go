@@ -47,7 +47,7 @@ func (e *Engine) storeWithHold(ctx context.Context, t *turn, msg Message, want t
 	}
 	before := t.d.Held
 	t.d.Held = want
-	w, err := e.dialogueWrite(t, msg)
+	w, _, err := e.dialogueWrite(t, msg)
 	if err != nil {
 		return nil, err
 	}
@@ -119,18 +119,19 @@ func (t *turn) heldElsewhere(ctx context.Context, person, source string) (person
 }
 
 // dialogueWrite is the record of the chat's dialogue as the turn leaves
-// it: its new value, or its deletion when it holds no more than a fresh one.
-func (e *Engine) dialogueWrite(t *turn, msg Message) (booking.Write, error) {
+// it: its new value, or its deletion when it holds no more than a fresh
+// one; and the dialogue as stored, to compare with what a change stored.
+func (e *Engine) dialogueWrite(t *turn, msg Message) (booking.Write, *committed, error) {
 	d := t.settled()
 	w := booking.Write{Kind: "dialogues", Key: dialogueKey(msg.Channel, msg.ChatID)}
 	final, err := e.committedDialogue(*d, msg.Lang)
 	if err != nil || !final.kept {
-		return w, err
+		return w, final, err
 	}
 	if w.Value, err = json.Marshal(d); err != nil {
-		return w, fmt.Errorf("dialogue: %w", err)
+		return w, nil, fmt.Errorf("dialogue: %w", err)
 	}
-	return w, nil
+	return w, final, nil
 }
 
 // lostTime answers a turn whose chosen time could not be held: back at

@@ -32,19 +32,6 @@ func (e *Engine) load(ctx context.Context, channel, chatID string) (*dialogue, e
 	return d, nil
 }
 
-func (e *Engine) save(ctx context.Context, channel, chatID string, d *dialogue) error {
-	data, err := json.Marshal(d)
-	if err != nil {
-		return err
-	}
-	return e.dialogues.Put(ctx, dialogueKey(channel, chatID), data)
-}
-
-// forget deletes a chat's stored dialogue.
-func (e *Engine) forget(ctx context.Context, channel, chatID string) error {
-	return e.dialogues.Delete(ctx, dialogueKey(channel, chatID))
-}
-
 // pruneDialogues deletes dialogues untouched for a week: they hold names
 // and e-mail addresses that are not needed any more.
 func (e *Engine) pruneDialogues(ctx context.Context) error {
