@@ -47,6 +47,7 @@ type Page struct {
 	texts  Texts
 	log    *slog.Logger
 	mux    *http.ServeMux
+	page   http.Handler // mux behind the login and the browser-side guards, made once
 }
 
 // New makes the page; without logins it is off. guard throttles wrong
@@ -64,13 +65,13 @@ func New(cfg *office.Config, calls Calls, texts Texts, logins []basicauth.Accoun
 	p.mux.HandleFunc("GET /api/state", p.state)
 	p.mux.HandleFunc("POST /api/next", p.next)
 	p.mux.HandleFunc("POST /api/act", p.act)
+	p.page = webguard.Page("default-src 'self'; object-src 'none'", p.guard.Require("buergerbuero counter", p.logins,
+		"The counter page is off: set counter.accounts or counter.password (or BUERGERBUERO_COUNTER_PASSWORD).", p.mux))
 	return p
 }
 
-func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	webguard.Page("default-src 'self'; object-src 'none'", p.guard.Require("buergerbuero counter", p.logins,
-		"The counter page is off: set counter.accounts or counter.password (or BUERGERBUERO_COUNTER_PASSWORD).", p.mux)).ServeHTTP(w, r)
-}
+// ServeHTTP serves the page and its API behind the login.
+func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) { p.page.ServeHTTP(w, r) }
 
 // entry is a number as the page shows it.
 type entry struct {

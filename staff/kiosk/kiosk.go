@@ -62,6 +62,7 @@ type Kiosk struct {
 	printer Printer
 	log     *slog.Logger
 	mux     *http.ServeMux
+	page    http.Handler // mux behind the login and the browser-side guards, made once
 }
 
 // New makes the kiosk; without logins it is off. guard throttles wrong
@@ -79,13 +80,13 @@ func New(desk Desk, queue Queue, texts Texts, printer Printer, logins []basicaut
 	k.mux.Handle("GET /", http.FileServerFS(files))
 	k.mux.HandleFunc("GET /api/concerns", k.concerns)
 	k.mux.HandleFunc("POST /api/ticket", k.ticket)
+	k.page = webguard.Page("default-src 'self'; object-src 'none'", k.guard.Require("buergerbuero kiosk", k.logins,
+		"The kiosk is off: set kiosk.accounts or kiosk.password (or BUERGERBUERO_KIOSK_PASSWORD).", k.mux))
 	return k
 }
 
-func (k *Kiosk) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	webguard.Page("default-src 'self'; object-src 'none'", k.guard.Require("buergerbuero kiosk", k.logins,
-		"The kiosk is off: set kiosk.accounts or kiosk.password (or BUERGERBUERO_KIOSK_PASSWORD).", k.mux)).ServeHTTP(w, r)
-}
+// ServeHTTP serves the page and its API behind the login.
+func (k *Kiosk) ServeHTTP(w http.ResponseWriter, r *http.Request) { k.page.ServeHTTP(w, r) }
 
 type concern struct {
 	ID        string   `json:"id"`
