@@ -2,6 +2,8 @@ package booking
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -37,34 +39,52 @@ type Erased struct {
 	Chats []Owner
 }
 
-// Erase deletes the personal data of someone's bookings in one write
-// transaction, cancelling those still to come; actor (the admin) is named
-// in the cancellations' events.
+// Erase deletes the personal data of someone's bookings, cancelling those
+// still to come; actor (the admin) is named in the cancellations' events.
+// The bookings are found in a read transaction (a scan of all of them, which
+// must not hold up the office's bookings) and changed in one write
+// transaction that checks each again.
 func (s *Store) Erase(ctx context.Context, who Someone, actor string) (Erased, error) {
 	who.Email, who.PersonKey, who.Number = strings.TrimSpace(who.Email), strings.TrimSpace(who.PersonKey), NormalizeNumber(who.Number)
 	if who.Email == "" && who.PersonKey == "" && who.Number == "" {
 		return Erased{}, ErrNobodyNamed
 	}
-	var out Erased
-	err := s.write(func(tx storage.Tx) error {
-		out = Erased{}
+	var ids []uint64
+	err := s.read(func(tx storage.Tx) error {
 		now := s.clock.Now()
-		var matched []*Booking
 		c := tx.Bucket(bucketBookings).Cursor()
-		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		for k, v := c.First(); k != nil; k, v = c.Next() {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			b, err := getBooking(tx, decodeU64(k))
+			var b Booking
+			if err := json.Unmarshal(v, &b); err != nil {
+				return fmt.Errorf("booking %d: %w", decodeU64(k), err)
+			}
+			if who.names(&b, now) {
+				ids = append(ids, b.ID)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Erased{}, fmt.Errorf("erase: %w", err)
+	}
+	var out Erased
+	err = s.write(func(tx storage.Tx) error {
+		out = Erased{}
+		now := s.clock.Now()
+		for _, id := range ids {
+			b, err := getBooking(tx, id)
+			if errors.Is(err, ErrNotFound) {
+				continue
+			}
 			if err != nil {
 				return err
 			}
-			if (who.Email != "" && strings.EqualFold(b.Email, who.Email)) || (who.PersonKey != "" && b.PersonKey == who.PersonKey) ||
-				(who.Number != "" && b.Number == who.Number && b.Status == StatusBooked && b.End().After(now)) {
-				matched = append(matched, b)
+			if !who.names(b, now) {
+				continue // changed since the scan
 			}
-		}
-		for _, b := range matched {
 			if err := s.erase(tx, b, now, actor, &out); err != nil {
 				return err
 			}
@@ -75,6 +95,13 @@ func (s *Store) Erase(ctx context.Context, who Someone, actor string) (Erased, e
 		return Erased{}, fmt.Errorf("erase: %w", err)
 	}
 	return out, nil
+}
+
+// names reports whether who names booking b at now: by its address or
+// person key, or by the number of a booking still to come.
+func (who Someone) names(b *Booking, now time.Time) bool {
+	return (who.Email != "" && strings.EqualFold(b.Email, who.Email)) || (who.PersonKey != "" && b.PersonKey == who.PersonKey) ||
+		(who.Number != "" && b.Number == who.Number && b.Status == StatusBooked && b.End().After(now))
 }
 
 // erase cancels b if it is still to come and clears its personal data.
