@@ -846,7 +846,8 @@ func (t *turn) answersAside(ctx context.Context, in input) bool {
 
 // reset goes back to the menu and forgets the collected data.
 func (t *turn) reset(ctx context.Context) {
-	*t.d = dialogue{State: t.d.State, Lang: t.d.Lang, Handled: t.d.Handled, LastAnswer: t.d.LastAnswer, Repeats: t.d.Repeats}
+	// Held stays: it is what the store keeps for the chat, ended by the turn's end (hold.go).
+	*t.d = dialogue{State: t.d.State, Lang: t.d.Lang, Handled: t.d.Handled, LastAnswer: t.d.LastAnswer, Repeats: t.d.Repeats, Held: t.d.Held}
 	t.fire(ctx, "done")
 }
 

@@ -1648,3 +1648,19 @@ func TestMattersHandledElsewhere(t *testing.T) {
 	}
 	expect(t, "trade, English", ev.chat("2", "en").say("I want to register a business"), "the trade office")
 }
+
+// A chat lets go of its held time when it leaves the booking or goes back
+// to the times: the next citizen gets it at once, not after the hold's time.
+func TestLeavingReleasesTheHold(t *testing.T) {
+	for _, leave := range []string{"abbrechen", "zurück"} {
+		t.Run(leave, func(t *testing.T) {
+			ev := newEnv(t, "", tuesday)
+			holder, other := ev.chat("1", "de"), ev.chat("2", "de")
+			expect(t, "held", holder.say("Kfz abmelden Donnerstag 10 Uhr"), "ist frei")
+			expect(t, "taken for the other", other.say("Kfz abmelden Donnerstag 10 Uhr"), "nicht frei")
+			other.say("abbrechen")
+			holder.say(leave)
+			expect(t, "free again", other.say("Kfz abmelden Donnerstag 10 Uhr"), "Do 26.11.2026, 10:00 ist frei")
+		})
+	}
+}

@@ -413,7 +413,8 @@ func (t *turn) told(tl *telling) {
 	r.Outbox = tl.key
 	t.say(r)
 	t.committed = tl.stored
-	t.e.kick() // a copy by mail may wait in the outbox
+	t.d.Held = time.Time{} // the change's transaction ended the chat's hold
+	t.e.kick()             // a copy by mail may wait in the outbox
 }
 
 // mailCopy is the outbox entry (under key) that copies mail, the message
