@@ -874,8 +874,13 @@ func (t *turn) goBack(ctx context.Context) {
 // is answered with the address and the phone.
 func (t *turn) sayOfficeFact(intent understand.Intent) {
 	o := t.e.cfg.Office
-	fact, textID := map[understand.Intent]office.Text{understand.IntentPayment: o.Payment, understand.IntentParking: o.Parking, understand.IntentAccess: o.Access}[intent],
-		map[understand.Intent]string{understand.IntentPayment: "Payment", understand.IntentParking: "Parking", understand.IntentAccess: "Access"}[intent]
+	fact, textID := o.Payment, "Payment"
+	switch intent {
+	case understand.IntentParking:
+		fact, textID = o.Parking, "Parking"
+	case understand.IntentAccess:
+		fact, textID = o.Access, "Access"
+	}
 	if text := fact.In(t.d.Lang); text != "" {
 		t.say(Reply{Text: t.text(textID, "How", text, "Address", o.Address)})
 		return
