@@ -10,6 +10,7 @@ import (
 	"embed"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -18,11 +19,10 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"buergerbuero/conversation"
 	"buergerbuero/internal/clientaddr"
 	"buergerbuero/internal/web"
+	"buergerbuero/internal/webgate"
 	"buergerbuero/internal/webguard"
 )
 
@@ -74,11 +74,11 @@ type Chat struct {
 	mux      *http.ServeMux
 	addrs    *clientaddr.Resolver
 	now      func() time.Time
-	sessions *sessions
 
-	mu       sync.Mutex
-	queues   map[string]*queue        // chat id -> pushed replies not yet fetched
-	limiters map[string]*rate.Limiter // "chat:"+id or "addr:"+host -> its message budget
+	gate *webgate.Gate
+
+	mu     sync.Mutex
+	queues map[string]*queue // chat id -> pushed replies not yet fetched
 }
 
 type queue struct {
@@ -92,17 +92,14 @@ func New(d Dialogue, log *slog.Logger, opts Options) (*Chat, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	if len(opts.Secret) < 16 {
-		return nil, errors.New("web chat: a secret of at least 16 bytes is required")
-	}
-	if opts.WorkBits <= 0 {
-		opts.WorkBits = 20
-	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	c := &Chat{dialogue: d, log: log, mux: http.NewServeMux(), addrs: opts.Addrs, now: opts.Now, queues: map[string]*queue{}, limiters: map[string]*rate.Limiter{},
-		sessions: &sessions{key: opts.Secret, bits: opts.WorkBits, now: opts.Now, used: map[string]time.Time{}}}
+	gate, err := webgate.New(webgate.Options{Secret: opts.Secret, WorkBits: opts.WorkBits, Addrs: opts.Addrs, Now: opts.Now})
+	if err != nil {
+		return nil, fmt.Errorf("web chat: %w", err)
+	}
+	c := &Chat{dialogue: d, log: log, mux: http.NewServeMux(), addrs: opts.Addrs, now: opts.Now, gate: gate, queues: map[string]*queue{}}
 	files, _ := fs.Sub(static, "static")
 	c.mux.Handle("GET /", http.FileServerFS(files))
 	c.mux.HandleFunc("GET /api/challenge", c.challenge)
@@ -118,11 +115,11 @@ func (c *Chat) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // challenge hands out work for a new session.
 func (c *Chat) challenge(w http.ResponseWriter, r *http.Request) {
-	if !c.allow(r, "") {
+	if !c.gate.Allow(r, "") {
 		writeError(w, http.StatusTooManyRequests, c.dialogue.Text(langHint(r), "ChannelSlowDown"))
 		return
 	}
-	web.JSON(w, http.StatusOK, map[string]any{"challenge": c.sessions.challenge(), "bits": c.sessions.bits})
+	web.JSON(w, http.StatusOK, map[string]any{"challenge": c.gate.Challenge(), "bits": c.gate.Bits()})
 }
 
 // session turns a solved challenge into a signed chat id in a cookie.
@@ -136,7 +133,7 @@ func (c *Chat) session(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, c.dialogue.Text(langHint(r), "ChannelUnreadable"))
 		return
 	}
-	value, ok := c.sessions.redeem(req.Challenge, req.Nonce)
+	value, ok := c.gate.Redeem(req.Challenge, req.Nonce)
 	if !ok {
 		writeError(w, http.StatusForbidden, c.dialogue.Text(langHint(r), "ChatSessionFailed"))
 		return
@@ -183,50 +180,15 @@ func langHint(r *http.Request) string {
 	return strings.TrimSpace(lang)
 }
 
-// Message budgets: a conversation may send two messages a second (bursts of
-// ten); one network address, which may be a proxy or an office network shared
-// by many people, twenty a second (bursts of a hundred).
-const (
-	chatRate, chatBurst       = 2, 10
-	addressRate, addressBurst = 20, 100
-)
-
-// allow spends one message of the conversation's and of its address's
-// budget, so nobody floods the dialogue (or the store) by keeping a cookie
-// or by throwing it away.
-func (c *Chat) allow(r *http.Request, chat string) bool {
-	host := c.addrs.Addr(r).String()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.limiters) > 20000 {
-		clear(c.limiters)
-	}
-	now := c.now()
-	if !c.limiter("addr:"+host, addressRate, addressBurst).AllowN(now, 1) {
-		return false
-	}
-	return chat == "" || c.limiter("chat:"+chat, chatRate, chatBurst).AllowN(now, 1)
-}
-
-// limiter returns the limiter stored under key, making it if needed; c.mu is held.
-func (c *Chat) limiter(key string, r rate.Limit, burst int) *rate.Limiter {
-	l := c.limiters[key]
-	if l == nil {
-		l = rate.NewLimiter(r, burst)
-		c.limiters[key] = l
-	}
-	return l
-}
-
 func (c *Chat) message(w http.ResponseWriter, r *http.Request) {
-	id := c.sessions.chatID(r)
+	id := c.chatID(r)
 	lang := langHint(r)
 	if id == "" {
 		// The page starts a session (a proof of work) and sends again.
 		web.JSON(w, http.StatusUnauthorized, map[string]any{"session": "needed", "error": c.dialogue.Text(lang, "ChatConnecting")})
 		return
 	}
-	if !c.allow(r, id) {
+	if !c.gate.Allow(r, id) {
 		writeError(w, http.StatusTooManyRequests, c.dialogue.Text(lang, "ChannelSlowDown"))
 		return
 	}
@@ -258,7 +220,7 @@ func (c *Chat) message(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *Chat) poll(w http.ResponseWriter, r *http.Request) {
-	id := c.sessions.chatID(r)
+	id := c.chatID(r)
 	c.mu.Lock()
 	var out []reply
 	if q, ok := c.queues[id]; ok {
@@ -299,4 +261,13 @@ func (c *Chat) Send(_ context.Context, chatID string, replies []conversation.Rep
 // writeError answers with msg, as the error and as a reply to show.
 func writeError(w http.ResponseWriter, status int, msg string) {
 	web.JSON(w, status, map[string]any{"error": msg, "replies": []reply{{Text: msg}}}) // a failed error answer has nothing left to say
+}
+
+// chatID returns the chat id of the request's signed session cookie, or "".
+func (c *Chat) chatID(r *http.Request) string {
+	ck, err := r.Cookie(cookieName)
+	if err != nil {
+		return ""
+	}
+	return c.gate.Session(ck.Value)
 }

@@ -2,6 +2,7 @@ package webchat
 
 import (
 	"buergerbuero/internal/clientaddr"
+	"buergerbuero/internal/webgate"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -68,7 +69,7 @@ func (c *client) startSession() (int, wire) {
 	if res.StatusCode != http.StatusOK {
 		return res.StatusCode, ch.wire
 	}
-	solved, _ := json.Marshal(map[string]string{"challenge": ch.Challenge, "nonce": Solve(ch.Challenge, ch.Bits)})
+	solved, _ := json.Marshal(map[string]string{"challenge": ch.Challenge, "nonce": webgate.Solve(ch.Challenge, ch.Bits)})
 	res, err = c.http.Post(c.base+"/api/session", "application/json", bytes.NewReader(solved))
 	if err != nil {
 		c.t.Fatal(err)
@@ -354,7 +355,7 @@ func TestSessionCookieIsSecureBehindATrustedTLSProxy(t *testing.T) {
 		}
 		json.NewDecoder(res.Body).Decode(&ch)
 		res.Body.Close()
-		body, _ := json.Marshal(map[string]string{"challenge": ch.Challenge, "nonce": Solve(ch.Challenge, ch.Bits)})
+		body, _ := json.Marshal(map[string]string{"challenge": ch.Challenge, "nonce": webgate.Solve(ch.Challenge, ch.Bits)})
 		res, err = c.Post(proxy.URL+"/api/session", "application/json", bytes.NewReader(body))
 		if err != nil {
 			t.Fatal(err)

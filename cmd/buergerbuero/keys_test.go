@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"buergerbuero/booking"
-	"buergerbuero/citizens/webchat"
+	"buergerbuero/internal/webgate"
 	"buergerbuero/office"
 )
 
@@ -90,7 +90,7 @@ func TestABackupForgesNothingAndRotationEndsSessionsCleanly(t *testing.T) {
 		// A challenge made up and solved without the service's key.
 		body := strconv.FormatInt(time.Now().Add(time.Minute).Unix(), 10) + ".00112233445566778899aabb"
 		challenge := body + "." + forgeMAC(key, "challenge", body)
-		sol, _ := json.Marshal(map[string]string{"challenge": challenge, "nonce": webchat.Solve(challenge, 20)})
+		sol, _ := json.Marshal(map[string]string{"challenge": challenge, "nonce": webgate.Solve(challenge, 20)})
 		res, err := http.Post(chat+"api/session", "application/json", bytes.NewReader(sol))
 		if err != nil {
 			t.Fatal(err)

@@ -20,7 +20,7 @@ import (
 	"buergerbuero/booking"
 	"buergerbuero/citizens/email/mailtest"
 	"buergerbuero/citizens/telegram/telegramtest"
-	"buergerbuero/citizens/webchat"
+	"buergerbuero/internal/webgate"
 	"buergerbuero/office"
 	"buergerbuero/staff/mattermost/mattermosttest"
 	"buergerbuero/storage"
@@ -392,7 +392,7 @@ func startChatSession(t *testing.T, c *http.Client, base string) []*http.Cookie 
 	}
 	json.NewDecoder(res.Body).Decode(&ch)
 	res.Body.Close()
-	body, _ := json.Marshal(map[string]string{"challenge": ch.Challenge, "nonce": webchat.Solve(ch.Challenge, ch.Bits)})
+	body, _ := json.Marshal(map[string]string{"challenge": ch.Challenge, "nonce": webgate.Solve(ch.Challenge, ch.Bits)})
 	res, err = c.Post(base+"api/session", "application/json", bytes.NewReader(body))
 	if err != nil {
 		t.Error(err)
