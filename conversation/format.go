@@ -37,8 +37,13 @@ func (e *Engine) concernList(lang string, cs []office.ConcernCount) string {
 	return strings.Join(parts, ", ")
 }
 
-// documents lists what to bring for all concerns, each item once.
+// documents lists what to bring for all concerns, each item once, as bullets.
 func (e *Engine) documents(lang string, cs []office.ConcernCount) string {
+	return bullets(e.documentList(lang, cs))
+}
+
+// documentList is what to bring for all concerns, each item once.
+func (e *Engine) documentList(lang string, cs []office.ConcernCount) []string {
 	var items []string
 	seen := map[string]bool{}
 	for _, cc := range cs {
@@ -50,7 +55,7 @@ func (e *Engine) documents(lang string, cs []office.ConcernCount) string {
 			}
 		}
 	}
-	return bullets(items)
+	return items
 }
 
 func bullets(items []string) string {

@@ -112,10 +112,16 @@ func (t *turn) booker() booking.For {
 // heldElsewhere is what person and source hold at a town's other offices;
 // nothing for an office on its own.
 func (t *turn) heldElsewhere(ctx context.Context, person, source string) (persons, sources booking.Holding, err error) {
-	if t.e.town == nil || (person == "" && source == "") {
+	return t.e.heldElsewhere(ctx, person, source)
+}
+
+// heldElsewhere is what person and source hold at the town's other
+// offices; nothing for an office on its own.
+func (e *Engine) heldElsewhere(ctx context.Context, person, source string) (persons, sources booking.Holding, err error) {
+	if e.town == nil || (person == "" && source == "") {
 		return booking.Holding{}, booking.Holding{}, nil
 	}
-	return t.e.town.heldElsewhere(ctx, t.e, person, source)
+	return e.town.heldElsewhere(ctx, e, person, source)
 }
 
 // dialogueWrite is the record of the chat's dialogue as the turn leaves

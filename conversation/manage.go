@@ -206,18 +206,28 @@ func (t *turn) onCancelConfirm(ctx context.Context, in input) bool {
 // cancelledReplies tell of a cancelled booking, with the calendar entry
 // that removes it: for the chat and for a copy by mail.
 func (t *turn) cancelledReplies(c booking.Change) (chat, mail Reply) {
-	b := c.Booking
-	r := Reply{Text: t.text("Cancelled", "Number", b.Number, "When", t.e.when(t.d.Lang, b.Start)),
-		Attachments: []Attachment{t.e.calendarFile(b, "CANCEL", t.d.Lang)}}
+	r := t.e.cancelledReply(t.d.Lang, c.Booking)
 	return r, r
+}
+
+// cancelledReply tells of cancelled booking b in lang, with the calendar
+// entry that removes it.
+func (e *Engine) cancelledReply(lang string, b booking.Booking) Reply {
+	return Reply{Text: e.texts.T(lang, "Cancelled", "Number", b.Number, "When", e.when(lang, b.Start)),
+		Attachments: []Attachment{e.calendarFile(b, "CANCEL", lang)}}
 }
 
 // movedReplies tell of a moved booking, with the updated calendar entry.
 func (t *turn) movedReplies(c booking.Change) (chat, mail Reply) {
-	b := c.Booking
-	r := Reply{Text: t.text("Moved", "Number", b.Number, "When", t.e.when(t.d.Lang, b.Start)),
-		Attachments: []Attachment{t.e.calendarFile(b, "REQUEST", t.d.Lang)}}
+	r := t.e.movedReply(t.d.Lang, c.Booking)
 	return r, r
+}
+
+// movedReply tells of moved booking b in lang, with the updated calendar
+// entry.
+func (e *Engine) movedReply(lang string, b booking.Booking) Reply {
+	return Reply{Text: e.texts.T(lang, "Moved", "Number", b.Number, "When", e.when(lang, b.Start)),
+		Attachments: []Attachment{e.calendarFile(b, "REQUEST", lang)}}
 }
 
 // confirmMove moves the booking whose PIN this dialogue checked.

@@ -102,6 +102,7 @@ func New(d Dialogue, log *slog.Logger, opts Options) (*Chat, error) {
 	c := &Chat{dialogue: d, log: log, mux: http.NewServeMux(), addrs: opts.Addrs, now: opts.Now, gate: gate, queues: map[string]*queue{}}
 	files, _ := fs.Sub(static, "static")
 	c.mux.Handle("GET /", http.FileServerFS(files))
+	c.mux.Handle("GET /pow.js", webgate.Worker())
 	c.mux.HandleFunc("GET /api/challenge", c.challenge)
 	c.mux.HandleFunc("POST /api/session", c.session)
 	c.mux.HandleFunc("POST /api/message", c.message)

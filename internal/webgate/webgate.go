@@ -16,6 +16,7 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"embed"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
@@ -199,4 +200,14 @@ func Solve(challenge string, want int) string {
 			return nonce
 		}
 	}
+}
+
+//go:embed pow.js
+var worker embed.FS
+
+// Worker serves pow.js, the Web Worker a page solves its challenge in.
+func Worker() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.ServeFileFS(w, r, worker, "pow.js")
+	})
 }

@@ -1,4 +1,4 @@
-// The proof of work of a new chat session, in a Web Worker so the page
+// The proof of work of a new session (web chat, web booking), in a Web Worker so the page
 // stays responsive: find a nonce so that SHA-256(challenge ":" nonce) starts
 // with `bits` zero bits. A small SHA-256 of its own, because WebCrypto's
 // digest is asynchronous and far slower for a million tiny hashes.
