@@ -74,6 +74,9 @@ func (f Form) Documents(lang string, concerns []office.ConcernCount) []string {
 // When is a time as the catalogue writes it in lang ("Do 26.11.2026, 10:00").
 func (f Form) When(lang string, t time.Time) string { return f.e.when(langOf(lang), t) }
 
+// Day is a day as the catalogue writes it in lang ("Do 26.11.").
+func (f Form) Day(lang string, t time.Time) string { return f.e.dayName(langOf(lang), t) }
+
 // FreeTimes are the times citizens may book for concerns between from and
 // to (days in the office's time zone), as the dialogue offers them.
 func (f Form) FreeTimes(ctx context.Context, concerns []office.ConcernCount, from, to time.Time) ([]booking.DaySlots, error) {

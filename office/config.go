@@ -71,6 +71,12 @@ type OfficeInfo struct {
 	// address and the phone number.
 	Parking Text `yaml:"parking"`
 	Access  Text `yaml:"access"`
+	// Color is the office's colour on the booking page ("#0b5cad"): buttons
+	// and headings, with white text on it, so it must be dark enough to read.
+	Color string `yaml:"color"`
+	// Logo is the address of the office's logo on the booking page: a path
+	// on this service or an https:// address.
+	Logo string `yaml:"logo"`
 }
 
 // Text is a short text in German and English; English falls back to German.

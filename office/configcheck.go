@@ -3,6 +3,7 @@ package office
 import (
 	"fmt"
 	"net/mail"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -40,6 +41,15 @@ func (c *Config) checkOffice(v *Checker) {
 	}
 	if _, err := time.LoadLocation(c.Office.Timezone); err != nil {
 		v.Add("office.timezone", fmt.Sprintf("unknown time zone %q (use e.g. Europe/Berlin)", c.Office.Timezone))
+	}
+	if err := CheckColor(c.Office.Color); err != nil {
+		v.Add("office.color", err.Error())
+	}
+	if l := c.Office.Logo; l != "" {
+		if u, err := url.Parse(l); err != nil || !(u.Scheme == "https" && u.Host != "" || u.Scheme == "" && u.Host == "" && strings.HasPrefix(l, "/")) ||
+			strings.ContainsAny(l, " ;,'\"") {
+			v.Add("office.logo", fmt.Sprintf("%q is neither a path on this service (/logo.svg) nor an https:// address", l))
+		}
 	}
 }
 

@@ -14,16 +14,20 @@ import (
 )
 
 // Page wraps a page's handler. csp is the page's Content-Security-Policy;
-// "frame-ancestors 'none'" is added unless it names its own.
+// "frame-ancestors 'none'" is added unless it names its own (a page meant to
+// be embedded by the sites it names, which then gets no X-Frame-Options).
 func Page(csp string, next http.Handler) http.Handler {
-	if !strings.Contains(csp, "frame-ancestors") {
+	framed := strings.Contains(csp, "frame-ancestors")
+	if !framed {
 		csp += "; frame-ancestors 'none'"
 	}
 	cop := http.NewCrossOriginProtection()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", csp)
-		h.Set("X-Frame-Options", "DENY")
+		if !framed {
+			h.Set("X-Frame-Options", "DENY")
+		}
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
 		if changesState(r.Method) {
