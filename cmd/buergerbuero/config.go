@@ -11,6 +11,7 @@ import (
 
 	"buergerbuero/citizens/email"
 	"buergerbuero/citizens/telegram"
+	"buergerbuero/citizens/webbooking"
 	"buergerbuero/internal/clientaddr"
 	"buergerbuero/office"
 	"buergerbuero/staff/mattermost"
@@ -61,6 +62,10 @@ type HTTPConfig struct {
 	// 2^bits SHA-256 hashes, done by the page in the background; default 20
 	// (about a second or two on a phone).
 	ChatWorkBits int `yaml:"chat_work_bits"`
+	// BookingOrigins are the town's websites ("https://www.example.de")
+	// that embed the booking page (/book/embed.js) or call the citizens'
+	// API (/api/v1/) from a citizen's browser; no other site can.
+	BookingOrigins []string `yaml:"booking_origins"`
 }
 
 // DialogueConfig tunes the citizens' dialogues.
@@ -107,6 +112,11 @@ func (f *fileConfig) validate(c *office.Checker) {
 	for i, p := range f.HTTP.TrustedProxies {
 		if _, err := clientaddr.ParsePrefix(p); err != nil {
 			c.Add(fmt.Sprintf("http.trusted_proxies[%d]", i), err.Error())
+		}
+	}
+	for i, o := range f.HTTP.BookingOrigins {
+		if err := webbooking.CheckOrigin(o); err != nil {
+			c.Add(fmt.Sprintf("http.booking_origins[%d]", i), err.Error())
 		}
 	}
 	if f.HTTP.ChatWorkBits < 8 || f.HTTP.ChatWorkBits > 26 {

@@ -19,6 +19,7 @@ import (
 	"buergerbuero/callsystem"
 	"buergerbuero/citizens/email"
 	"buergerbuero/citizens/telegram"
+	"buergerbuero/citizens/webbooking"
 	"buergerbuero/citizens/webchat"
 	"buergerbuero/conversation"
 	"buergerbuero/internal/basicauth"
@@ -196,6 +197,9 @@ func (s *service) mountChannels(ctx context.Context, citizens townDialogue) erro
 	citizens.Register(webchat.Channel, chat)
 	s.mux.Handle("/chat/", http.StripPrefix("/chat", chat))
 	s.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/chat/", http.StatusFound) })
+	if err := s.mountBooking(ctx); err != nil {
+		return err
+	}
 	if s.cfg.Telegram.Token == "" {
 		s.log.Info("telegram channel off: no token (set telegram.token or BUERGERBUERO_TELEGRAM_TOKEN)")
 	} else {
@@ -220,6 +224,43 @@ func (s *service) mountChannels(ctx context.Context, citizens townDialogue) erro
 	citizens.Register(email.Channel, mail)
 	s.leaderJobs = append(s.leaderJobs, s.logged("e-mail channel stopped", mail.Run))
 	return nil
+}
+
+// mountBooking serves the citizens' API at /api/v1/ and the booking page
+// at /book/, over every office.
+func (s *service) mountBooking(ctx context.Context) error {
+	secret, err := s.runs[0].store.Secret(ctx, "webbooking")
+	if err != nil {
+		return err
+	}
+	var offices []webbooking.Office
+	for _, o := range s.runs {
+		id := o.id
+		if id == "" {
+			id = "main"
+		}
+		offices = append(offices, webbooking.Office{ID: id, Desk: o.engine.Form(), Waits: walkInWaits(o.calls)})
+	}
+	wb, err := webbooking.New(offices, s.log, webbooking.Options{Secret: secret, WorkBits: s.cfg.HTTP.ChatWorkBits, Addrs: s.addrs,
+		Origins: s.cfg.HTTP.BookingOrigins, SendsMail: s.cfg.Email.IMAP.Host != ""})
+	if err != nil {
+		return err
+	}
+	s.mux.Handle("/api/v1/", http.StripPrefix("/api/v1", wb.API()))
+	s.mux.Handle("/book/", http.StripPrefix("/book", wb.Page()))
+	return nil
+}
+
+// walkInWaits are the call system's estimates for the citizens' API.
+func walkInWaits(calls *callsystem.System) func(context.Context) ([]webbooking.Wait, error) {
+	return func(ctx context.Context) ([]webbooking.Wait, error) {
+		waits, err := calls.WalkInWaits(ctx)
+		out := make([]webbooking.Wait, 0, len(waits))
+		for _, w := range waits {
+			out = append(out, webbooking.Wait{Group: w.Group, Minutes: int(w.Wait.Round(time.Minute) / time.Minute)})
+		}
+		return out, err
+	}
 }
 
 // logged is job run, its error logged with msg.
