@@ -24,6 +24,7 @@ import (
 	"buergerbuero/internal/fakeclock"
 	"buergerbuero/internal/storetest"
 	"buergerbuero/internal/webgate"
+	"buergerbuero/office"
 )
 
 // mailbox is the mail channel as the engine sees it: what it sent, by address.
@@ -297,9 +298,7 @@ func TestAPIBooksMovesCancelsWithinTheSpec(t *testing.T) {
 	if len(town.Offices) != 1 || len(town.Offices[0].Days) == 0 {
 		t.Fatalf("town times: %+v", town)
 	}
-	var doc map[string]any
 	anna.do("GET", "/openapi.yaml", nil, http.StatusOK, nil)
-	_ = doc
 	for _, op := range []string{"challenge", "createSession", "listOffices", "listConcerns", "officeTimes", "townTimes", "walkInWaits",
 		"holdTime", "book", "bookingStatus", "moveBooking", "cancelBooking", "spec"} {
 		if !r.spec.seen[op] {
@@ -343,7 +342,6 @@ func TestAPIAnswersBadInputWithProblems(t *testing.T) {
 			}
 		})
 	}
-	var none struct{ Offices []timesAnswer }
 	anon := &citizen{t: t, r: r}
 	var p Problem
 	anon.do("POST", "/offices/main/holds", map[string]any{"concerns": []map[string]any{{"id": "personalausweis", "count": 1}}, "start": future},
@@ -351,7 +349,6 @@ func TestAPIAnswersBadInputWithProblems(t *testing.T) {
 	if p.Code != "session-needed" {
 		t.Fatalf("without a session: %+v", p)
 	}
-	_ = none
 	if bs, _ := r.store.DayBookings(context.Background(), future); len(bs) != 0 {
 		t.Fatalf("bad input booked: %+v", bs)
 	}
@@ -399,5 +396,59 @@ func TestAPISessionsFromOneBlockShareItsLimit(t *testing.T) {
 	}
 	if booked != limit {
 		t.Fatalf("%d booked from one block, limit %d", booked, limit)
+	}
+}
+
+// In a town the API books at each office, finds the times of every office
+// that offers the concerns (the earliest first), and keeps the limit per
+// person town-wide: a session gains nothing by booking at a second office.
+func TestAPIInATownKeepsLimitsTownWide(t *testing.T) {
+	cfg, err := office.ParseConfig("town.yaml", []byte(storetest.TwoOffices))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stores, clock := storetest.OpenTown(t, cfg, storetest.Berlin(2026, 11, 24, 10, 0), booking.Options{})
+	var members []conversation.TownMember
+	for i, s := range stores {
+		members = append(members, conversation.TownMember{ID: cfg.Offices[i].ID, Store: s})
+	}
+	town, err := conversation.NewTown(cfg, members, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var offices []Office
+	for _, o := range town.Offices() {
+		offices = append(offices, Office{ID: o.ID, Desk: o.Engine.Form()})
+	}
+	wb, err := New(offices, nil, Options{Secret: []byte("a test secret of some length"), WorkBits: 8, Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.StripPrefix("/api/v1", wb.API()))
+	t.Cleanup(srv.Close)
+	r := &rig{srv: srv, clock: clock, spec: newSpecChecker(t, srv.URL)}
+	c := r.citizen(t)
+
+	var all struct{ Offices []timesAnswer }
+	c.do("GET", "/times?concerns=personalausweis", nil, http.StatusOK, &all)
+	if len(all.Offices) != 2 || all.Offices[0].Office != "ohligs" { // Ohligs opens this afternoon, Mitte on Monday
+		t.Fatalf("town times: %+v", all.Offices)
+	}
+	c.do("GET", "/times?concerns=fahrzeug-abmelden", nil, http.StatusOK, &all)
+	if len(all.Offices) != 1 || all.Offices[0].Office != "mitte" {
+		t.Fatalf("only Mitte does vehicles: %+v", all.Offices)
+	}
+	pick := []map[string]any{{"id": "personalausweis", "count": 1}}
+	var first timesAnswer
+	c.do("GET", "/offices/ohligs/times?concerns=personalausweis", nil, http.StatusOK, &first)
+	c.do("POST", "/offices/ohligs/bookings", map[string]any{"concerns": pick, "start": first.Days[0].Times[0].Start, "name": "Carla Beispiel"},
+		http.StatusCreated, nil)
+	var mitte timesAnswer
+	c.do("GET", "/offices/mitte/times?concerns=personalausweis", nil, http.StatusOK, &mitte)
+	var p Problem
+	c.do("POST", "/offices/mitte/bookings", map[string]any{"concerns": pick, "start": mitte.Days[0].Times[0].Start, "name": "Carla Beispiel"},
+		http.StatusConflict, &p)
+	if p.Code != "person-limit" {
+		t.Fatalf("a second office: %+v", p)
 	}
 }

@@ -54,8 +54,8 @@ func (wb *Web) csp() string {
 	if u, err := url.Parse(wb.offices[0].Desk.Config().Office.Logo); err == nil && u.Scheme == "https" {
 		img += " https://" + u.Host
 	}
-	return "default-src 'self'; img-src " + img + "; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self' " +
-		strings.Join(wb.origins, " ")
+	return "default-src 'self'; img-src " + img + "; object-src 'none'; base-uri 'none'; form-action 'self'; " +
+		strings.TrimSpace("frame-ancestors 'self' "+strings.Join(wb.origins, " "))
 }
 
 func (wb *Web) page(w http.ResponseWriter, r *http.Request, tmpl *template.Template) {
