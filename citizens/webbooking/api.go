@@ -367,7 +367,7 @@ func (wb *Web) walkIns(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]waitView, 0, len(waits))
 	for _, wt := range waits {
-		out = append(out, waitView{wt.Group, wt.Minutes})
+		out = append(out, waitView(wt))
 	}
 	web.JSON(w, http.StatusOK, map[string]any{"office": o.ID, "waits": out})
 }
