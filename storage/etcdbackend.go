@@ -33,9 +33,10 @@ import (
 //	<prefix>lock                the writers' lock
 //
 // Write transactions are serialised across every instance by an etcd
-// lock (concurrency.Mutex on a lease); each buffers its writes and commits
-// them in one etcd transaction that succeeds only while it still holds
-// the lock, so a writer whose lease ran out (a paused or partitioned
+// lock (concurrency.Mutex on a lease), which a busy instance keeps between
+// its batches until another one waits for it (etcdbatch.go); each buffers
+// its writes and commits them in one etcd transaction that succeeds only
+// while it still holds the lock, so a writer whose lease ran out (a paused or partitioned
 // instance) commits nothing. Read transactions read one revision: a
 // consistent snapshot. A commit is durable when etcd answers: a majority
 // of members has it on disk.
@@ -63,7 +64,8 @@ type etcdBackend struct {
 	timeout time.Duration
 	ttl     int // seconds a lease outlives an instance
 
-	mu      sync.Mutex // guards session and lock
+	mu      sync.Mutex          // guards session, lock and buckets
+	buckets map[string]struct{} // buckets seen to exist, for views
 	session *concurrency.Session
 	lock    *concurrency.Mutex
 
@@ -71,6 +73,12 @@ type etcdBackend struct {
 	batch   *etcdBatch // the write transactions waiting to go together (etcdbatch.go)
 	writers sync.Mutex // one batch of this process at a time (the lock is per session)
 	cache   *readCache // what write transactions read (etcdbatch.go); guarded by writers
+	// held is the writers' lock while this instance keeps it between
+	// batches (etcdbatch.go: busy, and nobody else waiting); guarded by
+	// writers, as are lastBatch and idle.
+	held      *concurrency.Mutex
+	lastBatch time.Time
+	idle      *time.Timer
 }
 
 // current returns the live session and its writers' lock, making new ones
@@ -137,7 +145,7 @@ func OpenEtcd(cfg EtcdConfig) (Backend, error) {
 		return nil, etcdUnavailable(fmt.Sprint(cfg.Endpoints), err)
 	}
 	e := &etcdBackend{cli: cli, prefix: cfg.Prefix, timeout: cfg.RequestTimeout, ttl: max(1, int(cfg.LockTTL/time.Second)),
-		cache: &readCache{values: map[string]cached{}}}
+		cache: &readCache{values: map[string]cached{}, sorted: map[string][]string{}, big: map[string]bool{}}, buckets: map[string]struct{}{}}
 	if _, _, err := e.current(); err != nil {
 		cli.Close()
 		return nil, err
@@ -197,6 +205,12 @@ func (e *etcdBackend) Compact() error {
 }
 
 func (e *etcdBackend) Close() error {
+	e.writers.Lock()
+	if e.idle != nil {
+		e.idle.Stop()
+	}
+	e.release()
+	e.writers.Unlock()
 	e.mu.Lock()
 	session := e.session
 	e.mu.Unlock()
@@ -222,10 +236,18 @@ type etcdTx struct {
 	view     bool               // read-only
 	rev      int64              // a view's revision, fixed by its first read; 0 in an update
 	writable bool
-	puts     map[string][]byte // data and meta keys -> value; nil value: deleted
-	seqs     map[string]uint64 // bucket -> sequence set in this tx
-	dropped  []string          // buckets deleted in this tx
-	err      error             // the first read error; the transaction fails with it
+	puts     map[string][]byte      // data and meta keys -> value; nil value: deleted
+	seqs     map[string]uint64      // bucket -> sequence set in this tx
+	dropped  []string               // buckets deleted in this tx
+	err      error                  // the first read error; the transaction fails with it
+	loaded   map[string]loadedRange // a view's buckets as its cursors read them
+}
+
+// loadedRange is a bucket from a key on, read once by a view.
+type loadedRange struct {
+	from string
+	keys []string // in order
+	vals map[string][]byte
 }
 
 func (t *etcdTx) get(key string) ([]byte, bool) {
@@ -235,6 +257,19 @@ func (t *etcdTx) get(key string) ([]byte, bool) {
 	if t.cache != nil {
 		if c, ok := t.cache.values[key]; ok {
 			return c.value, c.present
+		}
+		if bucket, _, ok := t.e.splitDataKey(key); ok {
+			ctx, cancel := t.e.ctx()
+			defer cancel()
+			_, whole, err := t.e.wholeBucket(ctx, t.cache, bucket)
+			if err != nil {
+				t.fail(err)
+				return nil, false
+			}
+			if whole { // the whole bucket is in memory: not there is not there
+				c := t.cache.values[key]
+				return c.value, c.present
+			}
 		}
 	}
 	v, ok := t.fetch(key)
@@ -249,7 +284,7 @@ func (t *etcdTx) fetch(key string) ([]byte, bool) {
 	ctx, cancel := t.e.ctx()
 	defer cancel()
 	opts := []clientv3.OpOption{}
-	res, err := t.e.cli.Get(ctx, key, t.atRev(opts)...)
+	res, err := t.read(ctx, key, opts)
 	if err != nil {
 		t.fail(err)
 		return nil, false
@@ -259,6 +294,20 @@ func (t *etcdTx) fetch(key string) ([]byte, bool) {
 		return nil, false
 	}
 	return res.Kvs[0].Value, true
+}
+
+// read gets key with opts: in a view after its first read, at the
+// view's revision from the member asked, without asking a quorum (the
+// revision is known to be committed); where that member is behind, from
+// the quorum.
+func (t *etcdTx) read(ctx context.Context, key string, opts []clientv3.OpOption) (*clientv3.GetResponse, error) {
+	if t.rev > 0 {
+		res, err := t.e.cli.Get(ctx, key, append(t.atRev(opts), clientv3.WithSerializable())...)
+		if err == nil {
+			return res, nil
+		}
+	}
+	return t.e.cli.Get(ctx, key, t.atRev(opts)...)
 }
 
 // atRev reads a view at its revision, once its first read fixed it.
@@ -283,8 +332,43 @@ func (t *etcdTx) fail(err error) {
 }
 
 func (t *etcdTx) exists(bucket string) bool {
+	if t.view && t.e.knownBucket(bucket) {
+		return true
+	}
 	_, ok := t.get(t.e.metaKey(bucket))
+	if ok {
+		t.e.noteBucket(bucket)
+	}
 	return ok
+}
+
+// Views skip the round trip that asks whether a bucket exists once one
+// was seen: buckets are made once and deleted only by the migration of
+// a store's old layout, before the service runs, whose own commit
+// forgets them here. A view of a bucket made after its revision reads it
+// empty, as it should.
+
+// knownBucket reports whether bucket was seen to exist.
+func (e *etcdBackend) knownBucket(bucket string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	_, ok := e.buckets[bucket]
+	return ok
+}
+
+func (e *etcdBackend) noteBucket(bucket string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.buckets[bucket] = struct{}{}
+}
+
+// forgetBuckets forgets the buckets a commit deleted.
+func (e *etcdBackend) forgetBuckets(dropped []string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, b := range dropped {
+		delete(e.buckets, b)
+	}
 }
 
 func (t *etcdTx) Bucket(name []byte) Bucket {
@@ -309,7 +393,7 @@ func (t *etcdTx) Buckets() ([][]byte, error) {
 	defer cancel()
 	prefix := t.e.prefix + "m/"
 	opts := []clientv3.OpOption{clientv3.WithPrefix(), clientv3.WithKeysOnly(), clientv3.WithSort(clientv3.SortByKey, clientv3.SortAscend)}
-	res, err := t.e.cli.Get(ctx, prefix, t.atRev(opts)...)
+	res, err := t.read(ctx, prefix, opts)
 	if err != nil {
 		return nil, etcdUnavailable("read", err)
 	}
@@ -350,8 +434,10 @@ func (t *etcdTx) DeleteBucket(name []byte) error {
 }
 
 // commit writes the buffered changes in one etcd transaction, only while
-// this instance still holds the writers' lock.
-func (t *etcdTx) commit(ctx context.Context) error {
+// this instance still holds the writers' lock; waiting says whether
+// another instance waits for the lock (known only when something was
+// written).
+func (t *etcdTx) commit(ctx context.Context) (waiting, known bool, err error) {
 	var ops []clientv3.Op
 	for _, bucket := range t.dropped {
 		// Key by key: a range delete may not overlap the puts of a bucket
@@ -359,7 +445,7 @@ func (t *etcdTx) commit(ctx context.Context) error {
 		prefix := t.e.dataPrefix(bucket)
 		res, err := t.e.cli.Get(ctx, prefix, clientv3.WithPrefix(), clientv3.WithKeysOnly())
 		if err != nil {
-			return etcdUnavailable("read", err)
+			return false, false, etcdUnavailable("read", err)
 		}
 		for _, kv := range res.Kvs {
 			if _, put := t.puts[string(kv.Key)]; !put {
@@ -383,16 +469,18 @@ func (t *etcdTx) commit(ctx context.Context) error {
 		}
 	}
 	if len(ops) == 0 {
-		return nil
+		return false, false, nil
 	}
+	n := len(ops)
+	ops = append(ops, t.e.lockWaiters())
 	res, err := t.e.cli.Txn(ctx).If(t.lock.IsOwner()).Then(ops...).Commit()
 	if err != nil {
-		return etcdUnavailable(fmt.Sprintf("commit of %d writes", len(ops)), err)
+		return false, false, etcdUnavailable(fmt.Sprintf("commit of %d writes", n), err)
 	}
 	if !res.Succeeded {
-		return fmt.Errorf("etcd commit: the writers' lock was lost (lease expired); nothing written: %w", ErrUnavailable)
+		return false, false, fmt.Errorf("etcd commit: the writers' lock was lost (lease expired); nothing written: %w", ErrUnavailable)
 	}
-	return nil
+	return res.Responses[len(res.Responses)-1].GetResponseRange().Count > 1, true, nil
 }
 
 func seqValue(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
@@ -486,17 +574,37 @@ func (c *etcdCursor) load(from string) {
 	opts := []clientv3.OpOption{clientv3.WithRange(clientv3.GetPrefixRangeEnd(prefix)), clientv3.WithSort(clientv3.SortByKey, clientv3.SortAscend)}
 	vals := map[string][]byte{}
 	dropped := slices.Contains(t.dropped, c.b.name)
-	if !dropped {
-		res, err := t.e.cli.Get(ctx, prefix+from, t.atRev(opts)...)
-		if err == nil {
+	switch {
+	case dropped:
+	case t.cache != nil && t.e.inMemory(ctx, t, c.b.name): // a write transaction: the whole bucket, from memory once read
+		keys := t.cache.sorted[c.b.name]
+		for _, k := range keys[sort.SearchStrings(keys, from):] {
+			vals[k] = t.cache.values[prefix+k].value
+		}
+	case t.err != nil:
+		return
+	default: // a view (or a bucket too big to keep): from `from` on, once per transaction
+		r, ok := t.loaded[c.b.name]
+		if !ok || r.from > from {
+			res, err := t.read(ctx, prefix+from, opts)
+			if err != nil {
+				t.fail(err)
+				return
+			}
 			t.fixRev(res.Header.Revision)
+			r = loadedRange{from: from, vals: make(map[string][]byte, len(res.Kvs))}
+			for _, kv := range res.Kvs {
+				k := string(kv.Key[len(prefix):])
+				r.keys = append(r.keys, k)
+				r.vals[k] = kv.Value
+			}
+			if t.loaded == nil {
+				t.loaded = map[string]loadedRange{}
+			}
+			t.loaded[c.b.name] = r
 		}
-		if err != nil {
-			t.fail(err)
-			return
-		}
-		for _, kv := range res.Kvs {
-			vals[string(kv.Key[len(prefix):])] = kv.Value
+		for _, k := range r.keys[sort.SearchStrings(r.keys, from):] {
+			vals[k] = r.vals[k]
 		}
 	}
 	for k, v := range t.puts {

@@ -5,7 +5,11 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.etcd.io/etcd/client/v3/concurrency"
 )
 
 // A read cache for write transactions: under the writers' lock nobody
@@ -21,8 +25,88 @@ type cached struct {
 
 type readCache struct {
 	values map[string]cached
+	big    map[string]bool // buckets too big to keep whole
+	// sorted holds, for a bucket a write transaction walked with a cursor,
+	// all its keys in order; their values are all in values. Cursors of
+	// write transactions then walk memory, not the cluster.
+	sorted map[string][]string
 	marker string // the marker this instance's last commit wrote
 	seq    uint64
+}
+
+// reset empties the cache.
+func (c *readCache) reset() {
+	clear(c.values)
+	clear(c.sorted)
+	clear(c.big)
+}
+
+// wholeBucketMax is the most keys a bucket may have to be kept whole in
+// the cache; bigger ones (the event log) are read key by key.
+const wholeBucketMax = 20_000
+
+// wholeBucket reads bucket once into the cache (its keys in order, with
+// their values), kept up to date by the commits after; whole is false for
+// a bucket too big to keep.
+func (e *etcdBackend) wholeBucket(ctx context.Context, c *readCache, bucket string) (keys []string, whole bool, err error) {
+	if keys, ok := c.sorted[bucket]; ok {
+		return keys, true, nil
+	}
+	if c.big[bucket] {
+		return nil, false, nil
+	}
+	prefix := e.dataPrefix(bucket)
+	res, err := e.cli.Get(ctx, prefix, clientv3.WithPrefix(), clientv3.WithSort(clientv3.SortByKey, clientv3.SortAscend),
+		clientv3.WithLimit(wholeBucketMax+1))
+	if err != nil {
+		return nil, false, etcdUnavailable("read", err)
+	}
+	if res.More || len(res.Kvs) > wholeBucketMax {
+		c.big[bucket] = true
+		return nil, false, nil
+	}
+	keys = make([]string, 0, len(res.Kvs))
+	for _, kv := range res.Kvs {
+		keys = append(keys, string(kv.Key[len(prefix):]))
+		c.values[string(kv.Key)] = cached{value: kv.Value, present: true}
+	}
+	c.sorted[bucket] = keys
+	return keys, true, nil
+}
+
+// inMemory reports whether a write transaction walks bucket in memory.
+func (e *etcdBackend) inMemory(ctx context.Context, t *etcdTx, bucket string) bool {
+	_, whole, err := e.wholeBucket(ctx, t.cache, bucket)
+	if err != nil {
+		t.fail(err)
+	}
+	return whole
+}
+
+// splitDataKey is the bucket and key of a data key.
+func (e *etcdBackend) splitDataKey(k string) (bucket, key string, ok bool) {
+	rest, ok := strings.CutPrefix(k, e.prefix+"b/")
+	if !ok {
+		return "", "", false
+	}
+	return strings.Cut(rest, "\x00")
+}
+
+// noteSorted brings a whole bucket's keys up to a committed put (or
+// delete) of the data key k.
+func (e *etcdBackend) noteSorted(c *readCache, k string, present bool) {
+	bucket, key, ok := e.splitDataKey(k)
+	keys, whole := c.sorted[bucket]
+	if !ok || !whole {
+		return
+	}
+	i, found := slices.BinarySearch(keys, key)
+	switch {
+	case present && !found:
+		c.sorted[bucket] = slices.Insert(keys, i, key)
+	case !present && found:
+		c.sorted[bucket] = slices.Delete(keys, i, i+1)
+	}
 }
 
 // readCacheMax bounds the cache; beyond it, it starts afresh.
@@ -33,7 +117,7 @@ func (e *etcdBackend) validateCache(ctx context.Context) {
 	c := e.cache
 	res, err := e.cli.Get(ctx, e.prefix+"marker")
 	if err != nil || c.marker == "" || len(res.Kvs) == 0 || string(res.Kvs[0].Value) != c.marker || len(c.values) > readCacheMax {
-		clear(c.values)
+		c.reset()
 	}
 }
 
@@ -85,13 +169,16 @@ func (e *etcdBackend) Update(fn func(Tx) error) error {
 // runBatch takes b off the queue and runs its calls under the writers'
 // lock.
 func (e *etcdBackend) runBatch(b *etcdBatch) {
+	// The batch stays open while the previous one commits: what arrives
+	// meanwhile goes with it, so a busy writer makes bigger batches, not
+	// a queue of small ones.
+	e.writers.Lock()
+	defer e.writers.Unlock()
 	e.batchMu.Lock()
 	if e.batch == b {
 		e.batch = nil
 	}
 	e.batchMu.Unlock()
-	e.writers.Lock()
-	defer e.writers.Unlock()
 	ctx, cancel := e.ctx()
 	defer cancel()
 	fail := func(err error) {
@@ -99,21 +186,13 @@ func (e *etcdBackend) runBatch(b *etcdBatch) {
 			c.done <- err
 		}
 	}
-	_, lock, err := e.current()
+	lock, err := e.hold(ctx)
 	if err != nil {
 		fail(err)
 		return
 	}
-	if err := lock.Lock(ctx); err != nil {
-		fail(etcdUnavailable("lock", err))
-		return
-	}
-	defer func() {
-		unlockCtx, cancel := e.ctx()
-		defer cancel()
-		lock.Unlock(unlockCtx)
-	}()
-	e.validateCache(ctx)
+	waiting, known, failed := false, false, false
+	defer func() { e.keepOrRelease(ctx, waiting, known, failed) }()
 	for i := 0; i < len(b.calls); {
 		tx := &etcdTx{e: e, cache: e.cache, lock: lock, writable: true, puts: map[string][]byte{}, seqs: map[string]uint64{}}
 		var ok []etcdCall
@@ -134,12 +213,87 @@ func (e *etcdBackend) runBatch(b *etcdBatch) {
 		if len(tx.puts)+len(tx.seqs)+len(tx.dropped) > 0 {
 			tx.puts[e.prefix+"marker"] = []byte(marker)
 		}
-		err := tx.commit(ctx)
+		w, k, err := tx.commit(ctx)
+		waiting, known, failed = waiting || w, known || k, failed || err != nil
 		e.noteCommit(tx, marker, err)
 		for _, c := range ok {
 			c.done <- err
 		}
 	}
+}
+
+// The writers' lock is kept between batches while this instance is busy:
+// taking it costs two Raft writes and giving it back one more, three times
+// what a batch's commit costs. It is given back when another instance
+// waits for it (each commit counts the lock's keys in its transaction),
+// after etcdHoldIdle without a batch, and when a commit fails. While it is
+// kept nobody else writes, so the read cache needs no check either.
+
+// etcdHoldIdle is how long the lock is kept without a batch.
+const etcdHoldIdle = 50 * time.Millisecond
+
+// lockWaiters counts the keys of the writers' lock: one is the holder's,
+// any more wait for it.
+func (e *etcdBackend) lockWaiters() clientv3.Op {
+	return clientv3.OpGet(e.prefix+"lock/", clientv3.WithPrefix(), clientv3.WithCountOnly())
+}
+
+// hold takes the writers' lock, or keeps it if this instance still holds
+// it from its last batch; e.writers is held.
+func (e *etcdBackend) hold(ctx context.Context) (*concurrency.Mutex, error) {
+	_, lock, err := e.current()
+	if err != nil {
+		return nil, err
+	}
+	if e.held == lock {
+		return lock, nil // ours since the last batch: the cache is as it left it
+	}
+	e.release() // a lock of a session that ended
+	if err := lock.Lock(ctx); err != nil {
+		return nil, etcdUnavailable("lock", err)
+	}
+	e.validateCache(ctx)
+	e.held = lock
+	return lock, nil
+}
+
+// keepOrRelease keeps the lock after a batch, unless another instance
+// waits for it or a commit failed; e.writers is held.
+func (e *etcdBackend) keepOrRelease(ctx context.Context, waiting, known, failed bool) {
+	e.lastBatch = time.Now()
+	if !known && !failed {
+		res, err := e.cli.Get(ctx, e.prefix+"lock/", clientv3.WithPrefix(), clientv3.WithCountOnly())
+		waiting = err != nil || res.Count > 1
+	}
+	if waiting || failed {
+		e.release()
+		return
+	}
+	if e.idle == nil {
+		e.idle = time.AfterFunc(etcdHoldIdle, e.releaseIfIdle)
+	} else {
+		e.idle.Reset(etcdHoldIdle)
+	}
+}
+
+// releaseIfIdle gives the lock back when no batch ran for etcdHoldIdle.
+func (e *etcdBackend) releaseIfIdle() {
+	e.writers.Lock()
+	defer e.writers.Unlock()
+	if time.Since(e.lastBatch) >= etcdHoldIdle {
+		e.release()
+	}
+}
+
+// release gives the writers' lock back, if held; e.writers is held.
+func (e *etcdBackend) release() {
+	if e.held == nil {
+		return
+	}
+	ctx, cancel := e.ctx()
+	defer cancel()
+	e.held.Unlock(ctx) // failing, the lease ends it
+	e.held = nil
 }
 
 // txState is what a transaction has buffered, to take a failed function's
@@ -163,8 +317,13 @@ func (t *etcdTx) restore(s txState) {
 func (e *etcdBackend) noteCommit(tx *etcdTx, marker string, err error) {
 	c := e.cache
 	switch {
-	case err != nil, len(tx.dropped) > 0:
-		clear(c.values)
+	case len(tx.dropped) > 0:
+		e.forgetBuckets(tx.dropped)
+		c.reset()
+		c.marker = ""
+		return
+	case err != nil, len(c.values) > readCacheMax:
+		c.reset()
 		c.marker = ""
 		return
 	case len(tx.puts) == 0:
@@ -172,6 +331,7 @@ func (e *etcdBackend) noteCommit(tx *etcdTx, marker string, err error) {
 	}
 	for k, v := range tx.puts {
 		c.values[k] = cached{value: v, present: v != nil}
+		e.noteSorted(c, k, v != nil)
 	}
 	c.marker = marker
 }
