@@ -110,6 +110,16 @@ func TestBookingPageBooksInThreeClicks(t *testing.T) {
 	if png, err := chromedp.Run(page, chromedp.FullScreenshot(90)); err == nil {
 		browsertest.Keep(t, "booking-page-320.png", png)
 	}
+	// Move it with number and PIN (filled in from the booking): the times
+	// of its concerns, one tap, moved.
+	before := r.stored(t, page).Start
+	run(t, page, chromedp.Click("#lookup", chromedp.NodeVisible), chromedp.WaitVisible("#do-move"),
+		chromedp.Click("#do-move", chromedp.NodeVisible), chromedp.WaitVisible("#days button.time"))
+	run(t, page, chromedp.Click("#days fieldset:last-of-type button.time", chromedp.NodeVisible))
+	run(t, page, chromedp.WaitVisible("#managed-text"), chromedp.Poll[chromedp.Void](`document.getElementById("status").textContent.startsWith("Der Termin ist verschoben")`))
+	if after := r.stored(t, page); after.Start.Equal(before) || after.Status != booking.StatusBooked {
+		t.Fatalf("not moved: %v -> %+v", before, after)
+	}
 }
 
 // The keyboard alone books, in English, and then cancels with number and
