@@ -157,16 +157,23 @@ func (e *Engine) sweepShown(ctx context.Context) error {
 	if len(writes) == 0 {
 		return nil
 	}
-	if err := e.store.Apply(ctx, writes...); err != nil {
-		e.outMu.Lock()
-		for _, w := range writes {
-			e.unswept[w.Key] = struct{}{} // the next sweep tries again
+	// In parts: deleting one shown entry does not depend on another, and a
+	// store on etcd takes at most so many writes in one transaction.
+	for from := 0; from < len(writes); from += sweepPart {
+		if err := e.store.Apply(ctx, writes[from:min(from+sweepPart, len(writes))]...); err != nil {
+			e.outMu.Lock()
+			for _, w := range writes[from:] {
+				e.unswept[w.Key] = struct{}{} // the next sweep tries again
+			}
+			e.outMu.Unlock()
+			return fmt.Errorf("delete shown outbox entries: %w", err)
 		}
-		e.outMu.Unlock()
-		return fmt.Errorf("delete shown outbox entries: %w", err)
 	}
 	return nil
 }
+
+// sweepPart is how many shown entries one transaction deletes.
+const sweepPart = 100
 
 // Undelivered tells the engine that a channel could not show these
 // replies: the outbox delivers their entries, with back-off.

@@ -549,7 +549,19 @@ func (b *etcdBucket) SetSequence(n uint64) error {
 	return nil
 }
 
-func (b *etcdBucket) Cursor() Cursor { return &etcdCursor{b: b, pos: -1} }
+func (b *etcdBucket) Cursor() Cursor {
+	t := b.tx
+	if t.cache != nil && !slices.Contains(t.dropped, b.name) {
+		ctx, cancel := t.e.ctx()
+		defer cancel()
+		if t.e.inMemory(ctx, t, b.name) {
+			return newMemCursor(b)
+		}
+	}
+	return &etcdCursor{b: b, pos: -1}
+}
+
+var errStrayDelete = errors.New("etcd: cursor delete off a key")
 
 // etcdCursor walks a bucket: the keys from where it was placed to the end
 // of the bucket, read at once, merged with the transaction's own writes.
@@ -576,14 +588,9 @@ func (c *etcdCursor) load(from string) {
 	dropped := slices.Contains(t.dropped, c.b.name)
 	switch {
 	case dropped:
-	case t.cache != nil && t.e.inMemory(ctx, t, c.b.name): // a write transaction: the whole bucket, from memory once read
-		keys := t.cache.sorted[c.b.name]
-		for _, k := range keys[sort.SearchStrings(keys, from):] {
-			vals[k] = t.cache.values[prefix+k].value
-		}
 	case t.err != nil:
 		return
-	default: // a view (or a bucket too big to keep): from `from` on, once per transaction
+	default: // a view (or a write transaction's bucket too big to keep): from `from` on, once per transaction
 		r, ok := t.loaded[c.b.name]
 		if !ok || r.from > from {
 			res, err := t.read(ctx, prefix+from, opts)
@@ -603,7 +610,12 @@ func (c *etcdCursor) load(from string) {
 			}
 			t.loaded[c.b.name] = r
 		}
-		for _, k := range r.keys[sort.SearchStrings(r.keys, from):] {
+		rest := r.keys[sort.SearchStrings(r.keys, from):]
+		if len(t.puts) == 0 { // nothing to merge (a view): walk what was read, not a copy
+			c.keys, c.vals, c.from, c.valid = rest[:len(rest):len(rest)], r.vals, from, true
+			return
+		}
+		for _, k := range rest {
 			vals[k] = r.vals[k]
 		}
 	}
@@ -616,7 +628,7 @@ func (c *etcdCursor) load(from string) {
 			}
 		}
 	}
-	c.keys = c.keys[:0]
+	c.keys = make([]string, 0, len(vals)) // never the slice of a view's range
 	for k := range vals {
 		c.keys = append(c.keys, k)
 	}
@@ -659,7 +671,7 @@ func (c *etcdCursor) Prev() ([]byte, []byte) {
 
 func (c *etcdCursor) Delete() error {
 	if c.pos < 0 || c.pos >= len(c.keys) {
-		return errors.New("etcd: cursor delete off a key")
+		return errStrayDelete
 	}
 	return c.b.Delete([]byte(c.keys[c.pos]))
 }

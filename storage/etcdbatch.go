@@ -137,6 +137,9 @@ func (e *etcdBackend) nextMarker() string {
 const (
 	// etcdBatchDelay is how long a write transaction waits for others.
 	etcdBatchDelay = 2 * time.Millisecond
+	// etcdBatchCalls is how many write transactions one batch runs at
+	// most, so a batch of a rush ends well within a request's timeout.
+	etcdBatchCalls = 256
 	// etcdBatchOps is how many writes one etcd transaction carries at most
 	// (etcd allows 128 operations per transaction by default); more go in
 	// the next one, under the same lock.
@@ -156,7 +159,7 @@ type etcdBatch struct {
 func (e *etcdBackend) Update(fn func(Tx) error) error {
 	call := etcdCall{fn: fn, done: make(chan error, 1)}
 	e.batchMu.Lock()
-	if e.batch == nil {
+	if e.batch == nil || len(e.batch.calls) >= etcdBatchCalls { // full: the next one waits behind it
 		b := &etcdBatch{}
 		b.timer = time.AfterFunc(etcdBatchDelay, func() { e.runBatch(b) })
 		e.batch = b
@@ -192,7 +195,11 @@ func (e *etcdBackend) runBatch(b *etcdBatch) {
 		return
 	}
 	waiting, known, failed := false, false, false
-	defer func() { e.keepOrRelease(ctx, waiting, known, failed) }()
+	defer func() {
+		ctx, cancel := e.ctx() // the batch may have taken a while
+		defer cancel()
+		e.keepOrRelease(ctx, waiting, known, failed)
+	}()
 	for i := 0; i < len(b.calls); {
 		tx := &etcdTx{e: e, cache: e.cache, lock: lock, writable: true, puts: map[string][]byte{}, seqs: map[string]uint64{}}
 		var ok []etcdCall
@@ -201,6 +208,10 @@ func (e *etcdBackend) runBatch(b *etcdBatch) {
 			err := b.calls[i].fn(tx)
 			if err == nil {
 				err = tx.err
+			}
+			if err == nil && len(ok) > 0 && len(tx.puts)+len(tx.seqs) > etcdBatchOps {
+				tx.restore(saved) // too much to go with the others: first in the next transaction
+				break
 			}
 			if err != nil {
 				tx.restore(saved)
@@ -213,7 +224,9 @@ func (e *etcdBackend) runBatch(b *etcdBatch) {
 		if len(tx.puts)+len(tx.seqs)+len(tx.dropped) > 0 {
 			tx.puts[e.prefix+"marker"] = []byte(marker)
 		}
-		w, k, err := tx.commit(ctx)
+		commitCtx, cancel := e.ctx()
+		w, k, err := tx.commit(commitCtx)
+		cancel()
 		waiting, known, failed = waiting || w, known || k, failed || err != nil
 		e.noteCommit(tx, marker, err)
 		for _, c := range ok {

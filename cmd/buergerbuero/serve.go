@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"sync"
 	"time"
 
@@ -39,8 +40,19 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	keyPath := fs.String("key", "", "the service key file (PIN hashes, sealing, every signature), made at first start (default: buergerbuero.key beside the data file); keep it out of the data file's backups")
 	listen := fs.String("listen", "localhost:8080", "address of the HTTP server (web chat, display, webhooks, admin)")
 	logFormat := fs.String("log-format", "text", "text or json")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (for developers: go tool pprof)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
 	var handler slog.Handler = slog.NewTextHandler(stderr, nil)
 	if *logFormat == "json" {

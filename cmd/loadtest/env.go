@@ -212,6 +212,9 @@ func (e *environment) start() error {
 func (e *environment) startOne(i int) error {
 	cmd := exec.Command(e.bin, "serve", "--config", e.cfgPath, "--data", e.dataPath, "--listen", e.addrs[i],
 		"--key", filepath.Join(filepath.Dir(e.dataPath), "buergerbuero.key"))
+	if dir := os.Getenv("LOADTEST_KEEP"); dir != "" && dir != "1" { // a CPU profile of each instance there
+		cmd.Args = append(cmd.Args, "--cpuprofile", filepath.Join(dir, fmt.Sprintf("serve%d.pprof", i)))
+	}
 	cmd.Stdout, cmd.Stderr = e.log, e.log
 	if err := cmd.Start(); err != nil {
 		return err

@@ -53,7 +53,11 @@ func run(ctx context.Context, out io.Writer, o options) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	if os.Getenv("LOADTEST_KEEP") == "" {
+		defer os.RemoveAll(dir)
+	} else {
+		fmt.Fprintln(out, "keeping", dir) // the service's log (serve.log) and store, for a look after
+	}
 	bin := o.bin
 	if bin == "" {
 		if bin, err = buildServe(dir); err != nil {
