@@ -2,6 +2,7 @@ package booking
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -132,18 +133,56 @@ func (s *Store) SetHold(ctx context.Context, holder string, req *HoldRequest, wr
 	return until, nil
 }
 
+// putHold stores h under its keys: whole (JSON) under its holder, the
+// few fields a reader of a day or of the limits needs (held.encode) under
+// the others, as every hold of a day is read for each of its times.
 func putHold(tx storage.Tx, h hold) error {
 	v, err := json.Marshal(h)
 	if err != nil {
 		return err
 	}
 	bk := tx.Bucket(bucketHolds)
-	for _, k := range h.keys() {
+	for i, k := range h.keys() {
+		if i > 0 {
+			v = h.encode()
+		}
 		if err := bk.Put(k, v); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// heldSize is the length of an encoded hold: a version byte, from and to
+// (minutes), the counters, staff, and when it ends (Unix nanoseconds).
+const heldSize = 1 + 2 + 2 + 8 + 1 + 8
+
+// encode is the binary form of what readers of a day or of the limits
+// need of h.
+func (h hold) encode() []byte {
+	v := make([]byte, heldSize)
+	v[0] = 'H'
+	binary.BigEndian.PutUint16(v[1:], uint16(h.From))
+	binary.BigEndian.PutUint16(v[3:], uint16(h.To))
+	binary.BigEndian.PutUint64(v[5:], h.Counters)
+	if h.Staff {
+		v[13] = 1
+	}
+	binary.BigEndian.PutUint64(v[14:], uint64(h.Until.UnixNano()))
+	return v
+}
+
+// decodeHold reads a hold as encode wrote it, or (stored before) as JSON.
+func decodeHold(v []byte) (hold, error) {
+	var h hold
+	if len(v) != heldSize || v[0] != 'H' {
+		err := json.Unmarshal(v, &h)
+		return h, err
+	}
+	h.From, h.To = int(binary.BigEndian.Uint16(v[1:])), int(binary.BigEndian.Uint16(v[3:]))
+	h.Counters, h.Staff = binary.BigEndian.Uint64(v[5:]), v[13] == 1
+	h.Until = time.Unix(0, int64(binary.BigEndian.Uint64(v[14:])))
+	return h, nil
 }
 
 // dropHold ends holder's hold, if any.
@@ -173,8 +212,8 @@ func holdsUnder(tx storage.Tx, prefix string, now time.Time, fn func(hold)) erro
 	c := tx.Bucket(bucketHolds).Cursor()
 	p := []byte(prefix)
 	for k, v := c.Seek(p); k != nil && hasPrefix(k, p); k, v = c.Next() {
-		var h hold
-		if err := json.Unmarshal(v, &h); err != nil {
+		h, err := decodeHold(v)
+		if err != nil {
 			return fmt.Errorf("hold %q: %w", k, err)
 		}
 		if now.Before(h.Until) {

@@ -56,6 +56,10 @@ type EtcdConfig struct {
 	// LockTTL is how long the writers' lock outlives an instance that
 	// died holding it; default 10s.
 	LockTTL time.Duration
+	// MaxTxnOps is the members' --max-txn-ops: how many writes one etcd
+	// transaction may carry; default 128, etcd's own default. A rush
+	// commits in fewer Raft rounds with more (1024 is a good value).
+	MaxTxnOps int
 }
 
 type etcdBackend struct {
@@ -63,6 +67,7 @@ type etcdBackend struct {
 	prefix  string
 	timeout time.Duration
 	ttl     int // seconds a lease outlives an instance
+	txnOps  int // writes one etcd transaction carries at most (etcdbatch.go)
 
 	mu      sync.Mutex          // guards session, lock and buckets
 	buckets map[string]struct{} // buckets seen to exist, for views
@@ -145,7 +150,8 @@ func OpenEtcd(cfg EtcdConfig) (Backend, error) {
 		return nil, etcdUnavailable(fmt.Sprint(cfg.Endpoints), err)
 	}
 	e := &etcdBackend{cli: cli, prefix: cfg.Prefix, timeout: cfg.RequestTimeout, ttl: max(1, int(cfg.LockTTL/time.Second)),
-		cache: &readCache{values: map[string]cached{}, sorted: map[string][]string{}, big: map[string]bool{}}, buckets: map[string]struct{}{}}
+		txnOps: max(cmp.Or(cfg.MaxTxnOps, 128)-etcdTxnSpare, 1),
+		cache:  &readCache{values: map[string]cached{}, sorted: map[string][]string{}, big: map[string]bool{}}, buckets: map[string]struct{}{}}
 	if _, _, err := e.current(); err != nil {
 		cli.Close()
 		return nil, err
@@ -241,6 +247,64 @@ type etcdTx struct {
 	dropped  []string               // buckets deleted in this tx
 	err      error                  // the first read error; the transaction fails with it
 	loaded   map[string]loadedRange // a view's buckets as its cursors read them
+	size     int                    // bytes put, about: a commit stays under etcd's request size
+	// undo and seqUndo are what a batch's function found before it wrote,
+	// to take its writes back if it fails (etcdbatch.go); nil otherwise.
+	undo    map[string]undone
+	seqUndo map[string]undoneSeq
+}
+
+type undone struct {
+	value []byte
+	had   bool
+}
+
+type undoneSeq struct {
+	n   uint64
+	had bool
+}
+
+// setPut buffers a write of key (nil: a delete), noting what was there.
+func (t *etcdTx) setPut(key string, value []byte) {
+	t.noteUndo(key)
+	t.puts[key] = value
+}
+
+// dropPut forgets a buffered write of key.
+func (t *etcdTx) dropPut(key string) {
+	t.noteUndo(key)
+	delete(t.puts, key)
+}
+
+func (t *etcdTx) noteUndo(key string) {
+	if t.undo == nil {
+		return
+	}
+	if _, noted := t.undo[key]; !noted {
+		v, had := t.puts[key]
+		t.undo[key] = undone{v, had}
+	}
+}
+
+// setSeq buffers bucket's sequence, noting what was there.
+func (t *etcdTx) setSeq(bucket string, n uint64) {
+	t.noteSeqUndo(bucket)
+	t.seqs[bucket] = n
+}
+
+func (t *etcdTx) dropSeq(bucket string) {
+	t.noteSeqUndo(bucket)
+	delete(t.seqs, bucket)
+}
+
+func (t *etcdTx) noteSeqUndo(bucket string) {
+	if t.seqUndo == nil {
+		return
+	}
+	if _, noted := t.seqUndo[bucket]; !noted {
+		n, had := t.seqs[bucket]
+		t.seqUndo[bucket] = undoneSeq{n, had}
+	}
 }
 
 // loadedRange is a bucket from a key on, read once by a view.
@@ -383,7 +447,7 @@ func (t *etcdTx) CreateBucket(name []byte) (Bucket, error) {
 		return nil, errors.New("etcd: create bucket in a read-only transaction")
 	}
 	if !t.exists(string(name)) {
-		t.puts[t.e.metaKey(string(name))] = seqValue(0)
+		t.setPut(t.e.metaKey(string(name)), seqValue(0))
 	}
 	return &etcdBucket{tx: t, name: string(name)}, t.err
 }
@@ -425,11 +489,11 @@ func (t *etcdTx) DeleteBucket(name []byte) error {
 	t.dropped = append(t.dropped, bucket)
 	for k := range t.puts {
 		if len(k) > len(t.e.dataPrefix(bucket)) && k[:len(t.e.dataPrefix(bucket))] == t.e.dataPrefix(bucket) {
-			delete(t.puts, k)
+			t.dropPut(k)
 		}
 	}
-	t.puts[t.e.metaKey(bucket)] = nil
-	delete(t.seqs, bucket)
+	t.setPut(t.e.metaKey(bucket), nil)
+	t.dropSeq(bucket)
 	return t.err
 }
 
@@ -509,7 +573,9 @@ func (b *etcdBucket) Put(key, value []byte) error {
 	if len(key) == 0 {
 		return errors.New("etcd: empty key")
 	}
-	b.tx.puts[b.tx.e.dataKey(b.name, string(key))] = bytes.Clone(append([]byte{}, value...))
+	k := b.tx.e.dataKey(b.name, string(key))
+	b.tx.size += len(k) + len(value)
+	b.tx.setPut(k, bytes.Clone(value))
 	return nil
 }
 
@@ -517,7 +583,7 @@ func (b *etcdBucket) Delete(key []byte) error {
 	if !b.tx.writable {
 		return errors.New("etcd: delete in a read-only transaction")
 	}
-	b.tx.puts[b.tx.e.dataKey(b.name, string(key))] = nil
+	b.tx.setPut(b.tx.e.dataKey(b.name, string(key)), nil)
 	return nil
 }
 
@@ -526,7 +592,7 @@ func (b *etcdBucket) NextSequence() (uint64, error) {
 		return 0, errors.New("etcd: sequence in a read-only transaction")
 	}
 	n := b.Sequence() + 1
-	b.tx.seqs[b.name] = n
+	b.tx.setSeq(b.name, n)
 	return n, b.tx.err
 }
 
@@ -545,7 +611,7 @@ func (b *etcdBucket) SetSequence(n uint64) error {
 	if !b.tx.writable {
 		return errors.New("etcd: sequence in a read-only transaction")
 	}
-	b.tx.seqs[b.name] = n
+	b.tx.setSeq(b.name, n)
 	return nil
 }
 

@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -140,10 +139,15 @@ const (
 	// etcdBatchCalls is how many write transactions one batch runs at
 	// most, so a batch of a rush ends well within a request's timeout.
 	etcdBatchCalls = 256
-	// etcdBatchOps is how many writes one etcd transaction carries at most
-	// (etcd allows 128 operations per transaction by default); more go in
-	// the next one, under the same lock.
-	etcdBatchOps = 100
+	// etcdTxnSpare is what a commit adds to its writes (the marker, the
+	// count of the lock's waiters) and a margin: the transactions of a
+	// batch carry at most MaxTxnOps less this (etcd allows 128 operations
+	// per transaction by default); more go in the next one, under the same
+	// lock.
+	etcdTxnSpare = 28
+	// etcdTxnBytes is about how many bytes of writes one etcd transaction
+	// carries at most, well below etcd's request limit (1.5 MiB by default).
+	etcdTxnBytes = 1 << 20
 )
 
 type etcdCall struct {
@@ -203,13 +207,13 @@ func (e *etcdBackend) runBatch(b *etcdBatch) {
 	for i := 0; i < len(b.calls); {
 		tx := &etcdTx{e: e, cache: e.cache, lock: lock, writable: true, puts: map[string][]byte{}, seqs: map[string]uint64{}}
 		var ok []etcdCall
-		for ; i < len(b.calls) && (len(ok) == 0 || len(tx.puts)+len(tx.seqs) < etcdBatchOps); i++ {
+		for ; i < len(b.calls) && (len(ok) == 0 || len(tx.puts)+len(tx.seqs) < e.txnOps && tx.size < etcdTxnBytes); i++ {
 			saved := tx.save()
 			err := b.calls[i].fn(tx)
 			if err == nil {
 				err = tx.err
 			}
-			if err == nil && len(ok) > 0 && len(tx.puts)+len(tx.seqs) > etcdBatchOps {
+			if err == nil && len(ok) > 0 && (len(tx.puts)+len(tx.seqs) > e.txnOps || tx.size > etcdTxnBytes) {
 				tx.restore(saved) // too much to go with the others: first in the next transaction
 				break
 			}
@@ -218,6 +222,7 @@ func (e *etcdBackend) runBatch(b *etcdBatch) {
 				b.calls[i].done <- err
 				continue
 			}
+			tx.undo, tx.seqUndo = nil, nil // kept: no more notes needed
 			ok = append(ok, b.calls[i])
 		}
 		marker := e.nextMarker()
@@ -309,20 +314,37 @@ func (e *etcdBackend) release() {
 	e.held = nil
 }
 
-// txState is what a transaction has buffered, to take a failed function's
-// writes back.
+// txState is where a transaction stood before a batch's function ran, to
+// take the function's writes back (with the undo notes the writes made).
 type txState struct {
-	puts    map[string][]byte
-	seqs    map[string]uint64
-	dropped []string
+	dropped int
+	size    int
 }
 
+// save starts noting what the next function overwrites.
 func (t *etcdTx) save() txState {
-	return txState{puts: maps.Clone(t.puts), seqs: maps.Clone(t.seqs), dropped: slices.Clone(t.dropped)}
+	t.undo, t.seqUndo = map[string]undone{}, map[string]undoneSeq{}
+	return txState{dropped: len(t.dropped), size: t.size}
 }
 
+// restore takes back the writes since save.
 func (t *etcdTx) restore(s txState) {
-	t.puts, t.seqs, t.dropped, t.err = s.puts, s.seqs, s.dropped, nil
+	for k, u := range t.undo {
+		if u.had {
+			t.puts[k] = u.value
+		} else {
+			delete(t.puts, k)
+		}
+	}
+	for b, u := range t.seqUndo {
+		if u.had {
+			t.seqs[b] = u.n
+		} else {
+			delete(t.seqs, b)
+		}
+	}
+	t.dropped, t.size, t.err = t.dropped[:s.dropped], s.size, nil
+	t.undo, t.seqUndo = nil, nil
 }
 
 // noteCommit brings the cache up to what tx committed; a failed commit

@@ -201,7 +201,7 @@ func inProcess(dir string, n int, cluster *etcdtest.Cluster) (boltRate, etcdRate
 		return 0, 0, 0, err
 	}
 	if cluster != nil {
-		backend, err := storage.OpenEtcd(storage.EtcdConfig{Endpoints: cluster.Endpoints, Prefix: "/engine/"})
+		backend, err := storage.OpenEtcd(storage.EtcdConfig{Endpoints: cluster.Endpoints, Prefix: "/engine/", MaxTxnOps: 1024})
 		if err != nil {
 			return 0, 0, 0, err
 		}

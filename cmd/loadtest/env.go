@@ -188,7 +188,7 @@ func (e *environment) onEtcd(instances int) error {
 	if err != nil {
 		return err
 	}
-	cfg = fmt.Appendf(cfg, "store: {etcd: {endpoints: [\"%s\"], prefix: /load/, lease: 2s}}\n", strings.Join(cluster.Endpoints, `", "`))
+	cfg = fmt.Appendf(cfg, "store: {etcd: {endpoints: [\"%s\"], prefix: /load/, lease: 2s, max_txn_ops: 1024}}\n", strings.Join(cluster.Endpoints, `", "`))
 	if err := os.WriteFile(e.cfgPath, cfg, 0o600); err != nil {
 		return err
 	}
