@@ -242,12 +242,12 @@ type etcdTx struct {
 	view     bool               // read-only
 	rev      int64              // a view's revision, fixed by its first read; 0 in an update
 	writable bool
-	puts     map[string][]byte      // data and meta keys -> value; nil value: deleted
-	seqs     map[string]uint64      // bucket -> sequence set in this tx
-	dropped  []string               // buckets deleted in this tx
-	err      error                  // the first read error; the transaction fails with it
-	loaded   map[string]loadedRange // a view's buckets as its cursors read them
-	size     int                    // bytes put, about: a commit stays under etcd's request size
+	puts     map[string][]byte       // data and meta keys -> value; nil value: deleted
+	seqs     map[string]uint64       // bucket -> sequence set in this tx
+	dropped  []string                // buckets deleted in this tx
+	err      error                   // the first read error; the transaction fails with it
+	loaded   map[string]*loadedRange // a view's buckets as its cursors read them
+	size     int                     // bytes put, about: a commit stays under etcd's request size
 	// undo and seqUndo are what a batch's function found before it wrote,
 	// to take its writes back if it fails (etcdbatch.go); nil otherwise.
 	undo    map[string]undone
@@ -307,11 +307,14 @@ func (t *etcdTx) noteSeqUndo(bucket string) {
 	}
 }
 
-// loadedRange is a bucket from a key on, read once by a view.
+// loadedRange is a bucket from a key on, read once by a view, a page at
+// a time.
 type loadedRange struct {
-	from string
-	keys []string // in order
-	vals map[string][]byte
+	from  string
+	keys  []string // in order
+	vals  map[string][]byte
+	more  bool // the bucket goes on after keys
+	pages int
 }
 
 func (t *etcdTx) get(key string) ([]byte, bool) {
@@ -637,7 +640,54 @@ type etcdCursor struct {
 	keys  []string
 	vals  map[string][]byte
 	pos   int
-	valid bool // keys hold the bucket from `from` on
+	valid bool // keys hold the bucket from `from` on (as far as lr has read it)
+	// lr is the view's range keys come from, read a page at a time; off is
+	// where keys start in it.
+	lr  *loadedRange
+	off int
+}
+
+// viewPage is how many keys a view reads at first; each further page of
+// the same range is twice as big.
+const viewPage = 256
+
+// page reads the next page of r (from its last key on).
+func (c *etcdCursor) page(ctx context.Context, r *loadedRange) {
+	t := c.b.tx
+	prefix := t.e.dataPrefix(c.b.name)
+	start := r.from
+	if len(r.keys) > 0 {
+		start = r.keys[len(r.keys)-1] + "\x00"
+	}
+	limit := int64(viewPage << min(r.pages, 6))
+	opts := []clientv3.OpOption{clientv3.WithRange(clientv3.GetPrefixRangeEnd(prefix)), clientv3.WithSort(clientv3.SortByKey, clientv3.SortAscend),
+		clientv3.WithLimit(limit)}
+	res, err := t.read(ctx, prefix+start, opts)
+	if err != nil {
+		t.fail(err)
+		r.more = false
+		return
+	}
+	t.fixRev(res.Header.Revision)
+	for _, kv := range res.Kvs {
+		k := string(kv.Key[len(prefix):])
+		r.keys = append(r.keys, k)
+		r.vals[k] = kv.Value
+	}
+	r.more, r.pages = res.More, r.pages+1
+}
+
+// grow reads the next page of the cursor's range, if there is one.
+func (c *etcdCursor) grow() bool {
+	if c.lr == nil || !c.lr.more {
+		return false
+	}
+	ctx, cancel := c.b.tx.e.ctx()
+	defer cancel()
+	n := len(c.lr.keys)
+	c.page(ctx, c.lr)
+	c.keys = c.lr.keys[c.off:len(c.lr.keys):len(c.lr.keys)]
+	return len(c.lr.keys) > n
 }
 
 // load reads the bucket from key from on.
@@ -649,39 +699,34 @@ func (c *etcdCursor) load(from string) {
 	prefix := t.e.dataPrefix(c.b.name)
 	ctx, cancel := t.e.ctx()
 	defer cancel()
-	opts := []clientv3.OpOption{clientv3.WithRange(clientv3.GetPrefixRangeEnd(prefix)), clientv3.WithSort(clientv3.SortByKey, clientv3.SortAscend)}
 	vals := map[string][]byte{}
 	dropped := slices.Contains(t.dropped, c.b.name)
 	switch {
 	case dropped:
 	case t.err != nil:
 		return
-	default: // a view (or a write transaction's bucket too big to keep): from `from` on, once per transaction
-		r, ok := t.loaded[c.b.name]
-		if !ok || r.from > from {
-			res, err := t.read(ctx, prefix+from, opts)
-			if err != nil {
-				t.fail(err)
+	default: // a view (or a write transaction's bucket too big to keep): from `from` on, a page at a time, once per transaction
+		r := t.loaded[c.b.name]
+		if r == nil || r.from > from || (r.more && len(r.keys) > 0 && from > r.keys[len(r.keys)-1]) {
+			r = &loadedRange{from: from, vals: map[string][]byte{}, more: true}
+			c.page(ctx, r)
+			if t.err != nil {
 				return
 			}
-			t.fixRev(res.Header.Revision)
-			r = loadedRange{from: from, vals: make(map[string][]byte, len(res.Kvs))}
-			for _, kv := range res.Kvs {
-				k := string(kv.Key[len(prefix):])
-				r.keys = append(r.keys, k)
-				r.vals[k] = kv.Value
-			}
 			if t.loaded == nil {
-				t.loaded = map[string]loadedRange{}
+				t.loaded = map[string]*loadedRange{}
 			}
 			t.loaded[c.b.name] = r
 		}
-		rest := r.keys[sort.SearchStrings(r.keys, from):]
 		if len(t.puts) == 0 { // nothing to merge (a view): walk what was read, not a copy
-			c.keys, c.vals, c.from, c.valid = rest[:len(rest):len(rest)], r.vals, from, true
+			c.lr, c.off = r, sort.SearchStrings(r.keys, from)
+			c.keys, c.vals, c.from, c.valid = r.keys[c.off:len(r.keys):len(r.keys)], r.vals, from, true
 			return
 		}
-		for _, k := range rest {
+		for r.more && t.err == nil { // merged with this transaction's writes: all of it
+			c.page(ctx, r)
+		}
+		for _, k := range r.keys[sort.SearchStrings(r.keys, from):] {
 			vals[k] = r.vals[k]
 		}
 	}
@@ -694,6 +739,7 @@ func (c *etcdCursor) load(from string) {
 			}
 		}
 	}
+	c.lr = nil
 	c.keys = make([]string, 0, len(vals)) // never the slice of a view's range
 	for k := range vals {
 		c.keys = append(c.keys, k)
@@ -703,6 +749,8 @@ func (c *etcdCursor) load(from string) {
 }
 
 func (c *etcdCursor) at(i int) ([]byte, []byte) {
+	for i >= len(c.keys) && c.grow() {
+	}
 	if i < 0 || i >= len(c.keys) {
 		c.pos = len(c.keys)
 		return nil, nil
@@ -713,24 +761,40 @@ func (c *etcdCursor) at(i int) ([]byte, []byte) {
 }
 
 func (c *etcdCursor) First() ([]byte, []byte) { c.load(""); return c.at(0) }
-func (c *etcdCursor) Last() ([]byte, []byte)  { c.load(""); return c.at(len(c.keys) - 1) }
+func (c *etcdCursor) Last() ([]byte, []byte) {
+	c.load("")
+	for c.grow() {
+	}
+	return c.at(len(c.keys) - 1)
+}
 
 func (c *etcdCursor) Seek(seek []byte) ([]byte, []byte) {
 	c.load(string(seek))
+	for (len(c.keys) == 0 || c.keys[len(c.keys)-1] < string(seek)) && c.grow() {
+	}
 	return c.at(sort.SearchStrings(c.keys, string(seek)))
 }
 
 func (c *etcdCursor) Next() ([]byte, []byte) { return c.at(c.pos + 1) }
 
 func (c *etcdCursor) Prev() ([]byte, []byte) {
-	if c.pos <= 0 {
+	if c.pos < 0 || (c.pos == 0 && c.from == "") {
 		c.pos = -1
 		return nil, nil
 	}
 	if c.from != "" { // loaded from a seek: the keys before it are needed now
-		k := c.keys[c.pos]
+		end := c.pos >= len(c.keys)
+		k := ""
+		if !end {
+			k = c.keys[c.pos]
+		}
 		c.load("")
-		c.pos = sort.SearchStrings(c.keys, k)
+		for (end || len(c.keys) == 0 || c.keys[len(c.keys)-1] < k) && c.grow() {
+		}
+		c.pos = len(c.keys)
+		if !end {
+			c.pos = sort.SearchStrings(c.keys, k)
+		}
 	}
 	return c.at(c.pos - 1)
 }

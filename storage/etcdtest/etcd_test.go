@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -286,5 +287,103 @@ func TestTheLockKeptAndTheCacheAreGivenUpForAnotherInstance(t *testing.T) {
 	hammer.Wait()
 	if got := seen(a); !strings.Contains(got, "x=2 y=3 get x=2") {
 		t.Fatalf("a missed b's writes: %q", got)
+	}
+}
+
+// The etcd backend's cursors walk a bucket as the bbolt file's do — in a
+// view (read a page at a time) and in a write transaction (the bucket in
+// memory, merged with the transaction's writes) — for random walks over
+// more keys than a page holds: a simulation against the bbolt file as the
+// model.
+func TestCursorsWalkAsTheBoltFileDoes(t *testing.T) {
+	c := Start(t, 1)
+	ec, err := storage.OpenEtcd(storage.EtcdConfig{Endpoints: c.Endpoints, Prefix: "/walk/", MaxTxnOps: 1024})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ec.Close()
+	file, err := storage.OpenFile(t.TempDir()+"/model.db", time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	for part := range 10 { // 1,000 keys, 100 to a transaction
+		for _, be := range []storage.Backend{ec, file} {
+			r := rand.New(rand.NewPCG(uint64(part), 7))
+			if err := be.Update(func(tx storage.Tx) error {
+				b, err := tx.CreateBucket([]byte("walk"))
+				if err != nil {
+					return err
+				}
+				for range 100 {
+					if err := b.Put(fmt.Appendf(nil, "k%04d", r.IntN(1500)), []byte{byte(part)}); err != nil {
+						return err
+					}
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// walk does the same random steps on a cursor and writes down what it
+	// finds; in a write transaction it first changes some keys.
+	walk := func(tx storage.Tx, seed uint64, write bool) string {
+		r := rand.New(rand.NewPCG(seed, 9))
+		b := tx.Bucket([]byte("walk"))
+		if write {
+			for range 30 {
+				k := fmt.Appendf(nil, "k%04d", r.IntN(1500))
+				if r.IntN(2) == 0 {
+					b.Delete(k)
+				} else {
+					b.Put(k, []byte("w"))
+				}
+			}
+		}
+		var out strings.Builder
+		cur := b.Cursor()
+		atEnd := true // off the keys: only First, Last and Seek place the cursor again (bbolt's Next and Prev there differ by how it got there)
+		for range 400 {
+			var k, v []byte
+			op := r.IntN(6)
+			if atEnd {
+				op = r.IntN(3)
+			}
+			out.WriteString("FLSNNP"[op : op+1])
+			switch op {
+			case 0:
+				k, v = cur.First()
+			case 1:
+				k, v = cur.Last()
+			case 2:
+				k, v = cur.Seek(fmt.Appendf(nil, "k%04d", r.IntN(1600)))
+			case 3, 4:
+				k, v = cur.Next()
+			case 5:
+				k, v = cur.Prev()
+			}
+			atEnd = k == nil
+			fmt.Fprintf(&out, "%s=%x ", k, v)
+		}
+		return out.String()
+	}
+	for seed := range uint64(20) {
+		for _, write := range []bool{false, true} {
+			var got, want string
+			run := func(be storage.Backend, into *string) {
+				step := func(tx storage.Tx) error { *into = walk(tx, seed, write); return errors.New("taken back") }
+				if write {
+					be.Update(step)
+				} else {
+					be.View(func(tx storage.Tx) error { *into = walk(tx, seed, write); return nil })
+				}
+			}
+			run(ec, &got)
+			run(file, &want)
+			if got != want {
+				t.Fatalf("seed %d, write %v: etcd walked\n%s\nthe bbolt file\n%s", seed, write, got, want)
+			}
+		}
 	}
 }
