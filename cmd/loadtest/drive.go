@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -36,6 +37,47 @@ type results struct {
 	tgTook    time.Duration
 	nudges    int      // users who asked again after getting no answer
 	odd       []string // the first unexpected answers, for the report
+
+	answered []time.Time
+}
+
+// timeline is the answers per second since the start, for a report.
+func (r *results) timeline() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var per []int
+	for _, a := range r.answered {
+		s := int(a.Sub(r.started) / time.Second)
+		for len(per) <= s {
+			per = append(per, 0)
+		}
+		per[s]++
+	}
+	return fmt.Sprint(per)
+}
+
+// stall is the longest time without an answer to any user from the
+// moment from on, over window: how long a failure at from held the flow
+// up. A window without any answer is a stall of the whole window.
+func (r *results) stall(from time.Time, window time.Duration) time.Duration {
+	r.mu.Lock()
+	at := slices.Clone(r.answered)
+	r.mu.Unlock()
+	slices.SortFunc(at, time.Time.Compare)
+	prev, longest := from, time.Duration(0)
+	for _, a := range at {
+		if !a.After(from) {
+			continue
+		}
+		if a.After(from.Add(window)) {
+			break
+		}
+		longest, prev = max(longest, a.Sub(prev)), a
+	}
+	if prev.Equal(from) {
+		return window
+	}
+	return longest
 }
 
 // oddAnswer keeps an unexpected answer for the report (the first five).
@@ -55,6 +97,7 @@ func (r *results) step(name string, d time.Duration) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.latency[name] = append(r.latency[name], d)
+	r.answered = append(r.answered, time.Now())
 }
 
 func (r *results) fail(name, who string) {
@@ -98,6 +141,7 @@ var bookedRx = regexp.MustCompile(`Wartenummer: (T-\d+)\s+PIN: (\d{6})`)
 // drive runs every simulated user and clerk at once.
 func (e *environment) drive(ctx context.Context, o options) *results {
 	res := newResults()
+	e.live.Store(res)
 	per := 1
 	switch e.scenario {
 	case "race":

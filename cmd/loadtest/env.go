@@ -21,6 +21,7 @@ import (
 
 // environment is a serve process and the local servers it talks to.
 type environment struct {
+	live               atomic.Pointer[results] // the run under way (drive)
 	dir, bin, scenario string
 	tg                 *telegramtest.Server
 	imap               *mailtest.IMAP
@@ -239,21 +240,28 @@ func (e *environment) startOne(i int) error {
 
 // stop ends every instance as systemd would (SIGTERM).
 func (e *environment) stop() {
-	for i, cmd := range e.cmds {
-		if cmd == nil || cmd.Process == nil {
-			continue
-		}
-		cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-		e.cmds[i] = nil
+	for i := range e.cmds {
+		e.stopOne(i)
 	}
+}
+
+// stopOne ends instance i as systemd would (SIGTERM), as in a rolling
+// restart.
+func (e *environment) stopOne(i int) {
+	cmd := e.cmds[i]
+	if cmd == nil || cmd.Process == nil {
+		return
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		cmd.Process.Kill()
+		<-done
+	}
+	e.cmds[i] = nil
 }
 
 // kill ends every instance at once, as a power cut would (SIGKILL).
