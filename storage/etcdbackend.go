@@ -250,61 +250,61 @@ type etcdTx struct {
 	size     int                     // bytes put, about: a commit stays under etcd's request size
 	// undo and seqUndo are what a batch's function found before it wrote,
 	// to take its writes back if it fails (etcdbatch.go); nil otherwise.
-	undo    map[string]undone
-	seqUndo map[string]undoneSeq
+	undo    map[string]was[[]byte]
+	seqUndo map[string]was[uint64]
 }
 
-type undone struct {
-	value []byte
+// was is what a key held before a batch's function wrote it: its value,
+// or nothing.
+type was[V any] struct {
+	value V
 	had   bool
 }
 
-type undoneSeq struct {
-	n   uint64
-	had bool
+// noteWas notes what key held in m, the first time it is written since
+// undo was started (nil: no notes taken).
+func noteWas[V any](undo map[string]was[V], m map[string]V, key string) {
+	if undo == nil {
+		return
+	}
+	if _, noted := undo[key]; !noted {
+		v, had := m[key]
+		undo[key] = was[V]{v, had}
+	}
+}
+
+// takeBack puts back into m what undo noted.
+func takeBack[V any](undo map[string]was[V], m map[string]V) {
+	for k, u := range undo {
+		if u.had {
+			m[k] = u.value
+		} else {
+			delete(m, k)
+		}
+	}
 }
 
 // setPut buffers a write of key (nil: a delete), noting what was there.
 func (t *etcdTx) setPut(key string, value []byte) {
-	t.noteUndo(key)
+	noteWas(t.undo, t.puts, key)
 	t.puts[key] = value
 }
 
 // dropPut forgets a buffered write of key.
 func (t *etcdTx) dropPut(key string) {
-	t.noteUndo(key)
+	noteWas(t.undo, t.puts, key)
 	delete(t.puts, key)
-}
-
-func (t *etcdTx) noteUndo(key string) {
-	if t.undo == nil {
-		return
-	}
-	if _, noted := t.undo[key]; !noted {
-		v, had := t.puts[key]
-		t.undo[key] = undone{v, had}
-	}
 }
 
 // setSeq buffers bucket's sequence, noting what was there.
 func (t *etcdTx) setSeq(bucket string, n uint64) {
-	t.noteSeqUndo(bucket)
+	noteWas(t.seqUndo, t.seqs, bucket)
 	t.seqs[bucket] = n
 }
 
 func (t *etcdTx) dropSeq(bucket string) {
-	t.noteSeqUndo(bucket)
+	noteWas(t.seqUndo, t.seqs, bucket)
 	delete(t.seqs, bucket)
-}
-
-func (t *etcdTx) noteSeqUndo(bucket string) {
-	if t.seqUndo == nil {
-		return
-	}
-	if _, noted := t.seqUndo[bucket]; !noted {
-		n, had := t.seqs[bucket]
-		t.seqUndo[bucket] = undoneSeq{n, had}
-	}
 }
 
 // loadedRange is a bucket from a key on, read once by a view, a page at

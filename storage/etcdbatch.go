@@ -323,26 +323,14 @@ type txState struct {
 
 // save starts noting what the next function overwrites.
 func (t *etcdTx) save() txState {
-	t.undo, t.seqUndo = map[string]undone{}, map[string]undoneSeq{}
+	t.undo, t.seqUndo = map[string]was[[]byte]{}, map[string]was[uint64]{}
 	return txState{dropped: len(t.dropped), size: t.size}
 }
 
 // restore takes back the writes since save.
 func (t *etcdTx) restore(s txState) {
-	for k, u := range t.undo {
-		if u.had {
-			t.puts[k] = u.value
-		} else {
-			delete(t.puts, k)
-		}
-	}
-	for b, u := range t.seqUndo {
-		if u.had {
-			t.seqs[b] = u.n
-		} else {
-			delete(t.seqs, b)
-		}
-	}
+	takeBack(t.undo, t.puts)
+	takeBack(t.seqUndo, t.seqs)
 	t.dropped, t.size, t.err = t.dropped[:s.dropped], s.size, nil
 	t.undo, t.seqUndo = nil, nil
 }

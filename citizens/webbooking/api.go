@@ -417,24 +417,21 @@ func nonNil(s []string) []string {
 // pin is the request's Booking-PIN header.
 func pin(r *http.Request) string { return strings.TrimSpace(r.Header.Get("Booking-PIN")) }
 
-func (wb *Web) status(w http.ResponseWriter, r *http.Request, o *Office, a conversation.Asker) {
-	number := r.PathValue("number")
-	b, err := o.Desk.Lookup(r.Context(), a, number, pin(r))
-	if err != nil {
-		wb.refused(w, r, o, err, time.Time{}, number)
-		return
-	}
-	web.JSON(w, http.StatusOK, wb.view(o, a.Lang, b))
-}
+// lookup is what is done with a booking named by number and PIN.
+type lookup func(ctx context.Context, a conversation.Asker, number, pin string) (booking.Booking, error)
 
-func (wb *Web) cancel(w http.ResponseWriter, r *http.Request, o *Office, a conversation.Asker) {
-	number := r.PathValue("number")
-	b, err := o.Desk.Cancel(r.Context(), a, number, pin(r))
-	if err != nil {
-		wb.refused(w, r, o, err, time.Time{}, number)
-		return
+// byNumber answers a request about the booking with the path's number and
+// the Booking-PIN header with what act does with it (look up, cancel).
+func (wb *Web) byNumber(act func(d Desk) lookup) func(http.ResponseWriter, *http.Request, *Office, conversation.Asker) {
+	return func(w http.ResponseWriter, r *http.Request, o *Office, a conversation.Asker) {
+		number := r.PathValue("number")
+		b, err := act(o.Desk)(r.Context(), a, number, pin(r))
+		if err != nil {
+			wb.refused(w, r, o, err, time.Time{}, number)
+			return
+		}
+		web.JSON(w, http.StatusOK, wb.view(o, a.Lang, b))
 	}
-	web.JSON(w, http.StatusOK, wb.view(o, a.Lang, b))
 }
 
 func (wb *Web) move(w http.ResponseWriter, r *http.Request, o *Office, a conversation.Asker) {

@@ -131,8 +131,8 @@ func (wb *Web) API() http.Handler {
 	mux.HandleFunc("GET /offices/{office}/walk-ins", wb.walkIns)
 	mux.Handle("POST /offices/{office}/holds", wb.asker(wb.hold))
 	mux.Handle("POST /offices/{office}/bookings", wb.asker(wb.book))
-	mux.Handle("GET /offices/{office}/bookings/{number}", wb.asker(wb.status))
-	mux.Handle("DELETE /offices/{office}/bookings/{number}", wb.asker(wb.cancel))
+	mux.Handle("GET /offices/{office}/bookings/{number}", wb.asker(wb.byNumber(func(d Desk) lookup { return d.Lookup })))
+	mux.Handle("DELETE /offices/{office}/bookings/{number}", wb.asker(wb.byNumber(func(d Desk) lookup { return d.Cancel })))
 	mux.Handle("PATCH /offices/{office}/bookings/{number}", wb.asker(wb.move))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		wb.problem(w, r, http.StatusNotFound, "not-found", "ApiNotFound")
