@@ -540,12 +540,12 @@ func (t *etcdTx) commit(ctx context.Context) (waiting, known bool, err error) {
 	}
 	n := len(ops)
 	ops = append(ops, t.e.lockWaiters())
-	res, err := t.e.cli.Txn(ctx).If(t.lock.IsOwner()).Then(ops...).Commit()
+	res, err := t.e.cli.Txn(ctx).If(t.lock.IsOwner(), t.e.markerUnchanged()).Then(ops...).Commit()
 	if err != nil {
 		return false, false, etcdUnavailable(fmt.Sprintf("commit of %d writes", n), err)
 	}
 	if !res.Succeeded {
-		return false, false, fmt.Errorf("etcd commit: the writers' lock was lost (lease expired); nothing written: %w", ErrUnavailable)
+		return false, false, fmt.Errorf("etcd commit: the writers' lock was lost (lease expired) or another instance wrote meanwhile; nothing written: %w", ErrUnavailable)
 	}
 	return res.Responses[len(res.Responses)-1].GetResponseRange().Count > 1, true, nil
 }

@@ -30,6 +30,7 @@ type readCache struct {
 	// write transactions then walk memory, not the cluster.
 	sorted map[string][]string
 	marker string // the marker this instance's last commit wrote
+	base   string // the marker as the store holds it now, as far as this batch knows ("": none)
 	seq    uint64
 }
 
@@ -112,12 +113,35 @@ func (e *etcdBackend) noteSorted(c *readCache, k string, present bool) {
 const readCacheMax = 200_000
 
 // validate keeps the cache if the marker is as this instance left it.
-func (e *etcdBackend) validateCache(ctx context.Context) {
+// It runs before every batch, and every commit of the batch goes through
+// only if the marker is still what it found (or what the batch's own
+// commits wrote): so the cache can never lead a commit astray, whatever
+// happened to the lock in between (a lease that ran out unnoticed).
+func (e *etcdBackend) validateCache(ctx context.Context) error {
 	c := e.cache
 	res, err := e.cli.Get(ctx, e.prefix+"marker")
-	if err != nil || c.marker == "" || len(res.Kvs) == 0 || string(res.Kvs[0].Value) != c.marker || len(c.values) > readCacheMax {
+	if err != nil {
+		c.reset()
+		c.marker = ""
+		return etcdUnavailable("read", err)
+	}
+	c.base = ""
+	if len(res.Kvs) > 0 {
+		c.base = string(res.Kvs[0].Value)
+	}
+	if c.marker == "" || c.base != c.marker || len(c.values) > readCacheMax {
 		c.reset()
 	}
+	return nil
+}
+
+// markerUnchanged is the condition of a commit: nobody wrote since the
+// batch checked the marker (or since its own last commit).
+func (e *etcdBackend) markerUnchanged() clientv3.Cmp {
+	if e.cache.base == "" {
+		return clientv3.Compare(clientv3.CreateRevision(e.prefix+"marker"), "=", 0)
+	}
+	return clientv3.Compare(clientv3.Value(e.prefix+"marker"), "=", e.cache.base)
 }
 
 // nextMarker is the marker the next commit writes.
@@ -194,6 +218,9 @@ func (e *etcdBackend) runBatch(b *etcdBatch) {
 		}
 	}
 	lock, err := e.hold(ctx)
+	if err == nil {
+		err = e.validateCache(ctx)
+	}
 	if err != nil {
 		fail(err)
 		return
@@ -244,8 +271,7 @@ func (e *etcdBackend) runBatch(b *etcdBatch) {
 // taking it costs two Raft writes and giving it back one more, three times
 // what a batch's commit costs. It is given back when another instance
 // waits for it (each commit counts the lock's keys in its transaction),
-// after etcdHoldIdle without a batch, and when a commit fails. While it is
-// kept nobody else writes, so the read cache needs no check either.
+// after etcdHoldIdle without a batch, and when a commit fails.
 
 // etcdHoldIdle is how long the lock is kept without a batch.
 const etcdHoldIdle = 50 * time.Millisecond
@@ -264,13 +290,12 @@ func (e *etcdBackend) hold(ctx context.Context) (*concurrency.Mutex, error) {
 		return nil, err
 	}
 	if e.held == lock {
-		return lock, nil // ours since the last batch: the cache is as it left it
+		return lock, nil // ours since the last batch
 	}
 	e.release() // a lock of a session that ended
 	if err := lock.Lock(ctx); err != nil {
 		return nil, etcdUnavailable("lock", err)
 	}
-	e.validateCache(ctx)
 	e.held = lock
 	return lock, nil
 }
@@ -344,6 +369,9 @@ func (e *etcdBackend) noteCommit(tx *etcdTx, marker string, err error) {
 		e.forgetBuckets(tx.dropped)
 		c.reset()
 		c.marker = ""
+		if err == nil {
+			c.base = marker
+		}
 		return
 	case err != nil, len(c.values) > readCacheMax:
 		c.reset()
@@ -356,5 +384,5 @@ func (e *etcdBackend) noteCommit(tx *etcdTx, marker string, err error) {
 		c.values[k] = cached{value: v, present: v != nil}
 		e.noteSorted(c, k, v != nil)
 	}
-	c.marker = marker
+	c.marker, c.base = marker, marker
 }
