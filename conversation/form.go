@@ -2,7 +2,6 @@ package conversation
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -169,22 +168,4 @@ func (f Form) copyByMail(render func(lang string, b booking.Booking) Reply) book
 	return func(c booking.Change) ([]booking.Write, error) {
 		return f.e.mailCopy(c, newOutboxKey(c.Now), render(langOf(c.Booking.Lang), c.Booking))
 	}
-}
-
-// Refused reports whether err is one of the rules' answers to a form (a
-// time taken, a limit, a wrong PIN), which the asker is told, rather than
-// a failure of the service.
-func Refused(err error) bool {
-	var ge *booking.GuessError
-	if errors.As(err, &ge) {
-		return true
-	}
-	for _, r := range []error{booking.ErrSlotTaken, booking.ErrNotBookable, booking.ErrClosed, booking.ErrUnknownConcern, booking.ErrTooMany,
-		booking.ErrNoCounter, booking.ErrInvalidInput, booking.ErrNotFound, booking.ErrWrongPIN, booking.ErrPINLocked, booking.ErrTooManyGuesses,
-		booking.ErrLimitReached, booking.ErrSourceLimitReached, booking.ErrTooBigOnline, booking.ErrPaced, booking.ErrCohortFull, booking.ErrNotActive} {
-		if errors.Is(err, r) {
-			return true
-		}
-	}
-	return false
 }

@@ -369,13 +369,21 @@ func (t *etcdTx) fetch(key string) ([]byte, bool) {
 // the quorum.
 func (t *etcdTx) read(ctx context.Context, key string, opts []clientv3.OpOption) (*clientv3.GetResponse, error) {
 	if t.rev > 0 {
-		res, err := t.e.cli.Get(ctx, key, append(t.atRev(opts), clientv3.WithSerializable())...)
+		// A member that is away must not spend the read's whole time: the
+		// quorum gets the rest of it.
+		local, cancel := context.WithTimeout(ctx, serializableWait)
+		res, err := t.e.cli.Get(local, key, append(t.atRev(opts), clientv3.WithSerializable())...)
+		cancel()
 		if err == nil {
 			return res, nil
 		}
 	}
 	return t.e.cli.Get(ctx, key, t.atRev(opts)...)
 }
+
+// serializableWait is how long a view's read waits for the member asked
+// before asking the quorum.
+const serializableWait = time.Second
 
 // atRev reads a view at its revision, once its first read fixed it.
 func (t *etcdTx) atRev(opts []clientv3.OpOption) []clientv3.OpOption {
