@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/goccy/go-yaml"
+
+	"buergerbuero/internal/lang"
 )
 
 // Every text of the catalogue, in every language, renders with its
@@ -17,7 +19,7 @@ func TestEveryTextRendersComplete(t *testing.T) {
 		t.Fatal(err)
 	}
 	placeholder := regexp.MustCompile(`\{\{[^}]*\.(\w+)[^}]*\}\}`)
-	for _, lang := range []string{"de", "en"} {
+	for _, lang := range lang.All() {
 		data, err := localeFiles.ReadFile("locales/" + lang + ".yaml")
 		if err != nil {
 			t.Fatal(err)
@@ -37,4 +39,61 @@ func TestEveryTextRendersComplete(t *testing.T) {
 			}
 		}
 	}
+}
+
+// Every text a citizen reads is in every language: a text missing in
+// Ukrainian would silently fall back to German. Only the clerks' texts
+// (Staff…, Page…, Stats…) may stay German and English.
+func TestEveryCitizenTextInEveryLanguage(t *testing.T) {
+	read := func(l string) map[string]string {
+		data, err := localeFiles.ReadFile("locales/" + l + ".yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var texts map[string]string
+		if err := yaml.Unmarshal(data, &texts); err != nil {
+			t.Fatal(err)
+		}
+		return texts
+	}
+	german := read("de")
+	staff := regexp.MustCompile(`^(Staff|Page|Stats)`)
+	placeholder := regexp.MustCompile(`\.([A-Z]\w*)`)
+	for _, l := range lang.All()[1:] {
+		texts := read(l)
+		for id, de := range german {
+			text, ok := texts[id]
+			switch {
+			case !ok && !staff.MatchString(id):
+				t.Errorf("%s has no text %s", l, id)
+			case ok && strings.Join(placeholder.FindAllString(text, -1), " ") != "" && !samePlaceholders(placeholder, de, text):
+				t.Errorf("%s %s names other placeholders than German: %q", l, id, text)
+			}
+		}
+		for id := range texts {
+			if _, ok := german[id]; !ok {
+				t.Errorf("%s has a text %s that German has not", l, id)
+			}
+		}
+	}
+}
+
+func samePlaceholders(re *regexp.Regexp, a, b string) bool {
+	set := func(s string) map[string]bool {
+		m := map[string]bool{}
+		for _, p := range re.FindAllString(s, -1) {
+			m[p] = true
+		}
+		return m
+	}
+	x, y := set(a), set(b)
+	if len(x) != len(y) {
+		return false
+	}
+	for p := range x {
+		if !y[p] {
+			return false
+		}
+	}
+	return true
 }

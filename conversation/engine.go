@@ -19,6 +19,7 @@ import (
 
 	"buergerbuero/booking"
 	"buergerbuero/conversation/understand"
+	"buergerbuero/internal/lang"
 	"buergerbuero/office"
 )
 
@@ -510,6 +511,9 @@ func (e *Engine) handle(ctx context.Context, msg Message) ([]Reply, error) {
 	if in.option == "" {
 		in.u = e.parser.Understand(msg.Text, now)
 		t.badDate, t.vague = in.u.BadDate, in.u.VagueDay
+		if d.State != stName {
+			d.Lang = writtenIn(d.Lang, msg.Text) // a name in Cyrillic letters is no wish for Russian
+		}
 	}
 	switch {
 	case msg.Unsupported && msg.Text == "":
@@ -696,15 +700,36 @@ func (t *turn) menuOptions() []Option {
 	return []Option{
 		{optMenuBook, t.text("OptBook")}, {optMenuCancel, t.text("OptCancel")}, {optMenuReschedule, t.text("OptReschedule")},
 		{optMenuDocs, t.text("OptDocs")}, {optMenuHours, t.text("OptHours")}, {optMenuStatus, t.text("OptStatus")},
-		{langOption(otherLang(t.d.Lang)), t.text("OptLanguage")},
+		{prefLang, t.text("OptLanguage")},
 	}
 }
 
-func otherLang(lang string) string {
-	if lang == "en" {
-		return "de"
+// languageOptions offer every language of the catalogue, each named as its
+// speakers write it.
+func languageOptions() []Option {
+	var opts []Option
+	for _, l := range lang.All() {
+		opts = append(opts, Option{langOption(l), lang.Name(l)})
 	}
-	return "en"
+	return opts
+}
+
+// writtenIn is the dialogue's language after a message: the one the
+// message is plainly written in when its letters belong to another
+// language than the dialogue's (Cyrillic, Arabic, Turkish), else the
+// dialogue's. Between Ukrainian and Russian, and German and English, a
+// short message cannot tell: the language chosen stays.
+func writtenIn(current, text string) string {
+	written := lang.OfText(text)
+	switch {
+	case written == "" || written == current:
+		return current
+	case (written == "uk" || written == "ru") && (current == "uk" || current == "ru"):
+		return current
+	case written == "de" || written == "en":
+		return current
+	}
+	return written
 }
 
 // global handles what works in every state: start over, stop, back, help,
@@ -759,14 +784,15 @@ func (e *Engine) global(ctx context.Context, t *turn, in input) bool {
 	case opt == "" && t.answersAside(ctx, in):
 		return true // a question on the side; the step's question follows again
 	case strings.HasPrefix(opt, prefLang) || (opt == "" && u.Intent == understand.IntentLanguage):
-		lang := strings.TrimPrefix(opt, prefLang)
+		chosen := strings.TrimPrefix(opt, prefLang)
 		if opt == "" {
-			lang = u.Lang
-			if lang == "" {
-				lang = otherLang(t.d.Lang)
-			}
+			chosen = u.Lang
 		}
-		t.d.Lang = langOf(lang)
+		if chosen == "" { // "Sprache", the menu's button: which one?
+			t.say(Reply{Text: t.text("ChooseLanguage"), Options: languageOptions()})
+			return true // the step's question follows, so the dialogue goes on in this language too
+		}
+		t.d.Lang = langOf(chosen)
 		t.say(Reply{Text: t.text("LanguageSwitched")})
 		return true
 	case strings.HasPrefix(opt, prefMenu) && t.d.State != stIdle:

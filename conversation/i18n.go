@@ -24,7 +24,7 @@ func newCatalogue() (*catalogue, error) {
 	b := i18n.NewBundle(language.German)
 	b.RegisterUnmarshalFunc("yaml", yaml.Unmarshal)
 	c := &catalogue{bundle: b, localizers: map[string]*i18n.Localizer{}}
-	for _, lang := range []string{"de", "en"} {
+	for _, lang := range lang.All() {
 		data, err := localeFiles.ReadFile("locales/" + lang + ".yaml")
 		if err != nil {
 			return nil, fmt.Errorf("read %s texts: %w", lang, err)

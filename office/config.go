@@ -79,30 +79,52 @@ type OfficeInfo struct {
 	Logo string `yaml:"logo"`
 }
 
-// Text is a short text in German and English; English falls back to German.
+// Text is a short text in German and, optionally, the catalogue's other
+// languages; a language not given falls back to German, the office's own.
 type Text struct {
 	DE string `yaml:"de"`
 	EN string `yaml:"en"`
+	UK string `yaml:"uk"`
+	RU string `yaml:"ru"`
+	TR string `yaml:"tr"`
+	AR string `yaml:"ar"`
 }
 
-// In returns the text in the language ("de" or "en"), falling back to German.
+// In returns the text in the language ("de", "en", "uk", "ru", "tr",
+// "ar"), falling back to German.
 func (t Text) In(lang string) string {
-	if lang == "en" && t.EN != "" {
-		return t.EN
+	if s := map[string]string{"en": t.EN, "uk": t.UK, "ru": t.RU, "tr": t.TR, "ar": t.AR}[lang]; s != "" {
+		return s
 	}
 	return t.DE
 }
 
-// TextList is a list of texts in German and English; English falls back to German.
+// All is the text in every language it is given in, German first.
+func (t Text) All() []string {
+	var out []string
+	for _, s := range []string{t.DE, t.EN, t.UK, t.RU, t.TR, t.AR} {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// TextList is a list of texts in German and, optionally, the catalogue's
+// other languages; a language not given falls back to German.
 type TextList struct {
 	DE []string `yaml:"de"`
 	EN []string `yaml:"en"`
+	UK []string `yaml:"uk"`
+	RU []string `yaml:"ru"`
+	TR []string `yaml:"tr"`
+	AR []string `yaml:"ar"`
 }
 
-// In returns the list in the language ("de" or "en"), falling back to German.
+// In returns the list in the language, falling back to German.
 func (t TextList) In(lang string) []string {
-	if lang == "en" && len(t.EN) > 0 {
-		return t.EN
+	if l := map[string][]string{"en": t.EN, "uk": t.UK, "ru": t.RU, "tr": t.TR, "ar": t.AR}[lang]; len(l) > 0 {
+		return l
 	}
 	return t.DE
 }

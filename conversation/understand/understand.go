@@ -116,7 +116,7 @@ func NewParser(cfg *office.Config) *Parser {
 	p := &Parser{loc: cfg.Location(), maxCounts: map[string]int{}, perPerson: map[string]bool{}, vocab: map[string][]string{}}
 	for _, c := range cfg.Concerns {
 		p.maxCounts[c.ID], p.perPerson[c.ID] = c.MaxCount, c.PerPerson
-		texts := append([]string{c.ID, strings.ReplaceAll(c.ID, "-", " "), c.Name.DE, c.Name.EN}, c.Keywords...)
+		texts := append(append([]string{c.ID, strings.ReplaceAll(c.ID, "-", " ")}, c.Name.All()...), c.Keywords...)
 		seen := map[string]bool{}
 		for _, t := range texts {
 			toks := Tokens(Normalize(t))
