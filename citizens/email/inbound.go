@@ -16,6 +16,8 @@ import (
 	_ "github.com/emersion/go-message/charset" // Latin-1, Windows-1252 and other charsets German mail programs send
 	"github.com/emersion/go-message/mail"
 	"golang.org/x/net/html"
+
+	"buergerbuero/internal/lang"
 )
 
 // inbound is an incoming mail as the channel needs it.
@@ -26,7 +28,7 @@ type inbound struct {
 	References []string
 	Text       string // what the citizen wrote, without quotes and signature
 	Automatic  string // why it is an automatic mail (no reply), or ""
-	Lang       string // "de" or "en", guessed
+	Lang       string // one of the catalogue's languages, guessed
 	// AuthResults are the Authentication-Results fields, top first.
 	AuthResults []string
 }
@@ -207,21 +209,11 @@ func stripQuoted(text string) string {
 	return strings.TrimSpace(strings.Join(out, "\n"))
 }
 
-// guessLang tells German from English by common words; German by default.
+// guessLang tells the catalogue's languages apart by letters and common
+// words (lang.OfText); German when the mail says too little.
 func guessLang(s string) string {
-	words := strings.Fields(strings.ToLower(s))
-	de, en := 0, 0
-	for _, w := range words {
-		w = strings.Trim(w, ".,!?;:()\"'")
-		switch w {
-		case "ich", "und", "bitte", "termin", "für", "fuer", "möchte", "moechte", "einen", "der", "die", "das", "mit", "nicht", "danke", "ja", "nein", "am", "um":
-			de++
-		case "i", "and", "please", "appointment", "for", "would", "like", "the", "with", "not", "thanks", "thank", "yes", "no", "my", "on", "at":
-			en++
-		}
-	}
-	if en > de {
-		return "en"
+	if l := lang.OfText(s); l != "" {
+		return l
 	}
 	return "de"
 }

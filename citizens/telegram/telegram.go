@@ -25,6 +25,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"buergerbuero/conversation"
+	"buergerbuero/internal/lang"
 	"buergerbuero/internal/retry"
 )
 
@@ -188,24 +189,27 @@ func (b *Bot) WebhookHandler() http.Handler {
 }
 
 // commandMenu is registered with setMyCommands; Telegram shows the list in
-// the user's language (German for "de", English for everyone else).
-func commandMenu() map[string][]models.BotCommand {
-	return map[string][]models.BotCommand{
-		"de": {{Command: "start", Description: "Begrüßung und Menü"}, {Command: "termin", Description: "Termin buchen"},
-			{Command: "absagen", Description: "Termin absagen"}, {Command: "status", Description: "Wo stehe ich in der Warteschlange?"},
-			{Command: "unterlagen", Description: "Was muss ich mitbringen?"}, {Command: "hilfe", Description: "Hilfe"},
-			{Command: "language", Description: "Sprache wechseln / change language"}},
-		"": {{Command: "start", Description: "Welcome and menu"}, {Command: "termin", Description: "Book an appointment"},
-			{Command: "absagen", Description: "Cancel an appointment"}, {Command: "status", Description: "Where am I in the queue?"},
-			{Command: "unterlagen", Description: "What do I need to bring?"}, {Command: "hilfe", Description: "Help"},
-			{Command: "language", Description: "Change language / Sprache wechseln"}},
+// the user's language: each of the catalogue's, English for everyone else.
+func (b *Bot) commandMenu() map[string][]models.BotCommand {
+	menu := map[string][]models.BotCommand{}
+	for _, l := range lang.All() {
+		code := l
+		if l == "en" {
+			code = "" // the default for every language the catalogue has not
+		}
+		t := func(id string) string { return b.dialogue.Text(l, id) }
+		menu[code] = []models.BotCommand{{Command: "start", Description: t("CmdStart")}, {Command: "termin", Description: t("CmdBook")},
+			{Command: "absagen", Description: t("CmdCancel")}, {Command: "status", Description: t("CmdStatus")},
+			{Command: "unterlagen", Description: t("CmdDocs")}, {Command: "hilfe", Description: t("CmdHelp")},
+			{Command: "language", Description: t("CmdLanguage")}}
 	}
+	return menu
 }
 
 func (b *Bot) setCommands(ctx context.Context) {
-	for lang, cmds := range commandMenu() {
-		if _, err := b.api.SetMyCommands(ctx, &bot.SetMyCommandsParams{Commands: cmds, LanguageCode: lang}); err != nil {
-			b.log.Warn("telegram: set commands", "lang", lang, "err", err)
+	for code, cmds := range b.commandMenu() {
+		if _, err := b.api.SetMyCommands(ctx, &bot.SetMyCommandsParams{Commands: cmds, LanguageCode: code}); err != nil {
+			b.log.Warn("telegram: set commands", "lang", code, "err", err)
 		}
 	}
 }

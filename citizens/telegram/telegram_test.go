@@ -254,7 +254,7 @@ func TestCommandsPhotosAndOrder(t *testing.T) {
 	for _, c := range cmds {
 		langs[c.LanguageCode] = len(c.Commands)
 	}
-	if langs["de"] != 7 || langs[""] != 7 {
+	if langs["de"] != 7 || langs[""] != 7 || langs["uk"] != 7 || langs["ar"] != 7 {
 		t.Fatalf("setMyCommands: %+v", cmds)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 
+	"buergerbuero/internal/lang"
 	"buergerbuero/internal/webgate"
 	"buergerbuero/internal/webguard"
 )
@@ -24,14 +25,30 @@ import (
 var static embed.FS
 
 type pageData struct {
-	Lang, Other, OtherName string
-	Title, Intro           string
-	Office                 string
-	Logo                   string
-	Texts                  template.JS
-	Offices                template.JS
-	Steps                  map[string]string
-	Embedded               bool
+	Lang, Dir    string
+	Others       []otherLanguage
+	Title, Intro string
+	Office       string
+	Logo         string
+	Texts        template.JS
+	Offices      template.JS
+	Steps        map[string]string
+	Embedded     bool
+}
+
+// otherLanguage is a link to the page in another of the catalogue's
+// languages, named as its speakers write it.
+type otherLanguage struct{ Code, Name, Dir string }
+
+// otherLanguages are the catalogue's languages but l.
+func otherLanguages(l string) []otherLanguage {
+	var out []otherLanguage
+	for _, code := range lang.All() {
+		if code != l {
+			out = append(out, otherLanguage{code, lang.Name(code), lang.Dir(code)})
+		}
+	}
+	return out
 }
 
 // Page is the booking page and its files, to mount at /book/.
@@ -84,11 +101,7 @@ func (wb *Web) page(w http.ResponseWriter, r *http.Request, tmpl *template.Templ
 	tj, _ := json.Marshal(texts)
 	oj, _ := json.Marshal(map[string]any{"offices": offices, "mail": wb.sendsMail, "lang": l})
 	cfg := wb.offices[0].Desk.Config()
-	other, otherName := "en", "English"
-	if l == "en" {
-		other, otherName = "de", "Deutsch"
-	}
-	data := pageData{Lang: l, Other: other, OtherName: otherName, Title: texts["BookTitle"], Intro: texts["BookIntro"], Office: cfg.Office.Name,
+	data := pageData{Lang: l, Dir: lang.Dir(l), Others: otherLanguages(l), Title: texts["BookTitle"], Intro: texts["BookIntro"], Office: cfg.Office.Name,
 		Logo: cfg.Office.Logo, Texts: template.JS(tj), Offices: template.JS(oj), Embedded: r.URL.Query().Get("embed") != "",
 		Steps: map[string]string{"concern": texts["BookStepConcern"], "time": texts["BookStepTime"], "name": texts["BookStepName"],
 			"done": texts["BookDone"], "manage": texts["BookManage"]}}

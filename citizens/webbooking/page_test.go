@@ -122,6 +122,49 @@ func TestBookingPageBooksInThreeClicks(t *testing.T) {
 	}
 }
 
+// Arabic is written right to left: the page says so, books in three
+// clicks at 320 px with the Arabic texts and the office's concerns in
+// Arabic, passes axe-core at each step, and offers the other five
+// languages, each named in its own.
+func TestBookingPageInArabicRightToLeft(t *testing.T) {
+	page := browsertest.Page(t, 320, 640, 90*time.Second)
+	r := newRig(t)
+	run(t, page, chromedp.EmulateViewport(320, 640, chromedp.EmulateMobile, chromedp.EmulateScale(2)),
+		chromedp.Navigate(r.srv.URL+"/book/?lang=ar"), chromedp.WaitVisible("#concerns button"))
+	if dir := eval[string](t, page, `document.documentElement.dir + " " + document.documentElement.lang`); dir != "rtl ar" {
+		t.Fatalf("html dir and lang: %q", dir)
+	}
+	if h := eval[string](t, page, `document.querySelector("h1").textContent`); h != "حجز موعد" {
+		t.Fatalf("heading %q", h)
+	}
+	if others := eval[string](t, page, `[...document.querySelectorAll("nav.langs a")].map(a => a.lang + ":" + a.textContent).join(" ")`); others != "de:Deutsch en:English uk:Українська ru:Русский tr:Türkçe" {
+		t.Fatalf("the other languages: %q", others)
+	}
+	if c := eval[string](t, page, `document.querySelector("#concerns button").textContent`); !strings.Contains(c, "بطاقة الهوية") {
+		t.Errorf("the first concern in Arabic: %q", c)
+	}
+	browsertest.NoViolations(t, page, "Arabic booking page: concerns")
+	run(t, page, chromedp.Click("#concerns button", chromedp.NodeVisible), chromedp.WaitVisible("#days button.time"))
+	browsertest.NoViolations(t, page, "Arabic booking page: times")
+	run(t, page, chromedp.Click("#days button.time", chromedp.NodeVisible), chromedp.WaitVisible("#name"), chromedp.SendKeys("#name", "ليلى حداد"))
+	browsertest.NoViolations(t, page, "Arabic booking page: name")
+	run(t, page, chromedp.Click("#submit", chromedp.NodeVisible), chromedp.WaitVisible("#step-done"))
+	ticket := eval[string](t, page, `document.getElementById("ticket").textContent`)
+	if !strings.Contains(ticket, "رقم الانتظار") {
+		t.Fatalf("the booked view: %q", ticket)
+	}
+	browsertest.NoViolations(t, page, "Arabic booking page: booked")
+	if w := eval[int](t, page, `document.documentElement.scrollWidth`); w > 320 {
+		t.Errorf("the page is %d px wide on a 320 px screen", w)
+	}
+	if b := r.stored(t, page); b.Name != "ليلى حداد" || b.Status != booking.StatusBooked {
+		t.Fatalf("stored: %+v", b)
+	}
+	if png, err := chromedp.Run(page, chromedp.FullScreenshot(90)); err == nil {
+		browsertest.Keep(t, "booking-page-ar-320.png", png)
+	}
+}
+
 // The keyboard alone books, in English, and then cancels with number and
 // PIN.
 func TestBookingPageWithTheKeyboardAlone(t *testing.T) {
