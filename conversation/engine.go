@@ -509,7 +509,7 @@ func (e *Engine) handle(ctx context.Context, msg Message) ([]Reply, error) {
 		}
 	}
 	if in.option == "" {
-		in.u = e.parser.Understand(msg.Text, now)
+		in.u = e.parser.UnderstandIn(msg.Text, d.Lang, now)
 		t.badDate, t.vague = in.u.BadDate, in.u.VagueDay
 		if d.State != stName {
 			d.Lang = writtenIn(d.Lang, msg.Text) // a name in Cyrillic letters is no wish for Russian

@@ -14,8 +14,10 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"buergerbuero/booking"
+	"buergerbuero/internal/lang"
 	"buergerbuero/office"
 )
 
@@ -104,6 +106,7 @@ type Parser struct {
 	perPerson map[string]bool
 	vocab     map[string][]string // each concern's words, for compounds
 	elsewhere [][][]string        // per matter handled elsewhere (Config.Elsewhere), its phrases
+	lexicon   []lexiconEntry      // the other languages' words in the parser's, longest first
 }
 
 type phrase struct {
@@ -113,12 +116,12 @@ type phrase struct {
 
 // NewParser builds a parser for the office's concerns.
 func NewParser(cfg *office.Config) *Parser {
-	p := &Parser{loc: cfg.Location(), maxCounts: map[string]int{}, perPerson: map[string]bool{}, vocab: map[string][]string{}}
+	p := &Parser{loc: cfg.Location(), maxCounts: map[string]int{}, perPerson: map[string]bool{}, vocab: map[string][]string{}, lexicon: compileLexicon()}
 	for _, c := range cfg.Concerns {
 		p.maxCounts[c.ID], p.perPerson[c.ID] = c.MaxCount, c.PerPerson
 		texts := append(append([]string{c.ID, strings.ReplaceAll(c.ID, "-", " ")}, c.Name.All()...), c.Keywords...)
 		seen := map[string]bool{}
-		for _, t := range texts {
+		for _, t := range withFoldedDots(texts) {
 			toks := Tokens(Normalize(t))
 			key := strings.Join(toks, " ")
 			if len(toks) == 0 || seen[key] {
@@ -142,13 +145,25 @@ func NewParser(cfg *office.Config) *Parser {
 	return p
 }
 
+// withFoldedDots adds each text with ü, ö, ä written u, o, a, as
+// Turkish (and many a German message) is typed without them.
+func withFoldedDots(texts []string) []string {
+	out := slices.Clone(texts)
+	for _, t := range texts {
+		if f := foldDots(t); f != t {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 // elsewhereIn is the matter handled elsewhere the message names
 // (1-based index into Config.Elsewhere), or 0.
-func (p *Parser) elsewhereIn(toks []string) int {
+func (p *Parser) elsewhereIn(toks []string, turkish bool) int {
 	for i, phrases := range p.elsewhere {
 		for _, ph := range phrases {
 			for start := 0; start+len(ph) <= len(toks); start++ {
-				if slices.Equal(toks[start:start+len(ph)], ph) {
+				if sameWords(toks[start:start+len(ph)], ph, turkish) {
 					return i + 1
 				}
 			}
@@ -157,11 +172,22 @@ func (p *Parser) elsewhereIn(toks []string) int {
 	return 0
 }
 
+// sameWords reports whether got says want word by word, endings allowed
+// in the languages that add them (inflects).
+func sameWords(got, want []string, turkish bool) bool {
+	for i, w := range want {
+		if !inflects(got[i], w, turkish) {
+			return false
+		}
+	}
+	return true
+}
+
 // normalize lower-cases and spells umlauts out, so "Führungszeugnis",
 // "Fuehrungszeugnis" and "FÜHRUNGSZEUGNIS" compare equal.
 func Normalize(s string) string {
 	s = strings.ToLower(s)
-	return strings.NewReplacer("ä", "ae", "ö", "oe", "ü", "ue", "ß", "ss", "é", "e", "’", "'").Replace(s)
+	return normalizeScripts(strings.NewReplacer("ä", "ae", "ö", "oe", "ü", "ue", "ß", "ss", "é", "e", "’", "'").Replace(s))
 }
 
 // tokens splits normalised text into words and numbers.
@@ -171,19 +197,35 @@ func Tokens(s string) []string {
 
 // Understand reads one message. now is the clock's time, for relative dates.
 func (p *Parser) Understand(text string, now time.Time) Understanding {
+	return p.UnderstandIn(text, "", now)
+}
+
+// UnderstandIn reads one message of a conversation held in language
+// ("uk", "tr", …; "" when not known): a short Turkish message without
+// Turkish letters ("Geldim") is read as Turkish in a Turkish conversation.
+func (p *Parser) UnderstandIn(text, language string, now time.Time) Understanding {
 	if len(text) > 2000 {
 		text = text[:2000]
 	}
 	var u Understanding
 	norm := Normalize(text)
+	written := lang.OfText(text)
+	if written == "" || language == "tr" && written != "ar" && written != "uk" && written != "ru" {
+		written = language
+	}
+	turkish := written == "tr"
+	asWritten := Tokens(norm) // concerns and matters elsewhere, by the office's names in every language
+	if foreign(norm, written) {
+		norm = p.translate(norm, turkish)
+	}
 	toks := Tokens(norm)
 	u.Intent = refineIntent(intentOf(norm, toks), toks)
 	yes, no := hasWord(toks, IntentYes), hasWord(toks, IntentNo)
 	u.Yes, u.No = yes && !no, no && !yes
 	u.Lang = languageOf(toks)
 	u.SaysCancel = slices.Contains(toks, "cancel")
-	u.Concerns, u.Plural = p.concerns(toks)
-	if u.Elsewhere = p.elsewhereIn(toks); u.Elsewhere > 0 {
+	u.Concerns, u.Plural = p.concerns(asWritten, turkish)
+	if u.Elsewhere = p.elsewhereIn(asWritten, turkish); u.Elsewhere > 0 {
 		u.Concerns, u.Plural = nil, nil // "Hundesteuer anmelden" is no registration of address
 	}
 	p.date(&u, norm, toks, now.In(p.loc))
@@ -230,7 +272,7 @@ var (
 	numberRe = regexp.MustCompile(`\b[tw]\s?-?\s?\d{1,5}\b`)
 	pinRe    = regexp.MustCompile(`(?:^|[^\d])(\d{3})[ ]?(\d{3})(?:$|[^\d])`)
 	emailRe  = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}`)
-	nameRe   = regexp.MustCompile(`(?i)(?:mein name ist|ich hei(?:ß|ss)e|my name is|i am called|name\s*:)\s*([\p{L}][\p{L}'\-. ]{1,80})`)
+	nameRe   = regexp.MustCompile(`(?i)(?:mein name ist|ich hei(?:ß|ss)e|my name is|i am called|name\s*:|мене звати|мене звуть|меня зовут|моє ім'я|мое имя|benim adım|adım|ismim|اسمي)\s*([\p{L}][\p{L}'\-. ]{1,80})`)
 )
 
 // intentWords maps words and phrases (normalised) to intents. Phrases are
@@ -276,7 +318,7 @@ var intentWords = []struct {
 	{IntentMenu, []string{"menue", "menu", "hauptmenue", "start", "neustart", "von vorne", "start over", "restart", "neu anfangen"}},
 	{IntentStop, []string{"abbrechen", "stopp", "stop", "quit", "exit", "beenden", "cancel"}},
 	{IntentBack, []string{"zurueck", "back"}},
-	{IntentLanguage, []string{"english", "englisch", "deutsch", "german", "sprache", "language"}},
+	{IntentLanguage, []string{"english", "englisch", "deutsch", "german", "sprache", "language", "ukrainisch", "ukrainian", "russisch", "russian", "tuerkisch", "turkish", "arabisch", "arabic"}},
 	{IntentMore, []string{"spaeter", "weiter", "mehr", "andere tage", "later", "more", "next"}},
 	{IntentYes, []string{"ja", "jawohl", "jo", "ok", "okay", "yes", "yep", "sure", "passt", "genau", "richtig", "bestaetigen", "confirm", "gerne"}},
 	{IntentNo, []string{"nein", "no", "nope", "noe", "nicht", "fertig", "done", "keine", "nichts", "none", "skip", "ueberspringen", "ohne", "without", "nothing", "nothing else", "thats all", "that s all", "das wars", "das war s", "das ist alles"}},
@@ -406,6 +448,14 @@ func languageOf(toks []string) string {
 			return "en"
 		case "deutsch", "german", "de":
 			return "de"
+		case "ukrainisch", "ukrainian", "uk":
+			return "uk"
+		case "russisch", "russian", "ru":
+			return "ru"
+		case "tuerkisch", "turkish", "tr":
+			return "tr"
+		case "arabisch", "arabic", "ar":
+			return "ar"
 		}
 	}
 	return ""
@@ -414,7 +464,7 @@ func languageOf(toks []string) string {
 // concerns finds the concerns named in the tokens, longest phrases first,
 // each token used once, with a count from a number just before ("2 Pässe",
 // "zwei Ausweise").
-func (p *Parser) concerns(toks []string) (found []office.ConcernCount, plural []string) {
+func (p *Parser) concerns(toks []string, turkish bool) (found []office.ConcernCount, plural []string) {
 	used := make([]bool, len(toks))
 	counts, first := map[string]int{}, map[string]int{}
 	var order []string
@@ -422,7 +472,7 @@ func (p *Parser) concerns(toks []string) (found []office.ConcernCount, plural []
 	// own concern before it is a kind of "Ausweis", and "abmelden" a
 	// keyword before it is a slip of "anmelden".
 	for _, loose := range []bool{false, true} {
-		p.matchPhrases(toks, used, loose, counts, first, &order, &plural)
+		p.matchPhrases(toks, used, matching{loose, turkish}, counts, first, &order, &plural)
 	}
 	sort.SliceStable(order, func(i, j int) bool { return first[order[i]] < first[order[j]] }) // as the citizen named them
 	people, unknown := peopleIn(toks)
@@ -514,10 +564,10 @@ func namedWithSelf(toks []string) (int, bool) {
 
 // matchPhrases marks the concerns whose phrases match unused tokens, with
 // a count from a number just before; loose allows slips and compounds.
-func (p *Parser) matchPhrases(toks []string, used []bool, loose bool, counts, first map[string]int, order, plural *[]string) {
+func (p *Parser) matchPhrases(toks []string, used []bool, m matching, counts, first map[string]int, order, plural *[]string) {
 	for _, ph := range p.phrases {
 		for i := 0; i+len(ph.tokens) <= len(toks); i++ {
-			if !matchAt(toks, used, i, ph.tokens, loose) || loose && !p.compoundFits(toks[i], ph) {
+			if !matchAt(toks, used, i, ph.tokens, m) || m.loose && !p.compoundFits(toks[i], ph) {
 				continue
 			}
 			for j := range ph.tokens {
@@ -576,11 +626,15 @@ func pluralOf(got, want string) bool {
 	return false
 }
 
-func matchAt(toks []string, used []bool, i int, want []string, loose bool) bool {
+// matching is how freely a concern's words are matched: loose allows
+// slips and compounds, turkish Turkish suffixes.
+type matching struct{ loose, turkish bool }
+
+func matchAt(toks []string, used []bool, i int, want []string, m matching) bool {
 	for j, w := range want {
 		got := toks[i+j]
-		exact := got == w || pluralOf(got, w)
-		if used[i+j] || !(exact || loose && (similar(got, w) || (len(want) == 1 && compoundOf(got, w)))) {
+		exact := got == w || pluralOf(got, w) || inflects(got, w, m.turkish)
+		if used[i+j] || !(exact || m.loose && (similar(got, w) || (len(want) == 1 && compoundOf(got, w)))) {
 			return false
 		}
 	}
@@ -600,13 +654,14 @@ func similar(got, want string) bool {
 		return true
 	}
 	allowed := 0
+	n, m := utf8.RuneCountInString(want), utf8.RuneCountInString(got) // letters, not bytes: "مرحبا" is no slip of "مركبه"
 	switch {
-	case len(want) >= 9:
+	case n >= 9:
 		allowed = 2
-	case len(want) >= 5:
+	case n >= 5:
 		allowed = 1
 	}
-	if allowed == 0 || abs(len(got)-len(want)) > allowed {
+	if allowed == 0 || abs(m-n) > allowed {
 		return false
 	}
 	return editDistance(got, want, allowed) <= allowed
@@ -653,7 +708,10 @@ func NumberWord(s string) (int, bool) {
 	}
 	words := map[string]int{"ein": 1, "eine": 1, "einen": 1, "einer": 1, "one": 1, "a": 1, "an": 1, "zwei": 2, "two": 2, "drei": 3, "three": 3,
 		"vier": 4, "four": 4, "fuenf": 5, "five": 5, "sechs": 6, "six": 6, "sieben": 7, "seven": 7, "acht": 8, "eight": 8,
-		"neun": 9, "nine": 9, "zehn": 10, "ten": 10, "elf": 11, "eleven": 11, "zwoelf": 12, "twelve": 12}
+		"neun": 9, "nine": 9, "zehn": 10, "ten": 10, "elf": 11, "eleven": 11, "zwoelf": 12, "twelve": 12,
+		// Counts in Ukrainian, Russian, Turkish and Arabic ("два паспорти", "iki pasaport").
+		"один": 1, "одна": 1, "одну": 1, "одне": 1, "два": 2, "дві": 2, "две": 2, "три": 3, "чотири": 4, "четыре": 4, "пять": 5,
+		"bir": 1, "iki": 2, "uec": 3, "uc": 3, "doert": 4, "dort": 4, "bes": 5, "واحد": 1, "اثنين": 2, "اثنان": 2, "ثلاث": 3, "ثلاثه": 3, "اربع": 4, "اربعه": 4}
 	n, ok := words[s]
 	return n, ok
 }
@@ -1102,7 +1160,7 @@ func cleanName(s string) string {
 	}
 	words := strings.Fields(s)
 	for i, w := range words {
-		if i > 0 && !unicode.IsUpper([]rune(w)[0]) && !(slices.Contains(nameParticles, w) && i+1 < len(words)) {
+		if i > 0 && unicode.IsLower([]rune(w)[0]) && !(slices.Contains(nameParticles, w) && i+1 < len(words)) { // Arabic letters have no case
 			words = words[:i] // "Mehmet Yılmaz und brauche einen Pass"
 			break
 		}
