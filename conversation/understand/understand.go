@@ -244,6 +244,9 @@ func (p *Parser) UnderstandIn(text, language string, now time.Time) Understandin
 	if u.HasDay && !u.HasTime {
 		u.Minute, u.HasTime = hourAfterDay(norm, toks)
 	}
+	if (u.Intent == IntentBook || u.Intent == IntentNone) && u.HasDay && mentionsOwn(toks) {
+		u.Intent = IntentReschedule // "Randevumu gelecek haftaya alabilir miyim?": my appointment, another day
+	}
 	if u.Intent == IntentMore && u.HasDay {
 		u.Intent = IntentNone // "next Tuesday" names a day; it does not ask for more
 	}
@@ -382,6 +385,8 @@ func refineIntent(intent Intent, toks []string) Intent {
 		return IntentReschedule
 	case weak && has(cannotCome...):
 		return IntentCancel
+	case intent == IntentHelp && hasWord(toks, IntentThanks):
+		return IntentThanks // "Danke für Ihre Hilfe"
 	case intent == IntentNo && hasWord(toks, IntentThanks) && !has("nein", "no", "nope"):
 		return IntentThanks // "Danke, das war's"; in a dialogue it still says no
 	case intent == IntentNone && len(toks) > 1 && (toks[0] == "is" || toks[0] == "ist") && toks[len(toks)-1] == "free":
@@ -397,6 +402,14 @@ var (
 		"geht auch", "stattdessen", "lieber", "later", "earlier", "instead", "different time", "different day", "another time", "another day"}
 	cannotCome = []string{"schaffe es", "schaff es", "schaffs", "schaffe das", "can t make it", "cannot make it", "cant make it", "i need a different time", "i need a different day"}
 )
+
+// mentionsOwn reports whether the tokens speak of the citizen's own
+// appointment ("meinen Termin", "my appointment").
+func mentionsOwn(toks []string) bool {
+	joined := " " + strings.Join(toks, " ") + " "
+	return slices.ContainsFunc(ownAppointment[:3], func(w string) bool { return strings.Contains(joined, " "+w+" ") }) ||
+		strings.Contains(joined, " my appointment ")
+}
 
 // mentionsAppointment reports whether the tokens speak of an appointment
 // ("Termin", "appointment", "booking").
@@ -964,7 +977,7 @@ var (
 
 // clockTime finds a time of day: 14:30, 14.30, 14 Uhr, 14h30, 2pm, 2:30 pm.
 // timeWords come before a number that is a time, not a count.
-var timeWords = []string{"halb", "um", "gegen", "ab", "at"}
+var timeWords = []string{"halb", "um", "gegen", "ab", "at", "saat", "о", "об", "в", "الساعه", "ساعه"}
 
 // timeHalf reads "halb zehn" or "halb 10", German for half past nine.
 var timeHalf = regexp.MustCompile(`\bhalb (\d{1,2}|[a-z]+)\b`)

@@ -2,6 +2,7 @@ package understand
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -311,25 +312,34 @@ func TestOptionNumber(t *testing.T) {
 // what it finds is sane.
 func FuzzUnderstand(f *testing.F) {
 	for _, s := range []string{"Perso morgen 14 Uhr", "25.11.2026", "T-042 123456", "2:30 pm", "31.02.", "Di 14:30", "übermorgen vormittags",
-		"mein name ist ", ",", "Termin, A B", "\xff\xfe", "12.12.12.12.", "99:99", "next monday 12am", "3x Pass"} {
+		"mein name ist ", ",", "Termin, A B", "\xff\xfe", "12.12.12.12.", "99:99", "next monday 12am", "3x Pass",
+		"паспорт завтра о 10", "з 10 до 11 у понеділок", "через 3 дня", "п'ятниця", "Randevumu cumaya erteleyebilir miyim?", "3 gün sonra", "10 ile 11 arası",
+		"جواز السفر الثلاثاء القادم الساعة ٩:٣٠", "بين 10 و 11", "و11", "İptal", "ё'", "ال"} {
 		f.Add(s)
 	}
 	p := demoParser(f)
 	f.Fuzz(func(t *testing.T, s string) {
-		u := p.Understand(s, parseNow)
-		if u.HasTime && (u.Minute < 0 || u.Minute >= 24*60) {
-			t.Fatalf("%q: time %d", s, u.Minute)
+		for _, language := range []string{"", "uk", "ru", "tr", "ar"} {
+			fuzzOne(t, p, s, language)
 		}
-		for _, c := range u.Concerns {
-			if c.Count < 1 || c.Count > 100 {
-				t.Fatalf("%q: count %d", s, c.Count)
-			}
-		}
-		if u.HasDay && (u.Day.Year() < 2000 || u.Day.Year() > 2200) {
-			t.Fatalf("%q: day %s", s, u.Day)
-		}
-		OptionNumber(s, 5, true)
 	})
+}
+
+// fuzzOne checks one reading of s in a conversation held in language.
+func fuzzOne(t *testing.T, p *Parser, s, language string) {
+	u := p.UnderstandIn(s, language, parseNow)
+	if u.HasTime && (u.Minute < 0 || u.Minute >= 24*60) {
+		t.Fatalf("%q: time %d", s, u.Minute)
+	}
+	for _, c := range u.Concerns {
+		if c.Count < 1 || c.Count > 100 {
+			t.Fatalf("%q: count %d", s, c.Count)
+		}
+	}
+	if u.HasDay && (u.Day.Year() < 2000 || u.Day.Year() > 2200) {
+		t.Fatalf("%q: day %s", s, u.Day)
+	}
+	OptionNumber(s, 5, true)
 }
 
 // "für die Kinder" does not say how many: the dialogue asks.
@@ -411,4 +421,26 @@ func TestIntentsInContextAndNames(t *testing.T) {
 			t.Errorf("%q: intent %q name %q, want %q %q", tc.in, u.Intent, u.Name, tc.intent, tc.name)
 		}
 	}
+}
+
+// splitWords keeps every character: words and separators put together
+// again are the text, so a translation changes words and nothing else.
+func FuzzSplitWords(f *testing.F) {
+	for _, s := range []string{"", "a", " a ", "14:30 завтра", "و11", "T-042 123456", "\xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		words, seps := splitWords(s)
+		if len(seps) != len(words)+1 {
+			t.Fatalf("%q: %d words, %d separators", s, len(words), len(seps))
+		}
+		var b strings.Builder
+		for i, w := range words {
+			b.WriteString(seps[i] + w)
+		}
+		b.WriteString(seps[len(words)])
+		if b.String() != string([]rune(s)) { // an invalid byte reads as U+FFFD
+			t.Fatalf("%q put together is %q", s, b.String())
+		}
+	})
 }

@@ -54,7 +54,7 @@ func Of(hint string) string {
 // common words, for channels that give no hint (mail): "" when the text
 // says too little to tell.
 func OfText(s string) string {
-	var cyrillic, ukrainian, arabic, latin, turkish int
+	var cyrillic, ukrainian, russian, arabic, latin, turkish int
 	for _, r := range s {
 		switch {
 		case unicode.Is(unicode.Arabic, r):
@@ -63,6 +63,9 @@ func OfText(s string) string {
 			cyrillic++
 			if strings.ContainsRune("іїєґІЇЄҐ", r) {
 				ukrainian++
+			}
+			if strings.ContainsRune("ыэъёЫЭЪЁ", r) {
+				russian++
 			}
 		case unicode.Is(unicode.Latin, r):
 			latin++
@@ -75,7 +78,7 @@ func OfText(s string) string {
 	case arabic > latin && arabic >= cyrillic && arabic >= 3:
 		return "ar"
 	case cyrillic > latin && cyrillic >= 3:
-		if ukrainian > 0 || hasWord(s, ukrainianWords) {
+		if ukrainian > russian || ukrainian == 0 && russian == 0 && hasWord(s, ukrainianWords) {
 			return "uk"
 		}
 		return "ru"
@@ -87,7 +90,7 @@ func OfText(s string) string {
 
 // Words that tell languages apart where the letters do not.
 var (
-	ukrainianWords = []string{"що", "як", "це", "будь", "дякую", "так", "мене", "записатися", "хочу", "паспорт", "потрібно", "на", "прошу", "привіт"}
+	ukrainianWords = []string{"що", "як", "це", "дякую", "мене", "мені", "записатися", "потрібно", "потрібна", "потрібен", "треба", "чи", "де", "коли", "ви", "вас", "ласка", "добрий"}
 	germanWords    = []string{"ich", "und", "bitte", "termin", "für", "fuer", "möchte", "moechte", "einen", "der", "die", "das", "mit", "nicht", "danke", "ja", "nein", "am", "um", "brauche", "wann", "kann"}
 	englishWords   = []string{"i", "and", "please", "appointment", "for", "would", "like", "the", "with", "not", "thanks", "thank", "yes", "no", "my", "on", "at", "need", "can", "when"}
 	turkishWords   = []string{"merhaba", "randevu", "randevusu", "için", "icin", "istiyorum", "lütfen", "lutfen", "teşekkürler", "tesekkurler", "evet", "hayır", "hayir", "ve", "bir", "ne", "yarın", "yarin", "kimlik", "pasaport", "nasıl", "nasil", "saat", "gün", "iptal", "almak"}
