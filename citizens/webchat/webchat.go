@@ -11,16 +11,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html/template"
 	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
 	"buergerbuero/conversation"
 	"buergerbuero/internal/clientaddr"
+	"buergerbuero/internal/lang"
 	"buergerbuero/internal/web"
 	"buergerbuero/internal/webgate"
 	"buergerbuero/internal/webguard"
@@ -101,6 +102,8 @@ func New(d Dialogue, log *slog.Logger, opts Options) (*Chat, error) {
 	}
 	c := &Chat{dialogue: d, log: log, mux: http.NewServeMux(), addrs: opts.Addrs, now: opts.Now, gate: gate, queues: map[string]*queue{}}
 	files, _ := fs.Sub(static, "static")
+	page := template.Must(template.ParseFS(files, "index.html"))
+	c.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { c.page(w, r, page) })
 	c.mux.Handle("GET /", http.FileServerFS(files))
 	c.mux.Handle("GET /pow.js", webgate.Worker())
 	c.mux.HandleFunc("GET /api/challenge", c.challenge)
@@ -174,11 +177,21 @@ type request struct {
 	Option string `json:"option"`
 }
 
-func langHint(r *http.Request) string {
-	al := r.Header.Get("Accept-Language")
-	lang, _, _ := strings.Cut(al, ",")
-	lang, _, _ = strings.Cut(lang, ";")
-	return strings.TrimSpace(lang)
+// langHint is the catalogue's language for the browser's Accept-Language.
+func langHint(r *http.Request) string { return web.Lang(r) }
+
+// page serves the chat page in the browser's language, right to left in
+// Arabic.
+func (c *Chat) page(w http.ResponseWriter, r *http.Request, tmpl *template.Template) {
+	l := langHint(r)
+	t := func(id string) string { return c.dialogue.Text(l, id) }
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Language", l)
+	data := map[string]string{"Lang": l, "Dir": lang.Dir(l), "Title": t("ChatTitle"), "Intro": t("ChatIntro"), "Log": t("ChatLog"),
+		"Label": t("ChatInputLabel"), "Placeholder": t("ChatPlaceholder"), "Send": t("ChatSend")}
+	if err := tmpl.Execute(w, data); err != nil {
+		c.log.Warn("web chat page", "err", err)
+	}
 }
 
 func (c *Chat) message(w http.ResponseWriter, r *http.Request) {

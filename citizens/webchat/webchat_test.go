@@ -22,6 +22,7 @@ import (
 	"buergerbuero/internal/fakeclock"
 	"buergerbuero/internal/storetest"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
 
@@ -252,6 +253,32 @@ func TestChatPageInChromium(t *testing.T) {
 	if err == nil {
 		browsertest.Keep(t, "webchat.png", png)
 	}
+}
+
+// The page speaks the browser's language: in Arabic it is right to left,
+// its own words and the replies are Arabic, a typed Arabic question is
+// answered, and axe-core finds nothing.
+func TestChatPageInArabic(t *testing.T) {
+	page := browsertest.Page(t, 400, 800, 60*time.Second)
+	srv, _, _, _ := setup(t)
+	if _, err := chromedp.Call(page, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(page, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": "ar-SY,ar;q=0.9,de;q=0.5"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(page, chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(".options button")); err != nil {
+		t.Fatal(err)
+	}
+	head, _ := chromedp.Run(page, chromedp.Evaluate[string](`document.documentElement.dir + " " + document.documentElement.lang + " " + document.querySelector("button[type=submit]").textContent`))
+	if head != "rtl ar إرسال" {
+		t.Fatalf("the page: %q", head)
+	}
+	if err := chromedp.Do(page, chromedp.SendKeys("#text", "ما هي ساعات العمل؟\n"), chromedp.Poll[chromedp.Void](`document.getElementById("log").textContent.includes("أوقات دوام")`)); err != nil {
+		log, _ := chromedp.Run(page, chromedp.Text("#log"))
+		t.Fatalf("an Arabic question not answered in Arabic: %v\n%s", err, log)
+	}
+	browsertest.NoViolations(t, page, "web chat in Arabic")
 }
 
 // TestWebChatSlowsAFlood: one address sending fast gets a polite 429

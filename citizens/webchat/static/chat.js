@@ -6,15 +6,11 @@
   var log = document.getElementById("log");
   var form = document.getElementById("form");
   var input = document.getElementById("text");
-  if (!/^de/i.test(navigator.language || "de")) { // the page's own words in English, too
-    document.documentElement.lang = "en";
-    input.placeholder = "Type e.g. \u201cappointment for an ID card tomorrow morning\u201d";
-    form.querySelector("button").textContent = "Send";
-  }
 
   function bubble(text, who) {
     var div = document.createElement("div");
     div.className = "msg " + who;
+    div.dir = "auto"; // an Arabic reply reads right to left on any page
     div.textContent = text;
     log.appendChild(div);
     return div;
@@ -38,6 +34,7 @@
         r.options.forEach(function (o) {
           var b = document.createElement("button");
           b.type = "button";
+          b.dir = "auto";
           b.textContent = o.label;
           b.addEventListener("click", function () {
             box.classList.add("used");
