@@ -379,3 +379,22 @@ func TestOversizedAndOddInput(t *testing.T) {
 		t.Fatalf("%d events after odd input, want none", n)
 	}
 }
+
+// Telegram's language_code picks the dialogue's language: a Ukrainian,
+// a Turkish and an Arabic app are answered in theirs from the first
+// message on, and a typed booking goes on in that language.
+func TestTelegramSpeaksTheUsersLanguage(t *testing.T) {
+	r := newRig(t, Config{})
+	for _, c := range []struct {
+		id         int64
+		lang, want string
+	}{
+		{7001, "uk", "Добрий день! Я помічник"},
+		{7002, "tr", "Merhaba! Ben"},
+		{7003, "ar", "مرحباً! أنا مساعد المواعيد"},
+		{7004, "ru", "Здравствуйте! Я помощник"},
+	} {
+		expect(t, c.lang, r.user(c.id, c.lang).say("/start"), c.want)
+	}
+	expect(t, "uk booking", r.user(7001, "uk").say("паспорт у четвер о 10"), "вільно", "На чиє ім'я")
+}
