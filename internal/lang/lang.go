@@ -93,15 +93,17 @@ var (
 	ukrainianWords = []string{"що", "як", "це", "дякую", "мене", "мені", "записатися", "потрібно", "потрібна", "потрібен", "треба", "чи", "де", "коли", "ви", "вас", "ласка", "добрий"}
 	germanWords    = []string{"ich", "und", "bitte", "termin", "für", "fuer", "möchte", "moechte", "einen", "der", "die", "das", "mit", "nicht", "danke", "ja", "nein", "am", "um", "brauche", "wann", "kann"}
 	englishWords   = []string{"i", "and", "please", "appointment", "for", "would", "like", "the", "with", "not", "thanks", "thank", "yes", "no", "my", "on", "at", "need", "can", "when"}
-	turkishWords   = []string{"merhaba", "randevu", "randevusu", "için", "icin", "istiyorum", "lütfen", "lutfen", "teşekkürler", "tesekkurler", "evet", "hayır", "hayir", "ve", "bir", "ne", "yarın", "yarin", "kimlik", "pasaport", "nasıl", "nasil", "saat", "gün", "iptal", "almak"}
+	turkishWords   = []string{"merhaba", "randevu", "randevusu", "için", "icin", "istiyorum", "lütfen", "lutfen", "teşekkürler", "tesekkurler", "evet", "hayır", "hayir", "ve", "bir", "ne", "yarın", "yarin", "kimlik", "pasaport", "nasıl", "nasil", "saat", "gün", "iptal", "almak", "lazım", "lazim", "mı", "mu", "nedir", "nerede", "olur", "gerekiyor", "bugün", "benim"}
 )
 
 // latinLanguage tells German, English and Turkish apart by common words;
-// Turkish's own letters count twice.
+// Turkish's own letters add to its words, but never make Turkish alone
+// ("Termin für Ayşe Yılmaz" is German).
 func latinLanguage(s string, turkishLetters int) string {
-	de, en, tr := countWords(s, germanWords), countWords(s, englishWords), countWords(s, turkishWords)+2*min(turkishLetters, 3)
+	trWords := countWords(s, turkishWords)
+	de, en, tr := countWords(s, germanWords), countWords(s, englishWords), trWords+min(turkishLetters, 2)
 	switch {
-	case tr > de && tr > en:
+	case trWords > 0 && tr > de && tr > en:
 		return "tr"
 	case en > de:
 		return "en"

@@ -26,6 +26,8 @@ func TestOfText(t *testing.T) {
 		{"Хочу на паспорт, будь ласка", "uk"},
 		{"Merhaba, kimlik kartı için randevu almak istiyorum", "tr"},
 		{"Yarın saat 10 uygun mu?", "tr"},
+		{"Termin für Ayşe Yılmaz", "de"},
+		{"Pasaportumu kaybettim", ""},
 		{"مرحبا، أريد موعدا لجواز السفر", "ar"},
 		{"ok", ""},
 		{"12:30", ""},
