@@ -20,15 +20,7 @@ func TestEveryTextRendersComplete(t *testing.T) {
 	}
 	placeholder := regexp.MustCompile(`\{\{[^}]*\.(\w+)[^}]*\}\}`)
 	for _, lang := range lang.All() {
-		data, err := localeFiles.ReadFile("locales/" + lang + ".yaml")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var texts map[string]string
-		if err := yaml.Unmarshal(data, &texts); err != nil {
-			t.Fatal(err)
-		}
-		for id, text := range texts {
+		for id, text := range readTexts(t, lang) {
 			var kv []any
 			for _, m := range placeholder.FindAllStringSubmatch(text, -1) {
 				kv = append(kv, m[1], 2) // a number serves every placeholder, also those compared with eq
@@ -45,22 +37,11 @@ func TestEveryTextRendersComplete(t *testing.T) {
 // Ukrainian would silently fall back to German. Only the clerks' texts
 // (Staff…, Page…, Stats…) may stay German and English.
 func TestEveryCitizenTextInEveryLanguage(t *testing.T) {
-	read := func(l string) map[string]string {
-		data, err := localeFiles.ReadFile("locales/" + l + ".yaml")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var texts map[string]string
-		if err := yaml.Unmarshal(data, &texts); err != nil {
-			t.Fatal(err)
-		}
-		return texts
-	}
-	german := read("de")
+	german := readTexts(t, "de")
 	staff := regexp.MustCompile(`^(Staff|Page|Stats)`)
 	placeholder := regexp.MustCompile(`\.([A-Z]\w*)`)
 	for _, l := range lang.All()[1:] {
-		texts := read(l)
+		texts := readTexts(t, l)
 		for id, de := range german {
 			text, ok := texts[id]
 			switch {
@@ -96,4 +77,18 @@ func samePlaceholders(re *regexp.Regexp, a, b string) bool {
 		}
 	}
 	return true
+}
+
+// readTexts is the catalogue's file of one language, text id to text.
+func readTexts(t *testing.T, l string) map[string]string {
+	t.Helper()
+	data, err := localeFiles.ReadFile("locales/" + l + ".yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts map[string]string
+	if err := yaml.Unmarshal(data, &texts); err != nil {
+		t.Fatal(err)
+	}
+	return texts
 }

@@ -454,21 +454,19 @@ func hasWord(toks []string, intent Intent) bool {
 	return false
 }
 
+// languageNames are the words that name a language of the catalogue, as
+// the parser reads them (the other languages' names arrive translated).
+var languageNames = map[string]string{
+	"english": "en", "englisch": "en", "en": "en", "deutsch": "de", "german": "de", "de": "de",
+	"ukrainisch": "uk", "ukrainian": "uk", "uk": "uk", "russisch": "ru", "russian": "ru", "ru": "ru",
+	"tuerkisch": "tr", "turkish": "tr", "tr": "tr", "arabisch": "ar", "arabic": "ar", "ar": "ar",
+}
+
+// languageOf is the language a message names ("auf Türkisch"), or "".
 func languageOf(toks []string) string {
 	for _, t := range toks {
-		switch t {
-		case "english", "englisch", "en":
-			return "en"
-		case "deutsch", "german", "de":
-			return "de"
-		case "ukrainisch", "ukrainian", "uk":
-			return "uk"
-		case "russisch", "russian", "ru":
-			return "ru"
-		case "tuerkisch", "turkish", "tr":
-			return "tr"
-		case "arabisch", "arabic", "ar":
-			return "ar"
+		if l, ok := languageNames[t]; ok {
+			return l
 		}
 	}
 	return ""
