@@ -194,9 +194,9 @@ func foldDots(s string) string {
 	return strings.NewReplacer("ü", "u", "ö", "o", "ä", "a", "Ü", "u", "Ö", "o", "Ä", "a").Replace(s)
 }
 
-// foreign reports whether the text has letters of another script than
+// needsTranslation reports whether the text has letters of another script than
 // Latin, or is Turkish: the lexicon has work to do.
-func foreign(norm, written string) bool {
+func needsTranslation(norm, written string) bool {
 	if written == "tr" {
 		return true
 	}

@@ -215,7 +215,7 @@ func (p *Parser) UnderstandIn(text, language string, now time.Time) Understandin
 	}
 	turkish := written == "tr"
 	asWritten := Tokens(norm) // concerns and matters elsewhere, by the office's names in every language
-	if foreign(norm, written) {
+	if needsTranslation(norm, written) {
 		norm = p.translate(norm, turkish)
 	}
 	toks := Tokens(norm)
