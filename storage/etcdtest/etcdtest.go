@@ -150,12 +150,7 @@ func (c *Cluster) Restart(i int) error {
 		return fmt.Errorf("restart etcd member %d: %w", i, err)
 	}
 	c.Members[i], c.stopped[i] = e, false
-	select {
-	case <-e.Server.ReadyNotify():
-		return nil
-	case <-time.After(60 * time.Second):
-		return fmt.Errorf("restarted etcd member %d not ready in a minute", i)
-	}
+	return nil
 }
 
 // Close stops every member still running.
