@@ -512,7 +512,7 @@ func (e *Engine) handle(ctx context.Context, msg Message) ([]Reply, error) {
 		in.u = e.parser.UnderstandIn(msg.Text, d.Lang, now)
 		t.badDate, t.vague = in.u.BadDate, in.u.VagueDay
 		if d.State != stName {
-			d.Lang = writtenIn(d.Lang, msg.Text) // a name in Cyrillic letters is no wish for Russian
+			d.Lang = writtenIn(d.Lang, in.u.Written) // a name in Cyrillic letters is no wish for Russian
 		}
 	}
 	switch {
@@ -719,8 +719,7 @@ func languageOptions() []Option {
 // language than the dialogue's (Cyrillic, Arabic, Turkish), else the
 // dialogue's. Between Ukrainian and Russian, and German and English, a
 // short message cannot tell: the language chosen stays.
-func writtenIn(current, text string) string {
-	written := lang.OfText(text)
+func writtenIn(current, written string) string {
 	switch {
 	case written == "" || written == current:
 		return current

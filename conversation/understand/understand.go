@@ -88,7 +88,10 @@ type Understanding struct {
 	PIN    string // six digits
 	Email  string
 	Name   string // "mein Name ist ...", "..., Max Mustermann"
-	Lang   string // "de" or "en" when the message asks to switch
+	Lang   string // the language the message asks to switch to ("Türkçe"), or ""
+	// Written is the language the message is plainly written in, by its
+	// letters and words (lang.OfText), or "" when it says too little.
+	Written string
 	// Yes and No: the message agrees or declines ("Ja, bitte buchen",
 	// "nein danke"); both false when it does neither or both.
 	Yes, No bool
@@ -209,7 +212,8 @@ func (p *Parser) UnderstandIn(text, language string, now time.Time) Understandin
 	}
 	var u Understanding
 	norm := Normalize(text)
-	written := lang.OfText(text)
+	u.Written = lang.OfText(text)
+	written := u.Written
 	if written == "" || language == "tr" && written != "ar" && written != "uk" && written != "ru" {
 		written = language
 	}
