@@ -87,3 +87,69 @@ func copyLegacy(tx storage.Tx, old storage.Bucket, kind string, now time.Time) e
 	}
 	return nil
 }
+
+// personIndexWritten in meta marks a store whose person and source index was
+// written again from its bookings. The etcd store kept none before (it took
+// an index entry's empty value for a delete), so the limits per person and
+// source and a chat's own bookings saw nothing there.
+var personIndexWritten = []byte("person_index")
+
+// reindexPart is how many bookings one transaction of reindexPeople
+// indexes: two entries each stay within an etcd transaction's default 128
+// operations.
+const reindexPart = 40
+
+// reindexPeople writes the person and source index entries of every stored
+// booking, once per store, a part at a time (each part its own
+// transaction; writing an entry twice changes nothing).
+func reindexPeople(backend storage.Backend) error {
+	written := false
+	if err := backend.View(func(tx storage.Tx) error {
+		written = tx.Bucket(bucketMeta).Get(personIndexWritten) != nil
+		return nil
+	}); err != nil || written {
+		return err
+	}
+	for from, more := uint64(0), true; more; {
+		err := backend.Update(func(tx storage.Tx) error {
+			next, rest, err := indexPeopleFrom(tx, from)
+			if err != nil || rest {
+				from, more = next, rest
+				return err
+			}
+			more = false
+			return tx.Bucket(bucketMeta).Put(personIndexWritten, []byte("1"))
+		})
+		if err != nil {
+			return fmt.Errorf("write the person index again: %w", err)
+		}
+	}
+	return nil
+}
+
+// indexPeopleFrom writes the person and source index entries of up to
+// reindexPart bookings from id from on; rest says more follow from next.
+func indexPeopleFrom(tx storage.Tx, from uint64) (next uint64, rest bool, err error) {
+	c := tx.Bucket(bucketBookings).Cursor()
+	n := 0
+	for k, _ := c.Seek(u64key(from)); k != nil; k, _ = c.Next() {
+		id := decodeU64(k)
+		if n == reindexPart {
+			return id, true, nil
+		}
+		b, err := getBooking(tx, id)
+		if err != nil {
+			return 0, false, err
+		}
+		for _, key := range []string{b.PersonKey, sourceKey(b.Source)} {
+			if key == "" {
+				continue
+			}
+			if err := tx.Bucket(bucketByPerson).Put(personIndexKey(key, id), nil); err != nil {
+				return 0, false, err
+			}
+		}
+		n++
+	}
+	return 0, false, nil
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -83,5 +84,59 @@ func TestNewerFormatIsRefused(t *testing.T) {
 	_, err := Open(path, mustConfig(t, testOffice), Options{})
 	if !errors.Is(err, ErrNewerFormat) || !strings.Contains(err.Error(), "newer version of buergerbuero") || !strings.Contains(err.Error(), "restore the backup") {
 		t.Fatalf("opening a newer format: %v", err)
+	}
+}
+
+// A store whose person index is missing (an etcd store before empty
+// values were kept) gets it again when opened, in parts: the person's
+// limit holds again, and a chat finds its own bookings.
+func TestPersonIndexWrittenAgain(t *testing.T) {
+	s, _, path := newStore(t, testOffice, monday)
+	ctx := context.Background()
+	var people []string
+	for d := 1; d <= 21 && len(people) < 2*reindexPart+5; d++ {
+		for minute := 8 * 60; minute < 12*60; minute += 30 {
+			for c := range 3 {
+				person := fmt.Sprintf("tg:%d-%d-%d", d, minute, c)
+				start := monday.Add(time.Duration(d)*24*time.Hour - 7*time.Hour + time.Duration(minute)*time.Minute)
+				_, _, err := s.Book(ctx, Request{Concerns: one("ausweis"), Start: start, Name: "Erika Mustermann", PersonKey: person, Source: "ip:" + person})
+				if err == nil {
+					people = append(people, person)
+				}
+			}
+		}
+	}
+	if len(people) < 2*reindexPart+5 {
+		t.Fatalf("only %d bookings made", len(people))
+	}
+	err := s.backend.Update(func(tx storage.Tx) error { // as the etcd store left it
+		if err := tx.DeleteBucket(bucketByPerson); err != nil {
+			return err
+		}
+		if _, err := tx.CreateBucket(bucketByPerson); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketMeta).Delete(personIndexWritten)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err = Open(path, mustConfig(t, testOffice), Options{Clock: fakeclock.New(monday)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, p := range []string{people[0], people[reindexPart], people[len(people)-1]} {
+		if mine, err := s.PersonBookings(ctx, p); err != nil || len(mine) != 1 {
+			t.Errorf("%s's bookings after the reindex: %d, %v", p, len(mine), err)
+		}
+	}
+	last := people[len(people)-1]
+	if _, _, err := s.Book(ctx, Request{Concerns: one("ausweis"), Start: at(2026, 11, 24, 8, 0), Name: "Erika Mustermann", PersonKey: last}); !errors.Is(err, ErrLimitReached) {
+		t.Errorf("a second booking after the reindex: %v, want ErrLimitReached", err)
+	}
+	if _, source, err := s.ActiveHeld(ctx, "", "ip:"+last); err != nil || source.Bookings != 1 {
+		t.Errorf("the source holds %d bookings after the reindex, want 1 (%v)", source.Bookings, err)
 	}
 }

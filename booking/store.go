@@ -129,6 +129,9 @@ func New(backend storage.Backend, cfg *office.Config, opts Options) (*Store, err
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
+	if err := reindexPeople(backend); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
 	s := &Store{backend: backend, cfg: cfg, clock: opts.Clock, log: opts.Logger, hasher: newPINHasher(opts.PINKey, opts.RetiredKeys), onAlert: opts.Alert}
 	if s.decoy, err = s.hasher.hash(context.Background(), "decoy"); err != nil {
 		return nil, err

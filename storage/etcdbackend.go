@@ -574,7 +574,7 @@ func (b *etcdBucket) Get(key []byte) []byte {
 	if !ok {
 		return nil
 	}
-	return v
+	return read(v)
 }
 
 func (b *etcdBucket) Put(key, value []byte) error {
@@ -586,8 +586,27 @@ func (b *etcdBucket) Put(key, value []byte) error {
 	}
 	k := b.tx.e.dataKey(b.name, string(key))
 	b.tx.size += len(k) + len(value)
-	b.tx.setPut(k, bytes.Clone(value))
+	b.tx.setPut(k, stored(value))
 	return nil
+}
+
+// stored is a value as a transaction keeps it until its commit: a copy,
+// never nil (nil marks a delete), so an empty value (an index entry) is a
+// key that is there, as in bbolt.
+func stored(value []byte) []byte {
+	if len(value) == 0 {
+		return []byte{}
+	}
+	return bytes.Clone(value)
+}
+
+// read is a value as Get and cursors hand it out: etcd gives an empty
+// value as nil, bbolt as an empty slice; a key that is there is never nil.
+func read(value []byte) []byte {
+	if value == nil {
+		return []byte{}
+	}
+	return value
 }
 
 func (b *etcdBucket) Delete(key []byte) error {
@@ -765,7 +784,7 @@ func (c *etcdCursor) at(i int) ([]byte, []byte) {
 	}
 	c.pos = i
 	k := c.keys[i]
-	return []byte(k), c.vals[k]
+	return []byte(k), read(c.vals[k])
 }
 
 func (c *etcdCursor) First() ([]byte, []byte) { c.load(""); return c.at(0) }

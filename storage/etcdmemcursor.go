@@ -70,7 +70,7 @@ func (c *memCursor) atOrAfter(from string, after bool) ([]byte, []byte) {
 		}
 		if v, there := c.value(next); there {
 			c.cur, c.valid = next, true
-			return []byte(next), v
+			return []byte(next), read(v)
 		}
 		from, after = next, true // deleted in this transaction: on
 	}
@@ -97,7 +97,7 @@ func (c *memCursor) before(to string, last bool) ([]byte, []byte) {
 		}
 		if v, there := c.value(prev); there {
 			c.cur, c.valid = prev, true
-			return []byte(prev), v
+			return []byte(prev), read(v)
 		}
 		to, last = prev, false
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -147,7 +148,7 @@ func checkStore(store *booking.Store, toldOf []told, stuck []string) (invariants
 	inv := invariants{stuck: stuck}
 	cfg := store.Config()
 	today := cfg.Day(time.Now())
-	active := map[string]int{}
+	active := map[string][]booking.Booking{}
 	for d := today; !d.After(today.AddDate(0, 0, cfg.Booking.HorizonDays)); d = d.AddDate(0, 0, 1) {
 		day, err := store.DayBookings(ctx, d)
 		if err != nil {
@@ -161,7 +162,7 @@ func checkStore(store *booking.Store, toldOf []told, stuck []string) (invariants
 			inv.bookings++
 			perStart[b.Start]++
 			if b.PersonKey != "" && b.Status == booking.StatusBooked {
-				active[b.PersonKey]++
+				active[b.PersonKey] = append(active[b.PersonKey], b)
 			}
 		}
 		for t, n := range perStart { // every case takes one 10-minute slot
@@ -170,9 +171,14 @@ func checkStore(store *booking.Store, toldOf []told, stuck []string) (invariants
 			}
 		}
 	}
-	for person, n := range active {
-		if n > cfg.Booking.MaxActivePerPerson {
-			inv.doubled = append(inv.doubled, fmt.Sprintf("%s holds %d bookings", person, n))
+	for person, held := range active {
+		if len(held) > cfg.Booking.MaxActivePerPerson {
+			var which []string
+			for _, b := range held {
+				which = append(which, fmt.Sprintf("%s at %s made %s (%s, id %d, cohort %q)", b.Number, b.Start.Format("02.01. 15:04"),
+					b.CreatedAt.Format("15:04:05.000"), b.Channel, b.ID, b.Cohort))
+			}
+			inv.doubled = append(inv.doubled, fmt.Sprintf("%s holds %d bookings: %s", person, len(held), strings.Join(which, "; ")))
 		}
 	}
 	for _, t := range toldOf {

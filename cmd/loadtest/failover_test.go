@@ -84,7 +84,7 @@ const (
 // at from, and returns the longest time without any (over 10 seconds).
 func waitForFlow(t *testing.T, res *results, from time.Time) time.Duration {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(stallBound())
 	for time.Now().Before(deadline) {
 		time.Sleep(250 * time.Millisecond)
 		if s := res.stall(from, time.Since(from)); time.Since(from) > 2*time.Second && s < time.Since(from)-time.Second {
@@ -107,6 +107,7 @@ func checked(t *testing.T, env *environment, res *results) string {
 	inv.print(&report)
 	if !inv.ok() {
 		logSummary(t, env)
+		keepLog(t, env)
 		t.Fatalf("invariants broken:\n%s", report.String())
 	}
 	return report.String()
@@ -158,5 +159,30 @@ func logSummary(t *testing.T, env *environment) {
 	}
 	for msg, n := range counts {
 		t.Logf("%5d× %s", n, strings.TrimSpace(msg))
+	}
+}
+
+// stallBound is how long waitForFlow waits: 30 s, or LOADTEST_STALL_BOUND
+// (to let a starved run go on to the end and check it).
+func stallBound() time.Duration {
+	if d, err := time.ParseDuration(os.Getenv("LOADTEST_STALL_BOUND")); err == nil {
+		return d
+	}
+	return 30 * time.Second
+}
+
+// keepLog copies the services' log to LOADTEST_KEEP_LOG, if set, to read
+// after a failed run.
+func keepLog(t *testing.T, env *environment) {
+	to := os.Getenv("LOADTEST_KEEP_LOG")
+	if to == "" {
+		return
+	}
+	log, err := os.ReadFile(env.log.Name())
+	if err == nil {
+		err = os.WriteFile(to, log, 0o600)
+	}
+	if err != nil {
+		t.Logf("keep the log: %v", err)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	_ "time/tzdata" // the test office's zone on machines without zoneinfo
@@ -31,11 +32,13 @@ type Opener func(dir string) (storage.Backend, error)
 // TestBackend runs the whole suite against the backends open makes.
 func TestBackend(t *testing.T, open Opener) {
 	t.Run("buckets", func(t *testing.T) { testBuckets(t, open) })
+	t.Run("empty values", func(t *testing.T) { testEmptyValues(t, open) })
 	t.Run("atomic", func(t *testing.T) { testAtomic(t, open) })
 	t.Run("durable", func(t *testing.T) { testDurable(t, open) })
 	t.Run("isolated", func(t *testing.T) { testIsolated(t, open) })
 	t.Run("backup", func(t *testing.T) { testBackup(t, open) })
 	t.Run("booking race", func(t *testing.T) { testBookingRace(t, open) })
+	t.Run("person limit", func(t *testing.T) { testPersonLimit(t, open) })
 	t.Run("capacity matching", func(t *testing.T) { testCapacityMatching(t, open) })
 	t.Run("release delay", func(t *testing.T) { testReleaseDelay(t, open) })
 	t.Run("PIN limits", func(t *testing.T) { testPINLimits(t, open) })
@@ -134,6 +137,54 @@ func testBuckets(t *testing.T, open Opener) {
 		}
 		return nil
 	}))
+}
+
+// A key put with an empty value (nil or not) is there, as in bbolt: a
+// cursor walks it, in the transaction that put it, after its commit and
+// after a reopening (Get reads it empty; bbolt's Get gives nil for it in
+// the transaction that put it). The indexes (a person's bookings) are such
+// keys: an etcd store that took a nil value for a delete kept no index and
+// let a person book twice.
+func testEmptyValues(t *testing.T, open Opener) {
+	dir := t.TempDir()
+	b := mustOpen(t, open, dir)
+	present := func(tx storage.Tx) error {
+		bk := tx.Bucket(bucket)
+		for _, k := range []string{"nil", "empty"} {
+			if v := bk.Get([]byte(k)); len(v) != 0 {
+				return fmt.Errorf("%s: Get reads %q, want an empty value", k, v)
+			}
+		}
+		var keys []string
+		c := bk.Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			keys = append(keys, string(k))
+		}
+		if fmt.Sprint(keys) != "[empty nil]" {
+			return fmt.Errorf("the cursor walks %v, want [empty nil]", keys)
+		}
+		return nil
+	}
+	check(t, b.Update(func(tx storage.Tx) error {
+		bk, err := tx.CreateBucket(bucket)
+		if err != nil {
+			return err
+		}
+		if err := bk.Put([]byte("nil"), nil); err != nil {
+			return err
+		}
+		if err := bk.Put([]byte("empty"), []byte{}); err != nil {
+			return err
+		}
+		return present(tx)
+	}))
+	check(t, b.View(present))
+	check(t, b.Update(present)) // a write transaction reads them too (the etcd store's cache)
+	check(t, b.Close())
+	b = mustOpen(t, open, dir)
+	defer b.Close()
+	check(t, b.View(present))
+	check(t, b.Update(present))
 }
 
 // An error in a write transaction leaves nothing of it behind.
@@ -303,6 +354,37 @@ func testBookingRace(t *testing.T, open Opener) {
 	wg.Wait()
 	if booked != 3 || taken != 37 {
 		t.Fatalf("booked %d, taken %d; want 3 and 37", booked, taken)
+	}
+}
+
+// A person holds one booking at most (the office allows one): a second is
+// refused, also when the person asks for two at once (a message sent twice
+// to two instances), so the person's index must be stored and read.
+func testPersonLimit(t *testing.T, open Opener) {
+	s, _ := openStore(t, open, booking.Options{})
+	ctx := context.Background()
+	if _, _, err := s.Book(ctx, request("ausweis", tuesday9, "erika")); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Book(ctx, request("ausweis", tuesday9.Add(time.Hour), "erika")); !errors.Is(err, booking.ErrLimitReached) {
+		t.Fatalf("a second booking of the same person: %v, want ErrLimitReached", err)
+	}
+	var wg sync.WaitGroup
+	var booked atomic.Int32
+	for i := range 8 {
+		wg.Go(func() {
+			_, _, err := s.Book(ctx, request("ausweis", tuesday9.Add(time.Duration(i%4)*30*time.Minute), "max"))
+			switch {
+			case err == nil:
+				booked.Add(1)
+			case !errors.Is(err, booking.ErrLimitReached) && !errors.Is(err, booking.ErrSlotTaken):
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if n := booked.Load(); n != 1 {
+		t.Fatalf("one person asking for 8 times at once got %d bookings, want 1", n)
 	}
 }
 
