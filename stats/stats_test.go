@@ -403,9 +403,9 @@ func TestRetentionLeavesNoPersonalDataAndTheFigures(t *testing.T) {
 // headless Chromium: three charts with their bars and line drawn, the
 // tables filled; the screenshot is kept.
 func TestStatsPageInChromium(t *testing.T) {
-	page := browsertest.Page(t, 1100, 1400, 60*time.Second)
 	s := newSim(t)
-	s.month()
+	s.month()                                               // before the page's time starts: slow under -race beside other tests
+	page := browsertest.Page(t, 1100, 1400, 60*time.Second) // the page's own time
 	engine, err := conversation.New(s.store, conversation.Options{})
 	if err != nil {
 		t.Fatal(err)
