@@ -67,6 +67,16 @@ func mustOpen(t *testing.T, open Opener, dir string) storage.Backend {
 
 var bucket = []byte("conformance")
 
+// walk is bk's keys as a cursor walks them from the first.
+func walk(bk storage.Bucket) []string {
+	var keys []string
+	c := bk.Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		keys = append(keys, string(k))
+	}
+	return keys
+}
+
 func testBuckets(t *testing.T, open Opener) {
 	b := mustOpen(t, open, t.TempDir())
 	defer b.Close()
@@ -102,11 +112,8 @@ func testBuckets(t *testing.T, open Opener) {
 		if v := bk.Get([]byte("d")); v != nil {
 			return fmt.Errorf("a deleted key reads %q", v)
 		}
-		var keys []string
+		keys := walk(bk)
 		c := bk.Cursor()
-		for k, _ := c.First(); k != nil; k, _ = c.Next() {
-			keys = append(keys, string(k))
-		}
 		if fmt.Sprint(keys) != "[a b c]" {
 			return fmt.Errorf("cursor order %v", keys)
 		}
@@ -155,12 +162,7 @@ func testEmptyValues(t *testing.T, open Opener) {
 				return fmt.Errorf("%s: Get reads %q, want an empty value", k, v)
 			}
 		}
-		var keys []string
-		c := bk.Cursor()
-		for k, _ := c.First(); k != nil; k, _ = c.Next() {
-			keys = append(keys, string(k))
-		}
-		if fmt.Sprint(keys) != "[empty nil]" {
+		if keys := walk(bk); fmt.Sprint(keys) != "[empty nil]" {
 			return fmt.Errorf("the cursor walks %v, want [empty nil]", keys)
 		}
 		return nil
