@@ -264,6 +264,9 @@ func (e *Engine) DeliverOutbox(ctx context.Context) error {
 	blocked := map[string]bool{}
 	var errs []error
 	for _, rec := range recs {
+		if ctx.Err() != nil {
+			break // stopping: what was begun is done, nothing new begins
+		}
 		plain, err := e.store.Unseal(rec.Value)
 		var o outgoing
 		if err == nil {
@@ -295,15 +298,30 @@ func (e *Engine) DeliverOutbox(ctx context.Context) error {
 		for i := range replies {
 			replies[i].Outbox = rec.Key // a channel may dedupe by it (a mail's Message-ID)
 		}
-		if err := s.Send(ctx, o.ChatID, replies); err != nil {
-			blocked[chat] = true
-			errs = append(errs, e.retryLater(ctx, rec.Key, o, now, err))
-			continue
+		sent, err := e.deliverOne(ctx, s, rec.Key, o, replies, now)
+		if !sent {
+			blocked[chat] = true // the chat's later messages wait for this one
 		}
-		errs = append(errs, e.outbox.Delete(ctx, rec.Key))
-		e.release(rec.Key)
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// deliverTimeout bounds the sending of one outbox entry.
+const deliverTimeout = 30 * time.Second
+
+// deliverOne sends one entry and deletes it, or keeps it for a later try.
+// A stop does not cut it in two: a message sent is also deleted, so the
+// next instance does not send it again.
+func (e *Engine) deliverOne(ctx context.Context, s Sender, key string, o outgoing, replies []Reply, now time.Time) (sent bool, err error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), deliverTimeout)
+	defer cancel()
+	if err := s.Send(ctx, o.ChatID, replies); err != nil {
+		return false, e.retryLater(ctx, key, o, now, err)
+	}
+	err = e.outbox.Delete(ctx, key)
+	e.release(key)
+	return true, err
 }
 
 // markRepeat says on the first reply that it may be a repeat.

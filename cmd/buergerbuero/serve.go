@@ -289,27 +289,37 @@ func (s *service) logged(msg string, run func(context.Context) error) func(conte
 func (s *service) run(ctx context.Context, ln net.Listener) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var workers sync.WaitGroup
+	// The followers (among them the sweep of replies shown) stop only after
+	// the channels have finished the turns in hand, so their last sweep
+	// takes those too and no reply is sent again by the outbox.
+	followCtx, stopFollowers := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopFollowers()
+	var followers sync.WaitGroup
 	for _, f := range s.followers {
-		workers.Go(func() { f(ctx) })
+		followers.Go(func() { f(followCtx) })
 	}
 	srv := &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
-	workers.Go(func() { lead(ctx, s.runs[0].store, s.instance, s.log, s.leaderJobs) })
+	leading := make(chan struct{})
+	go func() { lead(ctx, s.runs[0].store, s.instance, s.log, s.leaderJobs); close(leading) }()
+	stopAll := func() {
+		cancel()
+		<-leading
+		stopFollowers()
+		followers.Wait()
+	}
 	select {
 	case <-ctx.Done():
 	case err := <-serveErr:
-		cancel()
-		workers.Wait()
+		stopAll()
 		return fmt.Errorf("http server: %w", err)
 	}
 	s.log.Info("stopping")
 	shutdown, stop := context.WithTimeout(context.Background(), 5*time.Second)
 	defer stop()
-	err := srv.Shutdown(shutdown)
-	cancel()
-	workers.Wait()
+	err := srv.Shutdown(shutdown) // the web's turns in hand finish
+	stopAll()
 	return err
 }
 
@@ -376,10 +386,19 @@ func instanceName(addr net.Addr) string {
 
 // lead runs jobs while this instance leads (on a bbolt file: always), and
 // campaigns again when it loses the lead, until ctx ends.
+//
+// The lead is given back only once the jobs have stopped: a channel
+// finishes the turns it has in hand (sending their replies) before
+// another instance may poll the same updates, so a rolling restart shows
+// no citizen an answer twice or none.
 func lead(ctx context.Context, store *booking.Store, instance string, log *slog.Logger, jobs []func(context.Context)) {
 	for ctx.Err() == nil {
-		lost, err := store.Lead(ctx, "jobs", instance)
+		leadCtx, resign := context.WithCancel(context.WithoutCancel(ctx))
+		campaigning := context.AfterFunc(ctx, resign) // a stop while campaigning ends the campaign
+		lost, err := store.Lead(leadCtx, "jobs", instance)
+		campaigning()
 		if err != nil {
+			resign()
 			if ctx.Err() == nil {
 				log.Error("cannot campaign to lead; trying again", "err", err)
 				time.Sleep(time.Second)
@@ -399,6 +418,7 @@ func lead(ctx context.Context, store *booking.Store, instance string, log *slog.
 		}
 		stop()
 		running.Wait()
+		resign() // the jobs are done: another instance takes over now
 	}
 }
 

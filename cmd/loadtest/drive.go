@@ -159,6 +159,7 @@ func (e *environment) drive(ctx context.Context, o options) *results {
 		go func() {
 			defer wg.Done()
 			defer tgWG.Done()
+			time.Sleep(o.arrive * time.Duration(i) / time.Duration(o.users))
 			e.telegramUser(res, telegramtest.Citizen(i), slots[i], i%e.offices)
 		}()
 	}

@@ -38,7 +38,7 @@ func TestEtcdFailover(t *testing.T) {
 	killed := time.Now()
 	env.killOne(0) // at once, as a power cut
 	res := env.live.Load()
-	afterKill := waitForFlow(t, res, killed)
+	afterKill := waitForFlow(t, env, res, killed)
 	if err := env.startOne(0); err != nil { // back, as systemd would restart it
 		t.Fatal(err)
 	}
@@ -47,7 +47,7 @@ func TestEtcdFailover(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	afterRaft := waitForFlow(t, res, stopped)
+	afterRaft := waitForFlow(t, env, res, stopped)
 	<-done
 	env.stop()
 	report := checked(t, env, res)
@@ -82,7 +82,7 @@ const (
 
 // waitForFlow waits until answers came again for a while after a failure
 // at from, and returns the longest time without any (over 10 seconds).
-func waitForFlow(t *testing.T, res *results, from time.Time) time.Duration {
+func waitForFlow(t *testing.T, env *environment, res *results, from time.Time) time.Duration {
 	t.Helper()
 	deadline := time.Now().Add(stallBound())
 	for time.Now().Before(deadline) {
@@ -91,6 +91,7 @@ func waitForFlow(t *testing.T, res *results, from time.Time) time.Duration {
 			return res.stall(from, 10*time.Second)
 		}
 	}
+	logSummary(t, env)
 	t.Fatalf("no answers for 30s after a failure")
 	return 0
 }

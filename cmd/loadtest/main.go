@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 )
 
 func main() {
@@ -46,6 +47,9 @@ type options struct {
 	store                    string // bbolt or etcd
 	instances                int    // service instances (etcd)
 	offices                  int    // offices of the town (1: one office)
+	// arrive spreads the Telegram users' first messages evenly over this
+	// long (0: all at once, a rush), for a steady load.
+	arrive time.Duration
 }
 
 func run(ctx context.Context, out io.Writer, o options) error {

@@ -150,7 +150,12 @@ func (c *Cluster) Restart(i int) error {
 		return fmt.Errorf("restart etcd member %d: %w", i, err)
 	}
 	c.Members[i], c.stopped[i] = e, false
-	return nil
+	select {
+	case <-e.Server.ReadyNotify():
+		return nil
+	case <-time.After(60 * time.Second):
+		return fmt.Errorf("restarted etcd member %d not ready in a minute", i)
+	}
 }
 
 // Close stops every member still running.
