@@ -549,13 +549,64 @@ func (t *etcdTx) commit(ctx context.Context) (waiting, known bool, err error) {
 	n := len(ops)
 	ops = append(ops, t.e.lockWaiters())
 	res, err := t.e.cli.Txn(ctx).If(t.lock.IsOwner(), t.e.markerUnchanged()).Then(ops...).Commit()
+	retried := false
+	for try := 0; err != nil && try < commitRetries && ctx.Err() == nil; try++ {
+		// A member went away with the request (a rolling restart): whether
+		// it was applied is unknown, and the marker tells. Applied: done.
+		// Not applied (the marker is still what the batch found): the same
+		// transaction again, on another member. Anything else: an error.
+		applied, known := t.e.committed(ctx, string(t.puts[t.e.prefix+"marker"]))
+		if !known {
+			break
+		}
+		if applied {
+			return false, false, nil // the waiters are not known: counted again after the batch
+		}
+		time.Sleep(commitRetryWait << try)
+		retried = true
+		res, err = t.e.cli.Txn(ctx).If(t.lock.IsOwner(), t.e.markerUnchanged()).Then(ops...).Commit()
+	}
 	if err != nil {
 		return false, false, etcdUnavailable(fmt.Sprintf("commit of %d writes", n), err)
+	}
+	if !res.Succeeded && retried {
+		if applied, _ := t.e.committed(ctx, string(t.puts[t.e.prefix+"marker"])); applied {
+			return false, false, nil // the lost first try was applied after all
+		}
 	}
 	if !res.Succeeded {
 		return false, false, fmt.Errorf("etcd commit: the writers' lock was lost (lease expired) or another instance wrote meanwhile; nothing written: %w", ErrUnavailable)
 	}
 	return res.Responses[len(res.Responses)-1].GetResponseRange().Count > 1, true, nil
+}
+
+// A commit whose answer was lost is looked up and, if not applied, sent
+// again: at most commitRetries times, waiting commitRetryWait, doubling.
+const (
+	commitRetries   = 3
+	commitRetryWait = 100 * time.Millisecond
+)
+
+// committed reads the marker after a commit whose answer was lost:
+// applied when it is the commit's own, not applied when it is still what
+// the batch found; unknown when it cannot be read or another instance
+// wrote.
+func (e *etcdBackend) committed(ctx context.Context, marker string) (applied, known bool) {
+	res, err := e.cli.Get(ctx, e.prefix+"marker")
+	if err != nil {
+		return false, false
+	}
+	now := ""
+	if len(res.Kvs) > 0 {
+		now = string(res.Kvs[0].Value)
+	}
+	switch now {
+	case marker:
+		return true, true
+	case e.cache.base:
+		return false, true
+	}
+	return false, false
 }
 
 func seqValue(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }

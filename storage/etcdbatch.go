@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -217,10 +218,7 @@ func (e *etcdBackend) runBatch(b *etcdBatch) {
 			c.done <- err
 		}
 	}
-	lock, err := e.hold(ctx)
-	if err == nil {
-		err = e.validateCache(ctx)
-	}
+	lock, err := e.prepare(ctx)
 	if err != nil {
 		fail(err)
 		return
@@ -264,6 +262,22 @@ func (e *etcdBackend) runBatch(b *etcdBatch) {
 		for _, c := range ok {
 			c.done <- err
 		}
+	}
+}
+
+// prepare takes the writers' lock and checks the cache for a batch; e.writers
+// is held. Nothing is written yet, so a member that goes away meanwhile (a
+// rolling restart) costs a short wait and another try, not an error.
+func (e *etcdBackend) prepare(ctx context.Context) (*concurrency.Mutex, error) {
+	for try := 0; ; try++ {
+		lock, err := e.hold(ctx)
+		if err == nil {
+			err = e.validateCache(ctx)
+		}
+		if err == nil || try == commitRetries || ctx.Err() != nil || !errors.Is(err, ErrUnavailable) {
+			return lock, err
+		}
+		time.Sleep(commitRetryWait << try)
 	}
 }
 

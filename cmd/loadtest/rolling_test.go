@@ -27,7 +27,7 @@ func TestEtcdRollingRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	done := make(chan *results)
-	go func() { done <- env.drive(context.Background(), options{users: 4000, arrive: 50 * time.Second}) }() // 80 citizens a second
+	go func() { done <- env.drive(context.Background(), options{users: 3000, arrive: 40 * time.Second}) }() // 75 citizens a second
 	time.Sleep(1500 * time.Millisecond)                                                                     // the rush is under way
 	res := env.live.Load()
 	var pauses []time.Duration
