@@ -33,6 +33,14 @@ type Records struct {
 // making their bucket on first use.
 func (s *Store) Records(kind string) (*Records, error) {
 	r := &Records{s: s, kind: kind, bucket: []byte(recordsPrefix + kind)}
+	known := false
+	if err := s.backend.View(func(tx storage.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		known = tx.Bucket(r.bucket) != nil && meta != nil && meta.Get(r.bucket) != nil
+		return nil
+	}); err == nil && known {
+		return r, nil // made at an earlier start: a restart writes nothing, so it waits for no lock
+	}
 	err := s.write(func(tx storage.Tx) error {
 		if _, err := tx.CreateBucket(r.bucket); err != nil {
 			return err
