@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"net"
 	"net/http"
@@ -36,7 +37,10 @@ type environment struct {
 	offices            int            // 1, or the town's offices
 	log                *os.File
 	cluster            *etcdtest.Cluster // the etcd store, if on etcd
-	next               atomic.Uint64     // round-robin over the instances, as a load balancer
+	// lease is the instances' etcd lease (store.etcd.lease): 2 s unless
+	// set before onEtcd, so a killed leader is replaced fast.
+	lease time.Duration
+	next  atomic.Uint64 // round-robin over the instances, as a load balancer
 	// nudge lets a Telegram user without an answer for nudgeAfter ask
 	// again ("?"), as after an instance died with the message.
 	nudge bool
@@ -189,7 +193,8 @@ func (e *environment) onEtcd(instances int) error {
 	if err != nil {
 		return err
 	}
-	cfg = fmt.Appendf(cfg, "store: {etcd: {endpoints: [\"%s\"], prefix: /load/, lease: 2s, max_txn_ops: 1024}}\n", strings.Join(cluster.Endpoints, `", "`))
+	cfg = fmt.Appendf(cfg, "store: {etcd: {endpoints: [\"%s\"], prefix: /load/, lease: %s, max_txn_ops: 1024}}\n",
+		strings.Join(cluster.Endpoints, `", "`), cmp.Or(e.lease, 2*time.Second))
 	if err := os.WriteFile(e.cfgPath, cfg, 0o600); err != nil {
 		return err
 	}
