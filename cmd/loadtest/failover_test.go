@@ -18,14 +18,7 @@ import (
 // exists with its PIN, no time is over capacity, nobody holds two
 // bookings. Each failure holds the flow up for at most failoverGoal.
 func TestEtcdFailover(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the service and runs an etcd cluster")
-	}
-	env := testEnvironment(t, "load")
-	if err := env.onEtcd(2); err != nil {
-		t.Fatal(err)
-	}
-	env.nudge = true
+	env := onEtcdCluster(t, 0)
 	if err := env.startOne(0); err != nil { // the first leads
 		t.Fatal(err)
 	}
@@ -67,6 +60,24 @@ func TestEtcdFailover(t *testing.T) {
 	}
 	t.Logf("leading instance killed (SIGKILL): no answer for %v; etcd member %d (the Raft leader) stopped: no answer for %v; %d users asked again after no answer\n%s",
 		afterKill.Round(time.Millisecond), member, afterRaft.Round(time.Millisecond), res.nudges, report)
+}
+
+// onEtcdCluster makes the load environment of two service instances on
+// a three-member etcd cluster with the instances' lease (0: the load
+// tool's 2 s), whose users ask again when an answer does not come. The
+// caller starts the instances.
+func onEtcdCluster(t *testing.T, lease time.Duration) *environment {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds the service and runs an etcd cluster")
+	}
+	env := testEnvironment(t, "load")
+	env.lease = lease
+	if err := env.onEtcd(2); err != nil {
+		t.Fatal(err)
+	}
+	env.nudge = true
+	return env
 }
 
 // failoverGoal is the longest the flow of answers should stop after a

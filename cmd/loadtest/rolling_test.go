@@ -15,18 +15,10 @@ import (
 // again"), and afterwards every booking a user was told of exists with
 // its PIN, no time is over capacity, nobody holds two bookings.
 func TestEtcdRollingRestart(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the service and runs an etcd cluster")
-	}
-	env := testEnvironment(t, "load")
 	// The production default: a restart gives the lead back at once, so a
-	// short lease buys nothing here, and on a starved machine (CI) a 2 s
-	// lease runs out now and then for no restart at all.
-	env.lease = 10 * time.Second
-	if err := env.onEtcd(2); err != nil {
-		t.Fatal(err)
-	}
-	env.nudge = true
+	// short lease buys nothing here, and on a starved machine a 2 s lease
+	// runs out now and then for no restart at all.
+	env := onEtcdCluster(t, 10*time.Second)
 	if err := env.start(); err != nil {
 		t.Fatal(err)
 	}
